@@ -1,0 +1,419 @@
+// Package jwe seals and opens the JWE compact tokens that Auth.js uses for
+// its session cookie and its OAuth check cookies: "alg":"dir" with
+// "enc":"A256CBC-HS512" (and, on open only, "A256GCM"), keys derived from a
+// secret with HKDF-SHA256, and a "kid" that is the RFC 7638 thumbprint of the
+// derived key.
+//
+// The hot path (open a token whose protected header is exactly the one
+// Auth.js emits) is built from the standard library: crypto/aes,
+// crypto/cipher, crypto/hmac and crypto/sha512, with the tag checked in
+// constant time before the padding is looked at. [JoseOpener] does the same
+// job with github.com/go-jose/go-jose/v4 and is the oracle the differential
+// tests and fuzz targets compare against. Both satisfy [Opener].
+package jwe
+
+import (
+	"bytes"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/hkdf"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/sha512"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash"
+	"strings"
+	"sync"
+)
+
+// Content-encryption algorithms, as they appear in the "enc" header.
+const (
+	EncA256CBCHS512 = "A256CBC-HS512"
+	EncA256GCM      = "A256GCM"
+)
+
+// Limits on untrusted input. A token longer than MaxTokenLen, or a protected
+// header longer than maxHeaderLen, is refused before any decoding.
+const (
+	// MaxTokenLen is eight Auth.js cookie chunks of 3936 characters.
+	MaxTokenLen  = 8 * 3936
+	maxHeaderLen = 1024
+)
+
+// Errors returned by Open. They are deliberately coarse: the caller treats
+// every one of them as "no session".
+var (
+	ErrMalformed   = errors.New("jwe: malformed token")
+	ErrTooLarge    = errors.New("jwe: token too large")
+	ErrUnsupported = errors.New("jwe: unsupported header")
+	ErrNoKey       = errors.New("jwe: no matching decryption secret")
+	ErrDecrypt     = errors.New("jwe: decryption failed")
+)
+
+// Opener opens a compact JWE and returns its plaintext. It is the one
+// interface the session decoder depends on.
+type Opener interface {
+	Open(token string) ([]byte, error)
+}
+
+var b64 = base64.RawURLEncoding.Strict()
+
+// DeriveKey returns the Auth.js key for secret and salt: HKDF-SHA256 with
+// info "Auth.js Generated Encryption Key (<salt>)", size bytes long (64 for
+// A256CBC-HS512, 32 for A256GCM).
+func DeriveKey(secret, salt string, size int) ([]byte, error) {
+	if secret == "" {
+		return nil, errors.New("jwe: empty secret")
+	}
+	return hkdf.Key(sha256.New, []byte(secret), []byte(salt), "Auth.js Generated Encryption Key ("+salt+")", size)
+}
+
+// Thumbprint returns the RFC 7638 thumbprint of a symmetric JWK holding key:
+// SHA-512 for a 64-byte key and SHA-256 for a 32-byte key, as Auth.js
+// computes its "kid".
+func Thumbprint(key []byte) string {
+	jwk := `{"k":"` + base64.RawURLEncoding.EncodeToString(key) + `","kty":"oct"}`
+	if len(key) == 32 {
+		sum := sha256.Sum256([]byte(jwk))
+		return base64.RawURLEncoding.EncodeToString(sum[:])
+	}
+	sum := sha512.Sum512([]byte(jwk))
+	return base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
+// key is one derived key with everything the hot path needs precomputed.
+type key struct {
+	raw    []byte
+	kid    string
+	header string // base64url of the exact protected header Auth.js emits (CBC only)
+	block  cipher.Block
+	macs   *sync.Pool // of hash.Hash: HMAC-SHA-512 keyed with raw[:32] (CBC only)
+	aead   cipher.AEAD
+}
+
+func newCBCKey(raw []byte) (*key, error) {
+	block, err := aes.NewCipher(raw[32:])
+	if err != nil {
+		return nil, fmt.Errorf("jwe: %w", err)
+	}
+	macKey := raw[:32]
+	k := &key{raw: raw, kid: Thumbprint(raw), block: block}
+	k.macs = &sync.Pool{New: func() any { return hmac.New(sha512.New, macKey) }}
+	k.header = base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"dir","enc":"A256CBC-HS512","kid":"` + k.kid + `"}`))
+	return k, nil
+}
+
+func newGCMKey(raw []byte) (*key, error) {
+	block, err := aes.NewCipher(raw)
+	if err != nil {
+		return nil, fmt.Errorf("jwe: %w", err)
+	}
+	aead, err := cipher.NewGCM(block)
+	if err != nil {
+		return nil, fmt.Errorf("jwe: %w", err)
+	}
+	return &key{raw: raw, kid: Thumbprint(raw), aead: aead}, nil
+}
+
+// Keyring holds the keys derived from a list of secrets (newest first) for
+// one salt. The first secret seals; every secret opens. A Keyring is
+// immutable and safe for concurrent use.
+type Keyring struct {
+	salt string
+	cbc  []*key // one per secret, same order
+	gcm  []*key
+}
+
+// NewKeyring derives the keys for secrets and salt once. It refuses an empty
+// list and empty secrets.
+func NewKeyring(secrets []string, salt string) (*Keyring, error) {
+	if len(secrets) == 0 {
+		return nil, errors.New("jwe: no secret")
+	}
+	kr := &Keyring{salt: salt}
+	for i, s := range secrets {
+		if s == "" {
+			return nil, fmt.Errorf("jwe: secret %d is empty", i)
+		}
+		raw, err := DeriveKey(s, salt, 64)
+		if err != nil {
+			return nil, err
+		}
+		k, err := newCBCKey(raw)
+		if err != nil {
+			return nil, err
+		}
+		kr.cbc = append(kr.cbc, k)
+		g, err := newGCMKey(raw[:32]) // HKDF with L=32 is a prefix of L=64
+		if err != nil {
+			return nil, err
+		}
+		kr.gcm = append(kr.gcm, g)
+	}
+	return kr, nil
+}
+
+// Salt returns the salt the keys were derived with.
+func (kr *Keyring) Salt() string { return kr.salt }
+
+// KeyID returns the "kid" of the sealing key.
+func (kr *Keyring) KeyID() string { return kr.cbc[0].kid }
+
+// Seal encrypts plaintext with the first secret's key as Auth.js does:
+// alg dir, enc A256CBC-HS512, a random 16-byte IV, and the kid in the
+// protected header.
+func (kr *Keyring) Seal(plaintext []byte) (string, error) {
+	k := kr.cbc[0]
+	var iv [16]byte
+	if _, err := rand.Read(iv[:]); err != nil {
+		return "", fmt.Errorf("jwe: %w", err)
+	}
+	pad := aes.BlockSize - len(plaintext)%aes.BlockSize
+	ct := make([]byte, len(plaintext)+pad)
+	copy(ct, plaintext)
+	for i := len(plaintext); i < len(ct); i++ {
+		ct[i] = byte(pad)
+	}
+	cipher.NewCBCEncrypter(k.block, iv[:]).CryptBlocks(ct, ct)
+	tag := k.cbcTag(k.header, iv[:], ct)
+
+	enc := base64.RawURLEncoding
+	var sb strings.Builder
+	sb.Grow(len(k.header) + 3 + enc.EncodedLen(16) + enc.EncodedLen(len(ct)) + enc.EncodedLen(32) + 1)
+	sb.WriteString(k.header)
+	sb.WriteString("..")
+	sb.WriteString(enc.EncodeToString(iv[:]))
+	sb.WriteByte('.')
+	sb.WriteString(enc.EncodeToString(ct))
+	sb.WriteByte('.')
+	sb.WriteString(enc.EncodeToString(tag[:32]))
+	return sb.String(), nil
+}
+
+// cbcTag computes the full HMAC-SHA-512 of RFC 7518 §5.2.2.1; the tag is its
+// first 32 bytes.
+func (k *key) cbcTag(aad string, iv, ct []byte) [64]byte {
+	m := k.macs.Get().(hash.Hash)
+	m.Reset()
+	m.Write([]byte(aad))
+	m.Write(iv)
+	m.Write(ct)
+	var al [8]byte
+	binary.BigEndian.PutUint64(al[:], uint64(len(aad))*8)
+	m.Write(al[:])
+	var sum [64]byte
+	m.Sum(sum[:0])
+	k.macs.Put(m)
+	return sum
+}
+
+// parts splits a compact JWE into its five segments without allocating and
+// without scanning past the fifth.
+type parts struct{ header, ek, iv, ct, tag string }
+
+func split(token string) (parts, error) {
+	if len(token) > MaxTokenLen {
+		return parts{}, ErrTooLarge
+	}
+	var seg [5]string
+	rest := token
+	for i := 0; i < 4; i++ {
+		j := strings.IndexByte(rest, '.')
+		if j < 0 {
+			return parts{}, ErrMalformed
+		}
+		seg[i], rest = rest[:j], rest[j+1:]
+	}
+	if strings.IndexByte(rest, '.') >= 0 {
+		return parts{}, ErrMalformed
+	}
+	seg[4] = rest
+	return parts{seg[0], seg[1], seg[2], seg[3], seg[4]}, nil
+}
+
+// Open decrypts token. It accepts alg dir with enc A256CBC-HS512 or A256GCM,
+// chooses the key by kid (or the first secret when there is no kid, as
+// Auth.js does), and refuses everything else: other algorithms, a non-empty
+// encrypted key, zip, crit, unknown header members, duplicate members,
+// non-canonical base64url, and oversized input.
+func (kr *Keyring) Open(token string) ([]byte, error) {
+	p, err := split(token)
+	if err != nil {
+		return nil, err
+	}
+	if p.ek != "" {
+		return nil, ErrUnsupported
+	}
+	// Fast path: the exact header Auth.js (and authgo) emit.
+	for _, k := range kr.cbc {
+		if p.header == k.header {
+			return k.openCBC(p)
+		}
+	}
+	h, err := parseHeader(p.header)
+	if err != nil {
+		return nil, err
+	}
+	ring := kr.cbc
+	if h.enc == EncA256GCM {
+		ring = kr.gcm
+	}
+	var k *key
+	if h.kid == nil {
+		k = ring[0]
+	} else {
+		for _, c := range ring {
+			if c.kid == *h.kid {
+				k = c
+				break
+			}
+		}
+	}
+	if k == nil {
+		return nil, ErrNoKey
+	}
+	if h.enc == EncA256GCM {
+		return k.openGCM(p)
+	}
+	return k.openCBC(p)
+}
+
+func (k *key) openCBC(p parts) ([]byte, error) {
+	if len(p.iv) != 22 || len(p.tag) != 43 || len(p.ct) == 0 {
+		return nil, ErrMalformed
+	}
+	var iv [16]byte
+	var tag [32]byte
+	if n, err := b64.Decode(iv[:], []byte(p.iv)); err != nil || n != 16 {
+		return nil, ErrMalformed
+	}
+	if n, err := b64.Decode(tag[:], []byte(p.tag)); err != nil || n != 32 {
+		return nil, ErrMalformed
+	}
+	ct, err := b64.DecodeString(p.ct)
+	if err != nil || len(ct)%aes.BlockSize != 0 || len(ct) == 0 {
+		return nil, ErrMalformed
+	}
+	want := k.cbcTag(p.header, iv[:], ct)
+	if subtle.ConstantTimeCompare(want[:32], tag[:]) != 1 {
+		return nil, ErrDecrypt
+	}
+	cipher.NewCBCDecrypter(k.block, iv[:]).CryptBlocks(ct, ct)
+	pad := int(ct[len(ct)-1])
+	if pad == 0 || pad > aes.BlockSize {
+		return nil, ErrDecrypt
+	}
+	for _, b := range ct[len(ct)-pad:] {
+		if int(b) != pad {
+			return nil, ErrDecrypt
+		}
+	}
+	return ct[:len(ct)-pad], nil
+}
+
+func (k *key) openGCM(p parts) ([]byte, error) {
+	iv, err := b64.DecodeString(p.iv)
+	if err != nil || len(iv) != k.aead.NonceSize() {
+		return nil, ErrMalformed
+	}
+	ct, err := b64.DecodeString(p.ct)
+	if err != nil {
+		return nil, ErrMalformed
+	}
+	tag, err := b64.DecodeString(p.tag)
+	if err != nil || len(tag) != k.aead.Overhead() {
+		return nil, ErrMalformed
+	}
+	pt, err := k.aead.Open(nil, iv, append(ct, tag...), []byte(p.header))
+	if err != nil {
+		return nil, ErrDecrypt
+	}
+	return pt, nil
+}
+
+type header struct {
+	enc string
+	kid *string
+}
+
+// parseHeader decodes a protected header strictly: a JSON object with no
+// duplicate members, "alg":"dir", an allowed "enc", an optional string
+// "kid", and nothing else but the informational "typ" and "cty".
+func parseHeader(seg string) (header, error) {
+	if len(seg) > maxHeaderLen {
+		return header{}, ErrTooLarge
+	}
+	raw, err := b64.DecodeString(seg)
+	if err != nil {
+		return header{}, ErrMalformed
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return header{}, ErrMalformed
+	}
+	var h header
+	var alg *string
+	seen := map[string]bool{}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return header{}, ErrMalformed
+		}
+		name, _ := t.(string)
+		if seen[name] {
+			return header{}, ErrUnsupported
+		}
+		seen[name] = true
+		v, err := dec.Token()
+		if err != nil {
+			return header{}, ErrMalformed
+		}
+		s, isString := v.(string)
+		switch name {
+		case "alg":
+			if !isString {
+				return header{}, ErrUnsupported
+			}
+			alg = &s
+		case "enc":
+			if !isString {
+				return header{}, ErrUnsupported
+			}
+			h.enc = s
+		case "kid":
+			if !isString {
+				return header{}, ErrUnsupported
+			}
+			h.kid = &s
+		case "typ", "cty":
+			if !isString {
+				return header{}, ErrUnsupported
+			}
+		default:
+			// zip, crit, jku, jwk, x5u, epk, p2c, … and anything unknown.
+			return header{}, ErrUnsupported
+		}
+	}
+	if t, err := dec.Token(); err != nil || t != json.Delim('}') {
+		return header{}, ErrMalformed
+	}
+	if dec.More() {
+		return header{}, ErrMalformed
+	}
+	if _, err := dec.Token(); err == nil {
+		return header{}, ErrMalformed // trailing data after the object
+	}
+	if alg == nil || *alg != "dir" {
+		return header{}, ErrUnsupported
+	}
+	if h.enc != EncA256CBCHS512 && h.enc != EncA256GCM {
+		return header{}, ErrUnsupported
+	}
+	return h, nil
+}
