@@ -1,0 +1,289 @@
+// Package cookie knows the Auth.js cookies: their names over http and https,
+// their attributes, how the request's Cookie header is read, and how a
+// session token too long for one cookie is split into numbered chunks and put
+// back together.
+package cookie
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ChunkSize is the longest value Auth.js puts in one cookie: 4096 minus 160
+// bytes left for the name and attributes.
+const ChunkSize = 4096 - 160
+
+// MaxChunks caps how many chunks a session token may arrive in. Eight chunks
+// hold more than 31,000 characters, several times what a browser keeps for
+// one site in practice.
+const MaxChunks = 8
+
+// Base names of the Auth.js cookies, without the __Secure- / __Host- prefix.
+const (
+	SessionToken     = "authjs.session-token"
+	CallbackURL      = "authjs.callback-url"
+	CSRFToken        = "authjs.csrf-token"
+	PKCECodeVerifier = "authjs.pkce.code_verifier"
+	State            = "authjs.state"
+	Nonce            = "authjs.nonce"
+)
+
+// Names are the cookie names in effect for one scheme.
+type Names struct {
+	Secure           bool
+	SessionToken     string
+	CallbackURL      string
+	CSRFToken        string
+	PKCECodeVerifier string
+	State            string
+	Nonce            string
+}
+
+// NamesFor returns the Auth.js names: plain over http; over https every name
+// gets __Secure- except the CSRF cookie, which gets __Host-.
+func NamesFor(secure bool) Names {
+	if !secure {
+		return Names{false, SessionToken, CallbackURL, CSRFToken, PKCECodeVerifier, State, Nonce}
+	}
+	s := "__Secure-"
+	return Names{true, s + SessionToken, s + CallbackURL, "__Host-" + CSRFToken, s + PKCECodeVerifier, s + State, s + Nonce}
+}
+
+// Jar is the request's cookies in header order.
+type Jar []Pair
+
+// Pair is one name=value from a Cookie header, value already decoded.
+type Pair struct{ Name, Value string }
+
+// maxPairs bounds the work done on a hostile Cookie header; the server's
+// MaxHeaderBytes bounds its size.
+const maxPairs = 256
+
+// Parse reads every Cookie header of h the way Auth.js does: pairs split on
+// ";", blanks trimmed, a value containing "%" percent-decoded (kept as is if
+// that fails), surrounding quotes kept. Pairs without "=" are skipped.
+func Parse(h http.Header) Jar {
+	var j Jar
+	for _, line := range h["Cookie"] {
+		for line != "" && len(j) < maxPairs {
+			var part string
+			part, line, _ = strings.Cut(line, ";")
+			name, value, ok := strings.Cut(part, "=")
+			if !ok {
+				continue
+			}
+			name = strings.TrimSpace(name)
+			value = strings.TrimSpace(value)
+			if name == "" {
+				continue
+			}
+			if strings.IndexByte(value, '%') >= 0 {
+				if v, err := url.PathUnescape(value); err == nil {
+					value = v
+				}
+			}
+			j = append(j, Pair{name, value})
+		}
+	}
+	return j
+}
+
+// Get returns the first value sent under name, as Auth.js does.
+func (j Jar) Get(name string) (string, bool) {
+	for _, p := range j {
+		if p.Name == name {
+			return p.Value, true
+		}
+	}
+	return "", false
+}
+
+// ErrChunks reports a set of session cookies that does not form one token:
+// a bare cookie beside chunks, a missing or repeated chunk, too many chunks,
+// or a name that only starts like the session cookie.
+var ErrChunks = errors.New("cookie: inconsistent session cookie chunks")
+
+// ReadChunked reassembles the value stored under name, whole or as
+// name.0, name.1, …. It also returns every distinct cookie name starting with
+// name that carried a value, so the caller can delete them all (Auth.js
+// clears everything it read before writing a new token).
+//
+// It is stricter than Auth.js, which concatenates whatever starts with name
+// in numeric order: here an index must be canonical ("1", not "01" or "+1"),
+// the chunks must run from 0 without a gap, and a stray name poisons the
+// set. An empty value with no error means no session cookie.
+func ReadChunked(j Jar, name string) (value string, present []string, err error) {
+	var bare string
+	var hasBare bool
+	var chunks [MaxChunks]string
+	var have [MaxChunks]bool
+	n, bad := 0, false
+	seen := make(map[string]bool)
+	for _, p := range j {
+		if !strings.HasPrefix(p.Name, name) || p.Value == "" || seen[p.Name] {
+			continue
+		}
+		seen[p.Name] = true
+		present = append(present, p.Name)
+		rest := p.Name[len(name):]
+		if rest == "" {
+			bare, hasBare = p.Value, true
+			continue
+		}
+		i, ok := chunkIndex(rest)
+		if !ok {
+			bad = true
+			continue
+		}
+		chunks[i], have[i] = p.Value, true
+		n++
+	}
+	switch {
+	case bad || (hasBare && n > 0):
+		return "", present, ErrChunks
+	case hasBare:
+		return bare, present, nil
+	case n == 0:
+		return "", present, nil
+	}
+	var sb strings.Builder
+	for i := 0; i < n; i++ {
+		if !have[i] {
+			return "", present, ErrChunks
+		}
+		sb.WriteString(chunks[i])
+	}
+	return sb.String(), present, nil
+}
+
+// chunkIndex parses ".N" with N a canonical decimal below MaxChunks.
+func chunkIndex(s string) (int, bool) {
+	if len(s) < 2 || s[0] != '.' {
+		return 0, false
+	}
+	d := s[1:]
+	if len(d) > 1 && d[0] == '0' {
+		return 0, false
+	}
+	for i := 0; i < len(d); i++ {
+		if d[i] < '0' || d[i] > '9' {
+			return 0, false
+		}
+	}
+	i, err := strconv.Atoi(d)
+	if err != nil || i >= MaxChunks {
+		return 0, false
+	}
+	return i, true
+}
+
+// Split cuts value into the cookies Auth.js would write: one cookie under
+// name when it fits in ChunkSize, otherwise name.0, name.1, ….
+func Split(name, value string) []Pair {
+	if value == "" {
+		return nil
+	}
+	if len(value) <= ChunkSize {
+		return []Pair{{name, value}}
+	}
+	var out []Pair
+	for i := 0; len(value) > 0; i++ {
+		n := min(ChunkSize, len(value))
+		out = append(out, Pair{name + "." + strconv.Itoa(i), value[:n]})
+		value = value[n:]
+	}
+	return out
+}
+
+// New builds a cookie with the Auth.js attributes: Path=/, HttpOnly,
+// SameSite=Lax, and Secure when secure. The value is written the way
+// JavaScript's encodeURIComponent writes it. A zero expires makes a browser
+// session cookie.
+func New(name, value string, secure bool, expires time.Time) *http.Cookie {
+	return &http.Cookie{
+		Name:     name,
+		Value:    encodeURIComponent(value),
+		Path:     "/",
+		Expires:  expires,
+		HttpOnly: true,
+		Secure:   secure,
+		SameSite: http.SameSiteLaxMode,
+	}
+}
+
+// Expired builds the deletion of name: empty value and Max-Age=0.
+func Expired(name string, secure bool) *http.Cookie {
+	c := New(name, "", secure, time.Time{})
+	c.MaxAge = -1
+	return c
+}
+
+// encodeURIComponent escapes everything but A–Z a–z 0–9 - _ . ! ~ * ' ( ).
+func encodeURIComponent(s string) string {
+	const hex = "0123456789ABCDEF"
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if !unreserved(s[i]) {
+			n++
+		}
+	}
+	if n == 0 {
+		return s
+	}
+	b := make([]byte, 0, len(s)+2*n)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if unreserved(c) {
+			b = append(b, c)
+		} else {
+			b = append(b, '%', hex[c>>4], hex[c&15])
+		}
+	}
+	return string(b)
+}
+
+func unreserved(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
+		strings.IndexByte("-_.!~*'()", c) >= 0
+}
+
+// Queue collects the Set-Cookie headers of one response. A later cookie of
+// the same name replaces an earlier one, so "delete everything read, then
+// write the new chunks" leaves one header per name. The zero value is ready.
+type Queue struct{ list []*http.Cookie }
+
+// Set queues c, replacing a queued cookie of the same name.
+func (q *Queue) Set(c *http.Cookie) {
+	for i, o := range q.list {
+		if o.Name == c.Name {
+			q.list[i] = c
+			return
+		}
+	}
+	q.list = append(q.list, c)
+}
+
+// Len reports how many cookies are queued.
+func (q *Queue) Len() int { return len(q.list) }
+
+// Cookies returns the queued cookies in order.
+func (q *Queue) Cookies() []*http.Cookie { return q.list }
+
+// Write adds one Set-Cookie header per queued cookie. A cookie that
+// net/http would silently drop or alter is an error instead.
+func (q *Queue) Write(h http.Header) error {
+	for _, c := range q.list {
+		if err := c.Valid(); err != nil {
+			return fmt.Errorf("cookie: %s: %w", c.Name, err)
+		}
+	}
+	for _, c := range q.list {
+		h.Add("Set-Cookie", c.String())
+	}
+	return nil
+}

@@ -1,0 +1,299 @@
+package jwt
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+)
+
+// Token is the claims set inside an Auth.js session token: the claims
+// Auth.js itself writes, typed, and every other claim in Extra, so a token
+// minted by a Next.js app with custom claims survives a decode and re-encode
+// in Go unchanged.
+//
+// A standard claim that arrives with a JSON type other than the one below
+// (Auth.js writes "picture": null for an OAuth user without an avatar) is
+// kept in Extra under its own name, so it round-trips too. The time claims
+// and "sub" and "jti" are checked instead: a wrong type there makes the
+// token invalid.
+type Token struct {
+	Name    string // "name"
+	Email   string // "email"
+	Picture string // "picture" (the session's user.image)
+	Subject string // "sub": the user's id
+
+	IssuedAt  int64  // "iat", Unix seconds; set by Encode
+	ExpiresAt int64  // "exp", Unix seconds; set by Encode
+	NotBefore int64  // "nbf", Unix seconds; 0 when absent
+	ID        string // "jti"; set by Encode
+
+	// Extra holds every other claim, decoded as encoding/json decodes into
+	// an any (numbers are float64). Values must be JSON-serialisable.
+	Extra map[string]any
+}
+
+// The standard claims, in the order Auth.js writes them.
+var standard = []string{"name", "email", "picture", "sub", "nbf", "iat", "exp", "jti"}
+
+// Claim returns the claim called name, standard or extra, as it would
+// appear in the JSON: a string, a float64, a bool, nil, []any or
+// map[string]any. ok is false when the token has no such claim.
+func (t *Token) Claim(name string) (v any, ok bool) {
+	switch name {
+	case "name":
+		if t.Name != "" {
+			return t.Name, true
+		}
+	case "email":
+		if t.Email != "" {
+			return t.Email, true
+		}
+	case "picture":
+		if t.Picture != "" {
+			return t.Picture, true
+		}
+	case "sub":
+		return t.Subject, t.Subject != ""
+	case "iat":
+		return float64(t.IssuedAt), t.IssuedAt != 0
+	case "exp":
+		return float64(t.ExpiresAt), t.ExpiresAt != 0
+	case "nbf":
+		return float64(t.NotBefore), t.NotBefore != 0
+	case "jti":
+		return t.ID, t.ID != ""
+	}
+	v, ok = t.Extra[name]
+	return v, ok
+}
+
+// String returns the extra claim name when it is a string.
+func (t *Token) String(name string) string {
+	s, _ := t.Extra[name].(string)
+	return s
+}
+
+// Int returns the extra claim name when it is a whole number.
+func (t *Token) Int(name string) (int64, bool) {
+	f, ok := t.Extra[name].(float64)
+	if !ok || f != math.Trunc(f) || math.Abs(f) > 1<<53 {
+		return 0, false
+	}
+	return int64(f), true
+}
+
+// Set stores v under an extra claim name, allocating Extra when needed.
+// Setting a standard claim name through Set is an error of the caller and
+// is ignored at encode time in favour of the typed field, unless the typed
+// field is empty.
+func (t *Token) Set(name string, v any) {
+	if t.Extra == nil {
+		t.Extra = make(map[string]any)
+	}
+	t.Extra[name] = v
+}
+
+// Clone returns a copy whose Extra map can be changed without touching t.
+// Values inside Extra are shared.
+func (t *Token) Clone() *Token {
+	c := *t
+	if t.Extra != nil {
+		c.Extra = make(map[string]any, len(t.Extra))
+		for k, v := range t.Extra {
+			c.Extra[k] = v
+		}
+	}
+	return &c
+}
+
+// MarshalJSON writes the claims as one JSON object. Empty standard claims are
+// left out; an Extra entry never duplicates a standard claim that is set.
+func (t Token) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	b.Grow(256)
+	b.WriteByte('{')
+	first := true
+	member := func(name string, v any) error {
+		if !first {
+			b.WriteByte(',')
+		}
+		first = false
+		writeString(&b, name)
+		b.WriteByte(':')
+		if s, ok := v.(string); ok {
+			writeString(&b, s)
+			return nil
+		}
+		if n, ok := v.(int64); ok {
+			fmt.Fprintf(&b, "%d", n)
+			return nil
+		}
+		enc, err := json.Marshal(v)
+		if err != nil {
+			return fmt.Errorf("jwt: claim %q: %w", name, err)
+		}
+		b.Write(enc)
+		return nil
+	}
+	str := func(name, v string) error {
+		if v != "" {
+			return member(name, v)
+		}
+		if x, ok := t.Extra[name]; ok {
+			return member(name, x)
+		}
+		return nil
+	}
+	if err := str("name", t.Name); err != nil {
+		return nil, err
+	}
+	if err := str("email", t.Email); err != nil {
+		return nil, err
+	}
+	if err := str("picture", t.Picture); err != nil {
+		return nil, err
+	}
+	if t.Subject != "" {
+		member("sub", t.Subject)
+	}
+	if len(t.Extra) > 0 {
+		keys := make([]string, 0, len(t.Extra))
+		for k := range t.Extra {
+			if !slices.Contains(standard, k) {
+				keys = append(keys, k)
+			}
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			if err := member(k, t.Extra[k]); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if t.NotBefore != 0 {
+		member("nbf", t.NotBefore)
+	}
+	if t.IssuedAt != 0 {
+		member("iat", t.IssuedAt)
+	}
+	if t.ExpiresAt != 0 {
+		member("exp", t.ExpiresAt)
+	}
+	if t.ID != "" {
+		member("jti", t.ID)
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}
+
+func writeString(b *bytes.Buffer, s string) {
+	simple := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= 0x7f {
+			simple = false
+			break
+		}
+	}
+	if simple {
+		b.WriteByte('"')
+		b.WriteString(s)
+		b.WriteByte('"')
+		return
+	}
+	enc := json.NewEncoder(b)
+	enc.SetEscapeHTML(false)
+	enc.Encode(s) // cannot fail for a string
+	b.Truncate(b.Len() - 1)
+}
+
+// maxTime is the last second of year 9999: a time claim beyond it is not a
+// time any issuer meant.
+const maxTime = 253402300799
+
+var errClaimType = errors.New("jwt: claim has the wrong type")
+
+// UnmarshalJSON reads a claims object. The time claims must be whole numbers
+// between 0 and year 9999, "sub" a non-empty string and "jti" a string;
+// anything else is an error rather than a silent coercion.
+func (t *Token) UnmarshalJSON(data []byte) error {
+	var m map[string]any
+	if err := json.Unmarshal(data, &m); err != nil {
+		return fmt.Errorf("jwt: claims: %w", err)
+	}
+	if m == nil {
+		return errors.New("jwt: claims are not an object")
+	}
+	*t = Token{}
+	for k, v := range m {
+		var err error
+		switch k {
+		case "name", "email", "picture":
+			if s, ok := v.(string); ok {
+				switch k {
+				case "name":
+					t.Name = s
+				case "email":
+					t.Email = s
+				default:
+					t.Picture = s
+				}
+				continue
+			}
+			t.Set(k, v)
+		case "sub":
+			s, ok := v.(string)
+			if !ok || s == "" {
+				return fmt.Errorf("%w: sub", errClaimType)
+			}
+			t.Subject = s
+		case "jti":
+			s, ok := v.(string)
+			if !ok {
+				return fmt.Errorf("%w: jti", errClaimType)
+			}
+			t.ID = s
+		case "iat":
+			t.IssuedAt, err = timeClaim(k, v)
+		case "exp":
+			t.ExpiresAt, err = timeClaim(k, v)
+		case "nbf":
+			t.NotBefore, err = timeClaim(k, v)
+		default:
+			t.Set(k, v)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func timeClaim(name string, v any) (int64, error) {
+	f, ok := v.(float64)
+	if !ok || f != math.Trunc(f) || f < 0 || f > maxTime {
+		return 0, fmt.Errorf("%w: %s", errClaimType, name)
+	}
+	return int64(f), nil
+}
+
+// newUUID returns a random version 4 UUID in lowercase, as
+// crypto.randomUUID() does for Auth.js's jti.
+func newUUID(r [16]byte) string {
+	r[6] = r[6]&0x0f | 0x40
+	r[8] = r[8]&0x3f | 0x80
+	const hex = "0123456789abcdef"
+	var sb strings.Builder
+	sb.Grow(36)
+	for i, c := range r {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			sb.WriteByte('-')
+		}
+		sb.WriteByte(hex[c>>4])
+		sb.WriteByte(hex[c&15])
+	}
+	return sb.String()
+}
