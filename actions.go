@@ -1,0 +1,394 @@
+package authgo
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/authgo/authgo/internal/cookie"
+	"github.com/authgo/authgo/internal/pages"
+	"github.com/authgo/authgo/jwt"
+)
+
+var zeroTime time.Time
+
+var errUnknownAction = errors.New("unknown action")
+
+// dispatch runs the action. An error goes through writeError.
+func (a *Auth) dispatch(rq *request) (*response, error) {
+	get := rq.r.Method == http.MethodGet
+	switch rq.action {
+	case "csrf":
+		if get {
+			body, _ := json.Marshal(map[string]string{"csrfToken": rq.csrfToken})
+			return &response{status: 200, body: body, ctype: "application/json", noStore: true}, nil
+		}
+	case "providers":
+		if get {
+			return a.providersAction(rq), nil
+		}
+	case "session":
+		return a.sessionAction(rq)
+	case "signin":
+		if get && rq.providerID == "" {
+			return a.signInPage(rq)
+		}
+		if !get {
+			return a.signInAction(rq)
+		}
+	case "callback":
+		return a.callbackAction(rq)
+	case "signout":
+		if get {
+			return a.signOutPage(rq)
+		}
+		return a.signOutAction(rq)
+	case "error":
+		if get {
+			return a.errorPage(rq)
+		}
+	}
+	return nil, fail(ErrConfiguration, fmt.Errorf("%w: %s %s", errUnknownAction, rq.r.Method, rq.action))
+}
+
+func (a *Auth) providersAction(rq *request) *response {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, p := range a.cfg.Providers {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		id, _ := json.Marshal(p.ID())
+		entry, _ := json.Marshal(struct {
+			ID          string       `json:"id"`
+			Name        string       `json:"name"`
+			Type        ProviderType `json:"type"`
+			SigninURL   string       `json:"signinUrl"`
+			CallbackURL string       `json:"callbackUrl"`
+		}{p.ID(), p.Name(), p.Type(), a.endpoint(rq, "signin/"+p.ID()), a.endpoint(rq, "callback/"+p.ID())})
+		b.Write(id)
+		b.WriteByte(':')
+		b.Write(entry)
+	}
+	b.WriteByte('}')
+	return &response{status: 200, body: b.Bytes(), ctype: "application/json"}
+}
+
+func (a *Auth) endpoint(rq *request, action string) string {
+	return rq.base() + a.cfg.BasePath + "/" + action
+}
+
+// sessionCookie reads the request's session token, reassembled from its
+// chunks, and the names of every session cookie it carried.
+func (a *Auth) sessionCookie(names cookie.Names, jar cookie.Jar) (raw string, present []string, err error) {
+	return cookie.ReadChunked(jar, names.SessionToken)
+}
+
+// clearSession queues the deletion of every session cookie the request
+// carried.
+func clearSession(q *cookie.Queue, names cookie.Names, present []string) {
+	for _, n := range present {
+		q.Set(cookie.Expired(n, names.Secure))
+	}
+}
+
+// setSession queues token, chunked, over the deletion of every session
+// cookie the request carried, so stale chunks go away.
+func (a *Auth) setSession(q *cookie.Queue, names cookie.Names, present []string, token string, expires time.Time) {
+	clearSession(q, names, present)
+	for _, p := range cookie.Split(names.SessionToken, token) {
+		q.Set(cookie.New(p.Name, p.Value, names.Secure, expires))
+	}
+}
+
+// sessionAction is GET and POST <base>/session: decode, run the JWT and
+// Session callbacks, re-issue the cookie with a new expiry.
+func (a *Auth) sessionAction(rq *request) (*response, error) {
+	res := &response{status: 200, ctype: "application/json", body: []byte("null")}
+	post := rq.r.Method == http.MethodPost
+	if post {
+		if !rq.csrfVerified {
+			return nil, fail(ErrMissingCSRF, nil) // 400 null
+		}
+	} else {
+		res.noStore = true
+	}
+	raw, present, err := a.sessionCookie(rq.names, rq.jar)
+	if err != nil {
+		a.log.Info("authgo: session cookie refused", "err", err)
+		clearSession(&res.cookies, rq.names, present)
+		return res, nil
+	}
+	if raw == "" {
+		return res, nil
+	}
+	ctx := rq.r.Context()
+	tok, err := a.codec.Decode(rq.names.SessionToken, raw)
+	if err != nil {
+		a.log.Info("authgo: session token refused", "err", err)
+		clearSession(&res.cookies, rq.names, present)
+		return res, nil
+	}
+	p := JWTParams{Token: tok}
+	if post {
+		p.Trigger = TriggerUpdate
+		if d, ok := rq.body.raw["data"]; ok {
+			p.Data = d
+		}
+	}
+	tok, err = a.runJWT(ctx, p)
+	if err != nil || tok == nil {
+		if err != nil {
+			a.log.Error("authgo: jwt callback failed", "err", err)
+		}
+		clearSession(&res.cookies, rq.names, present)
+		return res, nil
+	}
+	now := a.now()
+	expires := now.Add(a.cfg.Session.MaxAge)
+	s, err := a.buildSession(ctx, tok, expires)
+	if err != nil {
+		a.log.Error("authgo: session callback failed", "err", err)
+		clearSession(&res.cookies, rq.names, present)
+		return res, nil
+	}
+	enc, err := a.codec.Encode(rq.names.SessionToken, tok, 0)
+	if err != nil {
+		return nil, fail(ErrConfiguration, err)
+	}
+	body, err := json.Marshal(s)
+	if err != nil {
+		return nil, fail(ErrConfiguration, fmt.Errorf("session is not JSON: %w", err))
+	}
+	res.body = body
+	a.setSession(&res.cookies, rq.names, present, enc, expires)
+	if ev := a.cfg.Events.Session; ev != nil {
+		ev(ctx, SessionEvent{Session: s, Token: tok})
+	}
+	return res, nil
+}
+
+func (a *Auth) runJWT(ctx context.Context, p JWTParams) (*Token, error) {
+	if cb := a.cfg.Callbacks.JWT; cb != nil {
+		return cb(ctx, p)
+	}
+	return p.Token, nil
+}
+
+// buildSession makes the default session from tok and runs the Session
+// callback on it.
+func (a *Auth) buildSession(ctx context.Context, tok *Token, expires time.Time) (*Session, error) {
+	s := &Session{User: &SessionUser{Name: tok.Name, Email: tok.Email, Image: tok.Picture}, Expires: expires}
+	if cb := a.cfg.Callbacks.Session; cb != nil {
+		out, err := cb(ctx, SessionParams{Session: s, Token: tok})
+		if err != nil {
+			return nil, err
+		}
+		if out == nil {
+			return nil, errors.New("session callback returned nil")
+		}
+		s = out
+	}
+	return s, nil
+}
+
+func (a *Auth) brand() pages.Brand {
+	return pages.Brand{Name: a.cfg.Theme.Brand, Color: a.cfg.Theme.Color}
+}
+
+func (a *Auth) html(status int, render func(*bytes.Buffer) error) (*response, error) {
+	var b bytes.Buffer
+	if err := render(&b); err != nil {
+		return nil, fail(ErrConfiguration, err)
+	}
+	return &response{status: status, body: b.Bytes(), ctype: "text/html; charset=utf-8", csp: pages.ContentSecurityPolicy(a.brand())}, nil
+}
+
+func (a *Auth) signInPage(rq *request) (*response, error) {
+	errCode := rq.query.Get("error")
+	if p := a.cfg.Pages.SignIn; p != "" {
+		loc := p + sep(p) + "callbackUrl=" + url.QueryEscape(rq.callbackURL)
+		if errCode != "" {
+			loc += "&error=" + url.QueryEscape(errCode)
+		}
+		return &response{location: loc}, nil
+	}
+	d := pages.SignInData{Brand: a.brand(), CSRFToken: rq.csrfToken, CallbackURL: rq.callbackURL, Error: errCode}
+	for _, p := range a.cfg.Providers {
+		if cp, ok := p.(CredentialsProvider); ok {
+			form := pages.CredentialsForm{ProviderID: p.ID(), ProviderName: p.Name(), ActionURL: a.endpoint(rq, "callback/"+p.ID())}
+			for _, f := range cp.Fields() {
+				form.Fields = append(form.Fields, pages.Field{Name: f.Name, Label: f.Label, Type: f.Type, Placeholder: f.Placeholder, Autocomplete: f.Autocomplete})
+			}
+			d.Credentials = append(d.Credentials, form)
+		}
+	}
+	return a.html(200, func(b *bytes.Buffer) error { return pages.SignIn(b, d) })
+}
+
+// signInAction is POST <base>/signin[/<id>]. Credentials providers sign in
+// through <base>/callback/<id>; posting here sends the user to the page.
+func (a *Auth) signInAction(rq *request) (*response, error) {
+	if !rq.csrfVerified {
+		return nil, fail(ErrMissingCSRF, nil)
+	}
+	if rq.providerID != "" {
+		if _, ok := a.providers[rq.providerID]; !ok {
+			return nil, fail(ErrConfiguration, fmt.Errorf("unknown provider %q", rq.providerID))
+		}
+	}
+	return &response{location: a.endpoint(rq, "signin")}, nil
+}
+
+func (a *Auth) callbackAction(rq *request) (*response, error) {
+	p, ok := a.providers[rq.providerID]
+	if !ok {
+		return nil, fail(ErrConfiguration, fmt.Errorf("unknown provider %q", rq.providerID))
+	}
+	cp, ok := p.(CredentialsProvider)
+	if !ok {
+		return nil, fail(ErrConfiguration, fmt.Errorf("provider %q cannot sign in here", rq.providerID))
+	}
+	if rq.r.Method != http.MethodPost {
+		return nil, fail(ErrConfiguration, fmt.Errorf("credentials provider %q called with GET", rq.providerID))
+	}
+	if !rq.csrfVerified {
+		return nil, fail(ErrMissingCSRF, nil)
+	}
+	return a.credentialsSignIn(rq, cp)
+}
+
+func (a *Auth) credentialsSignIn(rq *request, cp CredentialsProvider) (*response, error) {
+	ctx := rq.r.Context()
+	creds := Credentials{}
+	for k, v := range rq.body.str {
+		if k == "csrfToken" || k == "callbackUrl" {
+			continue
+		}
+		creds[k] = v
+	}
+	for k := range rq.body.bad {
+		if k != "csrfToken" && k != "callbackUrl" {
+			// Posted twice or not a string: never guess which value counts.
+			return nil, &authError{code: ErrCredentialsSignin, query: "&code=credentials", cause: fmt.Errorf("ambiguous field %q", k)}
+		}
+	}
+	user, err := cp.Authorize(ctx, creds, rq.r)
+	if err != nil {
+		var ce *CredentialsError
+		if errors.As(err, &ce) {
+			code := ce.Code
+			if code == "" {
+				code = "credentials"
+			}
+			return nil, &authError{code: ErrCredentialsSignin, query: "&code=" + url.QueryEscape(code), cause: err}
+		}
+		return nil, fail(ErrConfiguration, fmt.Errorf("authorize: %w", err))
+	}
+	if user == nil {
+		return nil, &authError{code: ErrCredentialsSignin, query: "&code=credentials"}
+	}
+	u := *user
+	if u.ID == "" {
+		u.ID = newID()
+	}
+	account := &Account{Provider: cp.ID(), Type: string(TypeCredentials), ProviderAccountID: u.ID}
+	return a.finishSignIn(rq, &u, account, creds)
+}
+
+// finishSignIn runs the SignIn and JWT callbacks, writes the session cookie
+// and redirects to the callbackUrl.
+func (a *Auth) finishSignIn(rq *request, u *User, account *Account, creds Credentials) (*response, error) {
+	ctx := rq.r.Context()
+	if cb := a.cfg.Callbacks.SignIn; cb != nil {
+		if err := cb(ctx, SignInParams{User: u, Account: account, Credentials: creds, Request: rq.r}); err != nil {
+			var sr *SignInRedirect
+			if errors.As(err, &sr) {
+				to, rerr := a.redirect(rq.r, sr.URL, rq.base())
+				if rerr != nil {
+					return nil, fail(ErrConfiguration, rerr)
+				}
+				return &response{location: to}, nil
+			}
+			return nil, fail(ErrCodeAccessDenied, err)
+		}
+	}
+	tok := &Token{Name: u.Name, Email: u.Email, Picture: u.Image, Subject: u.ID}
+	tok, err := a.runJWT(ctx, JWTParams{Token: tok, User: u, Account: account, Trigger: TriggerSignIn})
+	if err != nil {
+		return nil, fail(ErrConfiguration, fmt.Errorf("jwt callback: %w", err))
+	}
+	res := &response{location: rq.callbackURL}
+	_, present, _ := a.sessionCookie(rq.names, rq.jar)
+	if tok == nil {
+		// Auth.js still redirects, without a session.
+		clearSession(&res.cookies, rq.names, present)
+	} else {
+		enc, err := a.codec.Encode(rq.names.SessionToken, tok, 0)
+		if err != nil {
+			return nil, fail(ErrConfiguration, err)
+		}
+		a.setSession(&res.cookies, rq.names, present, enc, a.now().Add(a.cfg.Session.MaxAge))
+	}
+	if ev := a.cfg.Events.SignIn; ev != nil {
+		ev(ctx, SignInEvent{User: u, Account: account})
+	}
+	return res, nil
+}
+
+func (a *Auth) signOutPage(rq *request) (*response, error) {
+	if p := a.cfg.Pages.SignOut; p != "" {
+		return &response{location: rq.base() + p}, nil
+	}
+	d := pages.SignOutData{Brand: a.brand(), CSRFToken: rq.csrfToken, ActionURL: a.endpoint(rq, "signout"), CallbackURL: rq.callbackURL}
+	return a.html(200, func(b *bytes.Buffer) error { return pages.SignOut(b, d) })
+}
+
+func (a *Auth) signOutAction(rq *request) (*response, error) {
+	if !rq.csrfVerified {
+		return nil, fail(ErrMissingCSRF, nil)
+	}
+	res := &response{location: rq.callbackURL}
+	raw, present, err := a.sessionCookie(rq.names, rq.jar)
+	if err == nil && raw != "" {
+		tok, err := a.codec.Decode(rq.names.SessionToken, raw)
+		if err != nil {
+			a.log.Info("authgo: sign-out with an invalid session token", "err", err)
+		}
+		if ev := a.cfg.Events.SignOut; ev != nil {
+			ev(rq.r.Context(), SignOutEvent{Token: tok})
+		}
+	}
+	clearSession(&res.cookies, rq.names, present)
+	return res, nil
+}
+
+func (a *Auth) errorPage(rq *request) (*response, error) {
+	code := rq.query.Get("error")
+	if p := a.cfg.Pages.Error; p != "" {
+		return &response{location: rq.base() + p + sep(p) + "error=" + url.QueryEscape(code)}, nil
+	}
+	d := pages.ErrorData{Brand: a.brand(), Code: code, SignInURL: a.endpoint(rq, "signin"), HomeURL: rq.base()}
+	return a.html(pages.ErrorStatus(code), func(b *bytes.Buffer) error { return pages.Error(b, d) })
+}
+
+// decodeSession reads and decodes the session cookie of r, for the
+// middleware and Session.
+func (a *Auth) decodeSession(r *http.Request) (tok *jwt.Token, names cookie.Names, present []string, err error) {
+	o, err := a.requestOrigin(r)
+	if err != nil {
+		return nil, names, nil, err
+	}
+	names = cookie.NamesFor(o.scheme == "https")
+	raw, present, err := a.sessionCookie(names, cookie.Parse(r.Header))
+	if err != nil || raw == "" {
+		return nil, names, present, err
+	}
+	tok, err = a.codec.Decode(names.SessionToken, raw)
+	return tok, names, present, err
+}

@@ -1,0 +1,51 @@
+// Package sqlite stores authgo's users in a SQLite database.
+//
+// It is the user store of `authgo serve`: local password users live in the
+// Auth.js users table, with the column names @auth/pg-adapter uses (id, name,
+// email, "emailVerified", image), and their usernames and password hashes in
+// an authgo-owned table, authgo_credentials, that references it. Later
+// versions add the other Auth.js tables (accounts, sessions,
+// verification_token) to the same file through new migrations.
+//
+// # Connecting
+//
+// The package imports no driver. The caller opens the database with the
+// driver of its choice and passes the *sql.DB to [New]. With the pure-Go
+// driver modernc.org/sqlite (driver name "sqlite"), use [DSN] to build the
+// recommended data source name for a database file:
+//
+//	db, err := sql.Open("sqlite", sqlite.DSN("/var/lib/authgo/authgo.db"))
+//
+// which is
+//
+//	file:///var/lib/authgo/authgo.db?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_txlock=immediate
+//
+// These settings matter because a *sql.DB is a pool of connections, and
+// PRAGMAs such as busy_timeout and foreign_keys are per connection: only
+// parameters in the DSN reach every connection. busy_timeout makes a
+// connection wait for another writer instead of failing with SQLITE_BUSY;
+// WAL lets readers proceed while one connection writes; foreign_keys makes
+// deleting a user delete its credentials; _txlock=immediate takes the write
+// lock when a transaction begins. With another driver, set the same four
+// things in its own syntax.
+//
+// Do not use an in-memory database with a pool of more than one connection:
+// each connection would see its own empty database.
+//
+// # Schema and migrations
+//
+// [New] applies versioned migrations and records each applied version in the
+// table authgo_migrations. It is idempotent and safe to run from several
+// processes at once. (One caveat: when several processes open a brand-new
+// file at the same moment, SQLite may fail one of them with SQLITE_BUSY while
+// the DSN switches the file to WAL; retrying New then succeeds.) New refuses
+// a database migrated by a newer authgo.
+//
+// Timestamps written by this package (created_at, updated_at) are RFC 3339
+// UTC text with millisecond precision, as SQLite's strftime writes them.
+//
+// # Concurrency
+//
+// A [*Store] is safe for concurrent use by multiple goroutines, and several
+// processes may share one database file.
+package sqlite

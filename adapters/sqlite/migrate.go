@@ -1,0 +1,94 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// migrations holds the schema changes, in order: migrations[i] brings the
+// database to version i+1. Append new versions; never edit one that has
+// shipped. Each string is a single SQL statement, so that any driver can run
+// it.
+var migrations = [][]string{
+	// 1: the Auth.js users table and authgo's password credentials.
+	{
+		// Column names as in @auth/pg-adapter's schema. id is TEXT (Auth.js
+		// generates UUIDs) and NOT NULL, which SQLite does not imply for a
+		// non-integer primary key. email is UNIQUE, as getUserByEmail
+		// assumes; SQLite allows any number of NULL emails.
+		// "emailVerified" holds RFC 3339 text.
+		`CREATE TABLE users (
+			id TEXT NOT NULL PRIMARY KEY,
+			name TEXT,
+			email TEXT UNIQUE,
+			"emailVerified" TEXT,
+			image TEXT
+		)`,
+		`CREATE TABLE authgo_credentials (
+			user_id TEXT NOT NULL PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+			username TEXT NOT NULL UNIQUE,
+			password_hash TEXT NOT NULL,
+			created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+			updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+		)`,
+	},
+}
+
+// migrate brings db to the latest schema version.
+//
+// Each migration runs in its own transaction whose first statement records
+// the version. That statement takes the write lock, so when several
+// processes migrate at once, one applies the migration and the others,
+// waiting for the lock, find the version recorded and skip it.
+func migrate(ctx context.Context, db *sql.DB) error {
+	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS authgo_migrations (
+		version INTEGER NOT NULL PRIMARY KEY,
+		applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+	)`); err != nil {
+		return fmt.Errorf("sqlite: create authgo_migrations: %w", err)
+	}
+	var current int
+	if err := db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM authgo_migrations`).Scan(&current); err != nil {
+		return fmt.Errorf("sqlite: read schema version: %w", err)
+	}
+	if current > len(migrations) {
+		return fmt.Errorf("sqlite: database schema version %d is newer than this program's %d", current, len(migrations))
+	}
+	for i := current; i < len(migrations); i++ {
+		if err := apply(ctx, db, i+1, migrations[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// apply runs migration version, made of stmts, unless it is already recorded.
+func apply(ctx context.Context, db *sql.DB, version int, stmts []string) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: migration %d: %w", version, err)
+	}
+	defer tx.Rollback() // returns sql.ErrTxDone, ignored, after Commit
+	res, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO authgo_migrations (version) VALUES (?)`, version)
+	if err != nil {
+		return fmt.Errorf("sqlite: migration %d: %w", version, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("sqlite: migration %d: %w", version, err)
+	}
+	if n == 0 {
+		// Another process applied it since we read the version.
+		return nil
+	}
+	for _, s := range stmts {
+		if _, err := tx.ExecContext(ctx, s); err != nil {
+			return fmt.Errorf("sqlite: migration %d: %w", version, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: migration %d: commit: %w", version, err)
+	}
+	return nil
+}

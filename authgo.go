@@ -1,0 +1,73 @@
+package authgo
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/authgo/authgo/internal/csrf"
+	"github.com/authgo/authgo/jwt"
+)
+
+// Auth serves the Auth.js endpoints under its base path, reads sessions for
+// server code, and guards handlers. Make one with New; it is immutable and
+// safe for concurrent use.
+type Auth struct {
+	cfg        Config
+	fixed      origin // zero when the origin comes from each request (TrustHost)
+	codec      *jwt.Codec
+	csrfSecret string
+	providers  map[string]Provider
+	log        *slog.Logger
+	now        func() time.Time
+	cop        *http.CrossOriginProtection
+}
+
+// New checks cfg and returns an Auth. Every bad setting is an error naming
+// the setting; nothing falls back to a weak default.
+func New(cfg Config) (*Auth, error) {
+	cfg.Secret = append([]string(nil), cfg.Secret...)
+	cfg.Providers = append([]Provider(nil), cfg.Providers...)
+	o, err := cfg.validate()
+	if err != nil {
+		return nil, err
+	}
+	a := &Auth{
+		cfg:        cfg,
+		fixed:      o,
+		csrfSecret: csrf.Secret(cfg.Secret),
+		providers:  make(map[string]Provider, len(cfg.Providers)),
+		log:        cfg.Logger,
+		now:        cfg.Now,
+	}
+	if a.log == nil {
+		a.log = slog.New(slog.DiscardHandler)
+	}
+	if a.now == nil {
+		a.now = time.Now
+	}
+	for _, p := range cfg.Providers {
+		a.providers[p.ID()] = p
+	}
+	a.codec, err = jwt.NewCodec(jwt.Options{Secrets: cfg.Secret, MaxAge: cfg.Session.MaxAge, Now: a.now})
+	if err != nil {
+		return nil, err
+	}
+	a.cop = http.NewCrossOriginProtection()
+	if o.host != "" {
+		if err := a.cop.AddTrustedOrigin(o.String()); err != nil {
+			return nil, err
+		}
+	}
+	a.cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusForbidden, []byte(`{"error":"cross-origin request refused"}`))
+	}))
+	return a, nil
+}
+
+// BasePath returns the path the endpoints are served under, e.g. "/auth".
+func (a *Auth) BasePath() string { return a.cfg.BasePath }
+
+// Codec returns the session token codec, with the keys derived from the
+// configured secrets.
+func (a *Auth) Codec() *jwt.Codec { return a.codec }

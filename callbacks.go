@@ -1,0 +1,106 @@
+package authgo
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+)
+
+// Trigger says why the JWT callback runs.
+type Trigger string
+
+// Triggers of the JWT callback. A plain session read has no trigger.
+const (
+	TriggerSignIn Trigger = "signIn"
+	TriggerSignUp Trigger = "signUp"
+	TriggerUpdate Trigger = "update"
+)
+
+// Callbacks let the application decide. A nil callback has the Auth.js
+// default. They run on the request's goroutine and get its context.
+type Callbacks struct {
+	// SignIn decides whether a user who proved who they are may sign in.
+	// Return nil to allow, an error (ErrAccessDenied or any other) to
+	// refuse with AccessDenied, or a *SignInRedirect to send them
+	// elsewhere without a session. Default: allow.
+	SignIn func(ctx context.Context, p SignInParams) error
+
+	// Redirect decides where a callbackUrl may send the user. baseURL is
+	// the origin (scheme://host[:port], no path). Default: a URL starting
+	// with "/" is resolved against baseURL; an absolute URL on baseURL's
+	// origin is kept; anything else becomes baseURL.
+	Redirect func(ctx context.Context, url, baseURL string) (string, error)
+
+	// JWT shapes the token kept in the session cookie. It runs at sign-in
+	// (Trigger signIn, with User and Account), on every session read (no
+	// trigger) and on POST <base>/session (Trigger update, with the posted
+	// data). Returning a nil token signs the user out. Default: return
+	// p.Token unchanged.
+	//
+	// Data posted to <base>/session comes from the browser: merge only the
+	// fields you mean to let the user change, never claims such as sub or
+	// a role.
+	JWT func(ctx context.Context, p JWTParams) (*Token, error)
+
+	// Session shapes what GET <base>/session and Auth.Session return.
+	// Default: p.Session (name, email and image of the token's user).
+	// Whatever it adds reaches page scripts; keep access tokens out unless
+	// the page needs them.
+	Session func(ctx context.Context, p SessionParams) (*Session, error)
+}
+
+// SignInParams are the arguments of the SignIn callback.
+type SignInParams struct {
+	User        *User
+	Account     *Account
+	Credentials Credentials // credentials sign-in only
+	Request     *http.Request
+}
+
+// JWTParams are the arguments of the JWT callback.
+type JWTParams struct {
+	// Token holds the claims so far: at sign-in name, email, picture and
+	// sub from the user; afterwards the decoded cookie.
+	Token   *Token
+	User    *User    // sign-in only
+	Account *Account // sign-in only
+	Trigger Trigger
+	// Data is the "data" member posted to <base>/session (Trigger update),
+	// as JSON; nil when none was posted.
+	Data      json.RawMessage
+	IsNewUser bool
+}
+
+// SessionParams are the arguments of the Session callback.
+type SessionParams struct {
+	// Session is the default session: the token's name, email and picture
+	// as user name, email and image, and the new expiry.
+	Session *Session
+	Token   *Token
+}
+
+// Events are told what happened after the fact. They run synchronously, on
+// the request's goroutine, and cannot change the response. Nil events are
+// skipped.
+type Events struct {
+	SignIn  func(ctx context.Context, e SignInEvent)
+	SignOut func(ctx context.Context, e SignOutEvent)
+	Session func(ctx context.Context, e SessionEvent)
+}
+
+// SignInEvent describes a successful sign-in.
+type SignInEvent struct {
+	User      *User
+	Account   *Account
+	IsNewUser bool
+}
+
+// SignOutEvent describes a sign-out. Token is nil when the cookie could not
+// be decoded.
+type SignOutEvent struct{ Token *Token }
+
+// SessionEvent describes a session read through <base>/session.
+type SessionEvent struct {
+	Session *Session
+	Token   *Token
+}

@@ -1,0 +1,263 @@
+package authgo
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// Config configures an Auth. The zero value of every field but Secret and
+// one of URL or TrustHost is a documented default. authgo.New checks all of
+// it and returns an error instead of guessing.
+type Config struct {
+	// Secret lists the secrets, newest first: the first encrypts session
+	// cookies, all of them decrypt, which is how a secret is rotated. Each
+	// must be at least 32 bytes; `authgo secret` prints a good one.
+	// (authgo serve reads AUTH_SECRET, then AUTH_SECRET_1.._3.)
+	Secret []string
+
+	// URL is the public URL of the auth endpoints, as AUTH_URL is in
+	// Auth.js: its origin is the one every absolute URL and redirect is
+	// built on, and an https origin switches cookies to their __Secure- /
+	// __Host- names. A path other than "/" sets the base path
+	// ("https://example.com/auth" → "/auth").
+	URL string
+
+	// BasePath is where the endpoints live. Default "/auth", as in
+	// @auth/core (next-auth uses "/api/auth"). When URL has a path, BasePath
+	// must be empty or equal to it.
+	BasePath string
+
+	// TrustHost takes the origin from X-Forwarded-Proto and
+	// X-Forwarded-Host (falling back to the Host header) when URL is empty.
+	// Turn it on only behind a proxy that sets those headers itself; either
+	// URL or TrustHost is required.
+	TrustHost bool
+
+	// Session configures sessions.
+	Session SessionConfig
+
+	// Providers are the ways to sign in, in the order the sign-in page
+	// lists them. IDs must be unique.
+	Providers []Provider
+
+	// Callbacks let the application decide; nil ones keep Auth.js's
+	// defaults.
+	Callbacks Callbacks
+
+	// Events are told what happened.
+	Events Events
+
+	// Pages replace the built-in pages with the application's own paths.
+	Pages Pages
+
+	// Theme brands the built-in pages.
+	Theme Theme
+
+	// Logger receives errors and warnings. Nothing secret is logged. Nil
+	// discards them.
+	Logger *slog.Logger
+
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// SessionStrategy is where sessions live.
+type SessionStrategy int
+
+// Session strategies.
+const (
+	// StrategyJWT keeps the session in an encrypted cookie (the default).
+	StrategyJWT SessionStrategy = iota
+)
+
+// SessionConfig configures sessions.
+type SessionConfig struct {
+	// Strategy is StrategyJWT, the only one so far.
+	Strategy SessionStrategy
+	// MaxAge is how long an idle session lives; each read of
+	// <base>/session extends it. Default 30 days.
+	MaxAge time.Duration
+	// UpdateAge is how old a session cookie may get before the middleware
+	// re-issues it (GET <base>/session re-issues on every call, as Auth.js
+	// does). Default 24 hours.
+	UpdateAge time.Duration
+}
+
+// Pages are application paths that replace the built-in pages. Each must be
+// a path on this site ("/login"), not a full URL.
+type Pages struct {
+	SignIn  string
+	SignOut string
+	Error   string
+}
+
+// Theme brands the built-in pages.
+type Theme struct {
+	Brand string // product name shown on the pages; default "authgo"
+	Color string // accent colour: #rgb or #rrggbb
+}
+
+// Defaults.
+const (
+	DefaultBasePath  = "/auth"
+	DefaultMaxAge    = 30 * 24 * time.Hour
+	DefaultUpdateAge = 24 * time.Hour
+	// MinSecretLength is the shortest secret New accepts, in bytes.
+	MinSecretLength = 32
+)
+
+var (
+	providerIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
+	colorPattern      = regexp.MustCompile(`^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$`)
+	// basePathPattern: "/" then segments of URL-safe characters.
+	basePathPattern = regexp.MustCompile(`^(/[A-Za-z0-9._~!$&'()*+,;=:@-]+)+$`)
+)
+
+// origin is the public origin, fixed by Config.URL.
+type origin struct {
+	scheme, host string // host includes a non-default port
+}
+
+func (o origin) String() string { return o.scheme + "://" + o.host }
+
+// validate checks c, fills defaults, and returns the fixed origin (zero when
+// the origin comes from each request).
+func (c *Config) validate() (origin, error) {
+	var o origin
+	if len(c.Secret) == 0 {
+		return o, errors.New("authgo: no secret: set Config.Secret (AUTH_SECRET); `authgo secret` prints one")
+	}
+	for i, s := range c.Secret {
+		if len(s) < MinSecretLength {
+			name := "AUTH_SECRET"
+			if i > 0 {
+				name = fmt.Sprintf("AUTH_SECRET_%d", i)
+			}
+			return o, fmt.Errorf("authgo: secret %d (%s) is %d bytes; at least %d are needed: `authgo secret` prints a good one", i, name, len(s), MinSecretLength)
+		}
+	}
+
+	urlPath := ""
+	if c.URL != "" {
+		u, err := url.Parse(c.URL)
+		if err != nil {
+			return o, fmt.Errorf("authgo: URL (AUTH_URL) %q: %w", c.URL, err)
+		}
+		if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" || u.Opaque != "" {
+			return o, fmt.Errorf("authgo: URL (AUTH_URL) %q must be an absolute http or https URL", c.URL)
+		}
+		if u.User != nil || u.RawQuery != "" || u.Fragment != "" || u.ForceQuery {
+			return o, fmt.Errorf("authgo: URL (AUTH_URL) %q must not carry user info, a query or a fragment", c.URL)
+		}
+		if u.Port() != "" {
+			if _, err := parsePort(u.Port()); err != nil {
+				return o, fmt.Errorf("authgo: URL (AUTH_URL) %q: %w", c.URL, err)
+			}
+		}
+		o = origin{scheme: u.Scheme, host: canonicalHost(u.Scheme, u.Host)}
+		urlPath = strings.TrimSuffix(u.Path, "/")
+	} else if !c.TrustHost {
+		return o, errors.New("authgo: the public origin is unknown: set Config.URL (AUTH_URL), or Config.TrustHost (AUTH_TRUST_HOST=true) behind a proxy that sets X-Forwarded-Host and X-Forwarded-Proto")
+	}
+
+	bp := strings.TrimSuffix(c.BasePath, "/")
+	switch {
+	case urlPath != "" && bp != "" && bp != urlPath:
+		return o, fmt.Errorf("authgo: BasePath %q disagrees with the path of URL (AUTH_URL) %q", c.BasePath, c.URL)
+	case bp == "" && urlPath != "":
+		bp = urlPath
+	case bp == "":
+		bp = DefaultBasePath
+	}
+	if !basePathPattern.MatchString(bp) || strings.Contains(bp, "/./") || strings.Contains(bp, "/../") || strings.HasSuffix(bp, "/..") || strings.HasSuffix(bp, "/.") {
+		return o, fmt.Errorf("authgo: base path %q must look like /auth: slash-separated segments of URL-safe characters", bp)
+	}
+	c.BasePath = bp
+
+	if c.Session.Strategy != StrategyJWT {
+		return o, fmt.Errorf("authgo: unknown session strategy %d", c.Session.Strategy)
+	}
+	if c.Session.MaxAge < 0 || c.Session.UpdateAge < 0 {
+		return o, errors.New("authgo: Session.MaxAge and Session.UpdateAge must not be negative")
+	}
+	if c.Session.MaxAge == 0 {
+		c.Session.MaxAge = DefaultMaxAge
+	}
+	if c.Session.MaxAge < time.Second {
+		return o, errors.New("authgo: Session.MaxAge must be at least one second")
+	}
+	if c.Session.UpdateAge == 0 {
+		c.Session.UpdateAge = DefaultUpdateAge
+	}
+
+	seen := map[string]bool{}
+	for i, p := range c.Providers {
+		if p == nil {
+			return o, fmt.Errorf("authgo: provider %d is nil", i)
+		}
+		id := p.ID()
+		if !providerIDPattern.MatchString(id) || id == "undefined" {
+			return o, fmt.Errorf("authgo: provider id %q must be 1 to 64 lowercase letters, digits, '-' or '_'", id)
+		}
+		if seen[id] {
+			return o, fmt.Errorf("authgo: two providers have the id %q", id)
+		}
+		seen[id] = true
+		if p.Name() == "" {
+			return o, fmt.Errorf("authgo: provider %q has no name", id)
+		}
+		switch p.Type() {
+		case TypeCredentials:
+			if _, ok := p.(CredentialsProvider); !ok {
+				return o, fmt.Errorf("authgo: provider %q says it is a credentials provider but has no Authorize method", id)
+			}
+		default:
+			return o, fmt.Errorf("authgo: provider %q has type %q, which this version does not support", id, p.Type())
+		}
+	}
+
+	for name, p := range map[string]string{"SignIn": c.Pages.SignIn, "SignOut": c.Pages.SignOut, "Error": c.Pages.Error} {
+		if p == "" {
+			continue
+		}
+		u, err := url.Parse(p)
+		if err != nil || !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\") || u.Fragment != "" {
+			return o, fmt.Errorf("authgo: Pages.%s %q must be a path on this site, like /login", name, p)
+		}
+	}
+	if c.Theme.Color != "" && !colorPattern.MatchString(c.Theme.Color) {
+		return o, fmt.Errorf("authgo: Theme.Color %q must be #rgb or #rrggbb", c.Theme.Color)
+	}
+	return o, nil
+}
+
+func parsePort(p string) (int, error) {
+	n := 0
+	for _, c := range p {
+		if c < '0' || c > '9' {
+			return 0, fmt.Errorf("bad port %q", p)
+		}
+		n = n*10 + int(c-'0')
+		if n > 65535 {
+			return 0, fmt.Errorf("bad port %q", p)
+		}
+	}
+	return n, nil
+}
+
+// canonicalHost lowercases host and drops the scheme's default port.
+func canonicalHost(scheme, host string) string {
+	host = strings.ToLower(host)
+	switch {
+	case scheme == "http" && strings.HasSuffix(host, ":80"):
+		return strings.TrimSuffix(host, ":80")
+	case scheme == "https" && strings.HasSuffix(host, ":443"):
+		return strings.TrimSuffix(host, ":443")
+	}
+	return host
+}

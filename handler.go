@@ -1,0 +1,463 @@
+package authgo
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/authgo/authgo/internal/cookie"
+	"github.com/authgo/authgo/internal/csrf"
+)
+
+// maxBody caps a POST body. Sign-in forms are tiny; a larger body is
+// refused with 413 before anything reads it.
+const maxBody = 64 << 10
+
+// actions Auth.js routes; a provider id may follow the ones marked true.
+var actions = map[string]bool{
+	"providers": false, "session": false, "csrf": false, "signin": true,
+	"signout": false, "callback": true, "error": false,
+}
+
+// request is one parsed request to an endpoint.
+type request struct {
+	r          *http.Request
+	action     string
+	providerID string
+	origin     origin
+	names      cookie.Names
+	jar        cookie.Jar
+	body       body
+	query      url.Values
+
+	csrfToken    string
+	csrfVerified bool
+	callbackURL  string
+	// cookies queued by init (CSRF, callback-url); dropped on the error path.
+	initCookies cookie.Queue
+}
+
+func (rq *request) base() string { return rq.origin.String() }
+
+// body is a parsed POST body: string members, raw JSON members, and the
+// names whose value was ambiguous (posted twice, or not a JSON string).
+type body struct {
+	str map[string]string
+	raw map[string]json.RawMessage
+	bad map[string]bool
+}
+
+func (b body) get(name string) (string, bool) {
+	if b.bad[name] {
+		return "", false
+	}
+	s, ok := b.str[name]
+	return s, ok
+}
+
+// response is what an action produced, before it is written.
+type response struct {
+	status   int
+	location string // a redirect when set
+	body     []byte
+	ctype    string
+	noStore  bool
+	csp      string
+	cookies  cookie.Queue
+}
+
+// ServeHTTP serves the endpoints under the base path. Mount it there, e.g.
+// mux.Handle("/auth/", a). A request for another path gets 400, as in
+// Auth.js.
+func (a *Auth) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	rq, res, err := a.parse(w, r)
+	if err == nil && res == nil {
+		res, err = a.dispatch(rq)
+	}
+	if err != nil {
+		a.writeError(w, rq, err)
+		return
+	}
+	a.write(w, rq, res)
+}
+
+func badRequest() *response {
+	return &response{status: http.StatusBadRequest, body: []byte(`"Bad request."`), ctype: "application/json"}
+}
+
+// parse routes r and runs Auth.js's per-request initialisation. A non-nil
+// response or error means the request ends there.
+func (a *Auth) parse(w http.ResponseWriter, r *http.Request) (*request, *response, error) {
+	rq := &request{r: r}
+	rest, ok := strings.CutPrefix(r.URL.Path, a.cfg.BasePath)
+	if !ok || rest == "" {
+		return rq, badRequest(), nil
+	}
+	var segs []string
+	for s := range strings.SplitSeq(rest, "/") {
+		if s != "" {
+			segs = append(segs, s)
+		}
+		if len(segs) > 2 {
+			return rq, badRequest(), nil
+		}
+	}
+	if len(segs) == 0 {
+		return rq, badRequest(), nil
+	}
+	takesID, known := actions[segs[0]]
+	if !known || (len(segs) == 2 && !takesID) {
+		return rq, badRequest(), nil
+	}
+	rq.action = segs[0]
+	if len(segs) == 2 && segs[1] != "undefined" {
+		rq.providerID = segs[1]
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodPost {
+		return rq, badRequest(), nil
+	}
+
+	o, err := a.requestOrigin(r)
+	if err != nil {
+		a.log.Warn("authgo: refused forwarded origin", "err", err)
+		return rq, badRequest(), nil
+	}
+	rq.origin = o
+	rq.names = cookie.NamesFor(o.scheme == "https")
+	rq.jar = cookie.Parse(r.Header)
+	rq.query = r.URL.Query()
+
+	if r.Method == http.MethodPost {
+		if err := a.cop.Check(r); err != nil {
+			return rq, &response{status: http.StatusForbidden, ctype: "application/json",
+				body: []byte(`{"error":"cross-origin request refused"}`)}, nil
+		}
+		b, res := readBody(w, r)
+		if res != nil {
+			return rq, res, nil
+		}
+		rq.body = b
+	}
+
+	// CSRF: trust the cookie if its hash checks out, else mint a new one.
+	if v, ok := rq.jar.Get(rq.names.CSRFToken); ok {
+		rq.csrfToken, ok = csrf.Verify(v, a.csrfSecret)
+		if ok && r.Method == http.MethodPost {
+			posted, _ := rq.body.get("csrfToken")
+			rq.csrfVerified = posted != "" && csrf.Equal(posted, rq.csrfToken)
+		}
+	}
+	if rq.csrfToken == "" {
+		tok, val := csrf.New(a.csrfSecret)
+		rq.csrfToken = tok
+		rq.initCookies.Set(cookie.New(rq.names.CSRFToken, val, rq.names.Secure, zeroTime))
+	}
+
+	// callbackUrl: body, then query, then the cookie.
+	cookieCB, _ := rq.jar.Get(rq.names.CallbackURL)
+	if q := rq.query.Get("callbackUrl"); q != "" && !isHTTPURL(q) {
+		// Auth.js answers 500 here; it is the client's bad input.
+		return rq, badRequest(), nil
+	}
+	if cookieCB != "" && !isHTTPURL(cookieCB) {
+		cookieCB = "" // a stale or forged cookie must not lock the user out
+	}
+	candidate, ok := rq.body.get("callbackUrl")
+	if !ok || candidate == "" {
+		candidate = rq.query.Get("callbackUrl")
+	}
+	if candidate == "" {
+		candidate = cookieCB
+	}
+	cb := rq.base()
+	if candidate != "" {
+		cb, err = a.redirect(r, candidate, rq.base())
+		if err != nil {
+			return rq, nil, fail(ErrConfiguration, fmt.Errorf("redirect callback: %w", err))
+		}
+	}
+	rq.callbackURL = cb
+	if cb != cookieCB {
+		rq.initCookies.Set(cookie.New(rq.names.CallbackURL, cb, rq.names.Secure, zeroTime))
+	}
+	return rq, nil, nil
+}
+
+// readBody parses a POST body as Auth.js does: JSON when the Content-Type
+// says so, a form when it says so, nothing otherwise.
+func readBody(w http.ResponseWriter, r *http.Request) (body, *response) {
+	b := body{str: map[string]string{}, raw: map[string]json.RawMessage{}, bad: map[string]bool{}}
+	ct := r.Header.Get("Content-Type")
+	isJSON := strings.Contains(ct, "application/json")
+	isForm := strings.Contains(ct, "application/x-www-form-urlencoded")
+	if !isJSON && !isForm {
+		return b, nil
+	}
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return b, &response{status: http.StatusRequestEntityTooLarge, ctype: "application/json",
+				body: []byte(`{"error":"request body too large"}`)}
+		}
+		return b, badRequest()
+	}
+	if isJSON {
+		if len(bytes.TrimSpace(data)) == 0 {
+			return b, nil
+		}
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(data, &m); err != nil || m == nil {
+			return b, badRequest()
+		}
+		for k, v := range m {
+			b.raw[k] = v
+			var s string
+			if json.Unmarshal(v, &s) == nil {
+				b.str[k] = s
+			} else {
+				b.bad[k] = true
+			}
+		}
+		return b, nil
+	}
+	vals, _ := url.ParseQuery(string(data)) // lenient, as URLSearchParams is
+	for k, vs := range vals {
+		last := vs[len(vs)-1]
+		b.str[k] = last
+		enc, _ := json.Marshal(last)
+		b.raw[k] = enc
+		if len(vs) > 1 {
+			b.bad[k] = true
+		}
+	}
+	return b, nil
+}
+
+// isHTTPURL is Auth.js's check on a callbackUrl from the query or the
+// cookie: a path, or an absolute http(s) URL.
+func isHTTPURL(s string) bool {
+	if strings.HasPrefix(s, "/") {
+		return true
+	}
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
+// requestOrigin is Config.URL's origin, or with TrustHost the one the
+// forwarding headers (or the Host header and TLS state) describe.
+func (a *Auth) requestOrigin(r *http.Request) (origin, error) {
+	if a.fixed.host != "" {
+		return a.fixed, nil
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	if p := firstValue(r.Header.Get("X-Forwarded-Proto")); p != "" {
+		p = strings.ToLower(p)
+		if p != "http" && p != "https" {
+			return origin{}, fmt.Errorf("bad X-Forwarded-Proto %q", p)
+		}
+		scheme = p
+	}
+	host := r.Host
+	if h := firstValue(r.Header.Get("X-Forwarded-Host")); h != "" {
+		host = h
+	}
+	if !validHost(host) {
+		return origin{}, fmt.Errorf("bad host %q", host)
+	}
+	return origin{scheme: scheme, host: canonicalHost(scheme, host)}, nil
+}
+
+func firstValue(h string) string {
+	v, _, _ := strings.Cut(h, ",")
+	return strings.TrimSpace(v)
+}
+
+// validHost accepts a DNS name, IPv4 or bracketed IPv6 literal with an
+// optional port, and nothing that could end the authority early.
+func validHost(h string) bool {
+	if h == "" || len(h) > 255 {
+		return false
+	}
+	name, port := h, ""
+	if strings.HasPrefix(h, "[") {
+		end := strings.IndexByte(h, ']')
+		if end < 0 {
+			return false
+		}
+		name, port = h[:end+1], strings.TrimPrefix(h[end+1:], ":")
+		if h[end+1:] != "" && !strings.HasPrefix(h[end+1:], ":") {
+			return false
+		}
+		for _, c := range name[1 : len(name)-1] {
+			if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' || c == ':' || c == '.') {
+				return false
+			}
+		}
+	} else {
+		if i := strings.LastIndexByte(h, ':'); i >= 0 {
+			name, port = h[:i], h[i+1:]
+			if port == "" {
+				return false
+			}
+		}
+		if name == "" {
+			return false
+		}
+		for _, c := range name {
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.' || c == '_') {
+				return false
+			}
+		}
+	}
+	if port != "" {
+		if _, err := parsePort(port); err != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// redirect runs the Redirect callback (or the default) on a callbackUrl.
+func (a *Auth) redirect(r *http.Request, u, base string) (string, error) {
+	if cb := a.cfg.Callbacks.Redirect; cb != nil {
+		return cb(r.Context(), u, base)
+	}
+	return DefaultRedirect(u, base), nil
+}
+
+// DefaultRedirect is the Redirect callback authgo uses when none is set: a
+// path is resolved against baseURL, an absolute URL on baseURL's origin is
+// kept, and anything else (another origin, another scheme, user info,
+// backslashes or control characters that browsers and Go parse
+// differently) becomes baseURL.
+func DefaultRedirect(u, baseURL string) string {
+	for i := 0; i < len(u); i++ {
+		if u[i] < 0x20 || u[i] == 0x7f {
+			return baseURL
+		}
+	}
+	if strings.HasPrefix(u, "/") {
+		return baseURL + u
+	}
+	if strings.ContainsAny(u, "\\ ") {
+		return baseURL
+	}
+	p, err := url.Parse(u)
+	if err != nil || p.User != nil || p.Opaque != "" || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+		return baseURL
+	}
+	if p.Scheme+"://"+canonicalHost(p.Scheme, p.Host) != baseURL {
+		return baseURL
+	}
+	out := baseURL + p.EscapedPath()
+	if p.RawQuery != "" || p.ForceQuery {
+		out += "?" + p.RawQuery
+	}
+	if p.Fragment != "" {
+		out += "#" + p.EscapedFragment()
+	}
+	return out
+}
+
+// write sends a successful response: init cookies, then the action's.
+func (a *Auth) write(w http.ResponseWriter, rq *request, res *response) {
+	h := w.Header()
+	var q cookie.Queue
+	for _, c := range rq.initCookies.Cookies() {
+		q.Set(c)
+	}
+	for _, c := range res.cookies.Cookies() {
+		q.Set(c)
+	}
+	if err := q.Write(h); err != nil {
+		// Only a bug can build an invalid cookie; refuse rather than let
+		// net/http drop it silently.
+		a.log.Error("authgo: invalid cookie", "err", err)
+		writeJSON(w, http.StatusInternalServerError, []byte(`{"message":"There was a problem with the server configuration. Check the server logs for more information."}`))
+		return
+	}
+	if res.noStore || q.Len() > 0 {
+		h.Set("Cache-Control", "private, no-cache, no-store")
+		h.Set("Expires", "0")
+		h.Set("Pragma", "no-cache")
+	}
+	h.Set("X-Content-Type-Options", "nosniff")
+	if res.csp != "" {
+		h.Set("Content-Security-Policy", res.csp)
+		h.Set("Referrer-Policy", "no-referrer")
+	}
+	if res.location != "" {
+		h.Set("Location", res.location)
+		if rq.r.Header.Get("X-Auth-Return-Redirect") != "" {
+			body, _ := json.Marshal(map[string]string{"url": res.location})
+			writeJSON(w, http.StatusOK, body)
+			return
+		}
+		w.WriteHeader(http.StatusFound)
+		return
+	}
+	if res.ctype != "" {
+		h.Set("Content-Type", res.ctype)
+	}
+	w.WriteHeader(res.status)
+	w.Write(res.body)
+}
+
+// writeError answers a failed action as Auth.js does: a redirect to the
+// sign-in or error page with ?error=<code>, and none of the cookies the
+// request would otherwise have set. The cause is logged, never shown.
+func (a *Auth) writeError(w http.ResponseWriter, rq *request, err error) {
+	var ae *authError
+	if !errors.As(err, &ae) {
+		ae = fail(ErrConfiguration, err)
+	}
+	if ae.code == ErrConfiguration {
+		a.log.Error("authgo: request failed", "action", rq.action, "provider", rq.providerID, "err", ae.cause)
+	} else if ae.cause != nil {
+		a.log.Info("authgo: request refused", "action", rq.action, "provider", rq.providerID, "code", ae.code, "err", ae.cause)
+	}
+	if rq.action == "session" && rq.r.Method == http.MethodPost {
+		writeJSON(w, http.StatusBadRequest, []byte("null"))
+		return
+	}
+	page := a.cfg.BasePath + "/error"
+	if a.cfg.Pages.Error != "" {
+		page = a.cfg.Pages.Error
+	}
+	if ae.code.onSignInPage() {
+		page = a.cfg.BasePath + "/signin"
+		if a.cfg.Pages.SignIn != "" {
+			page = a.cfg.Pages.SignIn
+		}
+	}
+	loc := rq.base() + page + sep(page) + "error=" + url.QueryEscape(string(ae.code)) + ae.query
+	w.Header().Set("Location", loc)
+	if rq.r.Header.Get("X-Auth-Return-Redirect") != "" {
+		body, _ := json.Marshal(map[string]string{"url": loc})
+		writeJSON(w, http.StatusOK, body)
+		return
+	}
+	w.WriteHeader(http.StatusFound)
+}
+
+func sep(u string) string {
+	if strings.Contains(u, "?") {
+		return "&"
+	}
+	return "?"
+}
+
+func writeJSON(w http.ResponseWriter, status int, body []byte) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	w.Write(body)
+}

@@ -1,0 +1,193 @@
+package authgo_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/authgo/authgo"
+	"github.com/authgo/authgo/providers/credentials"
+)
+
+const testSecret = "test-secret-0123456789abcdef0123456789abcdef"
+
+var users = map[string]struct {
+	password string
+	user     authgo.User
+}{
+	"alice": {"wonderland", authgo.User{ID: "user-1", Name: "Alice", Email: "alice@example.com", Image: "https://example.com/alice.png"}},
+	"bob":   {"builder", authgo.User{ID: "user-2", Name: "Bob Builder", Email: "bob@example.com"}},
+	"big":   {"big", authgo.User{ID: "user-big", Name: strings.Repeat("x", 5000), Email: "big@example.com"}},
+}
+
+func testProvider(t testing.TB) authgo.Provider {
+	p, err := credentials.New(credentials.Options{
+		Authorize: func(ctx context.Context, c authgo.Credentials, r *http.Request) (*authgo.User, error) {
+			u, ok := users[c["username"]]
+			if !ok || u.password != c["password"] {
+				if c["password"] == "otp" {
+					return nil, &authgo.CredentialsError{Code: "bad_otp"}
+				}
+				return nil, nil
+			}
+			user := u.user
+			return &user, nil
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// newAuth builds an Auth on http://localhost:3000 with the test users;
+// mod may change the config first.
+func newAuth(t testing.TB, mod func(*authgo.Config)) *authgo.Auth {
+	t.Helper()
+	cfg := authgo.Config{
+		Secret:    []string{testSecret},
+		URL:       "http://localhost:3000",
+		Providers: []authgo.Provider{testProvider(t)},
+	}
+	if mod != nil {
+		mod(&cfg)
+	}
+	a, err := authgo.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// client is a tiny browser: it keeps cookies by name, as a browser with one
+// site would, and never follows redirects.
+type client struct {
+	t       testing.TB
+	h       http.Handler
+	cookies map[string]string
+	order   []string
+}
+
+func newClient(t testing.TB, h http.Handler) *client {
+	return &client{t: t, h: h, cookies: map[string]string{}}
+}
+
+type result struct {
+	*http.Response
+	body    string
+	setCook map[string]*http.Cookie
+}
+
+func (c *client) cookieHeader() string {
+	var parts []string
+	for _, n := range c.order {
+		if v, ok := c.cookies[n]; ok {
+			parts = append(parts, n+"="+v)
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
+func (c *client) do(req *http.Request) *result {
+	c.t.Helper()
+	if h := c.cookieHeader(); h != "" && req.Header.Get("Cookie") == "" {
+		req.Header.Set("Cookie", h)
+	}
+	rec := httptest.NewRecorder()
+	c.h.ServeHTTP(rec, req)
+	res := rec.Result()
+	b, _ := io.ReadAll(res.Body)
+	out := &result{Response: res, body: string(b), setCook: map[string]*http.Cookie{}}
+	for _, ck := range res.Cookies() {
+		if _, dup := out.setCook[ck.Name]; dup {
+			c.t.Fatalf("two Set-Cookie headers for %s", ck.Name)
+		}
+		out.setCook[ck.Name] = ck
+		if ck.MaxAge < 0 || ck.Value == "" {
+			delete(c.cookies, ck.Name)
+			continue
+		}
+		if _, ok := c.cookies[ck.Name]; !ok {
+			c.order = append(c.order, ck.Name)
+		}
+		c.cookies[ck.Name] = ck.Value
+	}
+	return out
+}
+
+func (c *client) get(target string, hdr ...string) *result {
+	c.t.Helper()
+	req := httptest.NewRequest("GET", target, nil)
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	return c.do(req)
+}
+
+func (c *client) postForm(target string, form url.Values, hdr ...string) *result {
+	c.t.Helper()
+	req := httptest.NewRequest("POST", target, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	return c.do(req)
+}
+
+func (c *client) postJSON(target string, v any, hdr ...string) *result {
+	c.t.Helper()
+	b, _ := json.Marshal(v)
+	req := httptest.NewRequest("POST", target, strings.NewReader(string(b)))
+	req.Header.Set("Content-Type", "application/json")
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	return c.do(req)
+}
+
+// csrf fetches a CSRF token the way next-auth/react does.
+func (c *client) csrf(origin string) string {
+	c.t.Helper()
+	r := c.get(origin + "/auth/csrf")
+	var v struct{ CsrfToken string }
+	if err := json.Unmarshal([]byte(r.body), &v); err != nil || len(v.CsrfToken) != 64 {
+		c.t.Fatalf("csrf: %q %v", r.body, err)
+	}
+	return v.CsrfToken
+}
+
+// signIn signs in through the credentials callback.
+func (c *client) signIn(origin, user, password string, extra ...string) *result {
+	c.t.Helper()
+	form := url.Values{"csrfToken": {c.csrf(origin)}, "username": {user}, "password": {password}}
+	for i := 0; i+1 < len(extra); i += 2 {
+		form.Set(extra[i], extra[i+1])
+	}
+	return c.postForm(origin+"/auth/callback/credentials", form)
+}
+
+// session returns the decoded GET /auth/session body.
+func (c *client) session(origin string) map[string]any {
+	c.t.Helper()
+	r := c.get(origin + "/auth/session")
+	if r.StatusCode != 200 {
+		c.t.Fatalf("session: %d %s", r.StatusCode, r.body)
+	}
+	var m map[string]any
+	if err := json.Unmarshal([]byte(r.body), &m); err != nil {
+		c.t.Fatalf("session body %q: %v", r.body, err)
+	}
+	return m
+}
+
+func fixedClock(t time.Time) func() time.Time { return func() time.Time { return t } }
+
+func credentialsProvider(f func(context.Context, authgo.Credentials, *http.Request) (*authgo.User, error)) (authgo.Provider, error) {
+	return credentials.New(credentials.Options{Authorize: f})
+}
