@@ -20,6 +20,11 @@ type User struct {
 	Name  string `json:"name,omitempty"`
 	Email string `json:"email,omitempty"`
 	Image string `json:"image,omitempty"`
+	// Extra carries whatever else a provider knows about the sign-in, such
+	// as the access token a back end returned. It reaches the JWT callback
+	// (JWTParams.User) and goes no further unless that callback copies it
+	// into the token.
+	Extra map[string]any `json:"-"`
 }
 
 // Account is how a user signed in: the provider and, for OAuth providers,

@@ -1,0 +1,53 @@
+// Package authgo is Auth.js v5 (NextAuth) for Go: the same endpoints,
+// cookies and encrypted session tokens, served by any net/http program.
+//
+// An [Auth] is an http.Handler for the endpoints under its base path
+// (default "/auth"): GET session, POST session (update), GET csrf, GET
+// providers, GET and POST signin, POST callback/<provider>, GET and POST
+// signout, GET error. They answer with the status codes, JSON bodies,
+// redirects and cookies of @auth/core 0.41, so the next-auth/react client
+// works against them unchanged, and a session cookie made by a Next.js app
+// with the same AUTH_SECRET opens here (and the reverse).
+//
+//	a, err := authgo.New(authgo.Config{
+//		Secret:    []string{os.Getenv("AUTH_SECRET")},
+//		URL:       "https://example.com/auth",
+//		Providers: []authgo.Provider{creds},
+//	})
+//	mux.Handle("/auth/", a)
+//	mux.Handle("/account/", a.RequireSession(account))
+//
+// Server code reads the session with [Auth.Session], Auth.js's auth():
+//
+//	s, err := a.Session(r) // nil, nil when signed out
+//
+// # Sessions
+//
+// Sessions are JWT sessions: the claims ([Token]) travel encrypted in the
+// authjs.session-token cookie (a JWE, dir + A256CBC-HS512, key from
+// HKDF-SHA256 of the secret with the cookie name as salt), split into
+// numbered chunks when longer than a browser keeps in one cookie. Every
+// GET <base>/session re-issues the cookie with a fresh expiry. The
+// github.com/authgo/authgo/jwt package reads and writes these tokens on its
+// own.
+//
+// # Callbacks
+//
+// [Callbacks] shape what happens: SignIn allows or refuses a sign-in,
+// Redirect checks where a callbackUrl may lead (same origin by default), JWT
+// decides what the cookie keeps (an access token a back end issued, for
+// instance), and Session decides what page scripts see. Keep access and
+// refresh tokens in the token, not in the session, unless a page really
+// needs them.
+//
+// # Security
+//
+// Every state-changing POST needs the Auth.js double-submit CSRF token,
+// compared in constant time, and cross-site browser POSTs are refused
+// outright (net/http's CrossOriginProtection). Cookies are HttpOnly,
+// SameSite=Lax and Path=/; over https they are Secure and carry the
+// __Secure- / __Host- prefixes. The origin comes from Config.URL, or with
+// Config.TrustHost from the forwarding headers a trusted proxy sets, never
+// from an untrusted Host header. Bad input gets a 4xx answer and never a
+// panic.
+package authgo
