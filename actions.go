@@ -161,7 +161,7 @@ func (a *Auth) sessionAction(rq *request) (*response, error) {
 	if err != nil {
 		return nil, fail(ErrConfiguration, err)
 	}
-	body, err := json.Marshal(s)
+	body, err := s.MarshalJSON()
 	if err != nil {
 		return nil, fail(ErrConfiguration, fmt.Errorf("session is not JSON: %w", err))
 	}

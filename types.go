@@ -73,7 +73,7 @@ type Session struct {
 func (s Session) MarshalJSON() ([]byte, error) {
 	m := []member{}
 	if s.User != nil {
-		m = append(m, member{"user", *s.User})
+		m = append(m, member{"user", s.User})
 	}
 	if !s.Expires.IsZero() {
 		m = append(m, member{"expires", s.Expires.UTC().Format("2006-01-02T15:04:05.000Z")})
@@ -87,48 +87,82 @@ type member struct {
 }
 
 // marshalObject writes the members that are not empty strings, then extra
-// in key order, skipping extra keys that repeat a member.
+// in key order, skipping extra keys that repeat a member. Strings and
+// nested objects of ours are written directly: this runs on every session
+// read.
 func marshalObject(ms []member, extra map[string]any) ([]byte, error) {
-	var b bytes.Buffer
-	b.WriteByte('{')
-	names := make([]string, 0, len(ms))
+	b := make([]byte, 0, 256)
+	b = append(b, '{')
+	var names [8]string
+	n := 0
 	write := func(name string, v any) error {
-		enc, err := json.Marshal(v)
-		if err != nil {
-			return err
+		if len(b) > 1 {
+			b = append(b, ',')
 		}
-		if b.Len() > 1 {
-			b.WriteByte(',')
+		b = appendString(b, name)
+		b = append(b, ':')
+		switch v := v.(type) {
+		case string:
+			b = appendString(b, v)
+		case json.Marshaler:
+			enc, err := v.MarshalJSON()
+			if err != nil {
+				return err
+			}
+			b = append(b, enc...)
+		default:
+			enc, err := json.Marshal(v)
+			if err != nil {
+				return err
+			}
+			b = append(b, enc...)
 		}
-		k, _ := json.Marshal(name)
-		b.Write(k)
-		b.WriteByte(':')
-		b.Write(enc)
 		return nil
 	}
 	for _, m := range ms {
 		if s, ok := m.value.(string); ok && s == "" {
 			continue
 		}
-		names = append(names, m.name)
+		if n < len(names) {
+			names[n] = m.name
+			n++
+		}
 		if err := write(m.name, m.value); err != nil {
 			return nil, err
 		}
 	}
-	keys := make([]string, 0, len(extra))
-	for k := range extra {
-		if !slices.Contains(names, k) {
-			keys = append(keys, k)
+	if len(extra) > 0 {
+		keys := make([]string, 0, len(extra))
+		for k := range extra {
+			if !slices.Contains(names[:n], k) {
+				keys = append(keys, k)
+			}
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			if err := write(k, extra[k]); err != nil {
+				return nil, err
+			}
 		}
 	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		if err := write(k, extra[k]); err != nil {
-			return nil, err
+	return append(b, '}'), nil
+}
+
+// appendString appends s as a JSON string, escaping as encoding/json does
+// but leaving <, > and & alone (the body is served as application/json).
+func appendString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= 0x7f {
+			var buf bytes.Buffer
+			enc := json.NewEncoder(&buf)
+			enc.SetEscapeHTML(false)
+			enc.Encode(s)
+			return append(b, bytes.TrimSuffix(buf.Bytes(), []byte("\n"))...)
 		}
 	}
-	b.WriteByte('}')
-	return b.Bytes(), nil
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }
 
 // ProviderType is the kind of a provider, as GET <base>/providers reports it.

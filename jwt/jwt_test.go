@@ -363,6 +363,15 @@ func FuzzClaims(f *testing.F) {
 		if err != nil {
 			t.Fatalf("marshal: %v", err)
 		}
+		// The hand-walked parse agrees with encoding/json on the claims.
+		var ref, mine map[string]any
+		if err := json.Unmarshal([]byte(payload), &ref); err != nil {
+			t.Fatalf("encoding/json refuses what Decode took: %v", err)
+		}
+		json.Unmarshal(b, &mine)
+		if !reflect.DeepEqual(ref, mine) {
+			t.Fatalf("claims differ from encoding/json:\n got %v\nwant %v", mine, ref)
+		}
 		var back Token
 		if err := json.Unmarshal(b, &back); err != nil {
 			t.Fatalf("unmarshal own output %s: %v", b, err)

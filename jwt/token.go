@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -218,63 +219,168 @@ var errClaimType = errors.New("jwt: claim has the wrong type")
 
 // UnmarshalJSON reads a claims object. The time claims must be whole numbers
 // between 0 and year 9999, "sub" a non-empty string and "jti" a string;
-// anything else is an error rather than a silent coercion.
+// anything else is an error rather than a silent coercion. A member that
+// appears twice counts once, with its last value, as in JavaScript.
+//
+// Session reads run this on every request, so the top level is walked by
+// hand over input json.Valid has checked, and only members other than the
+// standard claims go through encoding/json.
 func (t *Token) UnmarshalJSON(data []byte) error {
-	var m map[string]any
-	if err := json.Unmarshal(data, &m); err != nil {
-		return fmt.Errorf("jwt: claims: %w", err)
+	if !json.Valid(data) {
+		return errors.New("jwt: claims are not valid JSON")
 	}
-	if m == nil {
+	i := skipSpace(data, 0)
+	if i >= len(data) || data[i] != '{' {
 		return errors.New("jwt: claims are not an object")
 	}
 	*t = Token{}
-	for k, v := range m {
-		var err error
-		switch k {
-		case "name", "email", "picture":
-			if s, ok := v.(string); ok {
-				switch k {
-				case "name":
-					t.Name = s
-				case "email":
-					t.Email = s
-				default:
-					t.Picture = s
-				}
-				continue
-			}
-			t.Set(k, v)
-		case "sub":
-			s, ok := v.(string)
-			if !ok || s == "" {
-				return fmt.Errorf("%w: sub", errClaimType)
-			}
-			t.Subject = s
-		case "jti":
-			s, ok := v.(string)
-			if !ok {
-				return fmt.Errorf("%w: jti", errClaimType)
-			}
-			t.ID = s
-		case "iat":
-			t.IssuedAt, err = timeClaim(k, v)
-		case "exp":
-			t.ExpiresAt, err = timeClaim(k, v)
-		case "nbf":
-			t.NotBefore, err = timeClaim(k, v)
-		default:
-			t.Set(k, v)
-		}
+	i = skipSpace(data, i+1)
+	if data[i] == '}' {
+		return nil
+	}
+	for {
+		kEnd := skipValue(data, i)
+		key, err := jsonString(data[i:kEnd])
 		if err != nil {
 			return err
 		}
+		i = skipSpace(data, kEnd)
+		i = skipSpace(data, i+1) // the colon
+		vEnd := skipValue(data, i)
+		if err := t.setClaim(key, data[i:vEnd]); err != nil {
+			return err
+		}
+		i = skipSpace(data, vEnd)
+		if data[i] == '}' {
+			return nil
+		}
+		i = skipSpace(data, i+1) // the comma
 	}
-	return nil
 }
 
-func timeClaim(name string, v any) (int64, error) {
-	f, ok := v.(float64)
-	if !ok || f != math.Trunc(f) || f < 0 || f > maxTime {
+func (t *Token) setClaim(key string, raw []byte) error {
+	var err error
+	switch key {
+	case "name", "email", "picture":
+		if raw[0] != '"' {
+			var v any
+			json.Unmarshal(raw, &v)
+			t.Set(key, v)
+			return nil
+		}
+		s, err := jsonString(raw)
+		if err != nil {
+			return err
+		}
+		delete(t.Extra, key)
+		if s == "" {
+			t.Set(key, "") // keep "name":"" apart from no name at all
+			return nil
+		}
+		switch key {
+		case "name":
+			t.Name = s
+		case "email":
+			t.Email = s
+		default:
+			t.Picture = s
+		}
+	case "sub":
+		s, err := jsonString(raw)
+		if err != nil || s == "" {
+			return fmt.Errorf("%w: sub", errClaimType)
+		}
+		t.Subject = s
+	case "jti":
+		s, err := jsonString(raw)
+		if err != nil {
+			return fmt.Errorf("%w: jti", errClaimType)
+		}
+		t.ID = s
+	case "iat":
+		t.IssuedAt, err = timeClaim(key, raw)
+	case "exp":
+		t.ExpiresAt, err = timeClaim(key, raw)
+	case "nbf":
+		t.NotBefore, err = timeClaim(key, raw)
+	default:
+		var v any
+		if err := json.Unmarshal(raw, &v); err != nil {
+			return fmt.Errorf("jwt: claim %q: %w", key, err)
+		}
+		t.Set(key, v)
+	}
+	return err
+}
+
+// The scanners below assume input json.Valid accepted.
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// skipValue returns the index just past the value starting at b[i].
+func skipValue(b []byte, i int) int {
+	switch b[i] {
+	case '"':
+		for j := i + 1; j < len(b); j++ {
+			switch b[j] {
+			case '\\':
+				j++
+			case '"':
+				return j + 1
+			}
+		}
+		return len(b)
+	case '{', '[':
+		depth := 0
+		for j := i; j < len(b); j++ {
+			switch b[j] {
+			case '"':
+				j = skipValue(b, j) - 1
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return j + 1
+				}
+			}
+		}
+		return len(b)
+	}
+	j := i
+	for j < len(b) && b[j] != ',' && b[j] != '}' && b[j] != ']' && b[j] != ' ' && b[j] != '\t' && b[j] != '\n' && b[j] != '\r' {
+		j++
+	}
+	return j
+}
+
+// jsonString decodes a JSON string literal; one without escapes is sliced.
+func jsonString(raw []byte) (string, error) {
+	if len(raw) < 2 || raw[0] != '"' {
+		return "", errClaimType
+	}
+	inner := raw[1 : len(raw)-1]
+	if bytes.IndexByte(inner, '\\') < 0 {
+		return string(inner), nil
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return "", errClaimType
+	}
+	return s, nil
+}
+
+func timeClaim(name string, raw []byte) (int64, error) {
+	if c := raw[0]; c != '-' && (c < '0' || c > '9') {
+		return 0, fmt.Errorf("%w: %s", errClaimType, name)
+	}
+	f, err := strconv.ParseFloat(string(raw), 64)
+	if err != nil || f != math.Trunc(f) || f < 0 || f > maxTime {
 		return 0, fmt.Errorf("%w: %s", errClaimType, name)
 	}
 	return int64(f), nil

@@ -247,10 +247,15 @@ func encodeURIComponent(s string) string {
 	return string(b)
 }
 
-func unreserved(c byte) bool {
-	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
-		strings.IndexByte("-_.!~*'()", c) >= 0
-}
+func unreserved(c byte) bool { return unreservedTable[c] }
+
+var unreservedTable = func() (t [256]bool) {
+	for c := 0; c < 256; c++ {
+		t[c] = 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
+			strings.IndexByte("-_.!~*'()", byte(c)) >= 0
+	}
+	return t
+}()
 
 // Queue collects the Set-Cookie headers of one response. A later cookie of
 // the same name replaces an earlier one, so "delete everything read, then
@@ -277,13 +282,70 @@ func (q *Queue) Cookies() []*http.Cookie { return q.list }
 // Write adds one Set-Cookie header per queued cookie. A cookie that
 // net/http would silently drop or alter is an error instead.
 func (q *Queue) Write(h http.Header) error {
+	lines := make([]string, 0, len(q.list))
 	for _, c := range q.list {
-		if err := c.Valid(); err != nil {
-			return fmt.Errorf("cookie: %s: %w", c.Name, err)
+		line, err := format(c)
+		if err != nil {
+			return err
+		}
+		lines = append(lines, line)
+	}
+	h["Set-Cookie"] = append(h["Set-Cookie"], lines...)
+	return nil
+}
+
+// format writes c as http.Cookie.String does for the attributes Auth.js
+// cookies use, refusing (instead of silently dropping) a bad name or value.
+// It is on the path of every session read.
+func format(c *http.Cookie) (string, error) {
+	if c.Name == "" || c.Domain != "" || c.Partitioned || c.Quoted || c.Raw != "" || len(c.Unparsed) > 0 {
+		return "", fmt.Errorf("cookie: %q: unsupported attributes", c.Name)
+	}
+	for i := 0; i < len(c.Name); i++ {
+		if b := c.Name[i]; b <= ' ' || b >= 0x7f || strings.IndexByte("()<>@,;:\\\"/[]?={}", b) >= 0 {
+			return "", fmt.Errorf("cookie: invalid name %q", c.Name)
 		}
 	}
-	for _, c := range q.list {
-		h.Add("Set-Cookie", c.String())
+	for i := 0; i < len(c.Value); i++ {
+		if b := c.Value[i]; b <= ' ' || b >= 0x7f || b == '"' || b == ',' || b == ';' || b == '\\' {
+			return "", fmt.Errorf("cookie: %s: invalid value", c.Name)
+		}
 	}
-	return nil
+	var b strings.Builder
+	b.Grow(len(c.Name) + len(c.Value) + 110)
+	b.WriteString(c.Name)
+	b.WriteByte('=')
+	b.WriteString(c.Value)
+	if c.Path != "" {
+		b.WriteString("; Path=")
+		b.WriteString(c.Path)
+	}
+	if !c.Expires.IsZero() {
+		if c.Expires.Year() < 1601 {
+			return "", fmt.Errorf("cookie: %s: expires before 1601", c.Name)
+		}
+		b.WriteString("; Expires=")
+		b.WriteString(c.Expires.UTC().Format(http.TimeFormat))
+	}
+	if c.MaxAge > 0 {
+		b.WriteString("; Max-Age=")
+		b.WriteString(strconv.Itoa(c.MaxAge))
+	} else if c.MaxAge < 0 {
+		b.WriteString("; Max-Age=0")
+	}
+	if c.HttpOnly {
+		b.WriteString("; HttpOnly")
+	}
+	if c.Secure {
+		b.WriteString("; Secure")
+	}
+	switch c.SameSite {
+	case http.SameSiteLaxMode:
+		b.WriteString("; SameSite=Lax")
+	case http.SameSiteStrictMode:
+		b.WriteString("; SameSite=Strict")
+	case http.SameSiteNoneMode:
+		b.WriteString("; SameSite=None")
+	}
+	return b.String(), nil
 }

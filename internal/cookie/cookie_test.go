@@ -130,10 +130,26 @@ func TestQueue(t *testing.T) {
 	if got := h["Set-Cookie"]; len(got) != 2 || !strings.HasPrefix(got[0], "a=2") {
 		t.Fatalf("%v", got)
 	}
-	bad := Queue{}
-	bad.Set(&http.Cookie{Name: "bad name", Value: "x"})
-	if err := bad.Write(http.Header{}); err == nil {
-		t.Fatal("invalid cookie written")
+	for _, c := range []*http.Cookie{{Name: "bad name", Value: "x"}, {Name: "v", Value: "a;b"}, {Name: "", Value: "x"}, {Name: "d", Value: "x", Domain: "example.com"}} {
+		bad := Queue{}
+		bad.Set(c)
+		if err := bad.Write(http.Header{}); err == nil {
+			t.Errorf("invalid cookie %+v written", c)
+		}
+	}
+}
+
+// TestFormatMatchesNetHTTP: our Set-Cookie lines are what net/http writes.
+func TestFormatMatchesNetHTTP(t *testing.T) {
+	exp := time.Date(2026, 12, 26, 15, 9, 52, 0, time.UTC)
+	for _, c := range []*http.Cookie{
+		New("a", "x|y z", false, zero), New("__Secure-b", "eyJ.a", true, exp), Expired("c.1", true),
+		{Name: "s", Value: "1", Path: "/", MaxAge: 900, Expires: exp, HttpOnly: true, Secure: true, SameSite: http.SameSiteNoneMode},
+	} {
+		got, err := format(c)
+		if err != nil || got != c.String() {
+			t.Errorf("format = %q, %v; net/http writes %q", got, err, c.String())
+		}
 	}
 }
 
