@@ -30,7 +30,13 @@ func (a *Auth) dispatch(rq *request) (*response, error) {
 		}
 	case "providers":
 		if get {
+			rq.initCookies = cookie.Queue{} // Auth.js sets none here
 			return a.providersAction(rq), nil
+		}
+	case "verify-request":
+		if get {
+			d := pages.VerifyRequestData{Brand: a.brand(), HomeURL: rq.base()}
+			return a.html(200, func(b *bytes.Buffer) error { return pages.VerifyRequest(b, d) })
 		}
 	case "session":
 		return a.sessionAction(rq)
@@ -183,7 +189,19 @@ func (a *Auth) runJWT(ctx context.Context, p JWTParams) (*Token, error) {
 // buildSession makes the default session from tok and runs the Session
 // callback on it.
 func (a *Auth) buildSession(ctx context.Context, tok *Token, expires time.Time) (*Session, error) {
-	s := &Session{User: &SessionUser{Name: tok.Name, Email: tok.Email, Image: tok.Picture}, Expires: expires}
+	u := &SessionUser{Name: tok.Name, Email: tok.Email, Image: tok.Picture}
+	// A claim that is null, "" or not a string is shown as it is, as
+	// Auth.js's {name: token.name, …} does.
+	for _, cf := range [...][2]string{{"name", "name"}, {"email", "email"}, {"picture", "image"}} {
+		claim, field := cf[0], cf[1]
+		if v, ok := tok.Extra[claim]; ok {
+			if u.Extra == nil {
+				u.Extra = make(map[string]any, 3)
+			}
+			u.Extra[field] = v
+		}
+	}
+	s := &Session{User: u, Expires: expires}
 	if cb := a.cfg.Callbacks.Session; cb != nil {
 		out, err := cb(ctx, SessionParams{Session: s, Token: tok})
 		if err != nil {

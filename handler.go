@@ -22,6 +22,7 @@ const maxBody = 64 << 10
 var actions = map[string]bool{
 	"providers": false, "session": false, "csrf": false, "signin": true,
 	"signout": false, "callback": true, "error": false,
+	"verify-request": false, "webauthn-options": true,
 }
 
 // request is one parsed request to an endpoint.
@@ -440,12 +441,13 @@ func (a *Auth) writeError(w http.ResponseWriter, rq *request, err error) {
 		}
 	}
 	loc := rq.base() + page + sep(page) + "error=" + url.QueryEscape(string(ae.code)) + ae.query
-	w.Header().Set("Location", loc)
 	if rq.r.Header.Get("X-Auth-Return-Redirect") != "" {
+		// Auth.js sends no Location here, unlike on success.
 		body, _ := json.Marshal(map[string]string{"url": loc})
 		writeJSON(w, http.StatusOK, body)
 		return
 	}
+	w.Header().Set("Location", loc)
 	w.WriteHeader(http.StatusFound)
 }
 

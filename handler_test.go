@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
@@ -694,4 +695,32 @@ func TestRequireSession(t *testing.T) {
 
 func credentialsWith(f func() (*authgo.User, error)) (authgo.Provider, error) {
 	return credentialsProvider(func(context.Context, authgo.Credentials, *http.Request) (*authgo.User, error) { return f() })
+}
+
+func TestCSRFTokenAccessor(t *testing.T) {
+	a := newAuth(t, nil)
+	c := newClient(t, a)
+	rec := httptest.NewRecorder()
+	tok, err := a.CSRFToken(rec, httptest.NewRequest("GET", O+"/page", nil))
+	if err != nil || len(tok) != 64 {
+		t.Fatalf("%q %v", tok, err)
+	}
+	ck := rec.Result().Cookies()
+	if len(ck) != 1 || ck[0].Name != "authjs.csrf-token" {
+		t.Fatalf("cookies %v", ck)
+	}
+	// The minted pair is accepted by the endpoints.
+	c.cookies[ck[0].Name], c.order = ck[0].Value, append(c.order, ck[0].Name)
+	c.signIn(O, "alice", "wonderland")
+	r := c.postForm(O+"/auth/signout", url.Values{"csrfToken": {tok}})
+	if r.StatusCode != 302 || r.Header.Get("Location") != O {
+		t.Fatalf("%d %q", r.StatusCode, r.Header.Get("Location"))
+	}
+	// With a valid cookie it returns the same token and sets nothing.
+	req := httptest.NewRequest("GET", O+"/page", nil)
+	req.Header.Set("Cookie", "authjs.csrf-token="+ck[0].Value)
+	rec = httptest.NewRecorder()
+	if again, _ := a.CSRFToken(rec, req); again != tok || len(rec.Result().Cookies()) != 0 {
+		t.Fatalf("%q, %d cookies", again, len(rec.Result().Cookies()))
+	}
 }

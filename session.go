@@ -7,6 +7,9 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/authgo/authgo/internal/cookie"
+	"github.com/authgo/authgo/internal/csrf"
 )
 
 // Session returns the session of r, the way Auth.js's auth() does on the
@@ -125,4 +128,25 @@ func newID() string {
 	b[8] = b[8]&0x3f | 0x80
 	h := hex.EncodeToString(b[:])
 	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
+
+// CSRFToken returns the CSRF token for a form of the application's own that
+// posts to the endpoints (a sign-out button, say), as GET <base>/csrf would
+// give it. When r carries no valid CSRF cookie it mints one and sets it on
+// w, so call it before writing the response body.
+func (a *Auth) CSRFToken(w http.ResponseWriter, r *http.Request) (string, error) {
+	o, err := a.requestOrigin(r)
+	if err != nil {
+		return "", err
+	}
+	names := cookie.NamesFor(o.scheme == "https")
+	if v, ok := cookie.Parse(r.Header).Get(names.CSRFToken); ok {
+		if tok, ok := csrf.Verify(v, a.csrfSecret); ok {
+			return tok, nil
+		}
+	}
+	tok, val := csrf.New(a.csrfSecret)
+	var q cookie.Queue
+	q.Set(cookie.New(names.CSRFToken, val, names.Secure, zeroTime))
+	return tok, q.Write(w.Header())
 }

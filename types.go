@@ -121,7 +121,11 @@ func marshalObject(ms []member, extra map[string]any) ([]byte, error) {
 	}
 	for _, m := range ms {
 		if s, ok := m.value.(string); ok && s == "" {
-			continue
+			x, ok := extra[m.name]
+			if !ok {
+				continue
+			}
+			m.value = x // an Extra value stands in for an empty field, in its place
 		}
 		if n < len(names) {
 			names[n] = m.name

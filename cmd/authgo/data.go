@@ -1,0 +1,83 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
+
+	"github.com/authgo/authgo/adapters/sqlite"
+)
+
+// defaultDataDir holds the database and the --dev secret.
+const defaultDataDir = ".authgo"
+
+// dataFlags are the --data and --db flags shared by serve and user add.
+type dataFlags struct {
+	dir string
+	db  string
+}
+
+func (d *dataFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&d.dir, "data", "./"+defaultDataDir, "data `directory`, created (mode 0700) when missing; holds authgo.db and the --dev secret")
+	fs.StringVar(&d.db, "db", "", "SQLite database `file` (default <data>/authgo.db)")
+}
+
+// ensureDir creates the data directory, mode 0700, when it is missing.
+func (d *dataFlags) ensureDir() error {
+	if d.dir == "" {
+		return errors.New("--data must not be empty")
+	}
+	if err := os.MkdirAll(d.dir, 0o700); err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
+	return nil
+}
+
+// dbPath returns the database file, creating the data directory first when
+// the file lives there.
+func (d *dataFlags) dbPath() (string, error) {
+	if d.db != "" {
+		dir := filepath.Dir(d.db)
+		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+			return "", fmt.Errorf("--db %s: directory %s does not exist", d.db, dir)
+		}
+		return d.db, nil
+	}
+	if err := d.ensureDir(); err != nil {
+		return "", err
+	}
+	return filepath.Join(d.dir, "authgo.db"), nil
+}
+
+// openStore opens (creating it, mode 0600, when missing) and migrates the
+// SQLite user store at path. The caller closes the returned *sql.DB.
+func openStore(ctx context.Context, path string) (*sql.DB, *sqlite.Store, error) {
+	// Create the file ourselves so password hashes are not world-readable;
+	// SQLite gives its -wal and -shm files the same permissions.
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+		if err != nil && !errors.Is(err, fs.ErrExist) {
+			return nil, nil, fmt.Errorf("database %s: %w", path, err)
+		}
+		if f != nil {
+			f.Close()
+		}
+	}
+	db, err := sql.Open("sqlite", sqlite.DSN(path))
+	if err != nil {
+		return nil, nil, fmt.Errorf("database %s: %w", path, err)
+	}
+	store, err := sqlite.New(ctx, db)
+	if err != nil {
+		db.Close()
+		return nil, nil, fmt.Errorf("database %s: %w", path, err)
+	}
+	return db, store, nil
+}

@@ -1,0 +1,342 @@
+package main
+
+import (
+	"cmp"
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/authgo/authgo"
+	"github.com/authgo/authgo/adapters/sqlite"
+	"github.com/authgo/authgo/internal/password"
+	"github.com/authgo/authgo/providers/credentials"
+)
+
+// Server timeouts and limits.
+const (
+	readHeaderTimeout = 10 * time.Second
+	readTimeout       = 30 * time.Second
+	writeTimeout      = 30 * time.Second
+	idleTimeout       = 120 * time.Second
+	maxHeaderBytes    = 64 << 10
+	shutdownTimeout   = 10 * time.Second
+)
+
+// demoUser is the user --dev creates in an empty store.
+const demoUser = "demo"
+
+func runServe(ctx context.Context, c *cli, args []string) int {
+	fs := newFlagSet(c, "serve", "serve [--addr HOST:PORT] [--data DIR] [--db PATH] [--dev] [--protect PATTERN]...", `
+Serve the Auth.js endpoints (under /auth, or the path of AUTH_URL) with a
+username and password sign-in over the users of "authgo user add", a home
+page at / that shows who is signed in, and the --protect paths, which need
+a session. Everything else is 404.
+
+Environment:
+	AUTH_SECRET        required (make one: export AUTH_SECRET=$(authgo secret))
+	AUTH_SECRET_1.._3  older secrets, newest first, still accepted
+	AUTH_URL           public URL of the auth endpoints, e.g. https://example.com/auth;
+	                   default http://<addr>, required when --addr listens on all interfaces
+	AUTH_TRUST_HOST    true: take the origin from X-Forwarded-Host/-Proto (behind a proxy)
+
+--dev, for trying authgo out: without AUTH_SECRET, make a secret and keep it
+in <data>/dev-secret, and when there are no users yet, add the user demo
+with a random password printed once.`)
+	addr := fs.String("addr", "127.0.0.1:3000", "`host:port` to listen on")
+	var data dataFlags
+	data.register(fs)
+	dev := fs.Bool("dev", false, "development mode: generate and keep a secret, add a demo user")
+	var protect listFlag
+	fs.Var(&protect, "protect", "path `pattern` that needs a session, repeatable: /admin or /admin/:path* (the path and everything below it)")
+	pos, code, ok := parseArgs(fs, args)
+	if !ok {
+		return code
+	}
+	if len(pos) > 0 {
+		c.errorf("serve takes no arguments, got %q", pos)
+		fs.Usage()
+		return exitUsage
+	}
+	log := slog.New(slog.NewTextHandler(c.stderr, nil))
+
+	matchers, err := compileMatchers(protect)
+	if err != nil {
+		c.errorf("%v", err)
+		return exitUsage
+	}
+	authURL := c.getenv("AUTH_URL")
+	trustHost := false
+	if v := c.getenv("AUTH_TRUST_HOST"); v != "" {
+		trustHost, err = strconv.ParseBool(v)
+		if err != nil {
+			c.errorf("AUTH_TRUST_HOST=%q is not a boolean: use true or false", v)
+			return exitUsage
+		}
+	}
+	host, _, err := net.SplitHostPort(*addr)
+	if err != nil {
+		c.errorf("--addr %q: %v", *addr, err)
+		return exitUsage
+	}
+	if authURL == "" && !trustHost && allInterfaces(host) {
+		c.errorf("--addr %s listens on all interfaces, so the public URL is unknown: set AUTH_URL (e.g. AUTH_URL=https://auth.example.com/auth), or AUTH_TRUST_HOST=true behind a proxy that sets X-Forwarded-Host and X-Forwarded-Proto", *addr)
+		return exitUsage
+	}
+
+	secrets := envSecrets(c.getenv)
+	if c.getenv("AUTH_SECRET") == "" {
+		if !*dev {
+			c.errorf(`AUTH_SECRET is not set. Make a secret and export it:
+
+	export AUTH_SECRET=$(authgo secret)
+
+and keep it: changing it signs everybody out. To try authgo out, run
+"authgo serve --dev", which keeps a generated secret in %s.`, filepath.Join(data.dir, "dev-secret"))
+			return exitUsage
+		}
+		if err := data.ensureDir(); err != nil {
+			c.errorf("%v", err)
+			return exitFail
+		}
+		s, created, err := devSecret(filepath.Join(data.dir, "dev-secret"))
+		if err != nil {
+			c.errorf("%v", err)
+			return exitFail
+		}
+		if created {
+			log.Info("generated a development secret", "file", filepath.Join(data.dir, "dev-secret"))
+		}
+		secrets = append([]string{s}, secrets...)
+	}
+	if *dev {
+		log.Warn("development mode (--dev) is on: do not use it in production")
+	}
+
+	dbPath, err := data.dbPath()
+	if err != nil {
+		c.errorf("%v", err)
+		return exitFail
+	}
+	db, store, err := openStore(ctx, dbPath)
+	if err != nil {
+		c.errorf("%v", err)
+		return exitFail
+	}
+	defer db.Close()
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		c.errorf("%v", err)
+		return exitFail
+	}
+	defer ln.Close()
+
+	cfg := authgo.Config{
+		Secret:    secrets,
+		URL:       authURL,
+		TrustHost: trustHost,
+		Logger:    log,
+	}
+	if authURL == "" && !trustHost {
+		cfg.URL = "http://" + ln.Addr().String()
+	}
+	provider, err := newCredentials(store, log)
+	if err != nil {
+		c.errorf("%v", err)
+		return exitFail
+	}
+	cfg.Providers = []authgo.Provider{provider}
+	a, err := authgo.New(cfg)
+	if err != nil {
+		c.errorf("%v", err)
+		return exitUsage
+	}
+
+	var demoPassword string
+	if *dev {
+		demoPassword, err = addDemoUser(ctx, store)
+		if err != nil {
+			c.errorf("%v", err)
+			return exitFail
+		}
+	}
+
+	srv := &http.Server{
+		Handler:           newSite(a, matchers, log),
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+
+	home := homeURL(authURL, ln.Addr())
+	log.Info("listening", "addr", ln.Addr().String(), "url", home, "auth", a.BasePath(), "db", dbPath, "protect", []string(protect))
+	fmt.Fprintf(c.stdout, "authgo is running: open %s\n", home)
+	if demoPassword != "" {
+		fmt.Fprintf(c.stdout, "sign in as %s / %s\n", demoUser, demoPassword)
+	}
+
+	select {
+	case err := <-served:
+		c.errorf("%v", err)
+		return exitFail
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		log.Warn("shutdown", "err", err)
+		srv.Close()
+	}
+	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		c.errorf("%v", err)
+		return exitFail
+	}
+	return exitOK
+}
+
+// allInterfaces reports whether host (from --addr) listens on every
+// interface.
+func allInterfaces(host string) bool {
+	if host == "" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsUnspecified()
+}
+
+// homeURL is the URL printed at start: the origin of AUTH_URL, or the
+// address listened on.
+func homeURL(authURL string, addr net.Addr) string {
+	if authURL != "" {
+		if u, err := url.Parse(authURL); err == nil && u.Host != "" {
+			return u.Scheme + "://" + u.Host + "/"
+		}
+	}
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return "http://" + addr.String() + "/"
+	}
+	if allInterfaces(host) {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port) + "/"
+}
+
+// devSecret returns the secret kept in file, making it (mode 0600) when
+// the file does not exist yet.
+func devSecret(file string) (secret string, created bool, err error) {
+	b, err := os.ReadFile(file)
+	if err == nil {
+		s := strings.TrimSpace(string(b))
+		if len(s) < authgo.MinSecretLength {
+			return "", false, fmt.Errorf("%s holds a secret shorter than %d bytes: delete the file to make a new one", file, authgo.MinSecretLength)
+		}
+		return s, false, nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return "", false, fmt.Errorf("dev secret: %w", err)
+	}
+	s := newSecret()
+	f, err := os.OpenFile(file, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		// Another authgo made it just now; use theirs.
+		return devSecret(file)
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("dev secret: %w", err)
+	}
+	if _, err := f.WriteString(s + "\n"); err != nil {
+		f.Close()
+		return "", false, fmt.Errorf("dev secret: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return "", false, fmt.Errorf("dev secret: %w", err)
+	}
+	return s, true, nil
+}
+
+// addDemoUser adds the user demo with a random password when the store has
+// no users, and returns the password ("" when there were users).
+func addDemoUser(ctx context.Context, store *sqlite.Store) (string, error) {
+	n, err := store.CountUsers(ctx)
+	if err != nil || n > 0 {
+		return "", err
+	}
+	pw := rand.Text()
+	hash, err := password.Hash(pw)
+	if err != nil {
+		return "", err
+	}
+	_, err = store.CreatePasswordUser(ctx, demoUser, hash, sqlite.User{Name: demoUser})
+	if errors.Is(err, sqlite.ErrUserExists) {
+		return "", nil // another authgo --dev added it just now
+	}
+	if err != nil {
+		return "", fmt.Errorf("adding the demo user: %w", err)
+	}
+	return pw, nil
+}
+
+// newCredentials returns the username and password provider over store.
+// At most GOMAXPROCS password verifications run at once: each allocates
+// about 19 MiB.
+func newCredentials(store *sqlite.Store, log *slog.Logger) (*credentials.Provider, error) {
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	return credentials.New(credentials.Options{
+		Fields: []authgo.Field{
+			{Name: "username", Label: "Username", Type: "text", Autocomplete: "username"},
+			{Name: "password", Label: "Password", Type: "password", Autocomplete: "current-password"},
+		},
+		Authorize: func(ctx context.Context, cr authgo.Credentials, r *http.Request) (*authgo.User, error) {
+			username, pw := cr["username"], cr["password"]
+			if username == "" || pw == "" {
+				return nil, nil // nobody has an empty name or password; nothing to time
+			}
+			select {
+			case sem <- struct{}{}:
+				defer func() { <-sem }()
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+			u, hash, err := store.PasswordUser(ctx, username)
+			if errors.Is(err, sqlite.ErrNotFound) {
+				password.VerifyDummy(pw) // as long as a wrong password takes
+				log.Info("sign-in refused", "reason", "unknown user")
+				return nil, nil
+			}
+			if err != nil {
+				return nil, err
+			}
+			ok, err := password.Verify(pw, hash)
+			if errors.Is(err, password.ErrTooLong) {
+				return nil, nil
+			}
+			if err != nil {
+				return nil, fmt.Errorf("user %s: %w", u.ID, err)
+			}
+			if !ok {
+				log.Info("sign-in refused", "reason", "wrong password", "user", u.ID)
+				return nil, nil
+			}
+			return &authgo.User{ID: u.ID, Name: cmp.Or(u.Name, username), Email: u.Email, Image: u.Image}, nil
+		},
+	})
+}

@@ -1,0 +1,419 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"html"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// syncBuffer is a bytes.Buffer safe for the server's goroutines to write
+// while the test reads.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// server is a running `authgo serve`.
+type server struct {
+	origin       string // http://127.0.0.1:port
+	demoPassword string // "" when none was printed
+	stdout       *syncBuffer
+	stderr       *syncBuffer
+	cancel       context.CancelFunc
+	done         chan struct{} // closed when run has returned code
+	code         int
+	drained      chan struct{}
+}
+
+var (
+	runningLine = regexp.MustCompile(`^authgo is running: open (http://127\.0\.0\.1:[0-9]+)/$`)
+	demoLine    = regexp.MustCompile(`^sign in as demo / ([A-Z2-7]{26})$`)
+)
+
+// startServe runs `authgo serve` in process with args and waits for the
+// lines it prints on start: the URL and, when wantDemo, the demo password.
+func startServe(t *testing.T, wantDemo bool, args ...string) *server {
+	t.Helper()
+	ctx, cancel := context.WithCancel(t.Context())
+	pr, pw := io.Pipe()
+	s := &server{stdout: &syncBuffer{}, stderr: &syncBuffer{}, cancel: cancel, done: make(chan struct{}), drained: make(chan struct{})}
+	go func() {
+		s.code = run(ctx, append([]string{"serve"}, args...), strings.NewReader(""), pw, s.stderr, env{}.get)
+		pw.Close()
+		close(s.done)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-s.done:
+		case <-time.After(15 * time.Second):
+			t.Error("authgo serve did not stop")
+		}
+	})
+	br := bufio.NewReader(pr)
+	for s.origin == "" || (wantDemo && s.demoPassword == "") {
+		line, err := br.ReadString('\n')
+		s.stdout.Write([]byte(line))
+		if err != nil {
+			t.Fatalf("authgo serve stopped before printing its URL: %v\nstdout:\n%s\nstderr:\n%s", err, s.stdout, s.stderr)
+		}
+		line = strings.TrimSuffix(line, "\n")
+		if m := runningLine.FindStringSubmatch(line); m != nil {
+			s.origin = m[1]
+		} else if m := demoLine.FindStringSubmatch(line); m != nil {
+			if s.origin == "" {
+				t.Errorf("the demo password came before the URL")
+			}
+			s.demoPassword = m[1]
+		} else {
+			t.Fatalf("unexpected line on stdout: %q", line)
+		}
+	}
+	go func() {
+		io.Copy(s.stdout, br)
+		close(s.drained)
+	}()
+	return s
+}
+
+// stop cancels the server's context and returns its exit status.
+func (s *server) stop(t *testing.T) int {
+	t.Helper()
+	s.cancel()
+	select {
+	case <-s.done:
+		<-s.drained
+		return s.code
+	case <-time.After(15 * time.Second):
+		t.Fatal("authgo serve did not stop")
+		return -1
+	}
+}
+
+// browser is an HTTP client with a cookie jar that does not follow
+// redirects.
+type browser struct {
+	t      *testing.T
+	c      *http.Client
+	origin string
+}
+
+func newBrowser(t *testing.T, origin string) *browser {
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &browser{t: t, origin: origin, c: &http.Client{
+		Jar:           jar,
+		Timeout:       10 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}}
+}
+
+type response struct {
+	status int
+	header http.Header
+	body   string
+}
+
+func (b *browser) do(req *http.Request) response {
+	b.t.Helper()
+	res, err := b.c.Do(req)
+	if err != nil {
+		b.t.Fatalf("%s %s: %v", req.Method, req.URL, err)
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		b.t.Fatalf("%s %s: reading body: %v", req.Method, req.URL, err)
+	}
+	return response{res.StatusCode, res.Header, string(body)}
+}
+
+// get fetches origin+rawPath, sent as written.
+func (b *browser) get(rawPath string) response {
+	b.t.Helper()
+	req, err := http.NewRequest(http.MethodGet, b.origin+rawPath, nil)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return b.do(req)
+}
+
+func (b *browser) postForm(path string, form url.Values) response {
+	b.t.Helper()
+	req, err := http.NewRequest(http.MethodPost, b.origin+path, strings.NewReader(form.Encode()))
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return b.do(req)
+}
+
+func (b *browser) csrfToken() string {
+	b.t.Helper()
+	res := b.get("/auth/csrf")
+	var v struct {
+		CSRFToken string `json:"csrfToken"`
+	}
+	if err := json.Unmarshal([]byte(res.body), &v); res.status != 200 || err != nil || v.CSRFToken == "" {
+		b.t.Fatalf("GET /auth/csrf = %d %q", res.status, res.body)
+	}
+	return v.CSRFToken
+}
+
+func (b *browser) signIn(csrf, user, pw string) response {
+	b.t.Helper()
+	return b.postForm("/auth/callback/credentials", url.Values{"username": {user}, "password": {pw}, "csrfToken": {csrf}})
+}
+
+const signedInAsDemo = "Signed in as demo"
+
+var expiresText = regexp.MustCompile(`Your session expires on [0-9]{1,2} [A-Z][a-z]{2} [0-9]{4} at [0-9]{2}:[0-9]{2} UTC\.`)
+
+func TestServe(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	srv := startServe(t, true, "--dev", "--addr", "127.0.0.1:0", "--data", dir, "--protect", "/mypage/:path*", "--protect", "/exact")
+	b := newBrowser(t, srv.origin)
+
+	// Signed out.
+	res := b.get("/")
+	if res.status != 200 || !strings.Contains(res.body, "You are not signed in") || !strings.Contains(res.body, `href="/auth/signin"`) {
+		t.Fatalf("GET / signed out = %d\n%s", res.status, res.body)
+	}
+	if csp := res.header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") {
+		t.Errorf("GET / Content-Security-Policy = %q", csp)
+	}
+	for _, p := range []string{"/mypage/x", "/mypage", "/mypage/x/y?q=1", "/exact"} {
+		res = b.get(p)
+		want := srv.origin + "/auth/signin?callbackUrl=" + url.QueryEscape(srv.origin+p)
+		if res.status != http.StatusFound || res.header.Get("Location") != want {
+			t.Errorf("GET %s signed out = %d Location %q, want 302 %q", p, res.status, res.header.Get("Location"), want)
+		}
+	}
+	// Paths that must not reach a protected page, nor the home page by a
+	// detour.
+	for _, p := range []string{
+		"/mypage%2Fx", "/mypage%2fx", "//mypage/x", "/public/../mypage/x", "/%2E%2E/mypage/x",
+		"/public/%2e%2e/mypage/x", "/mypage%5Cx", "/mypage/./x", "/./mypage/x", "/exact/", "/exact%2F",
+	} {
+		res = b.get(p)
+		if res.status == 200 || strings.Contains(res.body, "Signed in") {
+			t.Errorf("GET %s signed out = %d, want no page", p, res.status)
+		}
+	}
+	for _, p := range []string{"/other", "/MYPAGE/x", "/mypagex", "/exact/x", "/favicon.ico"} {
+		if res = b.get(p); res.status != http.StatusNotFound {
+			t.Errorf("GET %s = %d, want 404", p, res.status)
+		}
+	}
+	if res = b.postForm("/", nil); res.status != http.StatusMethodNotAllowed {
+		t.Errorf("POST / = %d, want 405", res.status)
+	}
+
+	// Sign in as demo.
+	csrf := b.csrfToken()
+	for _, bad := range [][2]string{{"demo", "wrong password"}, {"nobody", srv.demoPassword}, {"demo", ""}} {
+		res = b.signIn(csrf, bad[0], bad[1])
+		if res.status != http.StatusFound || !strings.Contains(res.header.Get("Location"), "error=CredentialsSignin") {
+			t.Errorf("sign-in as %q/%q = %d Location %q, want CredentialsSignin", bad[0], bad[1], res.status, res.header.Get("Location"))
+		}
+		if strings.Contains(strings.Join(res.header.Values("Set-Cookie"), "\n"), "authjs.session-token=") {
+			t.Errorf("sign-in as %q/%q set a session cookie", bad[0], bad[1])
+		}
+	}
+	res = b.signIn(csrf, "demo", srv.demoPassword)
+	if res.status != http.StatusFound || strings.Contains(res.header.Get("Location"), "error") {
+		t.Fatalf("sign-in as demo = %d Location %q\nstderr:\n%s", res.status, res.header.Get("Location"), srv.stderr)
+	}
+	var session *http.Cookie
+	for _, c := range res.header.Values("Set-Cookie") {
+		if hc, err := http.ParseSetCookie(c); err == nil && hc.Name == "authjs.session-token" {
+			session = hc
+		}
+	}
+	if session == nil || session.Value == "" || !session.HttpOnly {
+		t.Fatalf("sign-in set no HttpOnly session cookie: %q", res.header.Values("Set-Cookie"))
+	}
+
+	// Signed in: the home page and the protected paths show who.
+	res = b.get("/")
+	page := html.UnescapeString(res.body)
+	if res.status != 200 || !strings.Contains(page, signedInAsDemo) || !expiresText.MatchString(page) {
+		t.Fatalf("GET / signed in = %d\n%s", res.status, res.body)
+	}
+	if !strings.Contains(page, `"name": "demo"`) || !strings.Contains(page, `"expires": "`) {
+		t.Errorf("GET / does not show the session JSON:\n%s", page)
+	}
+	if !strings.Contains(page, "/mypage/:path*") {
+		t.Errorf("GET / does not list the protected paths")
+	}
+	pageCSRF := regexp.MustCompile(`name="csrfToken" value="([0-9a-f]{64})"`).FindStringSubmatch(res.body)
+	if pageCSRF == nil || pageCSRF[1] != csrf {
+		t.Errorf("GET / sign-out form csrfToken = %v, want %s", pageCSRF, csrf)
+	}
+	for _, p := range []string{"/mypage/x", "/mypage", "/exact"} {
+		res = b.get(p)
+		if res.status != 200 || !strings.Contains(res.body, signedInAsDemo) {
+			t.Errorf("GET %s signed in = %d\n%s", p, res.status, res.body)
+		}
+	}
+	res = b.get("/auth/session")
+	var sess struct {
+		User    struct{ Name string } `json:"user"`
+		Expires time.Time             `json:"expires"`
+	}
+	if err := json.Unmarshal([]byte(res.body), &sess); err != nil || res.status != 200 || sess.User.Name != "demo" || sess.Expires.IsZero() {
+		t.Errorf("GET /auth/session = %d %s (%v)", res.status, res.body, err)
+	}
+
+	// The home page's sign-out form works.
+	res = b.postForm("/auth/signout", url.Values{"csrfToken": {csrf}, "callbackUrl": {"/"}})
+	if res.status != http.StatusFound || res.header.Get("Location") != srv.origin+"/" {
+		t.Errorf("POST /auth/signout = %d Location %q", res.status, res.header.Get("Location"))
+	}
+	if res = b.get("/"); !strings.Contains(res.body, "You are not signed in") {
+		t.Errorf("GET / after sign-out:\n%s", res.body)
+	}
+
+	if code := srv.stop(t); code != 0 {
+		t.Fatalf("serve exit status %d, want 0\nstderr:\n%s", code, srv.stderr)
+	}
+	if err := srv.stderr.String(); !strings.Contains(err, "development mode") {
+		t.Errorf("stderr has no dev-mode warning:\n%s", err)
+	}
+	if strings.Contains(srv.stderr.String(), srv.demoPassword) {
+		t.Errorf("the demo password was logged")
+	}
+
+	// The data directory and the dev secret are private.
+	for name, want := range map[string]os.FileMode{dir: 0o700 | os.ModeDir, filepath.Join(dir, "dev-secret"): 0o600, filepath.Join(dir, "authgo.db"): 0o600} {
+		if st, err := os.Stat(name); err != nil || st.Mode() != want {
+			t.Errorf("%s: mode %v (%v), want %v", name, st.Mode(), err, want)
+		}
+	}
+
+	// A second run keeps the secret, so the session cookie still works,
+	// and does not print a demo password again.
+	srv2 := startServe(t, false, "--dev", "--addr", "127.0.0.1:0", "--data", dir)
+	b2 := newBrowser(t, srv2.origin)
+	req, _ := http.NewRequest(http.MethodGet, srv2.origin+"/auth/session", nil)
+	req.AddCookie(&http.Cookie{Name: session.Name, Value: session.Value})
+	res = b2.do(req)
+	if !strings.Contains(res.body, `"name":"demo"`) {
+		t.Errorf("after a restart GET /auth/session = %d %s", res.status, res.body)
+	}
+	if code := srv2.stop(t); code != 0 {
+		t.Fatalf("second serve exit status %d\nstderr:\n%s", code, srv2.stderr)
+	}
+	if out := srv2.stdout.String(); strings.Contains(out, "sign in as") {
+		t.Errorf("second run printed a demo password:\n%s", out)
+	}
+}
+
+// Without --dev a missing secret is fatal, even when a dev secret exists.
+func TestServeNeedsSecretWithoutDev(t *testing.T) {
+	dir := t.TempDir()
+	if _, _, err := devSecret(filepath.Join(dir, "dev-secret")); err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	if code := run(t.Context(), []string{"serve", "--data", dir, "--addr", "127.0.0.1:0"}, strings.NewReader(""), io.Discard, &stderr, env{}.get); code != 2 {
+		t.Fatalf("exit status %d, want 2", code)
+	}
+	if !strings.Contains(stderr.String(), "--dev") {
+		t.Errorf("stderr does not mention --dev:\n%s", stderr.String())
+	}
+}
+
+// AUTH_URL sets the origin and the base path; older secrets still open
+// cookies.
+func TestServeAuthURL(t *testing.T) {
+	const (
+		newSecret = "new-secret-0123456789abcdef0123456789abcdef"
+		oldSecret = "old-secret-0123456789abcdef0123456789abcdef"
+	)
+	dir := t.TempDir()
+	var stderr syncBuffer
+	pr, pw := io.Pipe()
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan int, 1)
+	e := env{"AUTH_SECRET": newSecret, "AUTH_SECRET_2": oldSecret, "AUTH_URL": "https://auth.example.com/api/auth"}
+	go func() {
+		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--data", dir}, strings.NewReader(""), pw, &stderr, e.get)
+		pw.Close()
+	}()
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	if err != nil || line != "authgo is running: open https://auth.example.com/\n" {
+		cancel()
+		t.Fatalf("first line %q (%v)\nstderr:\n%s", line, err, stderr.String())
+	}
+	go io.Copy(io.Discard, pr)
+	addr := regexp.MustCompile(`addr=(127\.0\.0\.1:[0-9]+)`).FindStringSubmatch(stderr.String())
+	if addr == nil {
+		cancel()
+		t.Fatalf("no listen address in the log:\n%s", stderr.String())
+	}
+
+	// A token made with the old secret for the https cookie name opens.
+	var tok bytes.Buffer
+	if code := run(t.Context(), []string{"token", "encode", "--secret", oldSecret, "--salt", "__Secure-authjs.session-token"},
+		strings.NewReader(`{"name":"Old Timer","sub":"u-1"}`), &tok, io.Discard, env{}.get); code != 0 {
+		t.Fatal("token encode failed")
+	}
+	req, _ := http.NewRequest(http.MethodGet, "http://"+addr[1]+"/api/auth/session", nil)
+	req.AddCookie(&http.Cookie{Name: "__Secure-authjs.session-token", Value: strings.TrimSpace(tok.String())})
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if !strings.Contains(string(body), `"name":"Old Timer"`) {
+		t.Errorf("GET /api/auth/session = %d %s", res.StatusCode, body)
+	}
+	// The renewed cookie is made with the new secret.
+	var renewed string
+	for _, c := range res.Header.Values("Set-Cookie") {
+		if hc, err := http.ParseSetCookie(c); err == nil && hc.Name == "__Secure-authjs.session-token" {
+			renewed = hc.Value
+			if !hc.Secure {
+				t.Errorf("renewed cookie is not Secure")
+			}
+		}
+	}
+	var out, errOut bytes.Buffer
+	if code := run(t.Context(), []string{"token", "decode", "--secret", newSecret, renewed}, strings.NewReader(""), &out, &errOut, env{}.get); code != 0 {
+		t.Errorf("the renewed cookie does not open with the new secret alone: %s", errOut.String())
+	}
+
+	cancel()
+	if code := <-done; code != 0 {
+		t.Errorf("exit status %d\nstderr:\n%s", code, stderr.String())
+	}
+}
