@@ -23,6 +23,13 @@ func (o JoseOpener) Open(token string) ([]byte, error) {
 	if p.ek != "" {
 		return nil, ErrUnsupported
 	}
+	// go-jose decodes base64url leniently (stray trailing bits pass); one
+	// token must have one spelling, so that policy is ours too.
+	for _, seg := range []string{p.iv, p.ct, p.tag} {
+		if _, err := b64.DecodeString(seg); err != nil {
+			return nil, ErrMalformed
+		}
+	}
 	// go-jose is more permissive about header members than Auth.js needs
 	// (it would inflate zip, for one); the header policy is ours.
 	h, err := parseHeader(p.header)

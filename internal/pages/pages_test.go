@@ -562,10 +562,13 @@ func TestWriteError(t *testing.T) {
 // TestWriteSamples writes every page to $AUTHGO_PAGES_OUT, for screenshots:
 //
 //	AUTHGO_PAGES_OUT=/tmp/pages go test -run WriteSamples ./internal/pages/
+//
+// TestWriteSamples renders every page to files: into AUTHGO_PAGES_OUT when
+// set (to look at or screenshot them), else into a temporary directory.
 func TestWriteSamples(t *testing.T) {
 	dir := os.Getenv("AUTHGO_PAGES_OUT")
 	if dir == "" {
-		t.Skip("set AUTHGO_PAGES_OUT to a directory to write sample pages")
+		dir = t.TempDir()
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
@@ -575,5 +578,9 @@ func TestWriteSamples(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	t.Logf("wrote %d pages to %s", len(allPages(t)), dir)
+	entries, err := os.ReadDir(dir)
+	if err != nil || len(entries) < len(allPages(t)) {
+		t.Fatalf("wrote %d of %d pages: %v", len(entries), len(allPages(t)), err)
+	}
+	t.Logf("wrote %d pages to %s", len(entries), dir)
 }
