@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -57,7 +58,8 @@ func NamesFor(secure bool) Names {
 // Jar is the request's cookies in header order.
 type Jar []Pair
 
-// Pair is one name=value from a Cookie header, value already decoded.
+// Pair is one name=value from a Cookie header. Value is as sent; Get and
+// ReadChunked percent-decode it.
 type Pair struct{ Name, Value string }
 
 // maxPairs bounds the work done on a hostile Cookie header; the server's
@@ -65,8 +67,9 @@ type Pair struct{ Name, Value string }
 const maxPairs = 256
 
 // Parse reads every Cookie header of h the way Auth.js does: pairs split on
-// ";", blanks trimmed, a value containing "%" percent-decoded (kept as is if
-// that fails), surrounding quotes kept. Pairs without "=" are skipped.
+// ";", blanks trimmed, surrounding quotes kept, pairs without "=" skipped.
+// Values are percent-decoded when read (Get, ReadChunked), not here: most
+// requests read one or two of their cookies.
 func Parse(h http.Header) Jar {
 	var j Jar
 	for _, line := range h["Cookie"] {
@@ -82,25 +85,31 @@ func Parse(h http.Header) Jar {
 			if name == "" {
 				continue
 			}
-			if strings.IndexByte(value, '%') >= 0 {
-				if v, err := url.PathUnescape(value); err == nil {
-					value = v
-				}
-			}
 			j = append(j, Pair{name, value})
 		}
 	}
 	return j
 }
 
-// Get returns the first value sent under name, as Auth.js does.
+// Get returns the first value sent under name, as Auth.js does,
+// percent-decoded when it contains "%" (kept as sent if that fails).
 func (j Jar) Get(name string) (string, bool) {
 	for _, p := range j {
 		if p.Name == name {
-			return p.Value, true
+			return decode(p.Value), true
 		}
 	}
 	return "", false
+}
+
+func decode(v string) string {
+	if strings.IndexByte(v, '%') < 0 {
+		return v
+	}
+	if d, err := url.PathUnescape(v); err == nil {
+		return d
+	}
+	return v
 }
 
 // ErrChunks reports a set of session cookies that does not form one token:
@@ -123,16 +132,15 @@ func ReadChunked(j Jar, name string) (value string, present []string, err error)
 	var chunks [MaxChunks]string
 	var have [MaxChunks]bool
 	n, bad := 0, false
-	seen := make(map[string]bool)
 	for _, p := range j {
-		if !strings.HasPrefix(p.Name, name) || p.Value == "" || seen[p.Name] {
+		if !strings.HasPrefix(p.Name, name) || p.Value == "" || slices.Contains(present, p.Name) {
 			continue
 		}
-		seen[p.Name] = true
 		present = append(present, p.Name)
+		v := decode(p.Value)
 		rest := p.Name[len(name):]
 		if rest == "" {
-			bare, hasBare = p.Value, true
+			bare, hasBare = v, true
 			continue
 		}
 		i, ok := chunkIndex(rest)
@@ -140,7 +148,7 @@ func ReadChunked(j Jar, name string) (value string, present []string, err error)
 			bad = true
 			continue
 		}
-		chunks[i], have[i] = p.Value, true
+		chunks[i], have[i] = v, true
 		n++
 	}
 	switch {

@@ -93,9 +93,19 @@ type key struct {
 	kid    string
 	header string // base64url of the exact protected header Auth.js emits (CBC only)
 	block  cipher.Block
-	macs   *sync.Pool // of hash.Hash: HMAC-SHA-512 keyed with raw[:32] (CBC only)
+	state  *sync.Pool // of *cbcState (CBC only)
 	aead   cipher.AEAD
 }
+
+// cbcState is what one CBC seal or open needs, kept in a pool so that the
+// hot path allocates neither the HMAC nor the block modes.
+type cbcState struct {
+	mac      hash.Hash // HMAC-SHA-512 keyed with raw[:32]
+	enc, dec cipher.BlockMode
+	sum      [64]byte
+}
+
+type ivSetter interface{ SetIV([]byte) }
 
 func newCBCKey(raw []byte) (*key, error) {
 	block, err := aes.NewCipher(raw[32:])
@@ -104,7 +114,19 @@ func newCBCKey(raw []byte) (*key, error) {
 	}
 	macKey := raw[:32]
 	k := &key{raw: raw, kid: Thumbprint(raw), block: block}
-	k.macs = &sync.Pool{New: func() any { return hmac.New(sha512.New, macKey) }}
+	var zeroIV [aes.BlockSize]byte
+	k.state = &sync.Pool{New: func() any {
+		st := &cbcState{mac: hmac.New(sha512.New, macKey)}
+		// The standard library's CBC modes can take a new IV; when one
+		// cannot, seal and open make a fresh mode each time.
+		if enc := cipher.NewCBCEncrypter(block, zeroIV[:]); isIVSetter(enc) {
+			st.enc = enc
+		}
+		if dec := cipher.NewCBCDecrypter(block, zeroIV[:]); isIVSetter(dec) {
+			st.dec = dec
+		}
+		return st
+	}}
 	k.header = base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"dir","enc":"A256CBC-HS512","kid":"` + k.kid + `"}`))
 	return k, nil
 }
@@ -180,8 +202,10 @@ func (kr *Keyring) Seal(plaintext []byte) (string, error) {
 	for i := len(plaintext); i < len(ct); i++ {
 		ct[i] = byte(pad)
 	}
-	cipher.NewCBCEncrypter(k.block, iv[:]).CryptBlocks(ct, ct)
-	tag := k.cbcTag(k.header, iv[:], ct)
+	st := k.state.Get().(*cbcState)
+	defer k.state.Put(st)
+	k.encrypter(st, iv[:]).CryptBlocks(ct, ct)
+	tag := st.tag(k.header, iv[:], ct)
 
 	enc := base64.RawURLEncoding
 	var sb strings.Builder
@@ -192,14 +216,33 @@ func (kr *Keyring) Seal(plaintext []byte) (string, error) {
 	sb.WriteByte('.')
 	sb.WriteString(enc.EncodeToString(ct))
 	sb.WriteByte('.')
-	sb.WriteString(enc.EncodeToString(tag[:32]))
+	sb.WriteString(enc.EncodeToString(tag))
 	return sb.String(), nil
 }
 
-// cbcTag computes the full HMAC-SHA-512 of RFC 7518 §5.2.2.1; the tag is its
-// first 32 bytes.
-func (k *key) cbcTag(aad string, iv, ct []byte) [64]byte {
-	m := k.macs.Get().(hash.Hash)
+func isIVSetter(m cipher.BlockMode) bool { _, ok := m.(ivSetter); return ok }
+
+func (k *key) encrypter(st *cbcState, iv []byte) cipher.BlockMode {
+	if st.enc == nil {
+		return cipher.NewCBCEncrypter(k.block, iv)
+	}
+	st.enc.(ivSetter).SetIV(iv)
+	return st.enc
+}
+
+func (k *key) decrypter(st *cbcState, iv []byte) cipher.BlockMode {
+	if st.dec == nil {
+		return cipher.NewCBCDecrypter(k.block, iv)
+	}
+	st.dec.(ivSetter).SetIV(iv)
+	return st.dec
+}
+
+// tag computes the HMAC-SHA-512 of RFC 7518 §5.2.2.1 and returns its first
+// 32 bytes, the authentication tag. The slice is st's and valid until st
+// goes back to the pool.
+func (st *cbcState) tag(aad string, iv, ct []byte) []byte {
+	m := st.mac
 	m.Reset()
 	m.Write([]byte(aad))
 	m.Write(iv)
@@ -207,10 +250,7 @@ func (k *key) cbcTag(aad string, iv, ct []byte) [64]byte {
 	var al [8]byte
 	binary.BigEndian.PutUint64(al[:], uint64(len(aad))*8)
 	m.Write(al[:])
-	var sum [64]byte
-	m.Sum(sum[:0])
-	k.macs.Put(m)
-	return sum
+	return m.Sum(st.sum[:0])[:32]
 }
 
 // parts splits a compact JWE into its five segments without allocating and
@@ -300,11 +340,12 @@ func (k *key) openCBC(p parts) ([]byte, error) {
 	if err != nil || len(ct)%aes.BlockSize != 0 || len(ct) == 0 {
 		return nil, ErrMalformed
 	}
-	want := k.cbcTag(p.header, iv[:], ct)
-	if subtle.ConstantTimeCompare(want[:32], tag[:]) != 1 {
+	st := k.state.Get().(*cbcState)
+	defer k.state.Put(st)
+	if subtle.ConstantTimeCompare(st.tag(p.header, iv[:], ct), tag[:]) != 1 {
 		return nil, ErrDecrypt
 	}
-	cipher.NewCBCDecrypter(k.block, iv[:]).CryptBlocks(ct, ct)
+	k.decrypter(st, iv[:]).CryptBlocks(ct, ct)
 	pad := int(ct[len(ct)-1])
 	if pad == 0 || pad > aes.BlockSize {
 		return nil, ErrDecrypt
