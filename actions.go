@@ -163,20 +163,35 @@ func (a *Auth) sessionAction(rq *request) (*response, error) {
 		clearSession(&res.cookies, rq.names, present)
 		return res, nil
 	}
-	enc, err := a.codec.Encode(rq.names.SessionToken, tok, 0)
-	if err != nil {
-		return nil, fail(ErrConfiguration, err)
+	enc, err := a.encodeSession(rq.names, tok)
+	if err == nil {
+		res.body, err = s.MarshalJSON()
 	}
-	body, err := s.MarshalJSON()
 	if err != nil {
-		return nil, fail(ErrConfiguration, fmt.Errorf("session is not JSON: %w", err))
+		// As Auth.js: logged, signed out, never an error page for a read.
+		a.log.Error("authgo: session cannot be written", "err", err)
+		res.body = []byte("null")
+		clearSession(&res.cookies, rq.names, present)
+		return res, nil
 	}
-	res.body = body
 	a.setSession(&res.cookies, rq.names, present, enc, expires)
 	if ev := a.cfg.Events.Session; ev != nil {
 		ev(ctx, SessionEvent{Session: s, Token: tok})
 	}
 	return res, nil
+}
+
+// encodeSession seals tok for the session cookie, refusing a token too long
+// to be read back (more than eight cookie chunks).
+func (a *Auth) encodeSession(names cookie.Names, tok *Token) (string, error) {
+	enc, err := a.codec.Encode(names.SessionToken, tok, 0)
+	if err != nil {
+		return "", err
+	}
+	if len(enc) > cookie.MaxChunks*cookie.ChunkSize {
+		return "", fmt.Errorf("session token is %d bytes, more than %d cookies can carry: keep less in the JWT callback", len(enc), cookie.MaxChunks)
+	}
+	return enc, nil
 }
 
 func (a *Auth) runJWT(ctx context.Context, p JWTParams) (*Token, error) {
@@ -347,7 +362,7 @@ func (a *Auth) finishSignIn(rq *request, u *User, account *Account, creds Creden
 		// Auth.js still redirects, without a session.
 		clearSession(&res.cookies, rq.names, present)
 	} else {
-		enc, err := a.codec.Encode(rq.names.SessionToken, tok, 0)
+		enc, err := a.encodeSession(rq.names, tok)
 		if err != nil {
 			return nil, fail(ErrConfiguration, err)
 		}
@@ -361,7 +376,7 @@ func (a *Auth) finishSignIn(rq *request, u *User, account *Account, creds Creden
 
 func (a *Auth) signOutPage(rq *request) (*response, error) {
 	if p := a.cfg.Pages.SignOut; p != "" {
-		return &response{location: rq.base() + p}, nil
+		return &response{location: p}, nil // relative, as Auth.js sends it
 	}
 	d := pages.SignOutData{Brand: a.brand(), CSRFToken: rq.csrfToken, ActionURL: a.endpoint(rq, "signout"), CallbackURL: rq.callbackURL}
 	return a.html(200, func(b *bytes.Buffer) error { return pages.SignOut(b, d) })
@@ -389,7 +404,7 @@ func (a *Auth) signOutAction(rq *request) (*response, error) {
 func (a *Auth) errorPage(rq *request) (*response, error) {
 	code := rq.query.Get("error")
 	if p := a.cfg.Pages.Error; p != "" {
-		return &response{location: rq.base() + p + sep(p) + "error=" + url.QueryEscape(code)}, nil
+		return &response{location: p + sep(p) + "error=" + url.QueryEscape(code)}, nil // relative, as Auth.js
 	}
 	d := pages.ErrorData{Brand: a.brand(), Code: code, SignInURL: a.endpoint(rq, "signin"), HomeURL: rq.base()}
 	return a.html(pages.ErrorStatus(code), func(b *bytes.Buffer) error { return pages.Error(b, d) })

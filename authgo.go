@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/authgo/authgo/client"
 	"github.com/authgo/authgo/internal/csrf"
 	"github.com/authgo/authgo/jwt"
 )
@@ -20,7 +21,8 @@ type Auth struct {
 	providers  map[string]Provider
 	log        *slog.Logger
 	now        func() time.Time
-	cop        *http.CrossOriginProtection
+	clientPath string
+	clientJS   http.Handler
 }
 
 // New checks cfg and returns an Auth. Every bad setting is an error naming
@@ -49,19 +51,11 @@ func New(cfg Config) (*Auth, error) {
 	for _, p := range cfg.Providers {
 		a.providers[p.ID()] = p
 	}
+	a.clientPath, a.clientJS = cfg.BasePath+"/client.js", client.Handler()
 	a.codec, err = jwt.NewCodec(jwt.Options{Secrets: cfg.Secret, MaxAge: cfg.Session.MaxAge, Now: a.now})
 	if err != nil {
 		return nil, err
 	}
-	a.cop = http.NewCrossOriginProtection()
-	if o.host != "" {
-		if err := a.cop.AddTrustedOrigin(o.String()); err != nil {
-			return nil, err
-		}
-	}
-	a.cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusForbidden, []byte(`{"error":"cross-origin request refused"}`))
-	}))
 	return a, nil
 }
 

@@ -51,10 +51,10 @@ type Callbacks struct {
 
 // SignInParams are the arguments of the SignIn callback.
 type SignInParams struct {
-	User        *User
-	Account     *Account
-	Credentials Credentials // credentials sign-in only
-	Request     *http.Request
+	User        *User         // who signed in, as the provider describes them
+	Account     *Account      // how: the provider and its tokens
+	Credentials Credentials   // the posted fields; credentials sign-in only
+	Request     *http.Request // the sign-in request
 }
 
 // JWTParams are the arguments of the JWT callback.
@@ -67,7 +67,10 @@ type JWTParams struct {
 	Trigger Trigger
 	// Data is the "data" member posted to <base>/session (Trigger update),
 	// as JSON; nil when none was posted.
-	Data      json.RawMessage
+	Data json.RawMessage
+	// IsNewUser is true when the sign-in created the user. Credentials
+	// sign-ins never do, so it is false until providers that create users
+	// (OAuth with an adapter) arrive; Trigger is then signUp.
 	IsNewUser bool
 }
 
@@ -83,8 +86,12 @@ type SessionParams struct {
 // the request's goroutine, and cannot change the response. Nil events are
 // skipped.
 type Events struct {
-	SignIn  func(ctx context.Context, e SignInEvent)
+	// SignIn runs after a successful sign-in, once the cookie is set.
+	SignIn func(ctx context.Context, e SignInEvent)
+	// SignOut runs on POST <base>/signout when the request had a session
+	// cookie.
 	SignOut func(ctx context.Context, e SignOutEvent)
+	// Session runs after every successful GET or POST <base>/session.
 	Session func(ctx context.Context, e SessionEvent)
 }
 
@@ -92,7 +99,7 @@ type Events struct {
 type SignInEvent struct {
 	User      *User
 	Account   *Account
-	IsNewUser bool
+	IsNewUser bool // see JWTParams.IsNewUser
 }
 
 // SignOutEvent describes a sign-out. Token is nil when the cookie could not
@@ -101,6 +108,6 @@ type SignOutEvent struct{ Token *Token }
 
 // SessionEvent describes a session read through <base>/session.
 type SessionEvent struct {
-	Session *Session
-	Token   *Token
+	Session *Session // what the response carries
+	Token   *Token   // what the re-issued cookie carries
 }

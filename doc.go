@@ -44,7 +44,8 @@
 //
 // Every state-changing POST needs the Auth.js double-submit CSRF token,
 // compared in constant time, and cross-site browser POSTs are refused
-// outright (net/http's CrossOriginProtection). Cookies are HttpOnly,
+// outright (the rule of net/http's CrossOriginProtection, checked against
+// the public origin). Cookies are HttpOnly,
 // SameSite=Lax and Path=/; over https they are Secure and carry the
 // __Secure- / __Host- prefixes. The origin comes from Config.URL, or with
 // Config.TrustHost from the forwarding headers a trusted proxy sets, never

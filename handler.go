@@ -74,8 +74,13 @@ type response struct {
 
 // ServeHTTP serves the endpoints under the base path. Mount it there, e.g.
 // mux.Handle("/auth/", a). A request for another path gets 400, as in
-// Auth.js.
+// Auth.js. It also serves the browser client, an ES module, at
+// <base>/client.js (see package github.com/authgo/authgo/client).
 func (a *Auth) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == a.clientPath {
+		a.clientJS.ServeHTTP(w, r) // authgo's own addition: the browser client
+		return
+	}
 	rq, res, err := a.parse(w, r)
 	if err == nil && res == nil {
 		res, err = a.dispatch(rq)
@@ -134,7 +139,7 @@ func (a *Auth) parse(w http.ResponseWriter, r *http.Request) (*request, *respons
 	rq.query = r.URL.Query()
 
 	if r.Method == http.MethodPost {
-		if err := a.cop.Check(r); err != nil {
+		if crossOrigin(r, o) {
 			return rq, &response{status: http.StatusForbidden, ctype: "application/json",
 				body: []byte(`{"error":"cross-origin request refused"}`)}, nil
 		}
@@ -172,12 +177,20 @@ func (a *Auth) parse(w http.ResponseWriter, r *http.Request) (*request, *respons
 	if !ok || candidate == "" {
 		candidate = rq.query.Get("callbackUrl")
 	}
-	if candidate == "" {
+	fromCookie := candidate == ""
+	if fromCookie {
 		candidate = cookieCB
 	}
 	cb := rq.base()
 	if candidate != "" {
 		cb, err = a.redirect(r, candidate, rq.base())
+		if err != nil && fromCookie {
+			// A remembered URL the Redirect callback now refuses must not
+			// fail every request (the error page included) until the
+			// cookie goes away: forget it.
+			a.log.Warn("authgo: redirect callback refused the remembered callbackUrl", "err", err)
+			cb, err = rq.base(), nil
+		}
 		if err != nil {
 			return rq, nil, fail(ErrConfiguration, fmt.Errorf("redirect callback: %w", err))
 		}
@@ -187,6 +200,30 @@ func (a *Auth) parse(w http.ResponseWriter, r *http.Request) (*request, *respons
 		rq.initCookies.Set(cookie.New(rq.names.CallbackURL, cb, rq.names.Secure, zeroTime))
 	}
 	return rq, nil, nil
+}
+
+// crossOrigin reports a browser request from another origin, as
+// net/http's CrossOriginProtection decides it (Sec-Fetch-Site first, then
+// Origin), but against the public origin rather than the Host header, so it
+// holds behind a proxy that rewrites Host. Requests with neither header
+// (curl, server-side callers) are not browser cross-site requests.
+func crossOrigin(r *http.Request, o origin) bool {
+	switch r.Header.Get("Sec-Fetch-Site") {
+	case "same-origin", "none":
+		return false
+	case "":
+	default:
+		return true
+	}
+	from := r.Header.Get("Origin")
+	if from == "" {
+		return false
+	}
+	u, err := url.Parse(from)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return true // "null" and other opaque origins
+	}
+	return u.Scheme+"://"+canonicalHost(u.Scheme, u.Host) != o.String()
 }
 
 // readBody parses a POST body as Auth.js does: JSON when the Content-Type
@@ -260,7 +297,7 @@ func (a *Auth) requestOrigin(r *http.Request) (origin, error) {
 	if r.TLS != nil {
 		scheme = "https"
 	}
-	if p := firstValue(r.Header.Get("X-Forwarded-Proto")); p != "" {
+	if p := lastValue(r.Header.Get("X-Forwarded-Proto")); p != "" {
 		p = strings.ToLower(p)
 		if p != "http" && p != "https" {
 			return origin{}, fmt.Errorf("bad X-Forwarded-Proto %q", p)
@@ -268,7 +305,7 @@ func (a *Auth) requestOrigin(r *http.Request) (origin, error) {
 		scheme = p
 	}
 	host := r.Host
-	if h := firstValue(r.Header.Get("X-Forwarded-Host")); h != "" {
+	if h := lastValue(r.Header.Get("X-Forwarded-Host")); h != "" {
 		host = h
 	}
 	if !validHost(host) {
@@ -277,9 +314,14 @@ func (a *Auth) requestOrigin(r *http.Request) (origin, error) {
 	return origin{scheme: scheme, host: canonicalHost(scheme, host)}, nil
 }
 
-func firstValue(h string) string {
-	v, _, _ := strings.Cut(h, ",")
-	return strings.TrimSpace(v)
+// lastValue is the right-most entry of a comma-separated forwarding header:
+// the one the proxy nearest to us wrote, when a proxy appends rather than
+// overwrites.
+func lastValue(h string) string {
+	if i := strings.LastIndexByte(h, ','); i >= 0 {
+		h = h[i+1:]
+	}
+	return strings.TrimSpace(h)
 }
 
 // validHost accepts a DNS name, IPv4 or bracketed IPv6 literal with an
@@ -359,7 +401,14 @@ func DefaultRedirect(u, baseURL string) string {
 	if p.Scheme+"://"+canonicalHost(p.Scheme, p.Host) != baseURL {
 		return baseURL
 	}
-	out := baseURL + p.EscapedPath()
+	path := p.EscapedPath()
+	if path == "" {
+		if p.RawQuery == "" && !p.ForceQuery && p.Fragment == "" {
+			return baseURL // the bare origin, as Auth.js keeps it
+		}
+		path = "/" // as a browser writes http://host?x
+	}
+	out := baseURL + path
 	if p.RawQuery != "" || p.ForceQuery {
 		out += "?" + p.RawQuery
 	}
@@ -386,7 +435,7 @@ func (a *Auth) write(w http.ResponseWriter, rq *request, res *response) {
 		writeJSON(w, http.StatusInternalServerError, []byte(`{"message":"There was a problem with the server configuration. Check the server logs for more information."}`))
 		return
 	}
-	if res.noStore || q.Len() > 0 {
+	if res.noStore || q.Len() > 0 || res.csp != "" {
 		h.Set("Cache-Control", "private, no-cache, no-store")
 		h.Set("Expires", "0")
 		h.Set("Pragma", "no-cache")

@@ -65,8 +65,8 @@ func TestProvidersEndpoint(t *testing.T) {
 	if r.StatusCode != 200 || r.body != want {
 		t.Fatalf("%d %s", r.StatusCode, r.body)
 	}
-	if r.Header.Get("Cache-Control") == "no-store" {
-		t.Error("providers got cache headers")
+	if r.Header.Get("Cache-Control") != "" || len(r.setCook) != 0 {
+		t.Errorf("providers: Cache-Control %q, %d cookies; Auth.js sends neither", r.Header.Get("Cache-Control"), len(r.setCook))
 	}
 }
 
@@ -227,6 +227,9 @@ func TestCallbackURLRules(t *testing.T) {
 		"":                                  O,
 		"/\t/evil.com":                      O,
 		"http://localhost:3000/\r\nSet-Cookie: x=y": O,
+		"http://localhost:3000?x":                   O + "/?x",
+		"http://localhost:3000":                     O,
+		"http://localhost:3000/":                    O + "/",
 	}
 	for in, want := range cases {
 		t.Run(in, func(t *testing.T) {
@@ -480,7 +483,7 @@ func TestErrorAndSignInPages(t *testing.T) {
 	if r := c2.get(O + "/auth/signin?callbackUrl=%2Fx"); r.Header.Get("Location") != "/login?callbackUrl="+url.QueryEscape(O+"/x") {
 		t.Errorf("pages.signIn: %q", r.Header.Get("Location"))
 	}
-	if r := c2.get(O + "/auth/error?error=AccessDenied"); r.Header.Get("Location") != O+"/oops?error=AccessDenied" {
+	if r := c2.get(O + "/auth/error?error=AccessDenied"); r.Header.Get("Location") != "/oops?error=AccessDenied" {
 		t.Errorf("pages.error: %q", r.Header.Get("Location"))
 	}
 	if r := c2.signIn(O, "alice", "wrong"); r.Header.Get("Location") != O+"/login?error=CredentialsSignin&code=credentials" {
@@ -722,5 +725,15 @@ func TestCSRFTokenAccessor(t *testing.T) {
 	rec = httptest.NewRecorder()
 	if again, _ := a.CSRFToken(rec, req); again != tok || len(rec.Result().Cookies()) != 0 {
 		t.Fatalf("%q, %d cookies", again, len(rec.Result().Cookies()))
+	}
+}
+
+func TestClientJSServed(t *testing.T) {
+	for _, base := range []string{"/auth", "/api/auth"} {
+		a := newAuth(t, func(c *authgo.Config) { c.BasePath = base })
+		r := newClient(t, a).get(O + base + "/client.js")
+		if r.StatusCode != 200 || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/javascript") || !strings.Contains(r.body, "export function createAuthClient") {
+			t.Fatalf("%s: %d %q", base, r.StatusCode, r.Header.Get("Content-Type"))
+		}
 	}
 }

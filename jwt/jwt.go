@@ -50,9 +50,9 @@ import (
 // Cookie names, which are also the key-derivation salts.
 const (
 	// CookieName is the session cookie over http.
-	CookieName = cookie.SessionToken
+	CookieName = "authjs.session-token"
 	// SecureCookieName is the session cookie over https.
-	SecureCookieName = "__Secure-" + cookie.SessionToken
+	SecureCookieName = "__Secure-authjs.session-token"
 )
 
 // DefaultMaxAge is Auth.js's session lifetime: 30 days.
@@ -135,7 +135,8 @@ func (c *Codec) MaxAge() time.Duration { return c.maxAge }
 
 // Encode seals t for the cookie named salt. Like Auth.js it sets "iat" to
 // now, "exp" to now+maxAge (the Codec's MaxAge when maxAge is zero) and a
-// fresh random "jti", whatever t held; t itself is not changed.
+// fresh random "jti", whatever t held; t itself is not changed. A nil t
+// encodes just those three claims.
 func (c *Codec) Encode(salt string, t *Token, maxAge time.Duration) (string, error) {
 	kr, err := c.keyring(salt)
 	if err != nil {
@@ -144,7 +145,10 @@ func (c *Codec) Encode(salt string, t *Token, maxAge time.Duration) (string, err
 	if maxAge == 0 {
 		maxAge = c.maxAge
 	}
-	claims := *t
+	var claims Token
+	if t != nil {
+		claims = *t
+	}
 	now := c.now().Unix()
 	claims.IssuedAt = now
 	claims.ExpiresAt = now + int64(maxAge/time.Second)

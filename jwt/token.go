@@ -88,9 +88,10 @@ func (t *Token) Int(name string) (int64, bool) {
 }
 
 // Set stores v under an extra claim name, allocating Extra when needed.
-// Setting a standard claim name through Set is an error of the caller and
-// is ignored at encode time in favour of the typed field, unless the typed
-// field is empty.
+// For "name", "email" and "picture", a value in Extra is written only while
+// the typed field is empty (that is how a null or non-string value
+// round-trips); "sub", "iat", "exp", "nbf" and "jti" in Extra are never
+// written: use the typed fields.
 func (t *Token) Set(name string, v any) {
 	if t.Extra == nil {
 		t.Extra = make(map[string]any)

@@ -23,6 +23,7 @@ import (
 	"github.com/authgo/authgo"
 	"github.com/authgo/authgo/adapters/sqlite"
 	"github.com/authgo/authgo/internal/password"
+	"github.com/authgo/authgo/internal/throttle"
 	"github.com/authgo/authgo/providers/credentials"
 )
 
@@ -303,9 +304,18 @@ func addDemoUser(ctx context.Context, store *sqlite.Store) (string, error) {
 // the operating system at once rather than over the runtime's next minutes,
 // so a sign-in does not leave the server 20 MiB larger while it serves
 // session reads.
+//
+// Guessing is throttled: after 10 wrong passwords for one username (case and
+// surrounding blanks ignored), or 100 from one client address (the TCP peer,
+// never X-Forwarded-For), further attempts are refused for the rest of a
+// 15-minute window with CredentialsSignin&code=rate_limited, before any
+// hash is computed, even when the password is right. The lockout expires on
+// its own, so nobody can lock a user out for good.
 func newCredentials(store *sqlite.Store, log *slog.Logger) (*credentials.Provider, error) {
 	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
 	var inflight atomic.Int32
+	perUser := &throttle.Limiter{Max: 10, Window: 15 * time.Minute}
+	perAddr := &throttle.Limiter{Max: 100, Window: 15 * time.Minute}
 	return credentials.New(credentials.Options{
 		Fields: []authgo.Field{
 			{Name: "username", Label: "Username", Type: "text", Autocomplete: "username"},
@@ -315,6 +325,24 @@ func newCredentials(store *sqlite.Store, log *slog.Logger) (*credentials.Provide
 			username, pw := cr["username"], cr["password"]
 			if username == "" || pw == "" {
 				return nil, nil // nobody has an empty name or password; nothing to time
+			}
+			userKey := strings.ToLower(strings.TrimSpace(username))
+			addrKey, _, err := net.SplitHostPort(r.RemoteAddr)
+			if err != nil {
+				addrKey = r.RemoteAddr
+			}
+			for _, lim := range []struct {
+				l   *throttle.Limiter
+				key string
+			}{{perUser, userKey}, {perAddr, addrKey}} {
+				if blocked, left := lim.l.Blocked(lim.key); blocked {
+					log.Warn("sign-in throttled", "retry_in", left.Round(time.Second))
+					return nil, &authgo.CredentialsError{Code: "rate_limited"}
+				}
+			}
+			failed := func() {
+				perUser.Fail(userKey)
+				perAddr.Fail(addrKey)
 			}
 			select {
 			case sem <- struct{}{}:
@@ -331,6 +359,7 @@ func newCredentials(store *sqlite.Store, log *slog.Logger) (*credentials.Provide
 			u, hash, err := store.PasswordUser(ctx, username)
 			if errors.Is(err, sqlite.ErrNotFound) {
 				password.VerifyDummy(pw) // as long as a wrong password takes
+				failed()
 				log.Info("sign-in refused", "reason", "unknown user")
 				return nil, nil
 			}
@@ -339,15 +368,18 @@ func newCredentials(store *sqlite.Store, log *slog.Logger) (*credentials.Provide
 			}
 			ok, err := password.Verify(pw, hash)
 			if errors.Is(err, password.ErrTooLong) {
+				failed()
 				return nil, nil
 			}
 			if err != nil {
 				return nil, fmt.Errorf("user %s: %w", u.ID, err)
 			}
 			if !ok {
+				failed()
 				log.Info("sign-in refused", "reason", "wrong password", "user", u.ID)
 				return nil, nil
 			}
+			perUser.Reset(userKey)
 			return &authgo.User{ID: u.ID, Name: cmp.Or(u.Name, username), Email: u.Email, Image: u.Image}, nil
 		},
 	})

@@ -133,7 +133,9 @@ func ReadChunked(j Jar, name string) (value string, present []string, err error)
 	var have [MaxChunks]bool
 	n, bad := 0, false
 	for _, p := range j {
-		if !strings.HasPrefix(p.Name, name) || p.Value == "" || slices.Contains(present, p.Name) {
+		if !strings.HasPrefix(p.Name, name) || p.Value == "" || slices.Contains(present, p.Name) || !ValidName(p.Name) {
+			// A name that is no cookie token was not written by us, and
+			// could not be deleted either.
 			continue
 		}
 		present = append(present, p.Name)
@@ -302,6 +304,20 @@ func (q *Queue) Write(h http.Header) error {
 	return nil
 }
 
+// ValidName reports whether name is an RFC 6265 cookie name (an HTTP
+// token), one that a Set-Cookie header can carry.
+func ValidName(name string) bool {
+	if name == "" {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		if b := name[i]; b <= ' ' || b >= 0x7f || strings.IndexByte("()<>@,;:\\\"/[]?={}", b) >= 0 {
+			return false
+		}
+	}
+	return true
+}
+
 // format writes c as http.Cookie.String does for the attributes Auth.js
 // cookies use, refusing (instead of silently dropping) a bad name or value.
 // It is on the path of every session read.
@@ -309,10 +325,8 @@ func format(c *http.Cookie) (string, error) {
 	if c.Name == "" || c.Domain != "" || c.Partitioned || c.Quoted || c.Raw != "" || len(c.Unparsed) > 0 {
 		return "", fmt.Errorf("cookie: %q: unsupported attributes", c.Name)
 	}
-	for i := 0; i < len(c.Name); i++ {
-		if b := c.Name[i]; b <= ' ' || b >= 0x7f || strings.IndexByte("()<>@,;:\\\"/[]?={}", b) >= 0 {
-			return "", fmt.Errorf("cookie: invalid name %q", c.Name)
-		}
+	if !ValidName(c.Name) {
+		return "", fmt.Errorf("cookie: invalid name %q", c.Name)
 	}
 	for i := 0; i < len(c.Value); i++ {
 		if b := c.Value[i]; b <= ' ' || b >= 0x7f || b == '"' || b == ',' || b == ';' || b == '\\' {

@@ -57,6 +57,7 @@ func TestReadChunked(t *testing.T) {
 		{"exponent index", jar(n+".1e0", "ab"), "", true, 1},
 		{"negative index", jar(n+".-1", "ab"), "", true, 1},
 		{"name only starts alike", jar(n, "tok", n+"X", "1"), "", true, 2},
+		{"non-token name ignored", jar(n, "tok", n+"@", "x", n+" ", "y", n+"é", "z"), "tok", false, 1},
 		{"duplicate chunk first wins", jar(n+".0", "ab", n+".0", "zz", n+".1", "cd"), "abcd", false, 2},
 	}
 	var ten Jar
@@ -167,6 +168,11 @@ func FuzzReadChunked(f *testing.F) {
 		}
 		if len(got) > len(header) {
 			t.Fatal("reassembled more than was sent")
+		}
+		for _, n := range present {
+			if _, err := format(Expired(n, false)); err != nil {
+				t.Fatalf("present name %q cannot be deleted: %v", n, err)
+			}
 		}
 		if strings.ContainsAny(value, ";= \t\r\n%\"") || len(value) > MaxChunks*ChunkSize {
 			return
