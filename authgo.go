@@ -1,12 +1,14 @@
 package authgo
 
 import (
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
 
 	"github.com/authgo/authgo/client"
 	"github.com/authgo/authgo/internal/csrf"
+	"github.com/authgo/authgo/internal/match"
 	"github.com/authgo/authgo/jwt"
 )
 
@@ -23,6 +25,7 @@ type Auth struct {
 	now        func() time.Time
 	clientPath string
 	clientJS   http.Handler
+	matcher    *match.Matcher // nil without Config.Matcher
 }
 
 // New checks cfg and returns an Auth. Every bad setting is an error naming
@@ -30,6 +33,8 @@ type Auth struct {
 func New(cfg Config) (*Auth, error) {
 	cfg.Secret = append([]string(nil), cfg.Secret...)
 	cfg.Providers = append([]Provider(nil), cfg.Providers...)
+	cfg.Matcher = append([]string(nil), cfg.Matcher...)
+	cfg.APIPaths = append([]string(nil), cfg.APIPaths...)
 	o, err := cfg.validate()
 	if err != nil {
 		return nil, err
@@ -52,6 +57,13 @@ func New(cfg Config) (*Auth, error) {
 		a.providers[p.ID()] = p
 	}
 	a.clientPath, a.clientJS = cfg.BasePath+"/client.js", client.Handler()
+	if len(cfg.Matcher) > 0 {
+		m, err := match.Compile(cfg.Matcher...)
+		if err != nil {
+			return nil, fmt.Errorf("authgo: Matcher: %w", err)
+		}
+		a.matcher = m
+	}
 	a.codec, err = jwt.NewCodec(jwt.Options{Secrets: cfg.Secret, MaxAge: cfg.Session.MaxAge, Now: a.now})
 	if err != nil {
 		return nil, err

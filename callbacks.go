@@ -47,6 +47,12 @@ type Callbacks struct {
 	// Whatever it adds reaches page scripts; keep access tokens out unless
 	// the page needs them.
 	Session func(ctx context.Context, p SessionParams) (*Session, error)
+
+	// Authorized decides whether a request to a path Middleware protects
+	// (or one behind RequireSession) may go on. s is nil when the request
+	// is signed out. Default: s != nil. Returning false answers with a
+	// redirect to the sign-in page or a 401, as for a signed-out request.
+	Authorized func(ctx context.Context, r *http.Request, s *Session) bool
 }
 
 // SignInParams are the arguments of the SignIn callback.

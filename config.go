@@ -55,6 +55,18 @@ type Config struct {
 	// Pages replace the built-in pages with the application's own paths.
 	Pages Pages
 
+	// Matcher lists the paths Middleware protects, in Next.js matcher
+	// syntax: "/mypage/:path*", "/home/:stadiumId/review/:path*",
+	// "/user/:id(\d+)", "/((?!api|_next/static|favicon.ico).*)". Matching is
+	// case-sensitive, as in Next.js. A pattern that does not compile is an
+	// error from New that names it.
+	Matcher []string
+
+	// APIPaths are path prefixes ("/api/") whose refused requests get 401
+	// with a JSON body rather than a redirect to the sign-in page, whatever
+	// their Accept header.
+	APIPaths []string
+
 	// Theme brands the built-in pages.
 	Theme Theme
 
@@ -228,6 +240,11 @@ func (c *Config) validate() (origin, error) {
 		u, err := url.Parse(p)
 		if err != nil || !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\") || u.Fragment != "" {
 			return o, fmt.Errorf("authgo: Pages.%s %q must be a path on this site, like /login", name, p)
+		}
+	}
+	for _, p := range c.APIPaths {
+		if !strings.HasPrefix(p, "/") {
+			return o, fmt.Errorf("authgo: APIPaths entry %q must start with /", p)
 		}
 	}
 	if c.Theme.Color != "" && !colorPattern.MatchString(c.Theme.Color) {

@@ -5,8 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"net/http"
-	"net/url"
-	"strings"
 
 	"github.com/authgo/authgo/internal/cookie"
 	"github.com/authgo/authgo/internal/csrf"
@@ -64,59 +62,6 @@ func SessionFromContext(ctx context.Context) *Session {
 // middleware of your own.
 func WithSession(ctx context.Context, s *Session) context.Context {
 	return context.WithValue(ctx, sessionKey{}, s)
-}
-
-// RequireSession wraps h so it runs only for signed-in requests, with the
-// session in the request context (SessionFromContext, or a.Session). A
-// signed-out request for a page (GET or HEAD) is redirected to the sign-in
-// page with a callbackUrl back to where it was going (303 for other
-// methods); a request that asks for JSON and not HTML gets 401 with a JSON
-// body.
-func (a *Auth) RequireSession(h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s, _, err := a.readSession(r)
-		if err != nil {
-			a.log.Error("authgo: session callback failed", "err", err)
-		}
-		if s == nil {
-			a.deny(w, r)
-			return
-		}
-		h.ServeHTTP(w, r.WithContext(WithSession(r.Context(), s)))
-	})
-}
-
-// deny answers a request that needs a session and has none.
-func (a *Auth) deny(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Cache-Control", "private, no-cache, no-store")
-	if wantsJSON(r) {
-		writeJSON(w, http.StatusUnauthorized, []byte(`{"error":"unauthenticated","message":"sign in to use this resource"}`))
-		return
-	}
-	o, err := a.requestOrigin(r)
-	if err != nil {
-		writeJSON(w, http.StatusBadRequest, []byte(`"Bad request."`))
-		return
-	}
-	page := a.cfg.BasePath + "/signin"
-	if a.cfg.Pages.SignIn != "" {
-		page = a.cfg.Pages.SignIn
-	}
-	back := o.String() + r.URL.RequestURI()
-	loc := o.String() + page + sep(page) + "callbackUrl=" + url.QueryEscape(back)
-	status := http.StatusFound
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		status = http.StatusSeeOther
-	}
-	w.Header().Set("Location", loc)
-	w.WriteHeader(status)
-}
-
-// wantsJSON reports whether the Accept header names application/json and
-// not text/html.
-func wantsJSON(r *http.Request) bool {
-	acc := strings.ToLower(strings.Join(r.Header.Values("Accept"), ","))
-	return strings.Contains(acc, "application/json") && !strings.Contains(acc, "text/html")
 }
 
 // newID returns a random version 4 UUID, the id Auth.js gives a user whose

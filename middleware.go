@@ -1,0 +1,184 @@
+package authgo
+
+import (
+	"bytes"
+	"net/http"
+	"net/url"
+	"path"
+	"strings"
+
+	"github.com/authgo/authgo/internal/cookie"
+	"github.com/authgo/authgo/internal/match"
+)
+
+// Middleware protects the paths Config.Matcher names (Next.js matcher
+// syntax), as a Next.js middleware exported from auth() does, and passes
+// every other request through untouched.
+//
+// On a matching path it reads the session, asks the Authorized callback
+// (default: signed in), and then either calls next with the session in the
+// request context (SessionFromContext, or Session) or refuses: a page
+// request (GET or HEAD) is redirected to the sign-in page (Pages.SignIn, or
+// <base>/signin) with a callbackUrl back to the absolute URL it asked for,
+// query included; other methods get 303 to the same place; a request whose
+// Accept header names application/json but not text/html, or whose path is
+// under one of Config.APIPaths, gets 401 with a JSON body.
+//
+// The session cookie is re-issued (its expiry slid forward) only when the
+// JWT callback changed the token or the cookie is older than
+// Session.UpdateAge; GET <base>/session re-issues on every call, as Auth.js
+// does. An invalid session cookie on a matching path is deleted.
+//
+// Paths are matched case-sensitively, after cleaning, in their decoded and
+// escaped forms; a path that can be read two ways (an encoded slash, say)
+// gets 400 before any handler sees it. Serve the protected handlers from a
+// case-sensitive router (http.ServeMux and chi are), so that /MyPage is not
+// the same page as the protected /mypage.
+func (a *Auth) Middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if a.matcher == nil {
+			next.ServeHTTP(w, r)
+			return
+		}
+		switch a.matcher.Match(r) {
+		case match.NoMatch:
+			next.ServeHTTP(w, r)
+			return
+		case match.Reject:
+			w.Header().Set("Cache-Control", "private, no-cache, no-store")
+			http.Error(w, "Bad Request: ambiguous path", http.StatusBadRequest)
+			return
+		}
+		// The endpoints and a custom sign-in page are never guarded (that
+		// would loop); judged on the cleaned path, so /auth/../mypage is not
+		// mistaken for an endpoint.
+		if clean := path.Clean(r.URL.Path); strings.HasPrefix(clean, a.cfg.BasePath+"/") || clean == a.signInPagePath() {
+			next.ServeHTTP(w, r)
+			return
+		}
+		a.guard(w, r, next)
+	})
+}
+
+// RequireSession wraps h so that it runs only for requests the Authorized
+// callback allows (default: signed in), with the session in the request
+// context. It refuses and re-issues cookies exactly as Middleware does on a
+// matching path, for every request it sees.
+func (a *Auth) RequireSession(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a.guard(w, r, h)
+	})
+}
+
+// guard is the protected path: session, Authorized, re-issue, next.
+func (a *Auth) guard(w http.ResponseWriter, r *http.Request, next http.Handler) {
+	ctx := r.Context()
+	tok, names, present, err := a.decodeSession(r)
+	if err != nil {
+		a.log.Debug("authgo: session cookie refused", "err", err)
+		tok = nil
+		var q cookie.Queue
+		clearSession(&q, names, present)
+		q.Write(w.Header())
+	}
+	var s *Session
+	if tok != nil {
+		before := tok
+		if a.cfg.Callbacks.JWT != nil {
+			before = tok.Clone()
+		}
+		tok, err = a.runJWT(ctx, JWTParams{Token: tok})
+		if err == nil && tok != nil {
+			s, err = a.buildSession(ctx, tok, a.now().Add(a.cfg.Session.MaxAge))
+		}
+		switch {
+		case err != nil:
+			a.log.Error("authgo: session callback failed", "err", err)
+			s = nil
+		case s != nil && a.needsReissue(before, tok):
+			var q cookie.Queue
+			if enc, err := a.encodeSession(names, tok); err == nil {
+				a.setSession(&q, names, present, enc, a.now().Add(a.cfg.Session.MaxAge))
+				q.Write(w.Header())
+			} else {
+				a.log.Error("authgo: session cannot be written", "err", err)
+			}
+		}
+	}
+	allowed := s != nil
+	if cb := a.cfg.Callbacks.Authorized; cb != nil {
+		allowed = cb(ctx, r, s)
+	}
+	if !allowed {
+		a.deny(w, r)
+		return
+	}
+	if s != nil {
+		r = r.WithContext(WithSession(ctx, s))
+	}
+	next.ServeHTTP(w, r)
+}
+
+// needsReissue: the JWT callback changed the token, or the cookie is older
+// than UpdateAge.
+func (a *Auth) needsReissue(before, after *Token) bool {
+	if after.IssuedAt == 0 || a.now().Unix()-after.IssuedAt >= int64(a.cfg.Session.UpdateAge.Seconds()) {
+		return true
+	}
+	if before == after {
+		return false
+	}
+	b1, err1 := before.MarshalJSON()
+	b2, err2 := after.MarshalJSON()
+	return err1 != nil || err2 != nil || !bytes.Equal(b1, b2)
+}
+
+// deny answers a request that needs a session and has none (or one the
+// Authorized callback refused).
+func (a *Auth) deny(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "private, no-cache, no-store")
+	if wantsJSON(r) || a.underAPI(r.URL.Path) {
+		writeJSON(w, http.StatusUnauthorized, []byte(`{"error":"unauthenticated","message":"sign in to use this resource"}`))
+		return
+	}
+	o, err := a.requestOrigin(r)
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, []byte(`"Bad request."`))
+		return
+	}
+	page := a.cfg.BasePath + "/signin"
+	if a.cfg.Pages.SignIn != "" {
+		page = a.cfg.Pages.SignIn
+	}
+	back := o.String() + r.URL.RequestURI()
+	loc := o.String() + page + sep(page) + "callbackUrl=" + url.QueryEscape(back)
+	status := http.StatusFound
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		status = http.StatusSeeOther
+	}
+	w.Header().Set("Location", loc)
+	w.WriteHeader(status)
+}
+
+// signInPagePath is the path of a custom sign-in page, which the
+// middleware never guards (that would loop).
+func (a *Auth) signInPagePath() string {
+	p, _, _ := strings.Cut(a.cfg.Pages.SignIn, "?")
+	return p
+}
+
+func (a *Auth) underAPI(path string) bool {
+	for _, p := range a.cfg.APIPaths {
+		if path == strings.TrimSuffix(p, "/") || strings.HasPrefix(path, strings.TrimSuffix(p, "/")+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// wantsJSON reports whether the Accept header names application/json and
+// not text/html.
+func wantsJSON(r *http.Request) bool {
+	acc := strings.ToLower(strings.Join(r.Header.Values("Accept"), ","))
+	return strings.Contains(acc, "application/json") && !strings.Contains(acc, "text/html")
+}
