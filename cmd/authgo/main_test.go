@@ -2,10 +2,13 @@ package main
 
 import (
 	"bytes"
+	"io"
 	"strings"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/authgo/authgo/internal/match"
 )
 
 // TestMain lets testscript run this test binary as the authgo command.
@@ -48,7 +51,7 @@ func TestExitCodes(t *testing.T) {
 		{"serve without secret", []string{"serve", "--data", t.TempDir()}, nil, "", 2, "export AUTH_SECRET=$(authgo secret)"},
 		{"serve bad trust host", []string{"serve"}, env{"AUTH_SECRET": secret, "AUTH_TRUST_HOST": "maybe"}, "", 2, "AUTH_TRUST_HOST"},
 		{"serve all interfaces", []string{"serve", "--addr", ":0"}, env{"AUTH_SECRET": secret}, "", 2, "AUTH_URL"},
-		{"serve bad pattern", []string{"serve", "--protect", "/a/:p+"}, env{"AUTH_SECRET": secret}, "", 2, `--protect "/a/:p+"`},
+		{"serve bad pattern", []string{"serve", "--protect", "/api/*"}, env{"AUTH_SECRET": secret}, "", 2, `"/api/*"`},
 		{"user add no name", []string{"user", "add"}, nil, "pw\n", 2, "takes one USERNAME"},
 		{"user add", []string{"user", "add", "--data", t.TempDir(), "alice"}, nil, "pw\n", 0, `added user "alice"`},
 		{"user add empty password", []string{"user", "add", "--data", t.TempDir(), "alice"}, nil, "\n", 1, "empty password"},
@@ -67,59 +70,18 @@ func TestExitCodes(t *testing.T) {
 	}
 }
 
-func TestCompileMatcher(t *testing.T) {
-	tests := []struct {
-		pattern string
-		ok      bool
-		match   []string
-		noMatch []string
-	}{
-		{"/mypage", true, []string{"/mypage"}, []string{"/", "/mypage/x", "/mypagex", "/MyPage"}},
-		{"/mypage/:path*", true, []string{"/mypage", "/mypage/x", "/mypage/x/y"}, []string{"/", "/mypagex", "/other/mypage", "/Mypage/x"}},
-		{"/a/b/:rest*", true, []string{"/a/b", "/a/b/c"}, []string{"/a", "/a/bc"}},
-		{"/:path*", true, []string{"/", "/x", "/x/y"}, nil},
-		{"/", true, []string{"/"}, []string{"/x"}},
-		{"/a-b_c.d~e@f", true, []string{"/a-b_c.d~e@f"}, nil},
-		{"mypage", false, nil, nil},
-		{"", false, nil, nil},
-		{"/mypage/", false, nil, nil},
-		{"//mypage", false, nil, nil},
-		{"/a/../b", false, nil, nil},
-		{"/a/./b/:path*", false, nil, nil},
-		{"/mypage/:path+", false, nil, nil},
-		{"/mypage/:path", false, nil, nil},
-		{"/mypage/:*", false, nil, nil},
-		{"/mypage/:1x*", false, nil, nil},
-		{"/mypage/(.*)", false, nil, nil},
-		{"/a/:id/b", false, nil, nil},
-		{"/a*", false, nil, nil},
-		{"/a?", false, nil, nil},
-		{"/a%2Fb", false, nil, nil},
-		{`/a\b`, false, nil, nil},
-		{"/a b", false, nil, nil},
-		{"/{a}", false, nil, nil},
+// TestProtectPatterns: --protect takes the full Next.js matcher syntax and
+// names a bad pattern before anything starts.
+func TestProtectPatterns(t *testing.T) {
+	for _, p := range []string{"/admin", "/mypage/:path*", "/home/:stadiumId/review/:path*", "/user/:id(\\d+)", "/settings/:path+"} {
+		if _, err := match.Compile(p); err != nil {
+			t.Errorf("%q refused: %v", p, err)
+		}
 	}
-	for _, tt := range tests {
-		m, err := compileMatcher(tt.pattern)
-		if (err == nil) != tt.ok {
-			t.Errorf("compileMatcher(%q) error = %v, want ok %v", tt.pattern, err, tt.ok)
-			continue
-		}
-		if err != nil {
-			if !strings.Contains(err.Error(), "--protect") {
-				t.Errorf("compileMatcher(%q) error %q does not name the flag", tt.pattern, err)
-			}
-			continue
-		}
-		for _, p := range tt.match {
-			if !m.match(p) {
-				t.Errorf("%q does not match %q", tt.pattern, p)
-			}
-		}
-		for _, p := range tt.noMatch {
-			if m.match(p) {
-				t.Errorf("%q matches %q", tt.pattern, p)
-			}
-		}
+	var stderr strings.Builder
+	code := run(t.Context(), []string{"serve", "--protect", "/api/*"}, strings.NewReader(""), io.Discard, &stderr,
+		func(k string) string { return map[string]string{"AUTH_SECRET": strings.Repeat("s", 40)}[k] })
+	if code != exitUsage || !strings.Contains(stderr.String(), "--protect") || !strings.Contains(stderr.String(), "/api/*") {
+		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
 }

@@ -22,6 +22,7 @@ import (
 
 	"github.com/authgo/authgo"
 	"github.com/authgo/authgo/adapters/sqlite"
+	"github.com/authgo/authgo/internal/match"
 	"github.com/authgo/authgo/internal/password"
 	"github.com/authgo/authgo/internal/throttle"
 	"github.com/authgo/authgo/providers/credentials"
@@ -62,7 +63,7 @@ with a random password printed once.`)
 	data.register(fs)
 	dev := fs.Bool("dev", false, "development mode: generate and keep a secret, add a demo user")
 	var protect listFlag
-	fs.Var(&protect, "protect", "path `pattern` that needs a session, repeatable: /admin or /admin/:path* (the path and everything below it)")
+	fs.Var(&protect, "protect", "path `pattern` that needs a session, repeatable, in Next.js matcher syntax: /admin, /admin/:path* (the path and everything below it), /home/:id/review/:path*, /user/:id(\\d+)")
 	pos, code, ok := parseArgs(fs, args)
 	if !ok {
 		return code
@@ -74,12 +75,13 @@ with a random password printed once.`)
 	}
 	log := slog.New(slog.NewTextHandler(c.stderr, nil))
 
-	matchers, err := compileMatchers(protect)
-	if err != nil {
-		c.errorf("%v", err)
+	// Checked here too, so a bad pattern is named before anything opens.
+	if _, err := match.Compile(protect...); len(protect) > 0 && err != nil {
+		c.errorf("--protect: %v", err)
 		return exitUsage
 	}
 	authURL := c.getenv("AUTH_URL")
+	var err error
 	trustHost := false
 	if v := c.getenv("AUTH_TRUST_HOST"); v != "" {
 		trustHost, err = strconv.ParseBool(v)
@@ -151,6 +153,7 @@ and keep it: changing it signs everybody out. To try authgo out, run
 		URL:       authURL,
 		TrustHost: trustHost,
 		Logger:    log,
+		Matcher:   protect,
 	}
 	if authURL == "" && !trustHost {
 		cfg.URL = "http://" + ln.Addr().String()
@@ -177,7 +180,7 @@ and keep it: changing it signs everybody out. To try authgo out, run
 	}
 
 	srv := &http.Server{
-		Handler:           newSite(a, matchers, log),
+		Handler:           newSite(a, protect, log),
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,

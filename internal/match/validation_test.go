@@ -37,15 +37,21 @@ var validationCases = map[string]struct {
 
 func TestValidationVectors(t *testing.T) {
 	v := loadVectors(t)
+	var notApplicable []string
 	for _, row := range v.Validation {
+		c, ok := validationCases[row.Input]
+		if !ok {
+			t.Fatalf("no Go case for validation row %q", row.Input)
+		}
+		if c.skip != "" {
+			// Rows about Next's JavaScript object form, which a Go []string
+			// cannot express; they are no tests here, and the list of them
+			// is checked below so that a new row cannot hide among them.
+			notApplicable = append(notApplicable, row.Input)
+			t.Logf("row %q does not apply: %s", row.Input, c.skip)
+			continue
+		}
 		t.Run(row.Input, func(t *testing.T) {
-			c, ok := validationCases[row.Input]
-			if !ok {
-				t.Fatalf("no Go case for validation row %q", row.Input)
-			}
-			if c.skip != "" {
-				t.Skip(c.skip)
-			}
 			_, err := Compile(c.patterns...)
 			if row.Next16 == "accepted" {
 				if err != nil {
@@ -68,6 +74,9 @@ func TestValidationVectors(t *testing.T) {
 				t.Errorf("Error() = %q", err)
 			}
 		})
+	}
+	if len(notApplicable) != 5 {
+		t.Fatalf("%d rows do not apply (%q); the documented five are the JavaScript object forms", len(notApplicable), notApplicable)
 	}
 }
 
