@@ -204,7 +204,11 @@ func (a *Auth) runJWT(ctx context.Context, p JWTParams) (*Token, error) {
 // buildSession makes the default session from tok and runs the Session
 // callback on it.
 func (a *Auth) buildSession(ctx context.Context, tok *Token, expires time.Time) (*Session, error) {
-	u := &SessionUser{Name: tok.Name, Email: tok.Email, Image: tok.Picture}
+	box := &struct { // one allocation for both
+		s Session
+		u SessionUser
+	}{u: SessionUser{Name: tok.Name, Email: tok.Email, Image: tok.Picture}}
+	u := &box.u
 	// A claim that is null, "" or not a string is shown as it is, as
 	// Auth.js's {name: token.name, …} does.
 	for _, cf := range [...][2]string{{"name", "name"}, {"email", "email"}, {"picture", "image"}} {
@@ -216,7 +220,8 @@ func (a *Auth) buildSession(ctx context.Context, tok *Token, expires time.Time) 
 			u.Extra[field] = v
 		}
 	}
-	s := &Session{User: u, Expires: expires}
+	s := &box.s
+	s.User, s.Expires = u, expires
 	if cb := a.cfg.Callbacks.Session; cb != nil {
 		out, err := cb(ctx, SessionParams{Session: s, Token: tok})
 		if err != nil {
@@ -418,7 +423,7 @@ func (a *Auth) decodeSession(r *http.Request) (tok *jwt.Token, names cookie.Name
 		return nil, names, nil, err
 	}
 	names = cookie.NamesFor(o.scheme == "https")
-	raw, present, err := a.sessionCookie(names, cookie.Parse(r.Header))
+	raw, present, err := a.sessionCookie(names, cookie.ParsePrefix(r.Header, names.SessionToken))
 	if err != nil || raw == "" {
 		return nil, names, present, err
 	}

@@ -66,6 +66,29 @@ type Pair struct{ Name, Value string }
 // MaxHeaderBytes bounds its size.
 const maxPairs = 256
 
+// ParsePrefix is Parse keeping only the cookies whose name starts with
+// prefix: what a session read needs, without the rest of the header.
+func ParsePrefix(h http.Header, prefix string) Jar {
+	var j Jar
+	for _, line := range h["Cookie"] {
+		if !strings.Contains(line, prefix) {
+			continue
+		}
+		for line != "" && len(j) < maxPairs {
+			var part string
+			part, line, _ = strings.Cut(line, ";")
+			name, value, ok := strings.Cut(part, "=")
+			if !ok {
+				continue
+			}
+			if name = strings.TrimSpace(name); strings.HasPrefix(name, prefix) {
+				j = append(j, Pair{name, strings.TrimSpace(value)})
+			}
+		}
+	}
+	return j
+}
+
 // Parse reads every Cookie header of h the way Auth.js does: pairs split on
 // ";", blanks trimmed, surrounding quotes kept, pairs without "=" skipped.
 // Values are percent-decoded when read (Get, ReadChunked), not here: most

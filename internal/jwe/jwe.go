@@ -92,6 +92,7 @@ type key struct {
 	raw    []byte
 	kid    string
 	header string // base64url of the exact protected header Auth.js emits (CBC only)
+	aad    []byte // header as bytes: the AAD of every token with that header
 	block  cipher.Block
 	state  *sync.Pool // of *cbcState (CBC only)
 	aead   cipher.AEAD
@@ -128,6 +129,7 @@ func newCBCKey(raw []byte) (*key, error) {
 		return st
 	}}
 	k.header = base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"dir","enc":"A256CBC-HS512","kid":"` + k.kid + `"}`))
+	k.aad = []byte(k.header)
 	return k, nil
 }
 
@@ -205,7 +207,7 @@ func (kr *Keyring) Seal(plaintext []byte) (string, error) {
 	st := k.state.Get().(*cbcState)
 	defer k.state.Put(st)
 	k.encrypter(st, iv[:]).CryptBlocks(ct, ct)
-	tag := st.tag(k.header, iv[:], ct)
+	tag := st.tag(k.aad, iv[:], ct)
 
 	enc := base64.RawURLEncoding
 	var sb strings.Builder
@@ -241,10 +243,10 @@ func (k *key) decrypter(st *cbcState, iv []byte) cipher.BlockMode {
 // tag computes the HMAC-SHA-512 of RFC 7518 §5.2.2.1 and returns its first
 // 32 bytes, the authentication tag. The slice is st's and valid until st
 // goes back to the pool.
-func (st *cbcState) tag(aad string, iv, ct []byte) []byte {
+func (st *cbcState) tag(aad, iv, ct []byte) []byte {
 	m := st.mac
 	m.Reset()
-	m.Write([]byte(aad))
+	m.Write(aad)
 	m.Write(iv)
 	m.Write(ct)
 	var al [8]byte
@@ -342,7 +344,11 @@ func (k *key) openCBC(p parts) ([]byte, error) {
 	}
 	st := k.state.Get().(*cbcState)
 	defer k.state.Put(st)
-	if subtle.ConstantTimeCompare(st.tag(p.header, iv[:], ct), tag[:]) != 1 {
+	aad := k.aad
+	if p.header != k.header {
+		aad = []byte(p.header) // a header spelled differently: still its own AAD
+	}
+	if subtle.ConstantTimeCompare(st.tag(aad, iv[:], ct), tag[:]) != 1 {
 		return nil, ErrDecrypt
 	}
 	k.decrypter(st, iv[:]).CryptBlocks(ct, ct)
