@@ -228,6 +228,10 @@ func (c *Config) validate() (origin, error) {
 			if _, ok := p.(CredentialsProvider); !ok {
 				return o, fmt.Errorf("authgo: provider %q says it is a credentials provider but has no Authorize method", id)
 			}
+		case TypeOAuth, TypeOIDC:
+			if _, ok := p.(OAuthProvider); !ok {
+				return o, fmt.Errorf("authgo: provider %q says it is an %s provider but has no AuthCodeURL and Exchange methods", id, p.Type())
+			}
 		default:
 			return o, fmt.Errorf("authgo: provider %q has type %q, which this version does not support", id, p.Type())
 		}
