@@ -265,6 +265,9 @@ func (a *Auth) signInPage(rq *request) (*response, error) {
 			}
 			d.Credentials = append(d.Credentials, form)
 		}
+		if _, ok := p.(OAuthProvider); ok {
+			d.Providers = append(d.Providers, pages.ProviderButton{ID: p.ID(), Name: p.Name(), Type: string(p.Type()), ActionURL: a.endpoint(rq, "signin/"+p.ID())})
+		}
 	}
 	return a.html(200, func(b *bytes.Buffer) error { return pages.SignIn(b, d) })
 }
@@ -276,8 +279,12 @@ func (a *Auth) signInAction(rq *request) (*response, error) {
 		return nil, fail(ErrMissingCSRF, nil)
 	}
 	if rq.providerID != "" {
-		if _, ok := a.providers[rq.providerID]; !ok {
+		p, ok := a.providers[rq.providerID]
+		if !ok {
 			return nil, fail(ErrConfiguration, fmt.Errorf("unknown provider %q", rq.providerID))
+		}
+		if op, ok := p.(OAuthProvider); ok {
+			return a.oauthSignIn(rq, op)
 		}
 	}
 	return &response{location: a.endpoint(rq, "signin")}, nil
@@ -287,6 +294,9 @@ func (a *Auth) callbackAction(rq *request) (*response, error) {
 	p, ok := a.providers[rq.providerID]
 	if !ok {
 		return nil, fail(ErrConfiguration, fmt.Errorf("unknown provider %q", rq.providerID))
+	}
+	if op, ok := p.(OAuthProvider); ok {
+		return a.oauthCallback(rq, op)
 	}
 	cp, ok := p.(CredentialsProvider)
 	if !ok {
@@ -336,15 +346,15 @@ func (a *Auth) credentialsSignIn(rq *request, cp CredentialsProvider) (*response
 		u.ID = newID()
 	}
 	account := &Account{Provider: cp.ID(), Type: string(TypeCredentials), ProviderAccountID: u.ID}
-	return a.finishSignIn(rq, &u, account, creds)
+	return a.finishSignIn(rq, &u, account, creds, nil)
 }
 
 // finishSignIn runs the SignIn and JWT callbacks, writes the session cookie
 // and redirects to the callbackUrl.
-func (a *Auth) finishSignIn(rq *request, u *User, account *Account, creds Credentials) (*response, error) {
+func (a *Auth) finishSignIn(rq *request, u *User, account *Account, creds Credentials, profile map[string]any) (*response, error) {
 	ctx := rq.r.Context()
 	if cb := a.cfg.Callbacks.SignIn; cb != nil {
-		if err := cb(ctx, SignInParams{User: u, Account: account, Credentials: creds, Request: rq.r}); err != nil {
+		if err := cb(ctx, SignInParams{User: u, Account: account, Profile: profile, Credentials: creds, Request: rq.r}); err != nil {
 			var sr *SignInRedirect
 			if errors.As(err, &sr) {
 				to, rerr := a.redirect(rq.r, sr.URL, rq.base())
@@ -357,7 +367,12 @@ func (a *Auth) finishSignIn(rq *request, u *User, account *Account, creds Creden
 		}
 	}
 	tok := &Token{Name: u.Name, Email: u.Email, Picture: u.Image, Subject: u.ID}
-	tok, err := a.runJWT(ctx, JWTParams{Token: tok, User: u, Account: account, Trigger: TriggerSignIn})
+	if es, ok := a.providers[account.Provider].(EndSessionProvider); ok && es.SignOutAtProvider() && account.IDToken != "" {
+		// Kept for the provider's logout (id_token_hint) at sign-out.
+		tok.Set(claimProvider, account.Provider)
+		tok.Set(claimIDToken, account.IDToken)
+	}
+	tok, err := a.runJWT(ctx, JWTParams{Token: tok, User: u, Account: account, Profile: profile, Trigger: TriggerSignIn})
 	if err != nil {
 		return nil, fail(ErrConfiguration, fmt.Errorf("jwt callback: %w", err))
 	}
@@ -374,7 +389,7 @@ func (a *Auth) finishSignIn(rq *request, u *User, account *Account, creds Creden
 		a.setSession(&res.cookies, rq.names, present, enc, a.now().Add(a.cfg.Session.MaxAge))
 	}
 	if ev := a.cfg.Events.SignIn; ev != nil {
-		ev(ctx, SignInEvent{User: u, Account: account})
+		ev(ctx, SignInEvent{User: u, Account: account, Profile: profile})
 	}
 	return res, nil
 }
@@ -398,12 +413,48 @@ func (a *Auth) signOutAction(rq *request) (*response, error) {
 		if err != nil {
 			a.log.Info("authgo: sign-out with an invalid session token", "err", err)
 		}
+		if tok != nil {
+			if loc := a.signOutAtProvider(rq, tok); loc != "" {
+				res.location = loc
+			}
+		}
 		if ev := a.cfg.Events.SignOut; ev != nil {
 			ev(rq.r.Context(), SignOutEvent{Token: tok})
 		}
 	}
 	clearSession(&res.cookies, rq.names, present)
 	return res, nil
+}
+
+// signOutAtProvider revokes the refresh token the session holds (RFC 7009)
+// and returns the provider's logout URL (RP-initiated logout) when the
+// session came from a provider that does both; failures are logged and the
+// local sign-out goes on.
+func (a *Auth) signOutAtProvider(rq *request, tok *Token) string {
+	ctx := rq.r.Context()
+	id := tok.String(claimProvider)
+	if id == "" {
+		return ""
+	}
+	p := a.providers[id]
+	if rp, ok := p.(RevokingProvider); ok {
+		if rt := tok.String("refresh_token"); rt != "" {
+			if err := rp.Revoke(ctx, rt, "refresh_token"); err != nil {
+				a.log.Warn("authgo: revoking the refresh token failed", "provider", id, "err", err)
+			}
+		}
+	}
+	es, ok := p.(EndSessionProvider)
+	idToken := tok.String(claimIDToken)
+	if !ok || !es.SignOutAtProvider() || idToken == "" {
+		return ""
+	}
+	u, err := es.EndSessionURL(ctx, idToken, rq.callbackURL)
+	if err != nil {
+		a.log.Warn("authgo: no logout URL from the provider", "provider", id, "err", err)
+		return ""
+	}
+	return u
 }
 
 func (a *Auth) errorPage(rq *request) (*response, error) {

@@ -57,10 +57,11 @@ type Callbacks struct {
 
 // SignInParams are the arguments of the SignIn callback.
 type SignInParams struct {
-	User        *User         // who signed in, as the provider describes them
-	Account     *Account      // how: the provider and its tokens
-	Credentials Credentials   // the posted fields; credentials sign-in only
-	Request     *http.Request // the sign-in request
+	User        *User          // who signed in, as the provider describes them
+	Account     *Account       // how: the provider and its tokens
+	Profile     map[string]any // the provider's profile; OAuth sign-in only
+	Credentials Credentials    // the posted fields; credentials sign-in only
+	Request     *http.Request  // the sign-in request
 }
 
 // JWTParams are the arguments of the JWT callback.
@@ -68,8 +69,9 @@ type JWTParams struct {
 	// Token holds the claims so far: at sign-in name, email, picture and
 	// sub from the user; afterwards the decoded cookie.
 	Token   *Token
-	User    *User    // sign-in only
-	Account *Account // sign-in only
+	User    *User          // sign-in only
+	Account *Account       // sign-in only; for OAuth, with the provider's tokens
+	Profile map[string]any // OAuth sign-in only: the provider's profile
 	Trigger Trigger
 	// Data is the "data" member posted to <base>/session (Trigger update),
 	// as JSON; nil when none was posted.
@@ -105,7 +107,8 @@ type Events struct {
 type SignInEvent struct {
 	User      *User
 	Account   *Account
-	IsNewUser bool // see JWTParams.IsNewUser
+	Profile   map[string]any // OAuth sign-in only
+	IsNewUser bool           // see JWTParams.IsNewUser
 }
 
 // SignOutEvent describes a sign-out. Token is nil when the cookie could not

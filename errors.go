@@ -3,6 +3,7 @@ package authgo
 import (
 	"errors"
 	"fmt"
+	"net/http"
 )
 
 // ErrorCode is an Auth.js error type, as it appears in ?error= on the
@@ -63,9 +64,10 @@ func (e *SignInRedirect) Error() string { return "authgo: sign-in redirected to 
 // authError is a failure inside an action: the code decides where the user
 // lands; the cause is logged.
 type authError struct {
-	code  ErrorCode
-	query string // extra query, e.g. "&code=credentials"
-	cause error
+	code    ErrorCode
+	query   string // extra query, e.g. "&code=credentials"
+	cause   error
+	cookies []*http.Cookie // set even on this error path (check-cookie deletions)
 }
 
 func (e *authError) Error() string {

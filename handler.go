@@ -70,6 +70,8 @@ type response struct {
 	noStore  bool
 	csp      string
 	cookies  cookie.Queue
+	// noReferrer: the request URL carried a secret (an OAuth code).
+	noReferrer bool
 }
 
 // ServeHTTP serves the endpoints under the base path. Mount it there, e.g.
@@ -138,8 +140,12 @@ func (a *Auth) parse(w http.ResponseWriter, r *http.Request) (*request, *respons
 	rq.jar = cookie.Parse(r.Header)
 	rq.query = r.URL.Query()
 
+	_, oauthCallback := a.providers[rq.providerID].(OAuthProvider)
+	oauthCallback = oauthCallback && rq.action == "callback"
 	if r.Method == http.MethodPost {
-		if crossOrigin(r, o) {
+		// An OAuth response_mode=form_post callback arrives cross-site by
+		// design; its state check protects it.
+		if !oauthCallback && crossOrigin(r, o) {
 			return rq, &response{status: http.StatusForbidden, ctype: "application/json",
 				body: []byte(`{"error":"cross-origin request refused"}`)}, nil
 		}
@@ -443,6 +449,8 @@ func (a *Auth) write(w http.ResponseWriter, rq *request, res *response) {
 	h.Set("X-Content-Type-Options", "nosniff")
 	if res.csp != "" {
 		h.Set("Content-Security-Policy", res.csp)
+	}
+	if res.csp != "" || res.noReferrer {
 		h.Set("Referrer-Policy", "no-referrer")
 	}
 	if res.location != "" {
@@ -490,6 +498,15 @@ func (a *Auth) writeError(w http.ResponseWriter, rq *request, err error) {
 		}
 	}
 	loc := rq.base() + page + sep(page) + "error=" + url.QueryEscape(string(ae.code)) + ae.query
+	if len(ae.cookies) > 0 {
+		var q cookie.Queue
+		for _, c := range ae.cookies {
+			q.Set(c)
+		}
+		q.Write(w.Header())
+		w.Header().Set("Cache-Control", "private, no-cache, no-store")
+		w.Header().Set("Referrer-Policy", "no-referrer")
+	}
 	if rq.r.Header.Get("X-Auth-Return-Redirect") != "" {
 		// Auth.js sends no Location here, unlike on success.
 		body, _ := json.Marshal(map[string]string{"url": loc})

@@ -83,6 +83,9 @@ type TokenSet struct {
 // POST <base>/signout, redirects through EndSessionURL.
 type EndSessionProvider interface {
 	OAuthProvider
+	// SignOutAtProvider reports whether the provider was configured to sign
+	// the user out at its end too.
+	SignOutAtProvider() bool
 	// EndSessionURL returns the provider's logout URL for idToken, which
 	// sends the browser back to postLogoutRedirect; "" when the provider
 	// has no end_session_endpoint.

@@ -1,0 +1,229 @@
+package authgo
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/authgo/authgo/internal/cookie"
+	"github.com/authgo/authgo/internal/csrf"
+)
+
+// checkMaxAge is how long a sign-in may take at the provider: the state,
+// PKCE and nonce cookies live 15 minutes, as in Auth.js.
+const checkMaxAge = 15 * time.Minute
+
+// Claims authgo keeps in the session token for a provider that signs out
+// at its end too (EndSessionProvider), named as the Auth.js guides name
+// them.
+const (
+	claimProvider = "provider"
+	claimIDToken  = "id_token"
+)
+
+var errInvalidCheck = errors.New("InvalidCheck")
+
+// randomValue returns 32 random bytes, base64url: a state, a nonce, a PKCE
+// verifier (43 characters, as RFC 7636 asks).
+func randomValue() string {
+	var b [32]byte
+	rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+func s256(verifier string) string {
+	sum := sha256.Sum256([]byte(verifier))
+	return base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
+// checkCookie seals value for provider into the cookie called name (the
+// name is also the salt), living checkMaxAge.
+func (a *Auth) checkCookie(names cookie.Names, name, provider, value string) (*http.Cookie, error) {
+	tok := &Token{Extra: map[string]any{"value": value, "provider": provider}}
+	enc, err := a.codec.Encode(name, tok, checkMaxAge)
+	if err != nil {
+		return nil, err
+	}
+	c := cookie.New(name, enc, names.Secure, a.now().Add(checkMaxAge))
+	c.MaxAge = int(checkMaxAge / time.Second)
+	return c, nil
+}
+
+// readCheck opens the check cookie called name and returns its value if it
+// was made for provider and has not expired.
+func (a *Auth) readCheck(rq *request, name, provider string) (string, error) {
+	raw, ok := rq.jar.Get(name)
+	if !ok || raw == "" {
+		return "", fmt.Errorf("%w: no %s cookie", errInvalidCheck, name)
+	}
+	tok, err := a.codec.Decode(name, raw)
+	if err != nil {
+		return "", fmt.Errorf("%w: %s cookie: %w", errInvalidCheck, name, err)
+	}
+	v, _ := tok.Extra["value"].(string)
+	p, _ := tok.Extra["provider"].(string)
+	if v == "" || p != provider {
+		return "", fmt.Errorf("%w: %s cookie was made for provider %q", errInvalidCheck, name, p)
+	}
+	return v, nil
+}
+
+// clearChecks queues the deletion of the check cookies the request carried.
+func clearChecks(rq *request) []*http.Cookie {
+	var out []*http.Cookie
+	for _, n := range []string{rq.names.State, rq.names.PKCECodeVerifier, rq.names.Nonce} {
+		if _, ok := rq.jar.Get(n); ok {
+			out = append(out, cookie.Expired(n, rq.names.Secure))
+		}
+	}
+	return out
+}
+
+// reserved are authorization request parameters that the flow sets and a
+// sign-in request's query may not replace.
+var reserved = map[string]bool{
+	"state": true, "code_challenge": true, "code_challenge_method": true, "nonce": true,
+	"redirect_uri": true, "client_id": true, "response_type": true, "response_mode": true,
+	"request": true, "request_uri": true,
+}
+
+// oauthSignIn is POST <base>/signin/<id> for an OAuth provider: it makes
+// the state, PKCE verifier and nonce, keeps them in encrypted cookies, and
+// sends the browser to the provider.
+func (a *Auth) oauthSignIn(rq *request, op OAuthProvider) (*response, error) {
+	ctx := rq.r.Context()
+	state, verifier := randomValue(), randomValue()
+	nonce := ""
+	if op.UsesNonce() {
+		nonce = randomValue()
+	}
+	extra := url.Values{}
+	for k, vs := range rq.query {
+		if !reserved[k] {
+			extra[k] = vs
+		}
+	}
+	u, err := op.AuthCodeURL(ctx, AuthCodeParams{
+		State:         state,
+		CodeChallenge: s256(verifier),
+		Nonce:         nonce,
+		RedirectURI:   a.endpoint(rq, "callback/"+op.ID()),
+		Extra:         extra,
+	})
+	if err != nil {
+		return nil, &authError{code: ErrConfiguration, cause: fmt.Errorf("OAuthSignInError: %s: %w", op.ID(), err)}
+	}
+	res := &response{location: u}
+	set := func(name, value string) error {
+		c, err := a.checkCookie(rq.names, name, op.ID(), value)
+		if err == nil {
+			res.cookies.Set(c)
+		}
+		return err
+	}
+	if err := set(rq.names.State, state); err != nil {
+		return nil, fail(ErrConfiguration, err)
+	}
+	if err := set(rq.names.PKCECodeVerifier, verifier); err != nil {
+		return nil, fail(ErrConfiguration, err)
+	}
+	if nonce != "" {
+		if err := set(rq.names.Nonce, nonce); err != nil {
+			return nil, fail(ErrConfiguration, err)
+		}
+	}
+	return res, nil
+}
+
+// oauthCallback is GET (or, for response_mode=form_post, POST)
+// <base>/callback/<id>: it checks state, PKCE and nonce against the
+// cookies, redeems the code, and signs the user in.
+func (a *Auth) oauthCallback(rq *request, op OAuthProvider) (*response, error) {
+	ctx := rq.r.Context()
+	clear := clearChecks(rq)
+	failCB := func(code ErrorCode, cause error) error {
+		return &authError{code: code, cause: cause, cookies: clear}
+	}
+	params := rq.query
+	if rq.r.Method == http.MethodPost {
+		params = url.Values{}
+		for k, v := range rq.body.str {
+			params.Set(k, v)
+		}
+		for k := range rq.body.bad {
+			params.Add(k, "") // posted twice
+		}
+	}
+	for _, k := range []string{"code", "state", "error", "iss"} {
+		if len(params[k]) > 1 {
+			return nil, failCB(ErrConfiguration, fmt.Errorf("%w: %q given twice", errInvalidCheck, k))
+		}
+	}
+	if e := params.Get("error"); e != "" {
+		// The provider refused (access_denied, …); its description is
+		// logged, never shown.
+		return nil, failCB(ErrOAuthCallback, fmt.Errorf("provider %s answered error=%.64q (%.200q)", op.ID(), e, params.Get("error_description")))
+	}
+	state, err := a.readCheck(rq, rq.names.State, op.ID())
+	if err != nil {
+		return nil, failCB(ErrConfiguration, err)
+	}
+	if got := params.Get("state"); got == "" || !csrf.Equal(got, state) {
+		return nil, failCB(ErrConfiguration, fmt.Errorf("%w: state does not match", errInvalidCheck))
+	}
+	verifier, err := a.readCheck(rq, rq.names.PKCECodeVerifier, op.ID())
+	if err != nil {
+		return nil, failCB(ErrConfiguration, err)
+	}
+	nonce := ""
+	if op.UsesNonce() {
+		if nonce, err = a.readCheck(rq, rq.names.Nonce, op.ID()); err != nil {
+			return nil, failCB(ErrConfiguration, err)
+		}
+	}
+	code := params.Get("code")
+	if code == "" {
+		return nil, failCB(ErrConfiguration, fmt.Errorf("%w: no code", errInvalidCheck))
+	}
+	result, err := op.Exchange(ctx, ExchangeParams{
+		Code:         code,
+		CodeVerifier: verifier,
+		Nonce:        nonce,
+		RedirectURI:  a.endpoint(rq, "callback/"+op.ID()),
+		Callback:     rq.r,
+	})
+	if err != nil {
+		return nil, failCB(ErrOAuthCallback, fmt.Errorf("%s: %w", op.ID(), err))
+	}
+	if result == nil || result.User == nil || result.User.ID == "" {
+		return nil, failCB(ErrOAuthCallback, fmt.Errorf("%s: the provider named no user", op.ID()))
+	}
+	u := *result.User
+	t := result.Tokens
+	account := &Account{
+		Provider: op.ID(), Type: string(op.Type()), ProviderAccountID: u.ID,
+		AccessToken: t.AccessToken, RefreshToken: t.RefreshToken, IDToken: t.IDToken,
+		TokenType: t.TokenType, Scope: t.Scope,
+	}
+	if !t.Expiry.IsZero() {
+		account.ExpiresAt = t.Expiry.Unix()
+	}
+	res, err := a.finishSignIn(rq, &u, account, nil, result.Profile)
+	if err != nil {
+		var ae *authError
+		if errors.As(err, &ae) {
+			ae.cookies = clear
+		}
+		return nil, err
+	}
+	for _, c := range clear {
+		res.cookies.Set(c)
+	}
+	res.noReferrer = true // the URL that brought us here carried the code
+	return res, nil
+}
