@@ -83,6 +83,10 @@ type Options struct {
 	// Salts whose keys are derived up front, besides CookieName and
 	// SecureCookieName.
 	Salts []string
+	// CacheSize is how many decoded tokens the Codec remembers, so that a
+	// cookie sent again is not decrypted again (expiry is still checked on
+	// every use). Zero means 1024; a negative value turns the cache off.
+	CacheSize int
 }
 
 // Codec encodes and decodes session tokens with keys derived once. It is
@@ -92,6 +96,7 @@ type Codec struct {
 	maxAge  time.Duration
 	now     func() time.Time
 	rings   sync.Map // salt → *jwe.Keyring
+	cache   *decodeCache
 }
 
 // NewCodec derives the keys for the default cookie names (and o.Salts) and
@@ -109,6 +114,12 @@ func NewCodec(o Options) (*Codec, error) {
 	}
 	if c.now == nil {
 		c.now = time.Now
+	}
+	switch {
+	case o.CacheSize == 0:
+		c.cache = &decodeCache{max: 1024}
+	case o.CacheSize > 0:
+		c.cache = &decodeCache{max: o.CacheSize}
 	}
 	for _, salt := range append([]string{CookieName, SecureCookieName}, o.Salts...) {
 		if _, err := c.keyring(salt); err != nil {
@@ -169,11 +180,22 @@ func (c *Codec) Decode(salt, token string) (*Token, error) {
 	if token == "" {
 		return nil, nil
 	}
+	now := c.now()
+	if t := c.cache.get(salt, token); t != nil {
+		if err := t.validate(now); err != nil {
+			return nil, err
+		}
+		return t, nil
+	}
 	kr, err := c.keyring(salt)
 	if err != nil {
 		return nil, err
 	}
-	return decodeWith(kr, token, c.now())
+	t, err := decodeWith(kr, token, now)
+	if err == nil {
+		c.cache.put(salt, token, t)
+	}
+	return t, err
 }
 
 func decodeWith(o jwe.Opener, token string, now time.Time) (*Token, error) {
