@@ -1,0 +1,234 @@
+package authgo_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/authgo/authgo"
+	"github.com/authgo/authgo/jwt"
+)
+
+// stubIdP is a fixture OAuth provider for the root's flow checks: it
+// records what the flow hands it and answers with a fixed user. The real
+// providers are tested against a real OpenID provider in providers/oidc.
+type stubIdP struct {
+	id       string
+	nonce    bool
+	authReq  authgo.AuthCodeParams
+	exchange authgo.ExchangeParams
+	exchErr  error
+	endURL   string
+}
+
+func (p *stubIdP) ID() string                { return p.id }
+func (p *stubIdP) Name() string              { return "Stub " + p.id }
+func (p *stubIdP) Type() authgo.ProviderType { return authgo.TypeOIDC }
+func (p *stubIdP) UsesNonce() bool           { return p.nonce }
+func (p *stubIdP) AuthCodeURL(ctx context.Context, a authgo.AuthCodeParams) (string, error) {
+	p.authReq = a
+	q := url.Values{"state": {a.State}, "code_challenge": {a.CodeChallenge}, "redirect_uri": {a.RedirectURI}}
+	if a.Nonce != "" {
+		q.Set("nonce", a.Nonce)
+	}
+	for k, v := range a.Extra {
+		q[k] = v
+	}
+	return "https://idp.example/authorize?" + q.Encode(), nil
+}
+func (p *stubIdP) Exchange(ctx context.Context, e authgo.ExchangeParams) (*authgo.OAuthResult, error) {
+	p.exchange = e
+	if p.exchErr != nil {
+		return nil, p.exchErr
+	}
+	return &authgo.OAuthResult{
+		User:    &authgo.User{ID: "idp-42", Name: "Ida", Email: "ida@example.com"},
+		Tokens:  authgo.TokenSet{AccessToken: "at", RefreshToken: "rt", IDToken: "idt", Expiry: time.Now().Add(time.Hour)},
+		Profile: map[string]any{"sub": "idp-42"},
+	}, nil
+}
+func (p *stubIdP) SignOutAtProvider() bool { return p.endURL != "" }
+func (p *stubIdP) EndSessionURL(ctx context.Context, idToken, back string) (string, error) {
+	return p.endURL + "?id_token_hint=" + url.QueryEscape(idToken) + "&post_logout_redirect_uri=" + url.QueryEscape(back), nil
+}
+
+func oauthAuth(t *testing.T, ps ...authgo.Provider) *authgo.Auth {
+	return newAuth(t, func(c *authgo.Config) { c.Providers = append(c.Providers, ps...) })
+}
+
+// startFlow posts to <base>/signin/<id> and returns the authorization URL.
+func startFlow(t *testing.T, c *client, id, query string) *url.URL {
+	t.Helper()
+	r := c.postForm(O+"/auth/signin/"+id+query, url.Values{"csrfToken": {c.csrf(O)}, "callbackUrl": {"/after"}})
+	if r.StatusCode != 302 {
+		t.Fatalf("sign-in: %d %s", r.StatusCode, r.Header.Get("Location"))
+	}
+	u, err := url.Parse(r.Header.Get("Location"))
+	if err != nil || u.Host != "idp.example" {
+		t.Fatalf("Location %q", r.Header.Get("Location"))
+	}
+	for _, n := range []string{"authjs.state", "authjs.pkce.code_verifier"} {
+		ck := r.setCook[n]
+		if ck == nil || ck.MaxAge != 900 || !ck.HttpOnly || ck.SameSite != http.SameSiteLaxMode || !strings.HasPrefix(ck.Value, "eyJ") {
+			t.Fatalf("check cookie %s: %+v", n, ck)
+		}
+	}
+	return u
+}
+
+func TestOAuthFlow(t *testing.T) {
+	idp := &stubIdP{id: "stub", nonce: true, endURL: "https://idp.example/logout"}
+	var jwtAccount *authgo.Account
+	a := newAuth(t, func(c *authgo.Config) {
+		c.Providers = append(c.Providers, idp)
+		c.Callbacks.JWT = func(ctx context.Context, p authgo.JWTParams) (*authgo.Token, error) {
+			if p.Trigger == authgo.TriggerSignIn {
+				jwtAccount = p.Account
+			}
+			return p.Token, nil
+		}
+	})
+	c := newClient(t, a)
+	u := startFlow(t, c, "stub", "?prompt=consent&state=attacker&redirect_uri=https://evil.example")
+	q := u.Query()
+	if q.Get("prompt") != "consent" || idp.authReq.State == "attacker" || q.Get("state") != idp.authReq.State ||
+		idp.authReq.RedirectURI != O+"/auth/callback/stub" || len(idp.authReq.State) < 43 || idp.authReq.Extra.Get("redirect_uri") != "" {
+		t.Fatalf("authorization request %+v", idp.authReq)
+	}
+	if idp.authReq.Nonce == "" || c.cookies["authjs.nonce"] == "" {
+		t.Fatal("no nonce")
+	}
+
+	r := c.get(O + "/auth/callback/stub?code=the-code&state=" + url.QueryEscape(q.Get("state")))
+	if r.StatusCode != 302 || r.Header.Get("Location") != O+"/after" || r.Header.Get("Referrer-Policy") != "no-referrer" {
+		t.Fatalf("callback: %d %q", r.StatusCode, r.Header.Get("Location"))
+	}
+	sum := sha256.Sum256([]byte(idp.exchange.CodeVerifier))
+	if idp.exchange.Code != "the-code" || base64.RawURLEncoding.EncodeToString(sum[:]) != idp.authReq.CodeChallenge || idp.exchange.Nonce != idp.authReq.Nonce {
+		t.Fatalf("exchange %+v", idp.exchange)
+	}
+	for _, n := range []string{"authjs.state", "authjs.pkce.code_verifier", "authjs.nonce"} {
+		if ck := r.setCook[n]; ck == nil || ck.MaxAge >= 0 {
+			t.Errorf("%s not cleared", n)
+		}
+	}
+	tok, err := jwt.Decode(jwt.DecodeParams{Token: r.setCook["authjs.session-token"].Value, Secrets: []string{testSecret}})
+	if err != nil || tok.Subject != "idp-42" || tok.Email != "ida@example.com" || tok.String("id_token") != "idt" || tok.String("provider") != "stub" {
+		t.Fatalf("token %+v %v", tok, err)
+	}
+	if jwtAccount == nil || jwtAccount.AccessToken != "at" || jwtAccount.RefreshToken != "rt" || jwtAccount.ExpiresAt == 0 || jwtAccount.Type != "oidc" {
+		t.Fatalf("JWT callback account %+v", jwtAccount)
+	}
+	// Sign-out goes through the provider's logout.
+	r = c.postForm(O+"/auth/signout", url.Values{"csrfToken": {c.csrf(O)}, "callbackUrl": {"/bye"}})
+	if loc := r.Header.Get("Location"); !strings.HasPrefix(loc, "https://idp.example/logout?id_token_hint=idt&post_logout_redirect_uri="+url.QueryEscape(O+"/bye")) {
+		t.Fatalf("sign-out Location %q", loc)
+	}
+}
+
+func TestOAuthCallbackRefusals(t *testing.T) {
+	cases := []struct {
+		name    string
+		mutate  func(c *client, state string) string // returns the callback query
+		wantLoc string
+	}{
+		{"state mismatch", func(c *client, s string) string { return "code=x&state=other" }, O + "/auth/error?error=Configuration"},
+		{"no state", func(c *client, s string) string { return "code=x" }, O + "/auth/error?error=Configuration"},
+		{"state cookie missing", func(c *client, s string) string {
+			delete(c.cookies, "authjs.state")
+			return "code=x&state=" + url.QueryEscape(s)
+		}, O + "/auth/error?error=Configuration"},
+		{"pkce cookie missing", func(c *client, s string) string {
+			delete(c.cookies, "authjs.pkce.code_verifier")
+			return "code=x&state=" + url.QueryEscape(s)
+		}, O + "/auth/error?error=Configuration"},
+		{"nonce cookie missing", func(c *client, s string) string {
+			delete(c.cookies, "authjs.nonce")
+			return "code=x&state=" + url.QueryEscape(s)
+		}, O + "/auth/error?error=Configuration"},
+		{"forged state cookie", func(c *client, s string) string {
+			c.cookies["authjs.state"] = "eyJhbGciOiJkaXIi.x.y.z.w"
+			return "code=x&state=" + url.QueryEscape(s)
+		}, O + "/auth/error?error=Configuration"},
+		{"code twice", func(c *client, s string) string { return "code=x&code=y&state=" + url.QueryEscape(s) }, O + "/auth/error?error=Configuration"},
+		{"provider error", func(c *client, s string) string {
+			return "error=access_denied&error_description=%3Cscript%3E&state=" + url.QueryEscape(s)
+		}, O + "/auth/signin?error=OAuthCallbackError"},
+		{"no code", func(c *client, s string) string { return "state=" + url.QueryEscape(s) }, O + "/auth/error?error=Configuration"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			idp := &stubIdP{id: "stub", nonce: true}
+			c := newClient(t, oauthAuth(t, idp))
+			state := startFlow(t, c, "stub", "").Query().Get("state")
+			r := c.get(O + "/auth/callback/stub?" + tc.mutate(c, state))
+			if r.StatusCode != 302 || r.Header.Get("Location") != tc.wantLoc {
+				t.Fatalf("%d %q", r.StatusCode, r.Header.Get("Location"))
+			}
+			if r.setCook["authjs.session-token"] != nil || idp.exchange.Code != "" {
+				t.Fatal("a session or a token request after a failed check")
+			}
+			if ck := r.setCook["authjs.state"]; c.cookies["authjs.state"] == "" && ck == nil {
+				// the cookie was gone already: nothing to clear
+			} else if ck == nil || ck.MaxAge >= 0 {
+				t.Fatal("state cookie not cleared on failure")
+			}
+			if strings.Contains(r.body, "script") {
+				t.Fatal("provider text echoed")
+			}
+		})
+	}
+}
+
+// TestOAuthMixUp: check cookies are bound to the provider that started the
+// flow; a callback for provider B with A's cookies fails.
+func TestOAuthMixUp(t *testing.T) {
+	a, b := &stubIdP{id: "aa"}, &stubIdP{id: "bb"}
+	c := newClient(t, oauthAuth(t, a, b))
+	state := startFlow(t, c, "aa", "").Query().Get("state")
+	r := c.get(O + "/auth/callback/bb?code=x&state=" + url.QueryEscape(state))
+	if r.Header.Get("Location") != O+"/auth/error?error=Configuration" || b.exchange.Code != "" {
+		t.Fatalf("%q", r.Header.Get("Location"))
+	}
+}
+
+func TestOAuthExchangeFailure(t *testing.T) {
+	idp := &stubIdP{id: "stub", exchErr: errors.New("invalid_grant: code already used")}
+	c := newClient(t, oauthAuth(t, idp))
+	state := startFlow(t, c, "stub", "").Query().Get("state")
+	r := c.get(O + "/auth/callback/stub?code=replayed&state=" + url.QueryEscape(state))
+	if r.Header.Get("Location") != O+"/auth/signin?error=OAuthCallbackError" || r.setCook["authjs.session-token"] != nil {
+		t.Fatalf("%q", r.Header.Get("Location"))
+	}
+}
+
+// TestOAuthCallbackURLBeforeRoundTrip: an off-origin callbackUrl given when
+// the flow starts does not come back as a redirect after it.
+func TestOAuthCallbackURLBeforeRoundTrip(t *testing.T) {
+	idp := &stubIdP{id: "stub"}
+	c := newClient(t, oauthAuth(t, idp))
+	r := c.postForm(O+"/auth/signin/stub", url.Values{"csrfToken": {c.csrf(O)}, "callbackUrl": {"https://evil.example/x"}})
+	state, _ := url.Parse(r.Header.Get("Location"))
+	r = c.get(O + "/auth/callback/stub?code=x&state=" + url.QueryEscape(state.Query().Get("state")))
+	if r.Header.Get("Location") != O {
+		t.Fatalf("%q", r.Header.Get("Location"))
+	}
+}
+
+func TestOAuthSignInNeedsCSRF(t *testing.T) {
+	idp := &stubIdP{id: "stub"}
+	c := newClient(t, oauthAuth(t, idp))
+	r := c.postForm(O+"/auth/signin/stub", url.Values{})
+	if r.Header.Get("Location") != O+"/auth/signin?error=MissingCSRF" || idp.authReq.State != "" {
+		t.Fatalf("%q", r.Header.Get("Location"))
+	}
+	if r := c.get(O + "/auth/signin"); !strings.Contains(r.body, O+"/auth/signin/stub") {
+		t.Fatal("no button for the provider on the sign-in page")
+	}
+}
