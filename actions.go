@@ -140,6 +140,13 @@ func (a *Auth) sessionAction(rq *request) (*response, error) {
 		clearSession(&res.cookies, rq.names, present)
 		return res, nil
 	}
+	if a.needsRefresh(tok, a.now()) {
+		// A transient failure keeps the session as it is; a terminal one
+		// comes back as the RefreshTokenError session.
+		if fresh, err := a.refresh(ctx, tok); err == nil {
+			tok = fresh
+		}
+	}
 	p := JWTParams{Token: tok}
 	if post {
 		p.Trigger = TriggerUpdate
@@ -222,6 +229,9 @@ func (a *Auth) buildSession(ctx context.Context, tok *Token, expires time.Time) 
 	}
 	s := &box.s
 	s.User, s.Expires = u, expires
+	if e := tok.String(ClaimError); e != "" {
+		s.Extra = map[string]any{"error": e} // the Auth.js guide's session.error
+	}
 	if cb := a.cfg.Callbacks.Session; cb != nil {
 		out, err := cb(ctx, SessionParams{Session: s, Token: tok})
 		if err != nil {
@@ -326,7 +336,14 @@ func (a *Auth) credentialsSignIn(rq *request, cp CredentialsProvider) (*response
 			return nil, &authError{code: ErrCredentialsSignin, query: "&code=credentials", cause: fmt.Errorf("ambiguous field %q", k)}
 		}
 	}
-	user, err := cp.Authorize(ctx, creds, rq.r)
+	var user *User
+	var tokens *TokenSet
+	var err error
+	if tp, ok := cp.(TokenCredentialsProvider); ok {
+		user, tokens, err = tp.AuthorizeWithTokens(ctx, creds, rq.r)
+	} else {
+		user, err = cp.Authorize(ctx, creds, rq.r)
+	}
 	if err != nil {
 		var ce *CredentialsError
 		if errors.As(err, &ce) {
@@ -346,6 +363,13 @@ func (a *Auth) credentialsSignIn(rq *request, cp CredentialsProvider) (*response
 		u.ID = newID()
 	}
 	account := &Account{Provider: cp.ID(), Type: string(TypeCredentials), ProviderAccountID: u.ID}
+	if tokens != nil {
+		account.AccessToken, account.RefreshToken = tokens.AccessToken, tokens.RefreshToken
+		account.TokenType, account.Scope, account.IDToken = tokens.TokenType, tokens.Scope, tokens.IDToken
+		if !tokens.Expiry.IsZero() {
+			account.ExpiresAt = tokens.Expiry.Unix()
+		}
+	}
 	return a.finishSignIn(rq, &u, account, creds, nil)
 }
 
@@ -367,6 +391,20 @@ func (a *Auth) finishSignIn(rq *request, u *User, account *Account, creds Creden
 		}
 	}
 	tok := &Token{Name: u.Name, Email: u.Email, Picture: u.Image, Subject: u.ID}
+	if account.AccessToken != "" {
+		// The provider's tokens stay on the server side of the cookie,
+		// under the Auth.js guide's claim names, for AccessToken, Client
+		// and the proxy; the session page scripts see does not carry them.
+		tok.Set(claimProvider, account.Provider)
+		set := TokenSet{AccessToken: account.AccessToken, RefreshToken: account.RefreshToken, TokenType: account.TokenType, Scope: account.Scope}
+		if account.ExpiresAt > 0 {
+			set.Expiry = time.Unix(account.ExpiresAt, 0)
+		}
+		setTokens(tok, set, a.now())
+		if exp := expiryOf(set, a.now()); !exp.IsZero() {
+			account.ExpiresAt = exp.Unix()
+		}
+	}
 	if es, ok := a.providers[account.Provider].(EndSessionProvider); ok && es.SignOutAtProvider() && account.IDToken != "" {
 		// Kept for the provider's logout (id_token_hint) at sign-out.
 		tok.Set(claimProvider, account.Provider)

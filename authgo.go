@@ -26,6 +26,7 @@ type Auth struct {
 	clientPath string
 	clientJS   http.Handler
 	matcher    *match.Matcher // nil without Config.Matcher
+	tokens     tokenManager
 }
 
 // New checks cfg and returns an Auth. Every bad setting is an error naming

@@ -41,6 +41,10 @@ type Config struct {
 	// Session configures sessions.
 	Session SessionConfig
 
+	// Tokens configures access-token management: refresh before expiry,
+	// one refresh per refresh token, the cross-instance lock.
+	Tokens TokensConfig
+
 	// Providers are the ways to sign in, in the order the sign-in page
 	// lists them. IDs must be unique.
 	Providers []Provider
@@ -205,6 +209,16 @@ func (c *Config) validate() (origin, error) {
 	}
 	if c.Session.UpdateAge == 0 {
 		c.Session.UpdateAge = DefaultUpdateAge
+	}
+
+	if c.Tokens.RefreshSkew < 0 || c.Tokens.RefreshTimeout < 0 {
+		return o, errors.New("authgo: Tokens.RefreshSkew and Tokens.RefreshTimeout must not be negative")
+	}
+	if c.Tokens.RefreshSkew == 0 {
+		c.Tokens.RefreshSkew = defaultRefreshSkew
+	}
+	if c.Tokens.RefreshTimeout == 0 {
+		c.Tokens.RefreshTimeout = defaultRefreshTimeout
 	}
 
 	seen := map[string]bool{}

@@ -2,6 +2,7 @@ package authgo
 
 import (
 	"bytes"
+	"context"
 	"net/http"
 	"net/url"
 	"path"
@@ -70,7 +71,8 @@ func (a *Auth) RequireSession(h http.Handler) http.Handler {
 	})
 }
 
-// guard is the protected path: session, Authorized, re-issue, next.
+// guard is the protected path: session, refresh, Authorized, re-issue,
+// next.
 func (a *Auth) guard(w http.ResponseWriter, r *http.Request, next http.Handler) {
 	ctx := r.Context()
 	tok, names, present, err := a.decodeSession(r)
@@ -82,10 +84,21 @@ func (a *Auth) guard(w http.ResponseWriter, r *http.Request, next http.Handler) 
 		q.Write(w.Header())
 	}
 	var s *Session
+	sw := &sessionWriter{ResponseWriter: w, a: a, names: names, present: present}
 	if tok != nil {
 		before := tok
 		if a.cfg.Callbacks.JWT != nil {
 			before = tok.Clone()
+		}
+		if now := a.now(); a.needsRefresh(tok, now) {
+			fresh, err := a.refresh(ctx, tok)
+			if err != nil && !accessTokenValid(tok, now) {
+				a.unavailable(w)
+				return
+			}
+			if err == nil {
+				tok, before = fresh, nil // changed: re-issue
+			}
 		}
 		tok, err = a.runJWT(ctx, JWTParams{Token: tok})
 		if err == nil && tok != nil {
@@ -95,14 +108,9 @@ func (a *Auth) guard(w http.ResponseWriter, r *http.Request, next http.Handler) 
 		case err != nil:
 			a.log.Error("authgo: session callback failed", "err", err)
 			s = nil
-		case s != nil && a.needsReissue(before, tok):
-			var q cookie.Queue
-			if enc, err := a.encodeSession(names, tok); err == nil {
-				a.setSession(&q, names, present, enc, a.now().Add(a.cfg.Session.MaxAge))
-				q.Write(w.Header())
-			} else {
-				a.log.Error("authgo: session cannot be written", "err", err)
-			}
+		case s != nil && (before == nil || a.needsReissue(before, tok)):
+			sw.set(tok)
+			sw.flushCookies()
 		}
 	}
 	allowed := s != nil
@@ -114,9 +122,23 @@ func (a *Auth) guard(w http.ResponseWriter, r *http.Request, next http.Handler) 
 		return
 	}
 	if s != nil {
-		r = r.WithContext(WithSession(ctx, s))
+		ctx = WithSession(ctx, s)
+		ctx = context.WithValue(ctx, tokenKey{}, &reqTokens{tok: tok, w: sw})
+		r = r.WithContext(ctx)
+		next.ServeHTTP(sw, r)
+		return
 	}
 	next.ServeHTTP(w, r)
+}
+
+// unavailable answers a request whose access token expired and could not
+// be refreshed now.
+func (a *Auth) unavailable(w http.ResponseWriter) {
+	h := w.Header()
+	h.Set("Retry-After", "2")
+	h.Set("Authgo-Error", "refresh_unavailable")
+	h.Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusServiceUnavailable, []byte(`{"error":"refresh_unavailable"}`))
 }
 
 // needsReissue: the JWT callback changed the token, or the cookie is older

@@ -219,3 +219,13 @@ type CredentialsProvider interface {
 	// configuration error.
 	Authorize(ctx context.Context, c Credentials, r *http.Request) (*User, error)
 }
+
+// TokenCredentialsProvider is a CredentialsProvider whose sign-in also
+// yields tokens: a back end that answers a login with an access token and
+// a refresh token. authgo keeps them in the session token (never in the
+// session page scripts see) and refreshes them through the provider's
+// Refresh method when it has one.
+type TokenCredentialsProvider interface {
+	CredentialsProvider
+	AuthorizeWithTokens(ctx context.Context, c Credentials, r *http.Request) (*User, *TokenSet, error)
+}

@@ -1,0 +1,169 @@
+package authgo
+
+import (
+	"bufio"
+	"net"
+	"net/http"
+	"sync"
+
+	"github.com/authgo/authgo/internal/cookie"
+)
+
+type tokenKey struct{}
+
+// reqTokens is a guarded request's token and the writer that can still
+// set its cookie.
+type reqTokens struct {
+	mu  sync.Mutex
+	tok *Token
+	w   *sessionWriter
+}
+
+// sessionWriter is the ResponseWriter a guarded handler gets: when the
+// handler refreshes the access token (AccessToken, Client), the new
+// session cookie is added just before the response's headers go out. If
+// they are out already, the successor cache gives the next request the
+// new tokens.
+type sessionWriter struct {
+	http.ResponseWriter
+	a       *Auth
+	names   cookie.Names
+	present []string
+	pending *Token
+	wrote   bool
+}
+
+func (w *sessionWriter) set(tok *Token) { w.pending = tok }
+
+// flushCookies writes the pending session cookie into the headers.
+func (w *sessionWriter) flushCookies() {
+	if w.pending == nil {
+		return
+	}
+	tok := w.pending
+	w.pending = nil
+	enc, err := w.a.encodeSession(w.names, tok)
+	if err != nil {
+		w.a.log.Error("authgo: session cannot be written", "err", err)
+		return
+	}
+	var q cookie.Queue
+	w.a.setSession(&q, w.names, w.present, enc, w.a.now().Add(w.a.cfg.Session.MaxAge))
+	q.Write(w.Header())
+	// The names now in the browser are those just written.
+	w.present = w.present[:0]
+	for _, c := range q.Cookies() {
+		if c.MaxAge >= 0 {
+			w.present = append(w.present, c.Name)
+		}
+	}
+}
+
+func (w *sessionWriter) WriteHeader(code int) {
+	if !w.wrote {
+		w.wrote = true
+		w.flushCookies()
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *sessionWriter) Write(b []byte) (int, error) {
+	if !w.wrote {
+		w.WriteHeader(http.StatusOK)
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Flush implements http.Flusher for streaming handlers.
+func (w *sessionWriter) Flush() {
+	if !w.wrote {
+		w.WriteHeader(http.StatusOK)
+	}
+	http.NewResponseController(w.ResponseWriter).Flush()
+}
+
+// Hijack lets WebSocket handlers take the connection.
+func (w *sessionWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	return http.NewResponseController(w.ResponseWriter).Hijack()
+}
+
+// Unwrap gives http.ResponseController the underlying writer.
+func (w *sessionWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// AccessToken returns the access token of r's session, refreshed first
+// when it is about to expire (Config.Tokens), for calling an API on the
+// user's behalf from server code. Behind Middleware or RequireSession a
+// refreshed token is written back to the session cookie on this response.
+//
+// Errors: ErrNoAccessToken when the session holds none (signed out, or
+// its refresh token was refused: the session's error is then
+// RefreshTokenError); ErrRefreshUnavailable when the token expired and a
+// refresh failed for now.
+func (a *Auth) AccessToken(r *http.Request) (string, error) {
+	ctx := r.Context()
+	st, _ := ctx.Value(tokenKey{}).(*reqTokens)
+	if st == nil {
+		tok, _, _, err := a.decodeSession(r)
+		if err != nil || tok == nil {
+			return "", ErrNoAccessToken
+		}
+		st = &reqTokens{tok: tok}
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	now := a.now()
+	if a.needsRefresh(st.tok, now) {
+		fresh, err := a.refresh(ctx, st.tok)
+		if err != nil && !accessTokenValid(st.tok, now) {
+			return "", err
+		}
+		if err == nil {
+			st.tok = fresh
+			if st.w != nil {
+				if st.w.wrote {
+					a.log.Debug("authgo: refreshed after the response started; the next request gets the new tokens")
+				} else {
+					st.w.set(fresh)
+				}
+			}
+		}
+	}
+	if st.tok.String(ClaimError) != "" {
+		return "", ErrNoAccessToken
+	}
+	at := st.tok.String(ClaimAccessToken)
+	if at == "" {
+		return "", ErrNoAccessToken
+	}
+	return at, nil
+}
+
+// Client returns an HTTP client that calls APIs as r's user: every request
+// it sends carries "Authorization: Bearer <access token>", refreshed as
+// AccessToken does. Use it within r's handler; base (nil means
+// http.DefaultTransport) carries the requests.
+func (a *Auth) Client(r *http.Request, base http.RoundTripper) *http.Client {
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	return &http.Client{Transport: &bearerTransport{a: a, r: r, base: base}}
+}
+
+type bearerTransport struct {
+	a    *Auth
+	r    *http.Request
+	base http.RoundTripper
+}
+
+func (t *bearerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	at, err := t.a.AccessToken(t.r)
+	if err != nil {
+		if req.Body != nil {
+			req.Body.Close()
+		}
+		return nil, err
+	}
+	req = req.Clone(req.Context())
+	req.Header.Set("Authorization", "Bearer "+at)
+	return t.base.RoundTrip(req)
+}

@@ -1,0 +1,481 @@
+package authgo
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Claims that hold a session's access-token state, named as the Auth.js
+// refresh-token guide names them, so a Next.js app written from that guide
+// and authgo read the same cookie.
+const (
+	ClaimAccessToken  = "access_token"
+	ClaimRefreshToken = "refresh_token"
+	ClaimExpiresAt    = "expires_at" // Unix seconds; absent when unknown
+	ClaimTokenType    = "token_type"
+	ClaimScope        = "scope"
+	ClaimError        = "error"
+	claimObtainedAt   = "obtained_at"
+)
+
+// RefreshTokenError is the session error after a refresh failed for good
+// (the refresh token was refused): the Auth.js guide's value. The tokens
+// are dropped; the user must sign in again.
+const RefreshTokenError = "RefreshTokenError"
+
+// ErrRefreshUnavailable reports that an access token is needed, the one in
+// the session has expired, and refreshing it failed for a reason that may
+// pass (a timeout, a 5xx). The session is unchanged; the middleware and
+// the proxy answer 503 with Retry-After.
+var ErrRefreshUnavailable = errors.New("authgo: the access token expired and could not be refreshed now")
+
+// ErrNoAccessToken reports a session without an access token (signed out,
+// signed in with a provider that gave none, or after a RefreshTokenError).
+var ErrNoAccessToken = errors.New("authgo: no access token in the session")
+
+// RefreshError is a failed refresh, as a provider (or Tokens.Refresh)
+// reports it. Terminal failures (invalid_grant, invalid_client, … or a
+// back end's 400/401) end the session's tokens; others leave the session
+// alone. A refresh that fails with any other error counts as transient.
+type RefreshError struct {
+	Code     string // "invalid_grant", "http_503", …
+	Terminal bool
+	Err      error
+}
+
+func (e *RefreshError) Error() string {
+	kind := "transient"
+	if e.Terminal {
+		kind = "terminal"
+	}
+	if e.Err != nil {
+		return fmt.Sprintf("authgo: refresh failed (%s, %s): %v", e.Code, kind, e.Err)
+	}
+	return fmt.Sprintf("authgo: refresh failed (%s, %s)", e.Code, kind)
+}
+
+func (e *RefreshError) Unwrap() error { return e.Err }
+
+// TerminalRefreshCode reports whether an RFC 6749 error code from a token
+// endpoint means the refresh token will never work again.
+func TerminalRefreshCode(code string) bool {
+	switch code {
+	case "invalid_grant", "invalid_client", "unauthorized_client", "invalid_scope", "unsupported_grant_type", "invalid_request":
+		return true
+	}
+	return false
+}
+
+// TokensConfig configures access-token management.
+type TokensConfig struct {
+	// RefreshSkew is how long before expiry a token is refreshed. Default
+	// 60 s, never more than half the token's lifetime.
+	RefreshSkew time.Duration
+	// RefreshTimeout bounds one refresh, which runs to completion even when
+	// the request that started it goes away (a rotation must not be cut
+	// off halfway). Default 10 s.
+	RefreshTimeout time.Duration
+	// Refresh refreshes a session's tokens itself, instead of the provider
+	// that signed the user in. Return a *RefreshError to say whether a
+	// failure is terminal.
+	Refresh func(ctx context.Context, tok *Token) (*TokenSet, error)
+	// Locker coordinates refreshes between instances that share a
+	// refresh token (several servers behind one site); nil means this
+	// process only. adapters/redis provides one.
+	Locker RefreshLocker
+}
+
+// RefreshLocker lets instances agree on who refreshes a refresh token and
+// share the outcome. Keys are hashes, never tokens; values are sealed by
+// authgo before they are stored.
+type RefreshLocker interface {
+	// TryLock takes the lock for key with a lease it keeps renewing until
+	// unlock is called; ok is false when another instance holds it.
+	TryLock(ctx context.Context, key string) (unlock func(), ok bool, err error)
+	// Result returns the outcome stored for key, or nil when none is.
+	Result(ctx context.Context, key string) ([]byte, error)
+	// SetResult stores the outcome for key for ttl.
+	SetResult(ctx context.Context, key string, value []byte, ttl time.Duration) error
+}
+
+const (
+	defaultRefreshSkew    = 60 * time.Second
+	defaultRefreshTimeout = 10 * time.Second
+	successorTTL          = 120 * time.Second
+	tombstoneTTL          = 30 * time.Second
+	lockWait              = 12 * time.Second
+)
+
+// setTokens writes a token endpoint's answer into tok: the access token,
+// its expiry (the earlier of the response's expires_in and the token's own
+// JWT exp, counted from obtained, the time just before the request), the
+// refresh token (the old one stays when the answer has none), type and
+// scope; it clears a previous error.
+func setTokens(tok *Token, set TokenSet, obtained time.Time) {
+	if tok.Extra == nil {
+		tok.Extra = map[string]any{}
+	}
+	tok.Extra[ClaimAccessToken] = set.AccessToken
+	if set.RefreshToken != "" {
+		tok.Extra[ClaimRefreshToken] = set.RefreshToken
+	}
+	exp := expiryOf(set, obtained)
+	if exp.IsZero() {
+		delete(tok.Extra, ClaimExpiresAt)
+	} else {
+		tok.Extra[ClaimExpiresAt] = float64(exp.Unix())
+	}
+	tok.Extra[claimObtainedAt] = float64(obtained.Unix())
+	if set.TokenType != "" {
+		tok.Extra[ClaimTokenType] = set.TokenType
+	}
+	if set.Scope != "" {
+		tok.Extra[ClaimScope] = set.Scope
+	}
+	delete(tok.Extra, ClaimError)
+}
+
+// expiryOf is the earliest expiry the answer tells: Expiry (from
+// expires_in) and the access token's own exp when it is a JWT. The exp is
+// read without verifying: it only schedules a refresh.
+func expiryOf(set TokenSet, obtained time.Time) time.Time {
+	exp := set.Expiry
+	if e := jwtExp(set.AccessToken); !e.IsZero() && (exp.IsZero() || e.Before(exp)) {
+		exp = e
+	}
+	return exp
+}
+
+// jwtExp returns the exp of a JWS compact token, or zero.
+func jwtExp(tok string) time.Time {
+	parts := strings.Split(tok, ".")
+	if len(parts) != 3 || len(parts[1]) > 8192 {
+		return time.Time{}
+	}
+	b, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		return time.Time{}
+	}
+	var c struct {
+		Exp json.Number `json:"exp"`
+	}
+	if json.Unmarshal(b, &c) != nil {
+		return time.Time{}
+	}
+	n, err := c.Exp.Int64()
+	if err != nil || n <= 0 {
+		return time.Time{}
+	}
+	return time.Unix(n, 0)
+}
+
+// tokenState reads the access-token claims of tok.
+func tokenState(tok *Token) (at, rt string, exp, obtained int64) {
+	at = tok.String(ClaimAccessToken)
+	rt = tok.String(ClaimRefreshToken)
+	exp, _ = tok.Int(ClaimExpiresAt)
+	obtained, _ = tok.Int(claimObtainedAt)
+	return
+}
+
+// needsRefresh: a refresh token is held and the access token is missing or
+// inside the refresh window.
+func (a *Auth) needsRefresh(tok *Token, now time.Time) bool {
+	at, rt, exp, obtained := tokenState(tok)
+	if rt == "" || tok.String(ClaimError) != "" {
+		return false
+	}
+	if at == "" {
+		return true
+	}
+	if exp == 0 {
+		return false // no lifetime known: refreshed only when asked
+	}
+	skew := a.cfg.Tokens.RefreshSkew
+	if obtained > 0 && exp > obtained {
+		if half := time.Duration(exp-obtained) * time.Second / 2; half < skew {
+			skew = half
+		}
+	}
+	return !now.Before(time.Unix(exp, 0).Add(-skew))
+}
+
+// accessTokenValid: the access token has not expired (without skew).
+func accessTokenValid(tok *Token, now time.Time) bool {
+	at, _, exp, _ := tokenState(tok)
+	return at != "" && (exp == 0 || now.Unix() < exp)
+}
+
+// refresher is what can refresh: providers with a Refresh method.
+type refresher interface {
+	Refresh(ctx context.Context, refreshToken string) (*TokenSet, error)
+}
+
+// refreshOutcome is one refresh's result, shared by every request that
+// carried the same refresh token.
+type refreshOutcome struct {
+	set      *TokenSet // nil on failure
+	obtained time.Time
+	err      error // *RefreshError (terminal) or a transient error
+}
+
+// tokenManager coalesces refreshes: one per refresh token in this process
+// (single flight), a successor cache for requests that still carry the old
+// cookie after the refresh finished, and the optional cross-instance lock.
+type tokenManager struct {
+	mu       sync.Mutex
+	inflight map[string]chan struct{}
+	results  map[string]cachedOutcome
+}
+
+type cachedOutcome struct {
+	out     *refreshOutcome
+	expires time.Time
+}
+
+func rtKey(rt string) string {
+	sum := sha256.Sum256([]byte(rt))
+	return hex.EncodeToString(sum[:])
+}
+
+// refresh brings tok's tokens up to date, returning the changed token. A
+// terminal failure comes back as a token with the error claim set and the
+// tokens dropped, and a nil error; a transient one as the unchanged token
+// and the error.
+func (a *Auth) refresh(ctx context.Context, tok *Token) (*Token, error) {
+	_, rt, _, _ := tokenState(tok)
+	out := a.tokens.outcome(a, ctx, tok, rtKey(rt))
+	next := tok.Clone()
+	var re *RefreshError
+	switch {
+	case out.err == nil:
+		setTokens(next, *out.set, out.obtained)
+		return next, nil
+	case errors.As(out.err, &re) && re.Terminal:
+		delete(next.Extra, ClaimAccessToken)
+		delete(next.Extra, ClaimRefreshToken)
+		delete(next.Extra, ClaimExpiresAt)
+		next.Extra[ClaimError] = RefreshTokenError
+		return next, nil
+	}
+	return tok, out.err
+}
+
+// outcome returns the refresh outcome for key: from the successor cache,
+// by waiting for a refresh in flight, or by running one.
+func (m *tokenManager) outcome(a *Auth, ctx context.Context, tok *Token, key string) *refreshOutcome {
+	{
+		m.mu.Lock()
+		if c, ok := m.results[key]; ok && a.now().Before(c.expires) {
+			m.mu.Unlock()
+			return c.out
+		}
+		wait, running := m.inflight[key]
+		if !running {
+			if m.inflight == nil {
+				m.inflight = map[string]chan struct{}{}
+				m.results = map[string]cachedOutcome{}
+			}
+			wait = make(chan struct{})
+			m.inflight[key] = wait
+			m.mu.Unlock()
+			// Detached: a browser that leaves must not cut a rotation off.
+			go m.run(a, context.WithoutCancel(ctx), tok.Clone(), key, wait)
+		} else {
+			m.mu.Unlock()
+		}
+		select {
+		case <-wait:
+		case <-ctx.Done():
+			return &refreshOutcome{err: fmt.Errorf("%w: %w", ErrRefreshUnavailable, ctx.Err())}
+		}
+		m.mu.Lock()
+		c, ok := m.results[key]
+		m.mu.Unlock()
+		if ok {
+			return c.out
+		}
+		// A transient failure is not cached: this caller tried once.
+		return &refreshOutcome{err: fmt.Errorf("%w: the refresh failed", ErrRefreshUnavailable)}
+	}
+}
+
+func (m *tokenManager) run(a *Auth, ctx context.Context, tok *Token, key string, done chan struct{}) {
+	out := func() (out *refreshOutcome) {
+		defer func() {
+			if p := recover(); p != nil {
+				out = &refreshOutcome{err: fmt.Errorf("authgo: refresh panicked: %v", p)}
+			}
+		}()
+		ctx, cancel := context.WithTimeout(ctx, a.cfg.Tokens.RefreshTimeout)
+		defer cancel()
+		return a.refreshShared(ctx, tok, key)
+	}()
+	m.mu.Lock()
+	var re *RefreshError
+	switch {
+	case out.err == nil:
+		m.results[key] = cachedOutcome{out, a.now().Add(successorTTL)}
+	case errors.As(out.err, &re) && re.Terminal:
+		m.results[key] = cachedOutcome{out, a.now().Add(tombstoneTTL)}
+	default:
+		a.log.Warn("authgo: refresh failed, will retry on a later request", "err", out.err)
+	}
+	// Keep the successor cache small: drop what has expired.
+	if len(m.results) > 10000 {
+		now := a.now()
+		for k, c := range m.results {
+			if now.After(c.expires) {
+				delete(m.results, k)
+			}
+		}
+	}
+	delete(m.inflight, key)
+	m.mu.Unlock()
+	close(done)
+}
+
+// refreshShared runs one refresh, under the cross-instance lock when a
+// Locker is configured: another instance's outcome is used when there is
+// one; the winner stores its outcome (sealed) for the others.
+func (a *Auth) refreshShared(ctx context.Context, tok *Token, key string) *refreshOutcome {
+	l := a.cfg.Tokens.Locker
+	if l == nil {
+		return a.callRefresh(ctx, tok)
+	}
+	deadline := time.Now().Add(lockWait)
+	for {
+		if out := a.sharedOutcome(ctx, l, key); out != nil {
+			return out
+		}
+		unlock, ok, err := l.TryLock(ctx, key)
+		if err != nil {
+			// The store is down: refresh here rather than fail everyone.
+			a.log.Warn("authgo: refresh lock unavailable; refreshing without it", "err", err)
+			return a.callRefresh(ctx, tok)
+		}
+		if ok {
+			defer unlock()
+			// The previous holder may have finished just now.
+			if out := a.sharedOutcome(ctx, l, key); out != nil {
+				return out
+			}
+			out := a.callRefresh(ctx, tok)
+			a.storeOutcome(ctx, l, key, out)
+			return out
+		}
+		// Another instance is refreshing: wait for its outcome, or for
+		// the lock to come free (its holder failed or went away).
+		if !time.Now().Before(deadline) {
+			return &refreshOutcome{err: fmt.Errorf("%w: another instance's refresh did not finish", ErrRefreshUnavailable)}
+		}
+		select {
+		case <-ctx.Done():
+			return &refreshOutcome{err: fmt.Errorf("%w: %w", ErrRefreshUnavailable, ctx.Err())}
+		case <-time.After(25*time.Millisecond + time.Duration(randInt(50))*time.Millisecond):
+		}
+	}
+}
+
+// outcome records as stored by a Locker.
+type sharedRecord struct {
+	Set      *TokenSet `json:"set,omitempty"`
+	Obtained int64     `json:"obtained,omitempty"`
+	Code     string    `json:"code,omitempty"` // terminal failure
+}
+
+const outcomeSalt = "authgo.refresh-outcome"
+
+func (a *Auth) sharedOutcome(ctx context.Context, l RefreshLocker, key string) *refreshOutcome {
+	b, err := l.Result(ctx, key)
+	if err != nil || b == nil {
+		return nil
+	}
+	t, err := a.codec.Decode(outcomeSalt, string(b))
+	if err != nil || t == nil {
+		a.log.Warn("authgo: unreadable shared refresh outcome", "err", err)
+		return nil
+	}
+	raw, _ := json.Marshal(t.Extra["r"])
+	var rec sharedRecord
+	if json.Unmarshal(raw, &rec) != nil {
+		return nil
+	}
+	if rec.Code != "" {
+		return &refreshOutcome{err: &RefreshError{Code: rec.Code, Terminal: true}}
+	}
+	if rec.Set == nil {
+		return nil
+	}
+	return &refreshOutcome{set: rec.Set, obtained: time.Unix(rec.Obtained, 0)}
+}
+
+func (a *Auth) storeOutcome(ctx context.Context, l RefreshLocker, key string, out *refreshOutcome) {
+	var rec sharedRecord
+	ttl := successorTTL
+	var re *RefreshError
+	switch {
+	case out.err == nil:
+		rec = sharedRecord{Set: out.set, Obtained: out.obtained.Unix()}
+	case errors.As(out.err, &re) && re.Terminal:
+		rec, ttl = sharedRecord{Code: re.Code}, tombstoneTTL
+	default:
+		return
+	}
+	raw, _ := json.Marshal(rec)
+	var v any
+	json.Unmarshal(raw, &v)
+	sealed, err := a.codec.Encode(outcomeSalt, &Token{Extra: map[string]any{"r": v}}, ttl)
+	if err == nil {
+		err = l.SetResult(ctx, key, []byte(sealed), ttl)
+	}
+	if err != nil {
+		a.log.Warn("authgo: could not share the refresh outcome", "err", err)
+	}
+}
+
+// callRefresh asks the provider (or Tokens.Refresh) for new tokens.
+func (a *Auth) callRefresh(ctx context.Context, tok *Token) *refreshOutcome {
+	_, rt, _, _ := tokenState(tok)
+	obtained := a.now()
+	var set *TokenSet
+	var err error
+	if f := a.cfg.Tokens.Refresh; f != nil {
+		set, err = f(ctx, tok.Clone())
+	} else {
+		id := tok.String(claimProvider)
+		r, ok := a.providers[id].(refresher)
+		if !ok {
+			return &refreshOutcome{err: &RefreshError{Code: "no_refresher", Terminal: true,
+				Err: fmt.Errorf("provider %q cannot refresh tokens", id)}}
+		}
+		set, err = r.Refresh(ctx, rt)
+	}
+	if err == nil && (set == nil || set.AccessToken == "") {
+		err = &RefreshError{Code: "no_access_token", Err: errors.New("the refresh returned no access token")}
+	}
+	if err != nil {
+		var re *RefreshError
+		if errors.As(err, &re) && re.Terminal {
+			a.log.Warn("authgo: refresh token refused; the session needs a new sign-in", "code", re.Code)
+		}
+		return &refreshOutcome{err: err}
+	}
+	return &refreshOutcome{set: set, obtained: obtained}
+}
+
+// randInt returns a number in [0, n) for jitter.
+func randInt(n int) int {
+	var b [1]byte
+	rand.Read(b[:])
+	return int(b[0]) % n
+}

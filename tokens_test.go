@@ -1,0 +1,364 @@
+package authgo_test
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/authgo/authgo"
+	"github.com/authgo/authgo/jwt"
+)
+
+// backend plays the world's part: a back end that issues short-lived JWT
+// access tokens at login, rotates refresh tokens on every refresh, refuses
+// a refresh token used twice, and counts refresh calls.
+type backend struct {
+	*httptest.Server
+	mu        sync.Mutex
+	lifetime  time.Duration
+	valid     map[string]string // refresh token → user
+	refreshes atomic.Int32
+	delay     time.Duration
+	fail      atomic.Int32 // HTTP status to answer refreshes with, 0 = work
+	n         int
+	now       func() time.Time
+}
+
+func newBackend(t testing.TB, lifetime time.Duration, now func() time.Time) *backend {
+	b := &backend{lifetime: lifetime, valid: map[string]string{}, now: now}
+	b.Server = httptest.NewServer(http.HandlerFunc(b.serve))
+	t.Cleanup(b.Close)
+	return b
+}
+
+func (b *backend) issue(user string) (at, rt string) {
+	b.n++
+	claims, _ := json.Marshal(map[string]any{"sub": user, "exp": b.now().Add(b.lifetime).Unix(), "n": b.n})
+	at = "eyJhbGciOiJIUzI1NiJ9." + base64.RawURLEncoding.EncodeToString(claims) + ".sig"
+	rt = fmt.Sprintf("rt-%s-%d", user, b.n)
+	b.valid[rt] = user
+	return
+}
+
+func (b *backend) serve(w http.ResponseWriter, r *http.Request) {
+	var in struct{ Username, Password, RefreshToken string }
+	json.NewDecoder(r.Body).Decode(&in)
+	switch r.URL.Path {
+	case "/login":
+		if in.Password != "pw" {
+			w.WriteHeader(401)
+			return
+		}
+		b.mu.Lock()
+		at, rt := b.issue(in.Username)
+		b.mu.Unlock()
+		json.NewEncoder(w).Encode(map[string]any{"accessToken": at, "refreshToken": rt})
+	case "/refresh":
+		b.refreshes.Add(1)
+		time.Sleep(b.delay)
+		if s := b.fail.Load(); s != 0 {
+			w.WriteHeader(int(s))
+			return
+		}
+		b.mu.Lock()
+		user, ok := b.valid[in.RefreshToken]
+		delete(b.valid, in.RefreshToken) // rotation: every refresh token works once
+		var at, rt string
+		if ok {
+			at, rt = b.issue(user)
+		}
+		b.mu.Unlock()
+		if !ok {
+			w.WriteHeader(400)
+			io.WriteString(w, `{"error":"invalid_grant"}`)
+			return
+		}
+		json.NewEncoder(w).Encode(map[string]any{"accessToken": at, "refreshToken": rt})
+	}
+}
+
+// backendProvider is a TokenCredentialsProvider over the back end.
+type backendProvider struct{ b *backend }
+
+func (p backendProvider) ID() string                { return "backend" }
+func (p backendProvider) Name() string              { return "Back end" }
+func (p backendProvider) Type() authgo.ProviderType { return authgo.TypeCredentials }
+func (p backendProvider) Fields() []authgo.Field    { return nil }
+func (p backendProvider) Authorize(ctx context.Context, c authgo.Credentials, r *http.Request) (*authgo.User, error) {
+	u, _, err := p.AuthorizeWithTokens(ctx, c, r)
+	return u, err
+}
+func (p backendProvider) post(ctx context.Context, path string, body any) (*http.Response, error) {
+	raw, _ := json.Marshal(body)
+	req, _ := http.NewRequestWithContext(ctx, "POST", p.b.URL+path, strings.NewReader(string(raw)))
+	return http.DefaultClient.Do(req)
+}
+func (p backendProvider) AuthorizeWithTokens(ctx context.Context, c authgo.Credentials, r *http.Request) (*authgo.User, *authgo.TokenSet, error) {
+	res, err := p.post(ctx, "/login", map[string]string{"username": c["username"], "password": c["password"]})
+	if err != nil {
+		return nil, nil, err
+	}
+	defer res.Body.Close()
+	if res.StatusCode != 200 {
+		return nil, nil, nil
+	}
+	var out struct{ AccessToken, RefreshToken string }
+	json.NewDecoder(res.Body).Decode(&out)
+	return &authgo.User{ID: c["username"], Name: c["username"]}, &authgo.TokenSet{AccessToken: out.AccessToken, RefreshToken: out.RefreshToken}, nil
+}
+func (p backendProvider) Refresh(ctx context.Context, rt string) (*authgo.TokenSet, error) {
+	res, err := p.post(ctx, "/refresh", map[string]string{"refreshToken": rt})
+	if err != nil {
+		return nil, err
+	}
+	defer res.Body.Close()
+	if res.StatusCode == 400 || res.StatusCode == 401 {
+		return nil, &authgo.RefreshError{Code: "invalid_grant", Terminal: true}
+	}
+	if res.StatusCode != 200 {
+		return nil, &authgo.RefreshError{Code: fmt.Sprintf("http_%d", res.StatusCode)}
+	}
+	var out struct{ AccessToken, RefreshToken string }
+	json.NewDecoder(res.Body).Decode(&out)
+	return &authgo.TokenSet{AccessToken: out.AccessToken, RefreshToken: out.RefreshToken}, nil
+}
+
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+func newClock() *clock               { return &clock{t: time.Now().Truncate(time.Second)} }
+func atSubN(at string) (n float64) {
+	json.Unmarshal(mustB64(strings.Split(at, ".")[1]), &struct{ N *float64 }{&n})
+	return
+}
+func mustB64(s string) []byte { b, _ := base64.RawURLEncoding.DecodeString(s); return b }
+func tokenOf(t testing.TB, v string) *jwt.Token {
+	tok, err := jwt.Decode(jwt.DecodeParams{Token: v, Secrets: []string{testSecret}, Now: func() time.Time { return time.Now().Add(time.Hour) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+// tokenSite: the auth endpoints and a guarded /api/ handler that reports
+// the access token it would send.
+func tokenSite(t testing.TB, b *backend, clk *clock) (*authgo.Auth, http.Handler) {
+	a := newAuth(t, func(c *authgo.Config) {
+		c.Providers = []authgo.Provider{backendProvider{b}}
+		c.Matcher = []string{"/api/:path*"}
+		c.Now = clk.now
+	})
+	mux := http.NewServeMux()
+	mux.Handle("/auth/", a)
+	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		at, err := a.AccessToken(r)
+		if err != nil {
+			http.Error(w, err.Error(), 409)
+			return
+		}
+		io.WriteString(w, at)
+	})
+	return a, a.Middleware(mux)
+}
+
+func signInBackend(t testing.TB, c *client) {
+	t.Helper()
+	r := c.postForm(O+"/auth/callback/backend", map[string][]string{"csrfToken": {c.csrf(O)}, "username": {"alice"}, "password": {"pw"}})
+	if r.setCook["authjs.session-token"] == nil {
+		t.Fatalf("sign-in failed: %q", r.Header.Get("Location"))
+	}
+}
+
+func TestTokensKeptServerSide(t *testing.T) {
+	clk := newClock()
+	b := newBackend(t, 5*time.Minute, clk.now)
+	_, h := tokenSite(t, b, clk)
+	c := newClient(t, h)
+	signInBackend(t, c)
+	tok := tokenOf(t, c.cookies["authjs.session-token"])
+	exp, _ := tok.Int("expires_at")
+	if !strings.HasPrefix(tok.String("access_token"), "eyJ") || tok.String("refresh_token") == "" || exp != clk.now().Add(5*time.Minute).Unix() || tok.String("provider") != "backend" {
+		t.Fatalf("token state: %+v", tok.Extra)
+	}
+	if r := c.get(O + "/auth/session"); strings.Contains(r.body, "eyJhbGciOiJIUzI1NiJ9") || strings.Contains(r.body, "rt-") {
+		t.Fatalf("tokens reached the session JSON: %s", r.body)
+	}
+	if r := c.get(O + "/api/x"); r.body != tok.String("access_token") || b.refreshes.Load() != 0 {
+		t.Fatalf("api: %s", r.body)
+	}
+}
+
+// TestRefreshBurst: 200 concurrent requests with an expired access token
+// make exactly one refresh call, and all of them get the new token.
+func TestRefreshBurst(t *testing.T) {
+	clk := newClock()
+	b := newBackend(t, 5*time.Minute, clk.now)
+	b.delay = 50 * time.Millisecond
+	_, h := tokenSite(t, b, clk)
+	c := newClient(t, h)
+	signInBackend(t, c)
+	old := tokenOf(t, c.cookies["authjs.session-token"]).String("access_token")
+	clk.add(10 * time.Minute)
+	cookie := c.cookieHeader()
+	var wg sync.WaitGroup
+	bodies := make([]string, 200)
+	setCookie := make([]bool, 200)
+	for i := range bodies {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			req := httptest.NewRequest("GET", O+"/api/orders", nil)
+			req.Header.Set("Cookie", cookie)
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			bodies[i] = rec.Body.String()
+			setCookie[i] = strings.Contains(rec.Header().Get("Set-Cookie"), "authjs.session-token=")
+		}(i)
+	}
+	wg.Wait()
+	if n := b.refreshes.Load(); n != 1 {
+		t.Fatalf("%d refresh calls, want 1", n)
+	}
+	for i, body := range bodies {
+		if body == old || !strings.HasPrefix(body, "eyJ") || body != bodies[0] || !setCookie[i] {
+			t.Fatalf("request %d: %q (set cookie %v)", i, body, setCookie[i])
+		}
+	}
+	// A request that still carries the pre-refresh cookie later gets the
+	// new tokens, not a second refresh (the successor cache).
+	req := httptest.NewRequest("GET", O+"/api/late", nil)
+	req.Header.Set("Cookie", cookie)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Body.String() != bodies[0] || b.refreshes.Load() != 1 {
+		t.Fatalf("stale cookie: %q, %d refreshes", rec.Body.String(), b.refreshes.Load())
+	}
+}
+
+func TestRefreshTerminalFailure(t *testing.T) {
+	clk := newClock()
+	b := newBackend(t, 5*time.Minute, clk.now)
+	_, h := tokenSite(t, b, clk)
+	c := newClient(t, h)
+	signInBackend(t, c)
+	// The back end forgets the refresh token (revoked, reused elsewhere).
+	b.mu.Lock()
+	b.valid = map[string]string{}
+	b.mu.Unlock()
+	clk.add(10 * time.Minute)
+	r := c.get(O + "/api/x")
+	if r.StatusCode != 409 || !strings.Contains(r.body, "no access token") {
+		t.Fatalf("%d %s", r.StatusCode, r.body)
+	}
+	tok := tokenOf(t, c.cookies["authjs.session-token"])
+	if tok.String("error") != authgo.RefreshTokenError || tok.String("access_token") != "" || tok.String("refresh_token") != "" {
+		t.Fatalf("after a refused refresh: %+v", tok.Extra)
+	}
+	if s := c.session(O); s["error"] != authgo.RefreshTokenError {
+		t.Fatalf("session %v", s)
+	}
+	if b.refreshes.Load() != 1 {
+		t.Fatalf("%d refreshes", b.refreshes.Load())
+	}
+}
+
+func TestRefreshTransientFailure(t *testing.T) {
+	clk := newClock()
+	b := newBackend(t, 5*time.Minute, clk.now)
+	_, h := tokenSite(t, b, clk)
+	c := newClient(t, h)
+	signInBackend(t, c)
+	old := tokenOf(t, c.cookies["authjs.session-token"]).String("access_token")
+	b.fail.Store(503)
+	// Inside the refresh window the old token is still good: used.
+	clk.add(4*time.Minute + 30*time.Second)
+	if r := c.get(O + "/api/x"); r.StatusCode != 200 || r.body != old {
+		t.Fatalf("in window: %d %s", r.StatusCode, r.body)
+	}
+	// Expired: 503 with Retry-After, the session untouched.
+	clk.add(time.Minute)
+	r := c.get(O + "/api/x")
+	if r.StatusCode != 503 || r.Header.Get("Retry-After") == "" || r.setCook["authjs.session-token"] != nil {
+		t.Fatalf("expired: %d %v", r.StatusCode, r.Header)
+	}
+	// The back end recovers: the next request refreshes.
+	b.fail.Store(0)
+	if r := c.get(O + "/api/x"); r.StatusCode != 200 || r.body == old {
+		t.Fatalf("after recovery: %d %s", r.StatusCode, r.body)
+	}
+}
+
+// TestRefreshLateInHandler: a handler that refreshes after writing its
+// response cannot set the cookie, and the next request with the old
+// cookie still does not refresh again.
+func TestRefreshLateInHandler(t *testing.T) {
+	clk := newClock()
+	b := newBackend(t, 5*time.Minute, clk.now)
+	a := newAuth(t, func(c *authgo.Config) {
+		c.Providers = []authgo.Provider{backendProvider{b}}
+		c.Now = clk.now
+	})
+	var got string
+	h := a.RequireSession(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "streaming…")
+		http.NewResponseController(w).Flush()
+		got, _ = a.AccessToken(r)
+	}))
+	c := newClient(t, a)
+	signInBackend(t, c)
+	tok := tokenOf(t, c.cookies["authjs.session-token"])
+	// Within the refresh window but not expired: the middleware lets the
+	// request through, the handler refreshes late.
+	clk.add(4*time.Minute + 30*time.Second)
+	_ = tok
+	for i := 0; i < 2; i++ {
+		req := httptest.NewRequest("GET", O+"/page", nil)
+		req.Header.Set("Cookie", c.cookieHeader())
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+	}
+	if b.refreshes.Load() != 1 || got == "" {
+		t.Fatalf("%d refreshes, token %q", b.refreshes.Load(), got)
+	}
+}
+
+func TestAccessTokenClient(t *testing.T) {
+	clk := newClock()
+	b := newBackend(t, 5*time.Minute, clk.now)
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, r.Header.Get("Authorization"))
+	}))
+	defer api.Close()
+	a := newAuth(t, func(c *authgo.Config) { c.Providers = []authgo.Provider{backendProvider{b}}; c.Now = clk.now })
+	c := newClient(t, a)
+	signInBackend(t, c)
+	req := httptest.NewRequest("GET", O+"/page", nil)
+	req.Header.Set("Cookie", c.cookieHeader())
+	res, err := a.Client(req, nil).Get(api.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if !strings.HasPrefix(string(body), "Bearer eyJ") {
+		t.Fatalf("%q", body)
+	}
+	// Signed out: no request goes out.
+	if _, err := a.Client(httptest.NewRequest("GET", O+"/", nil), nil).Get(api.URL); !errors.Is(err, authgo.ErrNoAccessToken) {
+		t.Fatalf("%v", err)
+	}
+}
