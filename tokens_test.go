@@ -141,11 +141,6 @@ type clock struct {
 func (c *clock) now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *clock) add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 func newClock() *clock               { return &clock{t: time.Now().Truncate(time.Second)} }
-func atSubN(at string) (n float64) {
-	json.Unmarshal(mustB64(strings.Split(at, ".")[1]), &struct{ N *float64 }{&n})
-	return
-}
-func mustB64(s string) []byte { b, _ := base64.RawURLEncoding.DecodeString(s); return b }
 func tokenOf(t testing.TB, v string) *jwt.Token {
 	tok, err := jwt.Decode(jwt.DecodeParams{Token: v, Secrets: []string{testSecret}, Now: func() time.Time { return time.Now().Add(time.Hour) }})
 	if err != nil {
@@ -167,7 +162,7 @@ func tokenSite(t testing.TB, b *backend, clk *clock) (*authgo.Auth, http.Handler
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		at, err := a.AccessToken(r)
 		if err != nil {
-			http.Error(w, err.Error(), 409)
+			http.Error(w, err.Error(), http.StatusConflict)
 			return
 		}
 		io.WriteString(w, at)
