@@ -43,6 +43,10 @@ const noop = () => {};
  * @param {boolean} [options.lazy=false] wait for the first subscribe() or
  *   getSession() before fetching an unknown session.
  * @param {{error: Function}} [options.logger=console]
+ * @param {boolean} [options.signOutOnRefreshError=true] sign the user out
+ *   when the session says its refresh token was refused
+ *   (error "RefreshTokenError"): the tokens are gone, so the session is
+ *   only a shell until the next sign-in.
  */
 export function createAuthClient(options = {}) {
   const {
@@ -57,6 +61,7 @@ export function createAuthClient(options = {}) {
     channel: channelName = CHANNEL,
     lazy = false,
     logger = console,
+    signOutOnRefreshError = true,
   } = options;
   const base = String(basePath).replace(/\/+$/, "");
   const lockName = channelName && `authgo-session ${base}`;
@@ -69,7 +74,14 @@ export function createAuthClient(options = {}) {
   let lastFetch = initial === undefined ? 0 : Date.now(); // throttles refetches
   const listeners = new Set();
 
+  let signingOut = false;
   function setSession(data) {
+    if (data?.error === "RefreshTokenError" && signOutOnRefreshError && !signingOut) {
+      signingOut = true;
+      // The server refused the refresh token: end the session everywhere
+      // (signOut broadcasts to the other tabs).
+      Promise.resolve().then(() => signOut({ callbackUrl: globalThis.location?.href })).catch((err) => logger.error(err));
+    }
     const next = { status: data ? "authenticated" : "unauthenticated", data: data ?? null };
     if (next.status === state.status && JSON.stringify(next.data) === JSON.stringify(state.data)) return;
     state = next;

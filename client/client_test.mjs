@@ -65,6 +65,23 @@ function server(base = "/auth", { signedIn = false } = {}) {
 const client = (srv, o = {}) => createAuthClient({ fetch: srv.fetch, logger: quiet, channel: false, ...o });
 
 describe("stubbed", () => {
+  test("a session whose refresh token was refused signs the user out", async () => {
+    const srv = server("/auth", { signedIn: true });
+    srv.setSession({ ...alice, error: "RefreshTokenError" });
+    const went = [];
+    const a = client(srv, { navigate: (u) => went.push(u) });
+    await a.getSession();
+    await tick(20);
+    assert.ok(srv.paths().includes("POST /auth/signout"), srv.paths().join(", "));
+    assert.deepEqual(went, ["http://h/bye"]);
+    const srv2 = server("/auth", { signedIn: true });
+    srv2.setSession({ ...alice, error: "RefreshTokenError" });
+    const off = client(srv2, { signOutOnRefreshError: false, navigate: () => assert.fail("navigated") });
+    assert.equal((await off.getSession()).error, "RefreshTokenError");
+    await tick(20);
+    assert.ok(!srv2.paths().includes("POST /auth/signout"));
+  });
+
   test("an initial session sets the status at once and fetches nothing", async () => {
     const srv = server();
     const a = client(srv, { session: alice });
