@@ -477,7 +477,7 @@ func (a *Auth) signOutAtProvider(rq *request, tok *Token) string {
 	p := a.providers[id]
 	if rp, ok := p.(RevokingProvider); ok {
 		if rt := tok.String("refresh_token"); rt != "" {
-			if err := rp.Revoke(ctx, rt, "refresh_token"); err != nil {
+			if err := rp.Revoke(ctx, rt, "refresh_token"); err != nil && !errors.Is(err, errors.ErrUnsupported) {
 				a.log.Warn("authgo: revoking the refresh token failed", "provider", id, "err", err)
 			}
 		}

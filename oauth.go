@@ -49,8 +49,10 @@ type ExchangeParams struct {
 	CodeVerifier string
 	Nonce        string // the nonce sent, "" unless UsesNonce
 	RedirectURI  string
-	// Callback is the callback request, for providers that read more of
-	// it (RFC 9207's iss parameter, for one).
+	// Params are the callback's parameters, from the query or, for
+	// response_mode=form_post, the body (RFC 9207's iss, for one).
+	Params url.Values
+	// Callback is the callback request.
 	Callback *http.Request
 }
 
@@ -105,4 +107,11 @@ type RevokingProvider interface {
 type RefreshingProvider interface {
 	OAuthProvider
 	Refresh(ctx context.Context, refreshToken string) (*TokenSet, error)
+}
+
+// SubjectRefresher is a provider that checks, on refresh, that the answer
+// still names the session's user (OpenID Connect Core §12.2); authgo
+// prefers RefreshFor to Refresh when a provider has it.
+type SubjectRefresher interface {
+	RefreshFor(ctx context.Context, refreshToken, subject string) (*TokenSet, error)
 }

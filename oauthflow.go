@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/authgo/authgo/internal/cookie"
@@ -195,6 +196,7 @@ func (a *Auth) oauthCallback(rq *request, op OAuthProvider) (*response, error) {
 		CodeVerifier: verifier,
 		Nonce:        nonce,
 		RedirectURI:  a.endpoint(rq, "callback/"+op.ID()),
+		Params:       params,
 		Callback:     rq.r,
 	})
 	if err != nil {
@@ -204,6 +206,7 @@ func (a *Auth) oauthCallback(rq *request, op OAuthProvider) (*response, error) {
 		return nil, failCB(ErrOAuthCallback, fmt.Errorf("%s: the provider named no user", op.ID()))
 	}
 	u := *result.User
+	u.Email = strings.ToLower(u.Email) // as Auth.js does for every OAuth profile
 	t := result.Tokens
 	account := &Account{
 		Provider: op.ID(), Type: string(op.Type()), ProviderAccountID: u.ID,

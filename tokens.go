@@ -453,12 +453,14 @@ func (a *Auth) callRefresh(ctx context.Context, tok *Token) *refreshOutcome {
 		set, err = f(ctx, tok.Clone())
 	} else {
 		id := tok.String(claimProvider)
-		r, ok := a.providers[id].(refresher)
-		if !ok {
+		if sr, ok := a.providers[id].(SubjectRefresher); ok {
+			set, err = sr.RefreshFor(ctx, rt, tok.Subject)
+		} else if r, ok := a.providers[id].(refresher); ok {
+			set, err = r.Refresh(ctx, rt)
+		} else {
 			return &refreshOutcome{err: &RefreshError{Code: "no_refresher", Terminal: true,
 				Err: fmt.Errorf("provider %q cannot refresh tokens", id)}}
 		}
-		set, err = r.Refresh(ctx, rt)
 	}
 	if err == nil && (set == nil || set.AccessToken == "") {
 		err = &RefreshError{Code: "no_access_token", Err: errors.New("the refresh returned no access token")}
