@@ -26,6 +26,7 @@ import (
 	"github.com/authgo/authgo/internal/password"
 	"github.com/authgo/authgo/internal/throttle"
 	"github.com/authgo/authgo/providers/credentials"
+	providerenv "github.com/authgo/authgo/providers/env"
 )
 
 // Server timeouts and limits.
@@ -80,8 +81,14 @@ with a random password printed once.`)
 		c.errorf("--protect: %v", err)
 		return exitUsage
 	}
+	// OAuth/OIDC providers from the Auth.js variable names
+	// (AUTH_GITHUB_ID/SECRET, …, AUTH_OIDC_ISSUER/ID/SECRET).
+	oauthProviders, err := providerenv.Providers(c.getenv)
+	if err != nil {
+		c.errorf("%v", err)
+		return exitUsage
+	}
 	authURL := c.getenv("AUTH_URL")
-	var err error
 	trustHost := false
 	if v := c.getenv("AUTH_TRUST_HOST"); v != "" {
 		trustHost, err = strconv.ParseBool(v)
@@ -163,11 +170,14 @@ and keep it: changing it signs everybody out. To try authgo out, run
 		c.errorf("%v", err)
 		return exitFail
 	}
-	cfg.Providers = []authgo.Provider{provider}
+	cfg.Providers = append([]authgo.Provider{provider}, oauthProviders...)
 	a, err := authgo.New(cfg)
 	if err != nil {
 		c.errorf("%v", err)
 		return exitUsage
+	}
+	for _, p := range oauthProviders {
+		log.Info("sign-in provider on", "provider", p.ID(), "redirect_uri", strings.TrimSuffix(cfg.URL, "/")+redirectPath(cfg.URL, a.BasePath(), p.ID()))
 	}
 
 	var demoPassword string
@@ -386,4 +396,13 @@ func newCredentials(store *sqlite.Store, log *slog.Logger) (*credentials.Provide
 			return &authgo.User{ID: u.ID, Name: cmp.Or(u.Name, username), Email: u.Email, Image: u.Image}, nil
 		},
 	})
+}
+
+// redirectPath is the callback path to register at an OAuth provider: the
+// base path, unless the public URL already ends in it.
+func redirectPath(publicURL, base, id string) string {
+	if strings.HasSuffix(strings.TrimSuffix(publicURL, "/"), base) {
+		return "/callback/" + id
+	}
+	return base + "/callback/" + id
 }

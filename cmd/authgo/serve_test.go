@@ -59,11 +59,17 @@ var (
 // lines it prints on start: the URL and, when wantDemo, the demo password.
 func startServe(t *testing.T, wantDemo bool, args ...string) *server {
 	t.Helper()
+	return startServeEnv(t, env{}, wantDemo, args...)
+}
+
+// startServeEnv is startServe with environment variables.
+func startServeEnv(t *testing.T, e env, wantDemo bool, args ...string) *server {
+	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
 	pr, pw := io.Pipe()
 	s := &server{stdout: &syncBuffer{}, stderr: &syncBuffer{}, cancel: cancel, done: make(chan struct{}), drained: make(chan struct{})}
 	go func() {
-		s.code = run(ctx, append([]string{"serve"}, args...), strings.NewReader(""), pw, s.stderr, env{}.get)
+		s.code = run(ctx, append([]string{"serve"}, args...), strings.NewReader(""), pw, s.stderr, e.get)
 		pw.Close()
 		close(s.done)
 	}()
