@@ -25,7 +25,9 @@
 // foreign key, jku/jwk headers), build claims with [IDP.IDTokenClaims], sign
 // them with [IDP.SignIDToken], and have the next token response carry the
 // result with [IDP.NextIDToken]; [IDP.PublishKey] adds keys (even symmetric
-// ones) to the JWKS. [IDP.NextUserinfo] does the same for userinfo.
+// ones) to the JWKS. [IDP.NextUserinfo] does the same for userinfo, and
+// [IDP.NextAuthorizationResponseIss] puts a chosen iss parameter in the next
+// authorization response (mix-up).
 //
 // # Observing the relying party
 //
@@ -42,7 +44,10 @@
 //     id_token_hint (or client_id) naming a client that registered it;
 //     otherwise it redirects to Issuer()+[PathLoggedOut]. An expired id_token_hint is
 //     accepted.
-//   - The authorization response carries no iss parameter (RFC 9207).
+//   - The op sends no RFC 9207 iss parameter in authorization responses;
+//     this package adds it with [Options.AuthorizationResponseIss] or, once,
+//     [IDP.NextAuthorizationResponseIss].
+//   - The op takes no clock: times come from time.Now (see [Options]).
 //   - This package refuses code_challenge_method=plain (the op would accept
 //     it), malformed code_verifiers, and prompt=none (there is no IdP
 //     session), and answers a reused refresh token by revoking its family.

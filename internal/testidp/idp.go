@@ -35,6 +35,9 @@ const (
 	PathJWKS       = "/keys"
 	PathLoggedOut  = "/logged-out" // where end_session goes when no client asked for a post_logout_redirect_uri
 	loginPath      = "/login"
+	// authorizeCallbackPath is where the login form sends the browser; the
+	// op redirects from there to the client's redirect_uri.
+	authorizeCallbackPath = PathAuthorize + "/callback"
 )
 
 // User is an account at the IdP. ID becomes the sub claim.
@@ -82,6 +85,13 @@ type Client struct {
 }
 
 // Options configure an IDP. Zero fields take the documented defaults.
+//
+// There is no clock option: zitadel's op stamps iat and exp of the ID
+// tokens it mints with time.Now and offers no way to inject a clock, so the
+// IDP (token expiry, [IDP.IDTokenClaims]) runs on real time throughout. A
+// relying party under test with a fake clock should start that clock at
+// time.Now(); to test expiry, use short lifetimes here or sign an expired
+// token with [IDP.SignIDToken].
 type Options struct {
 	Users []User
 	// AccessTokenLifetime defaults to 5 minutes; it is also the expires_in
@@ -91,6 +101,12 @@ type Options struct {
 	IDTokenLifetime time.Duration
 	// RefreshTokenLifetime defaults to 24 hours.
 	RefreshTokenLifetime time.Duration
+	// AuthorizationResponseIss makes the IdP send the iss parameter of RFC
+	// 9207 with every authorization response (code or error) and advertise
+	// authorization_response_iss_parameter_supported in discovery, as
+	// mix-up defences expect (RFC 9700 §4.4.2). zitadel's op does neither
+	// by itself. See also [IDP.NextAuthorizationResponseIss].
+	AuthorizationResponseIss bool
 }
 
 // ErrLoginFailed is returned by [IDP.Login] when the IdP refuses the
@@ -127,6 +143,7 @@ type IDP struct {
 	requests     map[string][]url.Values // by path
 	nextIDToken  *string
 	nextUserinfo map[string]any
+	nextIss      *string
 }
 
 // New starts an IDP; t.Cleanup stops it. It calls t.Fatal on bad options.
@@ -206,6 +223,18 @@ func (p *IDP) RefreshCalls() int {
 // RevokeCalls reports how many requests reached the revocation endpoint.
 func (p *IDP) RevokeCalls() int { return len(p.Requests(PathRevoke)) }
 
+// RevokedTokens returns the token parameter of every request to the
+// revocation endpoint, oldest first, whether or not the IdP accepted it
+// (an unknown token is accepted, as RFC 7009 §2.2 asks). Use
+// [IDP.RefreshTokenActive] to check that a token is really dead.
+func (p *IDP) RevokedTokens() []string {
+	var out []string
+	for _, v := range p.Requests(PathRevoke) {
+		out = append(out, v.Get("token"))
+	}
+	return out
+}
+
 // EndSessionCalls reports how many requests reached the end_session endpoint.
 func (p *IDP) EndSessionCalls() int { return len(p.Requests(PathEndSession)) }
 
@@ -247,6 +276,18 @@ func (p *IDP) NextUserinfo(claims map[string]any) {
 	if p.nextUserinfo == nil {
 		p.nextUserinfo = map[string]any{}
 	}
+}
+
+// NextAuthorizationResponseIss makes the next authorization response that
+// leaves the IdP for a client's redirect_uri (from any client, code or
+// error) carry iss as its RFC 9207 iss parameter, whether or not
+// [Options.AuthorizationResponseIss] is set: a mix-up attempt, or with
+// iss == Issuer() a single response that has it. Only the query response
+// mode is rewritten (relying parties under test use the default).
+func (p *IDP) NextAuthorizationResponseIss(iss string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.nextIss = &iss
 }
 
 // RefreshTokenActive reports whether the IdP would still accept the refresh
@@ -361,6 +402,13 @@ func (p *IDP) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	case PathLoggedOut:
 		io.WriteString(w, "signed out\n")
 		return
+	case PathDiscovery:
+		if p.opts.AuthorizationResponseIss {
+			p.serveDiscovery(w, r)
+			return
+		}
+	case authorizeCallbackPath:
+		w = &issWriter{ResponseWriter: w, p: p}
 	case PathAuthorize, PathToken, PathUserinfo, PathRevoke, PathEndSession:
 		params, err := readParams(r)
 		if err != nil {
@@ -385,8 +433,79 @@ func (p *IDP) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			p.serveRewritten(w, r, "")
 			return
 		}
+		if r.URL.Path == PathAuthorize {
+			w = &issWriter{ResponseWriter: w, p: p}
+		}
 	}
 	p.provider.ServeHTTP(w, r)
+}
+
+// serveDiscovery serves the op's discovery document with
+// authorization_response_iss_parameter_supported added.
+func (p *IDP) serveDiscovery(w http.ResponseWriter, r *http.Request) {
+	rec := httptest.NewRecorder()
+	p.provider.ServeHTTP(rec, r)
+	body := rec.Body.Bytes()
+	var m map[string]any
+	if rec.Code == http.StatusOK && json.Unmarshal(body, &m) == nil {
+		m["authorization_response_iss_parameter_supported"] = true
+		body, _ = json.Marshal(m)
+	}
+	h := w.Header()
+	maps.Copy(h, rec.Header())
+	h.Del("Content-Length")
+	w.WriteHeader(rec.Code)
+	w.Write(body)
+}
+
+// responseIss returns the iss parameter the next authorization response
+// should carry, consuming a pending [IDP.NextAuthorizationResponseIss].
+func (p *IDP) responseIss() (string, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.nextIss != nil {
+		iss := *p.nextIss
+		p.nextIss = nil
+		return iss, true
+	}
+	return p.issuer, p.opts.AuthorizationResponseIss
+}
+
+// issWriter adds the RFC 9207 iss parameter to a redirect that leaves the
+// IdP, that is an authorization response to a client's redirect_uri. The
+// op's redirects to its own login form are left alone.
+type issWriter struct {
+	http.ResponseWriter
+	p     *IDP
+	wrote bool
+}
+
+func (w *issWriter) WriteHeader(code int) {
+	if !w.wrote {
+		w.wrote = true
+		if loc := w.Header().Get("Location"); code >= 300 && code < 400 && loc != "" {
+			if u, err := url.Parse(loc); err == nil && u.IsAbs() && u.Scheme+"://"+u.Host != w.p.issuer {
+				if iss, ok := w.p.responseIss(); ok {
+					if u.RawQuery != "" {
+						u.RawQuery += "&"
+					}
+					u.RawQuery += "iss=" + url.QueryEscape(iss)
+					w.Header().Set("Location", u.String())
+				}
+			}
+		}
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (w *issWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func (w *issWriter) Write(b []byte) (int, error) {
+	if !w.wrote {
+		w.WriteHeader(http.StatusOK)
+	}
+	return w.ResponseWriter.Write(b)
 }
 
 // serveRewritten passes r to the op and, if a one-shot override is pending

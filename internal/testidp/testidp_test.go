@@ -385,6 +385,7 @@ func TestRevocation(t *testing.T) {
 	r := newRP(t, idp, Client{ID: "app", Secret: "s"})
 	idp.AddClient(Client{ID: "other", Secret: "o", RedirectURIs: []string{redirectURI}})
 	tok, _ := r.fullFlow(t, alice)
+	refresh := tok.RefreshToken
 
 	// Another client cannot revoke it.
 	if code := revoke(t, idp, "other", "o", tok.RefreshToken); code != http.StatusUnauthorized {
@@ -415,6 +416,9 @@ func TestRevocation(t *testing.T) {
 	}
 	if n := idp.RevokeCalls(); n != 4 {
 		t.Errorf("RevokeCalls = %d, want 4", n)
+	}
+	if got := idp.RevokedTokens(); !slices.Equal(got, []string{refresh, refresh, "no-such-token", tok.AccessToken}) {
+		t.Errorf("RevokedTokens = %q", got)
 	}
 }
 
@@ -708,5 +712,69 @@ func wantOAuthError(t *testing.T, err error, code string) {
 	}
 	if re.ErrorCode != code {
 		t.Fatalf("error = %q (%s), want %q", re.ErrorCode, re.ErrorDescription, code)
+	}
+}
+
+func TestAuthorizationResponseIss(t *testing.T) {
+	t.Parallel()
+	idp := New(t, Options{Users: []User{alice}, AuthorizationResponseIss: true})
+	r := newRP(t, idp, Client{ID: "app", Secret: "s"})
+
+	resp, err := http.Get(idp.Issuer() + PathDiscovery)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d map[string]any
+	err = json.NewDecoder(resp.Body).Decode(&d)
+	resp.Body.Close()
+	if err != nil || d["authorization_response_iss_parameter_supported"] != true || d["issuer"] != idp.Issuer() {
+		t.Errorf("discovery = %v, %v", d, err)
+	}
+
+	// A code response carries iss, and the code still works.
+	tok, _ := r.fullFlow(t, alice)
+	if tok.AccessToken == "" {
+		t.Fatal("no access token")
+	}
+	cb, _, _, _ := r.signIn(t, alice)
+	if q := cb.Query(); q.Get("iss") != idp.Issuer() || q.Get("code") == "" || len(q["iss"]) != 1 {
+		t.Errorf("callback = %s, want code and iss", cb)
+	}
+	// So does an error response sent straight from the authorization endpoint.
+	authURL := r.conf.AuthCodeURL("st", oauth2.SetAuthURLParam("code_challenge", oauth2.GenerateVerifier()),
+		oauth2.SetAuthURLParam("code_challenge_method", "plain"))
+	errCB, err := idp.Login(t.Context(), r.browser, authURL, alice.Username, alice.Password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u, _ := url.Parse(errCB); u.Query().Get("error") == "" || u.Query().Get("iss") != idp.Issuer() {
+		t.Errorf("error callback = %s, want error and iss", errCB)
+	}
+
+	// A one-shot override for mix-up tests.
+	idp.NextAuthorizationResponseIss("http://evil.test")
+	cb, _, _, _ = r.signIn(t, alice)
+	if got := cb.Query()["iss"]; !slices.Equal(got, []string{"http://evil.test"}) {
+		t.Errorf("overridden iss = %q", got)
+	}
+	cb, _, _, _ = r.signIn(t, alice)
+	if got := cb.Query().Get("iss"); got != idp.Issuer() {
+		t.Errorf("iss after the override = %q", got)
+	}
+}
+
+func TestNoAuthorizationResponseIssByDefault(t *testing.T) {
+	t.Parallel()
+	idp := newIDP(t)
+	r := newRP(t, idp, Client{ID: "app", Secret: "s"})
+	if cb, _, _, _ := r.signIn(t, alice); cb.Query().Has("iss") {
+		t.Errorf("callback %s has iss", cb)
+	}
+	idp.NextAuthorizationResponseIss(idp.Issuer())
+	if cb, _, _, _ := r.signIn(t, alice); cb.Query().Get("iss") != idp.Issuer() {
+		t.Errorf("callback %s lacks the one-shot iss", cb)
+	}
+	if cb, _, _, _ := r.signIn(t, alice); cb.Query().Has("iss") {
+		t.Errorf("one-shot iss applied twice: %s", cb)
 	}
 }
