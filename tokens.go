@@ -235,6 +235,20 @@ type tokenManager struct {
 	mu       sync.Mutex
 	inflight map[string]chan struct{}
 	results  map[string]cachedOutcome
+	lastWarn time.Time // of "the lock store is down"
+}
+
+func (m *tokenManager) warnLockDown(a *Auth, err error) {
+	m.mu.Lock()
+	now := time.Now()
+	quiet := now.Sub(m.lastWarn) < time.Minute
+	if !quiet {
+		m.lastWarn = now
+	}
+	m.mu.Unlock()
+	if !quiet {
+		a.log.Warn("authgo: refresh lock unavailable; refreshing without it", "err", err)
+	}
 }
 
 type cachedOutcome struct {
@@ -250,24 +264,38 @@ func rtKey(rt string) string {
 // refresh brings tok's tokens up to date, returning the changed token. A
 // terminal failure comes back as a token with the error claim set and the
 // tokens dropped, and a nil error; a transient one as the unchanged token
-// and the error.
+// and the error. When the successor of tok's refresh token has itself been
+// refreshed since (a cookie from several rotations ago), up to three more
+// links are followed.
 func (a *Auth) refresh(ctx context.Context, tok *Token) (*Token, error) {
-	_, rt, _, _ := tokenState(tok)
-	out := a.tokens.outcome(a, ctx, tok, rtKey(rt))
-	next := tok.Clone()
-	var re *RefreshError
-	switch {
-	case out.err == nil:
-		setTokens(next, *out.set, out.obtained)
-		return next, nil
-	case errors.As(out.err, &re) && re.Terminal:
-		delete(next.Extra, ClaimAccessToken)
-		delete(next.Extra, ClaimRefreshToken)
-		delete(next.Extra, ClaimExpiresAt)
-		next.Extra[ClaimError] = RefreshTokenError
-		return next, nil
+	cur := tok
+	for range 4 {
+		_, rt, _, _ := tokenState(cur)
+		out := a.tokens.outcome(a, ctx, cur, rtKey(rt))
+		var re *RefreshError
+		switch {
+		case out.err == nil:
+			next := cur.Clone()
+			setTokens(next, *out.set, out.obtained)
+			cur = next
+			if !a.needsRefresh(cur, a.now()) {
+				return cur, nil
+			}
+		case errors.As(out.err, &re) && re.Terminal:
+			next := cur.Clone()
+			delete(next.Extra, ClaimAccessToken)
+			delete(next.Extra, ClaimRefreshToken)
+			delete(next.Extra, ClaimExpiresAt)
+			next.Extra[ClaimError] = RefreshTokenError
+			return next, nil
+		default:
+			if cur != tok && accessTokenValid(cur, a.now()) {
+				return cur, nil
+			}
+			return tok, out.err
+		}
 	}
-	return tok, out.err
+	return cur, nil
 }
 
 // outcome returns the refresh outcome for key: from the successor cache,
@@ -316,8 +344,6 @@ func (m *tokenManager) run(a *Auth, ctx context.Context, tok *Token, key string,
 				out = &refreshOutcome{err: fmt.Errorf("authgo: refresh panicked: %v", p)}
 			}
 		}()
-		ctx, cancel := context.WithTimeout(ctx, a.cfg.Tokens.RefreshTimeout)
-		defer cancel()
 		return a.refreshShared(ctx, tok, key)
 	}()
 	m.mu.Lock()
@@ -352,37 +378,51 @@ func (a *Auth) refreshShared(ctx context.Context, tok *Token, key string) *refre
 	if l == nil {
 		return a.callRefresh(ctx, tok)
 	}
-	deadline := time.Now().Add(lockWait)
+	// The run's context has no deadline of its own (it is detached); the
+	// wait outlasts one refresh so that losers see the winner's outcome.
+	deadline := time.Now().Add(a.cfg.Tokens.RefreshTimeout + 2*time.Second)
+	unavailable := func(why string) *refreshOutcome {
+		return &refreshOutcome{err: fmt.Errorf("%w: %s", ErrRefreshUnavailable, why)}
+	}
+	sawHeld := false
 	for {
-		if out := a.sharedOutcome(ctx, l, key); out != nil {
+		out, unreadable := a.sharedOutcome(ctx, l, key)
+		if out != nil {
 			return out
 		}
-		unlock, ok, err := l.TryLock(ctx, key)
-		if err != nil {
-			// The store is down: refresh here rather than fail everyone.
-			a.log.Warn("authgo: refresh lock unavailable; refreshing without it", "err", err)
-			return a.callRefresh(ctx, tok)
+		if unreadable {
+			// Someone finished, with a secret this instance does not have
+			// yet (a rollout): presenting the refresh token again would
+			// only burn it.
+			return unavailable("another instance's outcome cannot be read here")
 		}
-		if ok {
+		unlock, ok, err := l.TryLock(ctx, key)
+		switch {
+		case err != nil && !sawHeld:
+			// The store is down: refresh here rather than fail everyone.
+			a.tokens.warnLockDown(a, err)
+			return a.callRefresh(ctx, tok)
+		case err != nil:
+			// Another instance holds the lock; a slow store answer is no
+			// reason to present the refresh token a second time.
+		case ok:
 			defer unlock()
 			// The previous holder may have finished just now.
-			if out := a.sharedOutcome(ctx, l, key); out != nil {
+			if out, unreadable := a.sharedOutcome(ctx, l, key); out != nil {
 				return out
+			} else if unreadable {
+				return unavailable("another instance's outcome cannot be read here")
 			}
 			out := a.callRefresh(ctx, tok)
 			a.storeOutcome(ctx, l, key, out)
 			return out
+		default:
+			sawHeld = true
 		}
-		// Another instance is refreshing: wait for its outcome, or for
-		// the lock to come free (its holder failed or went away).
 		if !time.Now().Before(deadline) {
-			return &refreshOutcome{err: fmt.Errorf("%w: another instance's refresh did not finish", ErrRefreshUnavailable)}
+			return unavailable("another instance's refresh did not finish")
 		}
-		select {
-		case <-ctx.Done():
-			return &refreshOutcome{err: fmt.Errorf("%w: %w", ErrRefreshUnavailable, ctx.Err())}
-		case <-time.After(25*time.Millisecond + time.Duration(randInt(50))*time.Millisecond):
-		}
+		time.Sleep(25*time.Millisecond + time.Duration(randInt(50))*time.Millisecond)
 	}
 }
 
@@ -395,28 +435,30 @@ type sharedRecord struct {
 
 const outcomeSalt = "authgo.refresh-outcome"
 
-func (a *Auth) sharedOutcome(ctx context.Context, l RefreshLocker, key string) *refreshOutcome {
+// sharedOutcome reads the outcome another instance stored for key;
+// unreadable reports a record that exists but does not open here.
+func (a *Auth) sharedOutcome(ctx context.Context, l RefreshLocker, key string) (out *refreshOutcome, unreadable bool) {
 	b, err := l.Result(ctx, key)
 	if err != nil || b == nil {
-		return nil
+		return nil, false
 	}
 	t, err := a.codec.Decode(outcomeSalt, string(b))
 	if err != nil || t == nil {
-		a.log.Warn("authgo: unreadable shared refresh outcome", "err", err)
-		return nil
+		a.log.Warn("authgo: unreadable shared refresh outcome (is every instance on the same secrets?)", "err", err)
+		return nil, true
 	}
 	raw, _ := json.Marshal(t.Extra["r"])
 	var rec sharedRecord
 	if json.Unmarshal(raw, &rec) != nil {
-		return nil
+		return nil, true
 	}
 	if rec.Code != "" {
-		return &refreshOutcome{err: &RefreshError{Code: rec.Code, Terminal: true}}
+		return &refreshOutcome{err: &RefreshError{Code: rec.Code, Terminal: true}}, false
 	}
 	if rec.Set == nil {
-		return nil
+		return nil, true
 	}
-	return &refreshOutcome{set: rec.Set, obtained: time.Unix(rec.Obtained, 0)}
+	return &refreshOutcome{set: rec.Set, obtained: time.Unix(rec.Obtained, 0)}, false
 }
 
 func (a *Auth) storeOutcome(ctx context.Context, l RefreshLocker, key string, out *refreshOutcome) {
@@ -427,6 +469,9 @@ func (a *Auth) storeOutcome(ctx context.Context, l RefreshLocker, key string, ou
 	case out.err == nil:
 		rec = sharedRecord{Set: out.set, Obtained: out.obtained.Unix()}
 	case errors.As(out.err, &re) && re.Terminal:
+		if old, _ := l.Result(ctx, key); old != nil {
+			return // never let a failure replace another instance's record
+		}
 		rec, ttl = sharedRecord{Code: re.Code}, tombstoneTTL
 	default:
 		return
@@ -445,6 +490,8 @@ func (a *Auth) storeOutcome(ctx context.Context, l RefreshLocker, key string, ou
 
 // callRefresh asks the provider (or Tokens.Refresh) for new tokens.
 func (a *Auth) callRefresh(ctx context.Context, tok *Token) *refreshOutcome {
+	ctx, cancel := context.WithTimeout(ctx, a.cfg.Tokens.RefreshTimeout)
+	defer cancel()
 	_, rt, _, _ := tokenState(tok)
 	obtained := a.now()
 	var set *TokenSet
