@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 
 	"github.com/authgo/authgo/internal/cookie"
@@ -14,9 +15,10 @@ type tokenKey struct{}
 // reqTokens is a guarded request's token and the writer that can still
 // set its cookie.
 type reqTokens struct {
-	mu  sync.Mutex
-	tok *Token
-	w   *sessionWriter
+	mu        sync.Mutex
+	tok       *Token
+	w         *sessionWriter
+	refreshed bool // a refresh was tried for this request already
 }
 
 // sessionWriter is the ResponseWriter a guarded handler gets: when the
@@ -49,7 +51,17 @@ func (w *sessionWriter) flushCookies() {
 	}
 	var q cookie.Queue
 	w.a.setSession(&q, w.names, w.present, enc, w.a.now().Add(w.a.cfg.Session.MaxAge))
-	q.Write(w.Header())
+	// Replace, never add to, session cookies set earlier on this response.
+	h := w.Header()
+	kept := h["Set-Cookie"][:0:0]
+	for _, line := range h["Set-Cookie"] {
+		name, _, _ := strings.Cut(line, "=")
+		if !strings.HasPrefix(name, w.names.SessionToken) {
+			kept = append(kept, line)
+		}
+	}
+	h["Set-Cookie"] = kept
+	q.Write(h)
 	// The names now in the browser are those just written.
 	w.present = w.present[:0]
 	for _, c := range q.Cookies() {
@@ -112,7 +124,8 @@ func (a *Auth) AccessToken(r *http.Request) (string, error) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	now := a.now()
-	if a.needsRefresh(st.tok, now) {
+	if !st.refreshed && a.needsRefresh(st.tok, now) {
+		st.refreshed = true // once per request, whatever the clocks say
 		fresh, err := a.refresh(ctx, st.tok)
 		if err != nil && !accessTokenValid(st.tok, now) {
 			return "", err

@@ -84,6 +84,7 @@ func (a *Auth) guard(w http.ResponseWriter, r *http.Request, next http.Handler) 
 		q.Write(w.Header())
 	}
 	var s *Session
+	refreshed := false
 	sw := &sessionWriter{ResponseWriter: w, a: a, names: names, present: present}
 	if tok != nil {
 		before := tok
@@ -91,6 +92,7 @@ func (a *Auth) guard(w http.ResponseWriter, r *http.Request, next http.Handler) 
 			before = tok.Clone()
 		}
 		if now := a.now(); a.needsRefresh(tok, now) {
+			refreshed = true
 			fresh, err := a.refresh(ctx, tok)
 			if err != nil && !accessTokenValid(tok, now) {
 				a.unavailable(w)
@@ -109,8 +111,7 @@ func (a *Auth) guard(w http.ResponseWriter, r *http.Request, next http.Handler) 
 			a.log.Error("authgo: session callback failed", "err", err)
 			s = nil
 		case s != nil && (before == nil || a.needsReissue(before, tok)):
-			sw.set(tok)
-			sw.flushCookies()
+			sw.set(tok) // written with the response's headers
 		}
 	}
 	allowed := s != nil
@@ -123,9 +124,12 @@ func (a *Auth) guard(w http.ResponseWriter, r *http.Request, next http.Handler) 
 	}
 	if s != nil {
 		ctx = WithSession(ctx, s)
-		ctx = context.WithValue(ctx, tokenKey{}, &reqTokens{tok: tok, w: sw})
+		ctx = context.WithValue(ctx, tokenKey{}, &reqTokens{tok: tok, w: sw, refreshed: refreshed})
 		r = r.WithContext(ctx)
 		next.ServeHTTP(sw, r)
+		if !sw.wrote {
+			sw.flushCookies() // a handler that wrote nothing: headers not out yet
+		}
 		return
 	}
 	next.ServeHTTP(w, r)

@@ -319,3 +319,25 @@ func TestMiddlewareBasePathTraversal(t *testing.T) {
 		}
 	}
 }
+
+// TestReissueWithEmptyHandler: a handler that writes nothing still gets
+// the re-issued cookie, once.
+func TestReissueWithEmptyHandler(t *testing.T) {
+	now := time.Now()
+	a := guarded(t, func(c *authgo.Config) { c.Now = func() time.Time { return now } })
+	c := newClient(t, a)
+	c.signIn(O, "alice", "wonderland")
+	now = now.Add(25 * time.Hour)
+	srv := httptest.NewServer(a.Middleware(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})))
+	defer srv.Close()
+	req, _ := http.NewRequest("GET", srv.URL+"/mypage/x", nil)
+	req.Header.Set("Cookie", c.cookieHeader())
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if n := len(res.Header.Values("Set-Cookie")); n != 1 || !strings.HasPrefix(res.Header.Get("Set-Cookie"), "authjs.session-token=eyJ") {
+		t.Fatalf("%d Set-Cookie: %v", n, res.Header.Values("Set-Cookie"))
+	}
+}

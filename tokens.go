@@ -256,6 +256,16 @@ type cachedOutcome struct {
 	expires time.Time
 }
 
+// cached returns the outcome known for key without starting a refresh.
+func (m *tokenManager) cached(a *Auth, key string) *refreshOutcome {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if c, ok := m.results[key]; ok && a.now().Before(c.expires) {
+		return c.out
+	}
+	return nil
+}
+
 func rtKey(rt string) string {
 	sum := sha256.Sum256([]byte(rt))
 	return hex.EncodeToString(sum[:])
@@ -269,9 +279,16 @@ func rtKey(rt string) string {
 // links are followed.
 func (a *Auth) refresh(ctx context.Context, tok *Token) (*Token, error) {
 	cur := tok
-	for range 4 {
+	for i := range 4 {
 		_, rt, _, _ := tokenState(cur)
-		out := a.tokens.outcome(a, ctx, cur, rtKey(rt))
+		var out *refreshOutcome
+		if i == 0 {
+			out = a.tokens.outcome(a, ctx, cur, rtKey(rt))
+		} else if out = a.tokens.cached(a, rtKey(rt)); out == nil {
+			// Follow only successors already known: one request spends
+			// at most one refresh, whatever the clocks say.
+			return cur, nil
+		}
 		var re *RefreshError
 		switch {
 		case out.err == nil:

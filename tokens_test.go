@@ -357,3 +357,20 @@ func TestAccessTokenClient(t *testing.T) {
 		t.Fatalf("%v", err)
 	}
 }
+
+// TestRefreshOncePerRequestWithSkewedClocks: when the back end's tokens
+// look expired on arrival (its clock behind ours), one request still makes
+// one refresh call, not one per pass.
+func TestRefreshOncePerRequestWithSkewedClocks(t *testing.T) {
+	backendClock := newClock()
+	b := newBackend(t, 5*time.Minute, backendClock.now)
+	ours := newClock()
+	_, h := tokenSite(t, b, ours)
+	c := newClient(t, h)
+	signInBackend(t, c)
+	ours.add(10 * time.Minute) // every token the back end issues is already old here
+	c.get(O + "/api/x")
+	if n := b.refreshes.Load(); n != 1 {
+		t.Fatalf("%d refresh calls for one request", n)
+	}
+}
