@@ -21,10 +21,12 @@ import (
 	"time"
 
 	"github.com/authgo/authgo"
+	"github.com/authgo/authgo/adapters/redis"
 	"github.com/authgo/authgo/adapters/sqlite"
 	"github.com/authgo/authgo/internal/match"
 	"github.com/authgo/authgo/internal/password"
 	"github.com/authgo/authgo/internal/throttle"
+	"github.com/authgo/authgo/providers/backend"
 	"github.com/authgo/authgo/providers/credentials"
 	providerenv "github.com/authgo/authgo/providers/env"
 )
@@ -84,6 +86,12 @@ with a random password printed once.`)
 	// OAuth/OIDC providers from the Auth.js variable names
 	// (AUTH_GITHUB_ID/SECRET, …, AUTH_OIDC_ISSUER/ID/SECRET).
 	oauthProviders, err := providerenv.Providers(c.getenv)
+	if err != nil {
+		c.errorf("%v", err)
+		return exitUsage
+	}
+	// The original setup's back end as the sign-in form's provider.
+	backendProvider, err := backend.FromEnv(c.getenv)
 	if err != nil {
 		c.errorf("%v", err)
 		return exitUsage
@@ -165,12 +173,28 @@ and keep it: changing it signs everybody out. To try authgo out, run
 	if authURL == "" && !trustHost {
 		cfg.URL = "http://" + ln.Addr().String()
 	}
-	provider, err := newCredentials(store, log)
-	if err != nil {
-		c.errorf("%v", err)
-		return exitFail
+	var provider authgo.Provider = backendProvider
+	if backendProvider == nil {
+		provider, err = newCredentials(store, log)
+		if err != nil {
+			c.errorf("%v", err)
+			return exitFail
+		}
+	} else {
+		log.Info("the sign-in form signs in against the back end", "login_url", c.getenv("AUTH_BACKEND_LOGIN_URL"))
 	}
 	cfg.Providers = append([]authgo.Provider{provider}, oauthProviders...)
+	if u := c.getenv("AUTH_REDIS_URL"); u != "" {
+		// Several instances share refreshes through Redis.
+		rdb, err := redis.Open(ctx, u)
+		if err != nil {
+			c.errorf("AUTH_REDIS_URL: %v", err)
+			return exitFail
+		}
+		defer rdb.Close()
+		cfg.Tokens.Locker = redis.NewLocker(rdb, redis.LockerOptions{Logger: log})
+		log.Info("refreshes are coordinated through Redis")
+	}
 	a, err := authgo.New(cfg)
 	if err != nil {
 		c.errorf("%v", err)
