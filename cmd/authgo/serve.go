@@ -85,7 +85,7 @@ with a random password printed once.`)
 	}
 	// OAuth/OIDC providers from the Auth.js variable names
 	// (AUTH_GITHUB_ID/SECRET, …, AUTH_OIDC_ISSUER/ID/SECRET).
-	oauthProviders, err := providerenv.Providers(c.getenv)
+	oauthProviders, err := providerenv.FromEnv(c.getenv, providerenv.Options{})
 	if err != nil {
 		c.errorf("%v", err)
 		return exitUsage

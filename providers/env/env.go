@@ -1,7 +1,7 @@
 // Package env builds providers from the environment variables Auth.js
 // reads, for programs configured that way (cmd/authgo's serve is one).
 // Nothing in authgo reads the environment by itself: a program calls
-// [Providers] with os.Getenv, or with a lookup of its own.
+// [FromEnv] with os.Getenv, or with a lookup of its own.
 //
 // Each preset comes on when both its variables are set:
 //
@@ -22,6 +22,7 @@ package env
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 
 	"github.com/authgo/authgo"
@@ -32,11 +33,30 @@ import (
 	"github.com/authgo/authgo/providers/oidc"
 )
 
-// Providers returns the providers the variables turn on, in the order
-// GitHub, Google, Kakao, Naver, OIDC. getenv returns "" for an unset
-// variable, as os.Getenv does; an empty value counts as unset. None of the
-// providers makes a request before its first sign-in.
+// Options are what the environment does not say.
+type Options struct {
+	// HTTPClient is passed to every provider, which copies it and adds its
+	// own limits (no redirects, a timeout, a 1 MiB body cap). Default:
+	// http.DefaultTransport.
+	HTTPClient *http.Client
+}
+
+// Providers is FromEnv with the default Options.
 func Providers(getenv func(string) string) ([]authgo.Provider, error) {
+	return FromEnv(getenv, Options{})
+}
+
+// FromEnv returns the providers the variables turn on, in the order
+// GitHub, Google, Kakao, Naver, OIDC. getenv returns "" for an unset
+// variable, as os.Getenv does; an empty value counts as unset. A half
+// configured provider, or one whose options are invalid, is an error (all
+// of them joined), and then no provider is returned. None of the providers
+// makes a request before its first sign-in.
+func FromEnv(getenv func(string) string, o Options) ([]authgo.Provider, error) {
+	if getenv == nil {
+		return nil, errors.New("env: getenv is nil")
+	}
+	hc := o.HTTPClient
 	var (
 		out  []authgo.Provider
 		errs []error
@@ -74,23 +94,25 @@ func Providers(getenv func(string) string) ([]authgo.Provider, error) {
 	}
 
 	if set([]string{"AUTH_GITHUB_ID", "AUTH_GITHUB_SECRET"}) {
-		add(github.New(github.Options{ClientID: getenv("AUTH_GITHUB_ID"), ClientSecret: getenv("AUTH_GITHUB_SECRET")}))
+		add(github.New(github.Options{ClientID: getenv("AUTH_GITHUB_ID"), ClientSecret: getenv("AUTH_GITHUB_SECRET"), HTTPClient: hc}))
 	}
 	if set([]string{"AUTH_GOOGLE_ID", "AUTH_GOOGLE_SECRET"}, "AUTH_GOOGLE_ISSUER") {
 		add(google.New(google.Options{
 			ClientID: getenv("AUTH_GOOGLE_ID"), ClientSecret: getenv("AUTH_GOOGLE_SECRET"), Issuer: getenv("AUTH_GOOGLE_ISSUER"),
+			HTTPClient: hc,
 		}))
 	}
 	if set([]string{"AUTH_KAKAO_ID", "AUTH_KAKAO_SECRET"}) {
-		add(kakao.New(kakao.Options{ClientID: getenv("AUTH_KAKAO_ID"), ClientSecret: getenv("AUTH_KAKAO_SECRET")}))
+		add(kakao.New(kakao.Options{ClientID: getenv("AUTH_KAKAO_ID"), ClientSecret: getenv("AUTH_KAKAO_SECRET"), HTTPClient: hc}))
 	}
 	if set([]string{"AUTH_NAVER_ID", "AUTH_NAVER_SECRET"}) {
-		add(naver.New(naver.Options{ClientID: getenv("AUTH_NAVER_ID"), ClientSecret: getenv("AUTH_NAVER_SECRET")}))
+		add(naver.New(naver.Options{ClientID: getenv("AUTH_NAVER_ID"), ClientSecret: getenv("AUTH_NAVER_SECRET"), HTTPClient: hc}))
 	}
 	if set([]string{"AUTH_OIDC_ISSUER", "AUTH_OIDC_ID", "AUTH_OIDC_SECRET"}, "AUTH_OIDC_NAME") {
 		add(oidc.New(oidc.Options{
 			ID: "oidc", Name: getenv("AUTH_OIDC_NAME"), Issuer: getenv("AUTH_OIDC_ISSUER"),
 			ClientID: getenv("AUTH_OIDC_ID"), ClientSecret: getenv("AUTH_OIDC_SECRET"),
+			HTTPClient: hc,
 		}))
 	}
 	if len(errs) > 0 {

@@ -1,11 +1,17 @@
 package env_test
 
 import (
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/authgo/authgo"
 	"github.com/authgo/authgo/providers/env"
+	"github.com/authgo/authgo/providers/oidc"
 )
 
 func TestProviders(t *testing.T) {
@@ -48,7 +54,11 @@ func TestProviders(t *testing.T) {
 			wantErr: []string{"AUTH_GITHUB_SECRET not", "AUTH_GOOGLE_ID not"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			ps, err := env.Providers(func(k string) string { return c.vars[k] })
+			getenv := func(k string) string { return c.vars[k] }
+			ps, err := env.FromEnv(getenv, env.Options{})
+			if ps2, err2 := env.Providers(getenv); strings.Join(describe(ps2), "|") != strings.Join(describe(ps), "|") || (err == nil) != (err2 == nil) {
+				t.Errorf("Providers and FromEnv differ: %v %v / %v %v", describe(ps2), err2, describe(ps), err)
+			}
 			if len(c.wantErr) > 0 {
 				if err == nil {
 					t.Fatalf("no error; providers %v", describe(ps))
@@ -79,4 +89,67 @@ func describe(ps []authgo.Provider) []string {
 		out = append(out, p.ID()+" "+p.Name()+" "+string(p.Type()))
 	}
 	return out
+}
+
+// recorder is a transport that records the hosts asked and answers
+// nothing, so no request leaves the process.
+type recorder struct {
+	mu    sync.Mutex
+	hosts []string
+}
+
+var errOffline = errors.New("offline")
+
+func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.hosts = append(r.hosts, req.URL.Host)
+	return nil, errOffline
+}
+
+func TestFromEnvHTTPClient(t *testing.T) {
+	rec := &recorder{}
+	vars := map[string]string{
+		"AUTH_GITHUB_ID": "i", "AUTH_GITHUB_SECRET": "s",
+		"AUTH_GOOGLE_ID": "i", "AUTH_GOOGLE_SECRET": "s",
+		"AUTH_KAKAO_ID": "i", "AUTH_KAKAO_SECRET": "s",
+		"AUTH_NAVER_ID": "i", "AUTH_NAVER_SECRET": "s",
+		"AUTH_OIDC_ISSUER": "https://sso.example.com", "AUTH_OIDC_ID": "i", "AUTH_OIDC_SECRET": "s",
+	}
+	ps, err := env.FromEnv(func(k string) string { return vars[k] }, env.Options{HTTPClient: &http.Client{Transport: rec}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.hosts) != 0 {
+		t.Fatalf("FromEnv made requests: %v", rec.hosts)
+	}
+	for _, p := range ps {
+		switch p := p.(type) {
+		case *oidc.Provider:
+			if err := p.Discover(t.Context()); !errors.Is(err, errOffline) {
+				t.Errorf("%s: Discover: %v, want the transport's error", p.ID(), err)
+			}
+		case authgo.OAuthProvider:
+			_, err := p.Exchange(t.Context(), authgo.ExchangeParams{
+				Code: "c", CodeVerifier: strings.Repeat("v", 43), RedirectURI: "https://app.example/auth/callback/" + p.ID(),
+				Callback: httptest.NewRequest("GET", "https://app.example/auth/callback/"+p.ID()+"?code=c&state=s", nil),
+			})
+			if !errors.Is(err, errOffline) {
+				t.Errorf("%s: Exchange: %v, want the transport's error", p.ID(), err)
+			}
+		default:
+			t.Errorf("%s: %T is not an OAuth provider", p.ID(), p)
+		}
+	}
+	slices.Sort(rec.hosts)
+	want := []string{"accounts.google.com", "github.com", "kauth.kakao.com", "nid.naver.com", "sso.example.com"}
+	if got := slices.Compact(rec.hosts); !slices.Equal(got, want) {
+		t.Errorf("hosts asked %v, want %v", got, want)
+	}
+}
+
+func TestFromEnvNilGetenv(t *testing.T) {
+	if _, err := env.FromEnv(nil, env.Options{}); err == nil {
+		t.Error("FromEnv(nil) did not fail")
+	}
 }

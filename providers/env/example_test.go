@@ -3,12 +3,14 @@ package env_test
 import (
 	"fmt"
 	"log"
+	"net/http"
+	"time"
 
 	"github.com/authgo/authgo"
 	"github.com/authgo/authgo/providers/env"
 )
 
-func ExampleProviders() {
+func ExampleFromEnv() {
 	// A program passes os.Getenv; a map stands in for the environment here.
 	vars := map[string]string{
 		"AUTH_GITHUB_ID":     "Iv1.0123456789abcdef",
@@ -18,7 +20,9 @@ func ExampleProviders() {
 		"AUTH_OIDC_SECRET":   "oidc-secret",
 		"AUTH_OIDC_NAME":     "Corp SSO",
 	}
-	ps, err := env.Providers(func(k string) string { return vars[k] })
+	ps, err := env.FromEnv(func(k string) string { return vars[k] }, env.Options{
+		HTTPClient: &http.Client{Timeout: 5 * time.Second},
+	})
 	if err != nil {
 		log.Fatal(err)
 	}
