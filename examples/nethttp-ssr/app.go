@@ -19,6 +19,9 @@ type appConfig struct {
 	URL       string // the public URL of the auth endpoints, e.g. http://127.0.0.1:3001/auth
 	ReactDist string // optional: the built React example, served at /react/
 	Logger    *slog.Logger
+	// Providers are offered next to the example's credentials provider,
+	// e.g. an OpenID Connect provider (the browser tests add one).
+	Providers []authgo.Provider
 }
 
 // The example's users. A real site keeps argon2id hashes in a database
@@ -72,7 +75,7 @@ func newApp(cfg appConfig) (http.Handler, error) {
 	a, err := authgo.New(authgo.Config{
 		Secret:    []string{cfg.Secret},
 		URL:       cfg.URL,
-		Providers: []authgo.Provider{login},
+		Providers: append([]authgo.Provider{login}, cfg.Providers...),
 		Matcher:   []string{"/dashboard/:path*"},
 		Logger:    cfg.Logger,
 	})

@@ -68,6 +68,7 @@ func TestBrowser(t *testing.T) {
 	t.Run("next-auth/react signs in", s.testReactSignIn)
 	t.Run("sign-out in one tab signs out the other", s.testTabSync)
 	t.Run("screenshots", s.testScreenshots)
+	t.Run("OpenID Connect at a real IdP", s.testOIDC)
 	t.Logf("browser tests took %v", time.Since(start).Round(time.Millisecond))
 }
 
