@@ -117,7 +117,12 @@ func TestEveryPage(t *testing.T) {
 					t.Errorf("missing %q", want)
 				}
 			}
-			for _, bad := range []string{"<script", "<link", "@import", "url(", "ZgotmplZ"} {
+			// The only <link> is the favicon, inline as a data URI: no
+			// request leaves the page.
+			if strings.Count(html, "<link") != strings.Count(html, `<link rel="icon" href="data:image/svg+xml,`) {
+				t.Error("a <link> that loads something")
+			}
+			for _, bad := range []string{"<script", "@import", "url(", "ZgotmplZ"} {
 				if strings.Contains(html, bad) {
 					t.Errorf("contains %q", bad)
 				}
