@@ -72,6 +72,12 @@ func (w *sessionWriter) flushCookies() {
 }
 
 func (w *sessionWriter) WriteHeader(code int) {
+	if code >= 100 && code < 200 && code != http.StatusSwitchingProtocols {
+		// An interim response (100 Continue, 103 Early Hints): the
+		// cookie waits for the final one.
+		w.ResponseWriter.WriteHeader(code)
+		return
+	}
 	if !w.wrote {
 		w.wrote = true
 		w.flushCookies()
@@ -96,6 +102,12 @@ func (w *sessionWriter) Flush() {
 
 // Hijack lets WebSocket handlers take the connection.
 func (w *sessionWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	if !w.wrote {
+		// A proxied WebSocket handshake writes its 101 from these
+		// headers after hijacking: a refreshed cookie goes with it.
+		w.wrote = true
+		w.flushCookies()
+	}
 	return http.NewResponseController(w.ResponseWriter).Hijack()
 }
 

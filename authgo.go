@@ -78,3 +78,13 @@ func (a *Auth) BasePath() string { return a.cfg.BasePath }
 // Codec returns the session token codec, with the keys derived from the
 // configured secrets.
 func (a *Auth) Codec() *jwt.Codec { return a.codec }
+
+// Origin returns the public origin of r ("https://app.example.com"):
+// Config.URL's, or with TrustHost the one the forwarding headers describe.
+func (a *Auth) Origin(r *http.Request) (string, error) {
+	o, err := a.requestOrigin(r)
+	if err != nil {
+		return "", err
+	}
+	return o.String(), nil
+}
