@@ -20,6 +20,11 @@ import (
 func TestServeBackend(t *testing.T) {
 	var logins atomic.Int32
 	be := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/api/me" {
+			// The API behind --api: it sees the bearer, never the cookie.
+			w.Write([]byte("auth=" + r.Header.Get("Authorization")[:10] + " cookie=" + r.Header.Get("Cookie")))
+			return
+		}
 		var in struct{ Username, Password string }
 		json.NewDecoder(r.Body).Decode(&in)
 		if r.URL.Path != "/login" || in.Password != "pw" {
@@ -40,7 +45,7 @@ func TestServeBackend(t *testing.T) {
 	if redisUp(t) {
 		e["AUTH_REDIS_URL"] = "redis://127.0.0.1:6379/0"
 	}
-	s := startServeEnv(t, e, false, "--addr", "127.0.0.1:0", "--data", t.TempDir())
+	s := startServeEnv(t, e, false, "--addr", "127.0.0.1:0", "--data", t.TempDir(), "--api", "/api="+be.URL)
 	b := newBrowser(t, s.origin)
 	r := b.postForm("/auth/callback/credentials", url.Values{"csrfToken": {b.csrfToken()}, "username": {"alice"}, "password": {"pw"}})
 	if r.status != http.StatusFound || r.header.Get("Location") != s.origin {
@@ -54,6 +59,14 @@ func TestServeBackend(t *testing.T) {
 	}
 	if r := b.postForm("/auth/callback/credentials", url.Values{"csrfToken": {b.csrfToken()}, "username": {"alice"}, "password": {"nope"}}); !strings.Contains(r.header.Get("Location"), "error=CredentialsSignin") {
 		t.Fatalf("wrong password: %q", r.header.Get("Location"))
+	}
+	req, _ := http.NewRequest("GET", s.origin+"/api/me", nil)
+	req.Header.Set("X-CSRF", "1")
+	if r := b.do(req); r.status != http.StatusOK || r.body != "auth=Bearer eyJ cookie=" {
+		t.Fatalf("api: %d %q", r.status, r.body)
+	}
+	if r := b.get("/api/me"); r.status != http.StatusForbidden {
+		t.Fatalf("api without X-CSRF: %d", r.status)
 	}
 	if _, ok := e["AUTH_REDIS_URL"]; ok && !strings.Contains(s.stderr.String(), "coordinated through Redis") {
 		t.Errorf("Redis lock not on:\n%s", s.stderr)

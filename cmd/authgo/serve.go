@@ -27,6 +27,7 @@ import (
 	"github.com/authgo/authgo/internal/password"
 	"github.com/authgo/authgo/internal/throttle"
 	"github.com/authgo/authgo/providers/backend"
+	"github.com/authgo/authgo/proxy"
 	"github.com/authgo/authgo/providers/credentials"
 	providerenv "github.com/authgo/authgo/providers/env"
 )
@@ -65,6 +66,8 @@ with a random password printed once.`)
 	var data dataFlags
 	data.register(fs)
 	dev := fs.Bool("dev", false, "development mode: generate and keep a secret, add a demo user")
+	var apis listFlag
+	fs.Var(&apis, "api", "`PREFIX=UPSTREAM`, repeatable: forward browser requests under PREFIX to the API at UPSTREAM with the user's access token attached (the backend-for-frontend proxy); /api=http://backend:8080 keeps the path, /api=http://backend:8080/v1 replaces the prefix")
 	var protect listFlag
 	fs.Var(&protect, "protect", "path `pattern` that needs a session, repeatable, in Next.js matcher syntax: /admin, /admin/:path* (the path and everything below it), /home/:id/review/:path*, /user/:id(\\d+)")
 	pos, code, ok := parseArgs(fs, args)
@@ -213,8 +216,24 @@ and keep it: changing it signs everybody out. To try authgo out, run
 		}
 	}
 
+	site := newSite(a, protect, log)
+	for _, spec := range apis {
+		prefix, upstream, _ := strings.Cut(spec, "=")
+		origin := ""
+		if u, err := url.Parse(cfg.URL); err == nil && cfg.URL != "" {
+			origin = u.Scheme + "://" + u.Host
+		}
+		px, err := proxy.New(a, proxy.Options{Prefix: prefix, Upstream: upstream, Origin: origin, Logger: log})
+		if err != nil {
+			c.errorf("--api %q: %v", spec, err)
+			return exitUsage
+		}
+		site.mount(strings.TrimSuffix(prefix, "/"), px)
+		log.Info("proxying the API", "prefix", prefix, "upstream", upstream)
+	}
+
 	srv := &http.Server{
-		Handler:           newSite(a, protect, log),
+		Handler:           site,
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,

@@ -19,16 +19,23 @@ type site struct {
 	auth     *authgo.Auth
 	patterns []string // as given, for the home page
 	log      *slog.Logger
+	mux      *http.ServeMux
 	handler  http.Handler
 }
 
 func newSite(a *authgo.Auth, patterns []string, log *slog.Logger) *site {
-	s := &site{auth: a, patterns: patterns, log: log}
-	mux := http.NewServeMux()
-	mux.Handle(a.BasePath()+"/", a)
-	mux.HandleFunc("/", s.servePath)
-	s.handler = a.Middleware(mux)
+	s := &site{auth: a, patterns: patterns, log: log, mux: http.NewServeMux()}
+	s.mux.Handle(a.BasePath()+"/", a)
+	s.mux.HandleFunc("/", s.servePath)
+	s.handler = a.Middleware(s.mux)
 	return s
+}
+
+// mount serves h at prefix and everything under it (an --api proxy, which
+// checks its own session and anti-forgery header).
+func (s *site) mount(prefix string, h http.Handler) {
+	s.mux.Handle(prefix, h)
+	s.mux.Handle(prefix+"/", h)
 }
 
 // ServeHTTP refuses paths with an encoded slash, dot or backslash, which
