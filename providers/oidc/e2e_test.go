@@ -8,10 +8,13 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/authgo/authgo"
 	"github.com/authgo/authgo/internal/testidp"
+	"github.com/authgo/authgo/jwt"
 	"github.com/authgo/authgo/providers/oidc"
 )
 
@@ -105,4 +108,145 @@ func TestEndToEnd(t *testing.T) {
 	if got := r.Header.Get("Location"); !strings.HasPrefix(got, origin+"/bye") {
 		t.Errorf("the OP sent the browser to %q after sign-out", got)
 	}
+}
+
+// TestRefreshThroughAuthgo: the OAuth refresh path of authgo's token
+// management against the real OP, which rotates refresh tokens and
+// refuses a reused one: an expired access token is refreshed once for a
+// burst of requests, the session keeps working, and once the OP has
+// revoked the grant the session carries RefreshTokenError.
+func TestRefreshThroughAuthgo(t *testing.T) {
+	idp := testidp.New(t, testidp.Options{Users: []testidp.User{alice}})
+	app := httptest.NewUnstartedServer(nil)
+	origin := "http://" + app.Listener.Addr().String()
+	idp.AddClient(testidp.Client{ID: "refresh-client", Secret: "s", RedirectURIs: []string{origin + "/auth/callback/oidc"}})
+	var mu sync.Mutex
+	now := time.Now()
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	p, err := oidc.New(oidc.Options{Issuer: idp.Issuer(), ClientID: "refresh-client", ClientSecret: "s",
+		Scopes: []string{"openid", "profile", "email", "offline_access"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := authgo.New(authgo.Config{
+		Secret:    []string{"a-secret-of-at-least-32-bytes-from-authgo-secret"},
+		URL:       origin + "/auth",
+		Providers: []authgo.Provider{p},
+		Now:       clock,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/auth/", a)
+	mux.Handle("/api", a.RequireSession(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		at, err := a.AccessToken(r)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusUnauthorized)
+			return
+		}
+		io.WriteString(w, at)
+	})))
+	app.Config.Handler = mux
+	app.Start()
+	defer app.Close()
+
+	jar, _ := cookiejar.New(nil)
+	browser := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	var csrf struct{ CSRFToken string }
+	r, _ := browser.Get(origin + "/auth/csrf")
+	json.NewDecoder(r.Body).Decode(&csrf)
+	r.Body.Close()
+	r, _ = browser.PostForm(origin+"/auth/signin/oidc", url.Values{"csrfToken": {csrf.CSRFToken}})
+	r.Body.Close()
+	callback, err := idp.Login(t.Context(), browser, r.Header.Get("Location"), alice.Username, alice.Password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, _ = browser.Get(callback)
+	r.Body.Close()
+	first := apiCall(t, browser, origin)
+	if first == "" || idp.RefreshCalls() != 0 {
+		t.Fatalf("first call: %q, %d refreshes", first, idp.RefreshCalls())
+	}
+
+	mu.Lock()
+	now = now.Add(10 * time.Minute) // past the OP's 5-minute access tokens
+	mu.Unlock()
+	u, _ := url.Parse(origin)
+	cookies := jar.Cookies(u)
+	var wg sync.WaitGroup
+	got := make([]string, 50)
+	for i := range got {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			req, _ := http.NewRequest("GET", origin+"/api", nil)
+			for _, c := range cookies {
+				req.AddCookie(c)
+			}
+			res, err := http.DefaultClient.Do(req)
+			if err == nil {
+				b, _ := io.ReadAll(res.Body)
+				res.Body.Close()
+				got[i] = string(b)
+			}
+		}(i)
+	}
+	wg.Wait()
+	if idp.RefreshCalls() != 1 {
+		t.Fatalf("%d refresh calls for 50 requests", idp.RefreshCalls())
+	}
+	for i, at := range got {
+		if at == first || at != got[0] || !idp.AccessTokenActive(at) {
+			t.Fatalf("request %d got %q", i, at)
+		}
+	}
+
+	// The browser's own next request gets the refreshed cookie; then the
+	// OP revokes the grant (as after a password change) and the next
+	// refresh is refused for good.
+	apiCall(t, browser, origin)
+	var rt string
+	for _, c := range jar.Cookies(u) {
+		if c.Name == "authjs.session-token" {
+			tok, err := jwt.Decode(jwt.DecodeParams{Token: c.Value, Secrets: []string{"a-secret-of-at-least-32-bytes-from-authgo-secret"}, Now: clock})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rt = tok.String("refresh_token")
+		}
+	}
+	if err := p.Revoke(t.Context(), rt, "refresh_token"); err != nil || rt == "" {
+		t.Fatalf("revoke %q: %v", rt, err)
+	}
+	mu.Lock()
+	now = now.Add(10 * time.Minute)
+	mu.Unlock()
+	res, _ := browser.Get(origin + "/api")
+	res.Body.Close()
+	if res.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("after revocation: %d", res.StatusCode)
+	}
+	res, _ = browser.Get(origin + "/auth/session")
+	var s map[string]any
+	json.NewDecoder(res.Body).Decode(&s)
+	res.Body.Close()
+	if s["error"] != "RefreshTokenError" {
+		t.Fatalf("session after revocation: %v", s)
+	}
+}
+
+func apiCall(t *testing.T, c *http.Client, origin string) string {
+	t.Helper()
+	r, err := c.Get(origin + "/api")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Body.Close()
+	b, _ := io.ReadAll(r.Body)
+	if r.StatusCode != 200 {
+		t.Fatalf("api: %d %s", r.StatusCode, b)
+	}
+	return string(b)
 }
