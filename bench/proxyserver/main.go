@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"sync"
 	"time"
 
 	"github.com/authgo/authgo"
@@ -62,10 +63,34 @@ func main() {
 	u, _ := url.Parse(upstream)
 	bare := httputil.NewSingleHostReverseProxy(u)
 	bare.Transport = transport
+	// The same bare proxy with pooled copy buffers, as authgo's proxy has.
+	pooled := httputil.NewSingleHostReverseProxy(u)
+	pooled.Transport = transport
+	pooled.BufferPool = &bufferPool{}
 	mux := http.NewServeMux()
 	mux.Handle("/auth/", a)
 	mux.Handle("/api/", a.RequireSession(px))
 	mux.Handle("/bare/", bare)
+	mux.Handle("/pooled/", http.StripPrefix("/pooled", pooledRewrite(pooled)))
 	srv := &http.Server{Addr: *addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	log.Fatal(srv.ListenAndServe())
+}
+
+type bufferPool struct{ p sync.Pool }
+
+func (b *bufferPool) Get() []byte {
+	if v, ok := b.p.Get().(*[]byte); ok {
+		return *v
+	}
+	return make([]byte, 32<<10)
+}
+func (b *bufferPool) Put(v []byte) { b.p.Put(&v) }
+
+// pooledRewrite maps /orders back under /bare/, the path the upstream
+// answers without a bearer.
+func pooledRewrite(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.URL.Path = "/bare" + r.URL.Path
+		h.ServeHTTP(w, r)
+	})
 }
