@@ -27,9 +27,9 @@ import (
 	"github.com/authgo/authgo/internal/password"
 	"github.com/authgo/authgo/internal/throttle"
 	"github.com/authgo/authgo/providers/backend"
-	"github.com/authgo/authgo/proxy"
 	"github.com/authgo/authgo/providers/credentials"
 	providerenv "github.com/authgo/authgo/providers/env"
+	"github.com/authgo/authgo/proxy"
 )
 
 // Server timeouts and limits.
