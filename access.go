@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/authgo/authgo/internal/cookie"
 )
@@ -163,10 +164,58 @@ func (a *Auth) AccessToken(r *http.Request) (string, error) {
 	return at, nil
 }
 
+// AccessTokenRejected tells authgo that an API refused token, the access
+// token of r's session, before its recorded expiry: a 401 for which
+// InvalidTokenResponse is true (the token was revoked, or the API rotated
+// its keys). The session's next request refreshes it, once for this token
+// value; r itself is not retried (its body may be gone, its method may not
+// be idempotent). Client and the proxy package call it themselves.
+//
+// A token obtained less than 30 seconds ago is not marked: an API that
+// refuses every token (a wrong audience, say) would otherwise cost a
+// refresh per request; that case is logged. The mark is kept in this
+// process; another instance marks the token when the API refuses it there.
+func (a *Auth) AccessTokenRejected(r *http.Request, token string) {
+	if token == "" {
+		return
+	}
+	var tok *Token
+	if st, _ := r.Context().Value(tokenKey{}).(*reqTokens); st != nil {
+		st.mu.Lock()
+		tok = st.tok
+		st.mu.Unlock()
+	} else if t, _, _, err := a.decodeSession(r); err == nil {
+		tok = t
+	}
+	if tok == nil {
+		return
+	}
+	at, rt, exp, obtained := tokenState(tok)
+	if at != token || rt == "" {
+		return // refreshed since, or nothing to refresh with
+	}
+	if now := a.now(); obtained > 0 && now.Sub(time.Unix(obtained, 0)) < staleGrace {
+		a.tokens.mu.Lock()
+		quiet := now.Sub(a.tokens.lastReject) < time.Minute
+		if !quiet {
+			a.tokens.lastReject = now
+		}
+		a.tokens.mu.Unlock()
+		if !quiet {
+			a.log.Warn("authgo: an API refused an access token obtained moments ago; not refreshing it again (does the API expect this issuer and audience?)",
+				"provider", tok.String(claimProvider))
+		}
+		return
+	}
+	a.tokens.markStale(a, at, exp)
+}
+
 // Client returns an HTTP client that calls APIs as r's user: every request
 // it sends carries "Authorization: Bearer <access token>", refreshed as
 // AccessToken does. Use it within r's handler; base (nil means
-// http.DefaultTransport) carries the requests.
+// http.DefaultTransport) carries the requests. When the API answers 401
+// with error="invalid_token", the token is marked for a refresh on the
+// session's next request (AccessTokenRejected).
 func (a *Auth) Client(r *http.Request, base http.RoundTripper) *http.Client {
 	if base == nil {
 		base = http.DefaultTransport
@@ -190,5 +239,9 @@ func (t *bearerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	req = req.Clone(req.Context())
 	req.Header.Set("Authorization", "Bearer "+at)
-	return t.base.RoundTrip(req)
+	res, err := t.base.RoundTrip(req)
+	if err == nil && InvalidTokenResponse(res) {
+		t.a.AccessTokenRejected(t.r, at)
+	}
+	return res, err
 }

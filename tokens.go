@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -187,14 +188,14 @@ func tokenState(tok *Token) (at, rt string, exp, obtained int64) {
 	return
 }
 
-// needsRefresh: a refresh token is held and the access token is missing or
-// inside the refresh window.
+// needsRefresh: a refresh token is held and the access token is missing,
+// inside the refresh window, or refused by an API (AccessTokenRejected).
 func (a *Auth) needsRefresh(tok *Token, now time.Time) bool {
 	at, rt, exp, obtained := tokenState(tok)
 	if rt == "" || tok.String(ClaimError) != "" {
 		return false
 	}
-	if at == "" {
+	if at == "" || a.tokens.isStale(a, at) {
 		return true
 	}
 	if exp == 0 {
@@ -236,6 +237,61 @@ type tokenManager struct {
 	inflight map[string]chan struct{}
 	results  map[string]cachedOutcome
 	lastWarn time.Time // of "the lock store is down"
+
+	// stale holds access tokens an API refused before their expiry
+	// (AccessTokenRejected), until that expiry (Unix seconds); nstale is
+	// its length, read without the lock on every request.
+	stale      map[string]int64
+	nstale     atomic.Int64
+	lastReject time.Time // of "refused a token just obtained"
+}
+
+// maxStale bounds the marks; staleGrace is how old a token must be before
+// a refusal marks it, so that an API that refuses every token (a wrong
+// audience) costs one refresh per token lifetime-ish, not one per request.
+const (
+	maxStale      = 10000
+	staleGrace    = 30 * time.Second
+	staleNoExpFor = 24 * time.Hour
+)
+
+// isStale reports whether an API refused at and a refresh is due.
+func (m *tokenManager) isStale(a *Auth, at string) bool {
+	if m.nstale.Load() == 0 {
+		return false
+	}
+	m.mu.Lock()
+	until, ok := m.stale[at]
+	m.mu.Unlock()
+	return ok && a.now().Unix() < until
+}
+
+// markStale records that an API refused at, valid until exp (0: unknown).
+func (m *tokenManager) markStale(a *Auth, at string, exp int64) {
+	now := a.now()
+	switch {
+	case exp == 0:
+		exp = now.Add(staleNoExpFor).Unix()
+	case exp <= now.Unix():
+		return // expired: refreshed anyway
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.stale == nil {
+		m.stale = map[string]int64{}
+	}
+	if len(m.stale) >= maxStale {
+		for k, until := range m.stale {
+			if until <= now.Unix() {
+				delete(m.stale, k)
+			}
+		}
+		if len(m.stale) >= maxStale {
+			clear(m.stale) // marks only save a round trip; memory is bounded
+		}
+	}
+	m.stale[at] = exp
+	m.nstale.Store(int64(len(m.stale)))
 }
 
 func (m *tokenManager) warnLockDown(a *Auth, err error) {

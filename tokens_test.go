@@ -374,3 +374,61 @@ func TestRefreshOncePerRequestWithSkewedClocks(t *testing.T) {
 		t.Fatalf("%d refresh calls for one request", n)
 	}
 }
+
+// TestClientRejectedToken: an API that answers 401 error="invalid_token"
+// to the token Client sent (revoked before its expiry) makes the session's
+// next request refresh, once; the refusal itself is the handler's answer.
+func TestClientRejectedToken(t *testing.T) {
+	clk := newClock()
+	b := newBackend(t, 10*time.Minute, clk.now)
+	var mu sync.Mutex
+	revoked := map[string]bool{}
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		bad := revoked[strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")]
+		mu.Unlock()
+		if bad {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="api", error="invalid_token"`)
+			w.WriteHeader(401)
+			return
+		}
+		io.WriteString(w, r.Header.Get("Authorization"))
+	}))
+	defer api.Close()
+	a := newAuth(t, func(c *authgo.Config) {
+		c.Providers = []authgo.Provider{backendProvider{b}}
+		c.Matcher = []string{"/page"}
+		c.Now = clk.now
+	})
+	mux := http.NewServeMux()
+	mux.Handle("/auth/", a)
+	mux.HandleFunc("/page", func(w http.ResponseWriter, r *http.Request) {
+		res, err := a.Client(r, nil).Get(api.URL)
+		if err != nil {
+			http.Error(w, err.Error(), 500)
+			return
+		}
+		defer res.Body.Close()
+		w.WriteHeader(res.StatusCode)
+		io.Copy(w, res.Body)
+	})
+	c := newClient(t, a.Middleware(mux))
+	signInBackend(t, c)
+	first := tokenOf(t, c.cookies["authjs.session-token"]).String(authgo.ClaimAccessToken)
+
+	clk.add(2 * time.Minute)
+	mu.Lock()
+	revoked[first] = true
+	mu.Unlock()
+	if r := c.get(O + "/page"); r.StatusCode != 401 || b.refreshes.Load() != 0 || r.setCook["authjs.session-token"] != nil {
+		t.Fatalf("refused call: %d, %d refreshes", r.StatusCode, b.refreshes.Load())
+	}
+	r := c.get(O + "/page")
+	second := tokenOf(t, c.cookies["authjs.session-token"]).String(authgo.ClaimAccessToken)
+	if r.StatusCode != 200 || b.refreshes.Load() != 1 || second == first || r.body != "Bearer "+second {
+		t.Fatalf("next request: %d %q, %d refreshes", r.StatusCode, r.body, b.refreshes.Load())
+	}
+	if r := c.get(O + "/page"); r.StatusCode != 200 || b.refreshes.Load() != 1 {
+		t.Fatalf("third request: %d, %d refreshes", r.StatusCode, b.refreshes.Load())
+	}
+}

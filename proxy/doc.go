@@ -60,7 +60,11 @@
 // The proxy's own answers are JSON {"error":"<code>"} with the same code
 // in the Authgo-Error header and Cache-Control: no-store, so browser code
 // can tell them from the upstream's own 401 and 403 answers, which pass
-// through untouched (and without Authgo-Error). The codes: bad_request,
+// through untouched (and without Authgo-Error). An upstream 401 whose
+// Bearer challenge says error="invalid_token" (RFC 6750: the token was
+// revoked or its signing key rotated) also marks the access token, so the
+// session's next request refreshes it once ([authgo.Auth.AccessTokenRejected]);
+// the refused request itself is not retried. The codes: bad_request,
 // not_found, method_not_allowed, csrf, too_large, no_session,
 // RefreshTokenError, refresh_unavailable, bad_gateway, upstream_timeout.
 //

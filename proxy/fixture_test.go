@@ -246,6 +246,9 @@ func (u *upstream) serve(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(401)
 		io.WriteString(w, `{"error":"invalid_token","detail":"from the api"}`)
+	case "denied":
+		w.Header().Set("WWW-Authenticate", `Bearer realm="api"`)
+		w.WriteHeader(401)
 	case "reflect":
 		w.Header().Set("X-Debug-Auth", r.Header.Get("Authorization"))
 		w.Header().Set("Access-Control-Allow-Origin", "https://evil.example")

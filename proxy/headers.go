@@ -5,6 +5,8 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"strings"
+
+	"github.com/authgo/authgo"
 )
 
 // strippedNames are request headers the upstream never gets from the
@@ -186,6 +188,10 @@ func (p *Proxy) modifyResponse(res *http.Response) error {
 		if x, ok := res.Request.Context().Value(exchangeKey{}).(*exchange); ok {
 			token = x.token
 		}
+	}
+	if token != "" && authgo.InvalidTokenResponse(res) {
+		// Passed through as it is; the session's next request refreshes.
+		p.a.AccessTokenRejected(res.Request, token)
 	}
 	for k, vs := range h {
 		if len(k) > len("Access-Control-") && strings.EqualFold(k[:len("Access-Control-")], "Access-Control-") || strings.EqualFold(k, "Authgo-Error") {

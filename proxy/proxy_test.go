@@ -291,8 +291,59 @@ func TestUpstream401(t *testing.T) {
 	if _, ok := rec.Header()["Authgo-Error"]; ok || rec.Header().Get("Set-Cookie") != "" {
 		t.Fatalf("headers %v", rec.Header())
 	}
-	if rec := s.serve(s.req("GET", "/api/x", nil)); rec.Code != 200 {
-		t.Fatalf("next request: %d", rec.Code)
+	// The token was obtained moments ago: the refusal marks nothing.
+	if rec := s.serve(s.req("GET", "/api/x", nil)); rec.Code != 200 || s.b.refreshes.Load() != 0 {
+		t.Fatalf("next request: %d, %d refreshes", rec.Code, s.b.refreshes.Load())
+	}
+}
+
+// TestUpstream401Refreshes: tokens-bff.md §6.6 and P8. An upstream 401
+// with error="invalid_token" passes through untouched and makes the
+// session's next request refresh, exactly once for that token; a 401
+// without that error marks nothing.
+func TestUpstream401Refreshes(t *testing.T) {
+	s := newSite(t, siteOptions{})
+	old := tokenOf(t, s.cookie)
+	s.clk.add(time.Minute) // well before expiry, past the 30 s grace
+	if rec := s.serve(s.req("GET", "/api/denied", nil)); rec.Code != 401 {
+		t.Fatalf("denied: %d", rec.Code)
+	}
+	if rec := s.serve(s.req("GET", "/api/x", nil)); rec.Code != 200 || s.b.refreshes.Load() != 0 ||
+		s.up.last(t).Header.Get("Authorization") != "Bearer "+old {
+		t.Fatalf("a plain 401 marked the token: %d, %d refreshes", rec.Code, s.b.refreshes.Load())
+	}
+
+	rec := s.serve(s.req("GET", "/api/unauthorized", nil))
+	if rec.Code != 401 || rec.Header().Get("Set-Cookie") != "" || s.b.refreshes.Load() != 0 {
+		t.Fatalf("refused: %d %v, %d refreshes", rec.Code, rec.Header(), s.b.refreshes.Load())
+	}
+	rec = s.serve(s.req("GET", "/api/x", nil))
+	fresh := sessionCookies(rec.Result())
+	if rec.Code != 200 || s.b.refreshes.Load() != 1 || fresh == "" {
+		t.Fatalf("after the refusal: %d, %d refreshes, cookie %q", rec.Code, s.b.refreshes.Load(), fresh)
+	}
+	at := tokenOf(t, fresh)
+	if at == old || s.up.last(t).Header.Get("Authorization") != "Bearer "+at {
+		t.Fatalf("upstream saw %q", s.up.last(t).Header.Get("Authorization"))
+	}
+	// The old cookie again (a request already on its way): the new
+	// tokens, no second refresh. The new cookie: no refresh either.
+	for _, c := range []string{s.cookie, fresh} {
+		r := s.req("GET", "/api/y", nil)
+		r.Header.Set("Cookie", c)
+		if rec := s.serve(r); rec.Code != 200 || s.b.refreshes.Load() != 1 || s.up.last(t).Header.Get("Authorization") != "Bearer "+at {
+			t.Fatalf("%d, %d refreshes, upstream saw %q", rec.Code, s.b.refreshes.Load(), s.up.last(t).Header.Get("Authorization"))
+		}
+	}
+	// The upstream refuses the new token at once too (it refuses every
+	// token): no refresh per request.
+	s.cookie = fresh
+	for range 3 {
+		s.serve(s.req("GET", "/api/unauthorized", nil))
+		s.serve(s.req("GET", "/api/x", nil))
+	}
+	if n := s.b.refreshes.Load(); n != 1 {
+		t.Fatalf("%d refreshes for refusals of a token just obtained", n)
 	}
 }
 
