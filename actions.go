@@ -134,7 +134,10 @@ func (a *Auth) sessionAction(rq *request) (*response, error) {
 		return res, nil
 	}
 	ctx := rq.r.Context()
-	tok, err := a.codec.Decode(rq.names.SessionToken, raw)
+	tok, err := a.openSession(ctx, rq.names, raw)
+	if errors.Is(err, errRevocationUnknown) {
+		return res, nil // signed out for now; the cookie stays
+	}
 	if err != nil {
 		a.log.Info("authgo: session token refused", "err", err)
 		clearSession(&res.cookies, rq.names, present)
@@ -391,6 +394,7 @@ func (a *Auth) finishSignIn(rq *request, u *User, account *Account, creds Creden
 		}
 	}
 	tok := &Token{Name: u.Name, Email: u.Email, Picture: u.Image, Subject: u.ID}
+	tok.Set(ClaimSessionID, newSessionID())
 	if account.AccessToken != "" {
 		// The provider's tokens stay on the server side of the cookie,
 		// under the Auth.js guide's claim names, for AccessToken, Client
@@ -452,6 +456,7 @@ func (a *Auth) signOutAction(rq *request) (*response, error) {
 			a.log.Info("authgo: sign-out with an invalid session token", "err", err)
 		}
 		if tok != nil {
+			a.revokeSession(rq.r.Context(), tok)
 			if loc := a.signOutAtProvider(rq, tok); loc != "" {
 				res.location = loc
 			}
@@ -516,6 +521,20 @@ func (a *Auth) decodeSession(r *http.Request) (tok *jwt.Token, names cookie.Name
 	if err != nil || raw == "" {
 		return nil, names, present, err
 	}
-	tok, err = a.codec.Decode(names.SessionToken, raw)
+	tok, err = a.openSession(r.Context(), names, raw)
 	return tok, names, present, err
+}
+
+// openSession decodes a session token and refuses a revoked one. When the
+// revocation store cannot answer, the session is refused with
+// errRevocationUnknown (the caller keeps the cookie).
+func (a *Auth) openSession(ctx context.Context, names cookie.Names, raw string) (*jwt.Token, error) {
+	tok, err := a.codec.Decode(names.SessionToken, raw)
+	if err != nil || tok == nil {
+		return tok, err
+	}
+	if err := a.checkRevoked(ctx, tok); err != nil {
+		return nil, err
+	}
+	return tok, nil
 }

@@ -27,6 +27,9 @@ type Auth struct {
 	clientJS   http.Handler
 	matcher    *match.Matcher // nil without Config.Matcher
 	tokens     tokenManager
+
+	revocations    RevocationStore
+	revocationWarn time.Time // of "the store is down", under tokens.mu
 }
 
 // New checks cfg and returns an Auth. Every bad setting is an error naming
@@ -53,6 +56,10 @@ func New(cfg Config) (*Auth, error) {
 	}
 	if a.now == nil {
 		a.now = time.Now
+	}
+	a.revocations = cfg.Session.Revocations
+	if a.revocations == nil {
+		a.revocations = newMemoryRevocations(a.now)
 	}
 	for _, p := range cfg.Providers {
 		a.providers[p.ID()] = p

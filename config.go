@@ -102,6 +102,11 @@ type SessionConfig struct {
 	// re-issues it (GET <base>/session re-issues on every call, as Auth.js
 	// does). Default 24 hours.
 	UpdateAge time.Duration
+	// Revocations records sessions ended by sign-out or RevokeUser, so a
+	// kept copy of their cookie opens nothing. Nil means this process's
+	// memory: enough for one instance, forgotten at restart. Several
+	// instances share adapters/sqlite's or adapters/redis's.
+	Revocations RevocationStore
 }
 
 // Pages are application paths that replace the built-in pages. Each must be

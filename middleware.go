@@ -3,6 +3,7 @@ package authgo
 import (
 	"bytes"
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"path"
@@ -79,9 +80,11 @@ func (a *Auth) guard(w http.ResponseWriter, r *http.Request, next http.Handler) 
 	if err != nil {
 		a.log.Debug("authgo: session cookie refused", "err", err)
 		tok = nil
-		var q cookie.Queue
-		clearSession(&q, names, present)
-		q.Write(w.Header())
+		if !errors.Is(err, errRevocationUnknown) { // then the cookie may be good
+			var q cookie.Queue
+			clearSession(&q, names, present)
+			q.Write(w.Header())
+		}
 	}
 	var s *Session
 	refreshed := false

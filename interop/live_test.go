@@ -52,6 +52,7 @@ type observation struct {
 	ContentType string
 	Body        any // parsed JSON, or text
 	Cookies     []string
+	Claims      string // of the session token set, with their JSON types
 }
 
 func observe(base string, r *reply, html bool) observation {
@@ -75,7 +76,49 @@ func observe(base string, r *reply, html bool) observation {
 		o.Cookies = append(o.Cookies, describeCookie(base, c))
 	}
 	slices.Sort(o.Cookies)
+	o.Claims = sessionClaims(r)
 	return o
+}
+
+// sessionClaims decodes the session token r sets (its chunks joined) with
+// liveSecret and lists its claims with their JSON types: both servers must
+// write the same claims. authgo's session_id is left out (a deliberate
+// addition, for revocation at sign-out; README compatibility table).
+func sessionClaims(r *reply) string {
+	var name string
+	chunks := map[int]string{}
+	for _, c := range r.cookies {
+		i := strings.Index(c.Name, "session-token")
+		if i < 0 || c.MaxAge < 0 || c.Value == "" {
+			continue
+		}
+		name = c.Name[:i+len("session-token")]
+		n := 0
+		if rest := c.Name[len(name):]; rest != "" {
+			fmt.Sscanf(rest, ".%d", &n)
+		}
+		chunks[n] = c.Value
+	}
+	if len(chunks) == 0 {
+		return ""
+	}
+	var raw strings.Builder
+	for i := range len(chunks) {
+		raw.WriteString(chunks[i])
+	}
+	tok, err := jwt.Decode(jwt.DecodeParams{Token: raw.String(), Secrets: []string{liveSecret}, Salt: name})
+	if err != nil || tok == nil {
+		return fmt.Sprintf("<undecodable: %v>", err)
+	}
+	b, _ := json.Marshal(tok)
+	var m map[string]any
+	json.Unmarshal(b, &m)
+	delete(m, authgo.ClaimSessionID)
+	var out []string
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		out = append(out, fmt.Sprintf("%s:%T", k, m[k]))
+	}
+	return strings.Join(out, " ")
 }
 
 func normJSON(base string, v any) any {
@@ -94,16 +137,14 @@ func normJSON(base string, v any) any {
 	return v
 }
 
-// describeCookie renders a Set-Cookie with its value class and attributes;
-// a session cookie shows its length, which both servers must agree on
-// when they encode the same claims.
+// describeCookie renders a Set-Cookie with its value class and attributes.
 func describeCookie(base string, c *http.Cookie) string {
 	v := normText(base, c.Value)
 	switch {
 	case c.MaxAge < 0 || c.Value == "":
 		v = "<deleted>"
 	case strings.Contains(c.Name, "session-token"):
-		v = fmt.Sprintf("<token %d chars>", len(c.Value))
+		v = "<token>" // its claims are compared apart (sessionClaims)
 	}
 	exp := "-"
 	if !c.Expires.IsZero() {
@@ -457,6 +498,7 @@ func TestLive(t *testing.T) {
 				diff("Content-Type", oj.ContentType, og.ContentType)
 				diff("body", js2(oj.Body), js2(og.Body))
 				diff("Set-Cookie", strings.Join(oj.Cookies, "\n         "), strings.Join(og.Cookies, "\n         "))
+				diff("session claims", oj.Claims, og.Claims)
 				for _, h := range cacheHeaders {
 					if v := rj.header.Get(h); v != "" && rg.header.Get(h) != v {
 						report("%s: Auth.js %q, authgo %q", h, v, rg.header.Get(h))
@@ -500,6 +542,10 @@ func TestLive(t *testing.T) {
 				delete(m, "iat")
 				delete(m, "exp")
 				delete(m, "jti")
+				if id, _ := m[authgo.ClaimSessionID].(string); s.name == "authgo" && len(id) != 22 {
+					t.Errorf("%s: authgo's token has no session id: %v", user, m[authgo.ClaimSessionID])
+				}
+				delete(m, authgo.ClaimSessionID) // authgo's addition, for revocation
 				claims[i] = m
 			}
 			if !reflect.DeepEqual(claims[0], claims[1]) {

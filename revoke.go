@@ -1,0 +1,200 @@
+package authgo
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/authgo/authgo/jwt"
+)
+
+// ClaimSessionID is the claim authgo adds to a session token at sign-in
+// and carries across every re-issue: a random id (128 bits) that sign-out
+// revokes, so that every copy of the cookie, however often it was
+// re-issued, stops working. A token minted elsewhere (a Next.js app)
+// without it is revoked by its "jti".
+const ClaimSessionID = "session_id"
+
+// RevocationStore records sessions that ended before their cookies
+// expire, so that a copy of a cookie kept after sign-out (or after a
+// password change, an account being disabled, "sign out everywhere")
+// opens no session anywhere (OWASP ASVS 5 §7.4). Every session read asks
+// it (Check), so it must answer fast; adapters/sqlite and adapters/redis
+// provide ones shared by every instance that uses the same database, and
+// Config.Session.Revocations defaults to one in this process's memory.
+type RevocationStore interface {
+	// RevokeSession records that the session with this id is over. The
+	// record may go after until, when every cookie of it has expired.
+	RevokeSession(ctx context.Context, id string, until time.Time) error
+	// RevokeUser records that every session token of subject sub issued
+	// at or before at is over, keeping the record until until.
+	RevokeUser(ctx context.Context, sub string, at, until time.Time) error
+	// Check reports whether session id is revoked, and the latest cutoff
+	// recorded for sub (zero when none), in one round trip where the store
+	// allows. id or sub may be empty: nothing is recorded under "".
+	Check(ctx context.Context, id, sub string) (revoked bool, cutoff time.Time, err error)
+}
+
+// errRevoked: the session was revoked; errRevocationUnknown: the store
+// could not say (the session is refused, its cookie kept).
+var (
+	errRevoked           = errors.New("the session was revoked (signed out)")
+	errRevocationUnknown = errors.New("the revocation store did not answer")
+)
+
+// revocationID is the id revocation goes by: the session id claim, or the
+// token's own jti when it has none.
+func revocationID(tok *jwt.Token) string {
+	if id := tok.String(ClaimSessionID); id != "" {
+		return id
+	}
+	if tok.ID != "" {
+		return "jti:" + tok.ID
+	}
+	return ""
+}
+
+// newSessionID returns 128 random bits, base64url.
+func newSessionID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// checkRevoked refuses a decoded session token that was revoked.
+func (a *Auth) checkRevoked(ctx context.Context, tok *jwt.Token) error {
+	id := revocationID(tok)
+	revoked, cutoff, err := a.revocations.Check(ctx, id, tok.Subject)
+	switch {
+	case err != nil:
+		a.warnRevocations(err)
+		return errRevocationUnknown
+	case revoked:
+		return errRevoked
+	case !cutoff.IsZero() && tok.IssuedAt <= cutoff.Unix():
+		// Issued (or re-issued) before the cutoff: a session that went on
+		// after it would have been refused when its cookie was re-issued.
+		return errRevoked
+	}
+	return nil
+}
+
+// revokeSession ends tok's session for every copy of its cookie.
+func (a *Auth) revokeSession(ctx context.Context, tok *jwt.Token) {
+	id := revocationID(tok)
+	if id == "" {
+		return
+	}
+	until := a.now().Add(a.cfg.Session.MaxAge)
+	if tok.ExpiresAt > 0 {
+		until = time.Unix(tok.ExpiresAt, 0)
+	}
+	if err := a.revocations.RevokeSession(ctx, id, until); err != nil {
+		a.log.Error("authgo: the session could not be revoked; copies of its cookie stay valid until they expire", "err", err)
+	}
+}
+
+// RevokeUser ends every session of user sub that began until now, on
+// every instance that shares the revocation store: "sign out everywhere",
+// or after a password change or when an account is disabled. The user's
+// next sign-in works as usual (a sign-in in the same second as the
+// revocation is revoked too). Refresh tokens held by those sessions are
+// not revoked at their provider.
+func (a *Auth) RevokeUser(ctx context.Context, sub string) error {
+	if sub == "" {
+		return errors.New("authgo: RevokeUser needs a subject")
+	}
+	now := a.now()
+	return a.revocations.RevokeUser(ctx, sub, now, now.Add(a.cfg.Session.MaxAge))
+}
+
+func (a *Auth) warnRevocations(err error) {
+	a.tokens.mu.Lock()
+	now := time.Now()
+	quiet := now.Sub(a.revocationWarn) < time.Minute
+	if !quiet {
+		a.revocationWarn = now
+	}
+	a.tokens.mu.Unlock()
+	if !quiet {
+		a.log.Warn("authgo: revocation store unavailable; sessions are refused until it answers", "err", err)
+	}
+}
+
+// memoryRevocations is the default RevocationStore: this process only.
+type memoryRevocations struct {
+	n        atomic.Int64 // entries, read without the lock
+	mu       sync.RWMutex
+	now      func() time.Time
+	sessions map[string]time.Time // id → until
+	users    map[string][2]int64  // sub → cutoff, until (Unix)
+	pruneAt  int                  // prune when this many records are kept
+}
+
+// NewMemoryRevocations returns a RevocationStore in this process's memory,
+// the default: enough for one instance, forgotten at restart.
+func NewMemoryRevocations() RevocationStore { return newMemoryRevocations(time.Now) }
+
+func newMemoryRevocations(now func() time.Time) *memoryRevocations {
+	return &memoryRevocations{now: now, sessions: map[string]time.Time{}, users: map[string][2]int64{}}
+}
+
+func (m *memoryRevocations) RevokeSession(_ context.Context, id string, until time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.prune()
+	m.sessions[id] = until
+	m.n.Store(int64(len(m.sessions) + len(m.users)))
+	return nil
+}
+
+func (m *memoryRevocations) RevokeUser(_ context.Context, sub string, at, until time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.prune()
+	if old, ok := m.users[sub]; !ok || old[0] < at.Unix() {
+		m.users[sub] = [2]int64{at.Unix(), until.Unix()}
+	}
+	m.n.Store(int64(len(m.sessions) + len(m.users)))
+	return nil
+}
+
+func (m *memoryRevocations) Check(_ context.Context, id, sub string) (bool, time.Time, error) {
+	if m.n.Load() == 0 {
+		return false, time.Time{}, nil
+	}
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	now := m.now()
+	if until, ok := m.sessions[id]; ok && id != "" && now.Before(until) {
+		return true, time.Time{}, nil
+	}
+	if u, ok := m.users[sub]; ok && sub != "" && now.Unix() < u[1] {
+		return false, time.Unix(u[0], 0), nil
+	}
+	return false, time.Time{}, nil
+}
+
+// prune drops expired records once the maps have doubled since the last
+// time, so that writes stay cheap on average.
+func (m *memoryRevocations) prune() {
+	if len(m.sessions)+len(m.users) < max(m.pruneAt, 4096) {
+		return
+	}
+	defer func() { m.pruneAt = 2 * (len(m.sessions) + len(m.users)) }()
+	now := m.now()
+	for k, until := range m.sessions {
+		if !now.Before(until) {
+			delete(m.sessions, k)
+		}
+	}
+	for k, u := range m.users {
+		if now.Unix() >= u[1] {
+			delete(m.users, k)
+		}
+	}
+}

@@ -1,0 +1,188 @@
+package authgo_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/authgo/authgo"
+	"github.com/authgo/authgo/internal/storetest"
+	"github.com/authgo/authgo/jwt"
+)
+
+func TestMemoryRevocations(t *testing.T) {
+	storetest.Revocations(t, func(*testing.T) authgo.RevocationStore { return authgo.NewMemoryRevocations() })
+}
+
+// revokeSite: the endpoints and a page behind the middleware that answers
+// with the signed-in user's name.
+func revokeSite(t *testing.T, mod func(*authgo.Config)) (*authgo.Auth, http.Handler) {
+	a := newAuth(t, func(c *authgo.Config) {
+		c.Matcher = []string{"/page"}
+		if mod != nil {
+			mod(c)
+		}
+	})
+	mux := http.NewServeMux()
+	mux.Handle("/auth/", a)
+	mux.HandleFunc("/page", func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, authgo.SessionFromContext(r.Context()).User.Name)
+	})
+	return a, a.Middleware(mux)
+}
+
+// signedIn reports what each way of reading the session sees with cookie.
+func signedIn(t *testing.T, a *authgo.Auth, h http.Handler, cookie string) (session, page bool) {
+	t.Helper()
+	c := newClient(t, h)
+	r := c.get(O+"/auth/session", "Cookie", cookie)
+	session = r.body != "null"
+	p := c.get(O+"/page", "Cookie", cookie)
+	page = p.StatusCode == 200
+	req, _ := http.NewRequest("GET", O+"/x", nil)
+	req.Header.Set("Cookie", cookie)
+	s, err := a.Session(req)
+	if err != nil || (s != nil) != session {
+		t.Fatalf("Session(r) = %v, %v; GET /session says %v", s, err, session)
+	}
+	return session, page
+}
+
+// TestSignOutRevokes: attacks.md T43 (a). A copy of the session cookie kept
+// from before sign-out, and one re-issued since, open nothing afterwards:
+// not GET /session, not the middleware, not Session(r).
+func TestSignOutRevokes(t *testing.T) {
+	clk := newClock()
+	a, h := revokeSite(t, func(c *authgo.Config) { c.Now = clk.now })
+	c := newClient(t, h)
+	c.signIn(O, "alice", "wonderland")
+	kept := c.cookieHeader() // the attacker's copy
+	clk.add(time.Minute)
+	c.get(O + "/auth/session") // re-issued: a new jti, the same session id
+	if c.cookieHeader() == kept {
+		t.Fatal("the cookie was not re-issued")
+	}
+	reissued := c.cookieHeader()
+	if s, p := signedIn(t, a, h, kept); !s || !p {
+		t.Fatalf("before sign-out the kept cookie works: %v %v", s, p)
+	}
+	// Bob's session is not touched by Alice's sign-out.
+	cb := newClient(t, h)
+	cb.signIn(O, "bob", "builder")
+
+	r := c.postForm(O+"/auth/signout", map[string][]string{"csrfToken": {c.csrf(O)}})
+	if r.StatusCode != 302 {
+		t.Fatalf("sign-out: %d", r.StatusCode)
+	}
+	for name, cookie := range map[string]string{"kept": kept, "re-issued": reissued} {
+		if s, p := signedIn(t, a, h, cookie); s || p {
+			t.Errorf("%s cookie after sign-out: session %v, page %v", name, s, p)
+		}
+	}
+	// A refused cookie is cleared, as a bad one is.
+	res := newClient(t, h).get(O+"/auth/session", "Cookie", kept)
+	if ck := res.setCook["authjs.session-token"]; ck == nil || ck.MaxAge >= 0 {
+		t.Errorf("revoked cookie not cleared: %v", res.Header["Set-Cookie"])
+	}
+	if s, p := signedIn(t, a, h, cb.cookieHeader()); !s || !p {
+		t.Errorf("bob was signed out too: %v %v", s, p)
+	}
+	// Signing in again makes a new session that works.
+	c.signIn(O, "alice", "wonderland")
+	if s, p := signedIn(t, a, h, c.cookieHeader()); !s || !p {
+		t.Errorf("a new sign-in does not work: %v %v", s, p)
+	}
+}
+
+// TestSignOutRevokesForeignToken: a cookie minted elsewhere (a Next.js
+// app with the same secret) has no session id; sign-out revokes its jti.
+func TestSignOutRevokesForeignToken(t *testing.T) {
+	a, h := revokeSite(t, nil)
+	tok, err := jwt.Encode(jwt.EncodeParams{Token: &jwt.Token{Subject: "user-9", Name: "Nina"}, Secrets: []string{testSecret}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cookie := "authjs.session-token=" + tok
+	if s, p := signedIn(t, a, h, cookie); !s || !p {
+		t.Fatalf("foreign cookie before sign-out: %v %v", s, p)
+	}
+	c := newClient(t, h)
+	c.postForm(O+"/auth/signout", map[string][]string{"csrfToken": {c.csrf(O)}}, "Cookie", cookie+"; "+c.cookieHeader())
+	if s, p := signedIn(t, a, h, cookie); s || p {
+		t.Fatalf("foreign cookie after sign-out: %v %v", s, p)
+	}
+}
+
+// TestRevokeUser: attacks.md T43 (b). "Sign out everywhere" ends every
+// session of that user and no other; the next sign-in works.
+func TestRevokeUser(t *testing.T) {
+	clk := newClock()
+	a, h := revokeSite(t, func(c *authgo.Config) { c.Now = clk.now })
+	phone, laptop, bob := newClient(t, h), newClient(t, h), newClient(t, h)
+	phone.signIn(O, "alice", "wonderland")
+	laptop.signIn(O, "alice", "wonderland")
+	bob.signIn(O, "bob", "builder")
+	clk.add(time.Minute)
+	if err := a.RevokeUser(context.Background(), "user-1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.RevokeUser(context.Background(), ""); err == nil {
+		t.Fatal("RevokeUser accepted an empty subject")
+	}
+	for name, c := range map[string]*client{"phone": phone, "laptop": laptop} {
+		if s, p := signedIn(t, a, h, c.cookieHeader()); s || p {
+			t.Errorf("alice's %s after RevokeUser: %v %v", name, s, p)
+		}
+	}
+	if s, p := signedIn(t, a, h, bob.cookieHeader()); !s || !p {
+		t.Errorf("bob after alice's RevokeUser: %v %v", s, p)
+	}
+	clk.add(time.Second)
+	phone.signIn(O, "alice", "wonderland")
+	if s, p := signedIn(t, a, h, phone.cookieHeader()); !s || !p {
+		t.Errorf("alice signing in again: %v %v", s, p)
+	}
+}
+
+// flakyRevocations plays a revocation store whose server goes away.
+type flakyRevocations struct {
+	authgo.RevocationStore
+	down atomic.Bool
+}
+
+func (f *flakyRevocations) Check(ctx context.Context, id, sub string) (bool, time.Time, error) {
+	if f.down.Load() {
+		return false, time.Time{}, errors.New("connection refused")
+	}
+	return f.RevocationStore.Check(ctx, id, sub)
+}
+
+// TestRevocationStoreDown: while the store cannot answer, sessions are
+// refused (fail closed) but their cookies are kept, and nothing is a 5xx;
+// when it answers again, they work.
+func TestRevocationStoreDown(t *testing.T) {
+	store := &flakyRevocations{RevocationStore: authgo.NewMemoryRevocations()}
+	a, h := revokeSite(t, func(c *authgo.Config) { c.Session.Revocations = store })
+	c := newClient(t, h)
+	c.signIn(O, "alice", "wonderland")
+	cookie := c.cookieHeader()
+	store.down.Store(true)
+	for _, target := range []string{O + "/auth/session", O + "/page"} {
+		r := newClient(t, h).get(target, "Cookie", cookie)
+		if r.StatusCode >= 500 || r.Header.Get("Set-Cookie") != "" || r.StatusCode == 200 && r.body != "null" {
+			t.Fatalf("%s with the store down: %d %q %v", target, r.StatusCode, r.body, r.Header["Set-Cookie"])
+		}
+	}
+	store.down.Store(false)
+	if s, p := signedIn(t, a, h, cookie); !s || !p {
+		t.Fatalf("after the store came back: %v %v", s, p)
+	}
+	if !strings.Contains(cookie, "authjs.session-token=") {
+		t.Fatal(cookie)
+	}
+}
