@@ -33,6 +33,18 @@ var migrations = [][]string{
 			updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
 		)`,
 	},
+	// 2: revoked sessions (kind 's', key = session id) and per-user
+	// cutoffs (kind 'u', key = subject), in Unix seconds.
+	{
+		`CREATE TABLE authgo_revocations (
+			kind TEXT NOT NULL CHECK (kind IN ('s', 'u')),
+			key TEXT NOT NULL,
+			revoked_at INTEGER NOT NULL,
+			expires_at INTEGER NOT NULL,
+			PRIMARY KEY (kind, key)
+		) WITHOUT ROWID`,
+		`CREATE INDEX authgo_revocations_expires ON authgo_revocations (expires_at)`,
+	},
 }
 
 // migrate brings db to the latest schema version.

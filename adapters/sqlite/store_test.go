@@ -15,7 +15,9 @@ import (
 
 	_ "modernc.org/sqlite"
 
+	"github.com/authgo/authgo"
 	"github.com/authgo/authgo/adapters/sqlite"
+	"github.com/authgo/authgo/internal/storetest"
 )
 
 // A well-formed hash; the store treats it as an opaque string.
@@ -80,6 +82,7 @@ func TestSchema(t *testing.T) {
 		{"users", []string{"id", "name", "email", "emailVerified", "image"}},
 		{"authgo_credentials", []string{"user_id", "username", "password_hash", "created_at", "updated_at"}},
 		{"authgo_migrations", []string{"version", "applied_at"}},
+		{"authgo_revocations", []string{"kind", "key", "revoked_at", "expires_at"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.table, func(t *testing.T) {
@@ -102,7 +105,7 @@ func TestSchema(t *testing.T) {
 			}
 			got = append(got, n)
 		}
-		if want := []string{"authgo_credentials", "authgo_migrations", "users"}; !slices.Equal(got, want) {
+		if want := []string{"authgo_credentials", "authgo_migrations", "authgo_revocations", "users"}; !slices.Equal(got, want) {
 			t.Errorf("tables = %q, want %q", got, want)
 		}
 	})
@@ -525,5 +528,13 @@ func TestDSN(t *testing.T) {
 		if err := db.QueryRowContext(t.Context(), `PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "wal" {
 			t.Errorf("journal_mode = %q, %v; want wal", mode, err)
 		}
+	})
+}
+
+func TestRevocations(t *testing.T) {
+	t.Parallel()
+	storetest.Revocations(t, func(t *testing.T) authgo.RevocationStore {
+		s, _ := newStore(t)
+		return s
 	})
 }

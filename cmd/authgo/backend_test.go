@@ -68,8 +68,25 @@ func TestServeBackend(t *testing.T) {
 	if r := b.get("/api/me"); r.status != http.StatusForbidden {
 		t.Fatalf("api without X-CSRF: %d", r.status)
 	}
-	if _, ok := e["AUTH_REDIS_URL"]; ok && !strings.Contains(s.stderr.String(), "coordinated through Redis") {
+	if _, ok := e["AUTH_REDIS_URL"]; ok && !strings.Contains(s.stderr.String(), "shared through Redis") {
 		t.Errorf("Redis lock not on:\n%s", s.stderr)
+	}
+	// Sign-out is recorded (in Redis when it is on): a kept copy of the
+	// cookie no longer reaches the API.
+	kept := b.sessionCookieOf()
+	if r := b.postForm("/auth/signout", url.Values{"csrfToken": {b.csrfToken()}}); r.status != http.StatusFound {
+		t.Fatalf("sign-out: %d", r.status)
+	}
+	req, _ = http.NewRequest("GET", s.origin+"/api/me", nil)
+	req.Header.Set("X-CSRF", "1")
+	req.Header.Set("Cookie", kept)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("api with a cookie kept from before sign-out: %d", res.StatusCode)
 	}
 }
 

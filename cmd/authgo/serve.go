@@ -173,6 +173,9 @@ and keep it: changing it signs everybody out. To try authgo out, run
 		Logger:    log,
 		Matcher:   protect,
 	}
+	// Sign-outs are recorded in the database, so every instance on it, and
+	// a restart, honour them; with Redis, in Redis (below).
+	cfg.Session.Revocations = store
 	if authURL == "" && !trustHost {
 		cfg.URL = "http://" + ln.Addr().String()
 	}
@@ -196,7 +199,8 @@ and keep it: changing it signs everybody out. To try authgo out, run
 		}
 		defer rdb.Close()
 		cfg.Tokens.Locker = redis.NewLocker(rdb, redis.LockerOptions{Logger: log})
-		log.Info("refreshes are coordinated through Redis")
+		cfg.Session.Revocations = redis.NewRevocations(rdb, redis.RevocationsOptions{})
+		log.Info("refreshes and sign-outs are shared through Redis")
 	}
 	a, err := authgo.New(cfg)
 	if err != nil {

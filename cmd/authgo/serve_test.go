@@ -306,6 +306,18 @@ func TestServe(t *testing.T) {
 	if res = b.get("/"); !strings.Contains(res.body, "You are not signed in") {
 		t.Errorf("GET / after sign-out:\n%s", res.body)
 	}
+	// Sign-out revoked that session (TestServeRevocation); a new one is
+	// taken across the restart below.
+	nb := newBrowser(t, srv.origin)
+	if res := nb.signIn(nb.csrfToken(), "demo", srv.demoPassword); res.status != http.StatusFound {
+		t.Fatalf("second sign-in: %d", res.status)
+	}
+	u, _ := url.Parse(srv.origin)
+	for _, hc := range nb.c.Jar.Cookies(u) {
+		if hc.Name == "authjs.session-token" {
+			session = hc
+		}
+	}
 
 	if code := srv.stop(t); code != 0 {
 		t.Fatalf("serve exit status %d, want 0\nstderr:\n%s", code, srv.stderr)
@@ -421,5 +433,94 @@ func TestServeAuthURL(t *testing.T) {
 	cancel()
 	if code := <-done; code != 0 {
 		t.Errorf("exit status %d\nstderr:\n%s", code, stderr.String())
+	}
+}
+
+// sessionCookieOf returns the session cookies the browser holds for its
+// origin, as a Cookie header.
+func (b *browser) sessionCookieOf() string {
+	u, _ := url.Parse(b.origin)
+	var parts []string
+	for _, c := range b.c.Jar.Cookies(u) {
+		if strings.HasPrefix(c.Name, "authjs.session-token") {
+			parts = append(parts, c.Name+"="+c.Value)
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
+// replay asks for the session with a kept Cookie header, as an attacker
+// who copied it would.
+func replay(t *testing.T, origin, cookie string) string {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, origin+"/auth/session", nil)
+	req.Header.Set("Cookie", cookie)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return string(b)
+}
+
+// TestServeRevocation: attacks.md T43 through the binary. A cookie copied
+// before sign-out opens nothing afterwards, also after a restart (the
+// sign-out is in the database); `authgo user signout` ends every session
+// of a user from another process.
+func TestServeRevocation(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	srv := startServe(t, true, "--dev", "--addr", "127.0.0.1:0", "--data", dir)
+	demo := srv.demoPassword
+	b := newBrowser(t, srv.origin)
+	if res := b.signIn(b.csrfToken(), "demo", demo); res.status != http.StatusFound {
+		t.Fatalf("sign-in: %d", res.status)
+	}
+	kept := b.sessionCookieOf()
+	if body := replay(t, srv.origin, kept); !strings.Contains(body, `"name":"demo"`) {
+		t.Fatalf("kept cookie before sign-out: %s", body)
+	}
+	if res := b.postForm("/auth/signout", url.Values{"csrfToken": {b.csrfToken()}}); res.status != http.StatusFound {
+		t.Fatalf("sign-out: %d", res.status)
+	}
+	if body := replay(t, srv.origin, kept); body != "null" {
+		t.Fatalf("kept cookie after sign-out: %s", body)
+	}
+	if code := srv.stop(t); code != 0 {
+		t.Fatalf("serve exited %d", code)
+	}
+
+	srv = startServe(t, false, "--dev", "--addr", "127.0.0.1:0", "--data", dir)
+	if body := replay(t, srv.origin, kept); body != "null" {
+		t.Fatalf("kept cookie after a restart: %s", body)
+	}
+	phone, laptop := newBrowser(t, srv.origin), newBrowser(t, srv.origin)
+	for _, br := range []*browser{phone, laptop} {
+		if res := br.signIn(br.csrfToken(), "demo", demo); res.status != http.StatusFound {
+			t.Fatalf("sign-in: %d", res.status)
+		}
+	}
+	var stderr bytes.Buffer
+	if code := run(t.Context(), []string{"user", "signout", "--data", dir, "demo"}, strings.NewReader(""), io.Discard, &stderr, env{}.get); code != 0 {
+		t.Fatalf("user signout: %d %s", code, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), `signed out every session of "demo"`) {
+		t.Errorf("user signout said %q", stderr.String())
+	}
+	for name, br := range map[string]*browser{"phone": phone, "laptop": laptop} {
+		if body := replay(t, srv.origin, br.sessionCookieOf()); body != "null" {
+			t.Errorf("%s after user signout: %s", name, body)
+		}
+	}
+	time.Sleep(1100 * time.Millisecond) // cutoffs have one-second resolution
+	if res := phone.signIn(phone.csrfToken(), "demo", demo); res.status != http.StatusFound {
+		t.Fatalf("sign-in again: %d", res.status)
+	}
+	if body := replay(t, srv.origin, phone.sessionCookieOf()); !strings.Contains(body, `"name":"demo"`) {
+		t.Fatalf("signing in again after user signout: %s", body)
+	}
+	var stderr2 bytes.Buffer
+	if code := run(t.Context(), []string{"user", "signout", "--data", dir, "nobody"}, strings.NewReader(""), io.Discard, &stderr2, env{}.get); code != 1 || !strings.Contains(stderr2.String(), `no user "nobody"`) {
+		t.Errorf("user signout nobody: %d %s", code, stderr2.String())
 	}
 }

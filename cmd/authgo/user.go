@@ -9,7 +9,10 @@ import (
 	"net/mail"
 	"os"
 	"strings"
+	"time"
 
+	"github.com/authgo/authgo"
+	"github.com/authgo/authgo/adapters/redis"
 	"github.com/authgo/authgo/adapters/sqlite"
 	"github.com/authgo/authgo/internal/password"
 )
@@ -18,23 +21,26 @@ const userHelp = `
 Manage the password users of authgo serve.
 
 	authgo user add [flags] USERNAME < password.txt
+	authgo user signout [flags] USERNAME
 
-Run "authgo user add -h" for the flags.`
+Run "authgo user add -h" or "authgo user signout -h" for the flags.`
 
 func runUser(ctx context.Context, c *cli, args []string) int {
 	if len(args) > 0 {
 		switch args[0] {
 		case "add":
 			return runUserAdd(ctx, c, args[1:])
+		case "signout":
+			return runUserSignOut(ctx, c, args[1:])
 		case "-h", "-help", "--help", "help":
-			fmt.Fprintf(c.stderr, "Usage: authgo user add\n\n%s\n", strings.TrimSpace(userHelp))
+			fmt.Fprintf(c.stderr, "Usage: authgo user add|signout\n\n%s\n", strings.TrimSpace(userHelp))
 			return exitOK
 		}
-		c.errorf("unknown user command %q (want add)", args[0])
+		c.errorf("unknown user command %q (want add or signout)", args[0])
 	} else {
-		c.errorf("user needs a command: add")
+		c.errorf("user needs a command: add or signout")
 	}
-	fmt.Fprintf(c.stderr, "Usage: authgo user add\n\n%s\n", strings.TrimSpace(userHelp))
+	fmt.Fprintf(c.stderr, "Usage: authgo user add|signout\n\n%s\n", strings.TrimSpace(userHelp))
 	return exitUsage
 }
 
@@ -107,6 +113,66 @@ bytes). It is stored as an argon2id hash in the SQLite database.
 		return exitFail
 	}
 	c.errorf("added user %q (id %s) to %s", username, u.ID, path)
+	return exitOK
+}
+
+func runUserSignOut(ctx context.Context, c *cli, args []string) int {
+	fs := newFlagSet(c, "user signout", "user signout [--data DIR] [--db PATH] USERNAME", `
+End every session of USERNAME now, on every authgo serve that uses the
+same database (and, with AUTH_REDIS_URL, the same Redis): copies of their
+session cookies open nothing from now on. Use it when a password leaks or
+an account must be shut out; the user can sign in again.`)
+	var data dataFlags
+	data.register(fs)
+	pos, code, ok := parseArgs(fs, args)
+	if !ok {
+		return code
+	}
+	if len(pos) != 1 {
+		c.errorf("user signout takes one USERNAME, got %d arguments", len(pos))
+		fs.Usage()
+		return exitUsage
+	}
+	path, err := data.dbPath()
+	if err != nil {
+		c.errorf("%v", err)
+		return exitFail
+	}
+	db, store, err := openStore(ctx, path)
+	if err != nil {
+		c.errorf("%v", err)
+		return exitFail
+	}
+	defer db.Close()
+	u, _, err := store.PasswordUser(ctx, pos[0])
+	if errors.Is(err, sqlite.ErrNotFound) {
+		c.errorf("no user %q in %s", pos[0], path)
+		return exitFail
+	}
+	if err != nil {
+		c.errorf("%v", err)
+		return exitFail
+	}
+	stores := []authgo.RevocationStore{store}
+	if raw := c.getenv("AUTH_REDIS_URL"); raw != "" {
+		rdb, err := redis.Open(ctx, raw)
+		if err != nil {
+			c.errorf("AUTH_REDIS_URL: %v", err)
+			return exitFail
+		}
+		defer rdb.Close()
+		stores = append(stores, redis.NewRevocations(rdb, redis.RevocationsOptions{}))
+	}
+	now := time.Now()
+	for _, s := range stores {
+		// Cookies live at most the default session age after their last
+		// re-issue, and every re-issue checks the cutoff first.
+		if err := s.RevokeUser(ctx, u.ID, now, now.Add(authgo.DefaultMaxAge)); err != nil {
+			c.errorf("cannot sign out %q: %v", pos[0], err)
+			return exitFail
+		}
+	}
+	c.errorf("signed out every session of %q (id %s)", pos[0], u.ID)
 	return exitOK
 }
 
