@@ -57,9 +57,16 @@ func New(cfg Config) (*Auth, error) {
 	if a.now == nil {
 		a.now = time.Now
 	}
-	a.revocations = cfg.Session.Revocations
-	if a.revocations == nil {
+	switch ttl := cfg.Session.RevocationCache; {
+	case cfg.Session.Revocations == nil:
 		a.revocations = newMemoryRevocations(a.now)
+	case ttl < 0:
+		a.revocations = cfg.Session.Revocations
+	default:
+		if ttl == 0 {
+			ttl = DefaultRevocationCache
+		}
+		a.revocations = newCachedRevocations(cfg.Session.Revocations, ttl, a.now)
 	}
 	for _, p := range cfg.Providers {
 		a.providers[p.ID()] = p

@@ -107,6 +107,13 @@ type SessionConfig struct {
 	// memory: enough for one instance, forgotten at restart. Several
 	// instances share adapters/sqlite's or adapters/redis's.
 	Revocations RevocationStore
+	// RevocationCache is how long this instance trusts a "not revoked"
+	// answer from Revocations before asking again, so that a session read
+	// costs no round trip: a sign-out made through another instance takes
+	// effect here within it, one made through this instance at once.
+	// Default 2 s (DefaultRevocationCache); negative asks on every read.
+	// Unused with the default memory store.
+	RevocationCache time.Duration
 }
 
 // Pages are application paths that replace the built-in pages. Each must be

@@ -198,3 +198,73 @@ func (m *memoryRevocations) prune() {
 		}
 	}
 }
+
+// DefaultRevocationCache is how long an instance trusts a shared
+// revocation store's "not revoked" by default (SessionConfig.RevocationCache).
+const DefaultRevocationCache = 2 * time.Second
+
+// cachedRevocations fronts a shared store: answers are kept for ttl, so a
+// session read costs a map lookup rather than a round trip, and
+// revocations made through this instance are also kept locally, so they
+// take effect here at once. Another instance's sign-out takes effect here
+// within ttl.
+type cachedRevocations struct {
+	inner RevocationStore
+	local *memoryRevocations
+	ttl   time.Duration
+	now   func() time.Time
+
+	mu      sync.Mutex
+	answers map[[2]string]cachedAnswer
+}
+
+type cachedAnswer struct {
+	revoked bool
+	cutoff  time.Time
+	until   time.Time
+}
+
+// maxCachedAnswers bounds the cache; past it, it starts over.
+const maxCachedAnswers = 100000
+
+func newCachedRevocations(inner RevocationStore, ttl time.Duration, now func() time.Time) *cachedRevocations {
+	return &cachedRevocations{inner: inner, local: newMemoryRevocations(now), ttl: ttl, now: now, answers: map[[2]string]cachedAnswer{}}
+}
+
+func (c *cachedRevocations) RevokeSession(ctx context.Context, id string, until time.Time) error {
+	c.local.RevokeSession(ctx, id, until)
+	return c.inner.RevokeSession(ctx, id, until)
+}
+
+func (c *cachedRevocations) RevokeUser(ctx context.Context, sub string, at, until time.Time) error {
+	c.local.RevokeUser(ctx, sub, at, until)
+	return c.inner.RevokeUser(ctx, sub, at, until)
+}
+
+func (c *cachedRevocations) Check(ctx context.Context, id, sub string) (bool, time.Time, error) {
+	lr, lcut, _ := c.local.Check(ctx, id, sub)
+	if lr {
+		return true, time.Time{}, nil
+	}
+	key, now := [2]string{id, sub}, c.now()
+	c.mu.Lock()
+	a, ok := c.answers[key]
+	c.mu.Unlock()
+	if !ok || !now.Before(a.until) {
+		revoked, cutoff, err := c.inner.Check(ctx, id, sub)
+		if err != nil {
+			return false, time.Time{}, err
+		}
+		a = cachedAnswer{revoked, cutoff, now.Add(c.ttl)}
+		c.mu.Lock()
+		if len(c.answers) >= maxCachedAnswers {
+			clear(c.answers)
+		}
+		c.answers[key] = a
+		c.mu.Unlock()
+	}
+	if lcut.After(a.cutoff) {
+		a.cutoff = lcut
+	}
+	return a.revoked, a.cutoff, nil
+}

@@ -186,3 +186,43 @@ func TestRevocationStoreDown(t *testing.T) {
 		t.Fatal(cookie)
 	}
 }
+
+// TestRevocationCache: two instances share a store. A sign-out through one
+// takes effect there at once and on the other within RevocationCache; with
+// a negative RevocationCache, at once everywhere.
+func TestRevocationCache(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		cache time.Duration
+		stale bool // the other instance still sees the session for a while
+	}{{"default", 0, true}, {"off", -1, false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			clk := newClock()
+			shared := authgo.NewMemoryRevocations()
+			mod := func(c *authgo.Config) {
+				c.Now = clk.now
+				c.Session.Revocations = shared
+				c.Session.RevocationCache = tc.cache
+			}
+			a1, h1 := revokeSite(t, mod)
+			a2, h2 := revokeSite(t, mod)
+			c := newClient(t, h1)
+			c.signIn(O, "alice", "wonderland")
+			kept := c.cookieHeader()
+			if s, _ := signedIn(t, a2, h2, kept); !s {
+				t.Fatal("the other instance does not see the session")
+			}
+			c.postForm(O+"/auth/signout", map[string][]string{"csrfToken": {c.csrf(O)}})
+			if s, p := signedIn(t, a1, h1, kept); s || p {
+				t.Fatalf("the instance that signed out still sees the session: %v %v", s, p)
+			}
+			if s, _ := signedIn(t, a2, h2, kept); s != tc.stale {
+				t.Fatalf("the other instance at once: session %v, want %v", s, tc.stale)
+			}
+			clk.add(authgo.DefaultRevocationCache + time.Second)
+			if s, p := signedIn(t, a2, h2, kept); s || p {
+				t.Fatalf("the other instance after the cache time: %v %v", s, p)
+			}
+		})
+	}
+}

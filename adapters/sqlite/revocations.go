@@ -44,9 +44,10 @@ func (s *Store) Check(ctx context.Context, id, sub string) (revoked bool, cutoff
 	if id == "" && sub == "" {
 		return false, time.Time{}, nil
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT kind, revoked_at FROM authgo_revocations
-		WHERE ((kind = 's' AND key = ?) OR (kind = 'u' AND key = ?)) AND expires_at > ?`,
-		id, sub, time.Now().Unix())
+	now := time.Now().Unix()
+	rows, err := s.db.QueryContext(ctx, `SELECT kind, revoked_at FROM authgo_revocations WHERE kind = 's' AND key = ? AND expires_at > ?
+		UNION ALL SELECT kind, revoked_at FROM authgo_revocations WHERE kind = 'u' AND key = ? AND expires_at > ?`,
+		id, now, sub, now)
 	if err != nil {
 		return false, time.Time{}, fmt.Errorf("sqlite: check revocations: %w", err)
 	}
