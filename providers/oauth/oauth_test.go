@@ -272,6 +272,14 @@ func TestExpiresIn(t *testing.T) {
 		{"string", `{"access_token":"a","expires_in":"3600"}`, "application/json", clock.Add(time.Hour)},
 		{"absent", `{"access_token":"a"}`, "application/json", time.Time{}},
 		{"null", `{"access_token":"a","expires_in":null}`, "application/json", time.Time{}},
+		// tokens-bff.md E7: zero and negative lifetimes mean unknown, not
+		// expired on arrival.
+		{"zero", `{"access_token":"a","expires_in":0}`, "application/json", time.Time{}},
+		{"negative", `{"access_token":"a","expires_in":-5}`, "application/json", time.Time{}},
+		{"negative string", `{"access_token":"a","expires_in":"-5"}`, "application/json", time.Time{}},
+		{"form", `access_token=a&expires_in=120`, "application/x-www-form-urlencoded", clock.Add(2 * time.Minute)},
+		{"form negative", `access_token=a&expires_in=-5`, "application/x-www-form-urlencoded", time.Time{}},
+		{"form garbage", `access_token=a&expires_in=soon`, "application/x-www-form-urlencoded", time.Time{}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			s := newServer(t)

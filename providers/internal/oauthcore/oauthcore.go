@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"math/big"
 	"net"
 	"net/http"
@@ -337,11 +338,23 @@ func (c *Client) TokenSet(tok *oauth2.Token) authgo.TokenSet {
 	}
 	ts.IDToken, _ = tok.Extra("id_token").(string)
 	ts.Scope, _ = tok.Extra("scope").(string)
-	switch {
-	case tok.ExpiresIn > 0:
-		ts.Expiry = c.now().Add(time.Duration(tok.ExpiresIn) * time.Second).Truncate(time.Second)
-	case !tok.Expiry.IsZero():
-		ts.Expiry = tok.Expiry.Truncate(time.Second)
+	// The lifetime in seconds, counted on our clock: x/oauth2's Expiry
+	// takes any number, zero and negative ones included (tokens-bff.md
+	// E7: those mean "unknown"), and form-encoded answers reach it only
+	// through Expiry.
+	secs := tok.ExpiresIn
+	if secs == 0 {
+		switch v := tok.Extra("expires_in").(type) {
+		case string:
+			secs, _ = strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		case float64:
+			secs = int64(v)
+		case int64: // x/oauth2 parses form values that look like numbers
+			secs = v
+		}
+	}
+	if secs > 0 && secs < math.MaxInt32 {
+		ts.Expiry = c.now().Add(time.Duration(secs) * time.Second).Truncate(time.Second)
 	}
 	return ts
 }
