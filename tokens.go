@@ -236,7 +236,8 @@ type tokenManager struct {
 	mu       sync.Mutex
 	inflight map[string]chan struct{}
 	results  map[string]cachedOutcome
-	lastWarn time.Time // of "the lock store is down"
+	hung     map[string]time.Time // refreshes past their budget, still running: until when new ones wait
+	lastWarn time.Time            // of "the lock store is down"
 
 	// stale holds access tokens an API refused before their expiry
 	// (AccessTokenRejected), until that expiry (Unix seconds); nstale is
@@ -380,11 +381,18 @@ func (m *tokenManager) outcome(a *Auth, ctx context.Context, tok *Token, key str
 			m.mu.Unlock()
 			return c.out
 		}
+		if until, ok := m.hung[key]; ok && a.now().Before(until) {
+			// Never two calls with one refresh token: the last one may
+			// still rotate it.
+			m.mu.Unlock()
+			return &refreshOutcome{err: fmt.Errorf("%w: a refresh is still running", ErrRefreshUnavailable)}
+		}
 		wait, running := m.inflight[key]
 		if !running {
 			if m.inflight == nil {
 				m.inflight = map[string]chan struct{}{}
 				m.results = map[string]cachedOutcome{}
+				m.hung = map[string]time.Time{}
 			}
 			wait = make(chan struct{})
 			m.inflight[key] = wait
@@ -411,14 +419,45 @@ func (m *tokenManager) outcome(a *Auth, ctx context.Context, tok *Token, key str
 }
 
 func (m *tokenManager) run(a *Auth, ctx context.Context, tok *Token, key string, done chan struct{}) {
-	out := func() (out *refreshOutcome) {
+	result := make(chan *refreshOutcome, 1)
+	go func() {
 		defer func() {
 			if p := recover(); p != nil {
-				out = &refreshOutcome{err: fmt.Errorf("authgo: refresh panicked: %v", p)}
+				result <- &refreshOutcome{err: fmt.Errorf("authgo: refresh panicked: %v", p)}
 			}
 		}()
-		return a.refreshShared(ctx, tok, key)
+		result <- a.refreshShared(ctx, tok, key)
 	}()
+	timer := time.NewTimer(a.refreshBudget())
+	defer timer.Stop()
+	var out *refreshOutcome
+	select {
+	case out = <-result:
+	case <-timer.C:
+		// A refresh that ignores its context (a Tokens.Refresh of one's
+		// own): the waiting requests answer 503 now, and so do new ones
+		// until it returns (for at most successorTTL), so that the same
+		// refresh token is never presented twice at once. Its late
+		// outcome still serves the old cookies.
+		a.log.Warn("authgo: a refresh did not finish in time; its requests answer 503")
+		out = &refreshOutcome{err: fmt.Errorf("%w: the refresh did not finish in time", ErrRefreshUnavailable)}
+		m.mu.Lock()
+		m.hung[key] = a.now().Add(successorTTL)
+		m.mu.Unlock()
+		go func() {
+			late := <-result
+			m.mu.Lock()
+			defer m.mu.Unlock()
+			delete(m.hung, key)
+			var re *RefreshError
+			switch {
+			case late.err == nil:
+				m.results[key] = cachedOutcome{late, a.now().Add(successorTTL)}
+			case errors.As(late.err, &re) && re.Terminal:
+				m.results[key] = cachedOutcome{late, a.now().Add(tombstoneTTL)}
+			}
+		}()
+	}
 	m.mu.Lock()
 	var re *RefreshError
 	switch {
@@ -441,6 +480,18 @@ func (m *tokenManager) run(a *Auth, ctx context.Context, tok *Token, key string,
 	delete(m.inflight, key)
 	m.mu.Unlock()
 	close(done)
+}
+
+// refreshBudget is how long requests wait for one refresh: its timeout,
+// once more with a Locker (another instance may hold the lock that long
+// first), and some slack.
+func (a *Auth) refreshBudget() time.Duration {
+	t := a.cfg.Tokens.RefreshTimeout
+	budget := t + min(2*time.Second, t)
+	if a.cfg.Tokens.Locker != nil {
+		budget += t
+	}
+	return budget
 }
 
 // refreshShared runs one refresh, under the cross-instance lock when a

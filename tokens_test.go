@@ -432,3 +432,83 @@ func TestClientRejectedToken(t *testing.T) {
 		t.Fatalf("third request: %d, %d refreshes", r.StatusCode, b.refreshes.Load())
 	}
 }
+
+// TestRefreshThatHangs: tokens-bff.md C10. A Tokens.Refresh that ignores
+// its context holds no request past the budget (RefreshTimeout plus as
+// much slack, here 400 ms): 503, the session kept. When it finally
+// succeeds, the old cookie gets its tokens without another call.
+func TestRefreshThatHangs(t *testing.T) {
+	clk := newClock()
+	b := newBackend(t, 5*time.Minute, clk.now)
+	release := make(chan struct{})
+	var calls atomic.Int32
+	a := newAuth(t, func(c *authgo.Config) {
+		c.Providers = []authgo.Provider{backendProvider{b}}
+		c.Matcher = []string{"/api/:path*"}
+		c.Now = clk.now
+		c.Tokens.RefreshTimeout = 200 * time.Millisecond
+		c.Tokens.Refresh = func(ctx context.Context, tok *authgo.Token) (*authgo.TokenSet, error) {
+			calls.Add(1)
+			<-release // deaf to ctx
+			return &authgo.TokenSet{AccessToken: "fresh", RefreshToken: "rt-2", Expiry: clk.now().Add(time.Hour)}, nil
+		}
+	})
+	mux := http.NewServeMux()
+	mux.Handle("/auth/", a)
+	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		at, err := a.AccessToken(r)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusConflict)
+			return
+		}
+		io.WriteString(w, at)
+	})
+	c := newClient(t, a.Middleware(mux))
+	signInBackend(t, c)
+	clk.add(10 * time.Minute)
+
+	var wg sync.WaitGroup
+	codes := make([]int, 5)
+	start := time.Now()
+	for i := range codes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			req := httptest.NewRequest("GET", O+"/api/x", nil)
+			req.Header.Set("Cookie", c.cookieHeader())
+			rec := httptest.NewRecorder()
+			c.h.ServeHTTP(rec, req)
+			codes[i] = rec.Code
+			if rec.Header().Get("Set-Cookie") != "" {
+				t.Errorf("a cookie was written: %v", rec.Header()["Set-Cookie"])
+			}
+		}()
+	}
+	wg.Wait()
+	if took := time.Since(start); took > 3*time.Second {
+		t.Errorf("requests waited %v", took)
+	}
+	for _, code := range codes {
+		if code != http.StatusServiceUnavailable {
+			t.Fatalf("answers %v, want 503 each", codes)
+		}
+	}
+	if n := calls.Load(); n != 1 {
+		t.Fatalf("%d calls for one refresh token", n)
+	}
+	close(release)
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		r := c.get(O + "/api/x")
+		if r.StatusCode == 200 {
+			if r.body != "fresh" || calls.Load() != 1 {
+				t.Fatalf("after the late success: %q, %d calls", r.body, calls.Load())
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after the late success: %d %s", r.StatusCode, r.body)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
