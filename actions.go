@@ -469,12 +469,18 @@ func (a *Auth) signOutAction(rq *request) (*response, error) {
 	return res, nil
 }
 
+// signOutProviderTimeout bounds the calls to a provider at sign-out.
+const signOutProviderTimeout = 2 * time.Second
+
 // signOutAtProvider revokes the refresh token the session holds (RFC 7009)
 // and returns the provider's logout URL (RP-initiated logout) when the
 // session came from a provider that does both; failures are logged and the
 // local sign-out goes on.
 func (a *Auth) signOutAtProvider(rq *request, tok *Token) string {
-	ctx := rq.r.Context()
+	// Bounded, and not cut short by a browser that leaves: a provider that
+	// hangs delays the sign-out by 2 s at most (tokens-bff.md R12).
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(rq.r.Context()), signOutProviderTimeout)
+	defer cancel()
 	id := tok.String(claimProvider)
 	if id == "" {
 		return ""

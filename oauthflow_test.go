@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -230,5 +231,49 @@ func TestOAuthSignInNeedsCSRF(t *testing.T) {
 	}
 	if r := c.get(O + "/auth/signin"); !strings.Contains(r.body, O+"/auth/signin/stub") {
 		t.Fatal("no button for the provider on the sign-in page")
+	}
+}
+
+// hangingRevoker is a provider whose revocation endpoint never answers,
+// and which ignores its context until the test ends.
+type hangingRevoker struct {
+	stubIdP
+	calls   atomic.Int32
+	release chan struct{}
+}
+
+func (p *hangingRevoker) Revoke(ctx context.Context, token, hint string) error {
+	p.calls.Add(1)
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-p.release:
+		return nil
+	}
+}
+
+// TestSignOutRevokeHangs: tokens-bff.md R12. The refresh token is revoked
+// at the provider at sign-out; a provider that does not answer delays the
+// sign-out by 2 s at most, and it still completes.
+func TestSignOutRevokeHangs(t *testing.T) {
+	idp := &hangingRevoker{stubIdP: stubIdP{id: "stub"}, release: make(chan struct{})}
+	defer close(idp.release)
+	a := oauthAuth(t, idp)
+	c := newClient(t, a)
+	u := startFlow(t, c, "stub", "")
+	if r := c.get(O + "/auth/callback/stub?code=c&state=" + url.QueryEscape(u.Query().Get("state"))); r.StatusCode != 302 {
+		t.Fatalf("callback: %d", r.StatusCode)
+	}
+	start := time.Now()
+	r := c.postForm(O+"/auth/signout", url.Values{"csrfToken": {c.csrf(O)}})
+	took := time.Since(start)
+	if r.StatusCode != 302 || idp.calls.Load() != 1 {
+		t.Fatalf("sign-out: %d, %d revocations", r.StatusCode, idp.calls.Load())
+	}
+	if took < 1500*time.Millisecond || took > 5*time.Second {
+		t.Errorf("sign-out took %v, want about 2 s", took)
+	}
+	if ck := r.setCook["authjs.session-token"]; ck == nil || ck.MaxAge >= 0 {
+		t.Errorf("session cookie not cleared: %v", r.Header["Set-Cookie"])
 	}
 }

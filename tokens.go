@@ -113,7 +113,6 @@ const (
 	defaultRefreshTimeout = 10 * time.Second
 	successorTTL          = 120 * time.Second
 	tombstoneTTL          = 30 * time.Second
-	lockWait              = 12 * time.Second
 )
 
 // setTokens writes a token endpoint's answer into tok: the access token,
