@@ -405,6 +405,9 @@ func (a *Auth) finishSignIn(rq *request, u *User, account *Account, creds Creden
 			set.Expiry = time.Unix(account.ExpiresAt, 0)
 		}
 		setTokens(tok, set, a.now())
+		if sub, _ := profile["sub"].(string); sub != "" && sub != u.ID {
+			tok.Set(claimProviderSubject, sub)
+		}
 		if exp := expiryOf(set, a.now()); !exp.IsZero() {
 			account.ExpiresAt = exp.Unix()
 		}

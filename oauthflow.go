@@ -25,6 +25,10 @@ const checkMaxAge = 15 * time.Minute
 const (
 	claimProvider = "provider"
 	claimIDToken  = "id_token"
+	// claimProviderSubject keeps the provider's own subject when a
+	// profile mapping gave the user another id, for the refresh's check
+	// that a new ID token names the same user.
+	claimProviderSubject = "provider_sub"
 )
 
 var errInvalidCheck = errors.New("InvalidCheck")

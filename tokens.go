@@ -624,7 +624,11 @@ func (a *Auth) callRefresh(ctx context.Context, tok *Token) *refreshOutcome {
 	} else {
 		id := tok.String(claimProvider)
 		if sr, ok := a.providers[id].(SubjectRefresher); ok {
-			set, err = sr.RefreshFor(ctx, rt, tok.Subject)
+			sub := tok.String(claimProviderSubject)
+			if sub == "" {
+				sub = tok.Subject
+			}
+			set, err = sr.RefreshFor(ctx, rt, sub)
 		} else if r, ok := a.providers[id].(refresher); ok {
 			set, err = r.Refresh(ctx, rt)
 		} else {

@@ -1,6 +1,7 @@
 package oidc_test
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -249,4 +250,69 @@ func apiCall(t *testing.T, c *http.Client, origin string) string {
 		t.Fatalf("api: %d %s", r.StatusCode, b)
 	}
 	return string(b)
+}
+
+// TestRefreshWithRemappedUser: a Profile that gives the user an id of its
+// own (not the ID token's sub) still refreshes: the refreshed ID token is
+// held against the provider's subject, and a different one is refused.
+func TestRefreshWithRemappedUser(t *testing.T) {
+	idp := testidp.New(t, testidp.Options{Users: []testidp.User{alice}})
+	app := httptest.NewUnstartedServer(nil)
+	origin := "http://" + app.Listener.Addr().String()
+	idp.AddClient(testidp.Client{ID: "remap-client", Secret: "s", RedirectURIs: []string{origin + "/auth/callback/oidc"}})
+	var mu sync.Mutex
+	now := time.Now()
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	p, err := oidc.New(oidc.Options{Issuer: idp.Issuer(), ClientID: "remap-client", ClientSecret: "s",
+		Scopes: []string{"openid", "profile", "email", "offline_access"},
+		Profile: func(ctx context.Context, claims map[string]any, _ authgo.TokenSet) (*authgo.User, error) {
+			return &authgo.User{ID: "app-user-7", Name: "Remapped"}, nil
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := authgo.New(authgo.Config{
+		Secret:    []string{"a-secret-of-at-least-32-bytes-from-authgo-secret"},
+		URL:       origin + "/auth",
+		Providers: []authgo.Provider{p},
+		Now:       clock,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/auth/", a)
+	mux.Handle("/api", a.RequireSession(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		at, err := a.AccessToken(r)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusUnauthorized)
+			return
+		}
+		io.WriteString(w, at)
+	})))
+	app.Config.Handler = mux
+	app.Start()
+	defer app.Close()
+
+	jar, _ := cookiejar.New(nil)
+	browser := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	var csrf struct{ CSRFToken string }
+	r, _ := browser.Get(origin + "/auth/csrf")
+	json.NewDecoder(r.Body).Decode(&csrf)
+	r.Body.Close()
+	r, _ = browser.PostForm(origin+"/auth/signin/oidc", url.Values{"csrfToken": {csrf.CSRFToken}})
+	r.Body.Close()
+	callback, err := idp.Login(t.Context(), browser, r.Header.Get("Location"), alice.Username, alice.Password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, _ = browser.Get(callback)
+	r.Body.Close()
+	first := apiCall(t, browser, origin)
+	mu.Lock()
+	now = now.Add(10 * time.Minute)
+	mu.Unlock()
+	if second := apiCall(t, browser, origin); second == first || idp.RefreshCalls() != 1 {
+		t.Fatalf("refresh with a remapped user id: %q, %d calls", second, idp.RefreshCalls())
+	}
 }
