@@ -512,3 +512,116 @@ func TestRefreshThatHangs(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// apiGet sends one request with cookie to h and returns the recorder.
+func apiGet(h http.Handler, cookie string, ctx context.Context) *httptest.ResponseRecorder {
+	req := httptest.NewRequest("GET", O+"/api/x", nil).WithContext(ctx)
+	req.Header.Set("Cookie", cookie)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
+}
+
+// TestRefreshSkewClamped: tokens-bff.md E6. With a 30 s token and the
+// default 60 s skew, the window is half the lifetime: no refresh in the
+// first 15 s, one after.
+func TestRefreshSkewClamped(t *testing.T) {
+	clk := newClock()
+	b := newBackend(t, 30*time.Second, clk.now)
+	_, h := tokenSite(t, b, clk)
+	c := newClient(t, h)
+	signInBackend(t, c)
+	cookie := c.cookieHeader()
+	for i := range 14 {
+		clk.add(time.Second)
+		if rec := apiGet(h, cookie, context.Background()); rec.Code != 200 || b.refreshes.Load() != 0 {
+			t.Fatalf("at +%d s: %d, %d refreshes", i+1, rec.Code, b.refreshes.Load())
+		}
+	}
+	clk.add(2 * time.Second)
+	if rec := apiGet(h, cookie, context.Background()); rec.Code != 200 || b.refreshes.Load() != 1 {
+		t.Fatalf("at +16 s: %d, %d refreshes", rec.Code, b.refreshes.Load())
+	}
+}
+
+// TestRefreshOutlivesClient: tokens-bff.md R8. The browser goes away 100
+// ms into a slow refresh; the refresh finishes and is kept, so the next
+// request with the old cookie makes no call.
+func TestRefreshOutlivesClient(t *testing.T) {
+	clk := newClock()
+	b := newBackend(t, 5*time.Minute, clk.now)
+	b.delay = 500 * time.Millisecond
+	_, h := tokenSite(t, b, clk)
+	c := newClient(t, h)
+	signInBackend(t, c)
+	cookie := c.cookieHeader()
+	clk.add(10 * time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	if rec := apiGet(h, cookie, ctx); rec.Code == 200 {
+		t.Fatalf("the request that left got %d", rec.Code)
+	}
+	time.Sleep(b.delay) // the refresh ends without its request
+	rec := apiGet(h, cookie, context.Background())
+	if rec.Code != 200 || b.refreshes.Load() != 1 || !strings.HasPrefix(rec.Body.String(), "eyJ") {
+		t.Fatalf("next request: %d %q, %d refreshes", rec.Code, rec.Body.String(), b.refreshes.Load())
+	}
+}
+
+// TestRefreshPanics: tokens-bff.md C11. A refresh function that panics
+// crashes nothing: every waiting request gets 503, the session is kept.
+func TestRefreshPanics(t *testing.T) {
+	clk := newClock()
+	b := newBackend(t, 5*time.Minute, clk.now)
+	a := newAuth(t, func(c *authgo.Config) {
+		c.Providers = []authgo.Provider{backendProvider{b}}
+		c.Matcher = []string{"/api/:path*"}
+		c.Now = clk.now
+		c.Tokens.Refresh = func(context.Context, *authgo.Token) (*authgo.TokenSet, error) { panic("boom") }
+	})
+	mux := http.NewServeMux()
+	mux.Handle("/auth/", a)
+	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
+	h := a.Middleware(mux)
+	c := newClient(t, h)
+	signInBackend(t, c)
+	clk.add(10 * time.Minute)
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if rec := apiGet(h, c.cookieHeader(), context.Background()); rec.Code != 503 || rec.Header().Get("Set-Cookie") != "" {
+				t.Errorf("%d %v", rec.Code, rec.Header())
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// TestOldCookieAfterSuccessorCache: tokens-bff.md C4 documents the
+// residual window. A cookie from before a rotation, replayed after the
+// successor cache (120 s) forgot it, presents a dead refresh token: the
+// back end refuses it and that copy of the session ends with
+// RefreshTokenError. The browser's current cookie is unaffected.
+func TestOldCookieAfterSuccessorCache(t *testing.T) {
+	clk := newClock()
+	b := newBackend(t, 5*time.Minute, clk.now)
+	_, h := tokenSite(t, b, clk)
+	c := newClient(t, h)
+	signInBackend(t, c)
+	old := c.cookieHeader()
+	clk.add(10 * time.Minute)
+	c.get(O + "/api/x") // refreshes; the client keeps the new cookie
+	if b.refreshes.Load() != 1 {
+		t.Fatal("no refresh")
+	}
+	clk.add(130 * time.Second)
+	rec := apiGet(h, old, context.Background())
+	if b.refreshes.Load() != 2 || rec.Code == 200 {
+		t.Fatalf("old cookie after the cache: %d, %d refreshes", rec.Code, b.refreshes.Load())
+	}
+	if r := c.get(O + "/api/x"); r.StatusCode != 200 {
+		t.Fatalf("the current cookie: %d", r.StatusCode)
+	}
+}
