@@ -104,7 +104,9 @@ type RefreshLocker interface {
 	TryLock(ctx context.Context, key string) (unlock func(), ok bool, err error)
 	// Result returns the outcome stored for key, or nil when none is.
 	Result(ctx context.Context, key string) ([]byte, error)
-	// SetResult stores the outcome for key for ttl.
+	// SetResult stores the outcome for key for ttl. Called while holding
+	// key's lock; an implementation should refuse (an error) when that
+	// lock was lost meanwhile, so that the next holder's outcome stands.
 	SetResult(ctx context.Context, key string, value []byte, ttl time.Duration) error
 }
 

@@ -44,10 +44,16 @@ type LockerOptions struct {
 // renewed while held, and a result record per key. Make one with
 // NewLocker. It is safe for concurrent use by multiple goroutines.
 type Locker struct {
-	rdb goredis.UniversalClient
-	o   LockerOptions
-	log *slog.Logger
+	rdb  goredis.UniversalClient
+	o    LockerOptions
+	log  *slog.Logger
+	held sync.Map // key → the value of the lock this Locker holds for it
 }
+
+// ErrLockLost is returned by SetResult when the Locker took the lock for
+// the key but no longer holds it (its lease lapsed and another instance
+// took over): the other holder's result stands.
+var ErrLockLost = errors.New("redis: the refresh lock was lost; the result was not stored")
 
 var _ authgo.RefreshLocker = (*Locker)(nil)
 
@@ -82,8 +88,9 @@ func (l *Locker) ResultKey(key string) string { return l.o.Prefix + "next:" + ke
 // The scripts act only when the lock still holds the caller's value, so an
 // owner whose lease lapsed cannot touch its successor's lock.
 var (
-	releaseScript = goredis.NewScript(`if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) end return 0`)
-	renewScript   = goredis.NewScript(`if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("PEXPIRE", KEYS[1], ARGV[2]) end return 0`)
+	releaseScript   = goredis.NewScript(`if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) end return 0`)
+	fencedSetScript = goredis.NewScript(`if redis.call("GET", KEYS[1]) == ARGV[1] then redis.call("SET", KEYS[2], ARGV[2], "PX", ARGV[3]) return 1 end return 0`)
+	renewScript     = goredis.NewScript(`if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("PEXPIRE", KEYS[1], ARGV[2]) end return 0`)
 )
 
 // TryLock takes the lock for key if no one holds it: SET NX with a lease
@@ -123,9 +130,11 @@ func (l *Locker) TryLock(ctx context.Context, key string) (unlock func(), ok boo
 	}
 	stop, stopped := make(chan struct{}), make(chan struct{})
 	go l.renew(context.WithoutCancel(ctx), lk, value, stop, stopped)
+	l.held.Store(key, value)
 	var once sync.Once
 	return func() {
 		once.Do(func() {
+			l.held.CompareAndDelete(key, value)
 			close(stop)
 			<-stopped
 			l.release(context.WithoutCancel(ctx), lk, value)
@@ -186,16 +195,27 @@ func (l *Locker) Result(ctx context.Context, key string) ([]byte, error) {
 }
 
 // SetResult stores value as key's result record for ttl, replacing any
-// previous one. ttl must be positive (at least a millisecond).
+// previous one. ttl must be positive (at least a millisecond). While this
+// Locker holds key's lock, the write happens only if the lock in Redis
+// still has this holder's value (a fenced write, in one script): a holder
+// whose lease lapsed gets ErrLockLost and cannot overwrite its
+// successor's result.
 func (l *Locker) SetResult(ctx context.Context, key string, value []byte, ttl time.Duration) error {
 	if ttl < time.Millisecond {
 		return fmt.Errorf("redis: refresh result ttl %v is below 1ms", ttl)
 	}
-	_, err := call(ctx, l.o.OpTimeout, func(ctx context.Context) (string, error) {
-		return l.rdb.Set(ctx, l.ResultKey(key), value, ttl).Result()
+	lock, held := l.held.Load(key)
+	n, err := call(ctx, l.o.OpTimeout, func(ctx context.Context) (int64, error) {
+		if !held {
+			return 1, l.rdb.Set(ctx, l.ResultKey(key), value, ttl).Err()
+		}
+		return fencedSetScript.Run(ctx, l.rdb, []string{l.LockKey(key), l.ResultKey(key)}, lock, value, ttl.Milliseconds()).Int64()
 	}, nil)
 	if err != nil {
 		return fmt.Errorf("redis: store refresh result: %w", err)
+	}
+	if n == 0 {
+		return ErrLockLost
 	}
 	return nil
 }

@@ -341,3 +341,52 @@ func TestUnreachable(t *testing.T) {
 		})
 	}
 }
+
+// TestSetResultFenced: tokens-bff.md C8. A holder whose lease lapsed and
+// whose lock another instance then took cannot overwrite that instance's
+// result; while it holds the lock, its write goes through.
+func TestSetResultFenced(t *testing.T) {
+	t.Parallel()
+	c := testRedis(t)
+	p := testPrefix(t, c)
+	ctx := t.Context()
+	first := redis.NewLocker(c, redis.LockerOptions{Prefix: p})
+	second := redis.NewLocker(c, redis.LockerOptions{Prefix: p})
+
+	unlock1, ok, err := first.TryLock(ctx, testKey)
+	if !ok || err != nil {
+		t.Fatalf("first TryLock: %v %v", ok, err)
+	}
+	defer unlock1()
+	// The first holder pauses past its lease: the lock lapses (deleted
+	// here, as its expiry would), and the second takes over and stores
+	// its result.
+	c.Del(ctx, first.LockKey(testKey))
+	unlock2, ok, err := second.TryLock(ctx, testKey)
+	if !ok || err != nil {
+		t.Fatalf("second TryLock: %v %v", ok, err)
+	}
+	if err := second.SetResult(ctx, testKey, []byte("second"), time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	unlock2()
+	// The first resumes: its write is refused, the second's result stands.
+	if err := first.SetResult(ctx, testKey, []byte("first"), time.Minute); !errors.Is(err, redis.ErrLockLost) {
+		t.Fatalf("stale holder's SetResult: %v, want ErrLockLost", err)
+	}
+	if b, _ := first.Result(ctx, testKey); string(b) != "second" {
+		t.Fatalf("result %q, want the second holder's", b)
+	}
+	// A holder that still holds its lock writes.
+	unlock3, ok, err := first.TryLock(ctx, "other-key")
+	if !ok || err != nil {
+		t.Fatalf("TryLock: %v %v", ok, err)
+	}
+	if err := first.SetResult(ctx, "other-key", []byte("mine"), time.Minute); err != nil {
+		t.Fatalf("holder's SetResult: %v", err)
+	}
+	unlock3()
+	if b, _ := first.Result(ctx, "other-key"); string(b) != "mine" {
+		t.Fatalf("result %q", b)
+	}
+}
