@@ -126,6 +126,12 @@ func TestOAuthFlow(t *testing.T) {
 	if jwtAccount == nil || jwtAccount.AccessToken != "at" || jwtAccount.RefreshToken != "rt" || jwtAccount.ExpiresAt == 0 || jwtAccount.Type != "oidc" {
 		t.Fatalf("JWT callback account %+v", jwtAccount)
 	}
+	// tokens-bff.md P14: the session page scripts read carries no token.
+	if r := c.get(O + "/auth/session"); r.StatusCode != 200 || !strings.Contains(r.body, "ida@example.com") ||
+		strings.Contains(r.body, "idt") || strings.Contains(r.body, "_token") || r.Header.Get("Cache-Control") == "" ||
+		!strings.Contains(r.Header.Get("Cache-Control"), "no-store") {
+		t.Fatalf("session: %v %s", r.Header, r.body)
+	}
 	// Sign-out goes through the provider's logout.
 	r = c.postForm(O+"/auth/signout", url.Values{"csrfToken": {c.csrf(O)}, "callbackUrl": {"/bye"}})
 	if loc := r.Header.Get("Location"); !strings.HasPrefix(loc, "https://idp.example/logout?id_token_hint=idt&post_logout_redirect_uri="+url.QueryEscape(O+"/bye")) {

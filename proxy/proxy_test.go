@@ -808,3 +808,24 @@ func TestNewErrors(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestPreflight: tokens-bff.md P10. A CORS preflight from another origin
+// (which carries no X-CSRF and no cookie) is refused before the upstream
+// and approves nothing, so no cross-origin script can send X-CSRF.
+func TestPreflight(t *testing.T) {
+	s := newSite(t, siteOptions{})
+	r := httptest.NewRequest("OPTIONS", "/api/orders", nil)
+	r.Header.Set("Origin", "https://evil.example")
+	r.Header.Set("Access-Control-Request-Method", "POST")
+	r.Header.Set("Access-Control-Request-Headers", "x-csrf")
+	rec := s.serve(r)
+	wantError(t, rec, 403, "csrf")
+	for k := range rec.Header() {
+		if strings.HasPrefix(k, "Access-Control-") {
+			t.Errorf("preflight answer carries %s", k)
+		}
+	}
+	if s.up.hits() != 0 {
+		t.Fatal("the upstream saw the preflight")
+	}
+}
