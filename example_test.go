@@ -206,3 +206,33 @@ func jwtExp(token string) int64 {
 	json.Unmarshal(b, &c)
 	return c.Exp
 }
+
+func ExampleAuth_RevokeUser() {
+	a, _ := authgo.New(authgo.Config{
+		Secret:    []string{"a-secret-of-at-least-32-bytes-from-authgo-secret"},
+		URL:       "http://localhost:3000",
+		Providers: []authgo.Provider{exampleProvider()},
+		// Several instances share sign-outs through a store, e.g.
+		// Session: authgo.SessionConfig{Revocations: sqliteStore}.
+	})
+	laptop := signInForExample(a, "http://localhost:3000")
+	read := func(cookies string) string {
+		r := httptest.NewRequest("GET", "http://localhost:3000/", nil)
+		r.Header.Set("Cookie", cookies)
+		if s, _ := a.Session(r); s != nil {
+			return s.User.Name
+		}
+		return "signed out"
+	}
+	fmt.Println(read(laptop))
+
+	// After a password change, or when an account is shut: every session
+	// of the user ends, wherever its cookie is.
+	if err := a.RevokeUser(context.Background(), "user-1"); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(read(laptop))
+	// Output:
+	// Alice
+	// signed out
+}

@@ -56,3 +56,14 @@ func ExampleOpen() {
 	cfg := authgo.Config{ /* … */ }
 	cfg.Tokens.Locker = redis.NewLocker(rdb, redis.LockerOptions{})
 }
+
+func ExampleNewRevocations() {
+	rdb := goredis.NewClient(&goredis.Options{Addr: "localhost:6379"})
+	defer rdb.Close()
+
+	cfg := authgo.Config{ /* … */ }
+	// Sign-outs recorded in Redis: a copied cookie of a signed-out session
+	// opens nothing on any instance (within Session.RevocationCache, 2 s,
+	// on the instances other than the one that signed out).
+	cfg.Session.Revocations = redis.NewRevocations(rdb, redis.RevocationsOptions{})
+}
