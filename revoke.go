@@ -93,6 +93,9 @@ func (a *Auth) revokeSession(ctx context.Context, tok *jwt.Token) {
 	if tok.ExpiresAt > 0 {
 		until = time.Unix(tok.ExpiresAt, 0)
 	}
+	// Not cut short by a browser that leaves mid-sign-out.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
 	if err := a.revocations.RevokeSession(ctx, id, until); err != nil {
 		a.log.Error("authgo: the session could not be revoked; copies of its cookie stay valid until they expire", "err", err)
 	}
