@@ -31,6 +31,16 @@
 // github.com/authgo/authgo/jwt package reads and writes these tokens on its
 // own.
 //
+// Signing out revokes the session, not only the cookie: the sign-out is
+// recorded in a [RevocationStore] (Config.Session.Revocations), and every
+// copy of that session's cookie is refused afterwards. [Auth.RevokeUser]
+// ends all of a user's sessions.
+//
+// Access tokens a provider returned stay in the session token, out of
+// page scripts' reach; [Auth.AccessToken] and [Auth.Client] use them,
+// refreshing them shortly before they expire, once per refresh token even
+// under a burst of requests.
+//
 // # Callbacks
 //
 // [Callbacks] shape what happens: SignIn allows or refuses a sign-in,
