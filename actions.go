@@ -410,6 +410,9 @@ func (a *Auth) finishSignIn(rq *request, u *User, account *Account, creds Creden
 		}
 		if exp := expiryOf(set, a.now()); !exp.IsZero() {
 			account.ExpiresAt = exp.Unix()
+		} else if set.RefreshToken != "" {
+			a.log.Info("authgo: the access token's lifetime is unknown (no expires_in, not a JWT); it is refreshed when an API refuses it with invalid_token",
+				"provider", account.Provider)
 		}
 	}
 	if es, ok := a.providers[account.Provider].(EndSessionProvider); ok && es.SignOutAtProvider() && account.IDToken != "" {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -624,4 +625,89 @@ func TestOldCookieAfterSuccessorCache(t *testing.T) {
 	if r := c.get(O + "/api/x"); r.StatusCode != 200 {
 		t.Fatalf("the current cookie: %d", r.StatusCode)
 	}
+}
+
+// opaqueProvider signs in with opaque access tokens and no lifetime.
+type opaqueProvider struct{ refreshes *atomic.Int32 }
+
+func (p opaqueProvider) ID() string                { return "opaque" }
+func (p opaqueProvider) Name() string              { return "Opaque" }
+func (p opaqueProvider) Type() authgo.ProviderType { return authgo.TypeCredentials }
+func (p opaqueProvider) Fields() []authgo.Field    { return nil }
+func (p opaqueProvider) Authorize(ctx context.Context, c authgo.Credentials, r *http.Request) (*authgo.User, error) {
+	u, _, err := p.AuthorizeWithTokens(ctx, c, r)
+	return u, err
+}
+func (p opaqueProvider) AuthorizeWithTokens(context.Context, authgo.Credentials, *http.Request) (*authgo.User, *authgo.TokenSet, error) {
+	return &authgo.User{ID: "u-1", Name: "Olga"}, &authgo.TokenSet{AccessToken: "opaque-0", RefreshToken: "ort-0"}, nil
+}
+func (p opaqueProvider) Refresh(ctx context.Context, rt string) (*authgo.TokenSet, error) {
+	n := p.refreshes.Add(1)
+	return &authgo.TokenSet{AccessToken: fmt.Sprint("opaque-", n), RefreshToken: fmt.Sprint("ort-", n)}, nil
+}
+
+// TestUnknownLifetime: tokens-bff.md E5. An opaque access token without
+// expires_in has no known expiry: one log line at sign-in, no refresh
+// however much time passes, and a refresh once an API refuses it.
+func TestUnknownLifetime(t *testing.T) {
+	clk := newClock()
+	var logs strings.Builder
+	var mu sync.Mutex
+	var refreshes atomic.Int32
+	a := newAuth(t, func(c *authgo.Config) {
+		c.Providers = []authgo.Provider{opaqueProvider{&refreshes}}
+		c.Matcher = []string{"/page"}
+		c.Now = clk.now
+		c.Logger = slog.New(slog.NewTextHandler(lockedWriter{&mu, &logs}, nil))
+	})
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") == "Bearer opaque-0" {
+			w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+			w.WriteHeader(401)
+			return
+		}
+		io.WriteString(w, r.Header.Get("Authorization"))
+	}))
+	defer api.Close()
+	mux := http.NewServeMux()
+	mux.Handle("/auth/", a)
+	mux.HandleFunc("/page", func(w http.ResponseWriter, r *http.Request) {
+		res, err := a.Client(r, nil).Get(api.URL)
+		if err != nil {
+			http.Error(w, err.Error(), 500)
+			return
+		}
+		defer res.Body.Close()
+		w.WriteHeader(res.StatusCode)
+		io.Copy(w, res.Body)
+	})
+	c := newClient(t, a.Middleware(mux))
+	r := c.postForm(O+"/auth/callback/opaque", map[string][]string{"csrfToken": {c.csrf(O)}})
+	if r.setCook["authjs.session-token"] == nil {
+		t.Fatalf("sign-in: %d %q", r.StatusCode, r.Header.Get("Location"))
+	}
+	mu.Lock()
+	n := strings.Count(logs.String(), "lifetime is unknown")
+	mu.Unlock()
+	if n != 1 {
+		t.Fatalf("%d log lines about the unknown lifetime:\n%s", n, logs.String())
+	}
+	clk.add(30 * 24 * time.Hour / 2) // half the session's life: still no refresh
+	if r := c.get(O + "/page"); r.StatusCode != 401 || refreshes.Load() != 0 {
+		t.Fatalf("refused call: %d, %d refreshes", r.StatusCode, refreshes.Load())
+	}
+	if r := c.get(O + "/page"); r.StatusCode != 200 || r.body != "Bearer opaque-1" || refreshes.Load() != 1 {
+		t.Fatalf("after the refusal: %d %q, %d refreshes", r.StatusCode, r.body, refreshes.Load())
+	}
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l lockedWriter) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(b)
 }
