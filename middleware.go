@@ -52,14 +52,22 @@ func (a *Auth) Middleware(next http.Handler) http.Handler {
 			return
 		}
 		// The endpoints and a custom sign-in page are never guarded (that
-		// would loop); judged on the cleaned path, so /auth/../mypage is not
-		// mistaken for an endpoint.
-		if clean := path.Clean(r.URL.Path); strings.HasPrefix(clean, a.cfg.BasePath+"/") || clean == a.signInPagePath() {
+		// would loop), but only a clean path counts as one: a router that
+		// does not clean paths (chi, say) serves /mypage/../auth/x from
+		// its /mypage/* route, and /auth/../mypage is not an endpoint either.
+		if p := r.URL.Path; isClean(p) && (strings.HasPrefix(p, a.cfg.BasePath+"/") || strings.TrimSuffix(p, "/") == a.signInPagePath()) {
 			next.ServeHTTP(w, r)
 			return
 		}
 		a.guard(w, r, next)
 	})
+}
+
+// isClean reports whether p has no dot-segments and no empty segments
+// (a trailing slash aside).
+func isClean(p string) bool {
+	c := path.Clean(p)
+	return c == p || c+"/" == p
 }
 
 // RequireSession wraps h so that it runs only for requests the Authorized

@@ -33,6 +33,7 @@ var bypassTargets = []string{
 	// slashes and dot-segments (T34)
 	"/mypage//a", "///mypage/a", "/mypage/./a", "/x/../mypage/a", "/./mypage", "/mypage/a/..", "/mypage/a/.",
 	"/public//../mypage/a", "/../mypage/a", "/mypage/../public/x", "/home/42/x/../review",
+	"/mypage//../public/x", "/mypage/a//../../public", "/settings//..//x", // chi reads these as /mypage/*
 	// encoded dot-segments, slashes and backslashes
 	"/x/%2e%2e/mypage/a", "/public/.%2e/mypage/a", "/public/%2E%2E%2Fmypage/a", "/mypage/%2e", "/%2e/mypage/x",
 	"/mypage/%2e%2e/public/x", "/mypage/..%2f..%2fpublic", "/%2Fmypage/x", "/mypage%2fx", "/home/4%2F2/review",

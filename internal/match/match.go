@@ -229,9 +229,9 @@ func (m *Matcher) Match(r *http.Request) Decision {
 // MatchPath decides for an escaped path: the path of a request-target as
 // sent, without query or fragment. It returns Reject for a path the package
 // documentation lists as malformed or ambiguous; otherwise Match when a
-// pattern matches the path as sent, its percent-decoded form, or the
-// cleaned form of either (dot-segments resolved, repeated slashes merged),
-// and NoMatch when none does.
+// pattern matches the path as sent, its percent-decoded form, the cleaned
+// form of either (dot-segments resolved, repeated slashes merged), or the
+// path with only its repeated slashes merged, and NoMatch when none does.
 //
 // It does not allocate for a clean path without escapes.
 func (m *Matcher) MatchPath(p string) Decision {
@@ -249,8 +249,15 @@ func (m *Matcher) MatchPath(p string) Decision {
 			return Match
 		}
 	}
-	if info.unclean && m.matchAny(cleanPath(p)) {
-		return Match
+	if info.unclean {
+		if m.matchAny(cleanPath(p)) {
+			return Match
+		}
+		// Repeated slashes merged but dot-segments kept: how a router
+		// that does not clean paths (chi) reads /mypage//../auth/x.
+		if ms := mergeSlashes(p); ms != p && m.matchAny(ms) {
+			return Match
+		}
 	}
 	// Decoding makes new segments only from %2F (%2e dot-segments are
 	// refused), so the decoded form needs its own cleaning only then.
@@ -269,4 +276,20 @@ func (m *Matcher) matchAny(s string) bool {
 		}
 	}
 	return false
+}
+
+// mergeSlashes replaces every run of slashes in p with one.
+func mergeSlashes(p string) string {
+	if !strings.Contains(p, "//") {
+		return p
+	}
+	var b strings.Builder
+	b.Grow(len(p))
+	for i := 0; i < len(p); i++ {
+		if p[i] == '/' && i > 0 && p[i-1] == '/' {
+			continue
+		}
+		b.WriteByte(p[i])
+	}
+	return b.String()
 }
