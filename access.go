@@ -2,6 +2,7 @@ package authgo
 
 import (
 	"bufio"
+	"errors"
 	"net"
 	"net/http"
 	"strings"
@@ -213,14 +214,31 @@ func (a *Auth) AccessTokenRejected(r *http.Request, token string) {
 // Client returns an HTTP client that calls APIs as r's user: every request
 // it sends carries "Authorization: Bearer <access token>", refreshed as
 // AccessToken does. Use it within r's handler; base (nil means
-// http.DefaultTransport) carries the requests. When the API answers 401
+// http.DefaultTransport) carries the requests. Redirects are followed only
+// on the same scheme and host (a redirect elsewhere is returned as the
+// response, so the token never leaves for another host). When the API
+// answers 401
 // with error="invalid_token", the token is marked for a refresh on the
 // session's next request (AccessTokenRejected).
 func (a *Auth) Client(r *http.Request, base http.RoundTripper) *http.Client {
 	if base == nil {
 		base = http.DefaultTransport
 	}
-	return &http.Client{Transport: &bearerTransport{a: a, r: r, base: base}}
+	return &http.Client{Transport: &bearerTransport{a: a, r: r, base: base}, CheckRedirect: sameOriginRedirects}
+}
+
+// sameOriginRedirects follows a redirect only to the scheme and host it
+// came from: the bearer token is attached on every hop, so a redirect
+// elsewhere (or to http) would hand it over. Such a response comes back
+// to the caller as it is.
+func sameOriginRedirects(req *http.Request, via []*http.Request) error {
+	if len(via) >= 10 {
+		return errors.New("authgo: stopped after 10 redirects")
+	}
+	if prev := via[len(via)-1]; req.URL.Scheme != prev.URL.Scheme || req.URL.Host != prev.URL.Host {
+		return http.ErrUseLastResponse
+	}
+	return nil
 }
 
 type bearerTransport struct {

@@ -711,3 +711,51 @@ func (l lockedWriter) Write(b []byte) (int, error) {
 	defer l.mu.Unlock()
 	return l.w.Write(b)
 }
+
+// TestClientRedirects: a redirect from the API to another host (or a
+// downgrade) is not followed, so the bearer token stays with the API; a
+// redirect on the API's own origin is followed with the token.
+func TestClientRedirects(t *testing.T) {
+	clk := newClock()
+	b := newBackend(t, 5*time.Minute, clk.now)
+	var evilHits atomic.Int32
+	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		evilHits.Add(1)
+		io.WriteString(w, r.Header.Get("Authorization"))
+	}))
+	defer evil.Close()
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/away":
+			http.Redirect(w, r, evil.URL+"/steal", http.StatusFound)
+		case "/moved":
+			http.Redirect(w, r, "/here", http.StatusMovedPermanently)
+		default:
+			io.WriteString(w, r.Header.Get("Authorization"))
+		}
+	}))
+	defer api.Close()
+	a := newAuth(t, func(c *authgo.Config) { c.Providers = []authgo.Provider{backendProvider{b}}; c.Now = clk.now })
+	c := newClient(t, a)
+	signInBackend(t, c)
+	req := httptest.NewRequest("GET", O+"/page", nil)
+	req.Header.Set("Cookie", c.cookieHeader())
+
+	res, err := a.Client(req, nil).Get(api.URL + "/away")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusFound || evilHits.Load() != 0 {
+		t.Fatalf("cross-host redirect: %d, the other host was asked %d times", res.StatusCode, evilHits.Load())
+	}
+	res, err = a.Client(req, nil).Get(api.URL + "/moved")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || !strings.HasPrefix(string(body), "Bearer eyJ") {
+		t.Fatalf("same-origin redirect: %d %q", res.StatusCode, body)
+	}
+}
