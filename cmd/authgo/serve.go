@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -181,7 +182,7 @@ and keep it: changing it signs everybody out. To try authgo out, run
 	}
 	var provider authgo.Provider = backendProvider
 	if backendProvider == nil {
-		provider, err = newCredentials(store, log)
+		provider, err = newCredentials(store, log, trustHost)
 		if err != nil {
 			c.errorf("%v", err)
 			return exitFail
@@ -366,12 +367,16 @@ func addDemoUser(ctx context.Context, store *sqlite.Store) (string, error) {
 // session reads.
 //
 // Guessing is throttled: after 10 wrong passwords for one username (case and
-// surrounding blanks ignored), or 100 from one client address (the TCP peer,
-// never X-Forwarded-For), further attempts are refused for the rest of a
-// 15-minute window with CredentialsSignin&code=rate_limited, before any
-// hash is computed, even when the password is right. The lockout expires on
-// its own, so nobody can lock a user out for good.
-func newCredentials(store *sqlite.Store, log *slog.Logger) (*credentials.Provider, error) {
+// surrounding blanks ignored), or 100 from one client address, further
+// attempts are refused for the rest of a 15-minute window with
+// CredentialsSignin&code=rate_limited, before any hash is computed, even
+// when the password is right. The lockout expires on its own, so nobody can
+// lock a user out for good. The client address is the TCP peer; behind a
+// proxy (behindProxy, AUTH_TRUST_HOST=true) it is the right-most
+// X-Forwarded-For entry, the one that proxy appended, since every request
+// comes from the proxy's own address and one attacker would otherwise lock
+// everyone out.
+func newCredentials(store *sqlite.Store, log *slog.Logger, behindProxy bool) (*credentials.Provider, error) {
 	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
 	var inflight atomic.Int32
 	perUser := &throttle.Limiter{Max: 10, Window: 15 * time.Minute}
@@ -387,10 +392,7 @@ func newCredentials(store *sqlite.Store, log *slog.Logger) (*credentials.Provide
 				return nil, nil // nobody has an empty name or password; nothing to time
 			}
 			userKey := strings.ToLower(strings.TrimSpace(username))
-			addrKey, _, err := net.SplitHostPort(r.RemoteAddr)
-			if err != nil {
-				addrKey = r.RemoteAddr
-			}
+			addrKey := clientAddr(r, behindProxy)
 			for _, lim := range []struct {
 				l   *throttle.Limiter
 				key string
@@ -452,4 +454,26 @@ func redirectPath(publicURL, base, id string) string {
 		return "/callback/" + id
 	}
 	return base + "/callback/" + id
+}
+
+// clientAddr is the address sign-in attempts are counted against: the TCP
+// peer, or behind a proxy the right-most X-Forwarded-For entry when it is
+// an IP address.
+func clientAddr(r *http.Request, behindProxy bool) string {
+	if behindProxy {
+		if v := r.Header.Values("X-Forwarded-For"); len(v) > 0 {
+			last := v[len(v)-1]
+			if i := strings.LastIndexByte(last, ','); i >= 0 {
+				last = last[i+1:]
+			}
+			if ip, err := netip.ParseAddr(strings.TrimSpace(last)); err == nil {
+				return ip.String()
+			}
+		}
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }
