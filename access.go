@@ -64,6 +64,14 @@ func (w *sessionWriter) flushCookies() {
 	}
 	h["Set-Cookie"] = kept
 	q.Write(h)
+	// A response that carries a session must never be stored by a shared
+	// cache (attacks.md T11), whatever the handler or upstream said.
+	if !strings.Contains(h.Get("Cache-Control"), "no-store") {
+		h.Set("Cache-Control", "private, no-cache, no-store")
+	}
+	h.Del("Expires")
+	h.Del("ETag")
+	h.Del("Last-Modified")
 	// The names now in the browser are those just written.
 	w.present = w.present[:0]
 	for _, c := range q.Cookies() {

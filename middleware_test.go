@@ -390,3 +390,31 @@ func (c *countingRevocations) Check(ctx context.Context, id, sub string) (bool, 
 	c.calls.Add(1)
 	return c.RevocationStore.Check(ctx, id, sub)
 }
+
+// TestReissueNotCacheable: attacks.md T11. A response that re-issues the
+// session cookie is never cacheable, even when the handler said it was.
+func TestReissueNotCacheable(t *testing.T) {
+	now := time.Now()
+	a := guarded(t, func(c *authgo.Config) { c.Now = func() time.Time { return now } })
+	h := a.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=300")
+		w.Header().Set("ETag", `"v1"`)
+		io.WriteString(w, "page")
+	}))
+	c := newClient(t, a)
+	c.signIn(O, "alice", "wonderland")
+	req := httptest.NewRequest("GET", O+"/mypage/x", nil)
+	req.Header.Set("Cookie", c.cookieHeader())
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Header().Get("Set-Cookie") != "" || rec.Header().Get("Cache-Control") != "public, max-age=300" {
+		t.Fatalf("no re-issue: the handler's caching stands: %v", rec.Header())
+	}
+	now = now.Add(25 * time.Hour) // older than UpdateAge: re-issued
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if !strings.Contains(rec.Header().Get("Set-Cookie"), "authjs.session-token=") ||
+		rec.Header().Get("Cache-Control") != "private, no-cache, no-store" || rec.Header().Get("ETag") != "" {
+		t.Fatalf("re-issued on a cacheable response: %v", rec.Header())
+	}
+}
