@@ -235,6 +235,8 @@ func (u *upstream) serve(w http.ResponseWriter, r *http.Request) {
 			"__Secure-authjs.session-token.0=evil; Path=/; Secure",
 			"__HOST-authjs.csrf-token=evil; Path=/; Secure",
 			"authjs.callback-url=https://evil.example; Path=/",
+			"=authjs.session-token=planted; Path=/", // nameless: stored under its value's name
+			" authjs.csrf-token=x; Path=/",
 			"x=y; Domain=.localhost; Path=/",
 		} {
 			w.Header().Add("Set-Cookie", c)

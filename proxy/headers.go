@@ -51,6 +51,10 @@ var strippedNames = map[string]bool{
 	"x-goog-iap-jwt-assertion":        true,
 	"x-goog-authenticated-user-id":    true,
 	"x-goog-authenticated-user-email": true,
+	"x-auth-user":                     true,
+	"x-auth-email":                    true,
+	"x-auth-groups":                   true,
+	"x-auth-name":                     true,
 }
 
 // strippedPrefixes are header-name prefixes stripped the same way.
@@ -60,6 +64,12 @@ var strippedPrefixes = []string{
 	"x-amzn-oidc-",    // AWS ALB
 	"x-ms-client-principal",
 	"x-ms-token-",
+	"remote-",      // Authelia, Authentik: Remote-User, -Email, -Groups, -Name
+	"x-webauth-",   // Grafana's auth proxy
+	"x-authentik-", // Authentik
+	"x-pomerium-",  // Pomerium
+	"cf-access-",   // Cloudflare Access
+	"x-vouch-",     // Vouch Proxy
 }
 
 // normName writes name lowercased, with "_" as "-", into buf; ok is false
@@ -171,7 +181,9 @@ func (p *Proxy) modifyResponse(res *http.Response) error {
 		if p.o.PassCookies {
 			kept := sc[:0:0]
 			for _, line := range sc {
-				if name, _, _ := strings.Cut(line, "="); !authgoCookie(name) {
+				// A nameless cookie ("=authjs.session-token=x") is stored by
+				// browsers as one named by its value: dropped too.
+				if name, _, _ := strings.Cut(line, "="); strings.TrimSpace(name) != "" && !authgoCookie(strings.TrimSpace(name)) {
 					kept = append(kept, line)
 				}
 			}

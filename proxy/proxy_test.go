@@ -201,6 +201,8 @@ func TestRequestHeaders(t *testing.T) {
 		"Forwarded", "X-Real-IP", "X_Real_Ip", "X-Original-URL", "X-Rewrite-URL", "X-Middleware-Subrequest",
 		"X-Auth-Checked", "X-HTTP-Method-Override", "Proxy-Authorization", "DPoP", "Remote-User", "X-Remote-User",
 		"X-Amzn-Oidc-Identity", "X-Ms-Client-Principal-Name",
+		"Remote-Email", "Remote-Groups", "Remote-Name", "X-Webauth-User", "X-Auth-User", "X-Auth-Email",
+		"X-Authentik-Username", "X-Pomerium-Jwt-Assertion", "Cf-Access-Authenticated-User-Email", "X-Vouch-User",
 	}
 	for _, h := range identity {
 		r.Header[h] = []string{"admin"}
