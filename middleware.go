@@ -51,6 +51,13 @@ func (a *Auth) Middleware(next http.Handler) http.Handler {
 			http.Error(w, "Bad Request: ambiguous path", http.StatusBadRequest)
 			return
 		}
+		switch r.Method {
+		case http.MethodTrace, "TRACK", http.MethodConnect:
+			// TRACE would echo the cookie back (cross-site tracing).
+			w.Header().Set("Allow", "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS")
+			http.Error(w, "Method Not Allowed", http.StatusMethodNotAllowed)
+			return
+		}
 		// The endpoints and a custom sign-in page are never guarded (that
 		// would loop), but only a clean path counts as one: a router that
 		// does not clean paths (chi, say) serves /mypage/../auth/x from
