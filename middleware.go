@@ -24,7 +24,8 @@ import (
 // <base>/signin) with a callbackUrl back to the absolute URL it asked for,
 // query included; other methods get 303 to the same place; a request whose
 // Accept header names application/json but not text/html, or whose path is
-// under one of Config.APIPaths, gets 401 with a JSON body.
+// under one of Config.APIPaths, gets 401 with a JSON body. TRACE, TRACK
+// and CONNECT get 405 on a matching path, signed in or not.
 //
 // The session cookie is re-issued (its expiry slid forward) only when the
 // JWT callback changed the token or the cookie is older than
