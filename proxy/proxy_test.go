@@ -831,3 +831,41 @@ func TestPreflight(t *testing.T) {
 		t.Fatal("the upstream saw the preflight")
 	}
 }
+
+// TestT52Smuggling: attacks.md T52(c). Conflicting or doubled framing is
+// refused, or read one way (Transfer-Encoding over Content-Length), and the
+// proxy frames what it forwards itself: a request hidden in a body never
+// reaches the upstream as a request, and nothing reaches it at all from a
+// request the server refused.
+func TestT52Smuggling(t *testing.T) {
+	s := newSite(t, siteOptions{})
+	addr := s.server().Listener.Addr().String()
+	hidden := "GET /api/smuggled HTTP/1.1\r\nHost: localhost\r\n\r\n"
+	head := "POST /api/x HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nX-CSRF: 1\r\nCookie: " + s.cookie + "\r\n"
+	n := fmt.Sprint(len(hidden))
+	for _, c := range []struct {
+		name, text string
+		status     int
+	}{
+		{"CL and TE", head + "Content-Length: " + n + "\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n" + hidden, 200},
+		{"two CL", head + "Content-Length: 0\r\nContent-Length: " + n + "\r\n\r\n" + hidden, 400},
+		{"TE chunked, identity", head + "Transfer-Encoding: chunked, identity\r\nContent-Length: " + n + "\r\n\r\n" + hidden, 501},
+		{"TE with a space", head + "Transfer-Encoding : chunked\r\nContent-Length: " + n + "\r\n\r\n" + hidden, 400},
+	} {
+		res, _ := raw(t, addr, c.text)
+		if res.StatusCode != c.status {
+			t.Errorf("%s: %d, want %d", c.name, res.StatusCode, c.status)
+		}
+		s.up.mu.Lock()
+		for _, r := range s.up.reqs {
+			if strings.Contains(r.URI, "smuggled") || strings.Contains(r.Body, "smuggled") {
+				t.Errorf("%s: the upstream received %s %s with body %q", c.name, r.Method, r.URI, r.Body)
+			}
+		}
+		if c.status != 200 && len(s.up.reqs) > 0 {
+			t.Errorf("%s: refused, yet the upstream was asked", c.name)
+		}
+		s.up.reqs = nil
+		s.up.mu.Unlock()
+	}
+}
