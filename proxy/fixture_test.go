@@ -248,6 +248,13 @@ func (u *upstream) serve(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(401)
 		io.WriteString(w, `{"error":"invalid_token","detail":"from the api"}`)
+	case "events":
+		w.Header().Set("Content-Type", "text/event-stream")
+		for i := range 8 {
+			fmt.Fprintf(w, "data: %d\n\n", i)
+			http.NewResponseController(w).Flush()
+			time.Sleep(100 * time.Millisecond)
+		}
 	case "denied":
 		w.Header().Set("WWW-Authenticate", `Bearer realm="api"`)
 		w.WriteHeader(401)

@@ -5,6 +5,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/authgo/authgo"
 )
@@ -199,6 +200,11 @@ func (p *Proxy) modifyResponse(res *http.Response) error {
 	if res.Request != nil {
 		if x, ok := res.Request.Context().Value(exchangeKey{}).(*exchange); ok {
 			token = x.token
+			if ct, _, _ := strings.Cut(h.Get("Content-Type"), ";"); strings.EqualFold(strings.TrimSpace(ct), "text/event-stream") {
+				// An event stream lasts as long as the page: the server's
+				// write timeout (authgo serve: 30 s) must not cut it.
+				http.NewResponseController(x.w).SetWriteDeadline(time.Time{})
+			}
 		}
 	}
 	if token != "" && authgo.InvalidTokenResponse(res) {

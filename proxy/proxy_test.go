@@ -869,3 +869,25 @@ func TestT52Smuggling(t *testing.T) {
 		s.up.mu.Unlock()
 	}
 }
+
+// TestEventStreamOutlivesWriteTimeout: a server with a write timeout (as
+// authgo serve has) does not cut a proxied text/event-stream short.
+func TestEventStreamOutlivesWriteTimeout(t *testing.T) {
+	s := newSite(t, siteOptions{})
+	srv := httptest.NewUnstartedServer(s.h)
+	srv.Config.WriteTimeout = 300 * time.Millisecond
+	srv.Start()
+	defer srv.Close()
+	req, _ := http.NewRequest("GET", srv.URL+"/api/events", nil)
+	req.Header.Set("Cookie", s.cookie)
+	req.Header.Set("X-CSRF", "1")
+	res, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	if n := strings.Count(string(body), "data: "); n != 8 {
+		t.Fatalf("%d of 8 events arrived: %q", n, body)
+	}
+}
