@@ -16,7 +16,8 @@ import (
 // and carries across every re-issue: a random id (128 bits) that sign-out
 // revokes, so that every copy of the cookie, however often it was
 // re-issued, stops working. A token minted elsewhere (a Next.js app)
-// without it is revoked by its "jti".
+// without it is revoked by its "jti". A JWT callback that returns a new
+// Token instead of changing the one it got should copy this claim.
 const ClaimSessionID = "session_id"
 
 // RevocationStore records sessions that ended before their cookies
