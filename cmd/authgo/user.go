@@ -173,6 +173,9 @@ an account must be shut out; the user can sign in again.`)
 		}
 	}
 	c.errorf("signed out every session of %q (id %s)", pos[0], u.ID)
+	if len(stores) == 1 {
+		c.errorf("note: instances of authgo serve that run with AUTH_REDIS_URL read sign-outs from Redis; run this with the same AUTH_REDIS_URL for them")
+	}
 	return exitOK
 }
 
