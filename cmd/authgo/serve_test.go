@@ -524,3 +524,34 @@ func TestServeRevocation(t *testing.T) {
 		t.Errorf("user signout nobody: %d %s", code, stderr2.String())
 	}
 }
+
+// TestServeRevocationRedis: with AUTH_REDIS_URL, sign-outs live in Redis;
+// `authgo user signout` with the same variable reaches the running serve.
+func TestServeRevocationRedis(t *testing.T) {
+	if !redisUp(t) {
+		t.Skip("no Redis on 127.0.0.1:6379")
+	}
+	e := env{"AUTH_REDIS_URL": "redis://127.0.0.1:6379/0"}
+	dir := filepath.Join(t.TempDir(), "data")
+	srv := startServeEnv(t, e, true, "--dev", "--addr", "127.0.0.1:0", "--data", dir)
+	b := newBrowser(t, srv.origin)
+	if res := b.signIn(b.csrfToken(), "demo", srv.demoPassword); res.status != http.StatusFound {
+		t.Fatalf("sign-in: %d", res.status)
+	}
+	kept := b.sessionCookieOf()
+	var stderr bytes.Buffer
+	if code := run(t.Context(), []string{"user", "signout", "--data", dir, "demo"}, strings.NewReader(""), io.Discard, &stderr, e.get); code != 0 {
+		t.Fatalf("user signout: %d %s", code, stderr.String())
+	}
+	if strings.Contains(stderr.String(), "note:") {
+		t.Errorf("the Redis note was printed although AUTH_REDIS_URL was set: %s", stderr.String())
+	}
+	// serve caches "not revoked" for up to 2 s per session.
+	deadline := time.Now().Add(5 * time.Second)
+	for replay(t, srv.origin, kept) != "null" {
+		if time.Now().After(deadline) {
+			t.Fatal("the session survived user signout through Redis")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
