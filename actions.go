@@ -395,6 +395,7 @@ func (a *Auth) finishSignIn(rq *request, u *User, account *Account, creds Creden
 	}
 	tok := &Token{Name: u.Name, Email: u.Email, Picture: u.Image, Subject: u.ID}
 	tok.Set(ClaimSessionID, newSessionID())
+	tok.Set(ClaimAuthTime, float64(a.now().Unix()))
 	if account.AccessToken != "" {
 		// The provider's tokens stay on the server side of the cookie,
 		// under the Auth.js guide's claim names, for AccessToken, Client

@@ -12,13 +12,25 @@ import (
 	"github.com/authgo/authgo/jwt"
 )
 
-// ClaimSessionID is the claim authgo adds to a session token at sign-in
-// and carries across every re-issue: a random id (128 bits) that sign-out
+// Claims authgo adds to a session token at sign-in and carries across
+// every re-issue. ClaimSessionID is a random id (128 bits) that sign-out
 // revokes, so that every copy of the cookie, however often it was
-// re-issued, stops working. A token minted elsewhere (a Next.js app)
-// without it is revoked by its "jti". A JWT callback that returns a new
-// Token instead of changing the one it got should copy this claim.
-const ClaimSessionID = "session_id"
+// re-issued, stops working; ClaimAuthTime is when the user signed in
+// (Unix seconds, the OpenID Connect claim name), which RevokeUser's cutoff
+// is held against. A token minted elsewhere (a Next.js app) without them
+// is revoked by its "jti" and "iat". A JWT callback that returns a new
+// Token instead of changing the one it got should copy both.
+const (
+	ClaimSessionID = "session_id"
+	ClaimAuthTime  = "auth_time"
+)
+
+// revocationMargin is added to how long revocation records are kept: a
+// copy of a cookie can still be re-issued shortly after a revocation (by
+// an instance within its RevocationCache, or by a request that passed the
+// check before it and then waited on a refresh), and must stay refused
+// until it expires too.
+const revocationMargin = time.Hour
 
 // RevocationStore records sessions that ended before their cookies
 // expire, so that a copy of a cookie kept after sign-out (or after a
@@ -59,6 +71,15 @@ func revocationID(tok *jwt.Token) string {
 	return ""
 }
 
+// startedAt is when tok's session began: auth_time, or the token's own iat
+// for a token without it.
+func startedAt(tok *jwt.Token) int64 {
+	if t, ok := tok.Int(ClaimAuthTime); ok && t > 0 {
+		return t
+	}
+	return tok.IssuedAt
+}
+
 // newSessionID returns 128 random bits, base64url.
 func newSessionID() string {
 	var b [16]byte
@@ -76,9 +97,9 @@ func (a *Auth) checkRevoked(ctx context.Context, tok *jwt.Token) error {
 		return errRevocationUnknown
 	case revoked:
 		return errRevoked
-	case !cutoff.IsZero() && tok.IssuedAt <= cutoff.Unix():
-		// Issued (or re-issued) before the cutoff: a session that went on
-		// after it would have been refused when its cookie was re-issued.
+	case !cutoff.IsZero() && startedAt(tok) <= cutoff.Unix():
+		// Begun before the cutoff: auth_time is carried across re-issues,
+		// so a copy re-issued just after the cutoff is refused too.
 		return errRevoked
 	}
 	return nil
@@ -90,9 +111,11 @@ func (a *Auth) revokeSession(ctx context.Context, tok *jwt.Token) {
 	if id == "" {
 		return
 	}
-	until := a.now().Add(a.cfg.Session.MaxAge)
-	if tok.ExpiresAt > 0 {
-		until = time.Unix(tok.ExpiresAt, 0)
+	// Every copy of the session's cookie re-issued before now expires by
+	// now + MaxAge (the copy that signed out may be an older one).
+	until := a.now().Add(a.cfg.Session.MaxAge + revocationMargin)
+	if exp := time.Unix(tok.ExpiresAt, 0).Add(revocationMargin); exp.After(until) {
+		until = exp
 	}
 	// Not cut short by a browser that leaves mid-sign-out.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
@@ -113,7 +136,7 @@ func (a *Auth) RevokeUser(ctx context.Context, sub string) error {
 		return errors.New("authgo: RevokeUser needs a subject")
 	}
 	now := a.now()
-	return a.revocations.RevokeUser(ctx, sub, now, now.Add(a.cfg.Session.MaxAge))
+	return a.revocations.RevokeUser(ctx, sub, now, now.Add(a.cfg.Session.MaxAge+revocationMargin))
 }
 
 func (a *Auth) warnRevocations(err error) {

@@ -226,3 +226,65 @@ func TestRevocationCache(t *testing.T) {
 		})
 	}
 }
+
+// TestRevokeUserReissuedAfterCutoff: an instance that still trusts its
+// cached "not revoked" re-issues a cookie just after another instance's
+// RevokeUser; that cookie keeps the session's auth_time and stays refused.
+func TestRevokeUserReissuedAfterCutoff(t *testing.T) {
+	clk := newClock()
+	shared := authgo.NewMemoryRevocations()
+	mod := func(c *authgo.Config) { c.Now = clk.now; c.Session.Revocations = shared }
+	a1, h1 := revokeSite(t, mod)
+	a2, h2 := revokeSite(t, mod)
+	c := newClient(t, h1)
+	c.signIn(O, "alice", "wonderland")
+	if s, _ := signedIn(t, a2, h2, c.cookieHeader()); !s {
+		t.Fatal("instance 2 does not see the session")
+	}
+	if err := a1.RevokeUser(context.Background(), "user-1"); err != nil {
+		t.Fatal(err)
+	}
+	clk.add(time.Second)
+	// Instance 2, inside its cache time, re-issues the cookie.
+	c2 := newClient(t, h2)
+	r := c2.get(O+"/auth/session", "Cookie", c.cookieHeader())
+	fresh := r.setCook["authjs.session-token"]
+	if fresh == nil || fresh.MaxAge < 0 {
+		t.Fatalf("instance 2 did not re-issue: %v", r.Header["Set-Cookie"])
+	}
+	clk.add(time.Hour)
+	for i, ah := range []struct {
+		a *authgo.Auth
+		h http.Handler
+	}{{a1, h1}, {a2, h2}} {
+		if s, p := signedIn(t, ah.a, ah.h, "authjs.session-token="+fresh.Value); s || p {
+			t.Errorf("instance %d: the cookie re-issued after RevokeUser works: %v %v", i+1, s, p)
+		}
+	}
+}
+
+// TestSignOutOutlivesReissuedCopies: the copy that signs out may be older
+// than another copy re-issued since; the sign-out holds until that one
+// expires too.
+func TestSignOutOutlivesReissuedCopies(t *testing.T) {
+	clk := newClock()
+	a, h := revokeSite(t, func(c *authgo.Config) { c.Now = clk.now })
+	user := newClient(t, h)
+	user.signIn(O, "alice", "wonderland")
+	old := user.cookieHeader()
+	clk.add(10 * 24 * time.Hour)
+	thief := newClient(t, h)
+	r := thief.get(O+"/auth/session", "Cookie", old)
+	later := r.setCook["authjs.session-token"]
+	if later == nil || later.MaxAge < 0 {
+		t.Fatal("not re-issued")
+	}
+	// The user signs out with the older cookie.
+	user.postForm(O+"/auth/signout", map[string][]string{"csrfToken": {user.csrf(O)}})
+	for _, d := range []time.Duration{0, 21 * 24 * time.Hour, 8 * 24 * time.Hour} { // to day 10, 31, 39
+		clk.add(d)
+		if s, p := signedIn(t, a, h, "authjs.session-token="+later.Value); s || p {
+			t.Fatalf("the re-issued copy works %v after sign-out: %v %v", d, s, p)
+		}
+	}
+}

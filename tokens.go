@@ -237,7 +237,7 @@ type tokenManager struct {
 	mu       sync.Mutex
 	inflight map[string]chan struct{}
 	results  map[string]cachedOutcome
-	hung     map[string]time.Time // refreshes past their budget, still running: until when new ones wait
+	hung     map[string]hungRun // refreshes past their budget, still running
 	lastWarn time.Time            // of "the lock store is down"
 
 	// stale holds access tokens an API refused before their expiry
@@ -246,6 +246,29 @@ type tokenManager struct {
 	stale      map[string]int64
 	nstale     atomic.Int64
 	lastReject time.Time // of "refused a token just obtained"
+}
+
+// hungRun is a refresh past its budget that has not returned: new
+// refreshes of its key wait (answer 503) until it does, or until until.
+type hungRun struct {
+	until time.Time
+	run   chan struct{} // the run's done channel: which run set the mark
+}
+
+// usable reports whether a cached outcome may serve: not expired, and not
+// carrying an access token an API has refused since (a provider that does
+// not rotate refresh tokens keeps the key). Called with m.mu held.
+func (m *tokenManager) usable(a *Auth, c cachedOutcome) bool {
+	now := a.now()
+	if !now.Before(c.expires) {
+		return false
+	}
+	if c.out.set != nil && m.nstale.Load() > 0 {
+		if until, ok := m.stale[c.out.set.AccessToken]; ok && now.Unix() < until {
+			return false
+		}
+	}
+	return true
 }
 
 // maxStale bounds the marks; staleGrace is how old a token must be before
@@ -318,7 +341,7 @@ type cachedOutcome struct {
 func (m *tokenManager) cached(a *Auth, key string) *refreshOutcome {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if c, ok := m.results[key]; ok && a.now().Before(c.expires) {
+	if c, ok := m.results[key]; ok && m.usable(a, c) {
 		return c.out
 	}
 	return nil
@@ -378,11 +401,11 @@ func (a *Auth) refresh(ctx context.Context, tok *Token) (*Token, error) {
 func (m *tokenManager) outcome(a *Auth, ctx context.Context, tok *Token, key string) *refreshOutcome {
 	{
 		m.mu.Lock()
-		if c, ok := m.results[key]; ok && a.now().Before(c.expires) {
+		if c, ok := m.results[key]; ok && m.usable(a, c) {
 			m.mu.Unlock()
 			return c.out
 		}
-		if until, ok := m.hung[key]; ok && a.now().Before(until) {
+		if h, ok := m.hung[key]; ok && a.now().Before(h.until) {
 			// Never two calls with one refresh token: the last one may
 			// still rotate it.
 			m.mu.Unlock()
@@ -393,7 +416,7 @@ func (m *tokenManager) outcome(a *Auth, ctx context.Context, tok *Token, key str
 			if m.inflight == nil {
 				m.inflight = map[string]chan struct{}{}
 				m.results = map[string]cachedOutcome{}
-				m.hung = map[string]time.Time{}
+				m.hung = map[string]hungRun{}
 			}
 			wait = make(chan struct{})
 			m.inflight[key] = wait
@@ -443,13 +466,15 @@ func (m *tokenManager) run(a *Auth, ctx context.Context, tok *Token, key string,
 		a.log.Warn("authgo: a refresh did not finish in time; its requests answer 503")
 		out = &refreshOutcome{err: fmt.Errorf("%w: the refresh did not finish in time", ErrRefreshUnavailable)}
 		m.mu.Lock()
-		m.hung[key] = a.now().Add(successorTTL)
+		m.hung[key] = hungRun{a.now().Add(successorTTL), done}
 		m.mu.Unlock()
 		go func() {
 			late := <-result
 			m.mu.Lock()
 			defer m.mu.Unlock()
-			delete(m.hung, key)
+			if h, ok := m.hung[key]; ok && h.run == done {
+				delete(m.hung, key) // not a later run's mark
+			}
 			var re *RefreshError
 			switch {
 			case late.err == nil:
@@ -483,16 +508,16 @@ func (m *tokenManager) run(a *Auth, ctx context.Context, tok *Token, key string,
 	close(done)
 }
 
-// refreshBudget is how long requests wait for one refresh: its timeout,
-// once more with a Locker (another instance may hold the lock that long
-// first), and some slack.
+// refreshBudget is how long requests wait for one refresh: its timeout
+// and some slack; with a Locker, also the wait for another instance's
+// refresh (refreshShared waits RefreshTimeout + 2 s) and a few lock-store
+// round trips.
 func (a *Auth) refreshBudget() time.Duration {
 	t := a.cfg.Tokens.RefreshTimeout
-	budget := t + min(2*time.Second, t)
 	if a.cfg.Tokens.Locker != nil {
-		budget += t
+		return 2*t + 5*time.Second
 	}
-	return budget
+	return t + min(2*time.Second, t)
 }
 
 // refreshShared runs one refresh, under the cross-instance lock when a

@@ -759,3 +759,59 @@ func TestClientRedirects(t *testing.T) {
 		t.Fatalf("same-origin redirect: %d %q", res.StatusCode, body)
 	}
 }
+
+// TestRejectedWithoutRotation: a provider that keeps the refresh token
+// (no rotation) leaves the refresh's cached outcome under the same key; an
+// access token an API refuses is still refreshed on the next request, not
+// served again from that cache.
+func TestRejectedWithoutRotation(t *testing.T) {
+	clk := newClock()
+	var n atomic.Int32
+	var refused sync.Map
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		at := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if _, bad := refused.Load(at); bad {
+			w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+			w.WriteHeader(401)
+			return
+		}
+		io.WriteString(w, at)
+	}))
+	defer api.Close()
+	b := newBackend(t, 5*time.Minute, clk.now)
+	a := newAuth(t, func(c *authgo.Config) {
+		c.Providers = []authgo.Provider{backendProvider{b}}
+		c.Matcher = []string{"/page"}
+		c.Now = clk.now
+		c.Tokens.Refresh = func(ctx context.Context, tok *authgo.Token) (*authgo.TokenSet, error) {
+			// A new access token, the same refresh token.
+			return &authgo.TokenSet{AccessToken: fmt.Sprint("at-", n.Add(1)), Expiry: clk.now().Add(time.Hour)}, nil
+		}
+	})
+	mux := http.NewServeMux()
+	mux.Handle("/auth/", a)
+	mux.HandleFunc("/page", func(w http.ResponseWriter, r *http.Request) {
+		res, err := a.Client(r, nil).Get(api.URL)
+		if err != nil {
+			http.Error(w, err.Error(), 500)
+			return
+		}
+		defer res.Body.Close()
+		w.WriteHeader(res.StatusCode)
+		io.Copy(w, res.Body)
+	})
+	c := newClient(t, a.Middleware(mux))
+	signInBackend(t, c)
+	clk.add(10 * time.Minute) // expired: refreshed to at-1
+	if r := c.get(O + "/page"); r.body != "at-1" {
+		t.Fatalf("first refresh: %d %q", r.StatusCode, r.body)
+	}
+	clk.add(time.Minute) // past the 30 s grace, inside the successor cache
+	refused.Store("at-1", true)
+	if r := c.get(O + "/page"); r.StatusCode != 401 {
+		t.Fatalf("refused: %d", r.StatusCode)
+	}
+	if r := c.get(O + "/page"); r.StatusCode != 200 || r.body != "at-2" || n.Load() != 2 {
+		t.Fatalf("after the refusal: %d %q, %d refreshes", r.StatusCode, r.body, n.Load())
+	}
+}

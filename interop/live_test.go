@@ -82,8 +82,8 @@ func observe(base string, r *reply, html bool) observation {
 
 // sessionClaims decodes the session token r sets (its chunks joined) with
 // liveSecret and lists its claims with their JSON types: both servers must
-// write the same claims. authgo's session_id is left out (a deliberate
-// addition, for revocation at sign-out; README compatibility table).
+// write the same claims. authgo's session_id and auth_time are left out
+// (deliberate additions, for revocation; README compatibility table).
 func sessionClaims(r *reply) string {
 	var name string
 	chunks := map[int]string{}
@@ -114,6 +114,7 @@ func sessionClaims(r *reply) string {
 	var m map[string]any
 	json.Unmarshal(b, &m)
 	delete(m, authgo.ClaimSessionID)
+	delete(m, authgo.ClaimAuthTime)
 	var out []string
 	for _, k := range slices.Sorted(maps.Keys(m)) {
 		out = append(out, fmt.Sprintf("%s:%T", k, m[k]))
@@ -545,7 +546,11 @@ func TestLive(t *testing.T) {
 				if id, _ := m[authgo.ClaimSessionID].(string); s.name == "authgo" && len(id) != 22 {
 					t.Errorf("%s: authgo's token has no session id: %v", user, m[authgo.ClaimSessionID])
 				}
-				delete(m, authgo.ClaimSessionID) // authgo's addition, for revocation
+				if at, _ := m[authgo.ClaimAuthTime].(float64); s.name == "authgo" && at == 0 {
+					t.Errorf("%s: authgo's token has no auth_time", user)
+				}
+				delete(m, authgo.ClaimSessionID) // authgo's additions, for revocation
+				delete(m, authgo.ClaimAuthTime)
 				claims[i] = m
 			}
 			if !reflect.DeepEqual(claims[0], claims[1]) {

@@ -165,9 +165,9 @@ an account must be shut out; the user can sign in again.`)
 	}
 	now := time.Now()
 	for _, s := range stores {
-		// Cookies live at most the default session age after their last
-		// re-issue, and every re-issue checks the cutoff first.
-		if err := s.RevokeUser(ctx, u.ID, now, now.Add(authgo.DefaultMaxAge)); err != nil {
+		// Kept as long as a cookie re-issued around now can live, and
+		// an hour more (authgo.Auth.RevokeUser keeps it as long).
+		if err := s.RevokeUser(ctx, u.ID, now, now.Add(authgo.DefaultMaxAge+time.Hour)); err != nil {
 			c.errorf("cannot sign out %q: %v", pos[0], err)
 			return exitFail
 		}
