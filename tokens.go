@@ -238,7 +238,7 @@ type tokenManager struct {
 	inflight map[string]chan struct{}
 	results  map[string]cachedOutcome
 	hung     map[string]hungRun // refreshes past their budget, still running
-	lastWarn time.Time            // of "the lock store is down"
+	lastWarn time.Time          // of "the lock store is down"
 
 	// stale holds access tokens an API refused before their expiry
 	// (AccessTokenRejected), until that expiry (Unix seconds); nstale is
