@@ -33,15 +33,17 @@ import (
 	"github.com/authgo/authgo/proxy"
 )
 
-// Server timeouts and limits.
-const (
+// Server timeouts and limits (attacks.md T57, T58). Variables only so
+// that a test can shorten them.
+var (
 	readHeaderTimeout = 10 * time.Second
 	readTimeout       = 30 * time.Second
 	writeTimeout      = 30 * time.Second
 	idleTimeout       = 120 * time.Second
 	maxHeaderBytes    = 64 << 10
-	shutdownTimeout   = 10 * time.Second
 )
+
+const shutdownTimeout = 10 * time.Second
 
 // demoUser is the user --dev creates in an empty store.
 const demoUser = "demo"

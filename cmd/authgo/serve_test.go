@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"html"
 	"io"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -553,5 +554,49 @@ func TestServeRevocationRedis(t *testing.T) {
 			t.Fatal("the session survived user signout through Redis")
 		}
 		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// TestServeSlowAndLargeHeaders: attacks.md T57 and T58. A client that
+// sends its headers slowly is cut off after the header timeout, and one
+// that sends too many header bytes gets 431; neither holds the server.
+func TestServeSlowAndLargeHeaders(t *testing.T) {
+	old := readHeaderTimeout
+	readHeaderTimeout = 300 * time.Millisecond
+	defer func() { readHeaderTimeout = old }()
+	srv := startServe(t, true, "--dev", "--addr", "127.0.0.1:0", "--data", filepath.Join(t.TempDir(), "data"))
+	addr := strings.TrimPrefix(srv.origin, "http://")
+
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	io.WriteString(conn, "GET /auth/session HTTP/1.1\r\nHost: "+addr+"\r\nX-Slow: ")
+	start := time.Now()
+	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	io.Copy(io.Discard, conn) // returns when the server closes
+	if took := time.Since(start); took > 3*time.Second {
+		t.Fatalf("a slow client held the connection %v", took)
+	}
+
+	big, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer big.Close()
+	big.SetDeadline(time.Now().Add(5 * time.Second))
+	io.WriteString(big, "GET /auth/session HTTP/1.1\r\nHost: "+addr+"\r\nX-Big: "+strings.Repeat("a", 80<<10)+"\r\n\r\n")
+	res, err := http.ReadResponse(bufio.NewReader(big), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
+		t.Fatalf("80 KiB of headers: %d", res.StatusCode)
+	}
+	// The server still serves.
+	if body := replay(t, srv.origin, ""); body != "null" {
+		t.Fatalf("after both: %q", body)
 	}
 }
