@@ -113,7 +113,7 @@ type Options struct {
 type Provider struct {
 	o    Options
 	hc   *http.Client
-	keys *keySet // nil without JWKSURL
+	keys *oauthcore.KeySet // nil without JWKSURL
 	algs []jose.SignatureAlgorithm
 }
 
@@ -198,7 +198,9 @@ func New(o Options) (*Provider, error) {
 			}
 			p.algs = append(p.algs, alg)
 		}
-		p.keys = &keySet{url: o.JWKSURL, http: p.hc, now: o.Now}
+		// Tokens naming unknown kids make at most one fetch per 30 s
+		// (tokens-bff.md §7.1).
+		p.keys = &oauthcore.KeySet{URL: o.JWKSURL, HTTP: p.hc, Now: o.Now, RefetchInterval: 30 * time.Second}
 	}
 	p.o.Algorithms = nil
 	return p, nil

@@ -171,7 +171,10 @@ func (p *Provider) verifyJWT(ctx context.Context, raw string) (map[string]any, e
 	if err != nil || len(jws.Signatures) != 1 {
 		return nil, invalid("malformed JWS")
 	}
-	payload, err := p.keys.verify(ctx, jws)
+	payload, err := p.keys.Verify(ctx, jws)
+	if errors.Is(err, oauthcore.ErrSignature) {
+		return nil, invalid("%v", err)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -2,11 +2,8 @@ package oidc
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
-	"sync"
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
@@ -14,40 +11,23 @@ import (
 	"github.com/authgo/authgo/providers/internal/oauthcore"
 )
 
-const (
-	// maxKeys is the most keys a JWKS may hold.
-	maxKeys = 100
-	// refetchInterval is the least time between two fetches of the JWKS
-	// once it has been fetched: an ID token naming an unknown kid makes at
-	// most one fetch a minute.
-	refetchInterval = time.Minute
-)
+// refetchInterval is the least time between two fetches of the JWKS once
+// it has been fetched: an ID token naming an unknown kid makes at most one
+// fetch a minute.
+const refetchInterval = time.Minute
 
-// keySet is the provider's JWKS, an oidc.KeySet. Unlike go-oidc's
+// keySet is the provider's JWKS as an oidc.KeySet. Unlike go-oidc's
 // RemoteKeySet it caps the number of keys (and go-jose the RSA modulus
 // size), keeps only public signing keys, and fetches again on an unknown
-// kid at most once a minute.
+// kid at most once a minute (oauthcore.KeySet).
 type keySet struct {
-	url  string
-	http *http.Client
-	now  func() time.Time
+	*oauthcore.KeySet
 	algs []jose.SignatureAlgorithm
-
-	mu      sync.Mutex
-	keys    []jose.JSONWebKey
-	fetched time.Time // of the keys above; zero before the first success
-	call    *keysCall
-}
-
-type keysCall struct {
-	done chan struct{}
-	keys []jose.JSONWebKey
-	err  error
 }
 
 // VerifySignature implements oidc.KeySet. The verifier has checked the
 // algorithm against the allowlist before calling it.
-func (k *keySet) VerifySignature(ctx context.Context, raw string) ([]byte, error) {
+func (k keySet) VerifySignature(ctx context.Context, raw string) ([]byte, error) {
 	jws, err := jose.ParseSignedCompact(raw, k.algs)
 	if err != nil {
 		return nil, fmt.Errorf("malformed jwt: %w", err)
@@ -55,105 +35,5 @@ func (k *keySet) VerifySignature(ctx context.Context, raw string) ([]byte, error
 	if len(jws.Signatures) != 1 {
 		return nil, errors.New("want exactly one signature")
 	}
-	hdr := jws.Signatures[0].Header
-	keys, err := k.get(ctx, false)
-	if err != nil {
-		return nil, err
-	}
-	payload, known := verifyWith(jws, hdr, keys)
-	if payload != nil {
-		return payload, nil
-	}
-	if known {
-		// A key with this kid is there and the signature is not its.
-		return nil, errors.New("the signature does not verify")
-	}
-	keys, err = k.get(ctx, true)
-	if err != nil {
-		return nil, err
-	}
-	if payload, _ := verifyWith(jws, hdr, keys); payload != nil {
-		return payload, nil
-	}
-	return nil, fmt.Errorf("no key in the provider's JWKS verifies the signature (kid %.64q)", hdr.KeyID)
-}
-
-// verifyWith tries the keys that match hdr's kid and algorithm. known
-// reports whether a key had hdr's (non-empty) kid.
-func verifyWith(jws *jose.JSONWebSignature, hdr jose.Header, keys []jose.JSONWebKey) (payload []byte, known bool) {
-	for _, key := range keys {
-		if hdr.KeyID != "" && key.KeyID != hdr.KeyID {
-			continue
-		}
-		known = hdr.KeyID != ""
-		if key.Algorithm != "" && key.Algorithm != hdr.Algorithm {
-			continue
-		}
-		if p, err := jws.Verify(key.Key); err == nil {
-			return p, known
-		}
-	}
-	return nil, known
-}
-
-// get returns the cached keys, fetching them when there are none or, if
-// refresh, when the last fetch is older than refetchInterval. Concurrent
-// fetches are merged.
-func (k *keySet) get(ctx context.Context, refresh bool) ([]jose.JSONWebKey, error) {
-	k.mu.Lock()
-	if k.keys != nil && (!refresh || k.now().Sub(k.fetched) < refetchInterval) {
-		keys := k.keys
-		k.mu.Unlock()
-		return keys, nil
-	}
-	c := k.call
-	if c == nil {
-		c = &keysCall{done: make(chan struct{})}
-		k.call = c
-		go func() {
-			keys, err := k.fetch(context.WithoutCancel(ctx))
-			k.mu.Lock()
-			if err == nil {
-				k.keys, k.fetched = keys, k.now()
-			}
-			k.call = nil
-			k.mu.Unlock()
-			c.keys, c.err = keys, err
-			close(c.done)
-		}()
-	}
-	k.mu.Unlock()
-	select {
-	case <-c.done:
-		return c.keys, c.err
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-}
-
-func (k *keySet) fetch(ctx context.Context) ([]jose.JSONWebKey, error) {
-	var set struct {
-		Keys []json.RawMessage `json:"keys"`
-	}
-	if err := oauthcore.GetJSONInto(ctx, k.http, k.url, "", http.Header{"Cache-Control": {"no-cache"}}, &set); err != nil {
-		return nil, fmt.Errorf("jwks: %w", err)
-	}
-	if len(set.Keys) > maxKeys {
-		return nil, fmt.Errorf("jwks: %d keys, more than %d", len(set.Keys), maxKeys)
-	}
-	keys := []jose.JSONWebKey{}
-	for _, raw := range set.Keys {
-		var key jose.JSONWebKey
-		if err := json.Unmarshal(raw, &key); err != nil {
-			continue // an unsupported type, curve or size (go-jose caps RSA at 4096 bits)
-		}
-		if !key.Valid() || !key.IsPublic() || (key.Use != "" && key.Use != "sig") {
-			continue // symmetric ("oct") and private keys, encryption keys
-		}
-		keys = append(keys, key)
-	}
-	if len(keys) == 0 {
-		return nil, errors.New("jwks: no usable signing key")
-	}
-	return keys, nil
+	return k.Verify(ctx, jws)
 }

@@ -405,7 +405,7 @@ func (p *Provider) discover(ctx context.Context) (*metadata, error) {
 		joseAlgs[i] = jose.SignatureAlgorithm(a)
 	}
 	style := oauth2AuthStyle(p.style)
-	keys := &keySet{url: doc.JWKSURL, http: p.http, now: p.o.Now, algs: joseAlgs}
+	keys := keySet{&oauthcore.KeySet{URL: doc.JWKSURL, HTTP: p.http, Now: p.o.Now, RefetchInterval: refetchInterval}, joseAlgs}
 	skew := p.o.ClockSkew
 	now := p.o.Now
 	return &metadata{

@@ -1,4 +1,4 @@
-package backend
+package oauthcore
 
 import (
 	"context"
@@ -10,27 +10,26 @@ import (
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
-
-	"github.com/authgo/authgo/providers/internal/oauthcore"
 )
 
-const (
-	// maxKeys is the most keys a JWKS may hold.
-	maxKeys = 100
-	// refetchInterval is the least time between two fetches of the JWKS
-	// once it has been fetched: tokens naming unknown kids make at most one
-	// fetch per interval (tokens-bff.md §7.1).
-	refetchInterval = 30 * time.Second
-)
+// MaxJWKSKeys is the most keys a JWKS may hold.
+const MaxJWKSKeys = 100
 
-// keySet is the back end's JWKS: fetched at first use, cached, fetched
-// again on an unknown kid at most once per refetchInterval, with
-// concurrent fetches merged. Only public signing keys are kept; a failed
-// fetch keeps the cached keys.
-type keySet struct {
-	url  string
-	http *http.Client
-	now  func() time.Time
+// ErrSignature reports a token no key of the JWKS verifies; other errors
+// from KeySet.Verify are failures to fetch the JWKS.
+var ErrSignature = errors.New("jwks: no key verifies the signature")
+
+// KeySet is a JWKS fetched from URL at first use and cached. A token
+// naming a kid the set does not have makes it fetch again, at most once
+// per RefetchInterval, with concurrent fetches merged; a failed refetch
+// keeps serving the cached keys. It holds at most MaxJWKSKeys keys (and
+// go-jose caps RSA moduli), public signing keys only. Set the fields
+// before first use.
+type KeySet struct {
+	URL             string
+	HTTP            *http.Client
+	Now             func() time.Time // nil: time.Now
+	RefetchInterval time.Duration
 
 	mu      sync.Mutex
 	keys    []jose.JSONWebKey
@@ -44,9 +43,10 @@ type keysCall struct {
 	err  error
 }
 
-// verify returns the payload of jws (with exactly one signature, its
-// algorithm already checked) when a key of the set verifies it.
-func (k *keySet) verify(ctx context.Context, jws *jose.JSONWebSignature) ([]byte, error) {
+// Verify returns the payload of jws, which carries exactly one signature
+// whose algorithm the caller has checked, when a key of the set verifies
+// it. The error wraps ErrSignature when none does.
+func (k *KeySet) Verify(ctx context.Context, jws *jose.JSONWebSignature) ([]byte, error) {
 	hdr := jws.Signatures[0].Header
 	keys, err := k.get(ctx, false)
 	if err != nil {
@@ -57,27 +57,27 @@ func (k *keySet) verify(ctx context.Context, jws *jose.JSONWebSignature) ([]byte
 		return payload, nil
 	}
 	if known {
-		return nil, invalid("bad signature")
+		// A key with this kid is there and the signature is not its.
+		return nil, fmt.Errorf("%w (kid %.64q)", ErrSignature, hdr.KeyID)
 	}
-	// Perhaps the back end rotated its keys.
-	keys, err = k.get(ctx, true)
-	if err != nil {
+	// Perhaps the keys were rotated.
+	if keys, err = k.get(ctx, true); err != nil {
 		return nil, err
 	}
 	if payload, _ := verifyWith(jws, hdr, keys); payload != nil {
 		return payload, nil
 	}
-	return nil, invalid("no key of the JWKS verifies the signature (kid %.64q)", hdr.KeyID)
+	return nil, fmt.Errorf("%w (kid %.64q)", ErrSignature, hdr.KeyID)
 }
 
-// verifyWith tries the keys that fit hdr's kid and algorithm; known
+// verifyWith tries the keys that match hdr's kid and algorithm; known
 // reports whether a key had hdr's (non-empty) kid.
 func verifyWith(jws *jose.JSONWebSignature, hdr jose.Header, keys []jose.JSONWebKey) (payload []byte, known bool) {
 	for _, key := range keys {
 		if hdr.KeyID != "" && key.KeyID != hdr.KeyID {
 			continue
 		}
-		known = known || hdr.KeyID != ""
+		known = hdr.KeyID != ""
 		if key.Algorithm != "" && key.Algorithm != hdr.Algorithm {
 			continue
 		}
@@ -88,11 +88,18 @@ func verifyWith(jws *jose.JSONWebSignature, hdr jose.Header, keys []jose.JSONWeb
 	return nil, known
 }
 
+func (k *KeySet) now() time.Time {
+	if k.Now != nil {
+		return k.Now()
+	}
+	return time.Now()
+}
+
 // get returns the cached keys, fetching them when there are none or, if
-// refresh, when the last fetch is older than refetchInterval.
-func (k *keySet) get(ctx context.Context, refresh bool) ([]jose.JSONWebKey, error) {
+// refresh, when the last fetch is older than RefetchInterval.
+func (k *KeySet) get(ctx context.Context, refresh bool) ([]jose.JSONWebKey, error) {
 	k.mu.Lock()
-	if k.keys != nil && (!refresh || k.now().Sub(k.fetched) < refetchInterval) {
+	if k.keys != nil && (!refresh || k.now().Sub(k.fetched) < k.RefetchInterval) {
 		keys := k.keys
 		k.mu.Unlock()
 		return keys, nil
@@ -126,15 +133,15 @@ func (k *keySet) get(ctx context.Context, refresh bool) ([]jose.JSONWebKey, erro
 	}
 }
 
-func (k *keySet) fetch(ctx context.Context) ([]jose.JSONWebKey, error) {
+func (k *KeySet) fetch(ctx context.Context) ([]jose.JSONWebKey, error) {
 	var set struct {
 		Keys []json.RawMessage `json:"keys"`
 	}
-	if err := oauthcore.GetJSONInto(ctx, k.http, k.url, "", http.Header{"Cache-Control": {"no-cache"}}, &set); err != nil {
+	if err := GetJSONInto(ctx, k.HTTP, k.URL, "", http.Header{"Cache-Control": {"no-cache"}}, &set); err != nil {
 		return nil, fmt.Errorf("jwks: %w", err)
 	}
-	if len(set.Keys) > maxKeys {
-		return nil, fmt.Errorf("jwks: %d keys, more than %d", len(set.Keys), maxKeys)
+	if len(set.Keys) > MaxJWKSKeys {
+		return nil, fmt.Errorf("jwks: %d keys, more than %d", len(set.Keys), MaxJWKSKeys)
 	}
 	keys := []jose.JSONWebKey{}
 	for _, raw := range set.Keys {
