@@ -58,11 +58,11 @@ func signedIn(t *testing.T, a *authgo.Auth, h http.Handler, cookie string) (sess
 // not GET /session, not the middleware, not Session(r).
 func TestSignOutRevokes(t *testing.T) {
 	clk := newClock()
-	a, h := revokeSite(t, func(c *authgo.Config) { c.Now = clk.now })
+	a, h := revokeSite(t, func(c *authgo.Config) { c.Now = clk.Now })
 	c := newClient(t, h)
 	c.signIn(O, "alice", "wonderland")
 	kept := c.cookieHeader() // the attacker's copy
-	clk.add(time.Minute)
+	clk.Add(time.Minute)
 	c.get(O + "/auth/session") // re-issued: a new jti, the same session id
 	if c.cookieHeader() == kept {
 		t.Fatal("the cookie was not re-issued")
@@ -122,12 +122,12 @@ func TestSignOutRevokesForeignToken(t *testing.T) {
 // session of that user and no other; the next sign-in works.
 func TestRevokeUser(t *testing.T) {
 	clk := newClock()
-	a, h := revokeSite(t, func(c *authgo.Config) { c.Now = clk.now })
+	a, h := revokeSite(t, func(c *authgo.Config) { c.Now = clk.Now })
 	phone, laptop, bob := newClient(t, h), newClient(t, h), newClient(t, h)
 	phone.signIn(O, "alice", "wonderland")
 	laptop.signIn(O, "alice", "wonderland")
 	bob.signIn(O, "bob", "builder")
-	clk.add(time.Minute)
+	clk.Add(time.Minute)
 	if err := a.RevokeUser(context.Background(), "user-1"); err != nil {
 		t.Fatal(err)
 	}
@@ -142,7 +142,7 @@ func TestRevokeUser(t *testing.T) {
 	if s, p := signedIn(t, a, h, bob.cookieHeader()); !s || !p {
 		t.Errorf("bob after alice's RevokeUser: %v %v", s, p)
 	}
-	clk.add(time.Second)
+	clk.Add(time.Second)
 	phone.signIn(O, "alice", "wonderland")
 	if s, p := signedIn(t, a, h, phone.cookieHeader()); !s || !p {
 		t.Errorf("alice signing in again: %v %v", s, p)
@@ -200,7 +200,7 @@ func TestRevocationCache(t *testing.T) {
 			clk := newClock()
 			shared := authgo.NewMemoryRevocations()
 			mod := func(c *authgo.Config) {
-				c.Now = clk.now
+				c.Now = clk.Now
 				c.Session.Revocations = shared
 				c.Session.RevocationCache = tc.cache
 			}
@@ -219,7 +219,7 @@ func TestRevocationCache(t *testing.T) {
 			if s, _ := signedIn(t, a2, h2, kept); s != tc.stale {
 				t.Fatalf("the other instance at once: session %v, want %v", s, tc.stale)
 			}
-			clk.add(authgo.DefaultRevocationCache + time.Second)
+			clk.Add(authgo.DefaultRevocationCache + time.Second)
 			if s, p := signedIn(t, a2, h2, kept); s || p {
 				t.Fatalf("the other instance after the cache time: %v %v", s, p)
 			}
@@ -233,7 +233,7 @@ func TestRevocationCache(t *testing.T) {
 func TestRevokeUserReissuedAfterCutoff(t *testing.T) {
 	clk := newClock()
 	shared := authgo.NewMemoryRevocations()
-	mod := func(c *authgo.Config) { c.Now = clk.now; c.Session.Revocations = shared }
+	mod := func(c *authgo.Config) { c.Now = clk.Now; c.Session.Revocations = shared }
 	a1, h1 := revokeSite(t, mod)
 	a2, h2 := revokeSite(t, mod)
 	c := newClient(t, h1)
@@ -244,7 +244,7 @@ func TestRevokeUserReissuedAfterCutoff(t *testing.T) {
 	if err := a1.RevokeUser(context.Background(), "user-1"); err != nil {
 		t.Fatal(err)
 	}
-	clk.add(time.Second)
+	clk.Add(time.Second)
 	// Instance 2, inside its cache time, re-issues the cookie.
 	c2 := newClient(t, h2)
 	r := c2.get(O+"/auth/session", "Cookie", c.cookieHeader())
@@ -252,7 +252,7 @@ func TestRevokeUserReissuedAfterCutoff(t *testing.T) {
 	if fresh == nil || fresh.MaxAge < 0 {
 		t.Fatalf("instance 2 did not re-issue: %v", r.Header["Set-Cookie"])
 	}
-	clk.add(time.Hour)
+	clk.Add(time.Hour)
 	for i, ah := range []struct {
 		a *authgo.Auth
 		h http.Handler
@@ -268,11 +268,11 @@ func TestRevokeUserReissuedAfterCutoff(t *testing.T) {
 // expires too.
 func TestSignOutOutlivesReissuedCopies(t *testing.T) {
 	clk := newClock()
-	a, h := revokeSite(t, func(c *authgo.Config) { c.Now = clk.now })
+	a, h := revokeSite(t, func(c *authgo.Config) { c.Now = clk.Now })
 	user := newClient(t, h)
 	user.signIn(O, "alice", "wonderland")
 	old := user.cookieHeader()
-	clk.add(10 * 24 * time.Hour)
+	clk.Add(10 * 24 * time.Hour)
 	thief := newClient(t, h)
 	r := thief.get(O+"/auth/session", "Cookie", old)
 	later := r.setCook["authjs.session-token"]
@@ -282,7 +282,7 @@ func TestSignOutOutlivesReissuedCopies(t *testing.T) {
 	// The user signs out with the older cookie.
 	user.postForm(O+"/auth/signout", map[string][]string{"csrfToken": {user.csrf(O)}})
 	for _, d := range []time.Duration{0, 21 * 24 * time.Hour, 8 * 24 * time.Hour} { // to day 10, 31, 39
-		clk.add(d)
+		clk.Add(d)
 		if s, p := signedIn(t, a, h, "authjs.session-token="+later.Value); s || p {
 			t.Fatalf("the re-issued copy works %v after sign-out: %v %v", d, s, p)
 		}

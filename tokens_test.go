@@ -2,8 +2,6 @@ package authgo_test
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -17,131 +15,22 @@ import (
 	"time"
 
 	"github.com/authgo/authgo"
+	"github.com/authgo/authgo/internal/backendtest"
 	"github.com/authgo/authgo/jwt"
 )
 
-// backend plays the world's part: a back end that issues short-lived JWT
-// access tokens at login, rotates refresh tokens on every refresh, refuses
-// a refresh token used twice, and counts refresh calls.
-type backend struct {
-	*httptest.Server
-	mu        sync.Mutex
-	lifetime  time.Duration
-	valid     map[string]string // refresh token → user
-	refreshes atomic.Int32
-	delay     time.Duration
-	fail      atomic.Int32 // HTTP status to answer refreshes with, 0 = work
-	n         int
-	now       func() time.Time
-}
+// The back end, its provider and the clock: internal/backendtest, shared
+// with the proxy and Redis adapter tests.
+type (
+	backend         = backendtest.Backend
+	backendProvider = backendtest.Provider
+)
 
-func newBackend(t testing.TB, lifetime time.Duration, now func() time.Time) *backend {
-	b := &backend{lifetime: lifetime, valid: map[string]string{}, now: now}
-	b.Server = httptest.NewServer(http.HandlerFunc(b.serve))
-	t.Cleanup(b.Close)
-	return b
-}
+var (
+	newBackend = backendtest.New
+	newClock   = backendtest.NewClock
+)
 
-func (b *backend) issue(user string) (at, rt string) {
-	b.n++
-	claims, _ := json.Marshal(map[string]any{"sub": user, "exp": b.now().Add(b.lifetime).Unix(), "n": b.n})
-	at = "eyJhbGciOiJIUzI1NiJ9." + base64.RawURLEncoding.EncodeToString(claims) + ".sig"
-	rt = fmt.Sprintf("rt-%s-%d", user, b.n)
-	b.valid[rt] = user
-	return
-}
-
-func (b *backend) serve(w http.ResponseWriter, r *http.Request) {
-	var in struct{ Username, Password, RefreshToken string }
-	json.NewDecoder(r.Body).Decode(&in)
-	switch r.URL.Path {
-	case "/login":
-		if in.Password != "pw" {
-			w.WriteHeader(401)
-			return
-		}
-		b.mu.Lock()
-		at, rt := b.issue(in.Username)
-		b.mu.Unlock()
-		json.NewEncoder(w).Encode(map[string]any{"accessToken": at, "refreshToken": rt})
-	case "/refresh":
-		b.refreshes.Add(1)
-		time.Sleep(b.delay)
-		if s := b.fail.Load(); s != 0 {
-			w.WriteHeader(int(s))
-			return
-		}
-		b.mu.Lock()
-		user, ok := b.valid[in.RefreshToken]
-		delete(b.valid, in.RefreshToken) // rotation: every refresh token works once
-		var at, rt string
-		if ok {
-			at, rt = b.issue(user)
-		}
-		b.mu.Unlock()
-		if !ok {
-			w.WriteHeader(400)
-			io.WriteString(w, `{"error":"invalid_grant"}`)
-			return
-		}
-		json.NewEncoder(w).Encode(map[string]any{"accessToken": at, "refreshToken": rt})
-	}
-}
-
-// backendProvider is a TokenCredentialsProvider over the back end.
-type backendProvider struct{ b *backend }
-
-func (p backendProvider) ID() string                { return "backend" }
-func (p backendProvider) Name() string              { return "Back end" }
-func (p backendProvider) Type() authgo.ProviderType { return authgo.TypeCredentials }
-func (p backendProvider) Fields() []authgo.Field    { return nil }
-func (p backendProvider) Authorize(ctx context.Context, c authgo.Credentials, r *http.Request) (*authgo.User, error) {
-	u, _, err := p.AuthorizeWithTokens(ctx, c, r)
-	return u, err
-}
-func (p backendProvider) post(ctx context.Context, path string, body any) (*http.Response, error) {
-	raw, _ := json.Marshal(body)
-	req, _ := http.NewRequestWithContext(ctx, "POST", p.b.URL+path, strings.NewReader(string(raw)))
-	return http.DefaultClient.Do(req)
-}
-func (p backendProvider) AuthorizeWithTokens(ctx context.Context, c authgo.Credentials, r *http.Request) (*authgo.User, *authgo.TokenSet, error) {
-	res, err := p.post(ctx, "/login", map[string]string{"username": c["username"], "password": c["password"]})
-	if err != nil {
-		return nil, nil, err
-	}
-	defer res.Body.Close()
-	if res.StatusCode != 200 {
-		return nil, nil, nil
-	}
-	var out struct{ AccessToken, RefreshToken string }
-	json.NewDecoder(res.Body).Decode(&out)
-	return &authgo.User{ID: c["username"], Name: c["username"]}, &authgo.TokenSet{AccessToken: out.AccessToken, RefreshToken: out.RefreshToken}, nil
-}
-func (p backendProvider) Refresh(ctx context.Context, rt string) (*authgo.TokenSet, error) {
-	res, err := p.post(ctx, "/refresh", map[string]string{"refreshToken": rt})
-	if err != nil {
-		return nil, err
-	}
-	defer res.Body.Close()
-	if res.StatusCode == 400 || res.StatusCode == 401 {
-		return nil, &authgo.RefreshError{Code: "invalid_grant", Terminal: true}
-	}
-	if res.StatusCode != 200 {
-		return nil, &authgo.RefreshError{Code: fmt.Sprintf("http_%d", res.StatusCode)}
-	}
-	var out struct{ AccessToken, RefreshToken string }
-	json.NewDecoder(res.Body).Decode(&out)
-	return &authgo.TokenSet{AccessToken: out.AccessToken, RefreshToken: out.RefreshToken}, nil
-}
-
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
-func newClock() *clock               { return &clock{t: time.Now().Truncate(time.Second)} }
 func tokenOf(t testing.TB, v string) *jwt.Token {
 	tok, err := jwt.Decode(jwt.DecodeParams{Token: v, Secrets: []string{testSecret}, Now: func() time.Time { return time.Now().Add(time.Hour) }})
 	if err != nil {
@@ -152,11 +41,11 @@ func tokenOf(t testing.TB, v string) *jwt.Token {
 
 // tokenSite: the auth endpoints and a guarded /api/ handler that reports
 // the access token it would send.
-func tokenSite(t testing.TB, b *backend, clk *clock) (*authgo.Auth, http.Handler) {
+func tokenSite(t testing.TB, b *backend, clk *backendtest.Clock) (*authgo.Auth, http.Handler) {
 	a := newAuth(t, func(c *authgo.Config) {
-		c.Providers = []authgo.Provider{backendProvider{b}}
+		c.Providers = []authgo.Provider{backendProvider{B: b}}
 		c.Matcher = []string{"/api/:path*"}
-		c.Now = clk.now
+		c.Now = clk.Now
 	})
 	mux := http.NewServeMux()
 	mux.Handle("/auth/", a)
@@ -181,19 +70,19 @@ func signInBackend(t testing.TB, c *client) {
 
 func TestTokensKeptServerSide(t *testing.T) {
 	clk := newClock()
-	b := newBackend(t, 5*time.Minute, clk.now)
+	b := newBackend(t, 5*time.Minute, clk.Now)
 	_, h := tokenSite(t, b, clk)
 	c := newClient(t, h)
 	signInBackend(t, c)
 	tok := tokenOf(t, c.cookies["authjs.session-token"])
 	exp, _ := tok.Int("expires_at")
-	if !strings.HasPrefix(tok.String("access_token"), "eyJ") || tok.String("refresh_token") == "" || exp != clk.now().Add(5*time.Minute).Unix() || tok.String("provider") != "backend" {
+	if !strings.HasPrefix(tok.String("access_token"), "eyJ") || tok.String("refresh_token") == "" || exp != clk.Now().Add(5*time.Minute).Unix() || tok.String("provider") != "backend" {
 		t.Fatalf("token state: %+v", tok.Extra)
 	}
 	if r := c.get(O + "/auth/session"); strings.Contains(r.body, "eyJhbGciOiJIUzI1NiJ9") || strings.Contains(r.body, "rt-") {
 		t.Fatalf("tokens reached the session JSON: %s", r.body)
 	}
-	if r := c.get(O + "/api/x"); r.body != tok.String("access_token") || b.refreshes.Load() != 0 {
+	if r := c.get(O + "/api/x"); r.body != tok.String("access_token") || b.Refreshes.Load() != 0 {
 		t.Fatalf("api: %s", r.body)
 	}
 }
@@ -202,13 +91,13 @@ func TestTokensKeptServerSide(t *testing.T) {
 // make exactly one refresh call, and all of them get the new token.
 func TestRefreshBurst(t *testing.T) {
 	clk := newClock()
-	b := newBackend(t, 5*time.Minute, clk.now)
-	b.delay = 50 * time.Millisecond
+	b := newBackend(t, 5*time.Minute, clk.Now)
+	b.Delay = 50 * time.Millisecond
 	_, h := tokenSite(t, b, clk)
 	c := newClient(t, h)
 	signInBackend(t, c)
 	old := tokenOf(t, c.cookies["authjs.session-token"]).String("access_token")
-	clk.add(10 * time.Minute)
+	clk.Add(10 * time.Minute)
 	cookie := c.cookieHeader()
 	var wg sync.WaitGroup
 	bodies := make([]string, 200)
@@ -226,7 +115,7 @@ func TestRefreshBurst(t *testing.T) {
 		}(i)
 	}
 	wg.Wait()
-	if n := b.refreshes.Load(); n != 1 {
+	if n := b.Refreshes.Load(); n != 1 {
 		t.Fatalf("%d refresh calls, want 1", n)
 	}
 	for i, body := range bodies {
@@ -240,22 +129,20 @@ func TestRefreshBurst(t *testing.T) {
 	req.Header.Set("Cookie", cookie)
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
-	if rec.Body.String() != bodies[0] || b.refreshes.Load() != 1 {
-		t.Fatalf("stale cookie: %q, %d refreshes", rec.Body.String(), b.refreshes.Load())
+	if rec.Body.String() != bodies[0] || b.Refreshes.Load() != 1 {
+		t.Fatalf("stale cookie: %q, %d refreshes", rec.Body.String(), b.Refreshes.Load())
 	}
 }
 
 func TestRefreshTerminalFailure(t *testing.T) {
 	clk := newClock()
-	b := newBackend(t, 5*time.Minute, clk.now)
+	b := newBackend(t, 5*time.Minute, clk.Now)
 	_, h := tokenSite(t, b, clk)
 	c := newClient(t, h)
 	signInBackend(t, c)
 	// The back end forgets the refresh token (revoked, reused elsewhere).
-	b.mu.Lock()
-	b.valid = map[string]string{}
-	b.mu.Unlock()
-	clk.add(10 * time.Minute)
+	b.Forget()
+	clk.Add(10 * time.Minute)
 	r := c.get(O + "/api/x")
 	if r.StatusCode != 409 || !strings.Contains(r.body, "no access token") {
 		t.Fatalf("%d %s", r.StatusCode, r.body)
@@ -267,32 +154,32 @@ func TestRefreshTerminalFailure(t *testing.T) {
 	if s := c.session(O); s["error"] != authgo.RefreshTokenError {
 		t.Fatalf("session %v", s)
 	}
-	if b.refreshes.Load() != 1 {
-		t.Fatalf("%d refreshes", b.refreshes.Load())
+	if b.Refreshes.Load() != 1 {
+		t.Fatalf("%d refreshes", b.Refreshes.Load())
 	}
 }
 
 func TestRefreshTransientFailure(t *testing.T) {
 	clk := newClock()
-	b := newBackend(t, 5*time.Minute, clk.now)
+	b := newBackend(t, 5*time.Minute, clk.Now)
 	_, h := tokenSite(t, b, clk)
 	c := newClient(t, h)
 	signInBackend(t, c)
 	old := tokenOf(t, c.cookies["authjs.session-token"]).String("access_token")
-	b.fail.Store(503)
+	b.Fail.Store(503)
 	// Inside the refresh window the old token is still good: used.
-	clk.add(4*time.Minute + 30*time.Second)
+	clk.Add(4*time.Minute + 30*time.Second)
 	if r := c.get(O + "/api/x"); r.StatusCode != 200 || r.body != old {
 		t.Fatalf("in window: %d %s", r.StatusCode, r.body)
 	}
 	// Expired: 503 with Retry-After, the session untouched.
-	clk.add(time.Minute)
+	clk.Add(time.Minute)
 	r := c.get(O + "/api/x")
 	if r.StatusCode != 503 || r.Header.Get("Retry-After") == "" || r.setCook["authjs.session-token"] != nil {
 		t.Fatalf("expired: %d %v", r.StatusCode, r.Header)
 	}
 	// The back end recovers: the next request refreshes.
-	b.fail.Store(0)
+	b.Fail.Store(0)
 	if r := c.get(O + "/api/x"); r.StatusCode != 200 || r.body == old {
 		t.Fatalf("after recovery: %d %s", r.StatusCode, r.body)
 	}
@@ -303,10 +190,10 @@ func TestRefreshTransientFailure(t *testing.T) {
 // cookie still does not refresh again.
 func TestRefreshLateInHandler(t *testing.T) {
 	clk := newClock()
-	b := newBackend(t, 5*time.Minute, clk.now)
+	b := newBackend(t, 5*time.Minute, clk.Now)
 	a := newAuth(t, func(c *authgo.Config) {
-		c.Providers = []authgo.Provider{backendProvider{b}}
-		c.Now = clk.now
+		c.Providers = []authgo.Provider{backendProvider{B: b}}
+		c.Now = clk.Now
 	})
 	var got string
 	h := a.RequireSession(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -319,7 +206,7 @@ func TestRefreshLateInHandler(t *testing.T) {
 	tok := tokenOf(t, c.cookies["authjs.session-token"])
 	// Within the refresh window but not expired: the middleware lets the
 	// request through, the handler refreshes late.
-	clk.add(4*time.Minute + 30*time.Second)
+	clk.Add(4*time.Minute + 30*time.Second)
 	_ = tok
 	for i := 0; i < 2; i++ {
 		req := httptest.NewRequest("GET", O+"/page", nil)
@@ -327,19 +214,19 @@ func TestRefreshLateInHandler(t *testing.T) {
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
 	}
-	if b.refreshes.Load() != 1 || got == "" {
-		t.Fatalf("%d refreshes, token %q", b.refreshes.Load(), got)
+	if b.Refreshes.Load() != 1 || got == "" {
+		t.Fatalf("%d refreshes, token %q", b.Refreshes.Load(), got)
 	}
 }
 
 func TestAccessTokenClient(t *testing.T) {
 	clk := newClock()
-	b := newBackend(t, 5*time.Minute, clk.now)
+	b := newBackend(t, 5*time.Minute, clk.Now)
 	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, r.Header.Get("Authorization"))
 	}))
 	defer api.Close()
-	a := newAuth(t, func(c *authgo.Config) { c.Providers = []authgo.Provider{backendProvider{b}}; c.Now = clk.now })
+	a := newAuth(t, func(c *authgo.Config) { c.Providers = []authgo.Provider{backendProvider{B: b}}; c.Now = clk.Now })
 	c := newClient(t, a)
 	signInBackend(t, c)
 	req := httptest.NewRequest("GET", O+"/page", nil)
@@ -364,14 +251,14 @@ func TestAccessTokenClient(t *testing.T) {
 // one refresh call, not one per pass.
 func TestRefreshOncePerRequestWithSkewedClocks(t *testing.T) {
 	backendClock := newClock()
-	b := newBackend(t, 5*time.Minute, backendClock.now)
+	b := newBackend(t, 5*time.Minute, backendClock.Now)
 	ours := newClock()
 	_, h := tokenSite(t, b, ours)
 	c := newClient(t, h)
 	signInBackend(t, c)
-	ours.add(10 * time.Minute) // every token the back end issues is already old here
+	ours.Add(10 * time.Minute) // every token the back end issues is already old here
 	c.get(O + "/api/x")
-	if n := b.refreshes.Load(); n != 1 {
+	if n := b.Refreshes.Load(); n != 1 {
 		t.Fatalf("%d refresh calls for one request", n)
 	}
 }
@@ -381,7 +268,7 @@ func TestRefreshOncePerRequestWithSkewedClocks(t *testing.T) {
 // next request refresh, once; the refusal itself is the handler's answer.
 func TestClientRejectedToken(t *testing.T) {
 	clk := newClock()
-	b := newBackend(t, 10*time.Minute, clk.now)
+	b := newBackend(t, 10*time.Minute, clk.Now)
 	var mu sync.Mutex
 	revoked := map[string]bool{}
 	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -397,9 +284,9 @@ func TestClientRejectedToken(t *testing.T) {
 	}))
 	defer api.Close()
 	a := newAuth(t, func(c *authgo.Config) {
-		c.Providers = []authgo.Provider{backendProvider{b}}
+		c.Providers = []authgo.Provider{backendProvider{B: b}}
 		c.Matcher = []string{"/page"}
-		c.Now = clk.now
+		c.Now = clk.Now
 	})
 	mux := http.NewServeMux()
 	mux.Handle("/auth/", a)
@@ -417,20 +304,20 @@ func TestClientRejectedToken(t *testing.T) {
 	signInBackend(t, c)
 	first := tokenOf(t, c.cookies["authjs.session-token"]).String(authgo.ClaimAccessToken)
 
-	clk.add(2 * time.Minute)
+	clk.Add(2 * time.Minute)
 	mu.Lock()
 	revoked[first] = true
 	mu.Unlock()
-	if r := c.get(O + "/page"); r.StatusCode != 401 || b.refreshes.Load() != 0 || r.setCook["authjs.session-token"] != nil {
-		t.Fatalf("refused call: %d, %d refreshes", r.StatusCode, b.refreshes.Load())
+	if r := c.get(O + "/page"); r.StatusCode != 401 || b.Refreshes.Load() != 0 || r.setCook["authjs.session-token"] != nil {
+		t.Fatalf("refused call: %d, %d refreshes", r.StatusCode, b.Refreshes.Load())
 	}
 	r := c.get(O + "/page")
 	second := tokenOf(t, c.cookies["authjs.session-token"]).String(authgo.ClaimAccessToken)
-	if r.StatusCode != 200 || b.refreshes.Load() != 1 || second == first || r.body != "Bearer "+second {
-		t.Fatalf("next request: %d %q, %d refreshes", r.StatusCode, r.body, b.refreshes.Load())
+	if r.StatusCode != 200 || b.Refreshes.Load() != 1 || second == first || r.body != "Bearer "+second {
+		t.Fatalf("next request: %d %q, %d refreshes", r.StatusCode, r.body, b.Refreshes.Load())
 	}
-	if r := c.get(O + "/page"); r.StatusCode != 200 || b.refreshes.Load() != 1 {
-		t.Fatalf("third request: %d, %d refreshes", r.StatusCode, b.refreshes.Load())
+	if r := c.get(O + "/page"); r.StatusCode != 200 || b.Refreshes.Load() != 1 {
+		t.Fatalf("third request: %d, %d refreshes", r.StatusCode, b.Refreshes.Load())
 	}
 }
 
@@ -440,18 +327,18 @@ func TestClientRejectedToken(t *testing.T) {
 // succeeds, the old cookie gets its tokens without another call.
 func TestRefreshThatHangs(t *testing.T) {
 	clk := newClock()
-	b := newBackend(t, 5*time.Minute, clk.now)
+	b := newBackend(t, 5*time.Minute, clk.Now)
 	release := make(chan struct{})
 	var calls atomic.Int32
 	a := newAuth(t, func(c *authgo.Config) {
-		c.Providers = []authgo.Provider{backendProvider{b}}
+		c.Providers = []authgo.Provider{backendProvider{B: b}}
 		c.Matcher = []string{"/api/:path*"}
-		c.Now = clk.now
+		c.Now = clk.Now
 		c.Tokens.RefreshTimeout = 200 * time.Millisecond
 		c.Tokens.Refresh = func(ctx context.Context, tok *authgo.Token) (*authgo.TokenSet, error) {
 			calls.Add(1)
 			<-release // deaf to ctx
-			return &authgo.TokenSet{AccessToken: "fresh", RefreshToken: "rt-2", Expiry: clk.now().Add(time.Hour)}, nil
+			return &authgo.TokenSet{AccessToken: "fresh", RefreshToken: "rt-2", Expiry: clk.Now().Add(time.Hour)}, nil
 		}
 	})
 	mux := http.NewServeMux()
@@ -466,7 +353,7 @@ func TestRefreshThatHangs(t *testing.T) {
 	})
 	c := newClient(t, a.Middleware(mux))
 	signInBackend(t, c)
-	clk.add(10 * time.Minute)
+	clk.Add(10 * time.Minute)
 
 	var wg sync.WaitGroup
 	codes := make([]int, 5)
@@ -528,20 +415,20 @@ func apiGet(h http.Handler, cookie string, ctx context.Context) *httptest.Respon
 // first 15 s, one after.
 func TestRefreshSkewClamped(t *testing.T) {
 	clk := newClock()
-	b := newBackend(t, 30*time.Second, clk.now)
+	b := newBackend(t, 30*time.Second, clk.Now)
 	_, h := tokenSite(t, b, clk)
 	c := newClient(t, h)
 	signInBackend(t, c)
 	cookie := c.cookieHeader()
 	for i := range 14 {
-		clk.add(time.Second)
-		if rec := apiGet(h, cookie, context.Background()); rec.Code != 200 || b.refreshes.Load() != 0 {
-			t.Fatalf("at +%d s: %d, %d refreshes", i+1, rec.Code, b.refreshes.Load())
+		clk.Add(time.Second)
+		if rec := apiGet(h, cookie, context.Background()); rec.Code != 200 || b.Refreshes.Load() != 0 {
+			t.Fatalf("at +%d s: %d, %d refreshes", i+1, rec.Code, b.Refreshes.Load())
 		}
 	}
-	clk.add(2 * time.Second)
-	if rec := apiGet(h, cookie, context.Background()); rec.Code != 200 || b.refreshes.Load() != 1 {
-		t.Fatalf("at +16 s: %d, %d refreshes", rec.Code, b.refreshes.Load())
+	clk.Add(2 * time.Second)
+	if rec := apiGet(h, cookie, context.Background()); rec.Code != 200 || b.Refreshes.Load() != 1 {
+		t.Fatalf("at +16 s: %d, %d refreshes", rec.Code, b.Refreshes.Load())
 	}
 }
 
@@ -550,22 +437,22 @@ func TestRefreshSkewClamped(t *testing.T) {
 // request with the old cookie makes no call.
 func TestRefreshOutlivesClient(t *testing.T) {
 	clk := newClock()
-	b := newBackend(t, 5*time.Minute, clk.now)
-	b.delay = 500 * time.Millisecond
+	b := newBackend(t, 5*time.Minute, clk.Now)
+	b.Delay = 500 * time.Millisecond
 	_, h := tokenSite(t, b, clk)
 	c := newClient(t, h)
 	signInBackend(t, c)
 	cookie := c.cookieHeader()
-	clk.add(10 * time.Minute)
+	clk.Add(10 * time.Minute)
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 	if rec := apiGet(h, cookie, ctx); rec.Code == 200 {
 		t.Fatalf("the request that left got %d", rec.Code)
 	}
-	time.Sleep(b.delay) // the refresh ends without its request
+	time.Sleep(b.Delay) // the refresh ends without its request
 	rec := apiGet(h, cookie, context.Background())
-	if rec.Code != 200 || b.refreshes.Load() != 1 || !strings.HasPrefix(rec.Body.String(), "eyJ") {
-		t.Fatalf("next request: %d %q, %d refreshes", rec.Code, rec.Body.String(), b.refreshes.Load())
+	if rec.Code != 200 || b.Refreshes.Load() != 1 || !strings.HasPrefix(rec.Body.String(), "eyJ") {
+		t.Fatalf("next request: %d %q, %d refreshes", rec.Code, rec.Body.String(), b.Refreshes.Load())
 	}
 }
 
@@ -573,11 +460,11 @@ func TestRefreshOutlivesClient(t *testing.T) {
 // crashes nothing: every waiting request gets 503, the session is kept.
 func TestRefreshPanics(t *testing.T) {
 	clk := newClock()
-	b := newBackend(t, 5*time.Minute, clk.now)
+	b := newBackend(t, 5*time.Minute, clk.Now)
 	a := newAuth(t, func(c *authgo.Config) {
-		c.Providers = []authgo.Provider{backendProvider{b}}
+		c.Providers = []authgo.Provider{backendProvider{B: b}}
 		c.Matcher = []string{"/api/:path*"}
-		c.Now = clk.now
+		c.Now = clk.Now
 		c.Tokens.Refresh = func(context.Context, *authgo.Token) (*authgo.TokenSet, error) { panic("boom") }
 	})
 	mux := http.NewServeMux()
@@ -586,7 +473,7 @@ func TestRefreshPanics(t *testing.T) {
 	h := a.Middleware(mux)
 	c := newClient(t, h)
 	signInBackend(t, c)
-	clk.add(10 * time.Minute)
+	clk.Add(10 * time.Minute)
 	var wg sync.WaitGroup
 	for range 20 {
 		wg.Add(1)
@@ -607,20 +494,20 @@ func TestRefreshPanics(t *testing.T) {
 // RefreshTokenError. The browser's current cookie is unaffected.
 func TestOldCookieAfterSuccessorCache(t *testing.T) {
 	clk := newClock()
-	b := newBackend(t, 5*time.Minute, clk.now)
+	b := newBackend(t, 5*time.Minute, clk.Now)
 	_, h := tokenSite(t, b, clk)
 	c := newClient(t, h)
 	signInBackend(t, c)
 	old := c.cookieHeader()
-	clk.add(10 * time.Minute)
+	clk.Add(10 * time.Minute)
 	c.get(O + "/api/x") // refreshes; the client keeps the new cookie
-	if b.refreshes.Load() != 1 {
+	if b.Refreshes.Load() != 1 {
 		t.Fatal("no refresh")
 	}
-	clk.add(130 * time.Second)
+	clk.Add(130 * time.Second)
 	rec := apiGet(h, old, context.Background())
-	if b.refreshes.Load() != 2 || rec.Code == 200 {
-		t.Fatalf("old cookie after the cache: %d, %d refreshes", rec.Code, b.refreshes.Load())
+	if b.Refreshes.Load() != 2 || rec.Code == 200 {
+		t.Fatalf("old cookie after the cache: %d, %d refreshes", rec.Code, b.Refreshes.Load())
 	}
 	if r := c.get(O + "/api/x"); r.StatusCode != 200 {
 		t.Fatalf("the current cookie: %d", r.StatusCode)
@@ -657,7 +544,7 @@ func TestUnknownLifetime(t *testing.T) {
 	a := newAuth(t, func(c *authgo.Config) {
 		c.Providers = []authgo.Provider{opaqueProvider{&refreshes}}
 		c.Matcher = []string{"/page"}
-		c.Now = clk.now
+		c.Now = clk.Now
 		c.Logger = slog.New(slog.NewTextHandler(lockedWriter{&mu, &logs}, nil))
 	})
 	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -692,7 +579,7 @@ func TestUnknownLifetime(t *testing.T) {
 	if n != 1 {
 		t.Fatalf("%d log lines about the unknown lifetime:\n%s", n, logs.String())
 	}
-	clk.add(30 * 24 * time.Hour / 2) // half the session's life: still no refresh
+	clk.Add(30 * 24 * time.Hour / 2) // half the session's life: still no refresh
 	if r := c.get(O + "/page"); r.StatusCode != 401 || refreshes.Load() != 0 {
 		t.Fatalf("refused call: %d, %d refreshes", r.StatusCode, refreshes.Load())
 	}
@@ -717,7 +604,7 @@ func (l lockedWriter) Write(b []byte) (int, error) {
 // redirect on the API's own origin is followed with the token.
 func TestClientRedirects(t *testing.T) {
 	clk := newClock()
-	b := newBackend(t, 5*time.Minute, clk.now)
+	b := newBackend(t, 5*time.Minute, clk.Now)
 	var evilHits atomic.Int32
 	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		evilHits.Add(1)
@@ -735,7 +622,7 @@ func TestClientRedirects(t *testing.T) {
 		}
 	}))
 	defer api.Close()
-	a := newAuth(t, func(c *authgo.Config) { c.Providers = []authgo.Provider{backendProvider{b}}; c.Now = clk.now })
+	a := newAuth(t, func(c *authgo.Config) { c.Providers = []authgo.Provider{backendProvider{B: b}}; c.Now = clk.Now })
 	c := newClient(t, a)
 	signInBackend(t, c)
 	req := httptest.NewRequest("GET", O+"/page", nil)
@@ -778,14 +665,14 @@ func TestRejectedWithoutRotation(t *testing.T) {
 		io.WriteString(w, at)
 	}))
 	defer api.Close()
-	b := newBackend(t, 5*time.Minute, clk.now)
+	b := newBackend(t, 5*time.Minute, clk.Now)
 	a := newAuth(t, func(c *authgo.Config) {
-		c.Providers = []authgo.Provider{backendProvider{b}}
+		c.Providers = []authgo.Provider{backendProvider{B: b}}
 		c.Matcher = []string{"/page"}
-		c.Now = clk.now
+		c.Now = clk.Now
 		c.Tokens.Refresh = func(ctx context.Context, tok *authgo.Token) (*authgo.TokenSet, error) {
 			// A new access token, the same refresh token.
-			return &authgo.TokenSet{AccessToken: fmt.Sprint("at-", n.Add(1)), Expiry: clk.now().Add(time.Hour)}, nil
+			return &authgo.TokenSet{AccessToken: fmt.Sprint("at-", n.Add(1)), Expiry: clk.Now().Add(time.Hour)}, nil
 		}
 	})
 	mux := http.NewServeMux()
@@ -802,11 +689,11 @@ func TestRejectedWithoutRotation(t *testing.T) {
 	})
 	c := newClient(t, a.Middleware(mux))
 	signInBackend(t, c)
-	clk.add(10 * time.Minute) // expired: refreshed to at-1
+	clk.Add(10 * time.Minute) // expired: refreshed to at-1
 	if r := c.get(O + "/page"); r.body != "at-1" {
 		t.Fatalf("first refresh: %d %q", r.StatusCode, r.body)
 	}
-	clk.add(time.Minute) // past the 30 s grace, inside the successor cache
+	clk.Add(time.Minute) // past the 30 s grace, inside the successor cache
 	refused.Store("at-1", true)
 	if r := c.get(O + "/page"); r.StatusCode != 401 {
 		t.Fatalf("refused: %d", r.StatusCode)

@@ -2,9 +2,7 @@ package proxy_test
 
 import (
 	"bufio"
-	"context"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -22,6 +20,7 @@ import (
 	"time"
 
 	"github.com/authgo/authgo"
+	"github.com/authgo/authgo/internal/backendtest"
 	"github.com/authgo/authgo/jwt"
 	"github.com/authgo/authgo/proxy"
 )
@@ -31,137 +30,13 @@ const (
 	O          = "http://localhost:3000" // the site's public origin
 )
 
-// backend is the root package's test back end (tokens_test.go), copied:
-// it issues short-lived JWT access tokens at login, rotates refresh tokens
-// on every refresh, refuses a refresh token used twice, and counts refresh
-// calls.
-type backend struct {
-	*httptest.Server
-	mu        sync.Mutex
-	lifetime  time.Duration
-	valid     map[string]string // refresh token → user
-	refreshes atomic.Int32
-	fail      atomic.Int32 // HTTP status to answer refreshes with, 0 = work
-	n         int
-	now       func() time.Time
-}
+// The back end, its provider and the clock: internal/backendtest.
+type (
+	backend         = backendtest.Backend
+	backendProvider = backendtest.Provider
+	clock           = backendtest.Clock
+)
 
-func newBackend(t testing.TB, lifetime time.Duration, now func() time.Time) *backend {
-	b := &backend{lifetime: lifetime, valid: map[string]string{}, now: now}
-	b.Server = httptest.NewServer(http.HandlerFunc(b.serve))
-	t.Cleanup(b.Close)
-	return b
-}
-
-func (b *backend) issue(user string) (at, rt string) {
-	b.n++
-	claims, _ := json.Marshal(map[string]any{"sub": user, "exp": b.now().Add(b.lifetime).Unix(), "n": b.n})
-	at = "eyJhbGciOiJIUzI1NiJ9." + base64.RawURLEncoding.EncodeToString(claims) + ".sig"
-	rt = fmt.Sprintf("rt-%s-%d", user, b.n)
-	b.valid[rt] = user
-	return
-}
-
-func (b *backend) serve(w http.ResponseWriter, r *http.Request) {
-	var in struct{ Username, Password, RefreshToken string }
-	json.NewDecoder(r.Body).Decode(&in)
-	switch r.URL.Path {
-	case "/login":
-		if in.Password != "pw" {
-			w.WriteHeader(401)
-			return
-		}
-		b.mu.Lock()
-		at, rt := b.issue(in.Username)
-		b.mu.Unlock()
-		json.NewEncoder(w).Encode(map[string]any{"accessToken": at, "refreshToken": rt})
-	case "/refresh":
-		b.refreshes.Add(1)
-		time.Sleep(20 * time.Millisecond) // let concurrent requests pile up
-		if s := b.fail.Load(); s != 0 {
-			w.WriteHeader(int(s))
-			return
-		}
-		b.mu.Lock()
-		user, ok := b.valid[in.RefreshToken]
-		delete(b.valid, in.RefreshToken)
-		var at, rt string
-		if ok {
-			at, rt = b.issue(user)
-		}
-		b.mu.Unlock()
-		if !ok {
-			w.WriteHeader(400)
-			io.WriteString(w, `{"error":"invalid_grant"}`)
-			return
-		}
-		json.NewEncoder(w).Encode(map[string]any{"accessToken": at, "refreshToken": rt})
-	}
-}
-
-// forget revokes every refresh token.
-func (b *backend) forget() {
-	b.mu.Lock()
-	b.valid = map[string]string{}
-	b.mu.Unlock()
-}
-
-// backendProvider is a TokenCredentialsProvider over the back end.
-type backendProvider struct{ b *backend }
-
-func (p backendProvider) ID() string                { return "backend" }
-func (p backendProvider) Name() string              { return "Back end" }
-func (p backendProvider) Type() authgo.ProviderType { return authgo.TypeCredentials }
-func (p backendProvider) Fields() []authgo.Field    { return nil }
-func (p backendProvider) Authorize(ctx context.Context, c authgo.Credentials, r *http.Request) (*authgo.User, error) {
-	u, _, err := p.AuthorizeWithTokens(ctx, c, r)
-	return u, err
-}
-func (p backendProvider) post(ctx context.Context, path string, body any) (*http.Response, error) {
-	raw, _ := json.Marshal(body)
-	req, _ := http.NewRequestWithContext(ctx, "POST", p.b.URL+path, strings.NewReader(string(raw)))
-	return http.DefaultClient.Do(req)
-}
-func (p backendProvider) AuthorizeWithTokens(ctx context.Context, c authgo.Credentials, r *http.Request) (*authgo.User, *authgo.TokenSet, error) {
-	res, err := p.post(ctx, "/login", map[string]string{"username": c["username"], "password": c["password"]})
-	if err != nil {
-		return nil, nil, err
-	}
-	defer res.Body.Close()
-	if res.StatusCode != 200 {
-		return nil, nil, nil
-	}
-	var out struct{ AccessToken, RefreshToken string }
-	json.NewDecoder(res.Body).Decode(&out)
-	return &authgo.User{ID: c["username"], Name: c["username"]}, &authgo.TokenSet{AccessToken: out.AccessToken, RefreshToken: out.RefreshToken}, nil
-}
-func (p backendProvider) Refresh(ctx context.Context, rt string) (*authgo.TokenSet, error) {
-	res, err := p.post(ctx, "/refresh", map[string]string{"refreshToken": rt})
-	if err != nil {
-		return nil, err
-	}
-	defer res.Body.Close()
-	if res.StatusCode == 400 || res.StatusCode == 401 {
-		return nil, &authgo.RefreshError{Code: "invalid_grant", Terminal: true}
-	}
-	if res.StatusCode != 200 {
-		return nil, &authgo.RefreshError{Code: fmt.Sprintf("http_%d", res.StatusCode)}
-	}
-	var out struct{ AccessToken, RefreshToken string }
-	json.NewDecoder(res.Body).Decode(&out)
-	return &authgo.TokenSet{AccessToken: out.AccessToken, RefreshToken: out.RefreshToken}, nil
-}
-
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
-func newClock() *clock               { return &clock{t: time.Now().Truncate(time.Second)} }
-
-// seen is one request as the upstream received it.
 type seen struct {
 	Method, URI, Host string
 	Header            http.Header
@@ -337,14 +212,15 @@ type siteOptions struct {
 
 func newSite(t testing.TB, so siteOptions) *site {
 	t.Helper()
-	s := &site{t: t, clk: newClock()}
-	s.b = newBackend(t, 5*time.Minute, s.clk.now)
+	s := &site{t: t, clk: backendtest.NewClock()}
+	s.b = backendtest.New(t, 5*time.Minute, s.clk.Now)
+	s.b.Delay = 20 * time.Millisecond // let concurrent requests pile up
 	s.up = newUpstream(t)
 	cfg := authgo.Config{
 		Secret:    []string{testSecret},
 		URL:       O,
-		Providers: []authgo.Provider{backendProvider{s.b}},
-		Now:       s.clk.now,
+		Providers: []authgo.Provider{backendProvider{B: s.b}},
+		Now:       s.clk.Now,
 	}
 	if so.config != nil {
 		so.config(&cfg)

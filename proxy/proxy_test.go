@@ -75,7 +75,7 @@ func TestUpstreamPath(t *testing.T) {
 
 func TestCSRF(t *testing.T) {
 	s := newSite(t, siteOptions{})
-	s.clk.add(10 * time.Minute) // an expired token: a refresh would show
+	s.clk.Add(10 * time.Minute) // an expired token: a refresh would show
 	for name, mod := range map[string]func(*http.Request){
 		"missing":     func(r *http.Request) { r.Header.Del("X-CSRF") },
 		"zero":        func(r *http.Request) { r.Header.Set("X-CSRF", "0") },
@@ -98,8 +98,8 @@ func TestCSRF(t *testing.T) {
 			})
 		}
 	}
-	if s.up.hits() != 0 || s.b.refreshes.Load() != 0 {
-		t.Fatalf("upstream hits %d, refreshes %d", s.up.hits(), s.b.refreshes.Load())
+	if s.up.hits() != 0 || s.b.Refreshes.Load() != 0 {
+		t.Fatalf("upstream hits %d, refreshes %d", s.up.hits(), s.b.Refreshes.Load())
 	}
 	// Checked before the session: signed out, still 403.
 	r := s.req("POST", "/api/x", nil)
@@ -294,8 +294,8 @@ func TestUpstream401(t *testing.T) {
 		t.Fatalf("headers %v", rec.Header())
 	}
 	// The token was obtained moments ago: the refusal marks nothing.
-	if rec := s.serve(s.req("GET", "/api/x", nil)); rec.Code != 200 || s.b.refreshes.Load() != 0 {
-		t.Fatalf("next request: %d, %d refreshes", rec.Code, s.b.refreshes.Load())
+	if rec := s.serve(s.req("GET", "/api/x", nil)); rec.Code != 200 || s.b.Refreshes.Load() != 0 {
+		t.Fatalf("next request: %d, %d refreshes", rec.Code, s.b.Refreshes.Load())
 	}
 }
 
@@ -306,23 +306,23 @@ func TestUpstream401(t *testing.T) {
 func TestUpstream401Refreshes(t *testing.T) {
 	s := newSite(t, siteOptions{})
 	old := tokenOf(t, s.cookie)
-	s.clk.add(time.Minute) // well before expiry, past the 30 s grace
+	s.clk.Add(time.Minute) // well before expiry, past the 30 s grace
 	if rec := s.serve(s.req("GET", "/api/denied", nil)); rec.Code != 401 {
 		t.Fatalf("denied: %d", rec.Code)
 	}
-	if rec := s.serve(s.req("GET", "/api/x", nil)); rec.Code != 200 || s.b.refreshes.Load() != 0 ||
+	if rec := s.serve(s.req("GET", "/api/x", nil)); rec.Code != 200 || s.b.Refreshes.Load() != 0 ||
 		s.up.last(t).Header.Get("Authorization") != "Bearer "+old {
-		t.Fatalf("a plain 401 marked the token: %d, %d refreshes", rec.Code, s.b.refreshes.Load())
+		t.Fatalf("a plain 401 marked the token: %d, %d refreshes", rec.Code, s.b.Refreshes.Load())
 	}
 
 	rec := s.serve(s.req("GET", "/api/unauthorized", nil))
-	if rec.Code != 401 || rec.Header().Get("Set-Cookie") != "" || s.b.refreshes.Load() != 0 {
-		t.Fatalf("refused: %d %v, %d refreshes", rec.Code, rec.Header(), s.b.refreshes.Load())
+	if rec.Code != 401 || rec.Header().Get("Set-Cookie") != "" || s.b.Refreshes.Load() != 0 {
+		t.Fatalf("refused: %d %v, %d refreshes", rec.Code, rec.Header(), s.b.Refreshes.Load())
 	}
 	rec = s.serve(s.req("GET", "/api/x", nil))
 	fresh := sessionCookies(rec.Result())
-	if rec.Code != 200 || s.b.refreshes.Load() != 1 || fresh == "" {
-		t.Fatalf("after the refusal: %d, %d refreshes, cookie %q", rec.Code, s.b.refreshes.Load(), fresh)
+	if rec.Code != 200 || s.b.Refreshes.Load() != 1 || fresh == "" {
+		t.Fatalf("after the refusal: %d, %d refreshes, cookie %q", rec.Code, s.b.Refreshes.Load(), fresh)
 	}
 	at := tokenOf(t, fresh)
 	if at == old || s.up.last(t).Header.Get("Authorization") != "Bearer "+at {
@@ -333,8 +333,8 @@ func TestUpstream401Refreshes(t *testing.T) {
 	for _, c := range []string{s.cookie, fresh} {
 		r := s.req("GET", "/api/y", nil)
 		r.Header.Set("Cookie", c)
-		if rec := s.serve(r); rec.Code != 200 || s.b.refreshes.Load() != 1 || s.up.last(t).Header.Get("Authorization") != "Bearer "+at {
-			t.Fatalf("%d, %d refreshes, upstream saw %q", rec.Code, s.b.refreshes.Load(), s.up.last(t).Header.Get("Authorization"))
+		if rec := s.serve(r); rec.Code != 200 || s.b.Refreshes.Load() != 1 || s.up.last(t).Header.Get("Authorization") != "Bearer "+at {
+			t.Fatalf("%d, %d refreshes, upstream saw %q", rec.Code, s.b.Refreshes.Load(), s.up.last(t).Header.Get("Authorization"))
 		}
 	}
 	// The upstream refuses the new token at once too (it refuses every
@@ -344,7 +344,7 @@ func TestUpstream401Refreshes(t *testing.T) {
 		s.serve(s.req("GET", "/api/unauthorized", nil))
 		s.serve(s.req("GET", "/api/x", nil))
 	}
-	if n := s.b.refreshes.Load(); n != 1 {
+	if n := s.b.Refreshes.Load(); n != 1 {
 		t.Fatalf("%d refreshes for refusals of a token just obtained", n)
 	}
 }
@@ -479,10 +479,10 @@ func TestMethodsRefused(t *testing.T) {
 func TestRefresh(t *testing.T) {
 	s := newSite(t, siteOptions{})
 	old := tokenOf(t, s.cookie)
-	s.clk.add(10 * time.Minute)
+	s.clk.Add(10 * time.Minute)
 	rec := s.serve(s.req("GET", "/api/x", nil))
-	if rec.Code != 200 || s.b.refreshes.Load() != 1 {
-		t.Fatalf("%d, %d refreshes", rec.Code, s.b.refreshes.Load())
+	if rec.Code != 200 || s.b.Refreshes.Load() != 1 {
+		t.Fatalf("%d, %d refreshes", rec.Code, s.b.Refreshes.Load())
 	}
 	fresh := sessionCookies(rec.Result())
 	if fresh == "" {
@@ -498,8 +498,8 @@ func TestRefresh(t *testing.T) {
 	// The new cookie: no refresh, same token.
 	s.cookie = fresh
 	rec = s.serve(s.req("GET", "/api/y", nil))
-	if rec.Code != 200 || s.b.refreshes.Load() != 1 || s.up.last(t).Header.Get("Authorization") != "Bearer "+at {
-		t.Fatalf("%d, %d refreshes", rec.Code, s.b.refreshes.Load())
+	if rec.Code != 200 || s.b.Refreshes.Load() != 1 || s.up.last(t).Header.Get("Authorization") != "Bearer "+at {
+		t.Fatalf("%d, %d refreshes", rec.Code, s.b.Refreshes.Load())
 	}
 }
 
@@ -507,14 +507,14 @@ func TestRefresh(t *testing.T) {
 // one refresh, all forwarded with the same new token.
 func TestRefreshBurst(t *testing.T) {
 	s := newSite(t, siteOptions{})
-	s.clk.add(10 * time.Minute)
+	s.clk.Add(10 * time.Minute)
 	var wg sync.WaitGroup
 	codes := make([]int, 100)
 	for i := range codes {
 		wg.Go(func() { codes[i] = s.serve(s.req("POST", "/api/burst", strings.NewReader("x"))).Code })
 	}
 	wg.Wait()
-	if n := s.b.refreshes.Load(); n != 1 {
+	if n := s.b.Refreshes.Load(); n != 1 {
 		t.Fatalf("%d refreshes", n)
 	}
 	seenTokens := map[string]bool{}
@@ -530,8 +530,8 @@ func TestRefreshBurst(t *testing.T) {
 
 func TestRefreshTokenError(t *testing.T) {
 	s := newSite(t, siteOptions{})
-	s.b.forget()
-	s.clk.add(10 * time.Minute)
+	s.b.Forget()
+	s.clk.Add(10 * time.Minute)
 	rec := s.serve(s.req("GET", "/api/x", nil))
 	wantError(t, rec, 401, authgo.RefreshTokenError)
 	// The session now says so, and later requests make no refresh call.
@@ -540,21 +540,21 @@ func TestRefreshTokenError(t *testing.T) {
 		t.Fatalf("cookie %q", s.cookie)
 	}
 	wantError(t, s.serve(s.req("GET", "/api/x", nil)), 401, authgo.RefreshTokenError)
-	if s.up.hits() != 0 || s.b.refreshes.Load() != 1 {
-		t.Fatalf("upstream %d, refreshes %d", s.up.hits(), s.b.refreshes.Load())
+	if s.up.hits() != 0 || s.b.Refreshes.Load() != 1 {
+		t.Fatalf("upstream %d, refreshes %d", s.up.hits(), s.b.Refreshes.Load())
 	}
 }
 
 func TestRefreshUnavailable(t *testing.T) {
 	s := newSite(t, siteOptions{})
-	s.b.fail.Store(503)
-	s.clk.add(10 * time.Minute)
+	s.b.Fail.Store(503)
+	s.clk.Add(10 * time.Minute)
 	rec := s.serve(s.req("GET", "/api/x", nil))
 	wantError(t, rec, 503, "refresh_unavailable")
 	if rec.Header().Get("Retry-After") == "" || sessionCookies(rec.Result()) != "" || s.up.hits() != 0 {
 		t.Fatalf("%v, upstream %d", rec.Header(), s.up.hits())
 	}
-	s.b.fail.Store(0)
+	s.b.Fail.Store(0)
 	if rec := s.serve(s.req("GET", "/api/x", nil)); rec.Code != 200 || sessionCookies(rec.Result()) == "" {
 		t.Fatalf("after recovery: %d", rec.Code)
 	}
@@ -572,11 +572,11 @@ func TestBehindMiddleware(t *testing.T) {
 			return s.a.Middleware(mux)
 		},
 	})
-	s.clk.add(10 * time.Minute)
+	s.clk.Add(10 * time.Minute)
 	rec := s.serve(s.req("GET", "/api/x", nil))
 	fresh := sessionCookies(rec.Result())
-	if rec.Code != 200 || fresh == "" || s.b.refreshes.Load() != 1 || s.up.last(t).Header.Get("Authorization") != "Bearer "+tokenOf(t, fresh) {
-		t.Fatalf("%d %v, %d refreshes", rec.Code, rec.Header(), s.b.refreshes.Load())
+	if rec.Code != 200 || fresh == "" || s.b.Refreshes.Load() != 1 || s.up.last(t).Header.Get("Authorization") != "Bearer "+tokenOf(t, fresh) {
+		t.Fatalf("%d %v, %d refreshes", rec.Code, rec.Header(), s.b.Refreshes.Load())
 	}
 	r := s.req("GET", "/api/x", nil)
 	r.Header.Del("Cookie")
@@ -636,7 +636,7 @@ func TestStreaming(t *testing.T) {
 
 	// Incremental: the first line arrives while the upstream still waits;
 	// and a refresh's cookie is on the streamed response.
-	s.clk.add(10 * time.Minute)
+	s.clk.Add(10 * time.Minute)
 	req, _ = http.NewRequest("GET", srv.URL+"/api/stream", nil)
 	res = do(req)
 	defer res.Body.Close()
@@ -659,7 +659,7 @@ func TestStreaming(t *testing.T) {
 // refreshed session cookie.
 func TestInformationalResponse(t *testing.T) {
 	s := newSite(t, siteOptions{})
-	s.clk.add(10 * time.Minute)
+	s.clk.Add(10 * time.Minute)
 	req, _ := http.NewRequest("GET", s.server().URL+"/api/early", nil)
 	req.Header.Set("Cookie", s.cookie)
 	req.Header.Set("X-CSRF", "1")

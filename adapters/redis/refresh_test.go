@@ -15,6 +15,7 @@ import (
 
 	"github.com/authgo/authgo"
 	"github.com/authgo/authgo/adapters/redis"
+	"github.com/authgo/authgo/internal/backendtest"
 )
 
 const (
@@ -24,14 +25,14 @@ const (
 
 // site is one authgo instance: the auth endpoints and a guarded /api/
 // handler that answers with the access token it would send upstream.
-func site(t *testing.T, b *backend, clk *clock, locker authgo.RefreshLocker) http.Handler {
+func site(t *testing.T, b *backend, clk *backendtest.Clock, locker authgo.RefreshLocker) http.Handler {
 	t.Helper()
 	a, err := authgo.New(authgo.Config{
 		Secret:    []string{testSecret},
 		URL:       origin,
-		Providers: []authgo.Provider{backendProvider{b}},
+		Providers: []authgo.Provider{backendProvider{B: b}},
 		Matcher:   []string{"/api/:path*"},
-		Now:       clk.now,
+		Now:       clk.Now,
 		Tokens:    authgo.TokensConfig{Locker: locker},
 	})
 	if err != nil {
@@ -156,8 +157,8 @@ func TestTwoInstancesOneRefresh(t *testing.T) {
 			c := testRedis(t)
 			p := testPrefix(t, c)
 			clk := newClock()
-			b := newBackend(t, 5*time.Minute, clk.now)
-			b.delay = tc.delay
+			b := newBackend(t, 5*time.Minute, clk.Now)
+			b.Delay = tc.delay
 			o := redis.LockerOptions{Prefix: p, Lease: tc.lease}
 			// Each instance has its own client, as separate processes would.
 			c2 := goredis.NewClient(&goredis.Options{Addr: c.Options().Addr})
@@ -167,13 +168,13 @@ func TestTwoInstancesOneRefresh(t *testing.T) {
 
 			cookie := signIn(t, one)
 			old := get(two, "x", cookie)
-			if old.code != 200 || !strings.HasPrefix(old.body, "eyJ") || b.refreshes.Load() != 0 {
-				t.Fatalf("before expiry: %+v, %d refreshes", old, b.refreshes.Load())
+			if old.code != 200 || !strings.HasPrefix(old.body, "eyJ") || b.Refreshes.Load() != 0 {
+				t.Fatalf("before expiry: %+v, %d refreshes", old, b.Refreshes.Load())
 			}
-			clk.add(10 * time.Minute)
+			clk.Add(10 * time.Minute)
 
 			fresh := checkAllNew(t, burst([]http.Handler{one, two}, cookie, 200), old.body)
-			if n, r := b.refreshes.Load(), b.refused.Load(); n != 1 || r != 0 {
+			if n, r := b.Refreshes.Load(), b.Refused.Load(); n != 1 || r != 0 {
 				t.Fatalf("%d refresh calls (%d refused), want 1", n, r)
 			}
 			// The outcome is in Redis for the stragglers, and the lock is gone.
@@ -188,7 +189,7 @@ func TestTwoInstancesOneRefresh(t *testing.T) {
 					t.Fatalf("stale cookie: %+v", a)
 				}
 			}
-			if n := b.refreshes.Load(); n != 1 {
+			if n := b.Refreshes.Load(); n != 1 {
 				t.Fatalf("%d refresh calls after stale cookies, want 1", n)
 			}
 		})
@@ -203,16 +204,16 @@ func TestSharedOutcomeAcrossInstances(t *testing.T) {
 	c := testRedis(t)
 	p := testPrefix(t, c)
 	clk := newClock()
-	b := newBackend(t, 5*time.Minute, clk.now)
+	b := newBackend(t, 5*time.Minute, clk.Now)
 	o := redis.LockerOptions{Prefix: p}
 	one := site(t, b, clk, redis.NewLocker(c, o))
 	two := site(t, b, clk, redis.NewLocker(c, o))
 	cookie := signIn(t, one)
-	clk.add(10 * time.Minute)
+	clk.Add(10 * time.Minute)
 	first := get(one, "x", cookie)
 	second := get(two, "x", cookie)
-	if first.code != 200 || second.body != first.body || !second.setCookie || b.refreshes.Load() != 1 || b.refused.Load() != 0 {
-		t.Fatalf("one %+v, two %+v, %d refreshes", first, second, b.refreshes.Load())
+	if first.code != 200 || second.body != first.body || !second.setCookie || b.Refreshes.Load() != 1 || b.Refused.Load() != 0 {
+		t.Fatalf("one %+v, two %+v, %d refreshes", first, second, b.Refreshes.Load())
 	}
 }
 
@@ -226,15 +227,15 @@ func TestRedisUnreachable(t *testing.T) {
 			rdb := goredis.NewClient(&goredis.Options{Addr: addr})
 			t.Cleanup(func() { rdb.Close() })
 			clk := newClock()
-			b := newBackend(t, 5*time.Minute, clk.now)
-			b.delay = 50 * time.Millisecond
+			b := newBackend(t, 5*time.Minute, clk.Now)
+			b.Delay = 50 * time.Millisecond
 			h := site(t, b, clk, redis.NewLocker(rdb, redis.LockerOptions{OpTimeout: 100 * time.Millisecond}))
 			cookie := signIn(t, h)
 			old := get(h, "x", cookie)
-			clk.add(10 * time.Minute)
+			clk.Add(10 * time.Minute)
 			start := time.Now()
 			checkAllNew(t, burst([]http.Handler{h}, cookie, 50), old.body)
-			if n := b.refreshes.Load(); n != 1 {
+			if n := b.Refreshes.Load(); n != 1 {
 				t.Fatalf("%d refresh calls, want 1", n)
 			}
 			// Two Redis calls (the result, the lock) at most OpTimeout
