@@ -288,19 +288,7 @@ func TestClientRejectedToken(t *testing.T) {
 		c.Matcher = []string{"/page"}
 		c.Now = clk.Now
 	})
-	mux := http.NewServeMux()
-	mux.Handle("/auth/", a)
-	mux.HandleFunc("/page", func(w http.ResponseWriter, r *http.Request) {
-		res, err := a.Client(r, nil).Get(api.URL)
-		if err != nil {
-			http.Error(w, err.Error(), 500)
-			return
-		}
-		defer res.Body.Close()
-		w.WriteHeader(res.StatusCode)
-		io.Copy(w, res.Body)
-	})
-	c := newClient(t, a.Middleware(mux))
+	c := newClient(t, clientPage(a, api.URL))
 	signInBackend(t, c)
 	first := tokenOf(t, c.cookies["authjs.session-token"]).String(authgo.ClaimAccessToken)
 
@@ -556,19 +544,7 @@ func TestUnknownLifetime(t *testing.T) {
 		io.WriteString(w, r.Header.Get("Authorization"))
 	}))
 	defer api.Close()
-	mux := http.NewServeMux()
-	mux.Handle("/auth/", a)
-	mux.HandleFunc("/page", func(w http.ResponseWriter, r *http.Request) {
-		res, err := a.Client(r, nil).Get(api.URL)
-		if err != nil {
-			http.Error(w, err.Error(), 500)
-			return
-		}
-		defer res.Body.Close()
-		w.WriteHeader(res.StatusCode)
-		io.Copy(w, res.Body)
-	})
-	c := newClient(t, a.Middleware(mux))
+	c := newClient(t, clientPage(a, api.URL))
 	r := c.postForm(O+"/auth/callback/opaque", map[string][]string{"csrfToken": {c.csrf(O)}})
 	if r.setCook["authjs.session-token"] == nil {
 		t.Fatalf("sign-in: %d %q", r.StatusCode, r.Header.Get("Location"))
@@ -675,19 +651,7 @@ func TestRejectedWithoutRotation(t *testing.T) {
 			return &authgo.TokenSet{AccessToken: fmt.Sprint("at-", n.Add(1)), Expiry: clk.Now().Add(time.Hour)}, nil
 		}
 	})
-	mux := http.NewServeMux()
-	mux.Handle("/auth/", a)
-	mux.HandleFunc("/page", func(w http.ResponseWriter, r *http.Request) {
-		res, err := a.Client(r, nil).Get(api.URL)
-		if err != nil {
-			http.Error(w, err.Error(), 500)
-			return
-		}
-		defer res.Body.Close()
-		w.WriteHeader(res.StatusCode)
-		io.Copy(w, res.Body)
-	})
-	c := newClient(t, a.Middleware(mux))
+	c := newClient(t, clientPage(a, api.URL))
 	signInBackend(t, c)
 	clk.Add(10 * time.Minute) // expired: refreshed to at-1
 	if r := c.get(O + "/page"); r.body != "at-1" {
@@ -701,4 +665,22 @@ func TestRejectedWithoutRotation(t *testing.T) {
 	if r := c.get(O + "/page"); r.StatusCode != 200 || r.body != "at-2" || n.Load() != 2 {
 		t.Fatalf("after the refusal: %d %q, %d refreshes", r.StatusCode, r.body, n.Load())
 	}
+}
+
+// clientPage is a site whose guarded /page calls apiURL through a.Client
+// and answers with the API's status and body.
+func clientPage(a *authgo.Auth, apiURL string) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/auth/", a)
+	mux.HandleFunc("/page", func(w http.ResponseWriter, r *http.Request) {
+		res, err := a.Client(r, nil).Get(apiURL)
+		if err != nil {
+			http.Error(w, err.Error(), 500)
+			return
+		}
+		defer res.Body.Close()
+		w.WriteHeader(res.StatusCode)
+		io.Copy(w, res.Body)
+	})
+	return a.Middleware(mux)
 }
