@@ -118,62 +118,14 @@ func TestEndToEnd(t *testing.T) {
 // revoked the grant the session carries RefreshTokenError.
 func TestRefreshThroughAuthgo(t *testing.T) {
 	idp := testidp.New(t, testidp.Options{Users: []testidp.User{alice}})
-	app := httptest.NewUnstartedServer(nil)
-	origin := "http://" + app.Listener.Addr().String()
-	idp.AddClient(testidp.Client{ID: "refresh-client", Secret: "s", RedirectURIs: []string{origin + "/auth/callback/oidc"}})
-	var mu sync.Mutex
-	now := time.Now()
-	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	p, err := oidc.New(oidc.Options{Issuer: idp.Issuer(), ClientID: "refresh-client", ClientSecret: "s",
-		Scopes: []string{"openid", "profile", "email", "offline_access"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := authgo.New(authgo.Config{
-		Secret:    []string{"a-secret-of-at-least-32-bytes-from-authgo-secret"},
-		URL:       origin + "/auth",
-		Providers: []authgo.Provider{p},
-		Now:       clock,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mux := http.NewServeMux()
-	mux.Handle("/auth/", a)
-	mux.Handle("/api", a.RequireSession(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		at, err := a.AccessToken(r)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusUnauthorized)
-			return
-		}
-		io.WriteString(w, at)
-	})))
-	app.Config.Handler = mux
-	app.Start()
-	defer app.Close()
-
-	jar, _ := cookiejar.New(nil)
-	browser := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	var csrf struct{ CSRFToken string }
-	r, _ := browser.Get(origin + "/auth/csrf")
-	json.NewDecoder(r.Body).Decode(&csrf)
-	r.Body.Close()
-	r, _ = browser.PostForm(origin+"/auth/signin/oidc", url.Values{"csrfToken": {csrf.CSRFToken}})
-	r.Body.Close()
-	callback, err := idp.Login(t.Context(), browser, r.Header.Get("Location"), alice.Username, alice.Password)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, _ = browser.Get(callback)
-	r.Body.Close()
+	app := newRefreshApp(t, idp, "refresh-client", nil)
+	origin, browser, jar, p, clock := app.origin, app.browser, app.jar, app.p, app.now
 	first := apiCall(t, browser, origin)
 	if first == "" || idp.RefreshCalls() != 0 {
 		t.Fatalf("first call: %q, %d refreshes", first, idp.RefreshCalls())
 	}
 
-	mu.Lock()
-	now = now.Add(10 * time.Minute) // past the OP's 5-minute access tokens
-	mu.Unlock()
+	app.advance(10 * time.Minute) // past the OP's 5-minute access tokens
 	u, _ := url.Parse(origin)
 	cookies := jar.Cookies(u)
 	var wg sync.WaitGroup
@@ -221,9 +173,7 @@ func TestRefreshThroughAuthgo(t *testing.T) {
 	if err := p.Revoke(t.Context(), rt, "refresh_token"); err != nil || rt == "" {
 		t.Fatalf("revoke %q: %v", rt, err)
 	}
-	mu.Lock()
-	now = now.Add(10 * time.Minute)
-	mu.Unlock()
+	app.advance(10 * time.Minute)
 	res, _ := browser.Get(origin + "/api")
 	res.Body.Close()
 	if res.StatusCode != http.StatusUnauthorized {
@@ -257,25 +207,49 @@ func apiCall(t *testing.T, c *http.Client, origin string) string {
 // held against the provider's subject, and a different one is refused.
 func TestRefreshWithRemappedUser(t *testing.T) {
 	idp := testidp.New(t, testidp.Options{Users: []testidp.User{alice}})
-	app := httptest.NewUnstartedServer(nil)
-	origin := "http://" + app.Listener.Addr().String()
-	idp.AddClient(testidp.Client{ID: "remap-client", Secret: "s", RedirectURIs: []string{origin + "/auth/callback/oidc"}})
+	app := newRefreshApp(t, idp, "remap-client", func(ctx context.Context, claims map[string]any, _ authgo.TokenSet) (*authgo.User, error) {
+		return &authgo.User{ID: "app-user-7", Name: "Remapped"}, nil
+	})
+	origin, browser := app.origin, app.browser
+	first := apiCall(t, browser, origin)
+	app.advance(10 * time.Minute)
+	if second := apiCall(t, browser, origin); second == first || idp.RefreshCalls() != 1 {
+		t.Fatalf("refresh with a remapped user id: %q, %d calls", second, idp.RefreshCalls())
+	}
+}
+
+// refreshApp is a live site on authgo with one OIDC provider (clientID at
+// idp) and a guarded /api that answers with the session's access token,
+// refreshed by authgo; its browser has signed in as alice.
+type refreshApp struct {
+	origin  string
+	p       *oidc.Provider
+	browser *http.Client
+	jar     http.CookieJar
+	now     func() time.Time
+	advance func(time.Duration)
+}
+
+func newRefreshApp(t *testing.T, idp *testidp.IDP, clientID string, profile oidc.ProfileFunc) *refreshApp {
+	t.Helper()
+	srv := httptest.NewUnstartedServer(nil)
+	app := &refreshApp{origin: "http://" + srv.Listener.Addr().String()}
+	idp.AddClient(testidp.Client{ID: clientID, Secret: "s", RedirectURIs: []string{app.origin + "/auth/callback/oidc"}})
 	var mu sync.Mutex
 	now := time.Now()
-	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	p, err := oidc.New(oidc.Options{Issuer: idp.Issuer(), ClientID: "remap-client", ClientSecret: "s",
-		Scopes: []string{"openid", "profile", "email", "offline_access"},
-		Profile: func(ctx context.Context, claims map[string]any, _ authgo.TokenSet) (*authgo.User, error) {
-			return &authgo.User{ID: "app-user-7", Name: "Remapped"}, nil
-		}})
+	app.now = func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	app.advance = func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	p, err := oidc.New(oidc.Options{Issuer: idp.Issuer(), ClientID: clientID, ClientSecret: "s",
+		Scopes: []string{"openid", "profile", "email", "offline_access"}, Profile: profile})
 	if err != nil {
 		t.Fatal(err)
 	}
+	app.p = p
 	a, err := authgo.New(authgo.Config{
 		Secret:    []string{"a-secret-of-at-least-32-bytes-from-authgo-secret"},
-		URL:       origin + "/auth",
+		URL:       app.origin + "/auth",
 		Providers: []authgo.Provider{p},
-		Now:       clock,
+		Now:       app.now,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -290,29 +264,23 @@ func TestRefreshWithRemappedUser(t *testing.T) {
 		}
 		io.WriteString(w, at)
 	})))
-	app.Config.Handler = mux
-	app.Start()
-	defer app.Close()
+	srv.Config.Handler = mux
+	srv.Start()
+	t.Cleanup(srv.Close)
 
-	jar, _ := cookiejar.New(nil)
-	browser := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	app.jar, _ = cookiejar.New(nil)
+	app.browser = &http.Client{Jar: app.jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	var csrf struct{ CSRFToken string }
-	r, _ := browser.Get(origin + "/auth/csrf")
+	r, _ := app.browser.Get(app.origin + "/auth/csrf")
 	json.NewDecoder(r.Body).Decode(&csrf)
 	r.Body.Close()
-	r, _ = browser.PostForm(origin+"/auth/signin/oidc", url.Values{"csrfToken": {csrf.CSRFToken}})
+	r, _ = app.browser.PostForm(app.origin+"/auth/signin/oidc", url.Values{"csrfToken": {csrf.CSRFToken}})
 	r.Body.Close()
-	callback, err := idp.Login(t.Context(), browser, r.Header.Get("Location"), alice.Username, alice.Password)
+	callback, err := idp.Login(t.Context(), app.browser, r.Header.Get("Location"), alice.Username, alice.Password)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, _ = browser.Get(callback)
+	r, _ = app.browser.Get(callback)
 	r.Body.Close()
-	first := apiCall(t, browser, origin)
-	mu.Lock()
-	now = now.Add(10 * time.Minute)
-	mu.Unlock()
-	if second := apiCall(t, browser, origin); second == first || idp.RefreshCalls() != 1 {
-		t.Fatalf("refresh with a remapped user id: %q, %d calls", second, idp.RefreshCalls())
-	}
+	return app
 }
