@@ -203,17 +203,9 @@ func (a *Auth) AccessTokenRejected(r *http.Request, token string) {
 	if at != token || rt == "" {
 		return // refreshed since, or nothing to refresh with
 	}
-	if now := a.now(); obtained > 0 && now.Sub(time.Unix(obtained, 0)) < staleGrace {
-		a.tokens.mu.Lock()
-		quiet := now.Sub(a.tokens.lastReject) < time.Minute
-		if !quiet {
-			a.tokens.lastReject = now
-		}
-		a.tokens.mu.Unlock()
-		if !quiet {
-			a.log.Warn("authgo: an API refused an access token obtained moments ago; not refreshing it again (does the API expect this issuer and audience?)",
-				"provider", tok.String(claimProvider))
-		}
+	if obtained > 0 && a.now().Sub(time.Unix(obtained, 0)) < staleGrace {
+		a.warnSometimes(&a.tokens.lastRejectWarn, "authgo: an API refused an access token obtained moments ago; not refreshing it again (does the API expect this issuer and audience?)",
+			"provider", tok.String(claimProvider))
 		return
 	}
 	a.tokens.markStale(a, at, exp)

@@ -28,8 +28,7 @@ type Auth struct {
 	matcher    *match.Matcher // nil without Config.Matcher
 	tokens     tokenManager
 
-	revocations    RevocationStore
-	revocationWarn time.Time // of "the store is down", under tokens.mu
+	revocations RevocationStore
 }
 
 // New checks cfg and returns an Auth. Every bad setting is an error naming

@@ -93,7 +93,7 @@ func (a *Auth) checkRevoked(ctx context.Context, tok *jwt.Token) error {
 	revoked, cutoff, err := a.revocations.Check(ctx, id, tok.Subject)
 	switch {
 	case err != nil:
-		a.warnRevocations(err)
+		a.warnSometimes(&a.tokens.lastRevocationWarn, "authgo: revocation store unavailable; sessions are refused until it answers", "err", err)
 		return errRevocationUnknown
 	case revoked:
 		return errRevoked
@@ -137,19 +137,6 @@ func (a *Auth) RevokeUser(ctx context.Context, sub string) error {
 	}
 	now := a.now()
 	return a.revocations.RevokeUser(ctx, sub, now, now.Add(a.cfg.Session.MaxAge+revocationMargin))
-}
-
-func (a *Auth) warnRevocations(err error) {
-	a.tokens.mu.Lock()
-	now := time.Now()
-	quiet := now.Sub(a.revocationWarn) < time.Minute
-	if !quiet {
-		a.revocationWarn = now
-	}
-	a.tokens.mu.Unlock()
-	if !quiet {
-		a.log.Warn("authgo: revocation store unavailable; sessions are refused until it answers", "err", err)
-	}
 }
 
 // memoryRevocations is the default RevocationStore: this process only.

@@ -238,14 +238,16 @@ type tokenManager struct {
 	inflight map[string]chan struct{}
 	results  map[string]cachedOutcome
 	hung     map[string]hungRun // refreshes past their budget, still running
-	lastWarn time.Time          // of "the lock store is down"
 
 	// stale holds access tokens an API refused before their expiry
 	// (AccessTokenRejected), until that expiry (Unix seconds); nstale is
 	// its length, read without the lock on every request.
-	stale      map[string]int64
-	nstale     atomic.Int64
-	lastReject time.Time // of "refused a token just obtained"
+	stale  map[string]int64
+	nstale atomic.Int64
+	// Times of the last warning that the lock store is down, that an API
+	// refused a token just obtained, and that the revocation store is down
+	// (warnSometimes).
+	lastLockWarn, lastRejectWarn, lastRevocationWarn time.Time
 }
 
 // hungRun is a refresh past its budget that has not returned: new
@@ -319,16 +321,19 @@ func (m *tokenManager) markStale(a *Auth, at string, exp int64) {
 	m.nstale.Store(int64(len(m.stale)))
 }
 
-func (m *tokenManager) warnLockDown(a *Auth, err error) {
-	m.mu.Lock()
+// warnSometimes logs a warning at most once a minute per *last (one of
+// the tokenManager's fields, guarded by its mutex): for conditions that
+// can hold for every request.
+func (a *Auth) warnSometimes(last *time.Time, msg string, args ...any) {
+	a.tokens.mu.Lock()
 	now := time.Now()
-	quiet := now.Sub(m.lastWarn) < time.Minute
+	quiet := now.Sub(*last) < time.Minute
 	if !quiet {
-		m.lastWarn = now
+		*last = now
 	}
-	m.mu.Unlock()
+	a.tokens.mu.Unlock()
 	if !quiet {
-		a.log.Warn("authgo: refresh lock unavailable; refreshing without it", "err", err)
+		a.log.Warn(msg, args...)
 	}
 }
 
@@ -550,7 +555,7 @@ func (a *Auth) refreshShared(ctx context.Context, tok *Token, key string) *refre
 		switch {
 		case err != nil && !sawHeld:
 			// The store is down: refresh here rather than fail everyone.
-			a.tokens.warnLockDown(a, err)
+			a.warnSometimes(&a.tokens.lastLockWarn, "authgo: refresh lock unavailable; refreshing without it", "err", err)
 			return a.callRefresh(ctx, tok)
 		case err != nil:
 			// Another instance holds the lock; a slow store answer is no
