@@ -41,11 +41,14 @@ func tokenOf(t testing.TB, v string) *jwt.Token {
 
 // tokenSite: the auth endpoints and a guarded /api/ handler that reports
 // the access token it would send.
-func tokenSite(t testing.TB, b *backend, clk *backendtest.Clock) (*authgo.Auth, http.Handler) {
+func tokenSite(t testing.TB, b *backend, clk *backendtest.Clock, mods ...func(*authgo.Config)) (*authgo.Auth, http.Handler) {
 	a := newAuth(t, func(c *authgo.Config) {
 		c.Providers = []authgo.Provider{backendProvider{B: b}}
 		c.Matcher = []string{"/api/:path*"}
 		c.Now = clk.Now
+		for _, mod := range mods {
+			mod(c)
+		}
 	})
 	mux := http.NewServeMux()
 	mux.Handle("/auth/", a)
@@ -318,10 +321,7 @@ func TestRefreshThatHangs(t *testing.T) {
 	b := newBackend(t, 5*time.Minute, clk.Now)
 	release := make(chan struct{})
 	var calls atomic.Int32
-	a := newAuth(t, func(c *authgo.Config) {
-		c.Providers = []authgo.Provider{backendProvider{B: b}}
-		c.Matcher = []string{"/api/:path*"}
-		c.Now = clk.Now
+	_, h := tokenSite(t, b, clk, func(c *authgo.Config) {
 		c.Tokens.RefreshTimeout = 200 * time.Millisecond
 		c.Tokens.Refresh = func(ctx context.Context, tok *authgo.Token) (*authgo.TokenSet, error) {
 			calls.Add(1)
@@ -329,17 +329,7 @@ func TestRefreshThatHangs(t *testing.T) {
 			return &authgo.TokenSet{AccessToken: "fresh", RefreshToken: "rt-2", Expiry: clk.Now().Add(time.Hour)}, nil
 		}
 	})
-	mux := http.NewServeMux()
-	mux.Handle("/auth/", a)
-	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
-		at, err := a.AccessToken(r)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusConflict)
-			return
-		}
-		io.WriteString(w, at)
-	})
-	c := newClient(t, a.Middleware(mux))
+	c := newClient(t, h)
 	signInBackend(t, c)
 	clk.Add(10 * time.Minute)
 
