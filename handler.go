@@ -303,7 +303,7 @@ func (a *Auth) requestOrigin(r *http.Request) (origin, error) {
 	if r.TLS != nil {
 		scheme = "https"
 	}
-	if p := lastValue(r.Header.Get("X-Forwarded-Proto")); p != "" {
+	if p := lastValue(r.Header, "X-Forwarded-Proto"); p != "" {
 		p = strings.ToLower(p)
 		if p != "http" && p != "https" {
 			return origin{}, fmt.Errorf("bad X-Forwarded-Proto %q", p)
@@ -311,7 +311,7 @@ func (a *Auth) requestOrigin(r *http.Request) (origin, error) {
 		scheme = p
 	}
 	host := r.Host
-	if h := lastValue(r.Header.Get("X-Forwarded-Host")); h != "" {
+	if h := lastValue(r.Header, "X-Forwarded-Host"); h != "" {
 		host = h
 	}
 	if !validHost(host) {
@@ -320,10 +320,15 @@ func (a *Auth) requestOrigin(r *http.Request) (origin, error) {
 	return origin{scheme: scheme, host: canonicalHost(scheme, host)}, nil
 }
 
-// lastValue is the right-most entry of a comma-separated forwarding header:
-// the one the proxy nearest to us wrote, when a proxy appends rather than
-// overwrites.
-func lastValue(h string) string {
+// lastValue is the right-most entry of a comma-separated forwarding header,
+// across all its lines: the one the proxy nearest to us wrote, when a proxy
+// appends (a value or a line) rather than overwrites.
+func lastValue(hdr http.Header, name string) string {
+	v := hdr.Values(name)
+	if len(v) == 0 {
+		return ""
+	}
+	h := v[len(v)-1]
 	if i := strings.LastIndexByte(h, ','); i >= 0 {
 		h = h[i+1:]
 	}

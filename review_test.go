@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -101,6 +102,16 @@ func TestForwardedHeadersRightmost(t *testing.T) {
 	r := newClient(t, a).get("http://internal/auth/providers", "X-Forwarded-Host", "evil.example, app.example.com", "X-Forwarded-Proto", "http, https")
 	if !strings.Contains(r.body, `"https://app.example.com/auth/signin/credentials"`) {
 		t.Fatalf("%s", r.body)
+	}
+	// A proxy that appends a line rather than a value: its line counts,
+	// not the client's first one.
+	req := httptest.NewRequest("GET", "http://internal/auth/providers", nil)
+	req.Header.Add("X-Forwarded-Host", "evil.example")
+	req.Header.Add("X-Forwarded-Host", "app.example.com")
+	req.Header.Add("X-Forwarded-Proto", "http")
+	req.Header.Add("X-Forwarded-Proto", "https")
+	if r := newClient(t, a).do(req); !strings.Contains(r.body, `"https://app.example.com/auth/signin/credentials"`) {
+		t.Fatalf("two header lines: %s", r.body)
 	}
 }
 
