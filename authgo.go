@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/authgo/authgo/client"
@@ -26,6 +27,8 @@ type Auth struct {
 	clientPath string
 	clientJS   http.Handler
 	matcher    *match.Matcher // nil without Config.Matcher
+	signInPath string         // decoded path of Pages.SignIn; "" without one
+	apiPaths   []string       // Config.APIPaths without trailing slashes; "" for "/"
 	tokens     tokenManager
 
 	revocations RevocationStore
@@ -71,6 +74,13 @@ func New(cfg Config) (*Auth, error) {
 		a.providers[p.ID()] = p
 	}
 	a.clientPath, a.clientJS = cfg.BasePath+"/client.js", client.Handler()
+	a.signInPath, err = signInPagePath(cfg.Pages.SignIn)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range cfg.APIPaths {
+		a.apiPaths = append(a.apiPaths, strings.TrimRight(p, "/"))
+	}
 	if len(cfg.Matcher) > 0 {
 		m, err := match.Compile(cfg.Matcher...)
 		if err != nil {

@@ -118,6 +118,12 @@ type SessionConfig struct {
 
 // Pages are application paths that replace the built-in pages. Each must be
 // a path on this site ("/login"), not a full URL.
+//
+// The middleware never guards the sign-in page (that would loop), at
+// exactly its path. So New refuses a SignIn page at the root ("/", "/?x",
+// "/."), which would leave the home page open to everybody signed out, a
+// path with "//", "." or ".." segments, and needless escapes ("/log%69n")
+// or an escaped slash.
 type Pages struct {
 	SignIn  string
 	SignOut string

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"path"
@@ -26,6 +27,13 @@ import (
 // Accept header names application/json but not text/html, or whose path is
 // under one of Config.APIPaths, gets 401 with a JSON body. TRACE, TRACK
 // and CONNECT get 405 on a matching path, signed in or not.
+//
+// A matcher that covers / (such as /:path* or /((?!api|_next).*)) guards
+// the home page too. Two things are never guarded, because guarding them
+// would loop: the endpoints under the base path, and the custom sign-in
+// page (Pages.SignIn) at exactly its path, /login but not /login/. Either
+// counts only when the path is clean and reads the same decoded (as
+// http.ServeMux routes) and as sent (as chi routes): /%61uth/x is guarded.
 //
 // The session cookie is re-issued (its expiry slid forward) only when the
 // JWT callback changed the token or the cookie is older than
@@ -59,16 +67,43 @@ func (a *Auth) Middleware(next http.Handler) http.Handler {
 			http.Error(w, "Method Not Allowed", http.StatusMethodNotAllowed)
 			return
 		}
-		// The endpoints and a custom sign-in page are never guarded (that
-		// would loop), but only a clean path counts as one: a router that
-		// does not clean paths (chi, say) serves /mypage/../auth/x from
-		// its /mypage/* route, and /auth/../mypage is not an endpoint either.
-		if p := r.URL.Path; isClean(p) && (strings.HasPrefix(p, a.cfg.BasePath+"/") || strings.TrimSuffix(p, "/") == a.signInPagePath()) {
+		if a.exempt(r) {
 			next.ServeHTTP(w, r)
 			return
 		}
 		a.guard(w, r, next)
 	})
+}
+
+// exempt reports whether r is for an endpoint (a path under the base path)
+// or for the custom sign-in page, which the middleware never guards: that
+// would loop. A request is exempt only when it is one in every reading a
+// router may route it by:
+//
+//   - only a clean path counts: a router that does not clean paths (chi)
+//     serves /mypage/../auth/x from its /mypage/* route, and /auth/../x is
+//     not an endpoint either;
+//   - the decoded path (r.URL.Path, which http.ServeMux routes by) and the
+//     path as sent (r.URL.RawPath when the client escaped more than
+//     needed, which chi routes by) must both be the endpoint or the page,
+//     so /%61uth/x, which chi routes to its catch-all, is guarded;
+//   - the sign-in page is exempt only when one is configured, and only its
+//     exact path: without one, nothing but the endpoints is exempt (an
+//     empty page path once matched the root, see the README's security
+//     section), and /login/ is a different route from /login.
+func (a *Auth) exempt(r *http.Request) bool {
+	p := r.URL.Path
+	if !isClean(p) {
+		return false
+	}
+	raw := r.URL.RawPath
+	if strings.HasPrefix(p, a.cfg.BasePath+"/") {
+		return raw == "" || strings.HasPrefix(raw, a.cfg.BasePath+"/")
+	}
+	// RawPath is set only when it differs from the canonical escaping of
+	// Path, and signInPath is canonical (New refuses other spellings): a
+	// request with RawPath set is never the page in chi's reading.
+	return a.signInPath != "" && p == a.signInPath && raw == ""
 }
 
 // isClean reports whether p has no dot-segments and no empty segments
@@ -205,16 +240,40 @@ func (a *Auth) deny(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(status)
 }
 
-// signInPagePath is the path of a custom sign-in page, which the
-// middleware never guards (that would loop).
-func (a *Auth) signInPagePath() string {
-	p, _, _ := strings.Cut(a.cfg.Pages.SignIn, "?")
-	return p
+// signInPagePath returns the decoded path of a custom sign-in page
+// (Pages.SignIn), which the middleware never guards, or "" when none is
+// set. It refuses a page the middleware could not exempt safely: the root
+// (exempting it would open the home page to everybody signed out), a path
+// that is not clean (it would never be exempt, so every visit would loop
+// back to itself), and escapes other than the canonical ones (%2F would
+// exempt a page other than the one routed to).
+func signInPagePath(page string) (string, error) {
+	if page == "" {
+		return "", nil
+	}
+	u, err := url.Parse(page)
+	if err != nil {
+		return "", fmt.Errorf("authgo: Pages.SignIn %q must be a path on this site, like /login", page)
+	}
+	p := u.Path
+	switch {
+	case !strings.HasPrefix(p, "/"):
+		return "", fmt.Errorf("authgo: Pages.SignIn %q must be a path on this site, like /login", page)
+	case path.Clean(p) == "/":
+		return "", fmt.Errorf("authgo: Pages.SignIn %q is the site's root: the middleware never guards the sign-in page, so it would open the home page to everybody signed out; use a page of its own, like /login", page)
+	case !isClean(p):
+		return "", fmt.Errorf("authgo: Pages.SignIn %q must be a clean path (no //, . or .. segments), like /login", page)
+	case strings.Contains(u.RawPath, "%"):
+		return "", fmt.Errorf("authgo: Pages.SignIn %q escapes characters that need no escaping, or a slash; write its path as %s", page, (&url.URL{Path: p}).EscapedPath())
+	}
+	return p, nil
 }
 
+// underAPI reports whether path lies under one of Config.APIPaths ("/"
+// puts every path there).
 func (a *Auth) underAPI(path string) bool {
-	for _, p := range a.cfg.APIPaths {
-		if path == strings.TrimSuffix(p, "/") || strings.HasPrefix(path, strings.TrimSuffix(p, "/")+"/") {
+	for _, p := range a.apiPaths {
+		if p == "" || path == p || strings.HasPrefix(path, p+"/") {
 			return true
 		}
 	}
