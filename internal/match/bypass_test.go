@@ -236,3 +236,75 @@ func TestBypassRawTCP(t *testing.T) {
 		srv.Close()
 	}
 }
+
+// The root rows: catch-alls that cover the home page, and spellings of /.
+// In a router, only / itself (and what cleans to it) reaches the home
+// page; the middleware once exempted it by comparing it with an empty
+// sign-in page path, so these rows check the whole chain below.
+var (
+	rootPatterns = []string{"/:path*", "/", "/((?!api|_next).*)", "/((?!auth).*)"}
+	rootTargets  = []string{
+		"/", "/?x=1", "/?", "//", "///", "/.", "/./", "/..", "/../", "/x/..", "/x/../", "/x/./..", "/public/../",
+		"//..", "/.//", "/%2e", "/%2e/", "/.%2e", "/%2e%2e/", "/%2F", "/;", "/;x=1", "/%3B", "/#x",
+		"/%00", "/%", "/%zz", "/index", "/index.json", "/index.rsc", "/_next/data/b1/index.json",
+	}
+)
+
+// rootServeMux and rootChi serve a protected home page at / and a public
+// page everywhere else.
+func (rt *routers) rootServeMux() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", rt.protected)
+	mux.HandleFunc("/", public)
+	return mux
+}
+
+func (rt *routers) rootChi() http.Handler {
+	r := chi.NewRouter()
+	r.Get("/", rt.protected)
+	r.Get("/*", public)
+	return r
+}
+
+func TestBypassRoot(t *testing.T) {
+	for _, pattern := range rootPatterns {
+		m, err := Compile(pattern)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, target := range rootTargets {
+			p, _, _ := strings.Cut(target, "?")
+			if got := m.MatchPath(p); got == NoMatch {
+				t.Errorf("%s: MatchPath(%q) = NoMatch", pattern, p)
+			}
+		}
+		rt := &routers{}
+		for name, h := range map[string]http.Handler{"ServeMux": rt.rootServeMux(), "chi": rt.rootChi()} {
+			h := guard(m, h)
+			for _, target := range rootTargets {
+				if req, ok := readRequest(target); ok {
+					before := rt.hits.Load()
+					w := httptest.NewRecorder()
+					h.ServeHTTP(w, req)
+					if rt.hits.Load() != before || strings.Contains(w.Body.String(), secret) {
+						t.Errorf("%s %s: GET %s reached the home page (status %d)", pattern, name, target, w.Code)
+					}
+				}
+			}
+			srv := httptest.NewServer(h)
+			addr := srv.Listener.Addr().String()
+			for _, target := range append([]string{"http://app.test", "http://app.test?x=1", "http://app.test/", "http://other.test//", "*"}, rootTargets...) {
+				before := rt.hits.Load()
+				status, body := rawGET(t, addr, "GET "+target+" HTTP/1.1")
+				if rt.hits.Load() != before || strings.Contains(body, secret) {
+					t.Errorf("%s %s: raw GET %q reached the home page: %s", pattern, name, target, status)
+				}
+			}
+			// Reachable with a session, so the checks above can fail.
+			if status, body := rawGET(t, addr, "GET /?x=1 HTTP/1.1\r\nX-Test-Session: ok"); body != secret {
+				t.Errorf("%s %s: signed-in GET /?x=1 = %s %q", pattern, name, status, body)
+			}
+			srv.Close()
+		}
+	}
+}

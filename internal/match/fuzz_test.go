@@ -90,6 +90,10 @@ func FuzzMatch(f *testing.F) {
 	for _, p := range bypassTargets {
 		f.Add(p)
 	}
+	for _, p := range rootTargets {
+		p, _, _ = strings.Cut(p, "?")
+		f.Add(p)
+	}
 	f.Fuzz(func(t *testing.T, p string) {
 		got := m.MatchPath(p)
 		if got != NoMatch && got != Match && got != Reject {
