@@ -211,7 +211,7 @@ and keep it: changing it signs everybody out. To try authgo out, run
 		return exitUsage
 	}
 	for _, p := range oauthProviders {
-		log.Info("sign-in provider on", "provider", p.ID(), "redirect_uri", strings.TrimSuffix(cfg.URL, "/")+redirectPath(cfg.URL, a.BasePath(), p.ID()))
+		log.Info("sign-in provider on", "provider", p.ID(), "redirect_uri", redirectURI(cfg.URL, a.BasePath(), p.ID()))
 	}
 
 	var demoPassword string
@@ -449,13 +449,16 @@ func newCredentials(store *sqlite.Store, log *slog.Logger, behindProxy bool) (*c
 	})
 }
 
-// redirectPath is the callback path to register at an OAuth provider: the
-// base path, unless the public URL already ends in it.
-func redirectPath(publicURL, base, id string) string {
-	if strings.HasSuffix(strings.TrimSuffix(publicURL, "/"), base) {
-		return "/callback/" + id
+// redirectURI is the callback URL to register at an OAuth provider: the
+// public origin, the base path (which is the public URL's path when it has
+// one), the callback. Without a fixed public URL (AUTH_TRUST_HOST), only
+// the path is known.
+func redirectURI(publicURL, base, id string) string {
+	u, err := url.Parse(publicURL)
+	if err != nil || u.Host == "" {
+		return base + "/callback/" + id
 	}
-	return base + "/callback/" + id
+	return u.Scheme + "://" + u.Host + base + "/callback/" + id
 }
 
 // clientAddr is the address sign-in attempts are counted against: the TCP
