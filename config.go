@@ -122,8 +122,9 @@ type SessionConfig struct {
 // The middleware never guards the sign-in page (that would loop), at
 // exactly its path. So New refuses a SignIn page at the root ("/", "/?x",
 // "/."), which would leave the home page open to everybody signed out, a
-// path with "//", "." or ".." segments, and needless escapes ("/log%69n")
-// or an escaped slash.
+// path with "//", "." or ".." segments, needless escapes ("/log%69n") or
+// an escaped slash, and, with a Matcher, a path it refuses with 400 (";",
+// a backslash).
 type Pages struct {
 	SignIn  string
 	SignOut string

@@ -30,10 +30,13 @@ import (
 //
 // A matcher that covers / (such as /:path* or /((?!api|_next).*)) guards
 // the home page too. Two things are never guarded, because guarding them
-// would loop: the endpoints under the base path, and the custom sign-in
-// page (Pages.SignIn) at exactly its path, /login but not /login/. Either
-// counts only when the path is clean and reads the same decoded (as
-// http.ServeMux routes) and as sent (as chi routes): /%61uth/x is guarded.
+// would loop: GET and POST of the endpoints under the base path, and GET
+// of the custom sign-in page (Pages.SignIn) at exactly its path, /login
+// but not /login/. Either counts only when the path is clean and reads the
+// same decoded (as http.ServeMux routes) and as sent (as chi routes):
+// /%61uth/x is guarded. Route the endpoints and the sign-in page by path
+// alone, not by host (a ServeMux pattern such as admin.example.com/ would
+// take them for that host, and the client chooses the Host header).
 //
 // The session cookie is re-issued (its expiry slid forward) only when the
 // JWT callback changed the token or the cookie is older than
@@ -84,9 +87,14 @@ func (a *Auth) Middleware(next http.Handler) http.Handler {
 //     serves /mypage/../auth/x from its /mypage/* route, and /auth/../x is
 //     not an endpoint either;
 //   - the decoded path (r.URL.Path, which http.ServeMux routes by) and the
-//     path as sent (r.URL.RawPath when the client escaped more than
-//     needed, which chi routes by) must both be the endpoint or the page,
-//     so /%61uth/x, which chi routes to its catch-all, is guarded;
+//     path as sent (r.URL.RawPath when set, which chi routes by) must both
+//     be the endpoint or the page, so /%61uth/x, which chi routes to its
+//     catch-all, is guarded;
+//   - only the methods that can need it: GET and POST for the endpoints
+//     (they answer 400 to any other), GET for the page (a refused POST is
+//     sent to it with 303), so that a router that registered them per
+//     method (GET /login next to a catch-all /) cannot hand PUT /login to
+//     the catch-all;
 //   - the sign-in page is exempt only when one is configured, and only its
 //     exact path: without one, nothing but the endpoints is exempt (an
 //     empty page path once matched the root, see the README's security
@@ -96,14 +104,15 @@ func (a *Auth) exempt(r *http.Request) bool {
 	if !isClean(p) {
 		return false
 	}
+	// RawPath, when set, is the path as sent. It has an escape when the
+	// client escaped more than Go would (/%61uth); without one it is Path
+	// byte for byte (/login! or raw UTF-8, which Go would have escaped).
 	raw := r.URL.RawPath
 	if strings.HasPrefix(p, a.cfg.BasePath+"/") {
-		return raw == "" || strings.HasPrefix(raw, a.cfg.BasePath+"/")
+		return (r.Method == http.MethodGet || r.Method == http.MethodPost) &&
+			(raw == "" || strings.HasPrefix(raw, a.cfg.BasePath+"/"))
 	}
-	// RawPath is set only when it differs from the canonical escaping of
-	// Path, and signInPath is canonical (New refuses other spellings): a
-	// request with RawPath set is never the page in chi's reading.
-	return a.signInPath != "" && p == a.signInPath && raw == ""
+	return a.signInPath != "" && r.Method == http.MethodGet && p == a.signInPath && (raw == "" || raw == p)
 }
 
 // isClean reports whether p has no dot-segments and no empty segments
@@ -251,14 +260,12 @@ func signInPagePath(page string) (string, error) {
 	if page == "" {
 		return "", nil
 	}
-	u, err := url.Parse(page)
+	u, err := url.Parse(page) // Config.validate parsed it already
 	if err != nil {
-		return "", fmt.Errorf("authgo: Pages.SignIn %q must be a path on this site, like /login", page)
+		return "", fmt.Errorf("authgo: Pages.SignIn %q: %w", page, err)
 	}
 	p := u.Path
 	switch {
-	case !strings.HasPrefix(p, "/"):
-		return "", fmt.Errorf("authgo: Pages.SignIn %q must be a path on this site, like /login", page)
 	case path.Clean(p) == "/":
 		return "", fmt.Errorf("authgo: Pages.SignIn %q is the site's root: the middleware never guards the sign-in page, so it would open the home page to everybody signed out; use a page of its own, like /login", page)
 	case !isClean(p):
