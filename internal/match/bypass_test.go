@@ -239,8 +239,9 @@ func TestBypassRawTCP(t *testing.T) {
 
 // The root rows: catch-alls that cover the home page, and spellings of /.
 // In a router, only / itself (and what cleans to it) reaches the home
-// page; the middleware once exempted it by comparing it with an empty
-// sign-in page path, so these rows check the whole chain below.
+// page. The matcher always matched them; the hole was the root middleware's
+// exemption (an empty sign-in page path), which its own tests cover: these
+// rows keep the matcher's part of the chain from regressing.
 var (
 	rootPatterns = []string{"/:path*", "/", "/((?!api|_next).*)", "/((?!auth).*)"}
 	rootTargets  = []string{
