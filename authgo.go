@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -75,10 +74,6 @@ func New(cfg Config) (*Auth, error) {
 		a.providers[p.ID()] = p
 	}
 	a.clientPath, a.clientJS = cfg.BasePath+"/client.js", client.Handler()
-	a.signInPath, err = signInPagePath(cfg.Pages.SignIn)
-	if err != nil {
-		return nil, err
-	}
 	for _, p := range cfg.APIPaths {
 		a.apiPaths = append(a.apiPaths, strings.TrimRight(p, "/"))
 	}
@@ -88,11 +83,10 @@ func New(cfg Config) (*Auth, error) {
 			return nil, fmt.Errorf("authgo: Matcher: %w", err)
 		}
 		a.matcher = m
-		// A page the matcher refuses (';', a backslash, an escaped
-		// percent sign) would answer 400 to every visit.
-		if a.signInPath != "" && m.MatchPath((&url.URL{Path: a.signInPath}).EscapedPath()) == match.Reject {
-			return nil, fmt.Errorf("authgo: Pages.SignIn %q is a path the middleware refuses with 400 (it holds ';', a backslash or an escaped percent sign): choose a plain path, like /login", cfg.Pages.SignIn)
-		}
+	}
+	a.signInPath, err = signInPagePath(cfg.Pages.SignIn, a.matcher)
+	if err != nil {
+		return nil, err
 	}
 	a.codec, err = jwt.NewCodec(jwt.Options{Secrets: cfg.Secret, MaxAge: cfg.Session.MaxAge, Now: a.now})
 	if err != nil {

@@ -108,9 +108,9 @@ func (a *Auth) exempt(r *http.Request) bool {
 	// client escaped more than Go would (/%61uth); without one it is Path
 	// byte for byte (/login! or raw UTF-8, which Go would have escaped).
 	raw := r.URL.RawPath
-	if strings.HasPrefix(p, a.cfg.BasePath+"/") {
+	if base := a.cfg.BasePath + "/"; strings.HasPrefix(p, base) {
 		return (r.Method == http.MethodGet || r.Method == http.MethodPost) &&
-			(raw == "" || strings.HasPrefix(raw, a.cfg.BasePath+"/"))
+			(raw == "" || strings.HasPrefix(raw, base))
 	}
 	return a.signInPath != "" && r.Method == http.MethodGet && p == a.signInPath && (raw == "" || raw == p)
 }
@@ -254,9 +254,10 @@ func (a *Auth) deny(w http.ResponseWriter, r *http.Request) {
 // set. It refuses a page the middleware could not exempt safely: the root
 // (exempting it would open the home page to everybody signed out), a path
 // that is not clean (it would never be exempt, so every visit would loop
-// back to itself), and escapes other than the canonical ones (%2F would
-// exempt a page other than the one routed to).
-func signInPagePath(page string) (string, error) {
+// back to itself), escapes other than the canonical ones (%2F would exempt
+// a page other than the one routed to), and a path m (nil without a
+// Matcher) refuses, which would answer 400 to every visit.
+func signInPagePath(page string, m *match.Matcher) (string, error) {
 	if page == "" {
 		return "", nil
 	}
@@ -264,14 +265,16 @@ func signInPagePath(page string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("authgo: Pages.SignIn %q: %w", page, err)
 	}
-	p := u.Path
+	p, canonical := u.Path, (&url.URL{Path: u.Path}).EscapedPath()
 	switch {
 	case path.Clean(p) == "/":
 		return "", fmt.Errorf("authgo: Pages.SignIn %q is the site's root: the middleware never guards the sign-in page, so it would open the home page to everybody signed out; use a page of its own, like /login", page)
 	case !isClean(p):
 		return "", fmt.Errorf("authgo: Pages.SignIn %q must be a clean path (no //, . or .. segments), like /login", page)
 	case strings.Contains(u.RawPath, "%"):
-		return "", fmt.Errorf("authgo: Pages.SignIn %q escapes characters that need no escaping, or a slash; write its path as %s", page, (&url.URL{Path: p}).EscapedPath())
+		return "", fmt.Errorf("authgo: Pages.SignIn %q escapes characters that need no escaping, or a slash; write its path as %s", page, canonical)
+	case m != nil && m.MatchPath(canonical) == match.Reject:
+		return "", fmt.Errorf("authgo: Pages.SignIn %q is a path the middleware refuses with 400 (it holds ';', a backslash or an escaped percent sign): choose a plain path, like /login", page)
 	}
 	return p, nil
 }
