@@ -70,12 +70,13 @@ func newAuth(t testing.TB, mod func(*authgo.Config)) *authgo.Auth {
 type client struct {
 	t       testing.TB
 	h       http.Handler
+	base    string // the endpoints' base path: /auth unless set
 	cookies map[string]string
 	order   []string
 }
 
 func newClient(t testing.TB, h http.Handler) *client {
-	return &client{t: t, h: h, cookies: map[string]string{}}
+	return &client{t: t, h: h, base: "/auth", cookies: map[string]string{}}
 }
 
 type result struct {
@@ -154,7 +155,7 @@ func (c *client) postJSON(target string, v any, hdr ...string) *result {
 // csrf fetches a CSRF token the way next-auth/react does.
 func (c *client) csrf(origin string) string {
 	c.t.Helper()
-	r := c.get(origin + "/auth/csrf")
+	r := c.get(origin + c.base + "/csrf")
 	var v struct{ CsrfToken string }
 	if err := json.Unmarshal([]byte(r.body), &v); err != nil || len(v.CsrfToken) != 64 {
 		c.t.Fatalf("csrf: %q %v", r.body, err)
@@ -169,13 +170,13 @@ func (c *client) signIn(origin, user, password string, extra ...string) *result 
 	for i := 0; i+1 < len(extra); i += 2 {
 		form.Set(extra[i], extra[i+1])
 	}
-	return c.postForm(origin+"/auth/callback/credentials", form)
+	return c.postForm(origin+c.base+"/callback/credentials", form)
 }
 
 // session returns the decoded GET /auth/session body.
 func (c *client) session(origin string) map[string]any {
 	c.t.Helper()
-	r := c.get(origin + "/auth/session")
+	r := c.get(origin + c.base + "/session")
 	if r.StatusCode != 200 {
 		c.t.Fatalf("session: %d %s", r.StatusCode, r.body)
 	}

@@ -3,7 +3,6 @@ package authgo_test
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"io"
 	"net"
 	"net/http"
@@ -25,13 +24,13 @@ var rootPatterns = []string{"/:path*", "/", "/((?!api|_next).*)", "/((?!auth).*)
 const homeLeak = "BUG: the home page without a session"
 
 // rootSite is one site on http.ServeMux and on chi, behind a.Middleware:
-// the endpoints (GET and POST), a custom sign-in page at /login (GET), and
-// a catch-all app (the home page at / and every other path and method),
+// the endpoints (GET and POST), a sign-in page at login (GET), and a
+// catch-all app (the home page at / and every other path and method),
 // which needs a session. A request that reaches the app signed out shows
 // homeLeak. The endpoints and the page are routed by method, as Go 1.22
 // patterns and chi's r.Get invite, so that an exemption granted to another
 // method shows up as a request handed to the catch-all.
-func rootSite(a *authgo.Auth) map[string]http.Handler {
+func rootSite(a *authgo.Auth, login string) map[string]http.Handler {
 	app := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s := authgo.SessionFromContext(r.Context())
 		if s == nil {
@@ -40,147 +39,186 @@ func rootSite(a *authgo.Auth) map[string]http.Handler {
 		}
 		io.WriteString(w, "home of "+s.User.Name)
 	})
-	login := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "the login page") })
+	page := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "the login page") })
 
 	mux := http.NewServeMux()
 	mux.Handle("GET "+a.BasePath()+"/", a)
 	mux.Handle("POST "+a.BasePath()+"/", a)
-	mux.Handle("GET /login", login)
+	mux.Handle("GET "+(&url.URL{Path: login}).EscapedPath(), page)
 	mux.Handle("/", app)
 
 	r := chi.NewRouter()
 	r.Use(a.Middleware)
 	r.Get(a.BasePath()+"/*", a.ServeHTTP)
 	r.Post(a.BasePath()+"/*", a.ServeHTTP)
-	r.Get("/login", login)
+	r.Get(login, page)
 	r.Handle("/", app)
 	r.Handle("/*", app)
 	return map[string]http.Handler{"ServeMux": a.Middleware(mux), "chi": r}
 }
 
-// signInAt signs c in as alice through the endpoints under base.
-func signInAt(t *testing.T, c *client, base string) {
-	t.Helper()
-	r := c.get(O + base + "/csrf")
-	var v struct{ CsrfToken string }
-	if err := json.Unmarshal([]byte(r.body), &v); err != nil {
-		t.Fatalf("GET %s/csrf = %d %q", base, r.StatusCode, r.body)
+// rootCase is one site of the matrix the issue names: a catch-all
+// pattern, a base path, a custom sign-in page or none, a router.
+type rootCase struct {
+	pattern, base, signIn, router string
+	a                             *authgo.Auth
+	h                             http.Handler
+}
+
+func (c rootCase) String() string {
+	return strings.Join([]string{c.pattern, c.base, "signin=" + c.signIn, c.router}, " ")
+}
+
+// page is where a refused page request is sent.
+func (c rootCase) page() string {
+	if c.signIn != "" {
+		return c.signIn
 	}
-	r = c.postForm(O+base+"/callback/credentials", url.Values{"csrfToken": {v.CsrfToken}, "username": {"alice"}, "password": {"wonderland"}})
-	if r.StatusCode != http.StatusFound || strings.Contains(r.Header.Get("Location"), "error") {
-		t.Fatalf("sign-in under %s: %d %q", base, r.StatusCode, r.Header.Get("Location"))
+	return c.base + "/signin"
+}
+
+// rootCases returns every rootPatterns × base path (/auth, /api/auth) ×
+// sign-in page (none, /login) × router (ServeMux, chi); mod may change
+// each config further.
+func rootCases(t *testing.T, mod func(*authgo.Config)) []rootCase {
+	var cases []rootCase
+	for _, pattern := range rootPatterns {
+		for _, base := range []string{"/auth", "/api/auth"} {
+			for _, signIn := range []string{"", "/login"} {
+				a := newAuth(t, func(c *authgo.Config) {
+					c.URL = O + base
+					c.Matcher = []string{pattern}
+					c.Pages.SignIn = signIn
+					if mod != nil {
+						mod(c)
+					}
+				})
+				for router, h := range rootSite(a, "/login") {
+					cases = append(cases, rootCase{pattern, base, signIn, router, a, h})
+				}
+			}
+		}
 	}
+	return cases
 }
 
 // TestMiddlewareGuardsRoot: / and /?x=1 need a session under every
 // catch-all, with and without a custom sign-in page, under both base
 // paths, through ServeMux and chi; the sign-in page itself stays open.
 func TestMiddlewareGuardsRoot(t *testing.T) {
-	for _, pattern := range rootPatterns {
-		for _, base := range []string{"/auth", "/api/auth"} {
-			for _, signIn := range []string{"", "/login"} {
-				a := newAuth(t, func(c *authgo.Config) {
-					c.URL = O + base
-					c.Matcher = []string{pattern}
-					c.Pages.SignIn = signIn
-				})
-				page := base + "/signin"
-				if signIn != "" {
-					page = signIn
+	for _, rc := range rootCases(t, nil) {
+		t.Run(rc.String(), func(t *testing.T) {
+			c := newClient(t, rc.h)
+			for _, target := range []string{"/", "/?x=1"} {
+				r := c.get(O + target)
+				want := O + rc.page() + "?callbackUrl=" + url.QueryEscape(O+target)
+				if r.StatusCode != http.StatusFound || r.Header.Get("Location") != want || strings.Contains(r.body, homeLeak) {
+					t.Errorf("GET %s signed out = %d Location %q body %q, want 302 to %s", target, r.StatusCode, r.Header.Get("Location"), r.body, want)
 				}
-				for name, h := range rootSite(a) {
-					t.Run(strings.Join([]string{pattern, base, "signin=" + signIn, name}, " "), func(t *testing.T) {
-						c := newClient(t, h)
-						for _, target := range []string{"/", "/?x=1"} {
-							r := c.get(O + target)
-							want := O + page + "?callbackUrl=" + url.QueryEscape(O+target)
-							if r.StatusCode != http.StatusFound || r.Header.Get("Location") != want || strings.Contains(r.body, "home") {
-								t.Errorf("GET %s signed out = %d Location %q body %q, want 302 to %s", target, r.StatusCode, r.Header.Get("Location"), r.body, want)
-							}
-							if r := c.get(O+target, "Accept", "application/json"); r.StatusCode != http.StatusUnauthorized {
-								t.Errorf("GET %s signed out, JSON = %d, want 401", target, r.StatusCode)
-							}
-						}
-						// The sign-in page is not guarded (it would loop).
-						r := c.get(O + page)
-						if r.StatusCode != http.StatusOK || strings.Contains(r.body, homeLeak) {
-							t.Errorf("GET %s (the sign-in page) = %d %q", page, r.StatusCode, r.body)
-						}
-						signInAt(t, c, base)
-						for _, target := range []string{"/", "/?x=1"} {
-							if r := c.get(O + target); r.StatusCode != http.StatusOK || r.body != "home of Alice" {
-								t.Errorf("GET %s signed in = %d %q", target, r.StatusCode, r.body)
-							}
-						}
-					})
+				if r := c.get(O+target, "Accept", "application/json"); r.StatusCode != http.StatusUnauthorized {
+					t.Errorf("GET %s signed out, JSON = %d, want 401", target, r.StatusCode)
 				}
 			}
-		}
+			// The sign-in page is not guarded (it would loop).
+			if r := c.get(O + rc.page()); r.StatusCode != http.StatusOK || strings.Contains(r.body, homeLeak) {
+				t.Errorf("GET %s (the sign-in page) = %d %q", rc.page(), r.StatusCode, r.body)
+			}
+			c.base = rc.base
+			if r := c.signIn(O, "alice", "wonderland"); r.StatusCode != http.StatusFound || strings.Contains(r.Header.Get("Location"), "error") {
+				t.Fatalf("sign-in under %s: %d %q", rc.base, r.StatusCode, r.Header.Get("Location"))
+			}
+			for _, target := range []string{"/", "/?x=1"} {
+				if r := c.get(O + target); r.StatusCode != http.StatusOK || r.body != "home of Alice" {
+					t.Errorf("GET %s signed in = %d %q", target, r.StatusCode, r.body)
+				}
+			}
+		})
+	}
+}
+
+// TestMiddlewareRootStoreDown: with the revocation store down, / refuses a
+// signed-in cookie like any guarded page (302, cookie kept, no 5xx) while
+// the sign-in page and the endpoints stay open; a second instance on the
+// same secret and store opens / with the cookie once the store is back.
+func TestMiddlewareRootStoreDown(t *testing.T) {
+	store := &flakyRevocations{RevocationStore: authgo.NewMemoryRevocations()}
+	withStore := func(c *authgo.Config) { c.Session.Revocations = store }
+	for _, rc := range rootCases(t, withStore) {
+		t.Run(rc.String(), func(t *testing.T) {
+			c := newClient(t, rc.h)
+			c.base = rc.base
+			c.signIn(O, "alice", "wonderland")
+			cookie := c.cookieHeader()
+			store.down.Store(true)
+			r := newClient(t, rc.h).get(O+"/", "Cookie", cookie)
+			store.down.Store(false)
+			if r.StatusCode != http.StatusFound || r.Header.Get("Set-Cookie") != "" || strings.Contains(r.body, "home of") {
+				t.Errorf("GET / with the store down = %d %q %v, want 302 and the cookie kept", r.StatusCode, r.body, r.Header["Set-Cookie"])
+			}
+			store.down.Store(true)
+			page, csrf := newClient(t, rc.h).get(O+rc.page()), newClient(t, rc.h).get(O+rc.base+"/csrf")
+			store.down.Store(false)
+			if page.StatusCode != http.StatusOK || csrf.StatusCode != http.StatusOK {
+				t.Errorf("with the store down: sign-in page %d, %s/csrf %d, want 200", page.StatusCode, rc.base, csrf.StatusCode)
+			}
+			second := rootSite(newAuth(t, func(c *authgo.Config) {
+				c.URL, c.Matcher, c.Pages.SignIn = O+rc.base, []string{rc.pattern}, rc.signIn
+				withStore(c)
+			}), "/login")[rc.router]
+			if r := newClient(t, second).get(O+"/", "Cookie", cookie); r.StatusCode != http.StatusOK || r.body != "home of Alice" {
+				t.Errorf("GET / on a second instance = %d %q", r.StatusCode, r.body)
+			}
+		})
 	}
 }
 
 // TestMiddlewareRootSpellings: other spellings of the root, of the sign-in
 // page and of the endpoints never reach the catch-all app signed out, in
 // process and over a real connection (raw request-targets that Go's client
-// would clean). An exemption holds only when both the decoded path
-// (ServeMux's reading) and the path as sent (chi's) are the endpoint or
-// the page.
+// would clean), nor do other methods on the page and the endpoints. An
+// exemption holds only when both the decoded path (ServeMux's reading) and
+// the path as sent (chi's) are the endpoint or the page.
 func TestMiddlewareRootSpellings(t *testing.T) {
 	// Spellings of the root: every pattern covers them.
 	roots := []string{"/", "/?x=1", "//", "//?x=1", "/.", "/./", "/..", "/../", "/%2e", "/%2e/", "/.%2e", "/?", "/#x"}
-	// Spellings of the sign-in page and the endpoints that are neither:
-	// "/:path*" covers them (the other patterns leave some public).
+	// Spellings of the sign-in page and the endpoints that are neither,
+	// and other methods: only /:path* covers them all (the other patterns
+	// leave some of them public on purpose).
 	others := []string{
 		"/login/", "/login//", "/./login", "/x/../login", "/log%69n", "/%6Cogin", "/login%2F", "/login;x",
 		"/%61uth/csrf", "/a%75th/x", "/%61pi/auth/csrf", "/api/%61uth/csrf", "/auth%2Fcsrf", "/auth/..", "/auth/../",
 	}
+	methods := []string{"HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "PROPFIND"}
 	rawOnly := []string{"http://localhost:3000", "http://localhost:3000?x=1", "http://localhost:3000/", "*"}
-	for _, pattern := range rootPatterns {
+	reached := func(h http.Handler, method, target string) bool {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(method, target, nil))
+		return strings.Contains(rec.Body.String(), homeLeak)
+	}
+	for _, rc := range rootCases(t, nil) {
 		targets := roots
-		if pattern == "/:path*" {
+		if rc.pattern == "/:path*" {
 			targets = append(append([]string{}, roots...), others...)
-		}
-		for _, base := range []string{"/auth", "/api/auth"} {
-			for _, signIn := range []string{"", "/login"} {
-				a := newAuth(t, func(c *authgo.Config) {
-					c.URL = O + base
-					c.Matcher = []string{pattern}
-					c.Pages.SignIn = signIn
-				})
-				for name, h := range rootSite(a) {
-					label := strings.Join([]string{pattern, base, "signin=" + signIn, name}, " ")
-					for _, target := range targets {
-						rec := httptest.NewRecorder()
-						h.ServeHTTP(rec, httptest.NewRequest("GET", target, nil))
-						if b := rec.Body.String(); strings.Contains(b, homeLeak) || strings.Contains(b, "home of") {
-							t.Errorf("%s: GET %s reached the app signed out (%d)", label, target, rec.Code)
-						}
-					}
-					srv := httptest.NewServer(h)
-					for _, target := range append(append([]string{}, targets...), rawOnly...) {
-						if b := rawGet(t, srv.Listener.Addr().String(), target); strings.Contains(b, homeLeak) || strings.Contains(b, "home of") {
-							t.Errorf("%s over TCP: GET %s reached the app signed out", label, target)
-						}
-					}
-					srv.Close()
-					// The page and the endpoints under other methods: the
-					// routers hand those to the catch-all. Only /:path*
-					// covers them all (the other patterns leave some of
-					// them public on purpose).
-					if pattern == "/:path*" {
-						for _, target := range []string{"/", "/login", base + "/csrf", base + "/session", base + "/signin"} {
-							for _, method := range []string{"HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "PROPFIND"} {
-								rec := httptest.NewRecorder()
-								h.ServeHTTP(rec, httptest.NewRequest(method, target, nil))
-								if b := rec.Body.String(); strings.Contains(b, homeLeak) || strings.Contains(b, "home of") {
-									t.Errorf("%s: %s %s reached the app signed out (%d)", label, method, target, rec.Code)
-								}
-							}
-						}
+			for _, target := range []string{"/", "/login", rc.base + "/csrf", rc.base + "/session", rc.base + "/signin"} {
+				for _, method := range methods {
+					if reached(rc.h, method, target) {
+						t.Errorf("%s: %s %s reached the app signed out", rc, method, target)
 					}
 				}
 			}
 		}
+		for _, target := range targets {
+			if reached(rc.h, "GET", target) {
+				t.Errorf("%s: GET %s reached the app signed out", rc, target)
+			}
+		}
+		srv := httptest.NewServer(rc.h)
+		for _, target := range append(append([]string{}, targets...), rawOnly...) {
+			if strings.Contains(rawGet(t, srv.Listener.Addr().String(), target), homeLeak) {
+				t.Errorf("%s over TCP: GET %s reached the app signed out", rc, target)
+			}
+		}
+		srv.Close()
 	}
 }
 
@@ -233,18 +271,7 @@ func TestSignInPageNoLoop(t *testing.T) {
 			c.Pages.SignIn = page
 		})
 		u, _ := url.Parse(page)
-		login := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "the login page") })
-		app := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "app") })
-		mux := http.NewServeMux()
-		mux.Handle("/auth/", a)
-		mux.Handle("GET "+(&url.URL{Path: u.Path}).EscapedPath(), login)
-		mux.Handle("/", app)
-		cr := chi.NewRouter()
-		cr.Use(a.Middleware)
-		cr.Handle("/auth/*", a)
-		cr.Get(u.Path, login)
-		cr.Handle("/*", app)
-		for name, h := range map[string]http.Handler{"ServeMux": a.Middleware(mux), "chi": cr} {
+		for name, h := range rootSite(a, u.Path) {
 			srv := httptest.NewServer(h)
 			// Redirects name localhost:3000 (Config.URL): dial the test
 			// server whatever the host.
@@ -303,7 +330,7 @@ func TestSignInPageRefused(t *testing.T) {
 		}
 	}
 	for _, page := range []string{"/login", "/login/", "/login?x=1", "/log%20in", "/ko/로그인", "/mypage/login", "/auth/login"} {
-		if _, err := authgo.New(authgo.Config{Secret: []string{testSecret}, URL: O, Pages: authgo.Pages{SignIn: page}}); err != nil {
+		if _, err := authgo.New(authgo.Config{Secret: []string{testSecret}, URL: O, Matcher: []string{"/:path*"}, Pages: authgo.Pages{SignIn: page}}); err != nil {
 			t.Errorf("Pages.SignIn %q refused: %v", page, err)
 		}
 	}
@@ -359,7 +386,7 @@ func FuzzMiddleware(f *testing.F) {
 			c.Matcher = []string{"/:path*"}
 			c.Pages.SignIn = page
 		})
-		for _, h := range rootSite(a) {
+		for _, h := range rootSite(a, "/login") {
 			sites = append(sites, h)
 		}
 	}
@@ -385,8 +412,5 @@ func readTarget(method, target string) (*http.Request, bool) {
 		return nil, false
 	}
 	req, err := http.ReadRequest(bufio.NewReader(strings.NewReader(method + " " + target + " HTTP/1.1\r\nHost: localhost:3000\r\n\r\n")))
-	if err != nil || req.URL == nil {
-		return nil, false
-	}
-	return req, true
+	return req, err == nil
 }

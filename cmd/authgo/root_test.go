@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"net"
 	"net/http"
 	"net/url"
@@ -37,15 +36,8 @@ func TestServeProtectsRoot(t *testing.T) {
 					t.Errorf("GET %s/signin = %d, want the sign-in page", base, res.status)
 				}
 
-				res := b.get(base + "/csrf")
-				var v struct {
-					CSRFToken string `json:"csrfToken"`
-				}
-				if err := json.Unmarshal([]byte(res.body), &v); err != nil || v.CSRFToken == "" {
-					t.Fatalf("GET %s/csrf = %d %q", base, res.status, res.body)
-				}
-				res = b.postForm(base+"/callback/credentials", url.Values{"username": {"demo"}, "password": {srv.demoPassword}, "csrfToken": {v.CSRFToken}})
-				if res.status != http.StatusFound || strings.Contains(res.header.Get("Location"), "error") {
+				b.base = base
+				if res := b.signIn(b.csrfToken(), "demo", srv.demoPassword); res.status != http.StatusFound || strings.Contains(res.header.Get("Location"), "error") {
 					t.Fatalf("sign-in = %d Location %q\nstderr:\n%s", res.status, res.header.Get("Location"), srv.stderr)
 				}
 				for _, target := range []string{"/", "/?x=1"} {

@@ -128,6 +128,7 @@ type browser struct {
 	t      *testing.T
 	c      *http.Client
 	origin string
+	base   string // the endpoints' base path: /auth unless set
 }
 
 func newBrowser(t *testing.T, origin string) *browser {
@@ -135,7 +136,7 @@ func newBrowser(t *testing.T, origin string) *browser {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &browser{t: t, origin: origin, c: &http.Client{
+	return &browser{t: t, origin: origin, base: "/auth", c: &http.Client{
 		Jar:           jar,
 		Timeout:       10 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
@@ -184,19 +185,19 @@ func (b *browser) postForm(path string, form url.Values) response {
 
 func (b *browser) csrfToken() string {
 	b.t.Helper()
-	res := b.get("/auth/csrf")
+	res := b.get(b.base + "/csrf")
 	var v struct {
 		CSRFToken string `json:"csrfToken"`
 	}
 	if err := json.Unmarshal([]byte(res.body), &v); res.status != 200 || err != nil || v.CSRFToken == "" {
-		b.t.Fatalf("GET /auth/csrf = %d %q", res.status, res.body)
+		b.t.Fatalf("GET %s/csrf = %d %q", b.base, res.status, res.body)
 	}
 	return v.CSRFToken
 }
 
 func (b *browser) signIn(csrf, user, pw string) response {
 	b.t.Helper()
-	return b.postForm("/auth/callback/credentials", url.Values{"username": {user}, "password": {pw}, "csrfToken": {csrf}})
+	return b.postForm(b.base+"/callback/credentials", url.Values{"username": {user}, "password": {pw}, "csrfToken": {csrf}})
 }
 
 const signedInAsDemo = "Signed in as demo"
