@@ -45,6 +45,16 @@ var migrations = [][]string{
 		) WITHOUT ROWID`,
 		`CREATE INDEX authgo_revocations_expires ON authgo_revocations (expires_at)`,
 	},
+	// 3: event counters (authgo.Counter): sign-in failures per username
+	// and per address; ends_at in Unix milliseconds.
+	{
+		`CREATE TABLE authgo_counters (
+			key TEXT NOT NULL PRIMARY KEY,
+			n INTEGER NOT NULL,
+			ends_at INTEGER NOT NULL
+		) WITHOUT ROWID`,
+		`CREATE INDEX authgo_counters_ends ON authgo_counters (ends_at)`,
+	},
 }
 
 // migrate brings db to the latest schema version.

@@ -562,3 +562,44 @@ func BenchmarkCheck(b *testing.B) {
 		}
 	}
 }
+
+func TestCounter(t *testing.T) {
+	t.Parallel()
+	storetest.Counter(t, func(t *testing.T) authgo.Counter {
+		s, _ := newStore(t)
+		return s.Counters()
+	})
+}
+
+// TestCounterShared: two handles on one file (two authgo processes) count
+// into the same window, and concurrent Adds from both are all counted.
+func TestCounterShared(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "authgo.db")
+	var ctrs []*sqlite.Counters
+	for range 2 {
+		s, err := sqlite.New(t.Context(), openDB(t, sqlite.DSN(path)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctrs = append(ctrs, s.Counters())
+	}
+	var wg sync.WaitGroup
+	for i := range 30 {
+		wg.Go(func() {
+			if _, _, err := ctrs[i%2].Add(t.Context(), "signin:user:alice", time.Hour); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	for i, c := range ctrs {
+		if n, _, err := c.Count(t.Context(), "signin:user:alice"); err != nil || n != 30 {
+			t.Fatalf("handle %d counts %d, %v; want 30", i, n, err)
+		}
+	}
+	got, err := ctrs[0].CountersWithPrefix(t.Context(), "signin:user:")
+	if err != nil || len(got) != 1 || got["signin:user:alice"].N != 30 {
+		t.Fatalf("CountersWithPrefix = %v, %v", got, err)
+	}
+}

@@ -1,102 +1,98 @@
-// Package throttle counts failures per key (a username, a client address)
-// and says when a key has failed too often within a window: the soft,
-// self-expiring lockout that slows password guessing without letting an
-// attacker lock a user out for good.
+// Package throttle holds the in-memory implementation of authgo.Counter
+// (authgo.NewMemoryCounter) and Limit, the rule that turns counted
+// failures into a self-expiring lockout: the soft lockout that slows
+// password guessing without letting an attacker lock a user out for good.
 package throttle
 
 import (
+	"context"
 	"sync"
 	"time"
 )
 
-// Limiter allows Max failures per key within Window; the count starts at a
-// key's first failure and is forgotten Window later. It is safe for
-// concurrent use and holds at most MaxKeys keys.
-type Limiter struct {
-	Max     int
-	Window  time.Duration
+// Memory counts events per key in fixed windows, in this process. It is
+// safe for concurrent use and holds at most MaxKeys keys.
+type Memory struct {
 	MaxKeys int              // 0 means 100,000
 	Now     func() time.Time // nil means time.Now
 
 	mu   sync.Mutex
-	keys map[string]*entry
+	keys map[string]entry
 }
 
 type entry struct {
-	n     int
-	start time.Time
+	n    int64
+	ends time.Time
 }
 
-func (l *Limiter) now() time.Time {
-	if l.Now != nil {
-		return l.Now()
+func (m *Memory) now() time.Time {
+	if m.Now != nil {
+		return m.Now()
 	}
 	return time.Now()
 }
 
-// Blocked reports whether key has used up its failures, and how long until
-// it may try again.
-func (l *Limiter) Blocked(key string) (bool, time.Duration) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	e, ok := l.keys[key]
-	if !ok {
-		return false, 0
+// Add counts one event for key; a key without a running window starts one
+// of length window.
+func (m *Memory) Add(_ context.Context, key string, window time.Duration) (int64, time.Time, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now := m.now()
+	if m.keys == nil {
+		m.keys = make(map[string]entry)
 	}
-	left := e.start.Add(l.Window).Sub(l.now())
-	if left <= 0 {
-		delete(l.keys, key)
-		return false, 0
-	}
-	return e.n >= l.Max, left
-}
-
-// Fail counts one failure for key.
-func (l *Limiter) Fail(key string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.now()
-	if l.keys == nil {
-		l.keys = make(map[string]*entry)
-	}
-	e, ok := l.keys[key]
-	if ok && now.Sub(e.start) >= l.Window {
-		ok = false
-	}
-	if !ok {
-		l.makeRoom(now)
-		e = &entry{start: now}
-		l.keys[key] = e
+	e, ok := m.keys[key]
+	if !ok || !now.Before(e.ends) {
+		m.makeRoom(now)
+		e = entry{ends: now.Add(window)}
 	}
 	e.n++
+	m.keys[key] = e
+	return e.n, e.ends, nil
 }
 
-// Reset forgets key's failures (after a successful sign-in).
-func (l *Limiter) Reset(key string) {
-	l.mu.Lock()
-	delete(l.keys, key)
-	l.mu.Unlock()
+// Count returns key's count in its running window and when it ends.
+func (m *Memory) Count(_ context.Context, key string) (int64, time.Time, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	e, ok := m.keys[key]
+	if !ok {
+		return 0, time.Time{}, nil
+	}
+	if !m.now().Before(e.ends) {
+		delete(m.keys, key)
+		return 0, time.Time{}, nil
+	}
+	return e.n, e.ends, nil
 }
 
-// makeRoom keeps the map bounded: expired keys go first, then arbitrary
-// ones (Go's map order), so a flood of keys cannot grow memory without end.
-func (l *Limiter) makeRoom(now time.Time) {
-	max := l.MaxKeys
-	if max == 0 {
+// Reset forgets key.
+func (m *Memory) Reset(_ context.Context, key string) error {
+	m.mu.Lock()
+	delete(m.keys, key)
+	m.mu.Unlock()
+	return nil
+}
+
+// makeRoom keeps the map under MaxKeys: expired keys go first, then
+// arbitrary ones (Go's map order).
+func (m *Memory) makeRoom(now time.Time) {
+	max := m.MaxKeys
+	if max <= 0 {
 		max = 100_000
 	}
-	if len(l.keys) < max {
+	if len(m.keys) < max {
 		return
 	}
-	for k, e := range l.keys {
-		if now.Sub(e.start) >= l.Window {
-			delete(l.keys, k)
+	for k, e := range m.keys {
+		if !now.Before(e.ends) {
+			delete(m.keys, k)
 		}
 	}
-	for k := range l.keys {
-		if len(l.keys) < max {
+	for k := range m.keys {
+		if len(m.keys) < max {
 			break
 		}
-		delete(l.keys, k)
+		delete(m.keys, k)
 	}
 }
