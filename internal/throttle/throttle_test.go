@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"testing"
 	"time"
-
 )
 
 // TestMemoryBounded: a flood of keys never holds more than MaxKeys; ended
