@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/authgo/authgo/internal/cookie"
@@ -269,7 +270,10 @@ func (a *Auth) signInPage(rq *request) (*response, error) {
 		}
 		return &response{location: loc}, nil
 	}
-	d := pages.SignInData{Brand: a.brand(), CSRFToken: rq.csrfToken, CallbackURL: rq.callbackURL, Error: errCode}
+	d := pages.SignInData{Brand: a.brand(), CSRFToken: rq.csrfToken, CallbackURL: rq.callbackURL, Error: errCode, Code: rq.query.Get("code")}
+	if s, err := strconv.ParseInt(rq.query.Get("retry_after"), 10, 32); err == nil && s > 0 {
+		d.RetryAfter = time.Duration(s) * time.Second
+	}
 	for _, p := range a.cfg.Providers {
 		if cp, ok := p.(CredentialsProvider); ok {
 			form := pages.CredentialsForm{ProviderID: p.ID(), ProviderName: p.Name(), ActionURL: a.endpoint(rq, "callback/"+p.ID())}
@@ -354,7 +358,11 @@ func (a *Auth) credentialsSignIn(rq *request, cp CredentialsProvider) (*response
 			if code == "" {
 				code = "credentials"
 			}
-			return nil, &authError{code: ErrCredentialsSignin, query: "&code=" + url.QueryEscape(code), cause: err}
+			q := "&code=" + url.QueryEscape(code)
+			if ce.RetryAfter > 0 {
+				q += "&retry_after=" + strconv.FormatInt(int64((ce.RetryAfter+time.Second-1)/time.Second), 10)
+			}
+			return nil, &authError{code: ErrCredentialsSignin, query: q, cause: err}
 		}
 		return nil, fail(ErrConfiguration, fmt.Errorf("authorize: %w", err))
 	}

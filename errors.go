@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 )
 
 // ErrorCode is an Auth.js error type, as it appears in ?error= on the
@@ -40,9 +41,14 @@ var ErrAccessDenied = errors.New("authgo: access denied")
 // CredentialsError, returned by a credentials provider's Authorize, fails
 // the sign-in with ?error=CredentialsSignin&code=<Code>. A nil user with a
 // nil error means the code "credentials".
+//
+// Code "rate_limited" with RetryAfter set tells the user to wait: the
+// redirect then carries &retry_after=<seconds>, and the built-in page says
+// "Too many attempts; try again in N minutes".
 type CredentialsError struct {
-	Code string // short, URL-safe, e.g. "bad_otp"
-	Err  error  // the cause, logged and never shown
+	Code       string        // short, URL-safe, e.g. "bad_otp"
+	Err        error         // the cause, logged and never shown
+	RetryAfter time.Duration // how long until another attempt may succeed; 0 when unknown
 }
 
 func (e *CredentialsError) Error() string {

@@ -298,3 +298,69 @@ func newID() string {
 	b[8] = b[8]&0x3f | 0x80 // variant 10
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
+
+// PasswordUserInfo is one password user as ListPasswordUsers returns it.
+type PasswordUserInfo struct {
+	User
+	Username  string
+	CreatedAt string // RFC 3339, UTC
+	UpdatedAt string // when the password last changed
+}
+
+// ListPasswordUsers returns every password user, by username.
+func (s *Store) ListPasswordUsers(ctx context.Context) ([]PasswordUserInfo, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT u.id, u.name, u.email, u.image, c.username, c.created_at, c.updated_at
+		FROM authgo_credentials c JOIN users u ON u.id = c.user_id ORDER BY c.username`)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: list users: %w", err)
+	}
+	defer rows.Close()
+	var out []PasswordUserInfo
+	for rows.Next() {
+		var p PasswordUserInfo
+		var name, email, image sql.NullString
+		if err := rows.Scan(&p.ID, &name, &email, &image, &p.Username, &p.CreatedAt, &p.UpdatedAt); err != nil {
+			return nil, fmt.Errorf("sqlite: list users: %w", err)
+		}
+		p.Name, p.Email, p.Image = name.String, email.String, image.String
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: list users: %w", err)
+	}
+	return out, nil
+}
+
+// DeletePasswordUser deletes the user with username, their password and
+// their row in the users table, and returns the deleted user. It returns
+// [ErrNotFound] when there is no such user. Their sessions are not
+// affected: revoke them (RevokeUser) with the returned ID.
+func (s *Store) DeletePasswordUser(ctx context.Context, username string) (User, error) {
+	u, _, err := s.PasswordUser(ctx, username)
+	if err != nil {
+		return User{}, err
+	}
+	// Both rows explicitly, so that a connection without foreign_keys
+	// leaves no password behind.
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return User{}, fmt.Errorf("sqlite: delete user: %w", err)
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, `DELETE FROM authgo_credentials WHERE user_id = ?`, u.ID)
+	if err != nil {
+		return User{}, fmt.Errorf("sqlite: delete user: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return User{}, fmt.Errorf("sqlite: delete user: %w", err)
+	} else if n == 0 {
+		return User{}, ErrNotFound // deleted by someone else just now
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM users WHERE id = ?`, u.ID); err != nil {
+		return User{}, fmt.Errorf("sqlite: delete user: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return User{}, fmt.Errorf("sqlite: delete user: %w", err)
+	}
+	return u, nil
+}

@@ -7,11 +7,17 @@ import (
 	"flag"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
 
 	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
 
+	"github.com/authgo/authgo/adapters/redis"
 	"github.com/authgo/authgo/adapters/sqlite"
 )
 
@@ -80,4 +86,31 @@ func openStore(ctx context.Context, path string) (*sql.DB, *sqlite.Store, error)
 		return nil, nil, fmt.Errorf("database %s: %w", path, err)
 	}
 	return db, store, nil
+}
+
+// redisTimeout bounds the first contact with AUTH_REDIS_URL.
+const redisTimeout = 5 * time.Second
+
+// openRedis connects to AUTH_REDIS_URL, failing within redisTimeout with
+// one line that names the variable. go-redis's own messages (a line per
+// failed dial, printed to stderr by default) go to log at debug level,
+// or nowhere when log is nil: the error says what matters once.
+func openRedis(ctx context.Context, rawURL string, log *slog.Logger) (*goredis.Client, error) {
+	goredis.SetLogger(redisLogger{log})
+	ctx, cancel := context.WithTimeout(ctx, redisTimeout)
+	defer cancel()
+	rdb, err := redis.Open(ctx, rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("AUTH_REDIS_URL: %v", strings.TrimPrefix(err.Error(), "redis: "))
+	}
+	return rdb, nil
+}
+
+// redisLogger hands go-redis's messages to slog at debug level.
+type redisLogger struct{ log *slog.Logger }
+
+func (l redisLogger) Printf(ctx context.Context, format string, v ...any) {
+	if l.log != nil {
+		l.log.DebugContext(ctx, "redis: "+strings.TrimPrefix(fmt.Sprintf(format, v...), "redis: "))
+	}
 }

@@ -39,6 +39,8 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
+	"strings"
 	"syscall"
 )
 
@@ -70,13 +72,49 @@ func (c *cli) errorf(format string, args ...any) {
 	fmt.Fprintf(c.stderr, "authgo: "+format+"\n", args...)
 }
 
-// subcommands maps a command name to its implementation, which gets the
-// arguments after the name and returns the exit status.
-var subcommands = map[string]func(ctx context.Context, c *cli, args []string) int{
-	"serve":  runServe,
-	"secret": runSecret,
-	"token":  runToken,
-	"user":   runUser,
+// command is one command of the table that dispatches, and that "authgo
+// help" and a group's help ("authgo user") list.
+type command struct {
+	name    string // one or two words: "serve", "user add"
+	args    string // after the name in the usage line
+	summary string
+	run     func(ctx context.Context, c *cli, args []string) int
+}
+
+// commands lists every command, in the order help shows them.
+var commands = []command{
+	{"serve", "[flags]", "serve the Auth.js endpoints, a home page and protected paths", runServe},
+	{"secret", "", "print a fresh random secret for AUTH_SECRET", runSecret},
+	{"token encode", "[flags]", "read a JSON payload on stdin, print a session token", runTokenEncode},
+	{"token decode", "[flags] [TOKEN]", "print the payload of a session token as JSON", runTokenDecode},
+	{"user add", "[flags] USERNAME", "add a password user (password on stdin)", runUserAdd},
+	{"user list", "[flags]", "list the password users and any sign-in lockout", runUserList},
+	{"user passwd", "[flags] USERNAME", "set a user's password (on stdin); ends their sessions and lockout", runUserPasswd},
+	{"user unlock", "[flags] USERNAME", "end a user's sign-in lockout now", runUserUnlock},
+	{"user signout", "[flags] USERNAME", "end every session of a user now", runUserSignOut},
+	{"user delete", "[flags] USERNAME", "delete a user and end their sessions", runUserDelete},
+	{"version", "", "print the version and VCS revision of this build", runVersion},
+	{"help", "[COMMAND]", "print help about a command", nil},
+}
+
+// lookup finds the command args start with: its entry and the arguments
+// after its name. A group word alone ("user") finds nothing; group is then
+// that word.
+func lookup(args []string) (cmd *command, rest []string, group string) {
+	for i := range commands {
+		words := strings.Fields(commands[i].name)
+		if len(args) >= len(words) && slices.Equal(args[:len(words)], words) {
+			return &commands[i], args[len(words):], ""
+		}
+	}
+	if len(args) > 0 {
+		for _, cmd := range commands {
+			if first, _, two := strings.Cut(cmd.name, " "); two && first == args[0] {
+				return nil, args[1:], first
+			}
+		}
+	}
+	return nil, args, ""
 }
 
 // run is the whole program: it parses args (without the program name) and
@@ -87,53 +125,83 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		usage(c.stderr)
 		return exitUsage
 	}
-	name, rest := args[0], args[1:]
-	switch name {
-	case "help", "-h", "-help", "--help":
-		if name == "help" && len(rest) > 0 {
-			sub, ok := subcommands[rest[0]]
-			if !ok {
-				c.errorf("unknown command %q", rest[0])
-				usage(c.stderr)
-				return exitUsage
-			}
-			return sub(ctx, c, append(rest[1:len(rest):len(rest)], "-h"))
-		}
+	switch args[0] {
+	case "-h", "-help", "--help":
 		usage(c.stderr)
 		return exitOK
+	case "-v", "-version", "--version":
+		return runVersion(ctx, c, nil)
+	case "help":
+		if len(args) == 1 {
+			usage(c.stderr)
+			return exitOK
+		}
+		cmd, rest, group := lookup(args[1:])
+		switch {
+		case cmd != nil && cmd.run != nil:
+			return cmd.run(ctx, c, append(rest[:0:0], "-h"))
+		case group != "":
+			groupUsage(c.stderr, group)
+			return exitOK
+		}
+		c.errorf("unknown command %q", strings.Join(args[1:], " "))
+		usage(c.stderr)
+		return exitUsage
 	}
-	if sub, ok := subcommands[name]; ok {
-		return sub(ctx, c, rest)
+	cmd, rest, group := lookup(args)
+	switch {
+	case cmd != nil && cmd.run != nil:
+		return cmd.run(ctx, c, rest)
+	case group != "" && len(rest) > 0 && isHelpFlag(rest[0]):
+		groupUsage(c.stderr, group)
+		return exitOK
+	case group != "" && len(rest) > 0:
+		c.errorf("unknown command %q", group+" "+rest[0])
+		groupUsage(c.stderr, group)
+		return exitUsage
+	case group != "":
+		c.errorf("%s needs a command", group)
+		groupUsage(c.stderr, group)
+		return exitUsage
 	}
-	c.errorf("unknown command %q", name)
+	c.errorf("unknown command %q", args[0])
 	usage(c.stderr)
 	return exitUsage
 }
 
-const usageText = `authgo is an Auth.js v5 compatible authentication server.
+func isHelpFlag(s string) bool {
+	return s == "-h" || s == "-help" || s == "--help" || s == "help"
+}
 
-Usage:
-
-	authgo <command> [flags] [arguments]
-
-Commands:
-
-	serve                   serve the Auth.js endpoints, a home page and protected paths
-	secret                  print a fresh random secret for AUTH_SECRET
-	token encode            read a JSON payload on stdin, print a session token
-	token decode [TOKEN]    print the payload of a session token as JSON
-	user add USERNAME       add a password user (password on stdin)
-	help [command]          print help about a command
-
-Environment:
-
-	AUTH_SECRET             the current secret (make one: export AUTH_SECRET=$(authgo secret))
-	AUTH_SECRET_1.._3       older secrets, newest first, still accepted
-	AUTH_URL                public URL of the auth endpoints, e.g. https://example.com/auth
-	AUTH_TRUST_HOST         true: take the origin from X-Forwarded-Host/-Proto
-
+// usage prints the program's help: every command, from the table.
+func usage(w io.Writer) {
+	io.WriteString(w, "authgo is an Auth.js v5 compatible authentication server.\n\nUsage:\n\n\tauthgo <command> [flags] [arguments]\n\nCommands:\n\n")
+	for _, cmd := range commands {
+		printCommand(w, cmd)
+	}
+	io.WriteString(w, `
 Quick start: authgo serve --dev
-Run "authgo help <command>" or "authgo <command> -h" for a command's flags.
-`
+Run "authgo help <command>" or "authgo <command> -h" for a command's flags;
+"authgo serve -h" lists every environment variable serve reads.
+`)
+}
 
-func usage(w io.Writer) { io.WriteString(w, usageText) }
+// groupUsage prints the commands of group ("user", "token").
+func groupUsage(w io.Writer, group string) {
+	fmt.Fprintf(w, "Usage: authgo %s <command> [flags] [arguments]\n\nCommands:\n\n", group)
+	for _, cmd := range commands {
+		if strings.HasPrefix(cmd.name, group+" ") {
+			printCommand(w, cmd)
+		}
+	}
+	fmt.Fprintf(w, "\nRun \"authgo %s <command> -h\" for a command's flags.\n", group)
+}
+
+func printCommand(w io.Writer, cmd command) {
+	line := strings.TrimSpace(cmd.name + " " + cmd.args)
+	if len(line) > 30 {
+		fmt.Fprintf(w, "\t%s\n\t%-30s  %s\n", line, "", cmd.summary)
+		return
+	}
+	fmt.Fprintf(w, "\t%-30s  %s\n", line, cmd.summary)
+}

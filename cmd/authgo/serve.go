@@ -26,7 +26,6 @@ import (
 	"github.com/authgo/authgo/adapters/sqlite"
 	"github.com/authgo/authgo/internal/match"
 	"github.com/authgo/authgo/internal/password"
-	"github.com/authgo/authgo/internal/throttle"
 	"github.com/authgo/authgo/providers/backend"
 	"github.com/authgo/authgo/providers/credentials"
 	providerenv "github.com/authgo/authgo/providers/env"
@@ -48,31 +47,22 @@ const shutdownTimeout = 10 * time.Second
 // demoUser is the user --dev creates in an empty store.
 const demoUser = "demo"
 
-func runServe(ctx context.Context, c *cli, args []string) int {
-	fs := newFlagSet(c, "serve", "serve [--addr HOST:PORT] [--data DIR] [--db PATH] [--dev] [--protect PATTERN]...", `
+const serveHelp = `
 Serve the Auth.js endpoints (under /auth, or the path of AUTH_URL) with a
 username and password sign-in over the users of "authgo user add", a home
 page at / that shows who is signed in, and the --protect paths, which need
 a session. Everything else is 404.
 
-Environment:
-	AUTH_SECRET        required (make one: export AUTH_SECRET=$(authgo secret))
-	AUTH_SECRET_1.._3  older secrets, newest first, still accepted
-	AUTH_URL           public URL of the auth endpoints, e.g. https://example.com/auth;
-	                   default http://<addr>, required when --addr listens on all interfaces
-	AUTH_TRUST_HOST    true: take the origin from X-Forwarded-Host/-Proto (behind a proxy)
+Try it: authgo serve --dev`
 
---dev, for trying authgo out: without AUTH_SECRET, make a secret and keep it
-in <data>/dev-secret, and when there are no users yet, add the user demo
-with a random password printed once.`)
-	addr := fs.String("addr", "127.0.0.1:3000", "`host:port` to listen on")
-	var data dataFlags
-	data.register(fs)
-	dev := fs.Bool("dev", false, "development mode: generate and keep a secret, add a demo user")
-	var apis listFlag
-	fs.Var(&apis, "api", "`PREFIX=UPSTREAM`, repeatable: forward browser requests under PREFIX to the API at UPSTREAM with the user's access token attached (the backend-for-frontend proxy); /api=http://backend:8080 keeps the path, /api=http://backend:8080/v1 replaces the prefix")
-	var protect listFlag
-	fs.Var(&protect, "protect", "path `pattern` that needs a session, repeatable, in Next.js matcher syntax: /admin, /admin/:path* (the path and everything below it), /home/:id/review/:path*, /user/:id(\\d+)")
+func runServe(ctx context.Context, c *cli, args []string) int {
+	fs := newFlagSet(c, "serve", serveSynopsis(), serveHelp)
+	var o serveOptions
+	registerSettings(fs, &o)
+	fs.Usage = func() {
+		fmt.Fprintf(c.stderr, "Usage: authgo %s\n\n%s\n", serveSynopsis(), strings.TrimSpace(serveHelp))
+		printSettings(c.stderr)
+	}
 	pos, code, ok := parseArgs(fs, args)
 	if !ok {
 		return code
@@ -82,6 +72,7 @@ with a random password printed once.`)
 		fs.Usage()
 		return exitUsage
 	}
+	addr, data, dev, apis, protect := &o.addr, o.data, &o.dev, o.apis, o.protect
 	log := slog.New(slog.NewTextHandler(c.stderr, nil))
 
 	// Checked here too, so a bad pattern is named before anything opens.
@@ -182,9 +173,26 @@ and keep it: changing it signs everybody out. To try authgo out, run
 	if authURL == "" && !trustHost {
 		cfg.URL = "http://" + ln.Addr().String()
 	}
+	// Sign-in failures are counted in the database too, so a lockout holds
+	// across instances and restarts and authgo user unlock can end it.
+	var counter authgo.Counter = store.Counters()
+	if u := c.getenv("AUTH_REDIS_URL"); u != "" {
+		// Several instances share refreshes, sign-outs and lockouts
+		// through Redis.
+		rdb, err := openRedis(ctx, u, log)
+		if err != nil {
+			c.errorf("%v", err)
+			return exitFail
+		}
+		defer rdb.Close()
+		cfg.Tokens.Locker = redis.NewLocker(rdb, redis.LockerOptions{Logger: log})
+		cfg.Session.Revocations = redis.NewRevocations(rdb, redis.RevocationsOptions{})
+		counter = redis.NewCounter(rdb, redis.CounterOptions{})
+		log.Info("refreshes, sign-outs and sign-in lockouts are shared through Redis")
+	}
 	var provider authgo.Provider = backendProvider
 	if backendProvider == nil {
-		provider, err = newCredentials(store, log, trustHost)
+		provider, err = newCredentials(store, counter, log, trustHost)
 		if err != nil {
 			c.errorf("%v", err)
 			return exitFail
@@ -193,18 +201,6 @@ and keep it: changing it signs everybody out. To try authgo out, run
 		log.Info("the sign-in form signs in against the back end", "login_url", c.getenv("AUTH_BACKEND_LOGIN_URL"))
 	}
 	cfg.Providers = append([]authgo.Provider{provider}, oauthProviders...)
-	if u := c.getenv("AUTH_REDIS_URL"); u != "" {
-		// Several instances share refreshes through Redis.
-		rdb, err := redis.Open(ctx, u)
-		if err != nil {
-			c.errorf("AUTH_REDIS_URL: %v", err)
-			return exitFail
-		}
-		defer rdb.Close()
-		cfg.Tokens.Locker = redis.NewLocker(rdb, redis.LockerOptions{Logger: log})
-		cfg.Session.Revocations = redis.NewRevocations(rdb, redis.RevocationsOptions{})
-		log.Info("refreshes and sign-outs are shared through Redis")
-	}
 	a, err := authgo.New(cfg)
 	if err != nil {
 		c.errorf("%v", err)
@@ -361,28 +357,18 @@ func addDemoUser(ctx context.Context, store *sqlite.Store) (string, error) {
 	return pw, nil
 }
 
-// newCredentials returns the username and password provider over store.
+// newCredentials returns the username and password provider over store,
+// with sign-in failures counted in counter (see lockout).
+//
 // At most GOMAXPROCS password verifications run at once: each allocates
 // about 19 MiB. When the last one in flight ends, that memory goes back to
 // the operating system at once rather than over the runtime's next minutes,
 // so a sign-in does not leave the server 20 MiB larger while it serves
 // session reads.
-//
-// Guessing is throttled: after 10 wrong passwords for one username (case and
-// surrounding blanks ignored), or 100 from one client address, further
-// attempts are refused for the rest of a 15-minute window with
-// CredentialsSignin&code=rate_limited, before any hash is computed, even
-// when the password is right. The lockout expires on its own, so nobody can
-// lock a user out for good. The client address is the TCP peer; behind a
-// proxy (behindProxy, AUTH_TRUST_HOST=true) it is the right-most
-// X-Forwarded-For entry, the one that proxy appended, since every request
-// comes from the proxy's own address and one attacker would otherwise lock
-// everyone out.
-func newCredentials(store *sqlite.Store, log *slog.Logger, behindProxy bool) (*credentials.Provider, error) {
+func newCredentials(store *sqlite.Store, counter authgo.Counter, log *slog.Logger, behindProxy bool) (*credentials.Provider, error) {
 	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
 	var inflight atomic.Int32
-	perUser := &throttle.Limiter{Max: 10, Window: 15 * time.Minute}
-	perAddr := &throttle.Limiter{Max: 100, Window: 15 * time.Minute}
+	lock := lockout{counter: counter}
 	return credentials.New(credentials.Options{
 		Fields: []authgo.Field{
 			{Name: "username", Label: "Username", Type: "text", Autocomplete: "username"},
@@ -393,20 +379,13 @@ func newCredentials(store *sqlite.Store, log *slog.Logger, behindProxy bool) (*c
 			if username == "" || pw == "" {
 				return nil, nil // nobody has an empty name or password; nothing to time
 			}
-			userKey := strings.ToLower(strings.TrimSpace(username))
-			addrKey := clientAddr(r, behindProxy)
-			for _, lim := range []struct {
-				l   *throttle.Limiter
-				key string
-			}{{perUser, userKey}, {perAddr, addrKey}} {
-				if blocked, left := lim.l.Blocked(lim.key); blocked {
-					log.Warn("sign-in throttled", "retry_in", left.Round(time.Second))
-					return nil, &authgo.CredentialsError{Code: "rate_limited"}
-				}
-			}
-			failed := func() {
-				perUser.Fail(userKey)
-				perAddr.Fail(addrKey)
+			keys := lock.keys(username, clientAddr(r, behindProxy))
+			if left, err := lock.blocked(ctx, keys); err != nil {
+				return nil, err
+			} else if left > 0 {
+				// The same answer whether or not the user exists.
+				log.Warn("sign-in throttled", "retry_in", left.Round(time.Second))
+				return nil, &authgo.CredentialsError{Code: "rate_limited", RetryAfter: left}
 			}
 			select {
 			case sem <- struct{}{}:
@@ -423,27 +402,26 @@ func newCredentials(store *sqlite.Store, log *slog.Logger, behindProxy bool) (*c
 			u, hash, err := store.PasswordUser(ctx, username)
 			if errors.Is(err, sqlite.ErrNotFound) {
 				password.VerifyDummy(pw) // as long as a wrong password takes
-				failed()
 				log.Info("sign-in refused", "reason", "unknown user")
-				return nil, nil
+				return nil, lock.failed(ctx, keys)
 			}
 			if err != nil {
 				return nil, err
 			}
 			ok, err := password.Verify(pw, hash)
 			if errors.Is(err, password.ErrTooLong) {
-				failed()
-				return nil, nil
+				return nil, lock.failed(ctx, keys)
 			}
 			if err != nil {
 				return nil, fmt.Errorf("user %s: %w", u.ID, err)
 			}
 			if !ok {
-				failed()
 				log.Info("sign-in refused", "reason", "wrong password", "user", u.ID)
-				return nil, nil
+				return nil, lock.failed(ctx, keys)
 			}
-			perUser.Reset(userKey)
+			if err := lock.succeeded(ctx, keys); err != nil {
+				log.Error("sign-in lockout: resetting the user's failures", "err", err)
+			}
 			return &authgo.User{ID: u.ID, Name: cmp.Or(u.Name, username), Email: u.Email, Image: u.Image}, nil
 		},
 	})

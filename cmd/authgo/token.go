@@ -14,34 +14,6 @@ import (
 	"github.com/authgo/authgo/jwt"
 )
 
-const tokenHelp = `
-Encode or decode an Auth.js session token: the encrypted JWT (JWE, dir +
-A256CBC-HS512) that Auth.js, NextAuth and authgo keep in the session cookie.
-
-	authgo token encode [flags] < payload.json
-	authgo token decode [flags] [TOKEN]
-
-Run "authgo token encode -h" or "authgo token decode -h" for the flags.`
-
-func runToken(ctx context.Context, c *cli, args []string) int {
-	if len(args) > 0 {
-		switch args[0] {
-		case "encode":
-			return runTokenEncode(ctx, c, args[1:])
-		case "decode":
-			return runTokenDecode(ctx, c, args[1:])
-		case "-h", "-help", "--help", "help":
-			fmt.Fprintf(c.stderr, "Usage: authgo token encode | decode\n\n%s\n", strings.TrimSpace(tokenHelp))
-			return exitOK
-		}
-		c.errorf("unknown token command %q (want encode or decode)", args[0])
-	} else {
-		c.errorf("token needs a command: encode or decode")
-	}
-	fmt.Fprintf(c.stderr, "Usage: authgo token encode | decode\n\n%s\n", strings.TrimSpace(tokenHelp))
-	return exitUsage
-}
-
 // maxPayload caps the JSON read by token encode; a token made from more
 // would not fit in the cookies a browser keeps anyway.
 const maxPayload = 1 << 20

@@ -4,11 +4,13 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net/mail"
 	"os"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/authgo/authgo"
@@ -16,33 +18,6 @@ import (
 	"github.com/authgo/authgo/adapters/sqlite"
 	"github.com/authgo/authgo/internal/password"
 )
-
-const userHelp = `
-Manage the password users of authgo serve.
-
-	authgo user add [flags] USERNAME < password.txt
-	authgo user signout [flags] USERNAME
-
-Run "authgo user add -h" or "authgo user signout -h" for the flags.`
-
-func runUser(ctx context.Context, c *cli, args []string) int {
-	if len(args) > 0 {
-		switch args[0] {
-		case "add":
-			return runUserAdd(ctx, c, args[1:])
-		case "signout":
-			return runUserSignOut(ctx, c, args[1:])
-		case "-h", "-help", "--help", "help":
-			fmt.Fprintf(c.stderr, "Usage: authgo user add|signout\n\n%s\n", strings.TrimSpace(userHelp))
-			return exitOK
-		}
-		c.errorf("unknown user command %q (want add or signout)", args[0])
-	} else {
-		c.errorf("user needs a command: add or signout")
-	}
-	fmt.Fprintf(c.stderr, "Usage: authgo user add|signout\n\n%s\n", strings.TrimSpace(userHelp))
-	return exitUsage
-}
 
 func runUserAdd(ctx context.Context, c *cli, args []string) int {
 	fs := newFlagSet(c, "user add", "user add [--data DIR] [--db PATH] [--name N] [--email E] USERNAME", `
@@ -76,11 +51,7 @@ bytes). It is stored as an argon2id hash in the SQLite database.
 		}
 	}
 
-	if f, ok := c.stdin.(*os.File); ok {
-		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
-			fmt.Fprintf(c.stderr, "Password for %s (visible as you type; end with Enter): ", username)
-		}
-	}
+	promptPassword(c, "Password for "+username)
 	pw, err := readPassword(c.stdin)
 	if err != nil {
 		c.errorf("%v", err)
@@ -117,66 +88,335 @@ bytes). It is stored as an argon2id hash in the SQLite database.
 }
 
 func runUserSignOut(ctx context.Context, c *cli, args []string) int {
-	fs := newFlagSet(c, "user signout", "user signout [--data DIR] [--db PATH] USERNAME", `
+	u, code, ok := c.userCommand(ctx, args, "user signout", `
 End every session of USERNAME now, on every authgo serve that uses the
 same database (and, with AUTH_REDIS_URL, the same Redis): copies of their
 session cookies open nothing from now on. Use it when a password leaks or
-an account must be shut out; the user can sign in again.`)
+an account must be shut out; the user can sign in again.`, nil)
+	if !ok {
+		return code
+	}
+	defer u.close()
+	if err := u.signOut(ctx); err != nil {
+		c.errorf("cannot sign out %q: %v", u.name, err)
+		return exitFail
+	}
+	c.errorf("signed out every session of %q (id %s)", u.name, u.user.ID)
+	u.noteRedis(c)
+	return exitOK
+}
+
+func runUserUnlock(ctx context.Context, c *cli, args []string) int {
+	u, code, ok := c.userCommand(ctx, args, "user unlock", `
+End the sign-in lockout of USERNAME now: after 10 wrong passwords in 15
+minutes, authgo serve refuses their sign-ins until the 15 minutes are
+over. The lockout is kept in the database (and in Redis with
+AUTH_REDIS_URL), so this works while serve runs. Failures counted against
+a client address are not affected.`, nil)
+	if !ok {
+		return code
+	}
+	defer u.close()
+	n, _, err := u.lockState(ctx)
+	if err == nil {
+		err = u.unlock(ctx)
+	}
+	if err != nil {
+		c.errorf("cannot unlock %q: %v", u.name, err)
+		return exitFail
+	}
+	if n >= userMaxFailures {
+		c.errorf("unlocked %q: they can sign in again now", u.name)
+	} else {
+		c.errorf("%q was not locked out (%d failed attempts forgotten)", u.name, n)
+	}
+	return exitOK
+}
+
+func runUserPasswd(ctx context.Context, c *cli, args []string) int {
+	var keep bool
+	u, code, ok := c.userCommand(ctx, args, "user passwd", `
+Set the password of USERNAME to the first line of stdin (1 to 1024 bytes),
+end their sessions everywhere (unless --keep-sessions) and their sign-in
+lockout. A lost --dev password is recovered the same way:
+
+	printf '%s\n' "$NEW_PASSWORD" | authgo user passwd demo`, func(fs *flag.FlagSet) {
+		fs.BoolVar(&keep, "keep-sessions", false, "leave the user's existing sessions open")
+	})
+	if !ok {
+		return code
+	}
+	defer u.close()
+	promptPassword(c, "New password for "+u.name)
+	pw, err := readPassword(c.stdin)
+	if err != nil {
+		c.errorf("%v", err)
+		return exitFail
+	}
+	hash, err := password.Hash(pw)
+	if err != nil {
+		c.errorf("%v", err)
+		return exitFail
+	}
+	if err := u.store.SetPassword(ctx, u.name, hash); err != nil {
+		c.errorf("cannot set the password of %q: %v", u.name, err)
+		return exitFail
+	}
+	if !keep {
+		if err := u.signOut(ctx); err != nil {
+			c.errorf("password changed, but ending the sessions of %q failed: %v", u.name, err)
+			return exitFail
+		}
+	}
+	if err := u.unlock(ctx); err != nil {
+		c.errorf("password changed, but ending the lockout of %q failed: %v", u.name, err)
+		return exitFail
+	}
+	if keep {
+		c.errorf("changed the password of %q; their sessions stay open", u.name)
+	} else {
+		c.errorf("changed the password of %q and ended their sessions", u.name)
+		u.noteRedis(c)
+	}
+	return exitOK
+}
+
+func runUserDelete(ctx context.Context, c *cli, args []string) int {
+	u, code, ok := c.userCommand(ctx, args, "user delete", `
+Delete USERNAME: their row in the users table and their password. Their
+sessions end everywhere, as with "authgo user signout".`, nil)
+	if !ok {
+		return code
+	}
+	defer u.close()
+	if _, err := u.store.DeletePasswordUser(ctx, u.name); err != nil {
+		c.errorf("cannot delete %q: %v", u.name, err)
+		return exitFail
+	}
+	if err := u.signOut(ctx); err != nil {
+		c.errorf("deleted %q, but ending their sessions failed: %v", u.name, err)
+		return exitFail
+	}
+	if err := u.unlock(ctx); err != nil {
+		c.errorf("deleted %q, but clearing their lockout failed: %v", u.name, err)
+		return exitFail
+	}
+	c.errorf("deleted user %q (id %s) and ended their sessions", u.name, u.user.ID)
+	u.noteRedis(c)
+	return exitOK
+}
+
+func runUserList(ctx context.Context, c *cli, args []string) int {
+	fs := newFlagSet(c, "user list", "user list [--data DIR] [--db FILE]", `
+List the password users, one per line: username, id, name, email, when
+the password was set, and any sign-in lockout (read from Redis too with
+AUTH_REDIS_URL).`)
 	var data dataFlags
 	data.register(fs)
 	pos, code, ok := parseArgs(fs, args)
 	if !ok {
 		return code
 	}
-	if len(pos) != 1 {
-		c.errorf("user signout takes one USERNAME, got %d arguments", len(pos))
+	if len(pos) > 0 {
+		c.errorf("user list takes no arguments")
 		fs.Usage()
 		return exitUsage
 	}
-	path, err := data.dbPath()
+	st, err := c.openUserStores(ctx, &data)
 	if err != nil {
 		c.errorf("%v", err)
 		return exitFail
+	}
+	defer st.close()
+	users, err := st.store.ListPasswordUsers(ctx)
+	if err != nil {
+		c.errorf("%v", err)
+		return exitFail
+	}
+	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "USERNAME\tID\tNAME\tEMAIL\tPASSWORD SET\tSIGN-IN")
+	for _, p := range users {
+		state := "ok"
+		u := &userEnv{userStores: st, name: p.Username}
+		n, ends, err := u.lockState(ctx)
+		switch {
+		case err != nil:
+			state = "unknown: " + err.Error()
+		case n >= userMaxFailures:
+			state = fmt.Sprintf("locked for %s (authgo user unlock %s)", minutes(time.Until(ends)), p.Username)
+		case n > 0:
+			state = fmt.Sprintf("ok, %d failed attempts", n)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", p.Username, p.ID, dash(p.Name), dash(p.Email), p.UpdatedAt, state)
+	}
+	if err := tw.Flush(); err != nil {
+		c.errorf("%v", err)
+		return exitFail
+	}
+	if len(users) == 0 {
+		c.errorf("no users in %s: add one with authgo user add NAME", st.path)
+	}
+	return exitOK
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// minutes rounds d up to whole minutes, for people.
+func minutes(d time.Duration) string {
+	m := (d + time.Minute - 1) / time.Minute
+	if m <= 1 {
+		return "1 minute"
+	}
+	return fmt.Sprintf("%d minutes", m)
+}
+
+// userStores are where a user's data lives: the SQLite store and, with
+// AUTH_REDIS_URL, Redis (sign-outs and lockouts).
+type userStores struct {
+	path     string
+	db       io.Closer
+	store    *sqlite.Store
+	revokers []authgo.RevocationStore
+	counters []authgo.Counter
+	rdb      io.Closer
+}
+
+func (s *userStores) close() {
+	if s.rdb != nil {
+		s.rdb.Close()
+	}
+	s.db.Close()
+}
+
+// openUserStores opens the database of data and, with AUTH_REDIS_URL,
+// Redis.
+func (c *cli) openUserStores(ctx context.Context, data *dataFlags) (*userStores, error) {
+	path, err := data.dbPath()
+	if err != nil {
+		return nil, err
 	}
 	db, store, err := openStore(ctx, path)
 	if err != nil {
-		c.errorf("%v", err)
-		return exitFail
+		return nil, err
 	}
-	defer db.Close()
-	u, _, err := store.PasswordUser(ctx, pos[0])
-	if errors.Is(err, sqlite.ErrNotFound) {
-		c.errorf("no user %q in %s", pos[0], path)
-		return exitFail
+	s := &userStores{path: path, db: db, store: store,
+		revokers: []authgo.RevocationStore{store}, counters: []authgo.Counter{store.Counters()}}
+	if raw := c.getenv("AUTH_REDIS_URL"); raw != "" {
+		rdb, err := openRedis(ctx, raw, nil)
+		if err != nil {
+			db.Close()
+			return nil, err
+		}
+		s.rdb = rdb
+		s.revokers = append(s.revokers, redis.NewRevocations(rdb, redis.RevocationsOptions{}))
+		s.counters = append(s.counters, redis.NewCounter(rdb, redis.CounterOptions{}))
 	}
+	return s, nil
+}
+
+// userEnv is one existing user and the stores.
+type userEnv struct {
+	*userStores
+	name string
+	user sqlite.User
+}
+
+// userCommand parses the flags and the USERNAME of a user subcommand,
+// opens the stores and finds the user. more adds flags.
+func (c *cli) userCommand(ctx context.Context, args []string, name, help string, more func(*flag.FlagSet)) (*userEnv, int, bool) {
+	fs := newFlagSet(c, name, name+" [--data DIR] [--db FILE] USERNAME", help)
+	var data dataFlags
+	data.register(fs)
+	if more != nil {
+		more(fs)
+	}
+	pos, code, ok := parseArgs(fs, args)
+	if !ok {
+		return nil, code, false
+	}
+	if len(pos) != 1 {
+		c.errorf("%s takes one USERNAME, got %d arguments", name, len(pos))
+		fs.Usage()
+		return nil, exitUsage, false
+	}
+	st, err := c.openUserStores(ctx, &data)
 	if err != nil {
 		c.errorf("%v", err)
-		return exitFail
+		return nil, exitFail, false
 	}
-	stores := []authgo.RevocationStore{store}
-	if raw := c.getenv("AUTH_REDIS_URL"); raw != "" {
-		rdb, err := redis.Open(ctx, raw)
-		if err != nil {
-			c.errorf("AUTH_REDIS_URL: %v", err)
-			return exitFail
-		}
-		defer rdb.Close()
-		stores = append(stores, redis.NewRevocations(rdb, redis.RevocationsOptions{}))
+	u, _, err := st.store.PasswordUser(ctx, pos[0])
+	if errors.Is(err, sqlite.ErrNotFound) {
+		st.close()
+		c.errorf("no user %q in %s (authgo user list shows who there is)", pos[0], st.path)
+		return nil, exitFail, false
 	}
+	if err != nil {
+		st.close()
+		c.errorf("%v", err)
+		return nil, exitFail, false
+	}
+	return &userEnv{userStores: st, name: pos[0], user: u}, 0, true
+}
+
+// signOut ends every session of the user in every store.
+func (u *userEnv) signOut(ctx context.Context) error {
 	now := time.Now()
-	for _, s := range stores {
+	for _, s := range u.revokers {
 		// Kept as long as a cookie re-issued around now can live, and
 		// an hour more (authgo.Auth.RevokeUser keeps it as long).
-		if err := s.RevokeUser(ctx, u.ID, now, now.Add(authgo.DefaultMaxAge+time.Hour)); err != nil {
-			c.errorf("cannot sign out %q: %v", pos[0], err)
-			return exitFail
+		if err := s.RevokeUser(ctx, u.user.ID, now, now.Add(authgo.DefaultMaxAge+time.Hour)); err != nil {
+			return err
 		}
 	}
-	c.errorf("signed out every session of %q (id %s)", pos[0], u.ID)
-	if len(stores) == 1 {
+	return nil
+}
+
+// lockState is the user's failed sign-ins in the current window, the
+// highest any store counts, and when that window ends.
+func (u *userEnv) lockState(ctx context.Context) (int64, time.Time, error) {
+	var n int64
+	var ends time.Time
+	for _, ctr := range u.counters {
+		cn, ce, err := ctr.Count(ctx, userLockKey(u.name))
+		if err != nil {
+			return 0, time.Time{}, err
+		}
+		if cn > n {
+			n, ends = cn, ce
+		}
+	}
+	return n, ends, nil
+}
+
+// unlock forgets the user's failed sign-ins in every store.
+func (u *userEnv) unlock(ctx context.Context) error {
+	for _, ctr := range u.counters {
+		if err := ctr.Reset(ctx, userLockKey(u.name)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// noteRedis reminds that instances on Redis read sign-outs there.
+func (u *userEnv) noteRedis(c *cli) {
+	if u.rdb == nil {
 		c.errorf("note: instances of authgo serve that run with AUTH_REDIS_URL read sign-outs from Redis; run this with the same AUTH_REDIS_URL for them")
 	}
-	return exitOK
+}
+
+// promptPassword asks for the password when stdin is a terminal.
+func promptPassword(c *cli, prompt string) {
+	if f, ok := c.stdin.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			fmt.Fprintf(c.stderr, "%s (visible as you type; end with Enter): ", prompt)
+		}
+	}
 }
 
 // readPassword returns the first line of r without its line ending. It

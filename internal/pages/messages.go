@@ -1,6 +1,10 @@
 package pages
 
-import "net/http"
+import (
+	"fmt"
+	"net/http"
+	"time"
+)
 
 // signInMessages maps the Auth.js sign-in page error codes to messages.
 var signInMessages = map[string]string{
@@ -20,10 +24,23 @@ var signInMessages = map[string]string{
 const signInDefault = "We could not sign you in. Please try again."
 
 // signInMessage returns the message for a sign-in page error code: "" for no
-// code, the default message for an unknown one.
-func signInMessage(code string) string {
+// code, the default message for an unknown one. A credentials sign-in
+// refused as rate_limited says how long to wait (retry, rounded up to
+// minutes, or "later" when unknown); it reads the same whether or not the
+// username exists.
+func signInMessage(code, detail string, retry time.Duration) string {
 	if code == "" {
 		return ""
+	}
+	if code == "CredentialsSignin" && detail == "rate_limited" {
+		switch m := int64((retry + time.Minute - 1) / time.Minute); {
+		case retry <= 0 || m > 24*60:
+			return "Too many attempts; try again later."
+		case m == 1:
+			return "Too many attempts; try again in 1 minute."
+		default:
+			return fmt.Sprintf("Too many attempts; try again in %d minutes.", m)
+		}
 	}
 	if m, ok := signInMessages[code]; ok {
 		return m

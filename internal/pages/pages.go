@@ -10,6 +10,7 @@ import (
 	"html/template"
 	"io"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 )
@@ -212,7 +213,11 @@ type SignInData struct {
 	// Error is the Auth.js sign-in error code from ?error=, or "". It only
 	// selects a message; unknown codes show a generic one and the code itself
 	// is never shown.
-	Error       string
+	Error string
+	// Code is the sign-in error's detail from ?code= ("rate_limited"), and
+	// RetryAfter the wait from ?retry_after=; they refine the message.
+	Code        string
+	RetryAfter  time.Duration
 	Credentials []CredentialsForm
 	Providers   []ProviderButton
 }
@@ -305,7 +310,7 @@ func signInSections(d SignInData) []section {
 // other providers, separated by "or". Answer with status 200.
 func SignIn(w io.Writer, d SignInData) error {
 	return render(w, signInTmpl, d.Brand, "Sign in", false, signInView{
-		Error:       signInMessage(d.Error),
+		Error:       signInMessage(d.Error, d.Code, d.RetryAfter),
 		CSRFToken:   d.CSRFToken,
 		CallbackURL: d.CallbackURL,
 		Sections:    signInSections(d),

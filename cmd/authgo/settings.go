@@ -1,0 +1,263 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// setting is one thing authgo serve can be told: a flag, environment
+// variables, or both. serveSettings is the single table that registers
+// serve's flags, prints its help and makes the README's configuration
+// table; TestSettingsAgree fails when the environment serve reads, its
+// flags, its help or the README disagree with it.
+type setting struct {
+	flag  string   // flag name without dashes; "" when only the environment sets it
+	env   []string // environment variables read for it
+	arg   string   // the value's placeholder in help ("HOST:PORT"); "" for a boolean flag
+	def   string   // default, as shown; "" for none
+	usage string   // one sentence or more, for people
+	group string   // heading in help and the README
+	// value returns where the flag's value goes: a *string, *bool or
+	// *listFlag inside o (nil for environment-only settings).
+	value func(o *serveOptions) any
+	// repeat: the flag may be given more than once.
+	repeat bool
+}
+
+// serveOptions holds the parsed flags of authgo serve.
+type serveOptions struct {
+	addr       string
+	data       dataFlags
+	dev        bool
+	debug      bool
+	protect    listFlag
+	apis       listFlag
+	brand      string
+	brandColor string
+	logo       string
+}
+
+// Setting groups, in the order help shows them.
+const (
+	groupServer    = "Server"
+	groupSecrets   = "Secrets and public URL"
+	groupPages     = "Pages"
+	groupBackend   = "The back end (the original setup's login API)"
+	groupProviders = "OAuth and OpenID Connect providers"
+	groupShared    = "Several instances"
+)
+
+var settingGroups = []string{groupServer, groupSecrets, groupPages, groupBackend, groupProviders, groupShared}
+
+var serveSettings = []setting{
+	{flag: "addr", arg: "HOST:PORT", def: "127.0.0.1:3000", group: groupServer,
+		usage: "address to listen on; without AUTH_URL the public origin is http://HOST:PORT, so an address on all interfaces (:3000, 0.0.0.0:3000) needs AUTH_URL or AUTH_TRUST_HOST",
+		value: func(o *serveOptions) any { return &o.addr }},
+	{flag: "data", arg: "DIR", def: "./" + defaultDataDir, group: groupServer,
+		usage: "data directory, created (mode 0700) when missing: holds authgo.db and the --dev secret",
+		value: func(o *serveOptions) any { return &o.data.dir }},
+	{flag: "db", arg: "FILE", def: "<data>/authgo.db", group: groupServer,
+		usage: "SQLite database file: users, sign-outs and sign-in lockouts",
+		value: func(o *serveOptions) any { return &o.data.db }},
+	{flag: "dev", group: groupServer,
+		usage: "development mode: without AUTH_SECRET, make a secret and keep it in <data>/dev-secret; with no users yet, add the user demo with a random password printed once (lost it? authgo user passwd demo)",
+		value: func(o *serveOptions) any { return &o.dev }},
+	{flag: "protect", arg: "PATTERN", group: groupServer, repeat: true,
+		usage: "path that needs a session, in Next.js matcher syntax: /admin, /admin/:path* (the path and everything below it), /home/:id/review/:path*, /user/:id(\\d+), /((?!api).*)",
+		value: func(o *serveOptions) any { return &o.protect }},
+	{flag: "api", arg: "PREFIX=UPSTREAM", group: groupServer, repeat: true,
+		usage: "the backend-for-frontend proxy: browser requests under PREFIX (with the header X-CSRF: 1) go to the API at UPSTREAM with Authorization: Bearer <access token> and without the browser's cookies; /api=http://backend:8080 keeps the path, /api=http://backend:8080/v1 replaces the prefix",
+		value: func(o *serveOptions) any { return &o.apis }},
+	{flag: "debug", group: groupServer,
+		usage: "log each request's decisions (session found, refused, refreshed; never a secret) at debug level",
+		value: func(o *serveOptions) any { return &o.debug }},
+
+	{env: []string{"AUTH_SECRET"}, def: "required", group: groupSecrets,
+		usage: "the secret that encrypts session cookies, at least 32 bytes: export AUTH_SECRET=$(authgo secret) (--dev makes and keeps one). The same value lets authgo and a Next.js app read each other's cookies"},
+	{env: []string{"AUTH_SECRET_1", "AUTH_SECRET_2", "AUTH_SECRET_3"}, group: groupSecrets,
+		usage: "older secrets, newest first, still accepted: rotate without signing anybody out"},
+	{env: []string{"AUTH_URL"}, def: "http://<addr>/auth", group: groupSecrets,
+		usage: "public URL of the auth endpoints, e.g. https://example.com/auth; its path is the base path (/api/auth as in next-auth), and https turns on __Secure- cookies"},
+	{env: []string{"AUTH_TRUST_HOST"}, def: "false", group: groupSecrets,
+		usage: "true: take the public origin from X-Forwarded-Host/-Proto and count sign-in failures per right-most X-Forwarded-For entry; only behind a proxy that sets them"},
+
+	{flag: "brand", arg: "NAME", def: "authgo", group: groupPages,
+		usage: "product name shown on the built-in pages",
+		value: func(o *serveOptions) any { return &o.brand }},
+	{flag: "brand-color", arg: "HEX", group: groupPages,
+		usage: "accent colour of the built-in pages, #rgb or #rrggbb",
+		value: func(o *serveOptions) any { return &o.brandColor }},
+	{flag: "logo", arg: "FILE", group: groupPages,
+		usage: "image shown on the built-in pages (PNG, JPEG, GIF, WebP or SVG, embedded in the page)",
+		value: func(o *serveOptions) any { return &o.logo }},
+
+	{env: []string{"AUTH_BACKEND_LOGIN_URL"}, group: groupBackend,
+		usage: `the sign-in form posts {"username","password"} as JSON here and gets {"accessToken","refreshToken","expiresIn"}; replaces the local users`},
+	{env: []string{"AUTH_BACKEND_REFRESH_URL"}, group: groupBackend,
+		usage: `refreshes the access token: posts {"refreshToken"}, same answer; without it no refresh token is kept`},
+	{env: []string{"AUTH_BACKEND_USERINFO_URL"}, group: groupBackend,
+		usage: "the user's profile from the back end (GET with the bearer) instead of the token's claims"},
+	{env: []string{"AUTH_BACKEND_JWKS_URL", "AUTH_BACKEND_ISSUER", "AUTH_BACKEND_AUDIENCE"}, group: groupBackend,
+		usage: "verify the back end's JWT access tokens (and allow signing in by posting an accessToken)"},
+	{env: []string{"AUTH_BACKEND_INTROSPECTION_URL", "AUTH_BACKEND_CLIENT_ID", "AUTH_BACKEND_CLIENT_SECRET"}, group: groupBackend,
+		usage: "verify a posted accessToken by RFC 7662 introspection instead"},
+	{env: []string{"AUTH_BACKEND_ACCESS_TOKEN_FIELD", "AUTH_BACKEND_REFRESH_TOKEN_FIELD", "AUTH_BACKEND_EXPIRES_IN_FIELD"}, def: "accessToken, refreshToken, expiresIn", group: groupBackend,
+		usage: "the back end's JSON field names"},
+
+	{env: []string{"AUTH_GITHUB_ID", "AUTH_GITHUB_SECRET"}, group: groupProviders,
+		usage: "GitHub sign-in"},
+	{env: []string{"AUTH_GOOGLE_ID", "AUTH_GOOGLE_SECRET", "AUTH_GOOGLE_ISSUER"}, group: groupProviders,
+		usage: "Google sign-in (the issuer only for tests)"},
+	{env: []string{"AUTH_KAKAO_ID", "AUTH_KAKAO_SECRET"}, group: groupProviders,
+		usage: "Kakao sign-in"},
+	{env: []string{"AUTH_NAVER_ID", "AUTH_NAVER_SECRET"}, group: groupProviders,
+		usage: "Naver sign-in"},
+	{env: []string{"AUTH_OIDC_ISSUER", "AUTH_OIDC_ID", "AUTH_OIDC_SECRET", "AUTH_OIDC_NAME"}, group: groupProviders,
+		usage: "any OpenID Connect provider (id oidc; name default \"OpenID Connect\"); serve logs the redirect URI to register"},
+
+	{env: []string{"AUTH_REDIS_URL"}, group: groupShared,
+		usage: "redis://host:6379/0: instances share refreshes, sign-outs and sign-in lockouts through Redis"},
+}
+
+// register defines the flags of the table on fs, writing into o.
+func registerSettings(fs *flag.FlagSet, o *serveOptions) {
+	for _, s := range serveSettings {
+		if s.flag == "" {
+			continue
+		}
+		usage := s.usage
+		switch p := s.value(o).(type) {
+		case *string:
+			def := s.def
+			if strings.Contains(def, "<") {
+				def = "" // derived from another setting; shown in help only
+			}
+			fs.StringVar(p, s.flag, def, usage)
+		case *bool:
+			fs.BoolVar(p, s.flag, false, usage)
+		case *listFlag:
+			fs.Var(p, s.flag, usage)
+		default:
+			panic(fmt.Sprintf("setting --%s: unsupported value %T", s.flag, p))
+		}
+	}
+}
+
+// synopsis is the usage line: every flag, repeatable ones marked "...".
+func serveSynopsis() string {
+	var b strings.Builder
+	b.WriteString("serve")
+	for _, s := range serveSettings {
+		if s.flag == "" {
+			continue
+		}
+		b.WriteString(" [--" + s.flag)
+		if s.arg != "" {
+			b.WriteString(" " + s.arg)
+		}
+		b.WriteString("]")
+		if s.repeat {
+			b.WriteString("...")
+		}
+	}
+	return b.String()
+}
+
+// names is how a setting is written: "--addr HOST:PORT", "AUTH_URL".
+func (s setting) names() string {
+	var parts []string
+	if s.flag != "" {
+		p := "--" + s.flag
+		if s.arg != "" {
+			p += " " + s.arg
+		}
+		parts = append(parts, p)
+	}
+	parts = append(parts, s.env...)
+	return strings.Join(parts, ", ")
+}
+
+// printSettings writes serve's flags and environment, by group, for
+// --help.
+func printSettings(w io.Writer) {
+	for _, g := range settingGroups {
+		fmt.Fprintf(w, "\n%s:\n", g)
+		for _, s := range serveSettings {
+			if s.group != g {
+				continue
+			}
+			fmt.Fprintf(w, "  %s\n", s.names())
+			text := s.usage
+			if s.repeat {
+				text += " (repeatable)"
+			}
+			if s.def != "" {
+				text += " (default " + s.def + ")"
+			}
+			for _, line := range wrap(text, 72) {
+				fmt.Fprintf(w, "      %s\n", line)
+			}
+		}
+	}
+}
+
+// wrap breaks text into lines of at most width bytes, at spaces.
+func wrap(text string, width int) []string {
+	var lines []string
+	line := ""
+	for _, word := range strings.Fields(text) {
+		if line != "" && len(line)+1+len(word) > width {
+			lines = append(lines, line)
+			line = ""
+		}
+		if line != "" {
+			line += " "
+		}
+		line += word
+	}
+	if line != "" {
+		lines = append(lines, line)
+	}
+	return lines
+}
+
+// settingsMarkdown is the README's table of serve's settings.
+func settingsMarkdown() string {
+	var b strings.Builder
+	for _, g := range settingGroups {
+		fmt.Fprintf(&b, "\n**%s**\n\n| flag / variable | default | meaning |\n|---|---|---|\n", g)
+		for _, s := range serveSettings {
+			if s.group != g {
+				continue
+			}
+			var names []string
+			if s.flag != "" {
+				n := "--" + s.flag
+				if s.arg != "" {
+					n += " " + s.arg
+				}
+				names = append(names, "`"+n+"`")
+			}
+			for _, e := range s.env {
+				names = append(names, "`"+e+"`")
+			}
+			def := s.def
+			if def == "" {
+				def = "—"
+			}
+			usage := s.usage
+			if s.repeat {
+				usage += " (repeatable)"
+			}
+			fmt.Fprintf(&b, "| %s | %s | %s |\n", strings.Join(names, ", "), mdEscape(def), mdEscape(usage))
+		}
+	}
+	return b.String()
+}
+
+// mdEscape keeps a table cell one cell.
+func mdEscape(s string) string {
+	return strings.NewReplacer("|", `\|`, "<", "&lt;", ">", "&gt;").Replace(s)
+}
