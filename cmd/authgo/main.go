@@ -68,8 +68,11 @@ type cli struct {
 }
 
 // errorf prints an error message for people on stderr.
+// A message that starts with a library error's own "authgo: " gets the
+// prefix once.
 func (c *cli) errorf(format string, args ...any) {
-	fmt.Fprintf(c.stderr, "authgo: "+format+"\n", args...)
+	msg := strings.TrimPrefix(fmt.Sprintf(format, args...), "authgo: ")
+	fmt.Fprintf(c.stderr, "authgo: %s\n", msg)
 }
 
 // command is one command of the table that dispatches, and that "authgo

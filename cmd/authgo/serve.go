@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"runtime/debug"
 	"strconv"
@@ -43,6 +44,9 @@ var (
 )
 
 const shutdownTimeout = 10 * time.Second
+
+// hexColor is what --brand-color takes (authgo.Theme.Color).
+var hexColor = regexp.MustCompile(`^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$`)
 
 // demoUser is the user --dev creates in an empty store.
 const demoUser = "demo"
@@ -75,6 +79,10 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 	addr, data, dev, apis, protect := &o.addr, o.data, &o.dev, o.apis, o.protect
 	log := slog.New(slog.NewTextHandler(c.stderr, nil))
 
+	if o.brandColor != "" && !hexColor.MatchString(o.brandColor) {
+		c.errorf("--brand-color %q: use #rgb or #rrggbb, e.g. #0d9488", o.brandColor)
+		return exitUsage
+	}
 	// Checked here too, so a bad pattern is named before anything opens.
 	if _, err := match.Compile(protect...); len(protect) > 0 && err != nil {
 		c.errorf("--protect: %v", err)
@@ -166,6 +174,7 @@ and keep it: changing it signs everybody out. To try authgo out, run
 		TrustHost: trustHost,
 		Logger:    log,
 		Matcher:   protect,
+		Theme:     authgo.Theme{Brand: o.brand, Color: o.brandColor},
 	}
 	// Sign-outs are recorded in the database, so every instance on it, and
 	// a restart, honour them; with Redis, in Redis (below).

@@ -261,3 +261,13 @@ func settingsMarkdown() string {
 func mdEscape(s string) string {
 	return strings.NewReplacer("|", `\|`, "<", "&lt;", ">", "&gt;").Replace(s)
 }
+
+// commandsMarkdown is the README's list of commands.
+func commandsMarkdown() string {
+	var b strings.Builder
+	b.WriteString("| command | what it does |\n|---|---|\n")
+	for _, cmd := range commands {
+		fmt.Fprintf(&b, "| `authgo %s` | %s |\n", strings.TrimSpace(cmd.name+" "+cmd.args), mdEscape(cmd.summary))
+	}
+	return b.String()
+}
