@@ -3,24 +3,25 @@
 //
 // Usage:
 //
-//	authgo serve [flags]          serve the Auth.js endpoints, a home page and protected paths
-//	authgo secret                 print a fresh random secret for AUTH_SECRET
-//	authgo token encode [flags]   read a JSON payload on stdin, print a session token
-//	authgo token decode [flags] [TOKEN]
-//	                              print the payload of a session token as JSON
-//	authgo user add [flags] USERNAME
-//	                              add a password user (password on stdin)
-//	authgo help [COMMAND]         print help
+//	authgo serve [flags]                  serve the Auth.js endpoints, a home page and protected paths
+//	authgo secret                         print a fresh random secret for AUTH_SECRET
+//	authgo token encode|decode [flags]    make or read a session token
+//	authgo user add|list|passwd|unlock|signout|delete [flags] [USERNAME]
+//	                                      manage the password users
+//	authgo version                        print the version of this build
+//	authgo help [COMMAND]                 print help
+//
+// "authgo --help" lists every command, and "authgo serve --help" every
+// flag and environment variable of serve; both come from the tables in
+// this package (commands, serveSettings), as does the README's
+// configuration table.
 //
 // # Environment
 //
 // Only this command reads the environment; the library takes everything in
-// authgo.Config.
-//
-//	AUTH_SECRET          the current secret: encrypts session cookies (serve, token)
-//	AUTH_SECRET_1.._3    older secrets, newest first, still accepted (rotation)
-//	AUTH_URL             public URL of the auth endpoints, e.g. https://example.com/auth (serve)
-//	AUTH_TRUST_HOST      true: take the origin from X-Forwarded-Host/-Proto (serve)
+// authgo.Config. The main variables: AUTH_SECRET (and AUTH_SECRET_1.._3
+// for rotation), AUTH_URL, AUTH_TRUST_HOST, AUTH_REDIS_URL; the others
+// configure sign-in providers (see "authgo serve --help").
 //
 // # Quick start
 //
