@@ -106,7 +106,7 @@ func TestSchema(t *testing.T) {
 			}
 			got = append(got, n)
 		}
-		if want := []string{"authgo_credentials", "authgo_migrations", "authgo_revocations", "users"}; !slices.Equal(got, want) {
+		if want := []string{"authgo_counters", "authgo_credentials", "authgo_migrations", "authgo_revocations", "users"}; !slices.Equal(got, want) {
 			t.Errorf("tables = %q, want %q", got, want)
 		}
 	})
