@@ -173,7 +173,7 @@ func (c *Config) validate() (origin, error) {
 			if i > 0 {
 				name = fmt.Sprintf("AUTH_SECRET_%d", i)
 			}
-			return o, fmt.Errorf("authgo: secret %d (%s) is %d bytes; at least %d are needed: `authgo secret` prints a good one", i, name, len(s), MinSecretLength)
+			return o, fmt.Errorf("authgo: Config.Secret[%d] (%s) is %d bytes; at least %d are needed: `authgo secret` prints a good one", i, name, len(s), MinSecretLength)
 		}
 	}
 
