@@ -125,17 +125,26 @@ func (a *Auth) sessionAction(rq *request) (*response, error) {
 	} else {
 		res.noStore = true
 	}
+	ctx := rq.r.Context()
 	raw, present, err := a.sessionCookie(rq.names, rq.jar)
 	if err != nil {
 		a.log.Info("authgo: session cookie refused", "err", err)
+		if a.cfg.Debug {
+			a.log.DebugContext(ctx, "authgo: session", reqAttr(rq.r), "state", sessionState(nil, err))
+		}
 		clearSession(&res.cookies, rq.names, present)
 		return res, nil
 	}
 	if raw == "" {
+		if a.cfg.Debug {
+			a.log.DebugContext(ctx, "authgo: session", reqAttr(rq.r), "state", sessionState(nil, nil))
+		}
 		return res, nil
 	}
-	ctx := rq.r.Context()
 	tok, err := a.openSession(ctx, rq.names, raw)
+	if a.cfg.Debug {
+		a.log.DebugContext(ctx, "authgo: session", reqAttr(rq.r), "state", sessionState(tok, err))
+	}
 	if errors.Is(err, errRevocationUnknown) {
 		return res, nil // signed out for now; the cookie stays
 	}
@@ -367,7 +376,13 @@ func (a *Auth) credentialsSignIn(rq *request, cp CredentialsProvider) (*response
 		return nil, fail(ErrConfiguration, fmt.Errorf("authorize: %w", err))
 	}
 	if user == nil {
+		if a.cfg.Debug {
+			a.log.DebugContext(ctx, "authgo: credentials refused: Authorize returned no user", "provider", cp.ID())
+		}
 		return nil, &authError{code: ErrCredentialsSignin, query: "&code=credentials"}
+	}
+	if a.cfg.Debug {
+		a.log.DebugContext(ctx, "authgo: credentials accepted", "provider", cp.ID(), "tokens", tokens != nil)
 	}
 	u := *user
 	if u.ID == "" {
@@ -396,7 +411,13 @@ func (a *Auth) finishSignIn(rq *request, u *User, account *Account, creds Creden
 				if rerr != nil {
 					return nil, fail(ErrConfiguration, rerr)
 				}
+				if a.cfg.Debug {
+					a.log.DebugContext(ctx, "authgo: the SignIn callback redirected instead of signing in", "provider", account.Provider)
+				}
 				return &response{location: to}, nil
+			}
+			if a.cfg.Debug {
+				a.log.DebugContext(ctx, "authgo: the SignIn callback refused the sign-in", "provider", account.Provider)
 			}
 			return nil, fail(ErrCodeAccessDenied, err)
 		}
@@ -437,6 +458,9 @@ func (a *Auth) finishSignIn(rq *request, u *User, account *Account, creds Creden
 	_, present, _ := a.sessionCookie(rq.names, rq.jar)
 	if tok == nil {
 		// Auth.js still redirects, without a session.
+		if a.cfg.Debug {
+			a.log.DebugContext(ctx, "authgo: the JWT callback returned no token: redirected without a session", "provider", account.Provider)
+		}
 		clearSession(&res.cookies, rq.names, present)
 	} else {
 		enc, err := a.encodeSession(rq.names, tok)
@@ -444,6 +468,9 @@ func (a *Auth) finishSignIn(rq *request, u *User, account *Account, creds Creden
 			return nil, fail(ErrConfiguration, err)
 		}
 		a.setSession(&res.cookies, rq.names, present, enc, a.now().Add(a.cfg.Session.MaxAge))
+		if a.cfg.Debug {
+			a.log.DebugContext(ctx, "authgo: signed in: session cookie set", "provider", account.Provider, "provider_tokens", account.AccessToken != "")
+		}
 	}
 	if ev := a.cfg.Events.SignIn; ev != nil {
 		ev(ctx, SignInEvent{User: u, Account: account, Profile: profile})
@@ -465,10 +492,16 @@ func (a *Auth) signOutAction(rq *request) (*response, error) {
 	}
 	res := &response{location: rq.callbackURL}
 	raw, present, err := a.sessionCookie(rq.names, rq.jar)
+	if a.cfg.Debug && err == nil && raw == "" {
+		a.log.DebugContext(rq.r.Context(), "authgo: sign-out without a session")
+	}
 	if err == nil && raw != "" {
 		tok, err := a.codec.Decode(rq.names.SessionToken, raw)
 		if err != nil {
 			a.log.Info("authgo: sign-out with an invalid session token", "err", err)
+		}
+		if a.cfg.Debug {
+			a.log.DebugContext(rq.r.Context(), "authgo: sign-out: session cookies cleared", "session", sessionState(tok, err), "revoke", tok != nil)
 		}
 		if tok != nil {
 			a.revokeSession(rq.r.Context(), tok)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/authgo/authgo/client"
 	"github.com/authgo/authgo/internal/csrf"
+	"github.com/authgo/authgo/internal/logs"
 	"github.com/authgo/authgo/internal/match"
 	"github.com/authgo/authgo/jwt"
 )
@@ -54,7 +55,11 @@ func New(cfg Config) (*Auth, error) {
 		now:        cfg.Now,
 	}
 	if a.log == nil {
-		a.log = slog.New(slog.DiscardHandler)
+		if cfg.Debug {
+			a.log = logs.Fallback(slog.LevelDebug, true)
+		} else {
+			a.log = logs.Fallback(slog.LevelError, false)
+		}
 	}
 	if a.now == nil {
 		a.now = time.Now

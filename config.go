@@ -74,9 +74,25 @@ type Config struct {
 	// Theme brands the built-in pages.
 	Theme Theme
 
-	// Logger receives errors and warnings. Nothing secret is logged. Nil
-	// discards them.
+	// Logger receives errors, warnings, and with Debug the decisions made
+	// for each request. Nothing secret is logged: no cookie value, token,
+	// password, code, state or Authorization header. Nil sends errors
+	// (slog.LevelError and above) to slog.Default(), looked up when each is
+	// logged, and drops the rest, as net/http.Server does with a nil
+	// ErrorLog: an error page that says "check the server logs" has logs
+	// to check.
 	Logger *slog.Logger
+
+	// Debug logs, at slog.LevelDebug, what was decided for each request
+	// and why, as Auth.js's debug option does: which action answered it,
+	// whether a session was found, absent, expired or revoked, the CSRF
+	// check, a refresh and its outcome, and the middleware's allow,
+	// redirect or 401. The lines go to Logger, whose handler must enable
+	// slog.LevelDebug to show them. With Logger nil every record, debug
+	// included, goes to slog.Default()'s handler even though it would
+	// drop debug records itself. Leave it off in production: it logs a
+	// line or more per request.
+	Debug bool
 
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
@@ -173,7 +189,7 @@ func (c *Config) validate() (origin, error) {
 			if i > 0 {
 				name = fmt.Sprintf("AUTH_SECRET_%d", i)
 			}
-			return o, fmt.Errorf("authgo: secret %d (%s) is %d bytes; at least %d are needed: `authgo secret` prints a good one", i, name, len(s), MinSecretLength)
+			return o, fmt.Errorf("authgo: Config.Secret[%d] (%s) is %d bytes; at least %d are needed: `authgo secret` prints a good one", i, name, len(s), MinSecretLength)
 		}
 	}
 

@@ -64,6 +64,26 @@ func TestNewValidates(t *testing.T) {
 	}
 }
 
+// TestSecretErrorNamesVariable: a short secret is reported by the setting
+// and the variable it comes from, not by an index people have to decode.
+func TestSecretErrorNamesVariable(t *testing.T) {
+	for _, tc := range []struct {
+		secret []string
+		want   string
+	}{
+		{[]string{"short"}, "authgo: Config.Secret[0] (AUTH_SECRET) is 5 bytes; at least 32 are needed"},
+		{[]string{testSecret, "short"}, "authgo: Config.Secret[1] (AUTH_SECRET_1) is 5 bytes; at least 32 are needed"},
+	} {
+		_, err := authgo.New(authgo.Config{Secret: tc.secret, URL: "http://localhost:3000"})
+		if err == nil || !strings.HasPrefix(err.Error(), tc.want) {
+			t.Fatalf("err = %v, want it to start %q", err, tc.want)
+		}
+		if strings.Contains(strings.ToLower(err.Error()), "secret 0") {
+			t.Fatalf("err = %v still numbers the secret", err)
+		}
+	}
+}
+
 func TestBasePathFromURL(t *testing.T) {
 	a := newAuth(t, func(c *authgo.Config) { c.URL = "https://app.example.com/api/auth/" })
 	if a.BasePath() != "/api/auth" {

@@ -49,7 +49,7 @@ func ExampleNew() {
 	fmt.Println(err)
 	// Output:
 	// /auth
-	// authgo: secret 0 (AUTH_SECRET) is 5 bytes; at least 32 are needed: `authgo secret` prints a good one
+	// authgo: Config.Secret[0] (AUTH_SECRET) is 5 bytes; at least 32 are needed: `authgo secret` prints a good one
 }
 
 // signIn drives the credentials sign-in the way a browser form does and

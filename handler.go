@@ -61,6 +61,17 @@ func (b body) get(name string) (string, bool) {
 	return s, ok
 }
 
+// debugStatus is the status res is sent with, for the debug log.
+func (res *response) debugStatus(r *http.Request) int {
+	switch {
+	case res.location != "" && r.Header.Get("X-Auth-Return-Redirect") != "":
+		return http.StatusOK
+	case res.location != "":
+		return http.StatusFound
+	}
+	return res.status
+}
+
 // response is what an action produced, before it is written.
 type response struct {
 	status   int
@@ -133,6 +144,9 @@ func (a *Auth) parse(w http.ResponseWriter, r *http.Request) (*request, *respons
 	o, err := a.requestOrigin(r)
 	if err != nil {
 		a.log.Warn("authgo: refused forwarded origin", "err", err)
+		if a.cfg.Debug {
+			a.log.DebugContext(r.Context(), "authgo: forwarded origin refused with 400", reqAttr(r))
+		}
 		return rq, badRequest(), nil
 	}
 	rq.origin = o
@@ -146,6 +160,9 @@ func (a *Auth) parse(w http.ResponseWriter, r *http.Request) (*request, *respons
 		// An OAuth response_mode=form_post callback arrives cross-site by
 		// design; its state check protects it.
 		if !oauthCallback && crossOrigin(r, o) {
+			if a.cfg.Debug {
+				a.log.DebugContext(r.Context(), "authgo: cross-origin POST refused with 403", reqAttr(r))
+			}
 			return rq, &response{status: http.StatusForbidden, ctype: "application/json",
 				body: []byte(`{"error":"cross-origin request refused"}`)}, nil
 		}
@@ -157,12 +174,17 @@ func (a *Auth) parse(w http.ResponseWriter, r *http.Request) (*request, *respons
 	}
 
 	// CSRF: trust the cookie if its hash checks out, else mint a new one.
-	if v, ok := rq.jar.Get(rq.names.CSRFToken); ok {
-		rq.csrfToken, ok = csrf.Verify(v, a.csrfSecret)
-		if ok && r.Method == http.MethodPost {
-			posted, _ := rq.body.get("csrfToken")
+	v, hasCSRF := rq.jar.Get(rq.names.CSRFToken)
+	csrfOK, posted := false, ""
+	if hasCSRF {
+		rq.csrfToken, csrfOK = csrf.Verify(v, a.csrfSecret)
+		if csrfOK && r.Method == http.MethodPost {
+			posted, _ = rq.body.get("csrfToken")
 			rq.csrfVerified = posted != "" && csrf.Equal(posted, rq.csrfToken)
 		}
+	}
+	if a.cfg.Debug && r.Method == http.MethodPost && !oauthCallback {
+		a.log.DebugContext(r.Context(), "authgo: CSRF check", reqAttr(r), "result", csrfState(hasCSRF, csrfOK, posted, rq.csrfVerified))
 	}
 	if rq.csrfToken == "" {
 		tok, val := csrf.New(a.csrfSecret)
@@ -458,6 +480,10 @@ func (a *Auth) write(w http.ResponseWriter, rq *request, res *response) {
 	if res.csp != "" || res.noReferrer {
 		h.Set("Referrer-Policy", "no-referrer")
 	}
+	if a.cfg.Debug {
+		a.log.DebugContext(rq.r.Context(), "authgo: endpoint answered", reqAttr(rq.r), "action", rq.action, "provider", rq.providerID,
+			"status", res.debugStatus(rq.r), "cookies_set", q.Len())
+	}
 	if res.location != "" {
 		h.Set("Location", res.location)
 		if rq.r.Header.Get("X-Auth-Return-Redirect") != "" {
@@ -487,6 +513,9 @@ func (a *Auth) writeError(w http.ResponseWriter, rq *request, err error) {
 		a.log.Error("authgo: request failed", "action", rq.action, "provider", rq.providerID, "err", ae.cause)
 	} else if ae.cause != nil {
 		a.log.Info("authgo: request refused", "action", rq.action, "provider", rq.providerID, "code", ae.code, "err", ae.cause)
+	}
+	if a.cfg.Debug {
+		a.log.DebugContext(rq.r.Context(), "authgo: endpoint refused the request", reqAttr(rq.r), "action", rq.action, "provider", rq.providerID, "code", ae.code)
 	}
 	if rq.action == "session" && rq.r.Method == http.MethodPost {
 		writeJSON(w, http.StatusBadRequest, []byte("null"))

@@ -51,14 +51,23 @@ import (
 func (a *Auth) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if a.matcher == nil {
+			if a.cfg.Debug {
+				a.log.DebugContext(r.Context(), "authgo: middleware: no Matcher configured, passed through", reqAttr(r))
+			}
 			next.ServeHTTP(w, r)
 			return
 		}
 		switch a.matcher.Match(r) {
 		case match.NoMatch:
+			if a.cfg.Debug {
+				a.log.DebugContext(r.Context(), "authgo: middleware: path not matched, passed through", reqAttr(r))
+			}
 			next.ServeHTTP(w, r)
 			return
 		case match.Reject:
+			if a.cfg.Debug {
+				a.log.DebugContext(r.Context(), "authgo: middleware: ambiguous path refused with 400", reqAttr(r))
+			}
 			w.Header().Set("Cache-Control", "private, no-cache, no-store")
 			http.Error(w, "Bad Request: ambiguous path", http.StatusBadRequest)
 			return
@@ -66,11 +75,17 @@ func (a *Auth) Middleware(next http.Handler) http.Handler {
 		switch r.Method {
 		case http.MethodTrace, "TRACK", http.MethodConnect:
 			// TRACE would echo the cookie back (cross-site tracing).
+			if a.cfg.Debug {
+				a.log.DebugContext(r.Context(), "authgo: middleware: method refused with 405", reqAttr(r))
+			}
 			w.Header().Set("Allow", "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS")
 			http.Error(w, "Method Not Allowed", http.StatusMethodNotAllowed)
 			return
 		}
 		if a.exempt(r) {
+			if a.cfg.Debug {
+				a.log.DebugContext(r.Context(), "authgo: middleware: endpoint or sign-in page, passed through unguarded", reqAttr(r))
+			}
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -137,6 +152,9 @@ func (a *Auth) RequireSession(h http.Handler) http.Handler {
 func (a *Auth) guard(w http.ResponseWriter, r *http.Request, next http.Handler) {
 	ctx := r.Context()
 	tok, names, present, err := a.decodeSession(r)
+	if a.cfg.Debug {
+		a.log.DebugContext(ctx, "authgo: middleware: session", reqAttr(r), "state", sessionState(tok, err))
+	}
 	if err != nil {
 		a.log.Debug("authgo: session cookie refused", "err", err)
 		tok = nil
@@ -158,6 +176,9 @@ func (a *Auth) guard(w http.ResponseWriter, r *http.Request, next http.Handler) 
 			refreshed = true
 			fresh, err := a.refresh(ctx, tok)
 			if err != nil && !accessTokenValid(tok, now) {
+				if a.cfg.Debug {
+					a.log.DebugContext(ctx, "authgo: middleware: refused with 503: the access token expired and could not be refreshed now", reqAttr(r))
+				}
 				a.unavailable(w)
 				return
 			}
@@ -178,12 +199,20 @@ func (a *Auth) guard(w http.ResponseWriter, r *http.Request, next http.Handler) 
 		}
 	}
 	allowed := s != nil
-	if cb := a.cfg.Callbacks.Authorized; cb != nil {
+	cb := a.cfg.Callbacks.Authorized
+	if cb != nil {
 		allowed = cb(ctx, r, s)
 	}
+	why := ""
+	if a.cfg.Debug {
+		why = authzReason(s != nil, cb != nil, allowed)
+	}
 	if !allowed {
-		a.deny(w, r)
+		a.deny(w, r, why)
 		return
+	}
+	if a.cfg.Debug {
+		a.log.DebugContext(ctx, "authgo: middleware: allowed", reqAttr(r), "why", why, "cookie_reissued", sw.pending != nil)
 	}
 	if s != nil {
 		ctx = WithSession(ctx, s)
@@ -222,11 +251,36 @@ func (a *Auth) needsReissue(before, after *Token) bool {
 	return err1 != nil || err2 != nil || !bytes.Equal(b1, b2)
 }
 
+// authzReason says why guard allowed or refused a request, for the debug
+// log.
+func authzReason(signedIn, callback, allowed bool) string {
+	switch {
+	case !callback && signedIn:
+		return "signed in"
+	case !callback:
+		return "no session"
+	case allowed && signedIn:
+		return "the Authorized callback allowed it (signed in)"
+	case allowed:
+		return "the Authorized callback allowed it (no session)"
+	case signedIn:
+		return "the Authorized callback refused it (signed in)"
+	}
+	return "the Authorized callback refused it (no session)"
+}
+
 // deny answers a request that needs a session and has none (or one the
-// Authorized callback refused).
-func (a *Auth) deny(w http.ResponseWriter, r *http.Request) {
+// Authorized callback refused); why is for the debug log.
+func (a *Auth) deny(w http.ResponseWriter, r *http.Request, why string) {
 	w.Header().Set("Cache-Control", "private, no-cache, no-store")
-	if wantsJSON(r) || a.underAPI(r.URL.Path) {
+	if asJSON, api := wantsJSON(r), a.underAPI(r.URL.Path); asJSON || api {
+		if a.cfg.Debug {
+			how := "the Accept header asks for JSON"
+			if api {
+				how = "the path is under APIPaths"
+			}
+			a.log.DebugContext(r.Context(), "authgo: middleware: refused with 401", reqAttr(r), "why", why, "as", how)
+		}
 		writeJSON(w, http.StatusUnauthorized, []byte(`{"error":"unauthenticated","message":"sign in to use this resource"}`))
 		return
 	}
@@ -244,6 +298,9 @@ func (a *Auth) deny(w http.ResponseWriter, r *http.Request) {
 	status := http.StatusFound
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		status = http.StatusSeeOther
+	}
+	if a.cfg.Debug {
+		a.log.DebugContext(r.Context(), "authgo: middleware: redirected to the sign-in page", reqAttr(r), "why", why, "status", status)
 	}
 	w.Header().Set("Location", loc)
 	w.WriteHeader(status)

@@ -142,6 +142,9 @@ func (a *Auth) oauthSignIn(rq *request, op OAuthProvider) (*response, error) {
 			return nil, fail(ErrConfiguration, err)
 		}
 	}
+	if a.cfg.Debug {
+		a.log.DebugContext(ctx, "authgo: sent to the provider; state, PKCE verifier and any nonce kept in cookies", "provider", op.ID(), "nonce", nonce != "")
+	}
 	return res, nil
 }
 
@@ -208,6 +211,9 @@ func (a *Auth) oauthCallback(rq *request, op OAuthProvider) (*response, error) {
 	}
 	if result == nil || result.User == nil || result.User.ID == "" {
 		return nil, failCB(ErrOAuthCallback, fmt.Errorf("%s: the provider named no user", op.ID()))
+	}
+	if a.cfg.Debug {
+		a.log.DebugContext(ctx, "authgo: OAuth callback: state, PKCE and nonce checks passed, code redeemed", "provider", op.ID())
 	}
 	u := *result.User
 	u.Email = strings.ToLower(u.Email) // as Auth.js does for every OAuth profile

@@ -30,6 +30,9 @@ func (a *Auth) Session(r *http.Request) (*Session, error) {
 // cookie is (nil, nil, nil); only a failing callback is an error.
 func (a *Auth) readSession(r *http.Request) (*Session, *Token, error) {
 	tok, _, _, err := a.decodeSession(r)
+	if a.cfg.Debug {
+		a.log.DebugContext(r.Context(), "authgo: Session", reqAttr(r), "state", sessionState(tok, err))
+	}
 	if err != nil {
 		a.log.Debug("authgo: no session", "err", err)
 		return nil, nil, nil

@@ -364,6 +364,25 @@ func rtKey(rt string) string {
 // refreshed since (a cookie from several rotations ago), up to three more
 // links are followed.
 func (a *Auth) refresh(ctx context.Context, tok *Token) (*Token, error) {
+	fresh, err := a.refreshChain(ctx, tok)
+	if a.cfg.Debug {
+		switch {
+		case err != nil:
+			a.log.DebugContext(ctx, "authgo: refresh attempted: failed for now; the access token is kept while it is valid", "err", err)
+		case fresh.String(ClaimError) == RefreshTokenError && tok.String(ClaimError) != RefreshTokenError:
+			a.log.DebugContext(ctx, "authgo: refresh attempted: the refresh token was refused; the session needs a new sign-in")
+		case fresh == tok:
+			a.log.DebugContext(ctx, "authgo: refresh attempted: nothing new yet")
+		default:
+			exp, _ := fresh.Int(ClaimExpiresAt)
+			a.log.DebugContext(ctx, "authgo: refresh attempted: new access token", "expires_at", exp)
+		}
+	}
+	return fresh, err
+}
+
+// refreshChain is refresh without the debug log.
+func (a *Auth) refreshChain(ctx context.Context, tok *Token) (*Token, error) {
 	cur := tok
 	for i := range 4 {
 		_, rt, _, _ := tokenState(cur)

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/authgo/authgo"
+	"github.com/authgo/authgo/internal/logs"
 )
 
 // Options configure a Proxy. Prefix and Upstream are required.
@@ -83,9 +84,13 @@ type Options struct {
 	// no cap (bodies are streamed, so the size costs no memory).
 	MaxBodyBytes int64
 
-	// Logger receives warnings (an unreachable upstream, a response header
-	// that carried the access token) and debug lines for refused requests.
-	// No token or cookie value is logged. Nil discards.
+	// Logger receives errors (an unreachable or timed-out upstream),
+	// warnings (a response header that carried the access token, a session
+	// without an access token) and debug lines for refused requests. No
+	// token or cookie value is logged. Nil sends errors (slog.LevelError
+	// and above) to slog.Default() and drops the rest, as
+	// authgo.Config.Logger does and as httputil.ReverseProxy logs its
+	// errors to the log package's standard logger without an ErrorLog.
 	Logger *slog.Logger
 }
 
@@ -113,7 +118,7 @@ func New(a *authgo.Auth, o Options) (*Proxy, error) {
 	}
 	p := &Proxy{a: a, o: o, log: o.Logger}
 	if p.log == nil {
-		p.log = slog.New(slog.DiscardHandler)
+		p.log = logs.Fallback(slog.LevelError, false)
 	}
 
 	prefix := strings.TrimSuffix(o.Prefix, "/")
@@ -416,10 +421,10 @@ func (p *Proxy) upstreamError(w http.ResponseWriter, r *http.Request, err error)
 		p.log.Debug("proxy: the client went away", "err", err)
 		w.WriteHeader(http.StatusBadGateway)
 	case errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout():
-		p.log.Warn("proxy: the upstream timed out", "err", err)
+		p.log.Error("proxy: the upstream timed out", "err", err)
 		writeError(w, http.StatusGatewayTimeout, codeUpstreamTimeout)
 	default:
-		p.log.Warn("proxy: the upstream failed", "err", err)
+		p.log.Error("proxy: the upstream failed", "err", err)
 		writeError(w, http.StatusBadGateway, codeBadGateway)
 	}
 }

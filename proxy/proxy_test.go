@@ -2,10 +2,12 @@ package proxy_test
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -760,8 +762,16 @@ func TestUpstreamFailures(t *testing.T) {
 		dead := "http://" + l.Addr().String()
 		l.Close()
 		s := newSite(t, siteOptions{proxy: func(o *proxy.Options) { o.Upstream = dead }})
+		// Options.Logger is nil: the error reaches the default logger.
+		var buf bytes.Buffer
+		old := slog.Default()
+		slog.SetDefault(slog.New(slog.NewTextHandler(&buf, nil)))
+		defer slog.SetDefault(old)
 		rec := s.serve(s.req("GET", "/api/x", nil))
 		wantError(t, rec, 502, "bad_gateway")
+		if !strings.Contains(buf.String(), `level=ERROR msg="proxy: the upstream failed"`) {
+			t.Fatalf("default logger: %q", buf.String())
+		}
 	})
 	t.Run("timeout", func(t *testing.T) {
 		s := newSite(t, siteOptions{proxy: func(o *proxy.Options) {

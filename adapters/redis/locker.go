@@ -12,6 +12,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/authgo/authgo"
+	"github.com/authgo/authgo/internal/logs"
 )
 
 // Defaults of LockerOptions.
@@ -36,7 +37,10 @@ type LockerOptions struct {
 	// OpTimeout bounds every Redis call. Default 500 ms.
 	OpTimeout time.Duration
 	// Logger receives warnings: a lease lost while held, a failed release.
-	// Nil discards them. No token or lock value is logged.
+	// No token or lock value is logged. Nil sends errors (slog.LevelError
+	// and above) to slog.Default() and drops the rest, as
+	// authgo.Config.Logger does; the Locker logs only warnings (each is
+	// recovered from: the lease ends the lock), so nil is silent.
 	Logger *slog.Logger
 }
 
@@ -74,7 +78,7 @@ func NewLocker(rdb goredis.UniversalClient, o LockerOptions) *Locker {
 	}
 	l := &Locker{rdb: rdb, o: o, log: o.Logger}
 	if l.log == nil {
-		l.log = slog.New(slog.DiscardHandler)
+		l.log = logs.Fallback(slog.LevelError, false)
 	}
 	return l
 }

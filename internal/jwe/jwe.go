@@ -7,9 +7,10 @@
 // The hot path (open a token whose protected header is exactly the one
 // Auth.js emits) is built from the standard library: crypto/aes,
 // crypto/cipher, crypto/hmac and crypto/sha512, with the tag checked in
-// constant time before the padding is looked at. [JoseOpener] does the same
-// job with github.com/go-jose/go-jose/v4 and is the oracle the differential
-// tests and fuzz targets compare against. Both satisfy [Opener].
+// constant time before the padding is looked at. The tests' JoseOpener does
+// the same job with github.com/go-jose/go-jose/v4 and is the oracle the
+// differential tests and fuzz targets compare against; it is test code, so
+// go-jose is not compiled into programs. Both satisfy [Opener].
 package jwe
 
 import (

@@ -8,7 +8,9 @@ import (
 
 // JoseOpener opens tokens with github.com/go-jose/go-jose/v4 under the same
 // rules as [Keyring.Open]. It is slower and exists as the reference that the
-// differential tests and fuzz targets hold the standard-library path to.
+// differential tests and fuzz targets hold the standard-library path to. It
+// lives in a _test.go file so that go-jose is compiled only by this
+// package's tests, never into a program that imports authgo.
 type JoseOpener struct{ Keys *Keyring }
 
 // Open implements [Opener].
