@@ -77,7 +77,11 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 		return exitUsage
 	}
 	addr, data, dev, apis, protect := &o.addr, o.data, &o.dev, o.apis, o.protect
-	log := slog.New(slog.NewTextHandler(c.stderr, nil))
+	level := slog.LevelInfo
+	if o.debug {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: level}))
 
 	if o.brandColor != "" && !hexColor.MatchString(o.brandColor) {
 		c.errorf("--brand-color %q: use #rgb or #rrggbb, e.g. #0d9488", o.brandColor)
@@ -175,6 +179,7 @@ and keep it: changing it signs everybody out. To try authgo out, run
 		Logger:    log,
 		Matcher:   protect,
 		Theme:     authgo.Theme{Brand: o.brand, Color: o.brandColor},
+		Debug:     o.debug,
 	}
 	// Sign-outs are recorded in the database, so every instance on it, and
 	// a restart, honour them; with Redis, in Redis (below).
