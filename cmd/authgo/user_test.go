@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"io"
 	"path/filepath"
 	"regexp"
 	"runtime/debug"
@@ -150,5 +151,47 @@ func TestVersion(t *testing.T) {
 		if got := versionText(tt.bi, tt.ok); !strings.HasPrefix(got, tt.want) {
 			t.Errorf("versionText = %q, want %q", got, tt.want)
 		}
+	}
+}
+
+// TestServeRedisUnreachable: an AUTH_REDIS_URL nobody answers is one line
+// that names the variable, without go-redis's own retry lines, and the
+// exit status 1.
+func TestServeRedisUnreachable(t *testing.T) {
+	e := env{"AUTH_SECRET": strings.Repeat("s", 40), "AUTH_REDIS_URL": "redis://:hunter2@" + freeAddr(t) + "/0"}
+	for _, args := range [][]string{
+		{"serve", "--addr", "127.0.0.1:0", "--data", t.TempDir()},
+		{"user", "list", "--data", t.TempDir()},
+	} {
+		var stderr bytes.Buffer
+		code := run(t.Context(), args, strings.NewReader(""), io.Discard, &stderr, e.get)
+		lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
+		if code != 1 || len(lines) != 1 || !strings.HasPrefix(lines[0], "authgo: AUTH_REDIS_URL: ping redis://:xxxxx@127.0.0.1:") || strings.Contains(stderr.String(), "hunter2") {
+			t.Errorf("%q: exit %d, stderr:\n%s", args, code, stderr.String())
+		}
+	}
+}
+
+// TestServeDebug: --debug logs the decisions of each request at debug
+// level, and never the session cookie.
+func TestServeDebug(t *testing.T) {
+	srv := startServe(t, true, "--dev", "--debug", "--addr", "127.0.0.1:0", "--data", filepath.Join(t.TempDir(), "data"), "--protect", "/private")
+	b := newBrowser(t, srv.origin)
+	if res := b.get("/private"); res.status != 302 {
+		t.Fatalf("GET /private = %d", res.status)
+	}
+	b.signIn(b.csrfToken(), "demo", srv.demoPassword)
+	cookie := b.sessionCookieOf()
+	if res := b.get("/auth/session"); res.status != 200 {
+		t.Fatalf("GET /auth/session = %d", res.status)
+	}
+	srv.stop(t)
+	logs := srv.stderr.String()
+	if !strings.Contains(logs, "level=DEBUG") || !strings.Contains(logs, "/private") {
+		t.Fatalf("no debug lines about the request:\n%s", logs)
+	}
+	_, value, _ := strings.Cut(cookie, "=")
+	if value == "" || strings.Contains(logs, value) || strings.Contains(logs, srv.demoPassword) {
+		t.Fatalf("the log holds the session cookie or the password:\n%s", logs)
 	}
 }
