@@ -249,7 +249,7 @@ func (a *Auth) buildSession(ctx context.Context, tok *Token, expires time.Time) 
 }
 
 func (a *Auth) brand() pages.Brand {
-	return pages.Brand{Name: a.cfg.Theme.Brand, Color: a.cfg.Theme.Color}
+	return pages.Brand{Name: a.cfg.Theme.Brand, Color: a.cfg.Theme.Color, Logo: a.cfg.Theme.Logo}
 }
 
 func (a *Auth) html(status int, render func(*bytes.Buffer) error) (*response, error) {
@@ -270,11 +270,23 @@ func (a *Auth) signInPage(rq *request) (*response, error) {
 		return &response{location: loc}, nil
 	}
 	d := pages.SignInData{Brand: a.brand(), CSRFToken: rq.csrfToken, CallbackURL: rq.callbackURL, Error: errCode}
+	// What was typed in a failed credentials sign-in (signinform.go), read
+	// once.
+	var keptFor string
+	var kept map[string]string
+	drop := a.dropForm(rq)
+	if drop != nil && errCode == string(ErrCredentialsSignin) {
+		keptFor, kept = a.keptForm(rq)
+	}
 	for _, p := range a.cfg.Providers {
 		if cp, ok := p.(CredentialsProvider); ok {
 			form := pages.CredentialsForm{ProviderID: p.ID(), ProviderName: p.Name(), ActionURL: a.endpoint(rq, "callback/"+p.ID())}
 			for _, f := range cp.Fields() {
-				form.Fields = append(form.Fields, pages.Field{Name: f.Name, Label: f.Label, Type: f.Type, Placeholder: f.Placeholder, Autocomplete: f.Autocomplete})
+				pf := pages.Field{Name: f.Name, Label: f.Label, Type: f.Type, Placeholder: f.Placeholder, Autocomplete: f.Autocomplete}
+				if keptFor == p.ID() && !secretField(f) {
+					pf.Value = kept[f.Name]
+				}
+				form.Fields = append(form.Fields, pf)
 			}
 			d.Credentials = append(d.Credentials, form)
 		}
@@ -282,7 +294,11 @@ func (a *Auth) signInPage(rq *request) (*response, error) {
 			d.Providers = append(d.Providers, pages.ProviderButton{ID: p.ID(), Name: p.Name(), Type: string(p.Type()), ActionURL: a.endpoint(rq, "signin/"+p.ID())})
 		}
 	}
-	return a.html(200, func(b *bytes.Buffer) error { return pages.SignIn(b, d) })
+	res, err := a.html(200, func(b *bytes.Buffer) error { return pages.SignIn(b, d) })
+	if res != nil && drop != nil {
+		res.cookies.Set(drop)
+	}
+	return res, err
 }
 
 // signInAction is POST <base>/signin[/<id>]. Credentials providers sign in
@@ -326,6 +342,15 @@ func (a *Auth) callbackAction(rq *request) (*response, error) {
 
 func (a *Auth) credentialsSignIn(rq *request, cp CredentialsProvider) (*response, error) {
 	ctx := rq.r.Context()
+	// refused fails the sign-in with ?error=CredentialsSignin&code=code,
+	// keeping the non-secret fields for the built-in page.
+	refused := func(code string, cause error) error {
+		ae := &authError{code: ErrCredentialsSignin, query: "&code=" + url.QueryEscape(code), cause: cause}
+		if c := a.keepForm(rq, cp); c != nil {
+			ae.cookies = append(ae.cookies, c)
+		}
+		return ae
+	}
 	creds := Credentials{}
 	for k, v := range rq.body.str {
 		if k == "csrfToken" || k == "callbackUrl" {
@@ -336,7 +361,7 @@ func (a *Auth) credentialsSignIn(rq *request, cp CredentialsProvider) (*response
 	for k := range rq.body.bad {
 		if k != "csrfToken" && k != "callbackUrl" {
 			// Posted twice or not a string: never guess which value counts.
-			return nil, &authError{code: ErrCredentialsSignin, query: "&code=credentials", cause: fmt.Errorf("ambiguous field %q", k)}
+			return nil, refused("credentials", fmt.Errorf("ambiguous field %q", k))
 		}
 	}
 	var user *User
@@ -354,12 +379,12 @@ func (a *Auth) credentialsSignIn(rq *request, cp CredentialsProvider) (*response
 			if code == "" {
 				code = "credentials"
 			}
-			return nil, &authError{code: ErrCredentialsSignin, query: "&code=" + url.QueryEscape(code), cause: err}
+			return nil, refused(code, err)
 		}
 		return nil, fail(ErrConfiguration, fmt.Errorf("authorize: %w", err))
 	}
 	if user == nil {
-		return nil, &authError{code: ErrCredentialsSignin, query: "&code=credentials"}
+		return nil, refused("credentials", nil)
 	}
 	u := *user
 	if u.ID == "" {
@@ -373,7 +398,13 @@ func (a *Auth) credentialsSignIn(rq *request, cp CredentialsProvider) (*response
 			account.ExpiresAt = tokens.Expiry.Unix()
 		}
 	}
-	return a.finishSignIn(rq, &u, account, creds, nil)
+	res, err := a.finishSignIn(rq, &u, account, creds, nil)
+	if res != nil {
+		if c := a.dropForm(rq); c != nil {
+			res.cookies.Set(c)
+		}
+	}
+	return res, err
 }
 
 // finishSignIn runs the SignIn and JWT callbacks, writes the session cookie
