@@ -259,7 +259,7 @@ func (a *Auth) buildSession(ctx context.Context, tok *Token, expires time.Time) 
 }
 
 func (a *Auth) brand() pages.Brand {
-	return pages.Brand{Name: a.cfg.Theme.Brand, Color: a.cfg.Theme.Color}
+	return pages.Brand{Name: a.cfg.Theme.Brand, Color: a.cfg.Theme.Color, Logo: a.cfg.Theme.Logo}
 }
 
 func (a *Auth) html(status int, render func(*bytes.Buffer) error) (*response, error) {
@@ -283,11 +283,23 @@ func (a *Auth) signInPage(rq *request) (*response, error) {
 	if s, err := strconv.ParseInt(rq.query.Get("retry_after"), 10, 32); err == nil && s > 0 {
 		d.RetryAfter = time.Duration(s) * time.Second
 	}
+	// What was typed in a failed credentials sign-in (signinform.go), read
+	// once.
+	var keptFor string
+	var kept map[string]string
+	drop := a.dropForm(rq)
+	if drop != nil && errCode == string(ErrCredentialsSignin) {
+		keptFor, kept = a.keptForm(rq)
+	}
 	for _, p := range a.cfg.Providers {
 		if cp, ok := p.(CredentialsProvider); ok {
 			form := pages.CredentialsForm{ProviderID: p.ID(), ProviderName: p.Name(), ActionURL: a.endpoint(rq, "callback/"+p.ID())}
 			for _, f := range cp.Fields() {
-				form.Fields = append(form.Fields, pages.Field{Name: f.Name, Label: f.Label, Type: f.Type, Placeholder: f.Placeholder, Autocomplete: f.Autocomplete})
+				pf := pages.Field{Name: f.Name, Label: f.Label, Type: f.Type, Placeholder: f.Placeholder, Autocomplete: f.Autocomplete}
+				if keptFor == p.ID() && !secretField(f) {
+					pf.Value = kept[f.Name]
+				}
+				form.Fields = append(form.Fields, pf)
 			}
 			d.Credentials = append(d.Credentials, form)
 		}
@@ -295,7 +307,11 @@ func (a *Auth) signInPage(rq *request) (*response, error) {
 			d.Providers = append(d.Providers, pages.ProviderButton{ID: p.ID(), Name: p.Name(), Type: string(p.Type()), ActionURL: a.endpoint(rq, "signin/"+p.ID())})
 		}
 	}
-	return a.html(200, func(b *bytes.Buffer) error { return pages.SignIn(b, d) })
+	res, err := a.html(200, func(b *bytes.Buffer) error { return pages.SignIn(b, d) })
+	if res != nil && drop != nil {
+		res.cookies.Set(drop)
+	}
+	return res, err
 }
 
 // signInAction is POST <base>/signin[/<id>]. Credentials providers sign in
@@ -339,6 +355,15 @@ func (a *Auth) callbackAction(rq *request) (*response, error) {
 
 func (a *Auth) credentialsSignIn(rq *request, cp CredentialsProvider) (*response, error) {
 	ctx := rq.r.Context()
+	// refused fails the sign-in with ?error=CredentialsSignin&code=code,
+	// keeping the non-secret fields for the built-in page.
+	refused := func(code string, cause error) *authError {
+		ae := &authError{code: ErrCredentialsSignin, query: "&code=" + url.QueryEscape(code), cause: cause}
+		if c := a.keepForm(rq, cp); c != nil {
+			ae.cookies = append(ae.cookies, c)
+		}
+		return ae
+	}
 	creds := Credentials{}
 	for k, v := range rq.body.str {
 		if k == "csrfToken" || k == "callbackUrl" {
@@ -349,7 +374,7 @@ func (a *Auth) credentialsSignIn(rq *request, cp CredentialsProvider) (*response
 	for k := range rq.body.bad {
 		if k != "csrfToken" && k != "callbackUrl" {
 			// Posted twice or not a string: never guess which value counts.
-			return nil, &authError{code: ErrCredentialsSignin, query: "&code=credentials", cause: fmt.Errorf("ambiguous field %q", k)}
+			return nil, refused("credentials", fmt.Errorf("ambiguous field %q", k))
 		}
 	}
 	var user *User
@@ -367,11 +392,11 @@ func (a *Auth) credentialsSignIn(rq *request, cp CredentialsProvider) (*response
 			if code == "" {
 				code = "credentials"
 			}
-			q := "&code=" + url.QueryEscape(code)
+			ae := refused(code, err)
 			if ce.RetryAfter > 0 {
-				q += "&retry_after=" + strconv.FormatInt(int64((ce.RetryAfter+time.Second-1)/time.Second), 10)
+				ae.query += "&retry_after=" + strconv.FormatInt(int64((ce.RetryAfter+time.Second-1)/time.Second), 10)
 			}
-			return nil, &authError{code: ErrCredentialsSignin, query: q, cause: err}
+			return nil, ae
 		}
 		return nil, fail(ErrConfiguration, fmt.Errorf("authorize: %w", err))
 	}
@@ -379,7 +404,7 @@ func (a *Auth) credentialsSignIn(rq *request, cp CredentialsProvider) (*response
 		if a.cfg.Debug {
 			a.log.DebugContext(ctx, "authgo: credentials refused: Authorize returned no user", "provider", cp.ID())
 		}
-		return nil, &authError{code: ErrCredentialsSignin, query: "&code=credentials"}
+		return nil, refused("credentials", nil)
 	}
 	if a.cfg.Debug {
 		a.log.DebugContext(ctx, "authgo: credentials accepted", "provider", cp.ID(), "tokens", tokens != nil)
@@ -396,7 +421,13 @@ func (a *Auth) credentialsSignIn(rq *request, cp CredentialsProvider) (*response
 			account.ExpiresAt = tokens.Expiry.Unix()
 		}
 	}
-	return a.finishSignIn(rq, &u, account, creds, nil)
+	res, err := a.finishSignIn(rq, &u, account, creds, nil)
+	if res != nil {
+		if c := a.dropForm(rq); c != nil {
+			res.cookies.Set(c)
+		}
+	}
+	return res, err
 }
 
 // finishSignIn runs the SignIn and JWT callbacks, writes the session cookie

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -42,6 +43,7 @@ func New(cfg Config) (*Auth, error) {
 	cfg.Providers = append([]Provider(nil), cfg.Providers...)
 	cfg.Matcher = append([]string(nil), cfg.Matcher...)
 	cfg.APIPaths = append([]string(nil), cfg.APIPaths...)
+	cfg.Theme.Logo = slices.Clone(cfg.Theme.Logo)
 	o, err := cfg.validate()
 	if err != nil {
 		return nil, err
@@ -102,6 +104,15 @@ func New(cfg Config) (*Auth, error) {
 
 // BasePath returns the path the endpoints are served under, e.g. "/auth".
 func (a *Auth) BasePath() string { return a.cfg.BasePath }
+
+// Theme returns the Config.Theme the built-in pages are drawn with, for
+// pages of the application's own that should look the same (authgo serve's
+// home page does). The Logo is a copy.
+func (a *Auth) Theme() Theme {
+	t := a.cfg.Theme
+	t.Logo = slices.Clone(t.Logo)
+	return t
+}
 
 // Codec returns the session token codec, with the keys derived from the
 // configured secrets.

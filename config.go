@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/authgo/authgo/internal/pages"
 )
 
 // Config configures an Auth. The zero value of every field but Secret and
@@ -151,7 +153,19 @@ type Pages struct {
 type Theme struct {
 	Brand string // product name shown on the pages; default "authgo"
 	Color string // accent colour: #rgb or #rrggbb
+	// Logo is an image shown at the top of every built-in page, next to
+	// Brand and in place of authgo's mark: the bytes of a PNG, JPEG, GIF,
+	// WebP or SVG file, at most MaxLogoSize. The type is sniffed from the
+	// bytes (http.DetectContentType; an SVG is XML whose root element is
+	// <svg>), and New refuses anything else. The pages embed the logo as a
+	// data: URI in an <img> element, so it costs no request, and an SVG
+	// shown that way can run no script and load nothing. Every page carries
+	// it, so keep it small. Nil or empty means no logo.
+	Logo []byte
 }
+
+// MaxLogoSize is the largest Theme.Logo New accepts, in bytes.
+const MaxLogoSize = pages.MaxLogoSize
 
 // Defaults.
 const (
@@ -302,6 +316,11 @@ func (c *Config) validate() (origin, error) {
 	}
 	if c.Theme.Color != "" && !colorPattern.MatchString(c.Theme.Color) {
 		return o, fmt.Errorf("authgo: Theme.Color %q must be #rgb or #rrggbb", c.Theme.Color)
+	}
+	if len(c.Theme.Logo) > 0 {
+		if _, err := pages.LogoType(c.Theme.Logo); err != nil {
+			return o, fmt.Errorf("authgo: Theme.Logo: %w", err)
+		}
 	}
 	return o, nil
 }

@@ -50,13 +50,26 @@
 // refresh tokens in the token, not in the session, unless a page really
 // needs them.
 //
+// # Built-in pages
+//
+// Without Config.Pages, the sign-in, sign-out, error and verify-request
+// pages are authgo's own: self-contained HTML with an inline stylesheet
+// allowed by hash in their Content-Security-Policy, no script, and nothing
+// loaded from another origin. [Theme] sets the product name, accent colour
+// and a logo. GitHub, Google, Kakao and Naver buttons carry their marks and
+// colours. After a failed credentials sign-in the page shows the form again
+// with its non-secret fields (the username) filled in: they travel in the
+// encrypted authgo.signin-form cookie (HttpOnly, on the base path, five
+// minutes, read once), never in the URL, and password fields are never
+// kept.
+//
 // # Security
 //
 // Every state-changing POST needs the Auth.js double-submit CSRF token,
 // compared in constant time, and cross-site browser POSTs are refused
 // outright (the rule of net/http's CrossOriginProtection, checked against
 // the public origin). Cookies are HttpOnly,
-// SameSite=Lax and Path=/; over https they are Secure and carry the
+// SameSite=Lax and Path=/ (authgo.signin-form: the base path); over https they are Secure and carry the
 // __Secure- / __Host- prefixes. The origin comes from Config.URL, or with
 // Config.TrustHost from the forwarding headers a trusted proxy sets, never
 // from an untrusted Host header. Bad input gets a 4xx answer and never a

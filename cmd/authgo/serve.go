@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net"
@@ -44,6 +45,27 @@ var (
 )
 
 const shutdownTimeout = 10 * time.Second
+
+// readLogo reads the --logo file, refusing one larger than the library
+// takes before reading it all.
+func readLogo(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, authgo.MaxLogoSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > authgo.MaxLogoSize {
+		return nil, fmt.Errorf("larger than %d KiB: use a smaller image", authgo.MaxLogoSize>>10)
+	}
+	if len(b) == 0 {
+		return nil, errors.New("the file is empty")
+	}
+	return b, nil
+}
 
 // hexColor is what --brand-color takes (authgo.Theme.Color).
 var hexColor = regexp.MustCompile(`^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$`)
@@ -86,6 +108,15 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 	if o.brandColor != "" && !hexColor.MatchString(o.brandColor) {
 		c.errorf("--brand-color %q: use #rgb or #rrggbb, e.g. #0d9488", o.brandColor)
 		return exitUsage
+	}
+	var logo []byte
+	if o.logo != "" {
+		var err error
+		logo, err = readLogo(o.logo)
+		if err != nil {
+			c.errorf("--logo %s: %v", o.logo, err)
+			return exitUsage
+		}
 	}
 	// Checked here too, so a bad pattern is named before anything opens.
 	if _, err := match.Compile(protect...); len(protect) > 0 && err != nil {
@@ -178,7 +209,7 @@ and keep it: changing it signs everybody out. To try authgo out, run
 		TrustHost: trustHost,
 		Logger:    log,
 		Matcher:   protect,
-		Theme:     authgo.Theme{Brand: o.brand, Color: o.brandColor},
+		Theme:     authgo.Theme{Brand: o.brand, Color: o.brandColor, Logo: logo},
 		Debug:     o.debug,
 	}
 	// Sign-outs are recorded in the database, so every instance on it, and
@@ -216,6 +247,10 @@ and keep it: changing it signs everybody out. To try authgo out, run
 	}
 	cfg.Providers = append([]authgo.Provider{provider}, oauthProviders...)
 	a, err := authgo.New(cfg)
+	if err != nil && strings.Contains(err.Error(), "Theme.Logo") {
+		c.errorf("--logo %s: %s", o.logo, strings.TrimPrefix(err.Error(), "authgo: "))
+		return exitUsage
+	}
 	if err != nil {
 		c.errorf("%v", err)
 		return exitUsage

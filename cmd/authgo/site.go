@@ -14,9 +14,11 @@ import (
 // site is the HTTP handler of authgo serve: the auth endpoints under the
 // base path, the home page at /, the --protect paths (guarded by the
 // library's matcher middleware, which shows them the home page's signed-in
-// view until a front end is configured), and 404 for the rest.
+// view until a front end is configured), and 404 for the rest. Its pages
+// wear the Auth's Theme, as the built-in auth pages do.
 type site struct {
 	auth     *authgo.Auth
+	brand    pages.Brand
 	patterns []string // as given, for the home page
 	log      *slog.Logger
 	mux      *http.ServeMux
@@ -24,7 +26,8 @@ type site struct {
 }
 
 func newSite(a *authgo.Auth, patterns []string, log *slog.Logger) *site {
-	s := &site{auth: a, patterns: patterns, log: log, mux: http.NewServeMux()}
+	t := a.Theme()
+	s := &site{auth: a, brand: pages.Brand{Name: t.Brand, Color: t.Color, Logo: t.Logo}, patterns: patterns, log: log, mux: http.NewServeMux()}
 	s.mux.Handle(a.BasePath()+"/", a)
 	s.mux.HandleFunc("/", s.servePath)
 	s.handler = a.Middleware(s.mux)
@@ -60,12 +63,12 @@ func ambiguousPath(r *http.Request) bool {
 }
 
 // servePath serves everything outside the base path: the home page at /,
-// and at a path the middleware let through with a session (a --protect
-// path), the same page's signed-in view.
+// at a path the middleware let through with a session (a --protect path)
+// the same page's signed-in view, and elsewhere 404.
 func (s *site) servePath(w http.ResponseWriter, r *http.Request) {
 	guarded := authgo.SessionFromContext(r.Context()) != nil
 	if !guarded && r.URL.Path != "/" {
-		http.NotFound(w, r)
+		s.notFound(w, r)
 		return
 	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
@@ -90,9 +93,12 @@ func (s *site) home(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	base := s.auth.BasePath()
-	d := pages.HomeData{SignInURL: base + "/signin", Protected: s.patterns}
+	d := pages.HomeData{Brand: s.brand, SignInURL: base + "/signin", Protected: s.patterns}
 	if sess != nil {
 		d.SignedIn = true
+		if r.URL.Path != "/" {
+			d.Path = r.URL.Path
+		}
 		if u := sess.User; u != nil {
 			d.Name, d.Email, d.Image = u.Name, u.Email, u.Image
 		}
@@ -115,19 +121,51 @@ func (s *site) home(w http.ResponseWriter, r *http.Request) {
 			s.log.Warn("no csrf token for the sign-out form", "err", err)
 		}
 	}
+	s.page(w, r, http.StatusOK, "the home page", func(b *bytes.Buffer) error { return pages.Home(b, d) })
+}
+
+// notFound answers 404: a page in the site's style to a browser (a request
+// that accepts text/html, as every browser navigation does), and
+// net/http's plain text to anything else, such as curl, fetch() or an API
+// client.
+func (s *site) notFound(w http.ResponseWriter, r *http.Request) {
+	if !acceptsHTML(r) {
+		http.NotFound(w, r)
+		return
+	}
+	d := pages.NotFoundData{Brand: s.brand, HomeURL: "/"}
+	s.page(w, r, http.StatusNotFound, "the not-found page", func(b *bytes.Buffer) error { return pages.NotFound(b, d) })
+}
+
+// acceptsHTML reports whether the Accept header names an HTML type.
+func acceptsHTML(r *http.Request) bool {
+	for _, v := range r.Header.Values("Accept") {
+		for part := range strings.SplitSeq(v, ",") {
+			mt, _, _ := strings.Cut(part, ";")
+			switch strings.ToLower(strings.TrimSpace(mt)) {
+			case "text/html", "application/xhtml+xml":
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// page renders a page and answers with it and the pages' headers.
+func (s *site) page(w http.ResponseWriter, r *http.Request, status int, what string, render func(*bytes.Buffer) error) {
 	var buf bytes.Buffer
-	if err := pages.Home(&buf, d); err != nil {
-		s.log.Error("rendering the home page", "err", err)
+	if err := render(&buf); err != nil {
+		s.log.Error("rendering "+what, "err", err)
 		http.Error(w, "Internal server error", http.StatusInternalServerError)
 		return
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Content-Security-Policy", pages.ContentSecurityPolicy(pages.Brand{}))
+	h.Set("Content-Security-Policy", pages.ContentSecurityPolicy(s.brand))
 	h.Set("Cache-Control", "private, no-cache, no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "no-referrer")
-	w.WriteHeader(http.StatusOK)
+	w.WriteHeader(status)
 	if r.Method != http.MethodHead {
 		buf.WriteTo(w)
 	}

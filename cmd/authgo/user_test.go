@@ -2,7 +2,10 @@ package main
 
 import (
 	"bytes"
+	"image"
+	pngenc "image/png"
 	"io"
+	"os"
 	"path/filepath"
 	"regexp"
 	"runtime/debug"
@@ -193,5 +196,49 @@ func TestServeDebug(t *testing.T) {
 	_, value, _ := strings.Cut(cookie, "=")
 	if value == "" || strings.Contains(logs, value) || strings.Contains(logs, srv.demoPassword) {
 		t.Fatalf("the log holds the session cookie or the password:\n%s", logs)
+	}
+}
+
+// TestServeBrandFlags: --brand, --brand-color and --logo reach the pages;
+// a bad colour or logo is a usage error naming the flag.
+func TestServeBrandFlags(t *testing.T) {
+	dir := t.TempDir()
+	var png bytes.Buffer
+	img := image.NewRGBA(image.Rect(0, 0, 2, 2))
+	if err := pngenc.Encode(&png, img); err != nil {
+		t.Fatal(err)
+	}
+	logo := filepath.Join(dir, "logo.png")
+	text := filepath.Join(dir, "logo.txt")
+	if err := os.WriteFile(logo, png.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(text, []byte("not an image"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	srv := startServe(t, true, "--dev", "--addr", "127.0.0.1:0", "--data", filepath.Join(dir, "data"),
+		"--brand", "Acme Stadium", "--brand-color", "#0d9488", "--logo", logo)
+	b := newBrowser(t, srv.origin)
+	for _, path := range []string{"/", "/auth/signin"} {
+		res := b.get(path)
+		if res.status != 200 || !strings.Contains(res.body, "Acme Stadium") || !strings.Contains(res.body, "#0d9488") ||
+			!strings.Contains(res.body, `src="data:image/png;base64,`) {
+			t.Errorf("GET %s = %d without the brand, colour or logo:\n%s", path, res.status, res.body)
+		}
+	}
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--brand-color", "teal"}, `--brand-color "teal"`},
+		{[]string{"--logo", text}, "--logo " + text + ": Theme.Logo: unsupported image type"},
+		{[]string{"--logo", filepath.Join(dir, "missing.png")}, "--logo " + filepath.Join(dir, "missing.png")},
+	} {
+		var stderr bytes.Buffer
+		args := append([]string{"serve", "--addr", "127.0.0.1:0", "--data", filepath.Join(dir, "d2")}, tt.args...)
+		code := run(t.Context(), args, strings.NewReader(""), io.Discard, &stderr, env{"AUTH_SECRET": strings.Repeat("s", 40)}.get)
+		if code != exitUsage || !strings.Contains(stderr.String(), tt.want) {
+			t.Errorf("%q: exit %d, stderr %q; want 2 and %q", tt.args, code, stderr.String(), tt.want)
+		}
 	}
 }

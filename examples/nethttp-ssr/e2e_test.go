@@ -132,8 +132,16 @@ func (s *site) testSignInAndReturn(t *testing.T) {
 	if msg := text(t, tab, `[role="alert"]`); !strings.Contains(msg, "Sign in failed") {
 		t.Errorf("sign-in error message = %q", msg)
 	}
-
-	submitSignIn(t, tab, "alice", "wonderland")
+	// The page kept the username, not the password: only the password is
+	// typed again.
+	form := eval[string](t, tab, `document.querySelector('input[name="username"]').value + "|" + document.querySelector('input[name="password"]').value`)
+	if form != "alice|" {
+		t.Errorf("after the failure username|password = %q, want %q", form, "alice|")
+	}
+	do(t, tab, "right password",
+		chromedp.SendKeys(chromedp.CSS(`input[name="password"]`), "wonderland"),
+		chromedp.Click(chromedp.CSS(`form button[type="submit"]`)),
+	)
 	waitJS(t, tab, waitBudget, "the page asked for", `location.href === `+jsString(want)+` && document.readyState === "complete"`)
 	if got := text(t, tab, "#user-name"); got != alice {
 		t.Errorf("#user-name = %q, want %q", got, alice)

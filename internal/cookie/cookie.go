@@ -32,6 +32,9 @@ const (
 	PKCECodeVerifier = "authjs.pkce.code_verifier"
 	State            = "authjs.state"
 	Nonce            = "authjs.nonce"
+	// SignInForm is authgo's own, not Auth.js's: the built-in sign-in
+	// page's non-secret fields after a failed credentials sign-in.
+	SignInForm = "authgo.signin-form"
 )
 
 // Names are the cookie names in effect for one scheme.
@@ -43,16 +46,17 @@ type Names struct {
 	PKCECodeVerifier string
 	State            string
 	Nonce            string
+	SignInForm       string
 }
 
 // NamesFor returns the Auth.js names: plain over http; over https every name
 // gets __Secure- except the CSRF cookie, which gets __Host-.
 func NamesFor(secure bool) Names {
 	if !secure {
-		return Names{false, SessionToken, CallbackURL, CSRFToken, PKCECodeVerifier, State, Nonce}
+		return Names{false, SessionToken, CallbackURL, CSRFToken, PKCECodeVerifier, State, Nonce, SignInForm}
 	}
 	s := "__Secure-"
-	return Names{true, s + SessionToken, s + CallbackURL, "__Host-" + CSRFToken, s + PKCECodeVerifier, s + State, s + Nonce}
+	return Names{true, s + SessionToken, s + CallbackURL, "__Host-" + CSRFToken, s + PKCECodeVerifier, s + State, s + Nonce, s + SignInForm}
 }
 
 // Jar is the request's cookies in header order.

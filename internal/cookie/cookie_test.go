@@ -97,7 +97,7 @@ func TestNamesAndAttributes(t *testing.T) {
 		t.Fatalf("%+v", n)
 	}
 	s := NamesFor(true)
-	if s.SessionToken != "__Secure-authjs.session-token" || s.CSRFToken != "__Host-authjs.csrf-token" || s.CallbackURL != "__Secure-authjs.callback-url" || s.State != "__Secure-authjs.state" {
+	if s.SessionToken != "__Secure-authjs.session-token" || s.CSRFToken != "__Host-authjs.csrf-token" || s.CallbackURL != "__Secure-authjs.callback-url" || s.State != "__Secure-authjs.state" || s.SignInForm != "__Secure-authgo.signin-form" {
 		t.Fatalf("%+v", s)
 	}
 	exp := time.Date(2026, 12, 26, 15, 9, 52, 0, time.UTC)

@@ -1,10 +1,13 @@
 // Package pages renders authgo's built-in HTML pages: sign-in, sign-out,
-// error, verify-request and the landing page of `authgo serve`.
+// error, verify-request, and the landing and not-found pages of
+// `authgo serve`.
 //
 // Every page is a complete, self-contained HTML document. The stylesheet is
 // embedded in the binary and inlined in a <style> element, so a page costs one
 // request, needs no JavaScript, and loads no fonts, images or scripts from
 // anywhere else. Pages follow the system light or dark colour scheme.
+// Provider buttons carry marks drawn as inline SVG, and a [Brand.Logo] is
+// embedded as a data: URI.
 //
 // The render functions take plain data structs and write to an [io.Writer].
 // They render into a buffer first, so a failed render writes nothing and the

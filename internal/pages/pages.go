@@ -6,9 +6,13 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/base64"
+	"encoding/xml"
+	"errors"
 	"fmt"
 	"html/template"
 	"io"
+	"net/http"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -25,11 +29,12 @@ const DefaultBrandName = "authgo"
 var (
 	baseCSS = strings.TrimSpace(mustRead("style.css"))
 
-	signInTmpl  = parse("signin.html")
-	signOutTmpl = parse("signout.html")
-	errorTmpl   = parse("error.html")
-	verifyTmpl  = parse("verify.html")
-	homeTmpl    = parse("home.html")
+	signInTmpl   = parse("signin.html")
+	signOutTmpl  = parse("signout.html")
+	errorTmpl    = parse("error.html")
+	verifyTmpl   = parse("verify.html")
+	homeTmpl     = parse("home.html")
+	notFoundTmpl = parse("notfound.html")
 )
 
 func mustRead(name string) string {
@@ -57,6 +62,68 @@ type Brand struct {
 	// "oklch(60% 0.2 260)". Empty, or a value that is not one of these forms,
 	// means the built-in indigo, which also adapts to dark mode.
 	Color string
+	// Logo is an image shown above the card, next to Name, in place of the
+	// built-in mark: the bytes of a PNG, JPEG, GIF, WebP or SVG file of at
+	// most [MaxLogoSize] bytes (see [LogoType]). It is embedded in the page
+	// as a data: URI in an <img> element, where an SVG can run no script
+	// and load nothing. A logo that is not one of these is not shown.
+	Logo []byte
+}
+
+// MaxLogoSize is the largest [Brand.Logo] shown, in bytes. The logo is
+// embedded, base64-encoded, in every page.
+const MaxLogoSize = 64 << 10
+
+// LogoType returns the media type of a logo image: "image/png",
+// "image/jpeg", "image/gif", "image/webp" or "image/svg+xml". Raster types
+// are sniffed with [http.DetectContentType]; an SVG is an XML document
+// whose root element is <svg>. Any other content, an empty logo or one over
+// [MaxLogoSize] is an error.
+func LogoType(b []byte) (string, error) {
+	switch {
+	case len(b) == 0:
+		return "", errors.New("empty image")
+	case len(b) > MaxLogoSize:
+		return "", fmt.Errorf("%d bytes, more than the %d allowed", len(b), MaxLogoSize)
+	}
+	switch t := http.DetectContentType(b); {
+	case t == "image/png", t == "image/jpeg", t == "image/gif", t == "image/webp":
+		return t, nil
+	case strings.HasPrefix(t, "text/") && isSVG(b):
+		return "image/svg+xml", nil
+	default:
+		return "", fmt.Errorf("unsupported image type %s: use PNG, JPEG, GIF, WebP or SVG", strings.TrimSuffix(t, "; charset=utf-8"))
+	}
+}
+
+// isSVG reports whether b is XML whose root element is svg.
+func isSVG(b []byte) bool {
+	d := xml.NewDecoder(bytes.NewReader(bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))))
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return false
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			return t.Name.Local == "svg"
+		case xml.CharData:
+			if len(bytes.TrimSpace(t)) > 0 {
+				return false
+			}
+		}
+	}
+}
+
+// logoURL returns the logo as a data: URI, or "" when there is none or it
+// is not an accepted image.
+func (b Brand) logoURL() template.URL {
+	t, err := LogoType(b.Logo)
+	if err != nil {
+		return ""
+	}
+	// Safe as a URL: an allowlisted media type and base64 text.
+	return template.URL("data:" + t + ";base64," + base64.StdEncoding.EncodeToString(b.Logo))
 }
 
 func (b Brand) name() string {
@@ -125,7 +192,8 @@ func cssColor(s string) string {
 
 // ContentSecurityPolicy returns a Content-Security-Policy header value that
 // allows exactly what pages rendered with brand b need: their own inline
-// stylesheet (by hash), the user's avatar image from any origin, and forms.
+// stylesheet (by hash), the user's avatar image from any origin, data:
+// images (the favicon and [Brand.Logo]), and forms.
 // Scripts, frames, plugins and framing by other sites are refused.
 //
 // form-action is deliberately left open: a sign-in button posts to authgo,
@@ -141,6 +209,7 @@ func ContentSecurityPolicy(b Brand) string {
 type layout struct {
 	Title     string
 	BrandName string
+	Logo      template.URL // a data: URI made by logoURL, or ""
 	Style     template.CSS // vetted by cssColor; the rest is our own file
 	Wide      bool
 	Page      any
@@ -151,6 +220,7 @@ func render(w io.Writer, t *template.Template, b Brand, title string, wide bool,
 	err := t.ExecuteTemplate(&buf, "layout", layout{
 		Title:     title,
 		BrandName: b.name(),
+		Logo:      b.logoURL(),
 		Style:     template.CSS(styleText(b)),
 		Wide:      wide,
 		Page:      page,
@@ -179,6 +249,9 @@ type Field struct {
 	// "current-password" for password fields, "username" for a field named
 	// "username", "email" for email fields, and none otherwise.
 	Autocomplete string
+	// Value fills the input, e.g. with the username of a failed attempt.
+	// It is never rendered for a password field.
+	Value string
 }
 
 // CredentialsForm is a username/password style form for one credentials
@@ -222,9 +295,17 @@ type SignInData struct {
 	Providers   []ProviderButton
 }
 
+// fieldView is one input. Every input is required: a credentials form
+// posts all its fields, an email form its address.
 type fieldView struct {
-	ID, Name, Label, Type, Placeholder, Autocomplete string
-	Autofocus                                        bool
+	ID, Name, Label, Type, Placeholder, Autocomplete, Value string
+	Autofocus                                               bool
+}
+
+// buttonView is an OAuth or OIDC provider's button.
+type buttonView struct {
+	ProviderButton
+	providerStyle
 }
 
 // section is one block of the sign-in page; blocks are separated by "or".
@@ -233,24 +314,31 @@ type section struct {
 	ActionURL string
 	Label     string // submit button text
 	Fields    []fieldView
-	Buttons   []ProviderButton
+	Buttons   []buttonView
+	Icon      template.HTML // of the submit button
 }
 
 type signInView struct {
 	Error                  string
 	CSRFToken, CallbackURL string
 	Sections               []section
+	// Choice: there is more than one way to sign in, so the page says to
+	// choose one.
+	Choice bool
 }
 
 var inputTypes = map[string]bool{"text": true, "password": true, "email": true, "tel": true, "number": true, "url": true}
 
 func newFieldView(id string, f Field) fieldView {
-	v := fieldView{ID: id, Name: f.Name, Label: f.Label, Type: strings.ToLower(f.Type), Placeholder: f.Placeholder, Autocomplete: f.Autocomplete}
+	v := fieldView{ID: id, Name: f.Name, Label: f.Label, Type: strings.ToLower(f.Type), Placeholder: f.Placeholder, Autocomplete: f.Autocomplete, Value: f.Value}
 	if v.Label == "" {
 		v.Label = f.Name
 	}
 	if !inputTypes[v.Type] {
 		v.Type = "text"
+	}
+	if v.Type == "password" {
+		v.Value = ""
 	}
 	if v.Autocomplete == "" {
 		switch {
@@ -285,6 +373,7 @@ func signInSections(d SignInData) []section {
 				Kind:      "email",
 				ActionURL: p.ActionURL,
 				Label:     "Sign in with " + cmp.Or(p.Name, "Email"),
+				Icon:      mailIcon,
 				Fields:    []fieldView{newFieldView(fmt.Sprintf("email-%d", i), Field{Name: "email", Label: "Email", Type: "email", Placeholder: "you@example.com"})},
 			})
 			continue
@@ -294,12 +383,14 @@ func signInSections(d SignInData) []section {
 			oauth = len(out) - 1
 		}
 		p.Name = cmp.Or(p.Name, p.ID)
-		out[oauth].Buttons = append(out[oauth].Buttons, p)
+		out[oauth].Buttons = append(out[oauth].Buttons, buttonView{p, styleOf(p.ID)})
 	}
-	// One autofocus per page: the first input.
+	// One autofocus per page: the first input of the first form, or the
+	// first empty one there (the password, when the username was kept).
 	for i := range out {
-		if len(out[i].Fields) > 0 {
-			out[i].Fields[0].Autofocus = true
+		if fs := out[i].Fields; len(fs) > 0 {
+			j := slices.IndexFunc(fs, func(f fieldView) bool { return f.Value == "" })
+			fs[max(j, 0)].Autofocus = true
 			break
 		}
 	}
@@ -307,13 +398,18 @@ func signInSections(d SignInData) []section {
 }
 
 // SignIn renders the sign-in page: a form per credentials provider, then the
-// other providers, separated by "or". Answer with status 200.
+// other providers, separated by "or". GitHub, Google, Kakao and Naver (by
+// their default provider ids) get buttons in their own colours with their
+// marks; other OAuth and OIDC providers get a neutral button with a key.
+// "Choose how you want to sign in" is said only when there is a choice.
+// Answer with status 200.
 func SignIn(w io.Writer, d SignInData) error {
 	return render(w, signInTmpl, d.Brand, "Sign in", false, signInView{
 		Error:       signInMessage(d.Error, d.Code, d.RetryAfter),
 		CSRFToken:   d.CSRFToken,
 		CallbackURL: d.CallbackURL,
 		Sections:    signInSections(d),
+		Choice:      len(d.Credentials)+len(d.Providers) > 1,
 	})
 }
 
@@ -395,8 +491,13 @@ type HomeData struct {
 	// CallbackURL, if set, is posted as callbackUrl by the sign-out form.
 	// Without it Auth.js redirects to the callback-url cookie.
 	CallbackURL string
-	// Protected lists the path patterns the server protects.
+	// Protected lists the path patterns the server protects. Without any,
+	// the page does not speak of protected parts.
 	Protected []string
+	// Path, if set, is the protected path the page is shown at (the
+	// signed-in view stands in for the application there); the page names
+	// it.
+	Path string
 	// SessionJSON is the pretty-printed body of GET <base>/session.
 	SessionJSON string
 	// CSRFToken is posted by the sign-out form.
@@ -420,4 +521,17 @@ func Home(w io.Writer, d HomeData) error {
 		v.Initial = "?"
 	}
 	return render(w, homeTmpl, d.Brand, "Home", true, v)
+}
+
+// NotFoundData is the data of the page for a path that does not exist.
+type NotFoundData struct {
+	Brand Brand
+	// HomeURL, if set, is linked from the page.
+	HomeURL string
+}
+
+// NotFound renders the "Page not found" page. It does not repeat the path
+// that was asked for. Answer with status 404.
+func NotFound(w io.Writer, d NotFoundData) error {
+	return render(w, notFoundTmpl, d.Brand, "Page not found", false, d)
 }

@@ -75,6 +75,7 @@ func allPages(t *testing.T) map[string]string {
 		"home-signed-out": page(t, func(b *bytes.Buffer) error {
 			return Home(b, sampleHome(false))
 		}),
+		"not-found": page(t, func(b *bytes.Buffer) error { return NotFound(b, NotFoundData{HomeURL: "/"}) }),
 	}
 	d := sampleSignIn()
 	d.Error = "CredentialsSignin"
@@ -145,8 +146,8 @@ func TestSignInForms(t *testing.T) {
 			action: "http://127.0.0.1:3999/auth/callback/credentials",
 			want: []string{
 				csrf,
-				`name="username" type="text" placeholder="alice" autocomplete="username" autofocus>`,
-				`name="password" type="password" autocomplete="current-password">`,
+				`name="username" type="text" placeholder="alice" autocomplete="username" required autofocus>`,
+				`name="password" type="password" autocomplete="current-password" required>`,
 				`<label for="cred-0-0">Username</label>`,
 				`<label for="cred-0-1">Password</label>`,
 			},
@@ -376,6 +377,18 @@ func TestHome(t *testing.T) {
 			},
 			deny: []string{"Signed in as", "<form", "csrfToken"},
 		},
+		{
+			name: "signed out, nothing protected",
+			data: HomeData{SignInURL: "/auth/signin"},
+			want: []string{"<h1>You are not signed in</h1>", "Sign in to see your session."},
+			deny: []string{"protected", "Protected"},
+		},
+		{
+			name: "signed in at a protected path",
+			data: HomeData{SignedIn: true, Name: "Alice", SignOutURL: "/auth/signout", Protected: []string{"/mypage/:path*"}, Path: `/mypage/<b>"x"`},
+			want: []string{`<p class="notice">You asked for <code>/mypage/&lt;b&gt;&#34;x&#34;</code>, a protected path.`},
+			deny: []string{"<b>"},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -394,6 +407,21 @@ func TestHome(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestNotFound(t *testing.T) {
+	html := page(t, func(b *bytes.Buffer) error {
+		return NotFound(b, NotFoundData{Brand: Brand{Name: "Acme"}, HomeURL: "/"})
+	})
+	for _, w := range []string{"<title>Page not found · Acme</title>", "<h1>Page not found</h1>", `<a class="btn secondary" href="/">Go to the home page</a>`} {
+		if !strings.Contains(html, w) {
+			t.Errorf("missing %q", w)
+		}
+	}
+	html = page(t, func(b *bytes.Buffer) error { return NotFound(b, NotFoundData{}) })
+	if strings.Contains(html, "<a ") {
+		t.Error("links home without a HomeURL")
 	}
 }
 
