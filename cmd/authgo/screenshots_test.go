@@ -149,6 +149,14 @@ func TestScreenshots(t *testing.T) {
 	}
 	s.shoot("signin-failed", origin)
 
+	// The lockout message, as the redirect after the eleventh attempt
+	// would show it.
+	s.open(origin + "/auth/signin?error=CredentialsSignin&code=rate_limited&retry_after=840")
+	if got := s.eval(`document.querySelector('[role="alert"]').innerText`); got != "Too many attempts; try again in 14 minutes." {
+		t.Errorf("the lockout page says %q", got)
+	}
+	s.shoot("signin-locked", origin)
+
 	s.open(origin + "/auth/error?error=AccessDenied")
 	s.shoot("error", origin)
 	s.open(origin + "/no/such/page")
