@@ -73,6 +73,12 @@ func observe(base string, r *reply, html bool) observation {
 		}
 	}
 	for _, c := range r.cookies {
+		if strings.HasSuffix(c.Name, "authgo.signin-form") {
+			// authgo's addition (README compatibility table): the
+			// built-in form refilled after a failed sign-in; Auth.js
+			// has no such cookie. signinform_test.go pins it.
+			continue
+		}
 		o.Cookies = append(o.Cookies, describeCookie(base, c))
 	}
 	slices.Sort(o.Cookies)
