@@ -19,7 +19,9 @@ import (
 // The counts live in the store (SQLite, or Redis with AUTH_REDIS_URL), so
 // a lockout holds across instances and restarts. Unknown usernames are
 // counted and locked exactly like real ones: the answer never tells which
-// usernames exist.
+// usernames exist. While the store does not answer, sign-ins fail with a
+// server error (the error page, and the cause in the log): an outage must
+// not switch the lockout off for a guesser.
 //
 // The client address is the TCP peer; behind a proxy (AUTH_TRUST_HOST) it
 // is the right-most X-Forwarded-For entry, the one that proxy appended,

@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	goredis "github.com/redis/go-redis/v9"
+
 	"github.com/authgo/authgo"
 	"github.com/authgo/authgo/adapters/redis"
 	"github.com/authgo/authgo/adapters/sqlite"
@@ -275,6 +277,36 @@ func TestServeLockoutRedis(t *testing.T) {
 		b := newBrowser(t, o)
 		if res := b.signIn(b.csrfToken(), user, "right"); res.status != http.StatusFound || strings.Contains(res.header.Get("Location"), "error=") {
 			t.Fatalf("sign-in at %s after unlock: %d %s", o, res.status, res.header.Get("Location"))
+		}
+	}
+}
+
+// TestSignInLockoutStoreDown: while the store that counts failures does
+// not answer (Redis down), sign-ins are refused with an error, the right
+// password too: an outage must not switch the lockout off for a guesser.
+func TestSignInLockoutStoreDown(t *testing.T) {
+	ctx := t.Context()
+	db, store, err := openStore(ctx, filepath.Join(t.TempDir(), "authgo.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	h, _ := password.Hash("right")
+	if _, err := store.CreatePasswordUser(ctx, "alice", h, sqlite.User{}); err != nil {
+		t.Fatal(err)
+	}
+	rdb := goredis.NewClient(&goredis.Options{Addr: freeAddr(t), MaxRetries: -1})
+	defer rdb.Close()
+	p, err := newCredentials(store, redis.NewCounter(rdb, redis.CounterOptions{}), slog.New(slog.NewTextHandler(io.Discard, nil)), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := httptest.NewRequest("POST", "/auth/callback/credentials", nil)
+	for _, pw := range []string{"right", "wrong"} {
+		u, err := p.Authorize(ctx, authgo.Credentials{"username": "alice", "password": pw}, r)
+		var ce *authgo.CredentialsError
+		if u != nil || err == nil || errors.As(err, &ce) || !strings.Contains(err.Error(), "sign-in lockout") {
+			t.Fatalf("password %q with the counter down: %v, %v", pw, u, err)
 		}
 	}
 }
