@@ -1,6 +1,7 @@
 package redis_test
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -36,5 +37,22 @@ func TestCounterDown(t *testing.T) {
 	}
 	if d := time.Since(start); d > 5*time.Second {
 		t.Fatalf("three calls took %v with Redis down", d)
+	}
+}
+
+// BenchmarkCounterAdd: one script call per counted failure, on loopback.
+func BenchmarkCounterAdd(b *testing.B) {
+	rdb, err := redis.Open(b.Context(), "redis://127.0.0.1:6379/0")
+	if err != nil {
+		b.Skip("no Redis:", err)
+	}
+	defer rdb.Close()
+	c := redis.NewCounter(rdb, redis.CounterOptions{Prefix: fmt.Sprintf("bench:%d:", time.Now().UnixNano())})
+	i := 0
+	for b.Loop() {
+		if _, _, err := c.Add(b.Context(), fmt.Sprint("signin:user:u", i%1000), time.Minute); err != nil {
+			b.Fatal(err)
+		}
+		i++
 	}
 }

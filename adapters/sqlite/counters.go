@@ -36,8 +36,14 @@ func (s *Counters) Add(ctx context.Context, key string, window time.Duration) (i
 		return 0, time.Time{}, errors.New("sqlite: counter window must be positive")
 	}
 	now := time.Now().UnixMilli()
+	// One transaction, so one sync of the file for both statements.
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, time.Time{}, fmt.Errorf("sqlite: count: %w", err)
+	}
+	defer tx.Rollback()
 	var n, ends int64
-	err := s.db.QueryRowContext(ctx, `INSERT INTO authgo_counters (key, n, ends_at) VALUES (?1, 1, ?2)
+	err = tx.QueryRowContext(ctx, `INSERT INTO authgo_counters (key, n, ends_at) VALUES (?1, 1, ?2)
 		ON CONFLICT (key) DO UPDATE SET
 			n = CASE WHEN ends_at <= ?3 THEN 1 ELSE n + 1 END,
 			ends_at = CASE WHEN ends_at <= ?3 THEN excluded.ends_at ELSE ends_at END
@@ -45,8 +51,11 @@ func (s *Counters) Add(ctx context.Context, key string, window time.Duration) (i
 	if err != nil {
 		return 0, time.Time{}, fmt.Errorf("sqlite: count: %w", err)
 	}
-	if _, err := s.db.ExecContext(ctx, `DELETE FROM authgo_counters WHERE ends_at <= ?`, now); err != nil {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM authgo_counters WHERE ends_at <= ?`, now); err != nil {
 		return 0, time.Time{}, fmt.Errorf("sqlite: drop ended counters: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, time.Time{}, fmt.Errorf("sqlite: count: %w", err)
 	}
 	return n, time.UnixMilli(ends), nil
 }
