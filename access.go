@@ -2,6 +2,7 @@ package authgo
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"net"
 	"net/http"
@@ -31,6 +32,7 @@ type reqTokens struct {
 type sessionWriter struct {
 	http.ResponseWriter
 	a       *Auth
+	ctx     context.Context
 	names   cookie.Names
 	present []string
 	pending *Token
@@ -46,13 +48,13 @@ func (w *sessionWriter) flushCookies() {
 	}
 	tok := w.pending
 	w.pending = nil
-	enc, err := w.a.encodeSession(w.names, tok)
+	enc, err := w.a.strategy.seal(context.WithoutCancel(w.ctx), w.names, tok)
 	if err != nil {
 		w.a.log.Error("authgo: session cannot be written", "err", err)
 		return
 	}
 	var q cookie.Queue
-	w.a.setSession(&q, w.names, w.present, enc, w.a.now().Add(w.a.cfg.Session.MaxAge))
+	setSession(&q, w.names, w.present, enc, w.a.now().Add(w.a.cfg.Session.MaxAge))
 	// Replace, never add to, session cookies set earlier on this response.
 	h := w.Header()
 	kept := h["Set-Cookie"][:0:0]
@@ -137,22 +139,25 @@ func (a *Auth) AccessToken(r *http.Request) (string, error) {
 	ctx := r.Context()
 	st, _ := ctx.Value(tokenKey{}).(*reqTokens)
 	if st == nil {
-		tok, _, _, err := a.decodeSession(r)
-		if err != nil || tok == nil {
+		// Not behind the middleware: the whole read, refresh included.
+		sr, err := a.readSession(r, nil, readToken, nil)
+		if err != nil {
+			return "", err
+		}
+		if sr.tok == nil {
 			return "", ErrNoAccessToken
 		}
-		st = &reqTokens{tok: tok}
+		st = &reqTokens{tok: sr.tok, refreshed: true}
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	now := a.now()
-	if !st.refreshed && a.needsRefresh(st.tok, now) {
+	if !st.refreshed {
 		st.refreshed = true // once per request, whatever the clocks say
-		fresh, err := a.refresh(ctx, st.tok)
-		if err != nil && !accessTokenValid(st.tok, now) {
+		fresh, changed, err := a.refreshIfDue(ctx, st.tok)
+		if err != nil {
 			return "", err
 		}
-		if err == nil {
+		if changed {
 			st.tok = fresh
 			if st.w != nil {
 				if st.w.wrote {
@@ -193,8 +198,8 @@ func (a *Auth) AccessTokenRejected(r *http.Request, token string) {
 		st.mu.Lock()
 		tok = st.tok
 		st.mu.Unlock()
-	} else if t, _, _, err := a.decodeSession(r); err == nil {
-		tok = t
+	} else if sr, err := a.readSession(r, nil, readDecode, nil); err == nil {
+		tok = sr.tok
 	}
 	if tok == nil {
 		return

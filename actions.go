@@ -13,7 +13,6 @@ import (
 
 	"github.com/authgo/authgo/internal/cookie"
 	"github.com/authgo/authgo/internal/pages"
-	"github.com/authgo/authgo/jwt"
 )
 
 var zeroTime time.Time
@@ -90,172 +89,55 @@ func (a *Auth) endpoint(rq *request, action string) string {
 	return rq.base() + a.cfg.BasePath + "/" + action
 }
 
-// sessionCookie reads the request's session token, reassembled from its
-// chunks, and the names of every session cookie it carried.
-func (a *Auth) sessionCookie(names cookie.Names, jar cookie.Jar) (raw string, present []string, err error) {
-	return cookie.ReadChunked(jar, names.SessionToken)
-}
-
-// clearSession queues the deletion of every session cookie the request
-// carried.
-func clearSession(q *cookie.Queue, names cookie.Names, present []string) {
-	for _, n := range present {
-		q.Set(cookie.Expired(n, names.Secure))
-	}
-}
-
-// setSession queues token, chunked, over the deletion of every session
-// cookie the request carried, so stale chunks go away.
-func (a *Auth) setSession(q *cookie.Queue, names cookie.Names, present []string, token string, expires time.Time) {
-	clearSession(q, names, present)
-	for _, p := range cookie.Split(names.SessionToken, token) {
-		q.Set(cookie.New(p.Name, p.Value, names.Secure, expires))
-	}
-}
-
-// sessionAction is GET and POST <base>/session: decode, run the JWT and
-// Session callbacks, re-issue the cookie with a new expiry.
+// sessionAction is GET and POST <base>/session: the session read
+// (readEndpoint), answered as JSON with the cookie re-issued under a new
+// expiry. As Auth.js, a session that cannot be read is "null", never an
+// error page.
 func (a *Auth) sessionAction(rq *request) (*response, error) {
 	res := &response{status: 200, ctype: "application/json", body: []byte("null")}
 	post := rq.r.Method == http.MethodPost
+	var jp *JWTParams
 	if post {
 		if !rq.csrfVerified {
 			return nil, fail(ErrMissingCSRF, nil) // 400 null
 		}
+		jp = &JWTParams{Trigger: TriggerUpdate}
+		if d, ok := rq.body.raw["data"]; ok {
+			jp.Data = d
+		}
 	} else {
 		res.noStore = true
 	}
-	ctx := rq.r.Context()
-	raw, present, err := a.sessionCookie(rq.names, rq.jar)
-	if err != nil {
-		a.log.Info("authgo: session cookie refused", "err", err)
-		if a.cfg.Debug {
-			a.log.DebugContext(ctx, "authgo: session", reqAttr(rq.r), "state", sessionState(nil, err))
-		}
-		clearSession(&res.cookies, rq.names, present)
-		return res, nil
-	}
-	if raw == "" {
-		if a.cfg.Debug {
-			a.log.DebugContext(ctx, "authgo: session", reqAttr(rq.r), "state", sessionState(nil, nil))
-		}
-		return res, nil
-	}
-	tok, err := a.openSession(ctx, rq.names, raw)
-	if a.cfg.Debug {
-		a.log.DebugContext(ctx, "authgo: session", reqAttr(rq.r), "state", sessionState(tok, err))
-	}
-	if errors.Is(err, errRevocationUnknown) {
+	sr, err := a.readSession(rq.r, &parsedCookies{rq.names, rq.jar}, readEndpoint, jp)
+	switch {
+	case errors.Is(err, ErrSessionUnavailable):
 		return res, nil // signed out for now; the cookie stays
-	}
-	if err != nil {
-		a.log.Info("authgo: session token refused", "err", err)
-		clearSession(&res.cookies, rq.names, present)
+	case err != nil:
+		a.log.Error("authgo: session", "err", err)
+		clearSession(&res.cookies, rq.names, sr.present)
+		return res, nil
+	case sr.session == nil:
+		if sr.clear || sr.ended {
+			clearSession(&res.cookies, rq.names, sr.present)
+		}
 		return res, nil
 	}
-	if a.needsRefresh(tok, a.now()) {
-		// A transient failure keeps the session as it is; a terminal one
-		// comes back as the RefreshTokenError session.
-		if fresh, err := a.refresh(ctx, tok); err == nil {
-			tok = fresh
-		}
-	}
-	p := JWTParams{Token: tok}
-	if post {
-		p.Trigger = TriggerUpdate
-		if d, ok := rq.body.raw["data"]; ok {
-			p.Data = d
-		}
-	}
-	tok, err = a.runJWT(ctx, p)
-	if err != nil || tok == nil {
-		if err != nil {
-			a.log.Error("authgo: jwt callback failed", "err", err)
-		}
-		clearSession(&res.cookies, rq.names, present)
-		return res, nil
-	}
-	now := a.now()
-	expires := now.Add(a.cfg.Session.MaxAge)
-	s, err := a.buildSession(ctx, tok, expires)
-	if err != nil {
-		a.log.Error("authgo: session callback failed", "err", err)
-		clearSession(&res.cookies, rq.names, present)
-		return res, nil
-	}
-	enc, err := a.encodeSession(rq.names, tok)
+	enc, err := a.strategy.seal(rq.r.Context(), rq.names, sr.tok)
 	if err == nil {
-		res.body, err = s.MarshalJSON()
+		res.body, err = sr.session.MarshalJSON()
 	}
 	if err != nil {
 		// As Auth.js: logged, signed out, never an error page for a read.
 		a.log.Error("authgo: session cannot be written", "err", err)
 		res.body = []byte("null")
-		clearSession(&res.cookies, rq.names, present)
+		clearSession(&res.cookies, rq.names, sr.present)
 		return res, nil
 	}
-	a.setSession(&res.cookies, rq.names, present, enc, expires)
+	setSession(&res.cookies, rq.names, sr.present, enc, sr.expires)
 	if ev := a.cfg.Events.Session; ev != nil {
-		ev(ctx, SessionEvent{Session: s, Token: tok})
+		ev(rq.r.Context(), SessionEvent{Session: sr.session, Token: sr.tok})
 	}
 	return res, nil
-}
-
-// encodeSession seals tok for the session cookie, refusing a token too long
-// to be read back (more than eight cookie chunks).
-func (a *Auth) encodeSession(names cookie.Names, tok *Token) (string, error) {
-	enc, err := a.codec.Encode(names.SessionToken, tok, 0)
-	if err != nil {
-		return "", err
-	}
-	if len(enc) > cookie.MaxChunks*cookie.ChunkSize {
-		return "", fmt.Errorf("session token is %d bytes, more than %d cookies can carry: keep less in the JWT callback", len(enc), cookie.MaxChunks)
-	}
-	return enc, nil
-}
-
-func (a *Auth) runJWT(ctx context.Context, p JWTParams) (*Token, error) {
-	if cb := a.cfg.Callbacks.JWT; cb != nil {
-		return cb(ctx, p)
-	}
-	return p.Token, nil
-}
-
-// buildSession makes the default session from tok and runs the Session
-// callback on it.
-func (a *Auth) buildSession(ctx context.Context, tok *Token, expires time.Time) (*Session, error) {
-	box := &struct { // one allocation for both
-		s Session
-		u SessionUser
-	}{u: SessionUser{Name: tok.Name, Email: tok.Email, Image: tok.Picture}}
-	u := &box.u
-	// A claim that is null, "" or not a string is shown as it is, as
-	// Auth.js's {name: token.name, …} does.
-	for _, cf := range [...][2]string{{"name", "name"}, {"email", "email"}, {"picture", "image"}} {
-		claim, field := cf[0], cf[1]
-		if v, ok := tok.Extra[claim]; ok {
-			if u.Extra == nil {
-				u.Extra = make(map[string]any, 3)
-			}
-			u.Extra[field] = v
-		}
-	}
-	s := &box.s
-	s.User, s.Expires = u, expires
-	if e := tok.String(ClaimError); e != "" {
-		s.Extra = map[string]any{"error": e} // the Auth.js guide's session.error
-	}
-	if cb := a.cfg.Callbacks.Session; cb != nil {
-		out, err := cb(ctx, SessionParams{Session: s, Token: tok})
-		if err != nil {
-			return nil, err
-		}
-		if out == nil {
-			return nil, errors.New("session callback returned nil")
-		}
-		s = out
-	}
-	return s, nil
 }
 
 func (a *Auth) brand() pages.Brand {
@@ -486,7 +368,7 @@ func (a *Auth) finishSignIn(rq *request, u *User, account *Account, creds Creden
 		return nil, fail(ErrConfiguration, fmt.Errorf("jwt callback: %w", err))
 	}
 	res := &response{location: rq.callbackURL}
-	_, present, _ := a.sessionCookie(rq.names, rq.jar)
+	_, present, _ := cookie.ReadChunked(rq.jar, rq.names.SessionToken)
 	if tok == nil {
 		// Auth.js still redirects, without a session.
 		if a.cfg.Debug {
@@ -494,11 +376,11 @@ func (a *Auth) finishSignIn(rq *request, u *User, account *Account, creds Creden
 		}
 		clearSession(&res.cookies, rq.names, present)
 	} else {
-		enc, err := a.encodeSession(rq.names, tok)
+		enc, err := a.strategy.seal(ctx, rq.names, tok)
 		if err != nil {
 			return nil, fail(ErrConfiguration, err)
 		}
-		a.setSession(&res.cookies, rq.names, present, enc, a.now().Add(a.cfg.Session.MaxAge))
+		setSession(&res.cookies, rq.names, present, enc, a.now().Add(a.cfg.Session.MaxAge))
 		if a.cfg.Debug {
 			a.log.DebugContext(ctx, "authgo: signed in: session cookie set", "provider", account.Provider, "provider_tokens", account.AccessToken != "")
 		}
@@ -522,7 +404,7 @@ func (a *Auth) signOutAction(rq *request) (*response, error) {
 		return nil, fail(ErrMissingCSRF, nil)
 	}
 	res := &response{location: rq.callbackURL}
-	raw, present, err := a.sessionCookie(rq.names, rq.jar)
+	raw, present, err := cookie.ReadChunked(rq.jar, rq.names.SessionToken)
 	if a.cfg.Debug && err == nil && raw == "" {
 		a.log.DebugContext(rq.r.Context(), "authgo: sign-out without a session")
 	}
@@ -594,32 +476,3 @@ func (a *Auth) errorPage(rq *request) (*response, error) {
 	return a.html(pages.ErrorStatus(code), func(b *bytes.Buffer) error { return pages.Error(b, d) })
 }
 
-// decodeSession reads and decodes the session cookie of r, for the
-// middleware and Session.
-func (a *Auth) decodeSession(r *http.Request) (tok *jwt.Token, names cookie.Names, present []string, err error) {
-	o, err := a.requestOrigin(r)
-	if err != nil {
-		return nil, names, nil, err
-	}
-	names = cookie.NamesFor(o.scheme == "https")
-	raw, present, err := a.sessionCookie(names, cookie.ParsePrefix(r.Header, names.SessionToken))
-	if err != nil || raw == "" {
-		return nil, names, present, err
-	}
-	tok, err = a.openSession(r.Context(), names, raw)
-	return tok, names, present, err
-}
-
-// openSession decodes a session token and refuses a revoked one. When the
-// revocation store cannot answer, the session is refused with
-// errRevocationUnknown (the caller keeps the cookie).
-func (a *Auth) openSession(ctx context.Context, names cookie.Names, raw string) (*jwt.Token, error) {
-	tok, err := a.codec.Decode(names.SessionToken, raw)
-	if err != nil || tok == nil {
-		return tok, err
-	}
-	if err := a.checkRevoked(ctx, tok); err != nil {
-		return nil, err
-	}
-	return tok, nil
-}

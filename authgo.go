@@ -32,6 +32,7 @@ type Auth struct {
 	signInPath string         // decoded path of Pages.SignIn; "" without one
 	apiPaths   []string       // Config.APIPaths without trailing slashes; "" for "/"
 	tokens     tokenManager
+	strategy   sessionStrategy
 
 	revocations RevocationStore
 }
@@ -66,6 +67,7 @@ func New(cfg Config) (*Auth, error) {
 	if a.now == nil {
 		a.now = time.Now
 	}
+	a.strategy = jwtStrategy{a}
 	switch ttl := cfg.Session.RevocationCache; {
 	case cfg.Session.Revocations == nil:
 		a.revocations = newMemoryRevocations(a.now)

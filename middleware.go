@@ -147,57 +147,25 @@ func (a *Auth) RequireSession(h http.Handler) http.Handler {
 	})
 }
 
-// guard is the protected path: session, refresh, Authorized, re-issue,
-// next.
+// guard is the protected path: the session read (readGuard), Authorized,
+// next with the session in the context and the cookie re-issued when it
+// changed.
 func (a *Auth) guard(w http.ResponseWriter, r *http.Request, next http.Handler) {
 	ctx := r.Context()
-	tok, names, present, err := a.decodeSession(r)
-	if a.cfg.Debug {
-		a.log.DebugContext(ctx, "authgo: middleware: session", reqAttr(r), "state", sessionState(tok, err))
+	sr, err := a.readSession(r, nil, readGuard, nil)
+	if sr.clear {
+		var q cookie.Queue
+		clearSession(&q, sr.names, sr.present)
+		q.Write(w.Header())
 	}
-	if err != nil {
-		a.log.Debug("authgo: session cookie refused", "err", err)
-		tok = nil
-		if !errors.Is(err, errRevocationUnknown) { // then the cookie may be good
-			var q cookie.Queue
-			clearSession(&q, names, present)
-			q.Write(w.Header())
-		}
+	switch {
+	case errors.Is(err, ErrSessionUnavailable), errors.Is(err, ErrRefreshUnavailable):
+		a.unavailable(w, err)
+		return
+	case err != nil:
+		a.log.Error("authgo: session callback failed", "err", err)
 	}
-	var s *Session
-	refreshed := false
-	sw := &sessionWriter{ResponseWriter: w, a: a, names: names, present: present}
-	if tok != nil {
-		before := tok
-		if a.cfg.Callbacks.JWT != nil {
-			before = tok.Clone()
-		}
-		if now := a.now(); a.needsRefresh(tok, now) {
-			refreshed = true
-			fresh, err := a.refresh(ctx, tok)
-			if err != nil && !accessTokenValid(tok, now) {
-				if a.cfg.Debug {
-					a.log.DebugContext(ctx, "authgo: middleware: refused with 503: the access token expired and could not be refreshed now", reqAttr(r))
-				}
-				a.unavailable(w)
-				return
-			}
-			if err == nil {
-				tok, before = fresh, nil // changed: re-issue
-			}
-		}
-		tok, err = a.runJWT(ctx, JWTParams{Token: tok})
-		if err == nil && tok != nil {
-			s, err = a.buildSession(ctx, tok, a.now().Add(a.cfg.Session.MaxAge))
-		}
-		switch {
-		case err != nil:
-			a.log.Error("authgo: session callback failed", "err", err)
-			s = nil
-		case s != nil && (before == nil || a.needsReissue(before, tok)):
-			sw.set(tok) // written with the response's headers
-		}
-	}
+	s := sr.session
 	allowed := s != nil
 	cb := a.cfg.Callbacks.Authorized
 	if cb != nil {
@@ -212,29 +180,37 @@ func (a *Auth) guard(w http.ResponseWriter, r *http.Request, next http.Handler) 
 		return
 	}
 	if a.cfg.Debug {
-		a.log.DebugContext(ctx, "authgo: middleware: allowed", reqAttr(r), "why", why, "cookie_reissued", sw.pending != nil)
+		a.log.DebugContext(ctx, "authgo: middleware: allowed", reqAttr(r), "why", why, "cookie_reissued", sr.reissue)
 	}
-	if s != nil {
-		ctx = WithSession(ctx, s)
-		ctx = context.WithValue(ctx, tokenKey{}, &reqTokens{tok: tok, w: sw, refreshed: refreshed})
-		r = r.WithContext(ctx)
-		next.ServeHTTP(sw, r)
-		if !sw.wrote {
-			sw.flushCookies() // a handler that wrote nothing: headers not out yet
-		}
+	if s == nil {
+		next.ServeHTTP(w, r)
 		return
 	}
-	next.ServeHTTP(w, r)
+	sw := &sessionWriter{ResponseWriter: w, a: a, ctx: ctx, names: sr.names, present: sr.present}
+	if sr.reissue {
+		sw.set(sr.tok) // written with the response's headers
+	}
+	ctx = context.WithValue(ctx, sessionKey{}, s)
+	ctx = context.WithValue(ctx, tokenKey{}, &reqTokens{tok: sr.tok, w: sw, refreshed: sr.refreshed})
+	next.ServeHTTP(sw, r.WithContext(ctx))
+	if !sw.wrote {
+		sw.flushCookies() // a handler that wrote nothing: headers not out yet
+	}
 }
 
-// unavailable answers a request whose access token expired and could not
-// be refreshed now.
-func (a *Auth) unavailable(w http.ResponseWriter) {
+// unavailable answers a request whose session could not be read now: the
+// revocation store did not answer (ErrSessionUnavailable), or the access
+// token expired and could not be refreshed (ErrRefreshUnavailable).
+func (a *Auth) unavailable(w http.ResponseWriter, err error) {
+	code := "refresh_unavailable"
+	if errors.Is(err, ErrSessionUnavailable) {
+		code = "session_unavailable"
+	}
 	h := w.Header()
 	h.Set("Retry-After", "2")
-	h.Set("Authgo-Error", "refresh_unavailable")
+	h.Set("Authgo-Error", code)
 	h.Set("Cache-Control", "no-store")
-	writeJSON(w, http.StatusServiceUnavailable, []byte(`{"error":"refresh_unavailable"}`))
+	writeJSON(w, http.StatusServiceUnavailable, []byte(`{"error":"`+code+`"}`))
 }
 
 // needsReissue: the JWT callback changed the token, or the cookie is older

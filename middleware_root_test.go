@@ -137,7 +137,8 @@ func TestMiddlewareGuardsRoot(t *testing.T) {
 }
 
 // TestMiddlewareRootStoreDown: with the revocation store down, / refuses a
-// signed-in cookie like any guarded page (302, cookie kept, no 5xx) while
+// signed-in cookie like any guarded page (503 with Retry-After, cookie
+// kept: the session may be good, so no redirect to sign in) while
 // the sign-in page and the endpoints stay open; a second instance on the
 // same secret and store opens / with the cookie once the store is back.
 func TestMiddlewareRootStoreDown(t *testing.T) {
@@ -152,8 +153,8 @@ func TestMiddlewareRootStoreDown(t *testing.T) {
 			store.down.Store(true)
 			r := newClient(t, rc.h).get(O+"/", "Cookie", cookie)
 			store.down.Store(false)
-			if r.StatusCode != http.StatusFound || r.Header.Get("Set-Cookie") != "" || strings.Contains(r.body, "home of") {
-				t.Errorf("GET / with the store down = %d %q %v, want 302 and the cookie kept", r.StatusCode, r.body, r.Header["Set-Cookie"])
+			if r.StatusCode != http.StatusServiceUnavailable || r.Header.Get("Retry-After") == "" || r.Header.Get("Set-Cookie") != "" || strings.Contains(r.body, "home of") {
+				t.Errorf("GET / with the store down = %d %q %v, want 503 with Retry-After and the cookie kept", r.StatusCode, r.body, r.Header["Set-Cookie"])
 			}
 			store.down.Store(true)
 			page, csrf := newClient(t, rc.h).get(O+rc.page()), newClient(t, rc.h).get(O+rc.base+"/csrf")

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -163,8 +164,10 @@ func (f *flakyRevocations) Check(ctx context.Context, id, sub string) (bool, tim
 }
 
 // TestRevocationStoreDown: while the store cannot answer, sessions are
-// refused (fail closed) but their cookies are kept, and nothing is a 5xx;
-// when it answers again, they work.
+// refused (fail closed) but their cookies are kept: GET /session answers
+// null as Auth.js would for no session, a guarded page 503 with
+// Retry-After (not a redirect to sign in), and Session(r)
+// ErrSessionUnavailable; when it answers again, they work.
 func TestRevocationStoreDown(t *testing.T) {
 	store := &flakyRevocations{RevocationStore: authgo.NewMemoryRevocations()}
 	a, h := revokeSite(t, func(c *authgo.Config) { c.Session.Revocations = store })
@@ -172,11 +175,23 @@ func TestRevocationStoreDown(t *testing.T) {
 	c.signIn(O, "alice", "wonderland")
 	cookie := c.cookieHeader()
 	store.down.Store(true)
-	for _, target := range []string{O + "/auth/session", O + "/page"} {
-		r := newClient(t, h).get(target, "Cookie", cookie)
-		if r.StatusCode >= 500 || r.Header.Get("Set-Cookie") != "" || r.StatusCode == 200 && r.body != "null" {
-			t.Fatalf("%s with the store down: %d %q %v", target, r.StatusCode, r.body, r.Header["Set-Cookie"])
+	for _, tt := range []struct {
+		target string
+		status int
+	}{{O + "/auth/session", 200}, {O + "/page", 503}} {
+		r := newClient(t, h).get(tt.target, "Cookie", cookie)
+		if r.StatusCode != tt.status || r.Header.Get("Set-Cookie") != "" || tt.status == 200 && r.body != "null" ||
+			tt.status == 503 && (r.Header.Get("Retry-After") == "" || r.Header.Get("Authgo-Error") != "session_unavailable") {
+			t.Fatalf("%s with the store down: %d %q %v", tt.target, r.StatusCode, r.body, r.Header)
 		}
+	}
+	req := httptest.NewRequest("GET", O+"/x", nil)
+	req.Header.Set("Cookie", cookie)
+	if s, err := a.Session(req); s != nil || !errors.Is(err, authgo.ErrSessionUnavailable) {
+		t.Fatalf("Session with the store down = %v, %v; want ErrSessionUnavailable", s, err)
+	}
+	if _, err := a.AccessToken(req); !errors.Is(err, authgo.ErrSessionUnavailable) {
+		t.Fatalf("AccessToken with the store down: %v; want ErrSessionUnavailable", err)
 	}
 	store.down.Store(false)
 	if s, p := signedIn(t, a, h, cookie); !s || !p {

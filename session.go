@@ -4,7 +4,10 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
+	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/authgo/authgo/internal/cookie"
 	"github.com/authgo/authgo/internal/csrf"
@@ -13,8 +16,10 @@ import (
 // Session returns the session of r, the way Auth.js's auth() does on the
 // server: it decodes the session cookie and runs the JWT and Session
 // callbacks. It returns (nil, nil) when the request is signed out, including
-// when its cookie is expired, tampered with or made with another secret.
-// It writes no cookie; GET <base>/session and the middleware do that.
+// when its cookie is expired, tampered with or made with another secret,
+// and ErrSessionUnavailable when the revocation store cannot say whether
+// the session was ended. It writes no cookie; GET <base>/session and the
+// middleware do that.
 //
 // Behind RequireSession the session is already in the request context;
 // Session then returns it without decoding again.
@@ -22,35 +27,289 @@ func (a *Auth) Session(r *http.Request) (*Session, error) {
 	if s, ok := r.Context().Value(sessionKey{}).(*Session); ok {
 		return s, nil
 	}
-	s, _, err := a.readSession(r)
-	return s, err
+	sr, err := a.readSession(r, nil, readOnly, nil)
+	return sr.session, err
 }
 
-// readSession decodes r's session and runs the callbacks. A bad or absent
-// cookie is (nil, nil, nil); only a failing callback is an error.
-func (a *Auth) readSession(r *http.Request) (*Session, *Token, error) {
-	tok, _, _, err := a.decodeSession(r)
-	if a.cfg.Debug {
-		a.log.DebugContext(r.Context(), "authgo: Session", reqAttr(r), "state", sessionState(tok, err))
+// ErrSessionUnavailable is returned by Session, AccessToken and Client
+// when the store that records ended sessions (Session.Revocations) cannot
+// answer: the request may or may not be signed in. The middleware answers
+// it with 503 and Retry-After; the session cookie is kept.
+var ErrSessionUnavailable = errors.New("authgo: the session store did not answer; try again shortly")
+
+// parsedCookies are a request's cookies, parsed under names.
+type parsedCookies struct {
+	names cookie.Names
+	jar   cookie.Jar
+}
+
+// readMode says who reads a session, and so what readSession may do.
+type readMode uint8
+
+const (
+	// readOnly is Session(r): decode and the callbacks; no refresh.
+	readOnly readMode = iota
+	// readEndpoint is GET/POST <base>/session: refresh when due (a
+	// failure keeps the session), the callbacks, re-issue always.
+	readEndpoint
+	// readGuard is the middleware: refresh when due (an expired token
+	// that cannot be refreshed is ErrRefreshUnavailable), the callbacks,
+	// re-issue when the token changed or has aged past UpdateAge.
+	readGuard
+	// readToken is AccessToken and Client: decode and refresh as
+	// readGuard, no callbacks.
+	readToken
+	// readDecode is MarkAccessTokenRejected: the token as the cookie
+	// holds it, nothing run.
+	readDecode
+)
+
+// readModeNames start the debug lines of each mode.
+var readModeNames = [...]string{readOnly: "authgo: Session", readEndpoint: "authgo: session", readGuard: "authgo: middleware", readToken: "authgo: access token", readDecode: "authgo: token check"}
+
+// sessionRead is what readSession found.
+type sessionRead struct {
+	names   cookie.Names
+	present []string // the session cookie names the request carried
+	// tok is the session's token after the refresh and the JWT callback,
+	// and session what the Session callback made of it; both nil when
+	// the request is signed out.
+	tok     *Token
+	session *Session
+	expires time.Time
+	// clear: the cookie is unusable (invalid, expired, revoked): delete
+	// present.
+	clear bool
+	// ended: the JWT callback returned no token, ending the session.
+	ended bool
+	// refreshed: a refresh was tried for this request.
+	refreshed bool
+	// reissue: write tok back to the cookie.
+	reissue bool
+}
+
+// readSession is the one place a request's session is read: the cookie
+// decoded by the session strategy (which checks revocation), the access
+// token refreshed when due, the JWT and Session callbacks, and the
+// decision to re-issue, each as mode allows. jar is the request's cookies
+// under names when the caller has parsed them (the endpoints); nil means
+// parse them here, under the names of the request's origin. For
+// readEndpoint, jp carries the POST's trigger and data.
+//
+// A bad cookie is not an error: sr.clear says to delete it. Errors are
+// ErrSessionUnavailable (the cookie is kept), ErrRefreshUnavailable
+// (readGuard and readToken) and a failing callback's error.
+func (a *Auth) readSession(r *http.Request, jar *parsedCookies, mode readMode, jp *JWTParams) (sr sessionRead, err error) {
+	ctx := r.Context()
+	var cookies cookie.Jar
+	if jar == nil {
+		o, err := a.requestOrigin(r)
+		if err != nil {
+			return sr, nil // no origin, no cookie names: signed out
+		}
+		sr.names = cookie.NamesFor(o.scheme == "https")
+		cookies = cookie.ParsePrefix(r.Header, sr.names.SessionToken)
+	} else {
+		sr.names, cookies = jar.names, jar.jar
 	}
+	raw, present, err := cookie.ReadChunked(cookies, sr.names.SessionToken)
+	sr.present = present
+	var tok *Token
+	if err == nil && raw != "" {
+		tok, err = a.strategy.open(ctx, sr.names, raw)
+	}
+	if a.cfg.Debug {
+		msg := readModeNames[mode]
+		if mode != readOnly && mode != readEndpoint {
+			msg += ": session"
+		}
+		a.log.DebugContext(ctx, msg, reqAttr(r), "state", sessionState(tok, err))
+	}
+	switch {
+	case errors.Is(err, errRevocationUnknown):
+		return sr, ErrSessionUnavailable
+	case err != nil:
+		a.log.Debug("authgo: session cookie refused", "err", err)
+		sr.clear = true
+		return sr, nil
+	case tok == nil:
+		return sr, nil
+	}
+
+	if mode == readDecode {
+		sr.tok = tok
+		return sr, nil
+	}
+	before := tok
+	if mode != readOnly {
+		fresh, changed, err := a.refreshIfDue(ctx, tok)
+		sr.refreshed = changed || err != nil || fresh != tok
+		if err != nil && mode != readEndpoint {
+			if a.cfg.Debug {
+				a.log.DebugContext(ctx, readModeNames[mode]+": the access token expired and could not be refreshed now", reqAttr(r))
+			}
+			return sr, err
+		}
+		if changed {
+			tok, before = fresh, nil // re-issue
+		}
+	}
+	if mode == readToken {
+		sr.tok = tok
+		return sr, nil
+	}
+
+	if mode == readGuard && before != nil && a.cfg.Callbacks.JWT != nil {
+		before = tok.Clone() // the callback may change tok in place
+	}
+	p := JWTParams{Token: tok}
+	if jp != nil {
+		p.Trigger, p.Data = jp.Trigger, jp.Data
+	}
+	tok, err = a.runJWT(ctx, p)
 	if err != nil {
-		a.log.Debug("authgo: no session", "err", err)
-		return nil, nil, nil
+		return sr, fmt.Errorf("jwt callback: %w", err)
 	}
 	if tok == nil {
-		return nil, nil, nil
+		sr.ended = true
+		return sr, nil
 	}
-	ctx := r.Context()
-	tok, err = a.runJWT(ctx, JWTParams{Token: tok})
-	if err != nil || tok == nil {
-		return nil, nil, err
-	}
-	s, err := a.buildSession(ctx, tok, a.now().Add(a.cfg.Session.MaxAge))
+	sr.expires = a.now().Add(a.cfg.Session.MaxAge)
+	s, err := a.buildSession(ctx, tok, sr.expires)
 	if err != nil {
-		return nil, nil, err
+		return sr, fmt.Errorf("session callback: %w", err)
 	}
-	return s, tok, nil
+	sr.tok, sr.session = tok, s
+	switch mode {
+	case readEndpoint:
+		sr.reissue = true
+	case readGuard:
+		sr.reissue = before == nil || a.needsReissue(before, tok)
+	}
+	return sr, nil
 }
+
+// refreshIfDue refreshes tok's access token when it is due. It returns the
+// token to go on with and whether it is a new one; the error
+// (ErrRefreshUnavailable) only when the refresh failed and the access
+// token has expired. A refresh token refused for good comes back as the
+// RefreshTokenError token, not as an error.
+func (a *Auth) refreshIfDue(ctx context.Context, tok *Token) (*Token, bool, error) {
+	now := a.now()
+	if !a.needsRefresh(tok, now) {
+		return tok, false, nil
+	}
+	fresh, err := a.refresh(ctx, tok)
+	switch {
+	case err == nil:
+		return fresh, true, nil
+	case accessTokenValid(tok, now):
+		return tok, false, nil
+	}
+	return tok, false, err
+}
+
+// sessionStrategy is where sessions live: today the encrypted JWT cookie
+// (jwtStrategy); the database strategy implements it next.
+type sessionStrategy interface {
+	// open returns the session token a cookie value stands for, or nil
+	// and an error for a value that opens nothing; errRevocationUnknown
+	// when the store cannot say whether it was ended.
+	open(ctx context.Context, names cookie.Names, raw string) (*Token, error)
+	// seal returns the cookie value for tok.
+	seal(ctx context.Context, names cookie.Names, tok *Token) (string, error)
+}
+
+// jwtStrategy keeps the session in the cookie, as an Auth.js JWE, and
+// refuses one recorded as ended in the revocation store.
+type jwtStrategy struct{ a *Auth }
+
+func (s jwtStrategy) open(ctx context.Context, names cookie.Names, raw string) (*Token, error) {
+	tok, err := s.a.codec.Decode(names.SessionToken, raw)
+	if err != nil || tok == nil {
+		return tok, err
+	}
+	if err := s.a.checkRevoked(ctx, tok); err != nil {
+		return nil, err
+	}
+	return tok, nil
+}
+
+// seal refuses a token too long to be read back (more than eight cookie
+// chunks).
+func (s jwtStrategy) seal(_ context.Context, names cookie.Names, tok *Token) (string, error) {
+	enc, err := s.a.codec.Encode(names.SessionToken, tok, 0)
+	if err != nil {
+		return "", err
+	}
+	if len(enc) > cookie.MaxChunks*cookie.ChunkSize {
+		return "", fmt.Errorf("session token is %d bytes, more than %d cookies can carry: keep less in the JWT callback", len(enc), cookie.MaxChunks)
+	}
+	return enc, nil
+}
+
+// clearSession queues the deletion of every session cookie the request
+// carried.
+func clearSession(q *cookie.Queue, names cookie.Names, present []string) {
+	for _, n := range present {
+		q.Set(cookie.Expired(n, names.Secure))
+	}
+}
+
+// setSession queues token, chunked, over the deletion of every session
+// cookie the request carried, so stale chunks go away.
+func setSession(q *cookie.Queue, names cookie.Names, present []string, token string, expires time.Time) {
+	clearSession(q, names, present)
+	for _, p := range cookie.Split(names.SessionToken, token) {
+		q.Set(cookie.New(p.Name, p.Value, names.Secure, expires))
+	}
+}
+
+func (a *Auth) runJWT(ctx context.Context, p JWTParams) (*Token, error) {
+	if cb := a.cfg.Callbacks.JWT; cb != nil {
+		return cb(ctx, p)
+	}
+	return p.Token, nil
+}
+
+// buildSession makes the default session from tok and runs the Session
+// callback on it.
+func (a *Auth) buildSession(ctx context.Context, tok *Token, expires time.Time) (*Session, error) {
+	box := &struct { // one allocation for both
+		s Session
+		u SessionUser
+	}{u: SessionUser{Name: tok.Name, Email: tok.Email, Image: tok.Picture}}
+	u := &box.u
+	// A claim that is null, "" or not a string is shown as it is, as
+	// Auth.js's {name: token.name, …} does.
+	for _, cf := range [...][2]string{{"name", "name"}, {"email", "email"}, {"picture", "image"}} {
+		claim, field := cf[0], cf[1]
+		if v, ok := tok.Extra[claim]; ok {
+			if u.Extra == nil {
+				u.Extra = make(map[string]any, 3)
+			}
+			u.Extra[field] = v
+		}
+	}
+	s := &box.s
+	s.User, s.Expires = u, expires
+	if e := tok.String(ClaimError); e != "" {
+		s.Extra = map[string]any{"error": e} // the Auth.js guide's session.error
+	}
+	if cb := a.cfg.Callbacks.Session; cb != nil {
+		out, err := cb(ctx, SessionParams{Session: s, Token: tok})
+		if err != nil {
+			return nil, err
+		}
+		if out == nil {
+			return nil, errors.New("session callback returned nil")
+		}
+		s = out
+	}
+	return s, nil
+}
+
+
 
 type sessionKey struct{}
 

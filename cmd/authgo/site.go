@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -87,6 +88,11 @@ const expiresLayout = "on 2 Jan 2006 at 15:04 UTC"
 // sign-in link.
 func (s *site) home(w http.ResponseWriter, r *http.Request) {
 	sess, err := s.auth.Session(r)
+	if errors.Is(err, authgo.ErrSessionUnavailable) {
+		w.Header().Set("Retry-After", "2")
+		http.Error(w, "The session store is not answering; try again in a moment.", http.StatusServiceUnavailable)
+		return
+	}
 	if err != nil {
 		s.log.Error("reading the session", "err", err)
 		http.Error(w, "Internal server error", http.StatusInternalServerError)

@@ -86,6 +86,11 @@ func newApp(cfg appConfig) (http.Handler, error) {
 	render := func(title string, embed bool) http.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request) {
 			s, err := a.Session(r) // from the middleware's context on /dashboard/
+			if errors.Is(err, authgo.ErrSessionUnavailable) {
+				w.Header().Set("Retry-After", "2")
+				http.Error(w, "session store unavailable, try again", http.StatusServiceUnavailable)
+				return
+			}
 			if err != nil {
 				http.Error(w, "session unavailable", http.StatusInternalServerError)
 				return
