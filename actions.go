@@ -155,7 +155,7 @@ func (a *Auth) html(status int, render func(*bytes.Buffer) error) (*response, er
 func (a *Auth) signInPage(rq *request) (*response, error) {
 	errCode := rq.query.Get("error")
 	if p := a.cfg.Pages.SignIn; p != "" {
-		loc := p + sep(p) + "callbackUrl=" + url.QueryEscape(rq.callbackURL)
+		loc := a.signInURL("", rq.callbackURL) // relative, as Auth.js sends it
 		if errCode != "" {
 			loc += "&error=" + url.QueryEscape(errCode)
 		}

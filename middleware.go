@@ -265,12 +265,7 @@ func (a *Auth) deny(w http.ResponseWriter, r *http.Request, why string) {
 		writeJSON(w, http.StatusBadRequest, []byte(`"Bad request."`))
 		return
 	}
-	page := a.cfg.BasePath + "/signin"
-	if a.cfg.Pages.SignIn != "" {
-		page = a.cfg.Pages.SignIn
-	}
-	back := o.String() + r.URL.RequestURI()
-	loc := o.String() + page + sep(page) + "callbackUrl=" + url.QueryEscape(back)
+	loc := a.signInURL(o.String(), o.String()+r.URL.RequestURI())
 	status := http.StatusFound
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		status = http.StatusSeeOther
@@ -328,4 +323,15 @@ func (a *Auth) underAPI(path string) bool {
 func wantsJSON(r *http.Request) bool {
 	acc := strings.ToLower(strings.Join(r.Header.Values("Accept"), ","))
 	return strings.Contains(acc, "application/json") && !strings.Contains(acc, "text/html")
+}
+
+// signInURL is the sign-in page (Pages.SignIn, or the built-in one) on
+// prefix (an origin, or "" for a relative URL), with callback as its
+// callbackUrl.
+func (a *Auth) signInURL(prefix, callback string) string {
+	page := a.cfg.Pages.SignIn
+	if page == "" {
+		page = a.cfg.BasePath + "/signin"
+	}
+	return prefix + page + sep(page) + "callbackUrl=" + url.QueryEscape(callback)
 }
