@@ -475,4 +475,3 @@ func (a *Auth) errorPage(rq *request) (*response, error) {
 	d := pages.ErrorData{Brand: a.brand(), Code: code, SignInURL: a.endpoint(rq, "signin"), HomeURL: rq.base()}
 	return a.html(pages.ErrorStatus(code), func(b *bytes.Buffer) error { return pages.Error(b, d) })
 }
-

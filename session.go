@@ -309,8 +309,6 @@ func (a *Auth) buildSession(ctx context.Context, tok *Token, expires time.Time) 
 	return s, nil
 }
 
-
-
 type sessionKey struct{}
 
 // SessionFromContext returns the session a RequireSession middleware put in
