@@ -186,9 +186,21 @@ var (
 // origin is the public origin, fixed by Config.URL.
 type origin struct {
 	scheme, host string // host includes a non-default port
+	s            string // scheme://host, made by newOrigin
 }
 
-func (o origin) String() string { return o.scheme + "://" + o.host }
+func (o origin) String() string {
+	if o.s != "" {
+		return o.s
+	}
+	return o.scheme + "://" + o.host
+}
+
+// newOrigin returns the origin of scheme and host, its string made once.
+func newOrigin(scheme, host string) origin {
+	host = canonicalHost(scheme, host)
+	return origin{scheme: scheme, host: host, s: scheme + "://" + host}
+}
 
 // validate checks c, fills defaults, and returns the fixed origin (zero when
 // the origin comes from each request).
@@ -224,7 +236,7 @@ func (c *Config) validate() (origin, error) {
 				return o, fmt.Errorf("authgo: URL (AUTH_URL) %q: %w", c.URL, err)
 			}
 		}
-		o = origin{scheme: u.Scheme, host: canonicalHost(u.Scheme, u.Host)}
+		o = newOrigin(u.Scheme, u.Host)
 		urlPath = strings.TrimSuffix(u.Path, "/")
 	} else if !c.TrustHost {
 		return o, errors.New("authgo: the public origin is unknown: set Config.URL (AUTH_URL), or Config.TrustHost (AUTH_TRUST_HOST=true) behind a proxy that sets X-Forwarded-Host and X-Forwarded-Proto")

@@ -339,7 +339,7 @@ func (a *Auth) requestOrigin(r *http.Request) (origin, error) {
 	if !validHost(host) {
 		return origin{}, fmt.Errorf("bad host %q", host)
 	}
-	return origin{scheme: scheme, host: canonicalHost(scheme, host)}, nil
+	return newOrigin(scheme, host), nil
 }
 
 // lastValue is the right-most entry of a comma-separated forwarding header,
@@ -468,12 +468,14 @@ func (a *Auth) write(w http.ResponseWriter, rq *request, res *response) {
 		writeJSON(w, http.StatusInternalServerError, []byte(`{"message":"There was a problem with the server configuration. Check the server logs for more information."}`))
 		return
 	}
+	// Fixed values are shared one-element slices (a later Add copies
+	// rather than appends into them): no allocation per header.
 	if res.noStore || q.Len() > 0 || res.csp != "" {
-		h.Set("Cache-Control", "private, no-cache, no-store")
-		h.Set("Expires", "0")
-		h.Set("Pragma", "no-cache")
+		h["Cache-Control"] = hdrNoStore
+		h["Expires"] = hdrZero
+		h["Pragma"] = hdrNoCache
 	}
-	h.Set("X-Content-Type-Options", "nosniff")
+	h["X-Content-Type-Options"] = hdrNosniff
 	if res.csp != "" {
 		h.Set("Content-Security-Policy", res.csp)
 	}
@@ -494,7 +496,11 @@ func (a *Auth) write(w http.ResponseWriter, rq *request, res *response) {
 		w.WriteHeader(http.StatusFound)
 		return
 	}
-	if res.ctype != "" {
+	switch res.ctype {
+	case "":
+	case "application/json":
+		h["Content-Type"] = hdrJSON
+	default:
 		h.Set("Content-Type", res.ctype)
 	}
 	w.WriteHeader(res.status)
@@ -563,3 +569,12 @@ func writeJSON(w http.ResponseWriter, status int, body []byte) {
 	w.WriteHeader(status)
 	w.Write(body)
 }
+
+// Header values of every endpoint response; never written to.
+var (
+	hdrNoStore = []string{"private, no-cache, no-store"}
+	hdrZero    = []string{"0"}
+	hdrNoCache = []string{"no-cache"}
+	hdrNosniff = []string{"nosniff"}
+	hdrJSON    = []string{"application/json"}
+)

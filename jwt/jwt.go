@@ -166,12 +166,23 @@ func (c *Codec) Encode(salt string, t *Token, maxAge time.Duration) (string, err
 	var r [16]byte
 	rand.Read(r[:])
 	claims.ID = newUUID(r)
-	pt, err := claims.MarshalJSON()
+	bp := plaintexts.Get().(*[]byte)
+	defer func() {
+		if cap(*bp) <= 16<<10 {
+			plaintexts.Put(bp)
+		}
+	}()
+	pt, err := claims.AppendJSON((*bp)[:0])
 	if err != nil {
 		return "", err
 	}
+	*bp = pt
 	return kr.Seal(pt)
 }
+
+// plaintexts are Encode's buffers for the claims JSON, which Seal
+// encrypts into a string of its own.
+var plaintexts = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
 
 // Decode opens token (issued for the cookie named salt) and validates its
 // claims. An empty token is (nil, nil): no session, not an error. Every

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/http/httptest"
 	"os"
 	"reflect"
@@ -402,6 +403,31 @@ func BenchmarkEncode(b *testing.B) {
 	for b.Loop() {
 		if _, err := c.Encode(CookieName, t, 0); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestAppendJSONNumbers: extra numeric claims (float64 after a decode) are
+// written as encoding/json writes them, so a token re-encoded by authgo
+// reads the same in JavaScript.
+func TestAppendJSONNumbers(t *testing.T) {
+	for _, f := range []float64{0, math.Copysign(0, -1), 1, -1, 1.5, 1796618041, 1e20, 1e21, 1.23e21, 1e-6, 9.99e-7, 1e-7, 3.14159e-10, -2.5e25, 0.1, 123456789012345678, math.MaxFloat64, math.SmallestNonzeroFloat64} {
+		want, err := json.Marshal(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tok := &Token{Extra: map[string]any{"n": f}}
+		got, err := tok.MarshalJSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != `{"n":`+string(want)+`}` {
+			t.Errorf("%v: got %s, want {\"n\":%s}", f, got, want)
+		}
+	}
+	for _, f := range []float64{math.NaN(), math.Inf(1)} {
+		if _, err := (&Token{Extra: map[string]any{"n": f}}).MarshalJSON(); err == nil {
+			t.Errorf("%v: no error", f)
 		}
 	}
 }

@@ -115,55 +115,47 @@ func (t *Token) Clone() *Token {
 // MarshalJSON writes the claims as one JSON object. Empty standard claims are
 // left out; an Extra entry never duplicates a standard claim that is set.
 func (t Token) MarshalJSON() ([]byte, error) {
-	var b bytes.Buffer
-	b.Grow(256)
-	b.WriteByte('{')
-	first := true
-	member := func(name string, v any) error {
-		if !first {
-			b.WriteByte(',')
+	return t.AppendJSON(make([]byte, 0, 256))
+}
+
+// AppendJSON appends MarshalJSON's output to b: the encoder of every
+// session write, so it allocates only for extra claims that are not
+// strings or numbers.
+func (t *Token) AppendJSON(b []byte) ([]byte, error) {
+	b = append(b, '{')
+	n := len(b)
+	var err error
+	member := func(b []byte, name string) []byte {
+		if len(b) > n {
+			b = append(b, ',')
 		}
-		first = false
-		writeString(&b, name)
-		b.WriteByte(':')
-		if s, ok := v.(string); ok {
-			writeString(&b, s)
-			return nil
-		}
-		if n, ok := v.(int64); ok {
-			fmt.Fprintf(&b, "%d", n)
-			return nil
-		}
-		enc, err := json.Marshal(v)
-		if err != nil {
-			return fmt.Errorf("jwt: claim %q: %w", name, err)
-		}
-		b.Write(enc)
-		return nil
+		b = appendString(b, name)
+		return append(b, ':')
 	}
-	str := func(name, v string) error {
+	str := func(b []byte, name, v string) ([]byte, error) {
 		if v != "" {
-			return member(name, v)
+			return appendString(member(b, name), v), nil
 		}
 		if x, ok := t.Extra[name]; ok {
-			return member(name, x)
+			return appendValue(member(b, name), name, x)
 		}
-		return nil
+		return b, nil
 	}
-	if err := str("name", t.Name); err != nil {
+	if b, err = str(b, "name", t.Name); err != nil {
 		return nil, err
 	}
-	if err := str("email", t.Email); err != nil {
+	if b, err = str(b, "email", t.Email); err != nil {
 		return nil, err
 	}
-	if err := str("picture", t.Picture); err != nil {
+	if b, err = str(b, "picture", t.Picture); err != nil {
 		return nil, err
 	}
 	if t.Subject != "" {
-		member("sub", t.Subject)
+		b = appendString(member(b, "sub"), t.Subject)
 	}
 	if len(t.Extra) > 0 {
-		keys := make([]string, 0, len(t.Extra))
+		var buf [16]string
+		keys := buf[:0]
 		for k := range t.Extra {
 			if !slices.Contains(standard, k) {
 				keys = append(keys, k)
@@ -171,28 +163,70 @@ func (t Token) MarshalJSON() ([]byte, error) {
 		}
 		slices.Sort(keys)
 		for _, k := range keys {
-			if err := member(k, t.Extra[k]); err != nil {
+			if b, err = appendValue(member(b, k), k, t.Extra[k]); err != nil {
 				return nil, err
 			}
 		}
 	}
-	if t.NotBefore != 0 {
-		member("nbf", t.NotBefore)
-	}
-	if t.IssuedAt != 0 {
-		member("iat", t.IssuedAt)
-	}
-	if t.ExpiresAt != 0 {
-		member("exp", t.ExpiresAt)
+	for _, c := range [...]struct {
+		name string
+		v    int64
+	}{{"nbf", t.NotBefore}, {"iat", t.IssuedAt}, {"exp", t.ExpiresAt}} {
+		if c.v != 0 {
+			b = strconv.AppendInt(member(b, c.name), c.v, 10)
+		}
 	}
 	if t.ID != "" {
-		member("jti", t.ID)
+		b = appendString(member(b, "jti"), t.ID)
 	}
-	b.WriteByte('}')
-	return b.Bytes(), nil
+	return append(b, '}'), nil
 }
 
-func writeString(b *bytes.Buffer, s string) {
+// appendValue appends an extra claim's value as JSON.
+func appendValue(b []byte, name string, v any) ([]byte, error) {
+	switch v := v.(type) {
+	case string:
+		return appendString(b, v), nil
+	case int64:
+		return strconv.AppendInt(b, v, 10), nil
+	case bool:
+		return strconv.AppendBool(b, v), nil
+	case nil:
+		return append(b, "null"...), nil
+	case float64:
+		if !math.IsInf(v, 0) && !math.IsNaN(v) {
+			return appendFloat(b, v), nil
+		}
+	}
+	enc, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("jwt: claim %q: %w", name, err)
+	}
+	return append(b, enc...), nil
+}
+
+// appendFloat appends f as encoding/json writes a float64 (what decoded
+// numeric claims are): plain digits, an exponent only beyond 1e21 or below
+// 1e-6.
+func appendFloat(b []byte, f float64) []byte {
+	format := byte('f')
+	if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		format = 'e'
+	}
+	b = strconv.AppendFloat(b, f, format, -1, 64)
+	if format == 'e' {
+		// e-09 → e-9, as encoding/json does.
+		if n := len(b); n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+			b[n-2] = b[n-1]
+			b = b[:n-1]
+		}
+	}
+	return b
+}
+
+// appendString appends s as a JSON string, escaped as JavaScript's
+// JSON.stringify escapes it (no HTML escaping).
+func appendString(b []byte, s string) []byte {
 	simple := true
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= 0x7f {
@@ -201,15 +235,15 @@ func writeString(b *bytes.Buffer, s string) {
 		}
 	}
 	if simple {
-		b.WriteByte('"')
-		b.WriteString(s)
-		b.WriteByte('"')
-		return
+		b = append(b, '"')
+		b = append(b, s...)
+		return append(b, '"')
 	}
-	enc := json.NewEncoder(b)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	enc.Encode(s) // cannot fail for a string
-	b.Truncate(b.Len() - 1)
+	return append(b, bytes.TrimSuffix(buf.Bytes(), []byte("\n"))...)
 }
 
 // maxTime is the last second of year 9999: a time claim beyond it is not a

@@ -26,8 +26,19 @@ func New(secret string) (token, cookieValue string) {
 }
 
 func hash(token, secret string) string {
-	sum := sha256.Sum256([]byte(token + secret))
-	return hex.EncodeToString(sum[:])
+	h := hashHex(token, secret)
+	return string(h[:])
+}
+
+// hashHex is the lowercase hex SHA-256 of token+secret, made without
+// allocating for the lengths authgo uses.
+func hashHex(token, secret string) [2 * sha256.Size]byte {
+	var buf [256]byte
+	in := append(append(buf[:0], token...), secret...)
+	sum := sha256.Sum256(in)
+	var out [2 * sha256.Size]byte
+	hex.Encode(out[:], sum[:])
+	return out
 }
 
 // maxCookie bounds the work spent on a forged cookie.
@@ -49,7 +60,16 @@ func Verify(cookieValue, secret string) (token string, ok bool) {
 	if strings.IndexByte(h, '|') >= 0 {
 		return "", false
 	}
-	if !Equal(h, hash(token, secret)) {
+	want := hashHex(token, secret)
+	if len(h) != len(want) {
+		return "", false
+	}
+	// Constant time over the posted bytes, without converting h.
+	var diff byte
+	for i := range want {
+		diff |= h[i] ^ want[i]
+	}
+	if subtle.ConstantTimeByteEq(diff, 0) != 1 {
 		return "", false
 	}
 	return token, true

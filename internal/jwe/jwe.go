@@ -105,7 +105,11 @@ type cbcState struct {
 	mac      hash.Hash // HMAC-SHA-512 keyed with raw[:32]
 	enc, dec cipher.BlockMode
 	sum      [64]byte
+	ct, b64  []byte // Seal's scratch: the ciphertext, a segment in base64
 }
+
+// maxScratch bounds the scratch a pooled state keeps between Seals.
+const maxScratch = 16 << 10
 
 type ivSetter interface{ SetIV([]byte) }
 
@@ -199,27 +203,36 @@ func (kr *Keyring) Seal(plaintext []byte) (string, error) {
 	if _, err := rand.Read(iv[:]); err != nil {
 		return "", fmt.Errorf("jwe: %w", err)
 	}
+	st := k.state.Get().(*cbcState)
+	defer func() {
+		if cap(st.ct) > maxScratch || cap(st.b64) > maxScratch {
+			st.ct, st.b64 = nil, nil
+		}
+		k.state.Put(st)
+	}()
 	pad := aes.BlockSize - len(plaintext)%aes.BlockSize
-	ct := make([]byte, len(plaintext)+pad)
-	copy(ct, plaintext)
+	ct := append(append(st.ct[:0], plaintext...), make([]byte, pad)...)
 	for i := len(plaintext); i < len(ct); i++ {
 		ct[i] = byte(pad)
 	}
-	st := k.state.Get().(*cbcState)
-	defer k.state.Put(st)
+	st.ct = ct
 	k.encrypter(st, iv[:]).CryptBlocks(ct, ct)
 	tag := st.tag(k.aad, iv[:], ct)
 
+	// One allocation: the token itself. Each segment is encoded into the
+	// state's scratch, then copied in.
 	enc := base64.RawURLEncoding
 	var sb strings.Builder
 	sb.Grow(len(k.header) + 3 + enc.EncodedLen(16) + enc.EncodedLen(len(ct)) + enc.EncodedLen(32) + 1)
 	sb.WriteString(k.header)
 	sb.WriteString("..")
-	sb.WriteString(enc.EncodeToString(iv[:]))
-	sb.WriteByte('.')
-	sb.WriteString(enc.EncodeToString(ct))
-	sb.WriteByte('.')
-	sb.WriteString(enc.EncodeToString(tag))
+	for i, seg := range [...][]byte{iv[:], ct, tag} {
+		if i > 0 {
+			sb.WriteByte('.')
+		}
+		st.b64 = enc.AppendEncode(st.b64[:0], seg)
+		sb.Write(st.b64)
+	}
 	return sb.String(), nil
 }
 
