@@ -1,13 +1,11 @@
 package authgo
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"net/http"
-	"slices"
 	"time"
 
+	"github.com/authgo/authgo/internal/jsonw"
 	"github.com/authgo/authgo/jwt"
 )
 
@@ -54,7 +52,41 @@ type SessionUser struct {
 
 // MarshalJSON writes the set fields, then Extra in key order.
 func (u SessionUser) MarshalJSON() ([]byte, error) {
-	return marshalObject([]member{{"id", u.ID}, {"name", u.Name}, {"email", u.Email}, {"image", u.Image}}, u.Extra)
+	return u.appendJSON(make([]byte, 0, 128))
+}
+
+func (u *SessionUser) appendJSON(b []byte) ([]byte, error) {
+	b = append(b, '{')
+	var buf [4]string
+	written := buf[:0]
+	var err error
+	for _, m := range [...]struct{ name, v string }{{"id", u.ID}, {"name", u.Name}, {"email", u.Email}, {"image", u.Image}} {
+		if b, written, err = appendField(b, written, m.name, m.v, u.Extra); err != nil {
+			return nil, err
+		}
+	}
+	if b, err = jsonw.Extra(b, len(written) > 0, written, u.Extra); err != nil {
+		return nil, err
+	}
+	return append(b, '}'), nil
+}
+
+// appendField appends a string member unless it is empty; an Extra value
+// of the same name stands in for an empty one, in its place.
+func appendField(b []byte, written []string, name, v string, extra map[string]any) ([]byte, []string, error) {
+	x, fromExtra := extra[name]
+	if v == "" && !fromExtra {
+		return b, written, nil
+	}
+	if len(written) > 0 {
+		b = append(b, ',')
+	}
+	b = append(jsonw.String(b, name), ':')
+	if v != "" {
+		return jsonw.String(b, v), append(written, name), nil
+	}
+	b, err := jsonw.Value(b, x)
+	return b, append(written, name), err
 }
 
 // Session is what GET <base>/session returns and what [Auth.Session] gives
@@ -69,104 +101,37 @@ type Session struct {
 }
 
 // MarshalJSON writes the session as Auth.js does; Expires in JavaScript's
-// toISOString form (UTC, milliseconds).
+// toISOString form. Extra members follow, in key order.
 func (s Session) MarshalJSON() ([]byte, error) {
-	m := []member{}
-	if s.User != nil {
-		m = append(m, member{"user", s.User})
-	}
-	if !s.Expires.IsZero() {
-		m = append(m, member{"expires", s.Expires.UTC().Format("2006-01-02T15:04:05.000Z")})
-	}
-	return marshalObject(m, s.Extra)
+	return s.appendJSON(make([]byte, 0, 256))
 }
 
-type member struct {
-	name  string
-	value any
-}
-
-// marshalObject writes the members that are not empty strings, then extra
-// in key order, skipping extra keys that repeat a member. Strings and
-// nested objects of ours are written directly: this runs on every session
-// read.
-func marshalObject(ms []member, extra map[string]any) ([]byte, error) {
-	b := make([]byte, 0, 256)
+func (s *Session) appendJSON(b []byte) ([]byte, error) {
 	b = append(b, '{')
-	var names [8]string
-	n := 0
-	write := func(name string, v any) error {
-		if len(b) > 1 {
-			b = append(b, ',')
-		}
-		b = appendString(b, name)
-		b = append(b, ':')
-		switch v := v.(type) {
-		case string:
-			b = appendString(b, v)
-		case json.Marshaler:
-			enc, err := v.MarshalJSON()
-			if err != nil {
-				return err
-			}
-			b = append(b, enc...)
-		default:
-			enc, err := json.Marshal(v)
-			if err != nil {
-				return err
-			}
-			b = append(b, enc...)
-		}
-		return nil
-	}
-	for _, m := range ms {
-		if s, ok := m.value.(string); ok && s == "" {
-			x, ok := extra[m.name]
-			if !ok {
-				continue
-			}
-			m.value = x // an Extra value stands in for an empty field, in its place
-		}
-		if n < len(names) {
-			names[n] = m.name
-			n++
-		}
-		if err := write(m.name, m.value); err != nil {
+	var buf [2]string
+	written := buf[:0]
+	var err error
+	if s.User != nil {
+		b = append(b, `"user":`...)
+		if b, err = s.User.appendJSON(b); err != nil {
 			return nil, err
 		}
+		written = append(written, "user")
 	}
-	if len(extra) > 0 {
-		keys := make([]string, 0, len(extra))
-		for k := range extra {
-			if !slices.Contains(names[:n], k) {
-				keys = append(keys, k)
-			}
+	if !s.Expires.IsZero() {
+		if len(written) > 0 {
+			b = append(b, ',')
 		}
-		slices.Sort(keys)
-		for _, k := range keys {
-			if err := write(k, extra[k]); err != nil {
-				return nil, err
-			}
-		}
+		b = append(b, `"expires":"`...)
+		b = append(s.Expires.UTC().AppendFormat(b, "2006-01-02T15:04:05.000Z"), '"')
+		written = append(written, "expires")
+	} else if b, written, err = appendField(b, written, "expires", "", s.Extra); err != nil {
+		return nil, err
+	}
+	if b, err = jsonw.Extra(b, len(written) > 0, written, s.Extra); err != nil {
+		return nil, err
 	}
 	return append(b, '}'), nil
-}
-
-// appendString appends s as a JSON string, escaping as encoding/json does
-// but leaving <, > and & alone (the body is served as application/json).
-func appendString(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= 0x7f {
-			var buf bytes.Buffer
-			enc := json.NewEncoder(&buf)
-			enc.SetEscapeHTML(false)
-			enc.Encode(s)
-			return append(b, bytes.TrimSuffix(buf.Bytes(), []byte("\n"))...)
-		}
-	}
-	b = append(b, '"')
-	b = append(b, s...)
-	return append(b, '"')
 }
 
 // ProviderType is the kind of a provider, as GET <base>/providers reports it.

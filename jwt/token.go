@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/authgo/authgo/internal/jsonw"
 	"math"
 	"slices"
 	"strconv"
@@ -129,15 +130,15 @@ func (t *Token) AppendJSON(b []byte) ([]byte, error) {
 		if len(b) > n {
 			b = append(b, ',')
 		}
-		b = appendString(b, name)
+		b = jsonw.String(b, name)
 		return append(b, ':')
 	}
 	str := func(b []byte, name, v string) ([]byte, error) {
 		if v != "" {
-			return appendString(member(b, name), v), nil
+			return jsonw.String(member(b, name), v), nil
 		}
 		if x, ok := t.Extra[name]; ok {
-			return appendValue(member(b, name), name, x)
+			return appendClaim(member(b, name), name, x)
 		}
 		return b, nil
 	}
@@ -151,7 +152,7 @@ func (t *Token) AppendJSON(b []byte) ([]byte, error) {
 		return nil, err
 	}
 	if t.Subject != "" {
-		b = appendString(member(b, "sub"), t.Subject)
+		b = jsonw.String(member(b, "sub"), t.Subject)
 	}
 	if len(t.Extra) > 0 {
 		var buf [16]string
@@ -163,7 +164,7 @@ func (t *Token) AppendJSON(b []byte) ([]byte, error) {
 		}
 		slices.Sort(keys)
 		for _, k := range keys {
-			if b, err = appendValue(member(b, k), k, t.Extra[k]); err != nil {
+			if b, err = appendClaim(member(b, k), k, t.Extra[k]); err != nil {
 				return nil, err
 			}
 		}
@@ -177,73 +178,19 @@ func (t *Token) AppendJSON(b []byte) ([]byte, error) {
 		}
 	}
 	if t.ID != "" {
-		b = appendString(member(b, "jti"), t.ID)
+		b = jsonw.String(member(b, "jti"), t.ID)
 	}
 	return append(b, '}'), nil
 }
 
-// appendValue appends an extra claim's value as JSON.
-func appendValue(b []byte, name string, v any) ([]byte, error) {
-	switch v := v.(type) {
-	case string:
-		return appendString(b, v), nil
-	case int64:
-		return strconv.AppendInt(b, v, 10), nil
-	case bool:
-		return strconv.AppendBool(b, v), nil
-	case nil:
-		return append(b, "null"...), nil
-	case float64:
-		if !math.IsInf(v, 0) && !math.IsNaN(v) {
-			return appendFloat(b, v), nil
-		}
-	}
-	enc, err := json.Marshal(v)
+// appendClaim appends an extra claim's value, naming the claim in an
+// error.
+func appendClaim(b []byte, name string, v any) ([]byte, error) {
+	b, err := jsonw.Value(b, v)
 	if err != nil {
 		return nil, fmt.Errorf("jwt: claim %q: %w", name, err)
 	}
-	return append(b, enc...), nil
-}
-
-// appendFloat appends f as encoding/json writes a float64 (what decoded
-// numeric claims are): plain digits, an exponent only beyond 1e21 or below
-// 1e-6.
-func appendFloat(b []byte, f float64) []byte {
-	format := byte('f')
-	if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
-		format = 'e'
-	}
-	b = strconv.AppendFloat(b, f, format, -1, 64)
-	if format == 'e' {
-		// e-09 → e-9, as encoding/json does.
-		if n := len(b); n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
-			b[n-2] = b[n-1]
-			b = b[:n-1]
-		}
-	}
-	return b
-}
-
-// appendString appends s as a JSON string, escaped as JavaScript's
-// JSON.stringify escapes it (no HTML escaping).
-func appendString(b []byte, s string) []byte {
-	simple := true
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= 0x7f {
-			simple = false
-			break
-		}
-	}
-	if simple {
-		b = append(b, '"')
-		b = append(b, s...)
-		return append(b, '"')
-	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.Encode(s) // cannot fail for a string
-	return append(b, bytes.TrimSuffix(buf.Bytes(), []byte("\n"))...)
+	return b, nil
 }
 
 // maxTime is the last second of year 9999: a time claim beyond it is not a
