@@ -117,7 +117,8 @@ func (a *Auth) parse(w http.ResponseWriter, r *http.Request) (*request, *respons
 	if !ok || rest == "" {
 		return rq, badRequest(), nil
 	}
-	var segs []string
+	var buf [3]string
+	segs := buf[:0]
 	for s := range strings.SplitSeq(rest, "/") {
 		if s != "" {
 			segs = append(segs, s)
@@ -198,7 +199,7 @@ func (a *Auth) parse(w http.ResponseWriter, r *http.Request) (*request, *respons
 		// Auth.js answers 500 here; it is the client's bad input.
 		return rq, badRequest(), nil
 	}
-	if cookieCB != "" && !isHTTPURL(cookieCB) {
+	if cookieCB != "" && cookieCB != rq.base() && !isHTTPURL(cookieCB) {
 		cookieCB = "" // a stale or forged cookie must not lock the user out
 	}
 	candidate, ok := rq.body.get("callbackUrl")
@@ -416,6 +417,9 @@ func (a *Auth) redirect(r *http.Request, u, base string) (string, error) {
 // backslashes or control characters that browsers and Go parse
 // differently) becomes baseURL.
 func DefaultRedirect(u, baseURL string) string {
+	if u == baseURL {
+		return baseURL // the common case: no parse
+	}
 	for i := 0; i < len(u); i++ {
 		if u[i] < 0x20 || u[i] == 0x7f {
 			return baseURL
@@ -454,12 +458,12 @@ func DefaultRedirect(u, baseURL string) string {
 // write sends a successful response: init cookies, then the action's.
 func (a *Auth) write(w http.ResponseWriter, rq *request, res *response) {
 	h := w.Header()
-	var q cookie.Queue
-	for _, c := range rq.initCookies.Cookies() {
-		q.Set(c)
-	}
-	for _, c := range res.cookies.Cookies() {
-		q.Set(c)
+	q := res.cookies
+	if rq.initCookies.Len() > 0 {
+		q = rq.initCookies
+		for _, c := range res.cookies.Cookies() {
+			q.Set(c)
+		}
 	}
 	if err := q.Write(h); err != nil {
 		// Only a bug can build an invalid cookie; refuse rather than let

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/authgo/authgo/internal/cookie"
@@ -259,8 +260,21 @@ func clearSession(q *cookie.Queue, names cookie.Names, present []string) {
 // setSession queues token, chunked, over the deletion of every session
 // cookie the request carried, so stale chunks go away.
 func setSession(q *cookie.Queue, names cookie.Names, present []string, token string, expires time.Time) {
-	clearSession(q, names, present)
-	for _, p := range cookie.Split(names.SessionToken, token) {
+	var one [1]cookie.Pair
+	parts := one[:0]
+	if len(token) <= cookie.ChunkSize {
+		if token != "" {
+			parts = append(parts, cookie.Pair{Name: names.SessionToken, Value: token})
+		}
+	} else {
+		parts = cookie.Split(names.SessionToken, token)
+	}
+	for _, n := range present {
+		if !slices.ContainsFunc(parts, func(p cookie.Pair) bool { return p.Name == n }) {
+			q.Set(cookie.Expired(n, names.Secure))
+		}
+	}
+	for _, p := range parts {
 		q.Set(cookie.New(p.Name, p.Value, names.Secure, expires))
 	}
 }

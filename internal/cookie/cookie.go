@@ -98,7 +98,14 @@ func ParsePrefix(h http.Header, prefix string) Jar {
 // Values are percent-decoded when read (Get, ReadChunked), not here: most
 // requests read one or two of their cookies.
 func Parse(h http.Header) Jar {
-	var j Jar
+	n := 0
+	for _, line := range h["Cookie"] {
+		n += strings.Count(line, ";") + 1
+	}
+	if n == 0 {
+		return nil
+	}
+	j := make(Jar, 0, min(n, maxPairs))
 	for _, line := range h["Cookie"] {
 		for line != "" && len(j) < maxPairs {
 			var part string
@@ -319,7 +326,7 @@ func (q *Queue) Cookies() []*http.Cookie { return q.list }
 // Write adds one Set-Cookie header per queued cookie. A cookie that
 // net/http would silently drop or alter is an error instead.
 func (q *Queue) Write(h http.Header) error {
-	lines := make([]string, 0, len(q.list))
+	lines := slices.Grow(h["Set-Cookie"], len(q.list))
 	for _, c := range q.list {
 		line, err := format(c)
 		if err != nil {
@@ -327,7 +334,9 @@ func (q *Queue) Write(h http.Header) error {
 		}
 		lines = append(lines, line)
 	}
-	h["Set-Cookie"] = append(h["Set-Cookie"], lines...)
+	if len(lines) > 0 {
+		h["Set-Cookie"] = lines
+	}
 	return nil
 }
 
@@ -374,7 +383,8 @@ func format(c *http.Cookie) (string, error) {
 			return "", fmt.Errorf("cookie: %s: expires before 1601", c.Name)
 		}
 		b.WriteString("; Expires=")
-		b.WriteString(c.Expires.UTC().Format(http.TimeFormat))
+		var tb [40]byte
+		b.Write(c.Expires.UTC().AppendFormat(tb[:0], http.TimeFormat))
 	}
 	if c.MaxAge > 0 {
 		b.WriteString("; Max-Age=")
