@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/authgo/authgo/internal/pages"
+	"github.com/authgo/authgo/internal/urlx"
 )
 
 // Config configures an Auth. The zero value of every field but Secret and
@@ -224,7 +225,7 @@ func (c *Config) validate() (origin, error) {
 				return o, fmt.Errorf("authgo: URL (AUTH_URL) %q: %w", c.URL, err)
 			}
 		}
-		o = origin{scheme: u.Scheme, host: canonicalHost(u.Scheme, u.Host)}
+		o = origin{scheme: u.Scheme, host: urlx.CanonicalHost(u.Scheme, u.Host)}
 		urlPath = strings.TrimSuffix(u.Path, "/")
 	} else if !c.TrustHost {
 		return o, errors.New("authgo: the public origin is unknown: set Config.URL (AUTH_URL), or Config.TrustHost (AUTH_TRUST_HOST=true) behind a proxy that sets X-Forwarded-Host and X-Forwarded-Proto")
@@ -337,16 +338,4 @@ func parsePort(p string) (int, error) {
 		}
 	}
 	return n, nil
-}
-
-// canonicalHost lowercases host and drops the scheme's default port.
-func canonicalHost(scheme, host string) string {
-	host = strings.ToLower(host)
-	switch {
-	case scheme == "http" && strings.HasSuffix(host, ":80"):
-		return strings.TrimSuffix(host, ":80")
-	case scheme == "https" && strings.HasSuffix(host, ":443"):
-		return strings.TrimSuffix(host, ":443")
-	}
-	return host
 }
