@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/authgo/authgo/internal/pages"
+	"github.com/authgo/authgo/internal/urlx"
 )
 
 // Config configures an Auth. The zero value of every field but Secret and
@@ -198,7 +199,7 @@ func (o origin) String() string {
 
 // newOrigin returns the origin of scheme and host, its string made once.
 func newOrigin(scheme, host string) origin {
-	host = canonicalHost(scheme, host)
+	host = urlx.CanonicalHost(scheme, host)
 	return origin{scheme: scheme, host: host, s: scheme + "://" + host}
 }
 
@@ -349,16 +350,4 @@ func parsePort(p string) (int, error) {
 		}
 	}
 	return n, nil
-}
-
-// canonicalHost lowercases host and drops the scheme's default port.
-func canonicalHost(scheme, host string) string {
-	host = strings.ToLower(host)
-	switch {
-	case scheme == "http" && strings.HasSuffix(host, ":80"):
-		return strings.TrimSuffix(host, ":80")
-	case scheme == "https" && strings.HasSuffix(host, ":443"):
-		return strings.TrimSuffix(host, ":443")
-	}
-	return host
 }

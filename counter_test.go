@@ -6,11 +6,11 @@ import (
 	"time"
 
 	"github.com/authgo/authgo"
-	"github.com/authgo/authgo/internal/storetest"
+	"github.com/authgo/authgo/adapters/adaptertest"
 )
 
 func TestMemoryCounter(t *testing.T) {
-	storetest.Counter(t, func(*testing.T) authgo.Counter { return authgo.NewMemoryCounter(0) })
+	adaptertest.Counter(t, func(*testing.T) authgo.Counter { return authgo.NewMemoryCounter(0) })
 }
 
 func BenchmarkMemoryCounterAdd(b *testing.B) {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/authgo/authgo/internal/cookie"
 	"github.com/authgo/authgo/internal/csrf"
+	"github.com/authgo/authgo/internal/urlx"
 )
 
 // maxBody caps a POST body. Sign-in forms are tiny; a larger body is
@@ -252,7 +253,7 @@ func crossOrigin(r *http.Request, o origin) bool {
 	if err != nil || u.Scheme == "" || u.Host == "" {
 		return true // "null" and other opaque origins
 	}
-	return u.Scheme+"://"+canonicalHost(u.Scheme, u.Host) != o.String()
+	return u.Scheme+"://"+urlx.CanonicalHost(u.Scheme, u.Host) != o.String()
 }
 
 // readBody parses a POST body as Auth.js does: JSON when the Content-Type
@@ -435,7 +436,7 @@ func DefaultRedirect(u, baseURL string) string {
 	if err != nil || p.User != nil || p.Opaque != "" || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
 		return baseURL
 	}
-	if p.Scheme+"://"+canonicalHost(p.Scheme, p.Host) != baseURL {
+	if p.Scheme+"://"+urlx.CanonicalHost(p.Scheme, p.Host) != baseURL {
 		return baseURL
 	}
 	path := p.EscapedPath()

@@ -1,48 +1,28 @@
 package authgo_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/authgo/authgo"
+	"github.com/authgo/authgo/internal/testkit"
 )
 
-// syncBuffer is a bytes.Buffer that a logger may write from several
-// goroutines (a refresh runs on one of its own).
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // debugLogger returns a logger that keeps every record, Debug included.
-func debugLogger() (*slog.Logger, *syncBuffer) {
-	buf := new(syncBuffer)
+func debugLogger() (*slog.Logger, *testkit.Buffer) {
+	buf := new(testkit.Buffer)
 	return slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug})), buf
 }
 
 // setDefaultLogger points slog.Default at a text handler over a buffer, at
 // level, until the test ends.
-func setDefaultLogger(t *testing.T, level slog.Level) *syncBuffer {
-	buf := new(syncBuffer)
+func setDefaultLogger(t *testing.T, level slog.Level) *testkit.Buffer {
+	buf := new(testkit.Buffer)
 	old := slog.Default()
 	slog.SetDefault(slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: level})))
 	t.Cleanup(func() { slog.SetDefault(old) })

@@ -12,6 +12,7 @@ import (
 
 	"github.com/authgo/authgo/internal/cookie"
 	"github.com/authgo/authgo/internal/match"
+	"github.com/authgo/authgo/internal/urlx"
 )
 
 // Middleware protects the paths Config.Matcher names (Next.js matcher
@@ -116,7 +117,7 @@ func (a *Auth) Middleware(next http.Handler) http.Handler {
 //     section), and /login/ is a different route from /login.
 func (a *Auth) exempt(r *http.Request) bool {
 	p := r.URL.Path
-	if !isClean(p) {
+	if !urlx.IsClean(p) {
 		return false
 	}
 	// RawPath, when set, is the path as sent. It has an escape when the
@@ -128,13 +129,6 @@ func (a *Auth) exempt(r *http.Request) bool {
 			(raw == "" || strings.HasPrefix(raw, base))
 	}
 	return a.signInPath != "" && r.Method == http.MethodGet && p == a.signInPath && (raw == "" || raw == p)
-}
-
-// isClean reports whether p has no dot-segments and no empty segments
-// (a trailing slash aside).
-func isClean(p string) bool {
-	c := path.Clean(p)
-	return c == p || c+"/" == p
 }
 
 // RequireSession wraps h so that it runs only for requests the Authorized
@@ -297,7 +291,7 @@ func signInPagePath(page string, m *match.Matcher) (string, error) {
 	switch {
 	case path.Clean(p) == "/":
 		return "", fmt.Errorf("authgo: Pages.SignIn %q is the site's root: the middleware never guards the sign-in page, so it would open the home page to everybody signed out; use a page of its own, like /login", page)
-	case !isClean(p):
+	case !urlx.IsClean(p):
 		return "", fmt.Errorf("authgo: Pages.SignIn %q must be a clean path (no //, . or .. segments), like /login", page)
 	case strings.Contains(u.RawPath, "%"):
 		return "", fmt.Errorf("authgo: Pages.SignIn %q escapes characters that need no escaping, or a slash; write its path as %s", page, canonical)

@@ -12,12 +12,12 @@ import (
 	"time"
 
 	"github.com/authgo/authgo"
-	"github.com/authgo/authgo/internal/storetest"
+	"github.com/authgo/authgo/adapters/adaptertest"
 	"github.com/authgo/authgo/jwt"
 )
 
 func TestMemoryRevocations(t *testing.T) {
-	storetest.Revocations(t, func(*testing.T) authgo.RevocationStore { return authgo.NewMemoryRevocations() })
+	adaptertest.Revocations(t, func(*testing.T) authgo.RevocationStore { return authgo.NewMemoryRevocations() })
 }
 
 // revokeSite: the endpoints and a page behind the middleware that answers

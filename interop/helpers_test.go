@@ -17,11 +17,11 @@ import (
 	"os/exec"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/authgo/authgo"
+	"github.com/authgo/authgo/internal/testkit"
 	"github.com/authgo/authgo/providers/credentials"
 )
 
@@ -94,24 +94,6 @@ func runJWT(t testing.TB, ops []op) []result {
 	return out
 }
 
-// syncBuffer collects a child's stderr for failure messages.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // startAuthJS starts `node server.mjs` with env (AUTH_SECRET, …; PORT
 // defaults to 0, AUTH_QUIET to 1), waits for its "listening" line and
 // returns its base URL. The process is killed when the test ends.
@@ -128,7 +110,7 @@ func startAuthJS(t testing.TB, env map[string]string) string {
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
-	stderr := new(syncBuffer)
+	stderr := new(testkit.Buffer)
 	cmd.Stderr = stderr
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {

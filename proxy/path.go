@@ -3,7 +3,8 @@ package proxy
 import (
 	"net/http"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/authgo/authgo/internal/urlx"
 )
 
 // maxPathLength is the longest escaped path forwarded.
@@ -23,7 +24,7 @@ func (p *Proxy) route(esc string) (string, int) {
 		return "", http.StatusNotFound
 	}
 	rest := esc[len(p.prefix):]
-	if len(esc) > maxPathLength || !checkEscapes(rest) || !cleanSegments(rest) {
+	if len(esc) > maxPathLength || !checkEscapes(rest) || !urlx.CleanSegments(rest) {
 		return "", http.StatusBadRequest
 	}
 	if p.authDir != "" && (esc == p.authDir || strings.HasPrefix(esc, p.authDir+"/")) {
@@ -46,7 +47,7 @@ func checkEscapes(p string) bool {
 		c := p[i]
 		switch {
 		case c == '%':
-			b, ok := unescapeAt(p, i)
+			b, ok := urlx.UnescapeAt(p, i)
 			if !ok {
 				return false
 			}
@@ -54,8 +55,8 @@ func checkEscapes(p string) bool {
 			case b == '/' || b == '\\' || b == ';' || b < 0x20 || b == 0x7f:
 				return false
 			case b == '%':
-				if i+4 < len(p) && isHex(p[i+3]) && isHex(p[i+4]) {
-					return false // %25 and two hex digits: double encoding
+				if urlx.DoubleEscape(p, i) {
+					return false
 				}
 			case b >= 0x80:
 				high = true
@@ -67,51 +68,7 @@ func checkEscapes(p string) bool {
 			high = true
 		}
 	}
-	return !high || validDecodedUTF8(p)
-}
-
-// cleanSegments reports whether the escaped path p ("" or "/…") has no
-// empty segment (but a trailing one) and no segment that decodes to "."
-// or "..".
-func cleanSegments(p string) bool {
-	if p == "" {
-		return true
-	}
-	if p[0] != '/' {
-		return false
-	}
-	start := 1
-	for i := 1; i <= len(p); i++ {
-		if i < len(p) && p[i] != '/' {
-			continue
-		}
-		seg := p[start:i]
-		if seg == "" && i < len(p) || dotSegment(seg) {
-			return false
-		}
-		start = i + 1
-	}
-	return true
-}
-
-// dotSegment reports whether the escaped segment seg decodes to "." or "..".
-func dotSegment(seg string) bool {
-	if len(seg) > 6 {
-		return false
-	}
-	dots := 0
-	for i := 0; i < len(seg); {
-		switch {
-		case seg[i] == '.':
-			i++
-		case seg[i] == '%' && i+2 < len(seg) && seg[i+1] == '2' && (seg[i+2] == 'e' || seg[i+2] == 'E'):
-			i += 3
-		default:
-			return false
-		}
-		dots++
-	}
-	return dots == 1 || dots == 2
+	return !high || urlx.ValidDecodedUTF8(p, nil)
 }
 
 // cleanConfigPath reports whether a configured path ("/api", "/v1/x") is
@@ -122,7 +79,7 @@ func cleanConfigPath(p string) bool {
 		return false
 	}
 	for _, seg := range strings.Split(p[1:], "/") {
-		if seg == "" || dotSegment(seg) {
+		if seg == "" || urlx.DotSegment(seg) {
 			return false
 		}
 		for i := 0; i < len(seg); i++ {
@@ -133,44 +90,6 @@ func cleanConfigPath(p string) bool {
 		}
 	}
 	return true
-}
-
-func unhex(c byte) (byte, bool) {
-	switch {
-	case '0' <= c && c <= '9':
-		return c - '0', true
-	case 'a' <= c && c <= 'f':
-		return c - 'a' + 10, true
-	case 'A' <= c && c <= 'F':
-		return c - 'A' + 10, true
-	}
-	return 0, false
-}
-
-func isHex(c byte) bool { _, ok := unhex(c); return ok }
-
-// unescapeAt decodes the %XX escape at p[i].
-func unescapeAt(p string, i int) (byte, bool) {
-	if i+2 >= len(p) || p[i] != '%' {
-		return 0, false
-	}
-	hi, ok1 := unhex(p[i+1])
-	lo, ok2 := unhex(p[i+2])
-	return hi<<4 | lo, ok1 && ok2
-}
-
-// validDecodedUTF8 reports whether p decoded once is valid UTF-8.
-func validDecodedUTF8(p string) bool {
-	b := make([]byte, 0, len(p))
-	for i := 0; i < len(p); i++ {
-		if c, ok := unescapeAt(p, i); ok {
-			b = append(b, c)
-			i += 2
-			continue
-		}
-		b = append(b, p[i])
-	}
-	return utf8.Valid(b)
 }
 
 // upgrade reads a request's protocol upgrade: ws is true for a WebSocket
@@ -192,17 +111,4 @@ func upgrade(h http.Header) (ws, ok bool) {
 		}
 	}
 	return false, false
-}
-
-// canonicalHost lowercases host and drops the scheme's default port, as
-// the root package does for AUTH_URL.
-func canonicalHost(scheme, host string) string {
-	host = strings.ToLower(host)
-	switch {
-	case scheme == "http" && strings.HasSuffix(host, ":80"):
-		return strings.TrimSuffix(host, ":80")
-	case scheme == "https" && strings.HasSuffix(host, ":443"):
-		return strings.TrimSuffix(host, ":443")
-	}
-	return host
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/authgo/authgo"
 	"github.com/authgo/authgo/internal/logs"
+	"github.com/authgo/authgo/internal/urlx"
 )
 
 // Options configure a Proxy. Prefix and Upstream are required.
@@ -163,7 +164,7 @@ func New(a *authgo.Auth, o Options) (*Proxy, error) {
 			ou.Path != "" && ou.Path != "/" || ou.RawQuery != "" || ou.Fragment != "" {
 			return nil, fmt.Errorf("proxy: Origin %q must be a scheme and a host, like https://app.example.com", o.Origin)
 		}
-		p.origin = &url.URL{Scheme: ou.Scheme, Host: canonicalHost(ou.Scheme, ou.Host)}
+		p.origin = &url.URL{Scheme: ou.Scheme, Host: urlx.CanonicalHost(ou.Scheme, ou.Host)}
 	}
 	if o.MaxBodyBytes < 0 {
 		return nil, errors.New("proxy: MaxBodyBytes must not be negative")
@@ -295,7 +296,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if r.URL.Host != "" || r.URL.Scheme != "" || r.URL.Opaque != "" {
 		if p.origin == nil || r.URL.Opaque != "" || !strings.EqualFold(r.URL.Scheme, p.origin.Scheme) ||
-			canonicalHost(strings.ToLower(r.URL.Scheme), r.URL.Host) != p.origin.Host {
+			urlx.CanonicalHost(strings.ToLower(r.URL.Scheme), r.URL.Host) != p.origin.Host {
 			p.refuse(w, r, http.StatusBadRequest, codeBadRequest, "absolute-form target")
 			return
 		}
@@ -377,7 +378,7 @@ func (p *Proxy) sameOrigin(r *http.Request) bool {
 		return false
 	}
 	if p.origin != nil {
-		return o.Scheme == p.origin.Scheme && canonicalHost(o.Scheme, o.Host) == p.origin.Host
+		return o.Scheme == p.origin.Scheme && urlx.CanonicalHost(o.Scheme, o.Host) == p.origin.Host
 	}
 	return strings.EqualFold(o.Host, r.Host)
 }

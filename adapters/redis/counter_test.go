@@ -8,13 +8,13 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/authgo/authgo"
+	"github.com/authgo/authgo/adapters/adaptertest"
 	"github.com/authgo/authgo/adapters/redis"
-	"github.com/authgo/authgo/internal/storetest"
 )
 
 func TestCounter(t *testing.T) {
 	c := testRedis(t)
-	storetest.Counter(t, func(t *testing.T) authgo.Counter {
+	adaptertest.Counter(t, func(t *testing.T) authgo.Counter {
 		return redis.NewCounter(c, redis.CounterOptions{Prefix: testPrefix(t, c)})
 	})
 }

@@ -7,13 +7,13 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/authgo/authgo"
+	"github.com/authgo/authgo/adapters/adaptertest"
 	"github.com/authgo/authgo/adapters/redis"
-	"github.com/authgo/authgo/internal/storetest"
 )
 
 func TestRevocations(t *testing.T) {
 	c := testRedis(t)
-	storetest.Revocations(t, func(t *testing.T) authgo.RevocationStore {
+	adaptertest.Revocations(t, func(t *testing.T) authgo.RevocationStore {
 		return redis.NewRevocations(c, redis.RevocationsOptions{Prefix: testPrefix(t, c)})
 	})
 }

@@ -17,8 +17,8 @@ import (
 	_ "modernc.org/sqlite"
 
 	"github.com/authgo/authgo"
+	"github.com/authgo/authgo/adapters/adaptertest"
 	"github.com/authgo/authgo/adapters/sqlite"
-	"github.com/authgo/authgo/internal/storetest"
 )
 
 // A well-formed hash; the store treats it as an opaque string.
@@ -534,7 +534,7 @@ func TestDSN(t *testing.T) {
 
 func TestRevocations(t *testing.T) {
 	t.Parallel()
-	storetest.Revocations(t, func(t *testing.T) authgo.RevocationStore {
+	adaptertest.Revocations(t, func(t *testing.T) authgo.RevocationStore {
 		s, _ := newStore(t)
 		return s
 	})
@@ -565,7 +565,7 @@ func BenchmarkCheck(b *testing.B) {
 
 func TestCounter(t *testing.T) {
 	t.Parallel()
-	storetest.Counter(t, func(t *testing.T) authgo.Counter {
+	adaptertest.Counter(t, func(t *testing.T) authgo.Counter {
 		s, _ := newStore(t)
 		return s.Counters()
 	})

@@ -15,36 +15,18 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/authgo/authgo/internal/testkit"
 )
-
-// syncBuffer is a bytes.Buffer safe for the server's goroutines to write
-// while the test reads.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // server is a running `authgo serve`.
 type server struct {
 	origin       string // http://127.0.0.1:port
 	demoPassword string // "" when none was printed
-	stdout       *syncBuffer
-	stderr       *syncBuffer
+	stdout       *testkit.Buffer
+	stderr       *testkit.Buffer
 	cancel       context.CancelFunc
 	done         chan struct{} // closed when run has returned code
 	code         int
@@ -68,7 +50,7 @@ func startServeEnv(t *testing.T, e env, wantDemo bool, args ...string) *server {
 	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
 	pr, pw := io.Pipe()
-	s := &server{stdout: &syncBuffer{}, stderr: &syncBuffer{}, cancel: cancel, done: make(chan struct{}), drained: make(chan struct{})}
+	s := &server{stdout: &testkit.Buffer{}, stderr: &testkit.Buffer{}, cancel: cancel, done: make(chan struct{}), drained: make(chan struct{})}
 	go func() {
 		s.code = run(ctx, append([]string{"serve"}, args...), strings.NewReader(""), pw, s.stderr, e.get)
 		pw.Close()
@@ -379,7 +361,7 @@ func TestServeAuthURL(t *testing.T) {
 		oldSecret = "old-secret-0123456789abcdef0123456789abcdef"
 	)
 	dir := t.TempDir()
-	var stderr syncBuffer
+	var stderr testkit.Buffer
 	pr, pw := io.Pipe()
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan int, 1)

@@ -8,13 +8,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -23,6 +21,8 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+
+	"github.com/authgo/authgo/internal/testkit"
 )
 
 const (
@@ -141,7 +141,7 @@ func outputDir(t *testing.T) string {
 // temporary user-data-dir and removes it at the end) and returns its context.
 func startBrowser(t *testing.T, exe string) context.Context {
 	t.Helper()
-	out := &lockedBuffer{}
+	out := &testkit.Buffer{}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(exe),
 		chromedp.NoSandbox, // as root, in a container
@@ -410,34 +410,3 @@ func jsString(s string) string {
 func testLogger(t *testing.T) *slog.Logger {
 	return slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
 }
-
-// lockedBuffer collects Chromium's output.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf []byte
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.buf = append(b.buf, p...)
-	return len(p), nil
-}
-
-func (b *lockedBuffer) Len() int {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return len(b.buf)
-}
-
-// Tail returns the last n bytes written.
-func (b *lockedBuffer) Tail(n int) string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if len(b.buf) > n {
-		return "…" + string(b.buf[len(b.buf)-n:])
-	}
-	return string(b.buf)
-}
-
-var _ io.Writer = (*lockedBuffer)(nil)

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/authgo/authgo/internal/urlx"
 )
 
 // maxPathLength is the longest escaped path Match accepts. Node refuses
@@ -43,28 +45,6 @@ const (
 	clsSlash
 )
 
-func unhex(c byte) (byte, bool) {
-	switch {
-	case '0' <= c && c <= '9':
-		return c - '0', true
-	case 'a' <= c && c <= 'f':
-		return c - 'a' + 10, true
-	case 'A' <= c && c <= 'F':
-		return c - 'A' + 10, true
-	}
-	return 0, false
-}
-
-// escapeAt decodes the %XX escape at p[i], which must be '%'.
-func escapeAt(p string, i int) (byte, bool) {
-	if i+2 >= len(p) {
-		return 0, false
-	}
-	hi, ok1 := unhex(p[i+1])
-	lo, ok2 := unhex(p[i+2])
-	return hi<<4 | lo, ok1 && ok2
-}
-
 // checkPath applies the refusals of spec/matcher.md §4.5 to an escaped path
 // (the request-target's path as sent): see the package documentation for
 // the list. It does not allocate.
@@ -93,14 +73,14 @@ func checkPath(p string, allowSlash, allowSemicolon bool) pathInfo {
 				}
 			case seg == "." || seg == "..":
 				info.unclean = true
-			case len(seg) <= 6 && encodedDotSegment(seg):
+			case urlx.DotSegment(seg):
 				// A dot-segment spelled with %2e: ServeMux and chi keep
 				// it as a name, WHATWG URL and Next resolve it.
 				return pathInfo{reject: true}
 			}
 			segStart = i + 1
 		case clsEscape:
-			b, ok := escapeAt(p, i)
+			b, ok := urlx.UnescapeAt(p, i)
 			if !ok {
 				return pathInfo{reject: true} // malformed escape
 			}
@@ -117,8 +97,7 @@ func checkPath(p string, allowSlash, allowSemicolon bool) pathInfo {
 					return pathInfo{reject: true}
 				}
 			case b == '%':
-				// %25 followed by two hex digits: double encoding.
-				if _, ok := escapeAt(p, i+2); ok {
+				if urlx.DoubleEscape(p, i) {
 					return pathInfo{reject: true}
 				}
 			case b >= 0x80:
@@ -136,78 +115,17 @@ func checkPath(p string, allowSlash, allowSemicolon bool) pathInfo {
 			return pathInfo{reject: true}
 		}
 	}
-	if highBytes && !validDecodedUTF8(p) {
+	if highBytes && !urlx.ValidDecodedUTF8(p, jsRefused) {
 		return pathInfo{reject: true}
 	}
 	return info
 }
 
-// encodedDotSegment reports whether seg decodes to "." or ".." while
-// containing an escape.
-func encodedDotSegment(seg string) bool {
-	if strings.IndexByte(seg, '%') < 0 {
-		return false
-	}
-	dots := 0
-	for i := 0; i < len(seg); {
-		switch {
-		case seg[i] == '.':
-			i++
-		case seg[i] == '%' && i+2 < len(seg) && seg[i+1] == '2' && (seg[i+2] == 'e' || seg[i+2] == 'E'):
-			i += 3
-		default:
-			return false
-		}
-		dots++
-	}
-	return dots == 1 || dots == 2
-}
-
-// validDecodedUTF8 reports whether p, decoded once, is valid UTF-8 with no
-// U+2028 or U+2029 (line terminators that JavaScript's "." refuses). It
-// decodes rune by rune without allocating.
-func validDecodedUTF8(p string) bool {
-	var buf [utf8.UTFMax]byte
-	n, need := 0, 0
-	for i := 0; i < len(p); i++ {
-		c := p[i]
-		if c == '%' {
-			if b, ok := escapeAt(p, i); ok {
-				c = b
-				i += 2
-			}
-		}
-		if n == 0 {
-			switch {
-			case c < 0x80:
-				continue
-			case c&0xE0 == 0xC0:
-				need = 2
-			case c&0xF0 == 0xE0:
-				need = 3
-			case c&0xF8 == 0xF0:
-				need = 4
-			default:
-				return false
-			}
-			buf[0] = c
-			n = 1
-			continue
-		}
-		if c&0xC0 != 0x80 {
-			return false
-		}
-		buf[n] = c
-		n++
-		if n == need {
-			r, size := utf8.DecodeRune(buf[:need])
-			if r == utf8.RuneError || size != need || r == 0x2028 || r == 0x2029 {
-				return false
-			}
-			n = 0
-		}
-	}
-	return n == 0
+// jsRefused reports whether r, a rune of a decoded path, is refused
+// besides invalid UTF-8: U+2028 and U+2029, line terminators that
+// JavaScript's "." does not match, and U+FFFD.
+func jsRefused(r rune) bool {
+	return r == utf8.RuneError || r == 0x2028 || r == 0x2029
 }
 
 // decode percent-decodes p once. p must have passed checkPath.
@@ -215,12 +133,10 @@ func decode(p string) string {
 	var b strings.Builder
 	b.Grow(len(p))
 	for i := 0; i < len(p); i++ {
-		if p[i] == '%' {
-			if c, ok := escapeAt(p, i); ok {
-				b.WriteByte(c)
-				i += 2
-				continue
-			}
+		if c, ok := urlx.UnescapeAt(p, i); ok {
+			b.WriteByte(c)
+			i += 2
+			continue
 		}
 		b.WriteByte(p[i])
 	}

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/authgo/authgo/internal/urlx"
 )
 
 // vectors is testdata/matcher-next.json, produced by running the real Next.js
@@ -70,7 +72,7 @@ func jsDecodeURIComponent(s string) (string, bool) {
 			b = append(b, s[i])
 			continue
 		}
-		c, ok := escapeAt(s, i)
+		c, ok := urlx.UnescapeAt(s, i)
 		if !ok {
 			return "", false
 		}

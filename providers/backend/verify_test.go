@@ -1,7 +1,6 @@
 package backend_test
 
 import (
-	"bytes"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -23,22 +22,14 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 
 	"github.com/authgo/authgo"
+	"github.com/authgo/authgo/internal/testkit"
 	"github.com/authgo/authgo/providers/backend"
 )
 
-// logBuf collects authgo's log lines.
-type logBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuf) Write(p []byte) (int, error) { l.mu.Lock(); defer l.mu.Unlock(); return l.b.Write(p) }
-func (l *logBuf) String() string              { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
-
 // logged is site with authgo's log kept.
-func logged(t testing.TB, p *backend.Provider) (*authgo.Auth, *logBuf) {
+func logged(t testing.TB, p *backend.Provider) (*authgo.Auth, *testkit.Buffer) {
 	t.Helper()
-	logs := &logBuf{}
+	logs := &testkit.Buffer{}
 	a, err := authgo.New(authgo.Config{Secret: []string{testSecret}, URL: origin, Providers: []authgo.Provider{p},
 		Logger: slog.New(slog.NewTextHandler(logs, nil))})
 	if err != nil {

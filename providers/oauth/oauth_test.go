@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"reflect"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -325,8 +327,8 @@ func TestExchangeNeedsCodeAndVerifier(t *testing.T) {
 	s := newServer(t)
 	p := s.provider(s.options())
 	for _, e := range []authgo.ExchangeParams{{Code: "c"}, {CodeVerifier: verifier}} {
-		if _, err := p.Exchange(t.Context(), e); err == nil {
-			t.Errorf("Exchange(%+v) should fail", e)
+		if _, err := p.Exchange(t.Context(), e); err == nil || !strings.Contains(err.Error(), "no code or no PKCE verifier") {
+			t.Errorf("Exchange(%+v) = %v, want no code or no PKCE verifier", e, err)
 		}
 	}
 	if n := s.hits.Load(); n != 0 {
@@ -338,19 +340,24 @@ func TestUserinfoFailures(t *testing.T) {
 	for _, c := range []struct {
 		name string
 		h    http.HandlerFunc
+		want string // what the error says: which check refused
 	}{
-		{"status", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(401) }},
-		{"not an object", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, `[1,2]`) }},
-		{"null", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, `null`) }},
-		{"no id", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, `{"email":"a@example.com"}`) }},
-		{"html", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, `<html>sign in</html>`) }},
-		{"trailing", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, `{"id":1}{"id":2}`) }},
+		{"status", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(401) }, "oauth: userinfo: GET * status 401"},
+		{"not an object", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, `[1,2]`) }, "oauth: userinfo: json: cannot unmarshal array"},
+		{"null", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, `null`) }, "oauth: userinfo: the response is not a JSON object"},
+		{"no id", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, `{"email":"a@example.com"}`) }, `oauth: profile: the profile has no "sub" or "id"`},
+		{"html", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, `<html>sign in</html>`) }, "oauth: userinfo: invalid character '<'"},
+		{"trailing", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, `{"id":1}{"id":2}`) }, "oauth: userinfo: trailing data after JSON value"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			s := newServer(t)
 			s.userinfo = c.h
-			if res, err := exchange(t, s.provider(s.options())); err == nil {
+			res, err := exchange(t, s.provider(s.options()))
+			if err == nil {
 				t.Fatalf("Exchange succeeded: %+v", res.User)
+			}
+			if !says(err, c.want) {
+				t.Fatalf("Exchange: %v, want %q", err, c.want)
 			}
 		})
 	}
@@ -379,13 +386,15 @@ func TestOutboundLimits(t *testing.T) {
 		name             string
 		token, userinfo  http.HandlerFunc
 		redirectToTarget bool
+		want             string // what the error says; "timeout" for a net.Error timeout
 	}{
-		{name: "token never answers", token: slow},
-		{name: "userinfo never answers", userinfo: slow},
-		{name: "token sends 50 MB", token: big},
-		{name: "userinfo sends 50 MB", userinfo: big},
-		{name: "token redirects", redirectToTarget: true},
-		{name: "userinfo redirects", redirectToTarget: true},
+		{name: "token never answers", token: slow, want: "oauth: token request: timeout"},
+		{name: "userinfo never answers", userinfo: slow, want: "oauth: userinfo: timeout"},
+		// x/oauth2 reads 1 MiB of a token response and fails to parse it.
+		{name: "token sends 50 MB", token: big, want: "oauth: token request: oauth2: cannot parse json"},
+		{name: "userinfo sends 50 MB", userinfo: big, want: "oauth: userinfo: response body larger than 1 MiB"},
+		{name: "token redirects", redirectToTarget: true, want: "oauth: token request: oauth2: cannot fetch token: 302"},
+		{name: "userinfo redirects", redirectToTarget: true, want: "oauth: userinfo: GET * status 302"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var targetHits atomic.Int32
@@ -413,13 +422,20 @@ func TestOutboundLimits(t *testing.T) {
 			if err == nil {
 				t.Fatalf("Exchange succeeded: %+v", res.User)
 			}
+			if stage, ok := strings.CutSuffix(c.want, "timeout"); ok {
+				var ne net.Error
+				if !says(err, stage) || !errors.As(err, &ne) || !ne.Timeout() {
+					t.Errorf("Exchange: %v, want a timeout in %q", err, stage)
+				}
+			} else if !says(err, c.want) {
+				t.Errorf("Exchange: %v, want %q", err, c.want)
+			}
 			if d := time.Since(start); d > 3*time.Second {
 				t.Errorf("took %v", d)
 			}
 			if targetHits.Load() != 0 {
 				t.Error("a redirect was followed")
 			}
-			t.Log(err)
 		})
 	}
 }
@@ -512,6 +528,8 @@ func TestIssuerParameter(t *testing.T) {
 	before := s.hits.Load()
 	if err := call("&iss=https%3A%2F%2Fevil.example"); err == nil {
 		t.Error("another issuer's response was accepted")
+	} else if want := `came from issuer "https://evil.example", not "https://as.example"`; !strings.Contains(err.Error(), want) {
+		t.Errorf("another issuer's response: %v, want %q", err, want)
 	}
 	if s.hits.Load() != before {
 		t.Error("the code was redeemed for a response from another issuer")
@@ -551,8 +569,8 @@ func TestProfile(t *testing.T) {
 	o.Profile = func(context.Context, map[string]any, authgo.TokenSet) (*authgo.User, error) {
 		return &authgo.User{}, nil
 	}
-	if _, err := exchange(t, s.provider(o)); err == nil {
-		t.Error("a profile without an id was accepted")
+	if _, err := exchange(t, s.provider(o)); err == nil || err.Error() != "oauth: profile: no user id" {
+		t.Errorf("a profile without an id: %v, want oauth: profile: no user id", err)
 	}
 }
 
@@ -616,4 +634,11 @@ func TestNewValidates(t *testing.T) {
 			t.Errorf("loopback %s: %v", u, err)
 		}
 	}
+}
+
+// says reports whether err's text starts with want, where each "*" in
+// want stands for any run of characters: the error names the step and the
+// check that refused.
+func says(err error, want string) bool {
+	return err != nil && regexp.MustCompile("^"+strings.ReplaceAll(regexp.QuoteMeta(want), `\*`, ".*")).MatchString(err.Error())
 }

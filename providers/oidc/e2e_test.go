@@ -25,33 +25,11 @@ import (
 // at the OP too.
 func TestEndToEnd(t *testing.T) {
 	idp := testidp.New(t, testidp.Options{Users: []testidp.User{alice}})
-	app := httptest.NewUnstartedServer(nil)
-	origin := "http://" + app.Listener.Addr().String()
-	idp.AddClient(testidp.Client{
-		ID: "e2e-client", Secret: "e2e-secret",
-		RedirectURIs:           []string{origin + "/auth/callback/oidc"},
-		PostLogoutRedirectURIs: []string{origin + "/bye"},
+	app := newSite(t, idp, "e2e-client", func(origin string, c *testidp.Client, o *oidc.Options) {
+		c.PostLogoutRedirectURIs = []string{origin + "/bye"}
+		o.Scopes, o.SignOutAtProvider = nil, true
 	})
-	p, err := oidc.New(oidc.Options{
-		Issuer: idp.Issuer(), ClientID: "e2e-client", ClientSecret: "e2e-secret", SignOutAtProvider: true,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := authgo.New(authgo.Config{
-		Secret:    []string{"a-secret-of-at-least-32-bytes-from-authgo-secret"},
-		URL:       origin + "/auth",
-		Providers: []authgo.Provider{p},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	app.Config.Handler = a
-	app.Start()
-	defer app.Close()
-
-	jar, _ := cookiejar.New(nil)
-	browser := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	origin, browser := app.origin, app.browser
 	get := func(u string) *http.Response {
 		t.Helper()
 		r, err := browser.Get(u)
@@ -60,26 +38,8 @@ func TestEndToEnd(t *testing.T) {
 		}
 		return r
 	}
-	var csrf struct{ CSRFToken string }
-	r := get(origin + "/auth/csrf")
-	json.NewDecoder(r.Body).Decode(&csrf)
-	r.Body.Close()
-
-	r, err = browser.PostForm(origin+"/auth/signin/oidc?login_hint=alice", url.Values{"csrfToken": {csrf.CSRFToken}, "callbackUrl": {origin + "/home"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.Body.Close()
-	authURL := r.Header.Get("Location")
-	if r.StatusCode != 302 || !strings.HasPrefix(authURL, idp.Issuer()+testidp.PathAuthorize+"?") {
-		t.Fatalf("sign-in: %d %q", r.StatusCode, authURL)
-	}
-	callback, err := idp.Login(t.Context(), browser, authURL, alice.Username, alice.Password)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r = get(callback)
-	r.Body.Close()
+	csrf := app.csrf()
+	r := app.signIn("?login_hint=alice", url.Values{"callbackUrl": {origin + "/home"}})
 	if r.StatusCode != 302 || r.Header.Get("Location") != origin+"/home" {
 		t.Fatalf("callback: %d %q", r.StatusCode, r.Header.Get("Location"))
 	}
@@ -94,7 +54,7 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatalf("session %s", body)
 	}
 
-	r, err = browser.PostForm(origin+"/auth/signout", url.Values{"csrfToken": {csrf.CSRFToken}, "callbackUrl": {origin + "/bye"}})
+	r, err := browser.PostForm(origin+"/auth/signout", url.Values{"csrfToken": {csrf}, "callbackUrl": {origin + "/bye"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +78,8 @@ func TestEndToEnd(t *testing.T) {
 // revoked the grant the session carries RefreshTokenError.
 func TestRefreshThroughAuthgo(t *testing.T) {
 	idp := testidp.New(t, testidp.Options{Users: []testidp.User{alice}})
-	app := newRefreshApp(t, idp, "refresh-client", nil)
+	app := newSite(t, idp, "refresh-client", nil)
+	app.signIn("", nil)
 	origin, browser, jar, p, clock := app.origin, app.browser, app.jar, app.p, app.now
 	first := apiCall(t, browser, origin)
 	if first == "" || idp.RefreshCalls() != 0 {
@@ -207,9 +168,12 @@ func apiCall(t *testing.T, c *http.Client, origin string) string {
 // held against the provider's subject, and a different one is refused.
 func TestRefreshWithRemappedUser(t *testing.T) {
 	idp := testidp.New(t, testidp.Options{Users: []testidp.User{alice}})
-	app := newRefreshApp(t, idp, "remap-client", func(ctx context.Context, claims map[string]any, _ authgo.TokenSet) (*authgo.User, error) {
-		return &authgo.User{ID: "app-user-7", Name: "Remapped"}, nil
+	app := newSite(t, idp, "remap-client", func(_ string, _ *testidp.Client, o *oidc.Options) {
+		o.Profile = func(ctx context.Context, claims map[string]any, _ authgo.TokenSet) (*authgo.User, error) {
+			return &authgo.User{ID: "app-user-7", Name: "Remapped"}, nil
+		}
 	})
+	app.signIn("", nil)
 	origin, browser := app.origin, app.browser
 	first := apiCall(t, browser, origin)
 	app.advance(10 * time.Minute)
@@ -218,10 +182,14 @@ func TestRefreshWithRemappedUser(t *testing.T) {
 	}
 }
 
-// refreshApp is a live site on authgo with one OIDC provider (clientID at
-// idp) and a guarded /api that answers with the session's access token,
-// refreshed by authgo; its browser has signed in as alice.
-type refreshApp struct {
+// site is a live site on authgo with one OIDC provider (clientID at idp,
+// asking for offline_access) and a guarded /api that answers with the
+// session's access token, refreshed by authgo; its clock is settable, and
+// its browser keeps cookies and follows no redirects. mod, when not nil,
+// changes the client's registration and the provider's options.
+type site struct {
+	t       *testing.T
+	idp     *testidp.IDP
 	origin  string
 	p       *oidc.Provider
 	browser *http.Client
@@ -230,17 +198,22 @@ type refreshApp struct {
 	advance func(time.Duration)
 }
 
-func newRefreshApp(t *testing.T, idp *testidp.IDP, clientID string, profile oidc.ProfileFunc) *refreshApp {
+func newSite(t *testing.T, idp *testidp.IDP, clientID string, mod func(origin string, c *testidp.Client, o *oidc.Options)) *site {
 	t.Helper()
 	srv := httptest.NewUnstartedServer(nil)
-	app := &refreshApp{origin: "http://" + srv.Listener.Addr().String()}
-	idp.AddClient(testidp.Client{ID: clientID, Secret: "s", RedirectURIs: []string{app.origin + "/auth/callback/oidc"}})
+	app := &site{t: t, idp: idp, origin: "http://" + srv.Listener.Addr().String()}
 	var mu sync.Mutex
 	now := time.Now()
 	app.now = func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
 	app.advance = func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
-	p, err := oidc.New(oidc.Options{Issuer: idp.Issuer(), ClientID: clientID, ClientSecret: "s",
-		Scopes: []string{"openid", "profile", "email", "offline_access"}, Profile: profile})
+	c := testidp.Client{ID: clientID, Secret: "s", RedirectURIs: []string{app.origin + "/auth/callback/oidc"}}
+	o := oidc.Options{Issuer: idp.Issuer(), ClientID: clientID, ClientSecret: "s",
+		Scopes: []string{"openid", "profile", "email", "offline_access"}}
+	if mod != nil {
+		mod(app.origin, &c, &o)
+	}
+	idp.AddClient(c)
+	p, err := oidc.New(o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -270,17 +243,50 @@ func newRefreshApp(t *testing.T, idp *testidp.IDP, clientID string, profile oidc
 
 	app.jar, _ = cookiejar.New(nil)
 	app.browser = &http.Client{Jar: app.jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	var csrf struct{ CSRFToken string }
-	r, _ := app.browser.Get(app.origin + "/auth/csrf")
-	json.NewDecoder(r.Body).Decode(&csrf)
-	r.Body.Close()
-	r, _ = app.browser.PostForm(app.origin+"/auth/signin/oidc", url.Values{"csrfToken": {csrf.CSRFToken}})
-	r.Body.Close()
-	callback, err := idp.Login(t.Context(), app.browser, r.Header.Get("Location"), alice.Username, alice.Password)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, _ = app.browser.Get(callback)
-	r.Body.Close()
 	return app
+}
+
+// csrf fetches a CSRF token.
+func (s *site) csrf() string {
+	s.t.Helper()
+	var v struct{ CSRFToken string }
+	r, err := s.browser.Get(s.origin + "/auth/csrf")
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer r.Body.Close()
+	if err := json.NewDecoder(r.Body).Decode(&v); err != nil || v.CSRFToken == "" {
+		s.t.Fatalf("csrf: %v", err)
+	}
+	return v.CSRFToken
+}
+
+// signIn signs the browser in as alice: POST /auth/signin/oidc with query
+// and form (the CSRF token added), the OP's login form, then the callback,
+// whose response it returns (its body closed).
+func (s *site) signIn(query string, form url.Values) *http.Response {
+	s.t.Helper()
+	f := url.Values{"csrfToken": {s.csrf()}}
+	for k, v := range form {
+		f[k] = v
+	}
+	r, err := s.browser.PostForm(s.origin+"/auth/signin/oidc"+query, f)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	r.Body.Close()
+	authURL := r.Header.Get("Location")
+	if r.StatusCode != 302 || !strings.HasPrefix(authURL, s.idp.Issuer()+testidp.PathAuthorize+"?") {
+		s.t.Fatalf("sign-in: %d %q", r.StatusCode, authURL)
+	}
+	callback, err := s.idp.Login(s.t.Context(), s.browser, authURL, alice.Username, alice.Password)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	r, err = s.browser.Get(callback)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	r.Body.Close()
+	return r
 }

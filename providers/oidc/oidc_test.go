@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	gooidc "github.com/coreos/go-oidc/v3/oidc"
 	jose "github.com/go-jose/go-jose/v4"
 
 	"github.com/authgo/authgo"
@@ -203,64 +204,76 @@ func TestAuthCodeURL(t *testing.T) {
 func TestIDTokenMatrix(t *testing.T) {
 	foreign, _ := rsa.GenerateKey(rand.Reader, 2048)
 	ecKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	// refused names the check that refuses the token: a part of the error
+	// text; "" for a token that is accepted.
+	const (
+		accepted  = ""
+		issuer    = "oidc: id token: oidc: id token issued by a different provider"
+		audience  = `oidc: id token: oidc: expected audience "client-1"`
+		expired   = "exp" // a *gooidc.TokenExpiredError
+		signature = "oidc: id token: failed to verify signature: jwks: no key verifies the signature"
+	)
+	badAlg := func(alg string) string {
+		return `oidc: id token: oidc: malformed jwt: unexpected signature algorithm "` + alg + `"`
+	}
 	for _, c := range []struct {
-		name string
-		tok  func(f *fixture, nonce string) string
-		ok   bool
+		name    string
+		tok     func(f *fixture, nonce string) string
+		refused string
 	}{
-		{"valid", func(f *fixture, n string) string { return f.sign(f.claims(n)) }, true},
-		{"wrong iss", func(f *fixture, n string) string { return f.sign(with(f.claims(n), "iss", "https://evil.example")) }, false},
-		{"iss with trailing slash", func(f *fixture, n string) string { return f.sign(with(f.claims(n), "iss", f.URL+"/")) }, false},
-		{"aud without client", func(f *fixture, n string) string { return f.sign(with(f.claims(n), "aud", "other")) }, false},
+		{"valid", func(f *fixture, n string) string { return f.sign(f.claims(n)) }, accepted},
+		{"wrong iss", func(f *fixture, n string) string { return f.sign(with(f.claims(n), "iss", "https://evil.example")) }, issuer},
+		{"iss with trailing slash", func(f *fixture, n string) string { return f.sign(with(f.claims(n), "iss", f.URL+"/")) }, issuer},
+		{"aud without client", func(f *fixture, n string) string { return f.sign(with(f.claims(n), "aud", "other")) }, audience},
 		{"aud several without azp", func(f *fixture, n string) string {
 			return f.sign(with(f.claims(n), "aud", []string{"client-1", "other"}))
-		}, false},
+		}, `oidc: id token: azp "" is not the client id`},
 		{"aud several with azp", func(f *fixture, n string) string {
 			return f.sign(with(with(f.claims(n), "aud", []string{"client-1", "other"}), "azp", "client-1"))
-		}, true},
-		{"azp not client", func(f *fixture, n string) string { return f.sign(with(f.claims(n), "azp", "other")) }, false},
+		}, accepted},
+		{"azp not client", func(f *fixture, n string) string { return f.sign(with(f.claims(n), "azp", "other")) }, `oidc: id token: azp "other" is not the client id`},
 		{"expired past skew", func(f *fixture, n string) string {
 			return f.sign(with(f.claims(n), "exp", f.now.Add(-31*time.Second).Unix()))
-		}, false},
+		}, expired},
 		{"expired within skew", func(f *fixture, n string) string {
 			return f.sign(with(f.claims(n), "exp", f.now.Add(-20*time.Second).Unix()))
-		}, true},
+		}, accepted},
 		{"iat a day ahead", func(f *fixture, n string) string {
 			return f.sign(with(f.claims(n), "iat", f.now.Add(24*time.Hour).Unix()))
-		}, false},
-		{"no iat", func(f *fixture, n string) string { return f.sign(without(f.claims(n), "iat")) }, false},
-		{"no sub", func(f *fixture, n string) string { return f.sign(without(f.claims(n), "sub")) }, false},
-		{"no nonce", func(f *fixture, n string) string { return f.sign(without(f.claims(n), "nonce")) }, false},
-		{"wrong nonce", func(f *fixture, n string) string { return f.sign(f.claims("other-nonce")) }, false},
-		{"at_hash matches", func(f *fixture, n string) string { return f.sign(with(f.claims(n), "at_hash", atHash("at-1"))) }, true},
-		{"at_hash mismatch", func(f *fixture, n string) string { return f.sign(with(f.claims(n), "at_hash", atHash("other"))) }, false},
-		{"alg none", func(f *fixture, n string) string { return unsigned(f.claims(n)) }, false},
+		}, "oidc: id token: issued in the future"},
+		{"no iat", func(f *fixture, n string) string { return f.sign(without(f.claims(n), "iat")) }, "oidc: id token: no iat"},
+		{"no sub", func(f *fixture, n string) string { return f.sign(without(f.claims(n), "sub")) }, "oidc: id token: no sub"},
+		{"no nonce", func(f *fixture, n string) string { return f.sign(without(f.claims(n), "nonce")) }, "oidc: id token: nonce mismatch"},
+		{"wrong nonce", func(f *fixture, n string) string { return f.sign(f.claims("other-nonce")) }, "oidc: id token: nonce mismatch"},
+		{"at_hash matches", func(f *fixture, n string) string { return f.sign(with(f.claims(n), "at_hash", atHash("at-1"))) }, accepted},
+		{"at_hash mismatch", func(f *fixture, n string) string { return f.sign(with(f.claims(n), "at_hash", atHash("other"))) }, "oidc: id token: access token hash does not match"},
+		{"alg none", func(f *fixture, n string) string { return unsigned(f.claims(n)) }, badAlg("none")},
 		{"HS256 keyed with the public key", func(f *fixture, n string) string {
 			der, _ := x509.MarshalPKIXPublicKey(&f.key.PublicKey)
 			return signWith(t, jose.HS256, der, f.kid, f.claims(n), nil)
-		}, false},
+		}, badAlg("HS256")},
 		{"foreign key, known kid", func(f *fixture, n string) string {
 			return signWith(t, jose.RS256, foreign, f.kid, f.claims(n), nil)
-		}, false},
+		}, signature},
 		{"foreign key, unknown kid", func(f *fixture, n string) string {
 			return signWith(t, jose.RS256, foreign, "attacker", f.claims(n), nil)
-		}, false},
+		}, signature},
 		{"foreign key, no kid", func(f *fixture, n string) string {
 			return signWith(t, jose.RS256, foreign, "", f.claims(n), nil)
-		}, false},
+		}, signature},
 		{"foreign key in jwk header", func(f *fixture, n string) string {
 			return signWith(t, jose.RS256, foreign, "", f.claims(n), map[jose.HeaderKey]any{
 				"jwk": jose.JSONWebKey{Key: &foreign.PublicKey, Algorithm: "RS256"},
 			})
-		}, false},
+		}, signature},
 		{"jku header", func(f *fixture, n string) string {
 			return signWith(t, jose.RS256, foreign, "attacker", f.claims(n), map[jose.HeaderKey]any{"jku": "https://evil.example/jwks"})
-		}, false},
+		}, signature},
 		{"ES256 not advertised", func(f *fixture, n string) string {
 			return signWith(t, jose.ES256, ecKey, f.kid, f.claims(n), nil)
-		}, false},
-		{"no id_token", func(f *fixture, n string) string { return "" }, false},
-		{"garbage", func(f *fixture, n string) string { return "a.b.c" }, false},
+		}, badAlg("ES256")},
+		{"no id_token", func(f *fixture, n string) string { return "" }, "oidc: the token response has no id_token"},
+		{"garbage", func(f *fixture, n string) string { return "a.b.c" }, "oidc: id token: oidc: malformed jwt"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			f := newFixture(t)
@@ -268,14 +281,19 @@ func TestIDTokenMatrix(t *testing.T) {
 				f.idToken = func(n string) string { return c.tok(f, n) }
 			})
 			res, err := f.signIn(f.provider(f.options()), "nonce-1", "")
-			if c.ok && err != nil {
+			var expiredErr *gooidc.TokenExpiredError
+			switch {
+			case c.refused == accepted && err != nil:
 				t.Fatalf("refused: %v", err)
-			}
-			if !c.ok {
-				if err == nil {
-					t.Fatalf("accepted: %+v", res.User)
+			case c.refused == accepted:
+			case err == nil:
+				t.Fatalf("accepted: %+v", res.User)
+			case c.refused == expired:
+				if !errors.As(err, &expiredErr) {
+					t.Fatalf("refused with %v, want a TokenExpiredError", err)
 				}
-				t.Log(err)
+			case !strings.HasPrefix(err.Error(), c.refused):
+				t.Fatalf("refused with %v, want %q", err, c.refused)
 			}
 		})
 	}
@@ -287,6 +305,17 @@ func without(m map[string]any, k string) map[string]any { delete(m, k); return m
 
 func TestJWKSLimits(t *testing.T) {
 	oct := map[string]any{"kty": "oct", "kid": "key-1", "k": base64.RawURLEncoding.EncodeToString([]byte("0123456789abcdef0123456789abcdef"))}
+	// Each set is refused when the token's signature is checked; the error
+	// names why.
+	const noKey = "oidc: id token: failed to verify signature: jwks: no usable signing key"
+	wants := map[string]string{
+		"only an oct key":   noKey,
+		"10000 keys":        "oidc: id token: failed to verify signature: jwks: 10000 keys, more than 100",
+		"16384-bit modulus": noKey,
+		"encryption key":    noKey,
+		"private key only":  noKey,
+		"not json":          "oidc: id token: failed to verify signature: jwks: json: cannot unmarshal string",
+	}
 	for name, jwks := range map[string]func(f *fixture) any{
 		"only an oct key": func(f *fixture) any { return map[string]any{"keys": []any{oct}} },
 		"10000 keys": func(f *fixture) any {
@@ -317,8 +346,8 @@ func TestJWKSLimits(t *testing.T) {
 			f.set(func(f *fixture) { f.jwks = func() any { return jwks(f) } })
 			if res, err := f.signIn(f.provider(f.options()), "n", ""); err == nil {
 				t.Fatalf("accepted: %+v", res.User)
-			} else {
-				t.Log(err)
+			} else if !strings.HasPrefix(err.Error(), wants[name]) {
+				t.Fatalf("refused with %v, want %q", err, wants[name])
 			}
 		})
 	}
@@ -388,10 +417,14 @@ func TestUserinfo(t *testing.T) {
 	f.set(func(f *fixture) { f.userinfo = map[string]any{"sub": "999", "email": "alice@example.com"} })
 	if res, err := f.signIn(p, "n", ""); err == nil {
 		t.Fatalf("accepted: %+v", res.User)
+	} else if want := `oidc: userinfo sub "999" is not the ID token's "user-123"`; err.Error() != want {
+		t.Fatalf("refused with %v, want %q", err, want)
 	}
 	f.set(func(f *fixture) { f.userinfo = map[string]any{"email": "alice@example.com"} })
 	if _, err := f.signIn(p, "n", ""); err == nil {
 		t.Fatal("a userinfo response without sub was accepted")
+	} else if want := `oidc: userinfo sub "" is not the ID token's "user-123"`; err.Error() != want {
+		t.Fatalf("refused with %v, want %q", err, want)
 	}
 }
 
@@ -407,6 +440,8 @@ func TestIssuerParameter(t *testing.T) {
 	before := f.tokenHits.Load()
 	if _, err := f.signIn(p, "n", "&iss=https%3A%2F%2Fevil.example"); err == nil {
 		t.Error("a response from another issuer was accepted")
+	} else if want := `oidc: the authorization response came from issuer "https://evil.example"`; !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("a response from another issuer: %v, want %q", err, want)
 	}
 	if f.tokenHits.Load() != before {
 		t.Error("the code was redeemed")
@@ -417,6 +452,8 @@ func TestIssuerParameter(t *testing.T) {
 	p2 := f2.provider(f2.options())
 	if _, err := f2.signIn(p2, "n", ""); err == nil {
 		t.Error("no iss although the OP advertises it: accepted")
+	} else if want := "oidc: the authorization response has no iss parameter"; !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("no iss although the OP advertises it: %v, want %q", err, want)
 	}
 	if _, err := f2.signIn(p2, "n", "&iss="+url.QueryEscape(f2.URL)); err != nil {
 		t.Errorf("iss advertised and sent: %v", err)
@@ -437,8 +474,11 @@ func TestRefreshVerifiesNewIDToken(t *testing.T) {
 	f.set(func(f *fixture) {
 		f.idToken = func(string) string { return f.sign(with(f.claims(""), "aud", "other")) }
 	})
+	var re *authgo.RefreshError
 	if _, err := p.Refresh(t.Context(), "rt-2"); err == nil {
 		t.Error("a refresh with a bad ID token succeeded")
+	} else if !errors.As(err, &re) || re.Code != "invalid_id_token" || !re.Terminal || !strings.Contains(err.Error(), `expected audience "client-1"`) {
+		t.Errorf("a refresh with an ID token for another audience: %v, want a terminal invalid_id_token naming the audience", err)
 	}
 	f.set(func(f *fixture) { f.idToken = func(string) string { return "" } })
 	ts, err = p.Refresh(t.Context(), "rt-2")

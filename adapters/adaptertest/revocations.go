@@ -1,6 +1,4 @@
-// Package storetest checks that a store keeps the contracts authgo relies
-// on; each adapter runs it against the real database.
-package storetest
+package adaptertest
 
 import (
 	"context"
@@ -12,8 +10,10 @@ import (
 	"github.com/authgo/authgo"
 )
 
-// Revocations checks an authgo.RevocationStore. newStore returns an empty
-// store (ids and subjects must not collide with other runs: use prefix).
+// Revocations checks an authgo.RevocationStore: revoking a session, and
+// everything a subject signed in before a cutoff, and what Check answers
+// for each. newStore returns a store for one subtest; stores may share
+// their data (the checks use ids and subjects unique to the run).
 func Revocations(t *testing.T, newStore func(t *testing.T) authgo.RevocationStore) {
 	ctx := context.Background()
 	now := time.Now().Truncate(time.Second)
