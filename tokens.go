@@ -15,19 +15,6 @@ import (
 	"time"
 )
 
-// Claims that hold a session's access-token state, named as the Auth.js
-// refresh-token guide names them, so a Next.js app written from that guide
-// and authgo read the same cookie.
-const (
-	ClaimAccessToken  = "access_token"
-	ClaimRefreshToken = "refresh_token"
-	ClaimExpiresAt    = "expires_at" // Unix seconds; absent when unknown
-	ClaimTokenType    = "token_type"
-	ClaimScope        = "scope"
-	ClaimError        = "error"
-	claimObtainedAt   = "obtained_at"
-)
-
 // RefreshTokenError is the session error after a refresh failed for good
 // (the refresh token was refused): the Auth.js guide's value. The tokens
 // are dropped; the user must sign in again.
