@@ -80,7 +80,7 @@ func (a *Auth) checkRevoked(ctx context.Context, tok *jwt.Token) error {
 	revoked, cutoff, err := a.revocations.Check(ctx, id, tok.Subject)
 	switch {
 	case err != nil:
-		a.warnSometimes(&a.tokens.lastRevocationWarn, "authgo: revocation store unavailable; sessions are refused until it answers", "err", err)
+		a.warnSometimes(&a.revocationWarn, "authgo: revocation store unavailable; sessions are refused until it answers", "err", err)
 		return errRevocationUnknown
 	case revoked:
 		return errRevoked
