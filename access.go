@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/authgo/authgo/internal/cookie"
 )
@@ -204,16 +203,11 @@ func (a *Auth) AccessTokenRejected(r *http.Request, token string) {
 	if tok == nil {
 		return
 	}
-	at, rt, exp, obtained := tokenState(tok)
-	if at != token || rt == "" {
+	st := tokenState(tok)
+	if st.AccessToken != token || st.RefreshToken == "" {
 		return // refreshed since, or nothing to refresh with
 	}
-	if obtained > 0 && a.now().Sub(time.Unix(obtained, 0)) < staleGrace {
-		a.warnSometimes(&a.tokens.lastRejectWarn, "authgo: an API refused an access token obtained moments ago; not refreshing it again (does the API expect this issuer and audience?)",
-			"provider", tok.String(claimProvider))
-		return
-	}
-	a.tokens.markStale(a, at, exp)
+	a.refresher.Rejected(st, "provider", tok.String(claimProvider))
 }
 
 // Client returns an HTTP client that calls APIs as r's user: every request

@@ -12,6 +12,7 @@ import (
 	"github.com/authgo/authgo/internal/csrf"
 	"github.com/authgo/authgo/internal/logs"
 	"github.com/authgo/authgo/internal/match"
+	"github.com/authgo/authgo/internal/refresh"
 	"github.com/authgo/authgo/jwt"
 )
 
@@ -31,10 +32,11 @@ type Auth struct {
 	matcher    *match.Matcher // nil without Config.Matcher
 	signInPath string         // decoded path of Pages.SignIn; "" without one
 	apiPaths   []string       // Config.APIPaths without trailing slashes; "" for "/"
-	tokens     tokenManager
+	refresher  *refresh.Manager
 	strategy   sessionStrategy
 
-	revocations RevocationStore
+	revocations    RevocationStore
+	revocationWarn refresh.Sometimes // the revocation store is down
 }
 
 // New checks cfg and returns an Auth. Every bad setting is an error naming
@@ -68,6 +70,7 @@ func New(cfg Config) (*Auth, error) {
 		a.now = time.Now
 	}
 	a.strategy = jwtStrategy{a}
+	a.refresher = newRefresher(a)
 	switch ttl := cfg.Session.RevocationCache; {
 	case cfg.Session.Revocations == nil:
 		a.revocations = newMemoryRevocations(a.now)

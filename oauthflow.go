@@ -19,18 +19,6 @@ import (
 // PKCE and nonce cookies live 15 minutes, as in Auth.js.
 const checkMaxAge = 15 * time.Minute
 
-// Claims authgo keeps in the session token for a provider that signs out
-// at its end too (EndSessionProvider), named as the Auth.js guides name
-// them.
-const (
-	claimProvider = "provider"
-	claimIDToken  = "id_token"
-	// claimProviderSubject keeps the provider's own subject when a
-	// profile mapping gave the user another id, for the refresh's check
-	// that a new ID token names the same user.
-	claimProviderSubject = "provider_sub"
-)
-
 var errInvalidCheck = errors.New("InvalidCheck")
 
 // randomValue returns 32 random bytes, base64url: a state, a nonce, a PKCE

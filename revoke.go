@@ -12,19 +12,6 @@ import (
 	"github.com/authgo/authgo/jwt"
 )
 
-// Claims authgo adds to a session token at sign-in and carries across
-// every re-issue. ClaimSessionID is a random id (128 bits) that sign-out
-// revokes, so that every copy of the cookie, however often it was
-// re-issued, stops working; ClaimAuthTime is when the user signed in
-// (Unix seconds, the OpenID Connect claim name), which RevokeUser's cutoff
-// is held against. A token minted elsewhere (a Next.js app) without them
-// is revoked by its "jti" and "iat". A JWT callback that returns a new
-// Token instead of changing the one it got should copy both.
-const (
-	ClaimSessionID = "session_id"
-	ClaimAuthTime  = "auth_time"
-)
-
 // revocationMargin is added to how long revocation records are kept: a
 // copy of a cookie can still be re-issued shortly after a revocation (by
 // an instance within its RevocationCache, or by a request that passed the
@@ -93,7 +80,7 @@ func (a *Auth) checkRevoked(ctx context.Context, tok *jwt.Token) error {
 	revoked, cutoff, err := a.revocations.Check(ctx, id, tok.Subject)
 	switch {
 	case err != nil:
-		a.warnSometimes(&a.tokens.lastRevocationWarn, "authgo: revocation store unavailable; sessions are refused until it answers", "err", err)
+		a.warnSometimes(&a.revocationWarn, "authgo: revocation store unavailable; sessions are refused until it answers", "err", err)
 		return errRevocationUnknown
 	case revoked:
 		return errRevoked

@@ -2,30 +2,12 @@ package authgo
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
-)
 
-// Claims that hold a session's access-token state, named as the Auth.js
-// refresh-token guide names them, so a Next.js app written from that guide
-// and authgo read the same cookie.
-const (
-	ClaimAccessToken  = "access_token"
-	ClaimRefreshToken = "refresh_token"
-	ClaimExpiresAt    = "expires_at" // Unix seconds; absent when unknown
-	ClaimTokenType    = "token_type"
-	ClaimScope        = "scope"
-	ClaimError        = "error"
-	claimObtainedAt   = "obtained_at"
+	"github.com/authgo/authgo/internal/refresh"
 )
 
 // RefreshTokenError is the session error after a refresh failed for good
@@ -113,9 +95,37 @@ type RefreshLocker interface {
 const (
 	defaultRefreshSkew    = 60 * time.Second
 	defaultRefreshTimeout = 10 * time.Second
-	successorTTL          = 120 * time.Second
-	tombstoneTTL          = 30 * time.Second
 )
+
+// newRefresher builds the refresh engine for a: its clock is Config.Now
+// with the runtime's timers.
+func newRefresher(a *Auth) *refresh.Manager {
+	return refresh.New(refresh.Config{
+		Clock:       refresh.SystemClock(a.now),
+		Logger:      a.log,
+		Timeout:     a.cfg.Tokens.RefreshTimeout,
+		Skew:        a.cfg.Tokens.RefreshSkew,
+		Locker:      a.cfg.Tokens.Locker,
+		Seal:        a.sealOutcome,
+		Open:        a.openOutcome,
+		Refresh:     a.callRefresh,
+		Terminal:    terminalCode,
+		Unavailable: ErrRefreshUnavailable,
+	})
+}
+
+// tokenState reads the access-token claims of tok.
+func tokenState(tok *Token) refresh.State {
+	exp, _ := tok.Int(ClaimExpiresAt)
+	obtained, _ := tok.Int(claimObtainedAt)
+	return refresh.State{
+		AccessToken:  tok.String(ClaimAccessToken),
+		RefreshToken: tok.String(ClaimRefreshToken),
+		ExpiresAt:    exp,
+		ObtainedAt:   obtained,
+		Failed:       tok.String(ClaimError) != "",
+	}
+}
 
 // setTokens writes a token endpoint's answer into tok: the access token,
 // its expiry (the earlier of the response's expires_in and the token's own
@@ -146,215 +156,35 @@ func setTokens(tok *Token, set TokenSet, obtained time.Time) {
 	delete(tok.Extra, ClaimError)
 }
 
-// expiryOf is the earliest expiry the answer tells: Expiry (from
-// expires_in) and the access token's own exp when it is a JWT. The exp is
-// read without verifying: it only schedules a refresh.
-func expiryOf(set TokenSet, obtained time.Time) time.Time {
-	exp := set.Expiry
-	if e := jwtExp(set.AccessToken); !e.IsZero() && (exp.IsZero() || e.Before(exp)) {
-		exp = e
-	}
-	return exp
+// dropTokens records a terminal refresh failure in tok: the tokens go, the
+// error claim says RefreshTokenError.
+func dropTokens(tok *Token) {
+	delete(tok.Extra, ClaimAccessToken)
+	delete(tok.Extra, ClaimRefreshToken)
+	delete(tok.Extra, ClaimExpiresAt)
+	tok.Set(ClaimError, RefreshTokenError)
 }
 
-// jwtExp returns the exp of a JWS compact token, or zero.
-func jwtExp(tok string) time.Time {
-	parts := strings.Split(tok, ".")
-	if len(parts) != 3 || len(parts[1]) > 8192 {
-		return time.Time{}
-	}
-	b, err := base64.RawURLEncoding.DecodeString(parts[1])
-	if err != nil {
-		return time.Time{}
-	}
-	var c struct {
-		Exp json.Number `json:"exp"`
-	}
-	if json.Unmarshal(b, &c) != nil {
-		return time.Time{}
-	}
-	n, err := c.Exp.Int64()
-	if err != nil || n <= 0 {
-		return time.Time{}
-	}
-	return time.Unix(n, 0)
-}
-
-// tokenState reads the access-token claims of tok.
-func tokenState(tok *Token) (at, rt string, exp, obtained int64) {
-	at = tok.String(ClaimAccessToken)
-	rt = tok.String(ClaimRefreshToken)
-	exp, _ = tok.Int(ClaimExpiresAt)
-	obtained, _ = tok.Int(claimObtainedAt)
-	return
+// expiryOf is the earliest expiry the answer tells (refresh.Expiry).
+func expiryOf(set TokenSet, _ time.Time) time.Time {
+	return refresh.Expiry(refresh.Set(set))
 }
 
 // needsRefresh: a refresh token is held and the access token is missing,
 // inside the refresh window, or refused by an API (AccessTokenRejected).
 func (a *Auth) needsRefresh(tok *Token, now time.Time) bool {
-	at, rt, exp, obtained := tokenState(tok)
-	if rt == "" || tok.String(ClaimError) != "" {
-		return false
-	}
-	if at == "" || a.tokens.isStale(a, at) {
-		return true
-	}
-	if exp == 0 {
-		return false // no lifetime known: refreshed only when asked
-	}
-	skew := a.cfg.Tokens.RefreshSkew
-	if obtained > 0 && exp > obtained {
-		if half := time.Duration(exp-obtained) * time.Second / 2; half < skew {
-			skew = half
-		}
-	}
-	return !now.Before(time.Unix(exp, 0).Add(-skew))
+	return a.refresher.Due(tokenState(tok), now)
 }
 
 // accessTokenValid: the access token has not expired (without skew).
 func accessTokenValid(tok *Token, now time.Time) bool {
-	at, _, exp, _ := tokenState(tok)
-	return at != "" && (exp == 0 || now.Unix() < exp)
+	return refresh.Valid(tokenState(tok), now)
 }
 
-// refresher is what can refresh: providers with a Refresh method.
-type refresher interface {
-	Refresh(ctx context.Context, refreshToken string) (*TokenSet, error)
-}
-
-// refreshOutcome is one refresh's result, shared by every request that
-// carried the same refresh token.
-type refreshOutcome struct {
-	set      *TokenSet // nil on failure
-	obtained time.Time
-	err      error // *RefreshError (terminal) or a transient error
-}
-
-// tokenManager coalesces refreshes: one per refresh token in this process
-// (single flight), a successor cache for requests that still carry the old
-// cookie after the refresh finished, and the optional cross-instance lock.
-type tokenManager struct {
-	mu       sync.Mutex
-	inflight map[string]chan struct{}
-	results  map[string]cachedOutcome
-	hung     map[string]hungRun // refreshes past their budget, still running
-
-	// stale holds access tokens an API refused before their expiry
-	// (AccessTokenRejected), until that expiry (Unix seconds); nstale is
-	// its length, read without the lock on every request.
-	stale  map[string]int64
-	nstale atomic.Int64
-	// Times of the last warning that the lock store is down, that an API
-	// refused a token just obtained, and that the revocation store is down
-	// (warnSometimes).
-	lastLockWarn, lastRejectWarn, lastRevocationWarn time.Time
-}
-
-// hungRun is a refresh past its budget that has not returned: new
-// refreshes of its key wait (answer 503) until it does, or until until.
-type hungRun struct {
-	until time.Time
-	run   chan struct{} // the run's done channel: which run set the mark
-}
-
-// usable reports whether a cached outcome may serve: not expired, and not
-// carrying an access token an API has refused since (a provider that does
-// not rotate refresh tokens keeps the key). Called with m.mu held.
-func (m *tokenManager) usable(a *Auth, c cachedOutcome) bool {
-	now := a.now()
-	if !now.Before(c.expires) {
-		return false
-	}
-	if c.out.set != nil && m.nstale.Load() > 0 {
-		if until, ok := m.stale[c.out.set.AccessToken]; ok && now.Unix() < until {
-			return false
-		}
-	}
-	return true
-}
-
-// maxStale bounds the marks; staleGrace is how old a token must be before
-// a refusal marks it, so that an API that refuses every token (a wrong
-// audience) costs one refresh per token lifetime-ish, not one per request.
-const (
-	maxStale      = 10000
-	staleGrace    = 30 * time.Second
-	staleNoExpFor = 24 * time.Hour
-)
-
-// isStale reports whether an API refused at and a refresh is due.
-func (m *tokenManager) isStale(a *Auth, at string) bool {
-	if m.nstale.Load() == 0 {
-		return false
-	}
-	m.mu.Lock()
-	until, ok := m.stale[at]
-	m.mu.Unlock()
-	return ok && a.now().Unix() < until
-}
-
-// markStale records that an API refused at, valid until exp (0: unknown).
-func (m *tokenManager) markStale(a *Auth, at string, exp int64) {
-	now := a.now()
-	switch {
-	case exp == 0:
-		exp = now.Add(staleNoExpFor).Unix()
-	case exp <= now.Unix():
-		return // expired: refreshed anyway
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.stale == nil {
-		m.stale = map[string]int64{}
-	}
-	if len(m.stale) >= maxStale {
-		for k, until := range m.stale {
-			if until <= now.Unix() {
-				delete(m.stale, k)
-			}
-		}
-		if len(m.stale) >= maxStale {
-			clear(m.stale) // marks only save a round trip; memory is bounded
-		}
-	}
-	m.stale[at] = exp
-	m.nstale.Store(int64(len(m.stale)))
-}
-
-// warnSometimes logs a warning at most once a minute per *last (one of
-// the tokenManager's fields, guarded by its mutex): for conditions that
-// can hold for every request.
-func (a *Auth) warnSometimes(last *time.Time, msg string, args ...any) {
-	a.tokens.mu.Lock()
-	now := time.Now()
-	quiet := now.Sub(*last) < time.Minute
-	if !quiet {
-		*last = now
-	}
-	a.tokens.mu.Unlock()
-	if !quiet {
-		a.log.Warn(msg, args...)
-	}
-}
-
-type cachedOutcome struct {
-	out     *refreshOutcome
-	expires time.Time
-}
-
-// cached returns the outcome known for key without starting a refresh.
-func (m *tokenManager) cached(a *Auth, key string) *refreshOutcome {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if c, ok := m.results[key]; ok && m.usable(a, c) {
-		return c.out
-	}
-	return nil
-}
-
-func rtKey(rt string) string {
-	sum := sha256.Sum256([]byte(rt))
-	return hex.EncodeToString(sum[:])
+// warnSometimes logs a warning at most once a minute per s: for
+// conditions that can hold for every request.
+func (a *Auth) warnSometimes(s *refresh.Sometimes, msg string, args ...any) {
+	a.refresher.Warn(s, msg, args...)
 }
 
 // refresh brings tok's tokens up to date, returning the changed token. A
@@ -381,293 +211,35 @@ func (a *Auth) refresh(ctx context.Context, tok *Token) (*Token, error) {
 	return fresh, err
 }
 
-// refreshChain is refresh without the debug log.
+// refreshChain is refresh without the debug log: the engine's Result
+// written into a copy of tok.
 func (a *Auth) refreshChain(ctx context.Context, tok *Token) (*Token, error) {
-	cur := tok
-	for i := range 4 {
-		_, rt, _, _ := tokenState(cur)
-		var out *refreshOutcome
-		if i == 0 {
-			out = a.tokens.outcome(a, ctx, cur, rtKey(rt))
-		} else if out = a.tokens.cached(a, rtKey(rt)); out == nil {
-			// Follow only successors already known: one request spends
-			// at most one refresh, whatever the clocks say.
-			return cur, nil
-		}
-		var re *RefreshError
-		switch {
-		case out.err == nil:
-			next := cur.Clone()
-			setTokens(next, *out.set, out.obtained)
-			cur = next
-			if !a.needsRefresh(cur, a.now()) {
-				return cur, nil
-			}
-		case errors.As(out.err, &re) && re.Terminal:
-			next := cur.Clone()
-			delete(next.Extra, ClaimAccessToken)
-			delete(next.Extra, ClaimRefreshToken)
-			delete(next.Extra, ClaimExpiresAt)
-			next.Extra[ClaimError] = RefreshTokenError
-			return next, nil
-		default:
-			if cur != tok && accessTokenValid(cur, a.now()) {
-				return cur, nil
-			}
-			return tok, out.err
-		}
+	res := a.refresher.Refresh(ctx, tok, tokenState(tok))
+	if res.Err != nil {
+		return tok, res.Err
 	}
-	return cur, nil
+	if len(res.Steps) == 0 && !res.Terminal {
+		return tok, nil
+	}
+	next := tok.Clone()
+	for _, s := range res.Steps {
+		setTokens(next, TokenSet(s.Set), s.Obtained)
+	}
+	if res.Terminal {
+		dropTokens(next)
+	}
+	return next, nil
 }
 
-// outcome returns the refresh outcome for key: from the successor cache,
-// by waiting for a refresh in flight, or by running one.
-func (m *tokenManager) outcome(a *Auth, ctx context.Context, tok *Token, key string) *refreshOutcome {
-	{
-		m.mu.Lock()
-		if c, ok := m.results[key]; ok && m.usable(a, c) {
-			m.mu.Unlock()
-			return c.out
-		}
-		if h, ok := m.hung[key]; ok && a.now().Before(h.until) {
-			// Never two calls with one refresh token: the last one may
-			// still rotate it.
-			m.mu.Unlock()
-			return &refreshOutcome{err: fmt.Errorf("%w: a refresh is still running", ErrRefreshUnavailable)}
-		}
-		wait, running := m.inflight[key]
-		if !running {
-			if m.inflight == nil {
-				m.inflight = map[string]chan struct{}{}
-				m.results = map[string]cachedOutcome{}
-				m.hung = map[string]hungRun{}
-			}
-			wait = make(chan struct{})
-			m.inflight[key] = wait
-			m.mu.Unlock()
-			// Detached: a browser that leaves must not cut a rotation off.
-			go m.run(a, context.WithoutCancel(ctx), tok.Clone(), key, wait)
-		} else {
-			m.mu.Unlock()
-		}
-		select {
-		case <-wait:
-		case <-ctx.Done():
-			return &refreshOutcome{err: fmt.Errorf("%w: %w", ErrRefreshUnavailable, ctx.Err())}
-		}
-		m.mu.Lock()
-		c, ok := m.results[key]
-		m.mu.Unlock()
-		if ok {
-			return c.out
-		}
-		// A transient failure is not cached: this caller tried once.
-		return &refreshOutcome{err: fmt.Errorf("%w: the refresh failed", ErrRefreshUnavailable)}
-	}
+// refresher is what can refresh: providers with a Refresh method.
+type refresher interface {
+	Refresh(ctx context.Context, refreshToken string) (*TokenSet, error)
 }
 
-func (m *tokenManager) run(a *Auth, ctx context.Context, tok *Token, key string, done chan struct{}) {
-	result := make(chan *refreshOutcome, 1)
-	go func() {
-		defer func() {
-			if p := recover(); p != nil {
-				result <- &refreshOutcome{err: fmt.Errorf("authgo: refresh panicked: %v", p)}
-			}
-		}()
-		result <- a.refreshShared(ctx, tok, key)
-	}()
-	timer := time.NewTimer(a.refreshBudget())
-	defer timer.Stop()
-	var out *refreshOutcome
-	select {
-	case out = <-result:
-	case <-timer.C:
-		// A refresh that ignores its context (a Tokens.Refresh of one's
-		// own): the waiting requests answer 503 now, and so do new ones
-		// until it returns (for at most successorTTL), so that the same
-		// refresh token is never presented twice at once. Its late
-		// outcome still serves the old cookies.
-		a.log.Warn("authgo: a refresh did not finish in time; its requests answer 503")
-		out = &refreshOutcome{err: fmt.Errorf("%w: the refresh did not finish in time", ErrRefreshUnavailable)}
-		m.mu.Lock()
-		m.hung[key] = hungRun{a.now().Add(successorTTL), done}
-		m.mu.Unlock()
-		go func() {
-			late := <-result
-			m.mu.Lock()
-			defer m.mu.Unlock()
-			if h, ok := m.hung[key]; ok && h.run == done {
-				delete(m.hung, key) // not a later run's mark
-			}
-			var re *RefreshError
-			switch {
-			case late.err == nil:
-				m.results[key] = cachedOutcome{late, a.now().Add(successorTTL)}
-			case errors.As(late.err, &re) && re.Terminal:
-				m.results[key] = cachedOutcome{late, a.now().Add(tombstoneTTL)}
-			}
-		}()
-	}
-	m.mu.Lock()
-	var re *RefreshError
-	switch {
-	case out.err == nil:
-		m.results[key] = cachedOutcome{out, a.now().Add(successorTTL)}
-	case errors.As(out.err, &re) && re.Terminal:
-		m.results[key] = cachedOutcome{out, a.now().Add(tombstoneTTL)}
-	default:
-		a.log.Warn("authgo: refresh failed, will retry on a later request", "err", out.err)
-	}
-	// Keep the successor cache small: drop what has expired.
-	if len(m.results) > 10000 {
-		now := a.now()
-		for k, c := range m.results {
-			if now.After(c.expires) {
-				delete(m.results, k)
-			}
-		}
-	}
-	delete(m.inflight, key)
-	m.mu.Unlock()
-	close(done)
-}
-
-// refreshBudget is how long requests wait for one refresh: its timeout
-// and some slack; with a Locker, also the wait for another instance's
-// refresh (refreshShared waits RefreshTimeout + 2 s) and a few lock-store
-// round trips.
-func (a *Auth) refreshBudget() time.Duration {
-	t := a.cfg.Tokens.RefreshTimeout
-	if a.cfg.Tokens.Locker != nil {
-		return 2*t + 5*time.Second
-	}
-	return t + min(2*time.Second, t)
-}
-
-// refreshShared runs one refresh, under the cross-instance lock when a
-// Locker is configured: another instance's outcome is used when there is
-// one; the winner stores its outcome (sealed) for the others.
-func (a *Auth) refreshShared(ctx context.Context, tok *Token, key string) *refreshOutcome {
-	l := a.cfg.Tokens.Locker
-	if l == nil {
-		return a.callRefresh(ctx, tok)
-	}
-	// The run's context has no deadline of its own (it is detached); the
-	// wait outlasts one refresh so that losers see the winner's outcome.
-	deadline := time.Now().Add(a.cfg.Tokens.RefreshTimeout + 2*time.Second)
-	unavailable := func(why string) *refreshOutcome {
-		return &refreshOutcome{err: fmt.Errorf("%w: %s", ErrRefreshUnavailable, why)}
-	}
-	sawHeld := false
-	for {
-		out, unreadable := a.sharedOutcome(ctx, l, key)
-		if out != nil {
-			return out
-		}
-		if unreadable {
-			// Someone finished, with a secret this instance does not have
-			// yet (a rollout): presenting the refresh token again would
-			// only burn it.
-			return unavailable("another instance's outcome cannot be read here")
-		}
-		unlock, ok, err := l.TryLock(ctx, key)
-		switch {
-		case err != nil && !sawHeld:
-			// The store is down: refresh here rather than fail everyone.
-			a.warnSometimes(&a.tokens.lastLockWarn, "authgo: refresh lock unavailable; refreshing without it", "err", err)
-			return a.callRefresh(ctx, tok)
-		case err != nil:
-			// Another instance holds the lock; a slow store answer is no
-			// reason to present the refresh token a second time.
-		case ok:
-			defer unlock()
-			// The previous holder may have finished just now.
-			if out, unreadable := a.sharedOutcome(ctx, l, key); out != nil {
-				return out
-			} else if unreadable {
-				return unavailable("another instance's outcome cannot be read here")
-			}
-			out := a.callRefresh(ctx, tok)
-			a.storeOutcome(ctx, l, key, out)
-			return out
-		default:
-			sawHeld = true
-		}
-		if !time.Now().Before(deadline) {
-			return unavailable("another instance's refresh did not finish")
-		}
-		time.Sleep(25*time.Millisecond + time.Duration(randInt(50))*time.Millisecond)
-	}
-}
-
-// outcome records as stored by a Locker.
-type sharedRecord struct {
-	Set      *TokenSet `json:"set,omitempty"`
-	Obtained int64     `json:"obtained,omitempty"`
-	Code     string    `json:"code,omitempty"` // terminal failure
-}
-
-const outcomeSalt = "authgo.refresh-outcome"
-
-// sharedOutcome reads the outcome another instance stored for key;
-// unreadable reports a record that exists but does not open here.
-func (a *Auth) sharedOutcome(ctx context.Context, l RefreshLocker, key string) (out *refreshOutcome, unreadable bool) {
-	b, err := l.Result(ctx, key)
-	if err != nil || b == nil {
-		return nil, false
-	}
-	t, err := a.codec.Decode(outcomeSalt, string(b))
-	if err != nil || t == nil {
-		a.log.Warn("authgo: unreadable shared refresh outcome (is every instance on the same secrets?)", "err", err)
-		return nil, true
-	}
-	raw, _ := json.Marshal(t.Extra["r"])
-	var rec sharedRecord
-	if json.Unmarshal(raw, &rec) != nil {
-		return nil, true
-	}
-	if rec.Code != "" {
-		return &refreshOutcome{err: &RefreshError{Code: rec.Code, Terminal: true}}, false
-	}
-	if rec.Set == nil {
-		return nil, true
-	}
-	return &refreshOutcome{set: rec.Set, obtained: time.Unix(rec.Obtained, 0)}, false
-}
-
-func (a *Auth) storeOutcome(ctx context.Context, l RefreshLocker, key string, out *refreshOutcome) {
-	var rec sharedRecord
-	ttl := successorTTL
-	var re *RefreshError
-	switch {
-	case out.err == nil:
-		rec = sharedRecord{Set: out.set, Obtained: out.obtained.Unix()}
-	case errors.As(out.err, &re) && re.Terminal:
-		if old, _ := l.Result(ctx, key); old != nil {
-			return // never let a failure replace another instance's record
-		}
-		rec, ttl = sharedRecord{Code: re.Code}, tombstoneTTL
-	default:
-		return
-	}
-	raw, _ := json.Marshal(rec)
-	var v any
-	json.Unmarshal(raw, &v)
-	sealed, err := a.codec.Encode(outcomeSalt, &Token{Extra: map[string]any{"r": v}}, ttl)
-	if err == nil {
-		err = l.SetResult(ctx, key, []byte(sealed), ttl)
-	}
-	if err != nil {
-		a.log.Warn("authgo: could not share the refresh outcome", "err", err)
-	}
-}
-
-// callRefresh asks the provider (or Tokens.Refresh) for new tokens.
-func (a *Auth) callRefresh(ctx context.Context, tok *Token) *refreshOutcome {
-	ctx, cancel := context.WithTimeout(ctx, a.cfg.Tokens.RefreshTimeout)
-	defer cancel()
-	_, rt, _, _ := tokenState(tok)
-	obtained := a.now()
+// callRefresh asks the provider (or Tokens.Refresh) for new tokens: the
+// engine's Config.Refresh.
+func (a *Auth) callRefresh(ctx context.Context, tok *Token) (*refresh.Set, error) {
+	rt := tok.String(ClaimRefreshToken)
 	var set *TokenSet
 	var err error
 	if f := a.cfg.Tokens.Refresh; f != nil {
@@ -683,26 +255,48 @@ func (a *Auth) callRefresh(ctx context.Context, tok *Token) *refreshOutcome {
 		} else if r, ok := a.providers[id].(refresher); ok {
 			set, err = r.Refresh(ctx, rt)
 		} else {
-			return &refreshOutcome{err: &RefreshError{Code: "no_refresher", Terminal: true,
-				Err: fmt.Errorf("provider %q cannot refresh tokens", id)}}
+			return nil, &RefreshError{Code: "no_refresher", Terminal: true,
+				Err: fmt.Errorf("provider %q cannot refresh tokens", id)}
 		}
 	}
 	if err == nil && (set == nil || set.AccessToken == "") {
 		err = &RefreshError{Code: "no_access_token", Err: errors.New("the refresh returned no access token")}
 	}
 	if err != nil {
-		var re *RefreshError
-		if errors.As(err, &re) && re.Terminal {
-			a.log.Warn("authgo: refresh token refused; the session needs a new sign-in", "code", re.Code)
-		}
-		return &refreshOutcome{err: err}
+		return nil, err
 	}
-	return &refreshOutcome{set: set, obtained: obtained}
+	s := refresh.Set(*set)
+	return &s, nil
 }
 
-// randInt returns a number in [0, n) for jitter.
-func randInt(n int) int {
-	var b [1]byte
-	rand.Read(b[:])
-	return int(b[0]) % n
+// terminalCode is the engine's Config.Terminal: a *RefreshError that says
+// so is terminal.
+func terminalCode(err error) (string, bool) {
+	var re *RefreshError
+	if errors.As(err, &re) && re.Terminal {
+		return re.Code, true
+	}
+	return "", false
+}
+
+// outcomeSalt is the key-derivation salt of shared refresh outcomes.
+const outcomeSalt = "authgo.refresh-outcome"
+
+// sealOutcome is the engine's Config.Seal: the record, encrypted as the
+// "r" claim of a token under outcomeSalt.
+func (a *Auth) sealOutcome(record []byte, ttl time.Duration) (string, error) {
+	var v any
+	if err := json.Unmarshal(record, &v); err != nil {
+		return "", err
+	}
+	return a.codec.Encode(outcomeSalt, &Token{Extra: map[string]any{"r": v}}, ttl)
+}
+
+// openOutcome is the engine's Config.Open, the reverse of sealOutcome.
+func (a *Auth) openOutcome(sealed string) ([]byte, error) {
+	t, err := a.codec.Decode(outcomeSalt, sealed)
+	if err != nil || t == nil {
+		return nil, err
+	}
+	return json.Marshal(t.Extra["r"])
 }

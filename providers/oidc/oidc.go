@@ -64,6 +64,7 @@ import (
 	gooidc "github.com/coreos/go-oidc/v3/oidc"
 	jose "github.com/go-jose/go-jose/v4"
 	"golang.org/x/oauth2"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/authgo/authgo"
 	"github.com/authgo/authgo/providers/internal/oauthcore"
@@ -172,9 +173,9 @@ type Provider struct {
 	http   *http.Client
 	algs   []string
 
-	mu   sync.Mutex
-	md   *metadata
-	call *discoveryCall
+	mu        sync.Mutex
+	md        *metadata
+	discovery singleflight.Group // one fetch at a time
 }
 
 // metadata is what discovery found, and what was built from it.
@@ -187,12 +188,6 @@ type metadata struct {
 	issParam      bool
 	client        *oauthcore.Client
 	verifier      *gooidc.IDTokenVerifier
-}
-
-type discoveryCall struct {
-	done chan struct{}
-	md   *metadata
-	err  error
 }
 
 // New returns an OpenID Connect provider. It checks the options and makes
@@ -313,34 +308,37 @@ func (p *Provider) Discover(ctx context.Context) error {
 // metadata returns the discovery result, fetching it once; a failure is
 // not kept, so the next call tries again. Concurrent calls share a fetch.
 func (p *Provider) metadata(ctx context.Context) (*metadata, error) {
-	p.mu.Lock()
-	if md := p.md; md != nil {
-		p.mu.Unlock()
+	if md := p.known(); md != nil {
 		return md, nil
 	}
-	c := p.call
-	if c == nil {
-		c = &discoveryCall{done: make(chan struct{})}
-		p.call = c
-		go func() {
-			md, err := p.discover(context.WithoutCancel(ctx))
+	// Detached, so that one caller going away does not fail the others.
+	detached := context.WithoutCancel(ctx)
+	ch := p.discovery.DoChan("", func() (any, error) {
+		if md := p.known(); md != nil {
+			return md, nil // a fetch finished since known was called
+		}
+		md, err := p.discover(detached)
+		if err == nil {
 			p.mu.Lock()
-			if err == nil {
-				p.md = md
-			}
-			p.call = nil
+			p.md = md
 			p.mu.Unlock()
-			c.md, c.err = md, err
-			close(c.done)
-		}()
-	}
-	p.mu.Unlock()
+		}
+		return md, err
+	})
 	select {
-	case <-c.done:
-		return c.md, c.err
+	case r := <-ch:
+		md, _ := r.Val.(*metadata)
+		return md, r.Err
 	case <-ctx.Done():
 		return nil, fmt.Errorf("oidc: discovery: %w", ctx.Err())
 	}
+}
+
+// known returns the discovery result, or nil before one succeeded.
+func (p *Provider) known() *metadata {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.md
 }
 
 func (p *Provider) discover(ctx context.Context) (*metadata, error) {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
+	"golang.org/x/sync/singleflight"
 )
 
 // MaxJWKSKeys is the most keys a JWKS may hold.
@@ -33,14 +34,8 @@ type KeySet struct {
 
 	mu      sync.Mutex
 	keys    []jose.JSONWebKey
-	fetched time.Time // of keys; zero before the first success
-	call    *keysCall
-}
-
-type keysCall struct {
-	done chan struct{}
-	keys []jose.JSONWebKey
-	err  error
+	fetched time.Time          // of keys; zero before the first success
+	fetches singleflight.Group // one fetch at a time
 }
 
 // Verify returns the payload of jws, which carries exactly one signature
@@ -98,39 +93,44 @@ func (k *KeySet) now() time.Time {
 // get returns the cached keys, fetching them when there are none or, if
 // refresh, when the last fetch is older than RefetchInterval.
 func (k *KeySet) get(ctx context.Context, refresh bool) ([]jose.JSONWebKey, error) {
-	k.mu.Lock()
-	if k.keys != nil && (!refresh || k.now().Sub(k.fetched) < k.RefetchInterval) {
-		keys := k.keys
-		k.mu.Unlock()
+	if keys := k.cached(refresh); keys != nil {
 		return keys, nil
 	}
-	c := k.call
-	if c == nil {
-		c = &keysCall{done: make(chan struct{})}
-		k.call = c
-		// Detached, so that one caller going away does not fail the others.
-		go func() {
-			keys, err := k.fetch(context.WithoutCancel(ctx))
-			k.mu.Lock()
-			if err == nil {
-				k.keys, k.fetched = keys, k.now()
-			} else if k.keys != nil {
-				keys, err = k.keys, nil // keep serving the cached set
-				k.fetched = k.now()     // and wait before trying again
-			}
-			k.call = nil
-			k.mu.Unlock()
-			c.keys, c.err = keys, err
-			close(c.done)
-		}()
-	}
-	k.mu.Unlock()
+	// Detached, so that one caller going away does not fail the others.
+	detached := context.WithoutCancel(ctx)
+	ch := k.fetches.DoChan("", func() (any, error) {
+		if keys := k.cached(refresh); keys != nil {
+			return keys, nil // a fetch finished since cached was called
+		}
+		keys, err := k.fetch(detached)
+		k.mu.Lock()
+		defer k.mu.Unlock()
+		if err == nil {
+			k.keys, k.fetched = keys, k.now()
+		} else if k.keys != nil {
+			keys, err = k.keys, nil // keep serving the cached set
+			k.fetched = k.now()     // and wait before trying again
+		}
+		return keys, err
+	})
 	select {
-	case <-c.done:
-		return c.keys, c.err
+	case r := <-ch:
+		keys, _ := r.Val.([]jose.JSONWebKey)
+		return keys, r.Err
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
+}
+
+// cached returns the keys when they need no fetch: there are some and, if
+// refresh, the last fetch is more recent than RefetchInterval.
+func (k *KeySet) cached(refresh bool) []jose.JSONWebKey {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.keys != nil && (!refresh || k.now().Sub(k.fetched) < k.RefetchInterval) {
+		return k.keys
+	}
+	return nil
 }
 
 func (k *KeySet) fetch(ctx context.Context) ([]jose.JSONWebKey, error) {

@@ -1,0 +1,39 @@
+package authgo
+
+// Claims that hold a session's access-token state, named as the Auth.js
+// refresh-token guide names them, so a Next.js app written from that guide
+// and authgo read the same cookie.
+const (
+	ClaimAccessToken  = "access_token"
+	ClaimRefreshToken = "refresh_token"
+	ClaimExpiresAt    = "expires_at" // Unix seconds; absent when unknown
+	ClaimTokenType    = "token_type"
+	ClaimScope        = "scope"
+	ClaimError        = "error"
+	claimObtainedAt   = "obtained_at"
+)
+
+// Claims authgo adds to a session token at sign-in and carries across
+// every re-issue. ClaimSessionID is a random id (128 bits) that sign-out
+// revokes, so that every copy of the cookie, however often it was
+// re-issued, stops working; ClaimAuthTime is when the user signed in
+// (Unix seconds, the OpenID Connect claim name), which RevokeUser's cutoff
+// is held against. A token minted elsewhere (a Next.js app) without them
+// is revoked by its "jti" and "iat". A JWT callback that returns a new
+// Token instead of changing the one it got should copy both.
+const (
+	ClaimSessionID = "session_id"
+	ClaimAuthTime  = "auth_time"
+)
+
+// Claims authgo keeps in the session token for a provider that signs out
+// at its end too (EndSessionProvider), named as the Auth.js guides name
+// them.
+const (
+	claimProvider = "provider"
+	claimIDToken  = "id_token"
+	// claimProviderSubject keeps the provider's own subject when a
+	// profile mapping gave the user another id, for the refresh's check
+	// that a new ID token names the same user.
+	claimProviderSubject = "provider_sub"
+)
