@@ -167,17 +167,17 @@ func (a *Auth) AccessToken(r *http.Request) (string, error) {
 			}
 		}
 	}
-	if st.tok.String(ClaimError) != "" {
+	if st.tok.StringClaim(ClaimError) != "" {
 		return "", ErrNoAccessToken
 	}
-	at := st.tok.String(ClaimAccessToken)
+	at := st.tok.StringClaim(ClaimAccessToken)
 	if at == "" {
 		return "", ErrNoAccessToken
 	}
 	return at, nil
 }
 
-// AccessTokenRejected tells authgo that an API refused token, the access
+// MarkAccessTokenRejected tells authgo that an API refused token, the access
 // token of r's session, before its recorded expiry: a 401 for which
 // InvalidTokenResponse is true (the token was revoked, or the API rotated
 // its keys). The session's next request refreshes it, once for this token
@@ -188,7 +188,7 @@ func (a *Auth) AccessToken(r *http.Request) (string, error) {
 // refuses every token (a wrong audience, say) would otherwise cost a
 // refresh per request; that case is logged. The mark is kept in this
 // process; another instance marks the token when the API refuses it there.
-func (a *Auth) AccessTokenRejected(r *http.Request, token string) {
+func (a *Auth) MarkAccessTokenRejected(r *http.Request, token string) {
 	if token == "" {
 		return
 	}
@@ -207,7 +207,7 @@ func (a *Auth) AccessTokenRejected(r *http.Request, token string) {
 	if st.AccessToken != token || st.RefreshToken == "" {
 		return // refreshed since, or nothing to refresh with
 	}
-	a.refresher.Rejected(st, "provider", tok.String(claimProvider))
+	a.refresher.Rejected(st, "provider", tok.StringClaim(claimProvider))
 }
 
 // Client returns an HTTP client that calls APIs as r's user: every request
@@ -257,8 +257,8 @@ func (t *bearerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	req = req.Clone(req.Context())
 	req.Header.Set("Authorization", "Bearer "+at)
 	res, err := t.base.RoundTrip(req)
-	if err == nil && InvalidTokenResponse(res) {
-		t.a.AccessTokenRejected(t.r, at)
+	if err == nil && IsInvalidTokenResponse(res) {
+		t.a.MarkAccessTokenRejected(t.r, at)
 	}
 	return res, err
 }

@@ -59,7 +59,7 @@ func (a *Auth) dispatch(rq *request) (*response, error) {
 			return a.errorPage(rq)
 		}
 	}
-	return nil, fail(ErrConfiguration, fmt.Errorf("%w: %s %s", errUnknownAction, rq.r.Method, rq.action))
+	return nil, fail(CodeConfiguration, fmt.Errorf("%w: %s %s", errUnknownAction, rq.r.Method, rq.action))
 }
 
 func (a *Auth) providersAction(rq *request) *response {
@@ -99,7 +99,7 @@ func (a *Auth) sessionAction(rq *request) (*response, error) {
 	var jp *JWTParams
 	if post {
 		if !rq.csrfVerified {
-			return nil, fail(ErrMissingCSRF, nil) // 400 null
+			return nil, fail(CodeMissingCSRF, nil) // 400 null
 		}
 		jp = &JWTParams{Trigger: TriggerUpdate}
 		if d, ok := rq.body.raw["data"]; ok {
@@ -147,7 +147,7 @@ func (a *Auth) brand() pages.Brand {
 func (a *Auth) html(status int, render func(*bytes.Buffer) error) (*response, error) {
 	var b bytes.Buffer
 	if err := render(&b); err != nil {
-		return nil, fail(ErrConfiguration, err)
+		return nil, fail(CodeConfiguration, err)
 	}
 	return &response{status: status, body: b.Bytes(), ctype: "text/html; charset=utf-8", csp: pages.ContentSecurityPolicy(a.brand())}, nil
 }
@@ -170,7 +170,7 @@ func (a *Auth) signInPage(rq *request) (*response, error) {
 	var keptFor string
 	var kept map[string]string
 	drop := a.dropForm(rq)
-	if drop != nil && errCode == string(ErrCredentialsSignin) {
+	if drop != nil && errCode == string(CodeCredentialsSignin) {
 		keptFor, kept = a.keptForm(rq)
 	}
 	for _, p := range a.cfg.Providers {
@@ -200,12 +200,12 @@ func (a *Auth) signInPage(rq *request) (*response, error) {
 // through <base>/callback/<id>; posting here sends the user to the page.
 func (a *Auth) signInAction(rq *request) (*response, error) {
 	if !rq.csrfVerified {
-		return nil, fail(ErrMissingCSRF, nil)
+		return nil, fail(CodeMissingCSRF, nil)
 	}
 	if rq.providerID != "" {
 		p, ok := a.providers[rq.providerID]
 		if !ok {
-			return nil, fail(ErrConfiguration, fmt.Errorf("unknown provider %q", rq.providerID))
+			return nil, fail(CodeConfiguration, fmt.Errorf("unknown provider %q", rq.providerID))
 		}
 		if op, ok := p.(OAuthProvider); ok {
 			return a.oauthSignIn(rq, op)
@@ -217,20 +217,20 @@ func (a *Auth) signInAction(rq *request) (*response, error) {
 func (a *Auth) callbackAction(rq *request) (*response, error) {
 	p, ok := a.providers[rq.providerID]
 	if !ok {
-		return nil, fail(ErrConfiguration, fmt.Errorf("unknown provider %q", rq.providerID))
+		return nil, fail(CodeConfiguration, fmt.Errorf("unknown provider %q", rq.providerID))
 	}
 	if op, ok := p.(OAuthProvider); ok {
 		return a.oauthCallback(rq, op)
 	}
 	cp, ok := p.(CredentialsProvider)
 	if !ok {
-		return nil, fail(ErrConfiguration, fmt.Errorf("provider %q cannot sign in here", rq.providerID))
+		return nil, fail(CodeConfiguration, fmt.Errorf("provider %q cannot sign in here", rq.providerID))
 	}
 	if rq.r.Method != http.MethodPost {
-		return nil, fail(ErrConfiguration, fmt.Errorf("credentials provider %q called with GET", rq.providerID))
+		return nil, fail(CodeConfiguration, fmt.Errorf("credentials provider %q called with GET", rq.providerID))
 	}
 	if !rq.csrfVerified {
-		return nil, fail(ErrMissingCSRF, nil)
+		return nil, fail(CodeMissingCSRF, nil)
 	}
 	return a.credentialsSignIn(rq, cp)
 }
@@ -240,7 +240,7 @@ func (a *Auth) credentialsSignIn(rq *request, cp CredentialsProvider) (*response
 	// refused fails the sign-in with ?error=CredentialsSignin&code=code,
 	// keeping the non-secret fields for the built-in page.
 	refused := func(code string, cause error) *authError {
-		ae := &authError{code: ErrCredentialsSignin, query: "&code=" + url.QueryEscape(code), cause: cause}
+		ae := &authError{code: CodeCredentialsSignin, query: "&code=" + url.QueryEscape(code), cause: cause}
 		if c := a.keepForm(rq, cp); c != nil {
 			ae.cookies = append(ae.cookies, c)
 		}
@@ -280,7 +280,7 @@ func (a *Auth) credentialsSignIn(rq *request, cp CredentialsProvider) (*response
 			}
 			return nil, ae
 		}
-		return nil, fail(ErrConfiguration, fmt.Errorf("authorize: %w", err))
+		return nil, fail(CodeConfiguration, fmt.Errorf("authorize: %w", err))
 	}
 	if user == nil {
 		if a.cfg.Debug {
@@ -322,7 +322,7 @@ func (a *Auth) finishSignIn(rq *request, u *User, account *Account, creds Creden
 			if errors.As(err, &sr) {
 				to, rerr := a.redirect(rq.r, sr.URL, rq.base())
 				if rerr != nil {
-					return nil, fail(ErrConfiguration, rerr)
+					return nil, fail(CodeConfiguration, rerr)
 				}
 				if a.cfg.Debug {
 					a.log.DebugContext(ctx, "authgo: the SignIn callback redirected instead of signing in", "provider", account.Provider)
@@ -332,7 +332,7 @@ func (a *Auth) finishSignIn(rq *request, u *User, account *Account, creds Creden
 			if a.cfg.Debug {
 				a.log.DebugContext(ctx, "authgo: the SignIn callback refused the sign-in", "provider", account.Provider)
 			}
-			return nil, fail(ErrCodeAccessDenied, err)
+			return nil, fail(CodeAccessDenied, err)
 		}
 	}
 	tok := &Token{Name: u.Name, Email: u.Email, Picture: u.Image, Subject: u.ID}
@@ -365,7 +365,7 @@ func (a *Auth) finishSignIn(rq *request, u *User, account *Account, creds Creden
 	}
 	tok, err := a.runJWT(ctx, JWTParams{Token: tok, User: u, Account: account, Profile: profile, Trigger: TriggerSignIn})
 	if err != nil {
-		return nil, fail(ErrConfiguration, fmt.Errorf("jwt callback: %w", err))
+		return nil, fail(CodeConfiguration, fmt.Errorf("jwt callback: %w", err))
 	}
 	res := &response{location: rq.callbackURL}
 	_, present, _ := cookie.ReadChunked(rq.jar, rq.names.SessionToken)
@@ -378,7 +378,7 @@ func (a *Auth) finishSignIn(rq *request, u *User, account *Account, creds Creden
 	} else {
 		enc, err := a.strategy.seal(ctx, rq.names, tok)
 		if err != nil {
-			return nil, fail(ErrConfiguration, err)
+			return nil, fail(CodeConfiguration, err)
 		}
 		setSession(&res.cookies, rq.names, present, enc, a.now().Add(a.cfg.Session.MaxAge))
 		if a.cfg.Debug {
@@ -401,7 +401,7 @@ func (a *Auth) signOutPage(rq *request) (*response, error) {
 
 func (a *Auth) signOutAction(rq *request) (*response, error) {
 	if !rq.csrfVerified {
-		return nil, fail(ErrMissingCSRF, nil)
+		return nil, fail(CodeMissingCSRF, nil)
 	}
 	res := &response{location: rq.callbackURL}
 	raw, present, err := cookie.ReadChunked(rq.jar, rq.names.SessionToken)
@@ -442,20 +442,20 @@ func (a *Auth) signOutAtProvider(rq *request, tok *Token) string {
 	// hangs delays the sign-out by 2 s at most (tokens-bff.md R12).
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(rq.r.Context()), signOutProviderTimeout)
 	defer cancel()
-	id := tok.String(claimProvider)
+	id := tok.StringClaim(claimProvider)
 	if id == "" {
 		return ""
 	}
 	p := a.providers[id]
 	if rp, ok := p.(RevokingProvider); ok {
-		if rt := tok.String("refresh_token"); rt != "" {
+		if rt := tok.StringClaim("refresh_token"); rt != "" {
 			if err := rp.Revoke(ctx, rt, "refresh_token"); err != nil && !errors.Is(err, errors.ErrUnsupported) {
 				a.log.Warn("authgo: revoking the refresh token failed", "provider", id, "err", err)
 			}
 		}
 	}
 	es, ok := p.(EndSessionProvider)
-	idToken := tok.String(claimIDToken)
+	idToken := tok.StringClaim(claimIDToken)
 	if !ok || !es.SignOutAtProvider() || idToken == "" {
 		return ""
 	}

@@ -5,11 +5,11 @@ import (
 	"strings"
 )
 
-// InvalidTokenResponse reports whether res is an API's refusal of the
+// IsInvalidTokenResponse reports whether res is an API's refusal of the
 // bearer token it was sent: status 401 with a Bearer challenge whose error
 // is "invalid_token" (RFC 6750 §3.1: expired, revoked or malformed). A 401
 // without that challenge, or a 403 insufficient_scope, is not.
-func InvalidTokenResponse(res *http.Response) bool {
+func IsInvalidTokenResponse(res *http.Response) bool {
 	return res != nil && res.StatusCode == http.StatusUnauthorized &&
 		bearerError(res.Header.Values("WWW-Authenticate")) == "invalid_token"
 }

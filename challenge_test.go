@@ -40,11 +40,11 @@ func TestInvalidTokenResponse(t *testing.T) {
 		for _, v := range c.values {
 			res.Header.Add("WWW-Authenticate", v)
 		}
-		if got := authgo.InvalidTokenResponse(res); got != c.want {
+		if got := authgo.IsInvalidTokenResponse(res); got != c.want {
 			t.Errorf("%d %q: got %v", c.status, c.values, got)
 		}
 	}
-	if authgo.InvalidTokenResponse(nil) {
+	if authgo.IsInvalidTokenResponse(nil) {
 		t.Error("nil response")
 	}
 }
@@ -58,7 +58,7 @@ func FuzzInvalidTokenResponse(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, v string) {
 		res := &http.Response{StatusCode: 401, Header: http.Header{"Www-Authenticate": {v}}}
-		if authgo.InvalidTokenResponse(res) {
+		if authgo.IsInvalidTokenResponse(res) {
 			l := strings.ToLower(v)
 			if !strings.Contains(l, "bearer") || !strings.Contains(strings.ReplaceAll(v, `\`, ""), "invalid_token") {
 				t.Fatalf("%q read as invalid_token", v)

@@ -13,21 +13,21 @@ type ErrorCode string
 
 // The Auth.js error codes authgo sends.
 const (
-	ErrConfiguration       ErrorCode = "Configuration"
-	ErrCodeAccessDenied    ErrorCode = "AccessDenied"
-	ErrVerification        ErrorCode = "Verification"
-	ErrCredentialsSignin   ErrorCode = "CredentialsSignin"
-	ErrMissingCSRF         ErrorCode = "MissingCSRF"
-	ErrOAuthCallback       ErrorCode = "OAuthCallbackError"
-	ErrOAuthAccountNotLink ErrorCode = "OAuthAccountNotLinked"
-	ErrSessionRequired     ErrorCode = "SessionRequired"
+	CodeConfiguration       ErrorCode = "Configuration"
+	CodeAccessDenied    ErrorCode = "AccessDenied"
+	CodeVerification        ErrorCode = "Verification"
+	CodeCredentialsSignin   ErrorCode = "CredentialsSignin"
+	CodeMissingCSRF         ErrorCode = "MissingCSRF"
+	CodeOAuthCallback       ErrorCode = "OAuthCallbackError"
+	CodeOAuthAccountNotLinked ErrorCode = "OAuthAccountNotLinked"
+	CodeSessionRequired     ErrorCode = "SessionRequired"
 )
 
 // signInPageCodes are the codes Auth.js sends to the sign-in page rather
 // than the error page.
 func (c ErrorCode) onSignInPage() bool {
 	switch c {
-	case ErrCredentialsSignin, ErrMissingCSRF, ErrOAuthCallback, ErrOAuthAccountNotLink, "AccountNotLinked":
+	case CodeCredentialsSignin, CodeMissingCSRF, CodeOAuthCallback, CodeOAuthAccountNotLinked, "AccountNotLinked":
 		return true
 	}
 	return false

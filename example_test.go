@@ -175,7 +175,7 @@ func Example_accessToken() {
 	r := httptest.NewRequest("GET", "http://localhost:3000/api/proxy", nil)
 	r.Header.Set("Cookie", cookies)
 	tok, _ := a.Codec().GetToken(r, nil)
-	fmt.Println(strings.HasPrefix(tok.String("access_token"), "eyJ"))
+	fmt.Println(strings.HasPrefix(tok.StringClaim("access_token"), "eyJ"))
 
 	// …while the session page scripts get does not carry it.
 	rec := httptest.NewRecorder()

@@ -222,7 +222,7 @@ func (a *Auth) parse(w http.ResponseWriter, r *http.Request) (*request, *respons
 			cb, err = rq.base(), nil
 		}
 		if err != nil {
-			return rq, nil, fail(ErrConfiguration, fmt.Errorf("redirect callback: %w", err))
+			return rq, nil, fail(CodeConfiguration, fmt.Errorf("redirect callback: %w", err))
 		}
 	}
 	rq.callbackURL = cb
@@ -518,9 +518,9 @@ func (a *Auth) write(w http.ResponseWriter, rq *request, res *response) {
 func (a *Auth) writeError(w http.ResponseWriter, rq *request, err error) {
 	var ae *authError
 	if !errors.As(err, &ae) {
-		ae = fail(ErrConfiguration, err)
+		ae = fail(CodeConfiguration, err)
 	}
-	if ae.code == ErrConfiguration {
+	if ae.code == CodeConfiguration {
 		a.log.Error("authgo: request failed", "action", rq.action, "provider", rq.providerID, "err", ae.cause)
 	} else if ae.cause != nil {
 		a.log.Info("authgo: request refused", "action", rq.action, "provider", rq.providerID, "code", ae.code, "err", ae.cause)

@@ -116,7 +116,7 @@ func TestDebugLog(t *testing.T) {
 	signInBackend(t, c)
 	keep(c)
 	tok := tokenOf(t, c.cookies["authjs.session-token"])
-	secrets = append(secrets, tok.String("access_token"), tok.String("refresh_token"))
+	secrets = append(secrets, tok.StringClaim("access_token"), tok.StringClaim("refresh_token"))
 	if s := c.session(O); s["user"] == nil {
 		t.Fatalf("session %v", s)
 	}
@@ -126,7 +126,7 @@ func TestDebugLog(t *testing.T) {
 	}
 	keep(c)
 	tok = tokenOf(t, c.cookies["authjs.session-token"])
-	secrets = append(secrets, tok.String("access_token"), tok.String("refresh_token"))
+	secrets = append(secrets, tok.StringClaim("access_token"), tok.StringClaim("refresh_token"))
 	if r := newClient(t, h).get(O + "/api/x"); r.StatusCode != 302 {
 		t.Fatalf("signed out: %d", r.StatusCode)
 	}

@@ -34,9 +34,9 @@ func s256(verifier string) string {
 	return base64.RawURLEncoding.EncodeToString(sum[:])
 }
 
-// checkCookie seals value for provider into the cookie called name (the
+// sealFlowCookie seals value for provider into the cookie called name (the
 // name is also the salt), living checkMaxAge.
-func (a *Auth) checkCookie(names cookie.Names, name, provider, value string) (*http.Cookie, error) {
+func (a *Auth) sealFlowCookie(names cookie.Names, name, provider, value string) (*http.Cookie, error) {
 	tok := &Token{Extra: map[string]any{"value": value, "provider": provider}}
 	enc, err := a.codec.Encode(name, tok, checkMaxAge)
 	if err != nil {
@@ -47,9 +47,9 @@ func (a *Auth) checkCookie(names cookie.Names, name, provider, value string) (*h
 	return c, nil
 }
 
-// readCheck opens the check cookie called name and returns its value if it
+// openFlowCookie opens the check cookie called name and returns its value if it
 // was made for provider and has not expired.
-func (a *Auth) readCheck(rq *request, name, provider string) (string, error) {
+func (a *Auth) openFlowCookie(rq *request, name, provider string) (string, error) {
 	raw, ok := rq.jar.Get(name)
 	if !ok || raw == "" {
 		return "", fmt.Errorf("%w: no %s cookie", errInvalidCheck, name)
@@ -66,8 +66,8 @@ func (a *Auth) readCheck(rq *request, name, provider string) (string, error) {
 	return v, nil
 }
 
-// clearChecks queues the deletion of the check cookies the request carried.
-func clearChecks(rq *request) []*http.Cookie {
+// expireFlowCookies queues the deletion of the check cookies the request carried.
+func expireFlowCookies(rq *request) []*http.Cookie {
 	var out []*http.Cookie
 	for _, n := range []string{rq.names.State, rq.names.PKCECodeVerifier, rq.names.Nonce} {
 		if _, ok := rq.jar.Get(n); ok {
@@ -109,25 +109,25 @@ func (a *Auth) oauthSignIn(rq *request, op OAuthProvider) (*response, error) {
 		Extra:         extra,
 	})
 	if err != nil {
-		return nil, &authError{code: ErrConfiguration, cause: fmt.Errorf("OAuthSignInError: %s: %w", op.ID(), err)}
+		return nil, &authError{code: CodeConfiguration, cause: fmt.Errorf("OAuthSignInError: %s: %w", op.ID(), err)}
 	}
 	res := &response{location: u}
 	set := func(name, value string) error {
-		c, err := a.checkCookie(rq.names, name, op.ID(), value)
+		c, err := a.sealFlowCookie(rq.names, name, op.ID(), value)
 		if err == nil {
 			res.cookies.Set(c)
 		}
 		return err
 	}
 	if err := set(rq.names.State, state); err != nil {
-		return nil, fail(ErrConfiguration, err)
+		return nil, fail(CodeConfiguration, err)
 	}
 	if err := set(rq.names.PKCECodeVerifier, verifier); err != nil {
-		return nil, fail(ErrConfiguration, err)
+		return nil, fail(CodeConfiguration, err)
 	}
 	if nonce != "" {
 		if err := set(rq.names.Nonce, nonce); err != nil {
-			return nil, fail(ErrConfiguration, err)
+			return nil, fail(CodeConfiguration, err)
 		}
 	}
 	if a.cfg.Debug {
@@ -141,7 +141,7 @@ func (a *Auth) oauthSignIn(rq *request, op OAuthProvider) (*response, error) {
 // cookies, redeems the code, and signs the user in.
 func (a *Auth) oauthCallback(rq *request, op OAuthProvider) (*response, error) {
 	ctx := rq.r.Context()
-	clear := clearChecks(rq)
+	clear := expireFlowCookies(rq)
 	failCB := func(code ErrorCode, cause error) error {
 		return &authError{code: code, cause: cause, cookies: clear}
 	}
@@ -157,34 +157,34 @@ func (a *Auth) oauthCallback(rq *request, op OAuthProvider) (*response, error) {
 	}
 	for _, k := range []string{"code", "state", "error", "iss"} {
 		if len(params[k]) > 1 {
-			return nil, failCB(ErrConfiguration, fmt.Errorf("%w: %q given twice", errInvalidCheck, k))
+			return nil, failCB(CodeConfiguration, fmt.Errorf("%w: %q given twice", errInvalidCheck, k))
 		}
 	}
 	if e := params.Get("error"); e != "" {
 		// The provider refused (access_denied, …); its description is
 		// logged, never shown.
-		return nil, failCB(ErrOAuthCallback, fmt.Errorf("provider %s answered error=%.64q (%.200q)", op.ID(), e, params.Get("error_description")))
+		return nil, failCB(CodeOAuthCallback, fmt.Errorf("provider %s answered error=%.64q (%.200q)", op.ID(), e, params.Get("error_description")))
 	}
-	state, err := a.readCheck(rq, rq.names.State, op.ID())
+	state, err := a.openFlowCookie(rq, rq.names.State, op.ID())
 	if err != nil {
-		return nil, failCB(ErrConfiguration, err)
+		return nil, failCB(CodeConfiguration, err)
 	}
 	if got := params.Get("state"); got == "" || !csrf.Equal(got, state) {
-		return nil, failCB(ErrConfiguration, fmt.Errorf("%w: state does not match", errInvalidCheck))
+		return nil, failCB(CodeConfiguration, fmt.Errorf("%w: state does not match", errInvalidCheck))
 	}
-	verifier, err := a.readCheck(rq, rq.names.PKCECodeVerifier, op.ID())
+	verifier, err := a.openFlowCookie(rq, rq.names.PKCECodeVerifier, op.ID())
 	if err != nil {
-		return nil, failCB(ErrConfiguration, err)
+		return nil, failCB(CodeConfiguration, err)
 	}
 	nonce := ""
 	if op.UsesNonce() {
-		if nonce, err = a.readCheck(rq, rq.names.Nonce, op.ID()); err != nil {
-			return nil, failCB(ErrConfiguration, err)
+		if nonce, err = a.openFlowCookie(rq, rq.names.Nonce, op.ID()); err != nil {
+			return nil, failCB(CodeConfiguration, err)
 		}
 	}
 	code := params.Get("code")
 	if code == "" {
-		return nil, failCB(ErrConfiguration, fmt.Errorf("%w: no code", errInvalidCheck))
+		return nil, failCB(CodeConfiguration, fmt.Errorf("%w: no code", errInvalidCheck))
 	}
 	result, err := op.Exchange(ctx, ExchangeParams{
 		Code:         code,
@@ -195,10 +195,10 @@ func (a *Auth) oauthCallback(rq *request, op OAuthProvider) (*response, error) {
 		Callback:     rq.r,
 	})
 	if err != nil {
-		return nil, failCB(ErrOAuthCallback, fmt.Errorf("%s: %w", op.ID(), err))
+		return nil, failCB(CodeOAuthCallback, fmt.Errorf("%s: %w", op.ID(), err))
 	}
 	if result == nil || result.User == nil || result.User.ID == "" {
-		return nil, failCB(ErrOAuthCallback, fmt.Errorf("%s: the provider named no user", op.ID()))
+		return nil, failCB(CodeOAuthCallback, fmt.Errorf("%s: the provider named no user", op.ID()))
 	}
 	if a.cfg.Debug {
 		a.log.DebugContext(ctx, "authgo: OAuth callback: state, PKCE and nonce checks passed, code redeemed", "provider", op.ID())

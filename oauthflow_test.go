@@ -120,7 +120,7 @@ func TestOAuthFlow(t *testing.T) {
 		}
 	}
 	tok, err := jwt.Decode(jwt.DecodeParams{Token: r.setCook["authjs.session-token"].Value, Secrets: []string{testSecret}})
-	if err != nil || tok.Subject != "idp-42" || tok.Email != "ida@example.com" || tok.String("id_token") != "idt" || tok.String("provider") != "stub" {
+	if err != nil || tok.Subject != "idp-42" || tok.Email != "ida@example.com" || tok.StringClaim("id_token") != "idt" || tok.StringClaim("provider") != "stub" {
 		t.Fatalf("token %+v %v", tok, err)
 	}
 	if jwtAccount == nil || jwtAccount.AccessToken != "at" || jwtAccount.RefreshToken != "rt" || jwtAccount.ExpiresAt == 0 || jwtAccount.Type != "oidc" {

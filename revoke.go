@@ -49,7 +49,7 @@ var (
 // revocationID is the id revocation goes by: the session id claim, or the
 // token's own jti when it has none.
 func revocationID(tok *jwt.Token) string {
-	if id := tok.String(ClaimSessionID); id != "" {
+	if id := tok.StringClaim(ClaimSessionID); id != "" {
 		return id
 	}
 	if tok.ID != "" {

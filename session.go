@@ -307,7 +307,7 @@ func (a *Auth) buildSession(ctx context.Context, tok *Token, expires time.Time) 
 	}
 	s := &box.s
 	s.User, s.Expires = u, expires
-	if e := tok.String(ClaimError); e != "" {
+	if e := tok.StringClaim(ClaimError); e != "" {
 		s.Extra = map[string]any{"error": e} // the Auth.js guide's session.error
 	}
 	if cb := a.cfg.Callbacks.Session; cb != nil {

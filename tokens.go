@@ -48,9 +48,9 @@ func (e *RefreshError) Error() string {
 
 func (e *RefreshError) Unwrap() error { return e.Err }
 
-// TerminalRefreshCode reports whether an RFC 6749 error code from a token
+// IsTerminalRefreshCode reports whether an RFC 6749 error code from a token
 // endpoint means the refresh token will never work again.
-func TerminalRefreshCode(code string) bool {
+func IsTerminalRefreshCode(code string) bool {
 	switch code {
 	case "invalid_grant", "invalid_client", "unauthorized_client", "invalid_scope", "unsupported_grant_type", "invalid_request":
 		return true
@@ -119,11 +119,11 @@ func tokenState(tok *Token) refresh.State {
 	exp, _ := tok.Int(ClaimExpiresAt)
 	obtained, _ := tok.Int(claimObtainedAt)
 	return refresh.State{
-		AccessToken:  tok.String(ClaimAccessToken),
-		RefreshToken: tok.String(ClaimRefreshToken),
+		AccessToken:  tok.StringClaim(ClaimAccessToken),
+		RefreshToken: tok.StringClaim(ClaimRefreshToken),
 		ExpiresAt:    exp,
 		ObtainedAt:   obtained,
-		Failed:       tok.String(ClaimError) != "",
+		Failed:       tok.StringClaim(ClaimError) != "",
 	}
 }
 
@@ -199,7 +199,7 @@ func (a *Auth) refresh(ctx context.Context, tok *Token) (*Token, error) {
 		switch {
 		case err != nil:
 			a.log.DebugContext(ctx, "authgo: refresh attempted: failed for now; the access token is kept while it is valid", "err", err)
-		case fresh.String(ClaimError) == RefreshTokenError && tok.String(ClaimError) != RefreshTokenError:
+		case fresh.StringClaim(ClaimError) == RefreshTokenError && tok.StringClaim(ClaimError) != RefreshTokenError:
 			a.log.DebugContext(ctx, "authgo: refresh attempted: the refresh token was refused; the session needs a new sign-in")
 		case fresh == tok:
 			a.log.DebugContext(ctx, "authgo: refresh attempted: nothing new yet")
@@ -239,15 +239,15 @@ type refresher interface {
 // callRefresh asks the provider (or Tokens.Refresh) for new tokens: the
 // engine's Config.Refresh.
 func (a *Auth) callRefresh(ctx context.Context, tok *Token) (*refresh.Set, error) {
-	rt := tok.String(ClaimRefreshToken)
+	rt := tok.StringClaim(ClaimRefreshToken)
 	var set *TokenSet
 	var err error
 	if f := a.cfg.Tokens.Refresh; f != nil {
 		set, err = f(ctx, tok.Clone())
 	} else {
-		id := tok.String(claimProvider)
+		id := tok.StringClaim(claimProvider)
 		if sr, ok := a.providers[id].(SubjectRefresher); ok {
-			sub := tok.String(claimProviderSubject)
+			sub := tok.StringClaim(claimProviderSubject)
 			if sub == "" {
 				sub = tok.Subject
 			}

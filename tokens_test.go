@@ -79,13 +79,13 @@ func TestTokensKeptServerSide(t *testing.T) {
 	signInBackend(t, c)
 	tok := tokenOf(t, c.cookies["authjs.session-token"])
 	exp, _ := tok.Int("expires_at")
-	if !strings.HasPrefix(tok.String("access_token"), "eyJ") || tok.String("refresh_token") == "" || exp != clk.Now().Add(5*time.Minute).Unix() || tok.String("provider") != "backend" {
+	if !strings.HasPrefix(tok.StringClaim("access_token"), "eyJ") || tok.StringClaim("refresh_token") == "" || exp != clk.Now().Add(5*time.Minute).Unix() || tok.StringClaim("provider") != "backend" {
 		t.Fatalf("token state: %+v", tok.Extra)
 	}
 	if r := c.get(O + "/auth/session"); strings.Contains(r.body, "eyJhbGciOiJIUzI1NiJ9") || strings.Contains(r.body, "rt-") {
 		t.Fatalf("tokens reached the session JSON: %s", r.body)
 	}
-	if r := c.get(O + "/api/x"); r.body != tok.String("access_token") || b.Refreshes.Load() != 0 {
+	if r := c.get(O + "/api/x"); r.body != tok.StringClaim("access_token") || b.Refreshes.Load() != 0 {
 		t.Fatalf("api: %s", r.body)
 	}
 }
@@ -99,7 +99,7 @@ func TestRefreshBurst(t *testing.T) {
 	_, h := tokenSite(t, b, clk)
 	c := newClient(t, h)
 	signInBackend(t, c)
-	old := tokenOf(t, c.cookies["authjs.session-token"]).String("access_token")
+	old := tokenOf(t, c.cookies["authjs.session-token"]).StringClaim("access_token")
 	clk.Add(10 * time.Minute)
 	cookie := c.cookieHeader()
 	var wg sync.WaitGroup
@@ -151,7 +151,7 @@ func TestRefreshTerminalFailure(t *testing.T) {
 		t.Fatalf("%d %s", r.StatusCode, r.body)
 	}
 	tok := tokenOf(t, c.cookies["authjs.session-token"])
-	if tok.String("error") != authgo.RefreshTokenError || tok.String("access_token") != "" || tok.String("refresh_token") != "" {
+	if tok.StringClaim("error") != authgo.RefreshTokenError || tok.StringClaim("access_token") != "" || tok.StringClaim("refresh_token") != "" {
 		t.Fatalf("after a refused refresh: %+v", tok.Extra)
 	}
 	if s := c.session(O); s["error"] != authgo.RefreshTokenError {
@@ -168,7 +168,7 @@ func TestRefreshTransientFailure(t *testing.T) {
 	_, h := tokenSite(t, b, clk)
 	c := newClient(t, h)
 	signInBackend(t, c)
-	old := tokenOf(t, c.cookies["authjs.session-token"]).String("access_token")
+	old := tokenOf(t, c.cookies["authjs.session-token"]).StringClaim("access_token")
 	b.Fail.Store(503)
 	// Inside the refresh window the old token is still good: used.
 	clk.Add(4*time.Minute + 30*time.Second)
@@ -293,7 +293,7 @@ func TestClientRejectedToken(t *testing.T) {
 	})
 	c := newClient(t, clientPage(a, api.URL))
 	signInBackend(t, c)
-	first := tokenOf(t, c.cookies["authjs.session-token"]).String(authgo.ClaimAccessToken)
+	first := tokenOf(t, c.cookies["authjs.session-token"]).StringClaim(authgo.ClaimAccessToken)
 
 	clk.Add(2 * time.Minute)
 	mu.Lock()
@@ -303,7 +303,7 @@ func TestClientRejectedToken(t *testing.T) {
 		t.Fatalf("refused call: %d, %d refreshes", r.StatusCode, b.Refreshes.Load())
 	}
 	r := c.get(O + "/page")
-	second := tokenOf(t, c.cookies["authjs.session-token"]).String(authgo.ClaimAccessToken)
+	second := tokenOf(t, c.cookies["authjs.session-token"]).StringClaim(authgo.ClaimAccessToken)
 	if r.StatusCode != 200 || b.Refreshes.Load() != 1 || second == first || r.body != "Bearer "+second {
 		t.Fatalf("next request: %d %q, %d refreshes", r.StatusCode, r.body, b.Refreshes.Load())
 	}

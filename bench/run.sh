@@ -6,12 +6,24 @@
 #
 #   bench/run.sh              # 10 s per server
 #   DURATION=30s bench/run.sh
+#   BASELINE=/path/to/other/checkout bench/run.sh
+#
+# With BASELINE set, run.sh hands over to bench/compare.sh: a before/after
+# run of the committed HEAD (built from a temporary git worktree snapshot,
+# so edits in progress do not count) against the BASELINE checkout, no
+# Node. It loads, alternating over ROUNDS rounds (default 3), GET
+# /auth/session and a guarded page (serve --protect '/mypage/:path*', GET
+# /mypage/x) on each tree and Go's hello, prints median req/s, p99 and the
+# head/base and head/hello ratios, then the medians of the package's
+# session and middleware go test benchmarks (BENCH_COUNT, default 5; 0
+# skips them). See bench/compare.sh for its knobs.
 #
 # Needs wrk (apt-get install wrk), node with interop/node_modules (npm ci in
 # interop/), curl and taskset. Prints a Markdown table; raw output goes to
 # bench/out/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+[ -z "${BASELINE:-}" ] || exec bench/compare.sh
 DURATION="${DURATION:-10s}"
 CONNS="${CONNS:-32}"
 OUT=bench/out

@@ -154,7 +154,7 @@ func TestEncodeDecodeRoundTrip(t *testing.T) {
 	if out.IssuedAt != now.Unix() || out.ExpiresAt != now.Unix()+3600 || len(out.ID) != 36 || out.ID[14] != '4' {
 		t.Fatalf("iat/exp/jti not set by Encode: %+v", out)
 	}
-	if out.Name != in.Name || out.Subject != "u1" || out.String("access_token") != "at" || out.String("html") != "<&>\u2028" {
+	if out.Name != in.Name || out.Subject != "u1" || out.StringClaim("access_token") != "at" || out.StringClaim("html") != "<&>\u2028" {
 		t.Fatalf("claims lost: %+v", out)
 	}
 	if v, ok := out.Claim("picture"); !ok || v != nil {

@@ -73,8 +73,8 @@ func (t *Token) Claim(name string) (v any, ok bool) {
 	return v, ok
 }
 
-// String returns the extra claim name when it is a string.
-func (t *Token) String(name string) string {
+// StringClaim returns the extra claim name when it is a string.
+func (t *Token) StringClaim(name string) string {
 	s, _ := t.Extra[name].(string)
 	return s
 }

@@ -63,7 +63,7 @@
 // through untouched (and without Authgo-Error). An upstream 401 whose
 // Bearer challenge says error="invalid_token" (RFC 6750: the token was
 // revoked or its signing key rotated) also marks the access token, so the
-// session's next request refreshes it once ([authgo.Auth.AccessTokenRejected]);
+// session's next request refreshes it once ([authgo.Auth.MarkAccessTokenRejected]);
 // the refused request itself is not retried. The codes: bad_request,
 // not_found, method_not_allowed, csrf, too_large, no_session,
 // RefreshTokenError, refresh_unavailable, bad_gateway, upstream_timeout.

@@ -305,7 +305,7 @@ func tokenOf(t testing.TB, cookie string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return tok.String("access_token")
+	return tok.StringClaim("access_token")
 }
 
 // req is a request from alice's browser: her cookie and X-CSRF: 1.

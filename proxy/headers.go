@@ -207,9 +207,9 @@ func (p *Proxy) modifyResponse(res *http.Response) error {
 			}
 		}
 	}
-	if token != "" && authgo.InvalidTokenResponse(res) {
+	if token != "" && authgo.IsInvalidTokenResponse(res) {
 		// Passed through as it is; the session's next request refreshes.
-		p.a.AccessTokenRejected(res.Request, token)
+		p.a.MarkAccessTokenRejected(res.Request, token)
 	}
 	for k, vs := range h {
 		if len(k) > len("Access-Control-") && strings.EqualFold(k[:len("Access-Control-")], "Access-Control-") || strings.EqualFold(k, "Authgo-Error") {

@@ -311,7 +311,7 @@ func (p *Provider) Refresh(ctx context.Context, refreshToken string) (*authgo.To
 		return nil, &authgo.RefreshError{Code: httpCode}
 	case code == "temporarily_unavailable" || code == "server_error":
 		return nil, &authgo.RefreshError{Code: code}
-	case authgo.TerminalRefreshCode(code):
+	case authgo.IsTerminalRefreshCode(code):
 		return nil, &authgo.RefreshError{Code: code, Terminal: true}
 	case status == http.StatusBadRequest || status == http.StatusUnauthorized:
 		if code == "" {

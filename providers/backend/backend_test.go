@@ -38,11 +38,11 @@ func TestSignIn(t *testing.T) {
 				t.Fatalf("no session; redirected to %s", loc)
 			}
 			tok := decode(t, cookie)
-			at := tok.String(authgo.ClaimAccessToken)
+			at := tok.StringClaim(authgo.ClaimAccessToken)
 			claims := f.claimsOf(at)
 			exp, _ := tok.Int(authgo.ClaimExpiresAt)
 			wantExp, _ := claims["exp"].(float64)
-			if at == "" || tok.String(authgo.ClaimRefreshToken) == "" || exp != int64(wantExp) {
+			if at == "" || tok.StringClaim(authgo.ClaimRefreshToken) == "" || exp != int64(wantExp) {
 				t.Fatalf("token state %v (want expires_at %v)", tok.Extra, wantExp)
 			}
 			if tok.Subject != "user-1" || tok.Name != tc.wantName || tok.Email != tc.wantEm {
@@ -225,7 +225,7 @@ func TestRefreshThroughAuthgo(t *testing.T) {
 	f.now = clock
 	a := site(t, newProvider(t, options(f, func(o *backend.Options) { withJWKS(f)(o); o.Now = clock })), clock)
 	_, cookie := signIn(t, a, url.Values{"username": {"alice"}, "password": {"wonderland"}})
-	old := decode(t, cookie).String(authgo.ClaimAccessToken)
+	old := decode(t, cookie).StringClaim(authgo.ClaimAccessToken)
 	mu.Lock()
 	now = now.Add(10 * time.Minute)
 	mu.Unlock()
@@ -261,7 +261,7 @@ func TestFieldNames(t *testing.T) {
 		if d := time.Unix(exp, 0).Sub(before); d < 58*time.Second || d > 62*time.Second {
 			t.Fatalf("expires_at %v from now, want 60 s", d)
 		}
-		set, err := p.Refresh(t.Context(), tok.String(authgo.ClaimRefreshToken))
+		set, err := p.Refresh(t.Context(), tok.StringClaim(authgo.ClaimRefreshToken))
 		if err != nil || set.AccessToken == "" || set.RefreshToken == "" || set.Expiry.IsZero() {
 			t.Fatalf("refresh: %+v %v", set, err)
 		}
@@ -274,7 +274,7 @@ func TestNoRefreshURL(t *testing.T) {
 	f := newFixture(t)
 	a := site(t, newProvider(t, backend.Options{LoginURL: f.URL + "/login"}), nil)
 	_, cookie := signIn(t, a, url.Values{"username": {"alice"}, "password": {"wonderland"}})
-	if tok := decode(t, cookie); tok.String(authgo.ClaimAccessToken) == "" || tok.String(authgo.ClaimRefreshToken) != "" {
+	if tok := decode(t, cookie); tok.StringClaim(authgo.ClaimAccessToken) == "" || tok.StringClaim(authgo.ClaimRefreshToken) != "" {
 		t.Fatalf("%v", tok.Extra)
 	}
 }

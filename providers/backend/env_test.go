@@ -86,7 +86,7 @@ func TestFromEnvWorks(t *testing.T) {
 		t.Fatal("no session")
 	}
 	tok := decode(t, cookie)
-	if _, err := p.Refresh(t.Context(), tok.String(authgo.ClaimRefreshToken)); err != nil {
+	if _, err := p.Refresh(t.Context(), tok.StringClaim(authgo.ClaimRefreshToken)); err != nil {
 		t.Fatal(err)
 	}
 	// The JWKS is in force: a token from another key is refused.

@@ -128,7 +128,7 @@ func TestRefreshThroughAuthgo(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			rt = tok.String("refresh_token")
+			rt = tok.StringClaim("refresh_token")
 		}
 	}
 	if err := p.Revoke(t.Context(), rt, "refresh_token"); err != nil || rt == "" {

@@ -319,7 +319,7 @@ func RefreshError(err error) error {
 	var re *oauth2.RetrieveError
 	if errors.As(err, &re) {
 		code := re.ErrorCode
-		terminal := authgo.TerminalRefreshCode(code)
+		terminal := authgo.IsTerminalRefreshCode(code)
 		if code == "" && re.Response != nil {
 			code = fmt.Sprintf("http_%d", re.Response.StatusCode)
 			terminal = re.Response.StatusCode == 400 || re.Response.StatusCode == 401
