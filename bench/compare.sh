@@ -174,10 +174,10 @@ awk -v dur="$DURATION" -v conns="$CONNS" -v rounds="$ROUNDS" -v hr="$HEADREV" -v
     label["session"] = "GET /auth/session"; label["guarded"] = "GET /mypage/x (--protect)"
     for (k = 1; k <= 2; k++) {
       p = paths[k]; b = "base-" p; h = "head-" p
-      printf "| %s | base | %.0f | %.0f us | | %.2f |\n", label[p], mr[b], mp[b], mr[b] / mr["hello"]
-      printf "| %s | head | %.0f | %.0f us | **%.3f** | %.2f |\n", label[p], mr[h], mp[h], mr[h] / mr[b], mr[h] / mr["hello"]
+      printf "| %s | base | %.0f | %.2f ms | | %.2f |\n", label[p], mr[b], mp[b] / 1000, mr[b] / mr["hello"]
+      printf "| %s | head | %.0f | %.2f ms | **%.3f** | %.2f |\n", label[p], mr[h], mp[h] / 1000, mr[h] / mr[b], mr[h] / mr["hello"]
     }
-    printf "| GET / (Go hello) | - | %.0f | %.0f us | | 1.00 |\n", mr["hello"], mp["hello"]
+    printf "| GET / (Go hello) | - | %.0f | %.2f ms | | 1.00 |\n", mr["hello"], mp["hello"] / 1000
     print ""
     for (k = 1; k <= 2; k++) {
       p = paths[k]; s = ""
