@@ -179,7 +179,7 @@ func (a *Auth) AccessToken(r *http.Request) (string, error) {
 
 // MarkAccessTokenRejected tells authgo that an API refused token, the access
 // token of r's session, before its recorded expiry: a 401 for which
-// InvalidTokenResponse is true (the token was revoked, or the API rotated
+// IsInvalidTokenResponse is true (the token was revoked, or the API rotated
 // its keys). The session's next request refreshes it, once for this token
 // value; r itself is not retried (its body may be gone, its method may not
 // be idempotent). Client and the proxy package call it themselves.
@@ -218,7 +218,7 @@ func (a *Auth) MarkAccessTokenRejected(r *http.Request, token string) {
 // response, so the token never leaves for another host). When the API
 // answers 401
 // with error="invalid_token", the token is marked for a refresh on the
-// session's next request (AccessTokenRejected).
+// session's next request (MarkAccessTokenRejected).
 func (a *Auth) Client(r *http.Request, base http.RoundTripper) *http.Client {
 	if base == nil {
 		base = http.DefaultTransport

@@ -8,7 +8,7 @@ import (
 	"github.com/authgo/authgo"
 )
 
-func TestInvalidTokenResponse(t *testing.T) {
+func TestIsInvalidTokenResponse(t *testing.T) {
 	for _, c := range []struct {
 		status int
 		values []string
@@ -49,9 +49,9 @@ func TestInvalidTokenResponse(t *testing.T) {
 	}
 }
 
-// FuzzInvalidTokenResponse: any header value parses without a panic, and
+// FuzzIsInvalidTokenResponse: any header value parses without a panic, and
 // a yes needs a Bearer challenge and the error code in the text.
-func FuzzInvalidTokenResponse(f *testing.F) {
+func FuzzIsInvalidTokenResponse(f *testing.F) {
 	for _, s := range []string{`Bearer error="invalid_token"`, `Basic abc==, Bearer error=invalid_token`,
 		`Bearer realm="a\"b", error="invalid_token"`, `Bearer error="invalid_\token"`, `,,=,"\`} {
 		f.Add(s)

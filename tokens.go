@@ -171,7 +171,7 @@ func expiryOf(set TokenSet, _ time.Time) time.Time {
 }
 
 // needsRefresh: a refresh token is held and the access token is missing,
-// inside the refresh window, or refused by an API (AccessTokenRejected).
+// inside the refresh window, or refused by an API (MarkAccessTokenRejected).
 func (a *Auth) needsRefresh(tok *Token, now time.Time) bool {
 	return a.refresher.Due(tokenState(tok), now)
 }
