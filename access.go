@@ -12,7 +12,7 @@ import (
 	"github.com/authgo/authgo/internal/cookie"
 )
 
-type tokenKey struct{}
+type tokenKey struct{ a *Auth }
 
 // reqTokens is a guarded request's token and the writer that can still
 // set its cookie.
@@ -136,7 +136,7 @@ func (w *sessionWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 // refresh failed for now.
 func (a *Auth) AccessToken(r *http.Request) (string, error) {
 	ctx := r.Context()
-	st, _ := ctx.Value(tokenKey{}).(*reqTokens)
+	st, _ := ctx.Value(tokenKey{a}).(*reqTokens)
 	if st == nil {
 		// Not behind the middleware: the whole read, refresh included.
 		sr, err := a.readSession(r, nil, readToken, nil)
@@ -193,7 +193,7 @@ func (a *Auth) MarkAccessTokenRejected(r *http.Request, token string) {
 		return
 	}
 	var tok *Token
-	if st, _ := r.Context().Value(tokenKey{}).(*reqTokens); st != nil {
+	if st, _ := r.Context().Value(tokenKey{a}).(*reqTokens); st != nil {
 		st.mu.Lock()
 		tok = st.tok
 		st.mu.Unlock()

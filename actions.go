@@ -13,6 +13,7 @@ import (
 
 	"github.com/authgo/authgo/internal/cookie"
 	"github.com/authgo/authgo/internal/pages"
+	"github.com/authgo/authgo/provider"
 )
 
 var zeroTime time.Time
@@ -71,11 +72,11 @@ func (a *Auth) providersAction(rq *request) *response {
 		}
 		id, _ := json.Marshal(p.ID())
 		entry, _ := json.Marshal(struct {
-			ID          string       `json:"id"`
-			Name        string       `json:"name"`
-			Type        ProviderType `json:"type"`
-			SigninURL   string       `json:"signinUrl"`
-			CallbackURL string       `json:"callbackUrl"`
+			ID          string        `json:"id"`
+			Name        string        `json:"name"`
+			Type        provider.Type `json:"type"`
+			SigninURL   string        `json:"signinUrl"`
+			CallbackURL string        `json:"callbackUrl"`
 		}{p.ID(), p.Name(), p.Type(), a.endpoint(rq, "signin/"+p.ID()), a.endpoint(rq, "callback/"+p.ID())})
 		b.Write(id)
 		b.WriteByte(':')
@@ -174,7 +175,7 @@ func (a *Auth) signInPage(rq *request) (*response, error) {
 		keptFor, kept = a.keptForm(rq)
 	}
 	for _, p := range a.cfg.Providers {
-		if cp, ok := p.(CredentialsProvider); ok {
+		if cp, ok := p.(provider.CredentialsProvider); ok {
 			form := pages.CredentialsForm{ProviderID: p.ID(), ProviderName: p.Name(), ActionURL: a.endpoint(rq, "callback/"+p.ID())}
 			for _, f := range cp.Fields() {
 				pf := pages.Field{Name: f.Name, Label: f.Label, Type: f.Type, Placeholder: f.Placeholder, Autocomplete: f.Autocomplete}
@@ -185,7 +186,7 @@ func (a *Auth) signInPage(rq *request) (*response, error) {
 			}
 			d.Credentials = append(d.Credentials, form)
 		}
-		if _, ok := p.(OAuthProvider); ok {
+		if _, ok := p.(provider.OAuthProvider); ok {
 			d.Providers = append(d.Providers, pages.ProviderButton{ID: p.ID(), Name: p.Name(), Type: string(p.Type()), ActionURL: a.endpoint(rq, "signin/"+p.ID())})
 		}
 	}
@@ -207,7 +208,7 @@ func (a *Auth) signInAction(rq *request) (*response, error) {
 		if !ok {
 			return nil, fail(CodeConfiguration, fmt.Errorf("unknown provider %q", rq.providerID))
 		}
-		if op, ok := p.(OAuthProvider); ok {
+		if op, ok := p.(provider.OAuthProvider); ok {
 			return a.oauthSignIn(rq, op)
 		}
 	}
@@ -219,10 +220,10 @@ func (a *Auth) callbackAction(rq *request) (*response, error) {
 	if !ok {
 		return nil, fail(CodeConfiguration, fmt.Errorf("unknown provider %q", rq.providerID))
 	}
-	if op, ok := p.(OAuthProvider); ok {
+	if op, ok := p.(provider.OAuthProvider); ok {
 		return a.oauthCallback(rq, op)
 	}
-	cp, ok := p.(CredentialsProvider)
+	cp, ok := p.(provider.CredentialsProvider)
 	if !ok {
 		return nil, fail(CodeConfiguration, fmt.Errorf("provider %q cannot sign in here", rq.providerID))
 	}
@@ -235,7 +236,7 @@ func (a *Auth) callbackAction(rq *request) (*response, error) {
 	return a.credentialsSignIn(rq, cp)
 }
 
-func (a *Auth) credentialsSignIn(rq *request, cp CredentialsProvider) (*response, error) {
+func (a *Auth) credentialsSignIn(rq *request, cp provider.CredentialsProvider) (*response, error) {
 	ctx := rq.r.Context()
 	// refused fails the sign-in with ?error=CredentialsSignin&code=code,
 	// keeping the non-secret fields for the built-in page.
@@ -246,7 +247,7 @@ func (a *Auth) credentialsSignIn(rq *request, cp CredentialsProvider) (*response
 		}
 		return ae
 	}
-	creds := Credentials{}
+	creds := provider.Credentials{}
 	for k, v := range rq.body.str {
 		if k == "csrfToken" || k == "callbackUrl" {
 			continue
@@ -260,15 +261,15 @@ func (a *Auth) credentialsSignIn(rq *request, cp CredentialsProvider) (*response
 		}
 	}
 	var user *User
-	var tokens *TokenSet
+	var tokens *provider.TokenSet
 	var err error
-	if tp, ok := cp.(TokenCredentialsProvider); ok {
+	if tp, ok := cp.(provider.TokenCredentialsProvider); ok {
 		user, tokens, err = tp.AuthorizeWithTokens(ctx, creds, rq.r)
 	} else {
 		user, err = cp.Authorize(ctx, creds, rq.r)
 	}
 	if err != nil {
-		var ce *CredentialsError
+		var ce *provider.CredentialsError
 		if errors.As(err, &ce) {
 			code := ce.Code
 			if code == "" {
@@ -295,7 +296,7 @@ func (a *Auth) credentialsSignIn(rq *request, cp CredentialsProvider) (*response
 	if u.ID == "" {
 		u.ID = newID()
 	}
-	account := &Account{Provider: cp.ID(), Type: string(TypeCredentials), ProviderAccountID: u.ID}
+	account := &Account{Provider: cp.ID(), Type: string(provider.TypeCredentials), ProviderAccountID: u.ID}
 	if tokens != nil {
 		account.AccessToken, account.RefreshToken = tokens.AccessToken, tokens.RefreshToken
 		account.TokenType, account.Scope, account.IDToken = tokens.TokenType, tokens.Scope, tokens.IDToken
@@ -314,7 +315,7 @@ func (a *Auth) credentialsSignIn(rq *request, cp CredentialsProvider) (*response
 
 // finishSignIn runs the SignIn and JWT callbacks, writes the session cookie
 // and redirects to the callbackUrl.
-func (a *Auth) finishSignIn(rq *request, u *User, account *Account, creds Credentials, profile map[string]any) (*response, error) {
+func (a *Auth) finishSignIn(rq *request, u *User, account *Account, creds provider.Credentials, profile map[string]any) (*response, error) {
 	ctx := rq.r.Context()
 	if cb := a.cfg.Callbacks.SignIn; cb != nil {
 		if err := cb(ctx, SignInParams{User: u, Account: account, Profile: profile, Credentials: creds, Request: rq.r}); err != nil {
@@ -343,7 +344,7 @@ func (a *Auth) finishSignIn(rq *request, u *User, account *Account, creds Creden
 		// under the Auth.js guide's claim names, for AccessToken, Client
 		// and the proxy; the session page scripts see does not carry them.
 		tok.Set(claimProvider, account.Provider)
-		set := TokenSet{AccessToken: account.AccessToken, RefreshToken: account.RefreshToken, TokenType: account.TokenType, Scope: account.Scope}
+		set := provider.TokenSet{AccessToken: account.AccessToken, RefreshToken: account.RefreshToken, TokenType: account.TokenType, Scope: account.Scope}
 		if account.ExpiresAt > 0 {
 			set.Expiry = time.Unix(account.ExpiresAt, 0)
 		}
@@ -358,7 +359,7 @@ func (a *Auth) finishSignIn(rq *request, u *User, account *Account, creds Creden
 				"provider", account.Provider)
 		}
 	}
-	if es, ok := a.providers[account.Provider].(EndSessionProvider); ok && es.SignOutAtProvider() && account.IDToken != "" {
+	if es, ok := a.providers[account.Provider].(provider.EndSessionProvider); ok && es.SignOutAtProvider() && account.IDToken != "" {
 		// Kept for the provider's logout (id_token_hint) at sign-out.
 		tok.Set(claimProvider, account.Provider)
 		tok.Set(claimIDToken, account.IDToken)
@@ -447,14 +448,14 @@ func (a *Auth) signOutAtProvider(rq *request, tok *Token) string {
 		return ""
 	}
 	p := a.providers[id]
-	if rp, ok := p.(RevokingProvider); ok {
+	if rp, ok := p.(provider.RevokingProvider); ok {
 		if rt := tok.StringClaim("refresh_token"); rt != "" {
 			if err := rp.Revoke(ctx, rt, "refresh_token"); err != nil && !errors.Is(err, errors.ErrUnsupported) {
 				a.log.Warn("authgo: revoking the refresh token failed", "provider", id, "err", err)
 			}
 		}
 	}
-	es, ok := p.(EndSessionProvider)
+	es, ok := p.(provider.EndSessionProvider)
 	idToken := tok.StringClaim(claimIDToken)
 	if !ok || !es.SignOutAtProvider() || idToken == "" {
 		return ""

@@ -14,6 +14,7 @@ import (
 	"github.com/authgo/authgo/internal/match"
 	"github.com/authgo/authgo/internal/refresh"
 	"github.com/authgo/authgo/jwt"
+	"github.com/authgo/authgo/provider"
 )
 
 // Auth serves the Auth.js endpoints under its base path, reads sessions for
@@ -24,7 +25,7 @@ type Auth struct {
 	fixed      origin // zero when the origin comes from each request (TrustHost)
 	codec      *jwt.Codec
 	csrfSecret string
-	providers  map[string]Provider
+	providers  map[string]provider.Provider
 	log        *slog.Logger
 	now        func() time.Time
 	clientPath string
@@ -43,7 +44,7 @@ type Auth struct {
 // the setting; nothing falls back to a weak default.
 func New(cfg Config) (*Auth, error) {
 	cfg.Secret = append([]string(nil), cfg.Secret...)
-	cfg.Providers = append([]Provider(nil), cfg.Providers...)
+	cfg.Providers = append([]provider.Provider(nil), cfg.Providers...)
 	cfg.Matcher = append([]string(nil), cfg.Matcher...)
 	cfg.APIPaths = append([]string(nil), cfg.APIPaths...)
 	cfg.Theme.Logo = slices.Clone(cfg.Theme.Logo)
@@ -55,7 +56,7 @@ func New(cfg Config) (*Auth, error) {
 		cfg:        cfg,
 		fixed:      o,
 		csrfSecret: csrf.Secret(cfg.Secret),
-		providers:  make(map[string]Provider, len(cfg.Providers)),
+		providers:  make(map[string]provider.Provider, len(cfg.Providers)),
 		log:        cfg.Logger,
 		now:        cfg.Now,
 	}
@@ -109,26 +110,3 @@ func New(cfg Config) (*Auth, error) {
 
 // BasePath returns the path the endpoints are served under, e.g. "/auth".
 func (a *Auth) BasePath() string { return a.cfg.BasePath }
-
-// Theme returns the Config.Theme the built-in pages are drawn with, for
-// pages of the application's own that should look the same (authgo serve's
-// home page does). The Logo is a copy.
-func (a *Auth) Theme() Theme {
-	t := a.cfg.Theme
-	t.Logo = slices.Clone(t.Logo)
-	return t
-}
-
-// Codec returns the session token codec, with the keys derived from the
-// configured secrets.
-func (a *Auth) Codec() *jwt.Codec { return a.codec }
-
-// Origin returns the public origin of r ("https://app.example.com"):
-// Config.URL's, or with TrustHost the one the forwarding headers describe.
-func (a *Auth) Origin(r *http.Request) (string, error) {
-	o, err := a.requestOrigin(r)
-	if err != nil {
-		return "", err
-	}
-	return o.String(), nil
-}

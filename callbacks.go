@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+
+	"github.com/authgo/authgo/jwt"
+	"github.com/authgo/authgo/provider"
 )
 
 // Trigger says why the JWT callback runs.
@@ -57,11 +60,11 @@ type Callbacks struct {
 
 // SignInParams are the arguments of the SignIn callback.
 type SignInParams struct {
-	User        *User          // who signed in, as the provider describes them
-	Account     *Account       // how: the provider and its tokens
-	Profile     map[string]any // the provider's profile; OAuth sign-in only
-	Credentials Credentials    // the posted fields; credentials sign-in only
-	Request     *http.Request  // the sign-in request
+	User        *User                // who signed in, as the provider describes them
+	Account     *Account             // how: the provider and its tokens
+	Profile     map[string]any       // the provider's profile; OAuth sign-in only
+	Credentials provider.Credentials // the posted fields; credentials sign-in only
+	Request     *http.Request        // the sign-in request
 }
 
 // JWTParams are the arguments of the JWT callback.
@@ -119,4 +122,25 @@ type SignOutEvent struct{ Token *Token }
 type SessionEvent struct {
 	Session *Session // what the response carries
 	Token   *Token   // what the re-issued cookie carries
+}
+
+// Token is the claims set kept in the session cookie. See [jwt.Token].
+type Token = jwt.Token
+
+// User is the user a provider returns and the callbacks receive (the
+// Auth.js User): provider.User, named here for applications.
+type User = provider.User
+
+// Account is how a user signed in: the provider and, for OAuth providers,
+// the tokens it returned. Auth.js's Account.
+type Account struct {
+	Provider          string `json:"provider"`
+	Type              string `json:"type"`
+	ProviderAccountID string `json:"providerAccountId"`
+	AccessToken       string `json:"access_token,omitempty"`
+	RefreshToken      string `json:"refresh_token,omitempty"`
+	IDToken           string `json:"id_token,omitempty"`
+	TokenType         string `json:"token_type,omitempty"`
+	Scope             string `json:"scope,omitempty"`
+	ExpiresAt         int64  `json:"expires_at,omitempty"` // Unix seconds
 }

@@ -1,19 +1,14 @@
 package authgo
 
-// Claims that hold a session's access-token state, named as the Auth.js
-// refresh-token guide names them, so a Next.js app written from that guide
-// and authgo read the same cookie.
-const (
-	ClaimAccessToken  = "access_token"
-	ClaimRefreshToken = "refresh_token"
-	ClaimExpiresAt    = "expires_at" // Unix seconds; absent when unknown
-	ClaimTokenType    = "token_type"
-	ClaimScope        = "scope"
-	ClaimError        = "error"
-	claimObtainedAt   = "obtained_at"
-)
-
-// Claims authgo adds to a session token at sign-in and carries across
+// Session token claims.
+//
+// The access-token claims are named as the Auth.js refresh-token guide
+// names them, so a Next.js app written from that guide and authgo read the
+// same cookie; ClaimError holds RefreshTokenError after a refresh failed
+// for good (the refresh token was refused: the tokens are dropped and the
+// user must sign in again).
+//
+// ClaimSessionID and ClaimAuthTime are added at sign-in and carried across
 // every re-issue. ClaimSessionID is a random id (128 bits) that sign-out
 // revokes, so that every copy of the cookie, however often it was
 // re-issued, stops working; ClaimAuthTime is when the user signed in
@@ -22,8 +17,16 @@ const (
 // is revoked by its "jti" and "iat". A JWT callback that returns a new
 // Token instead of changing the one it got should copy both.
 const (
-	ClaimSessionID = "session_id"
-	ClaimAuthTime  = "auth_time"
+	ClaimAccessToken  = "access_token"
+	ClaimRefreshToken = "refresh_token"
+	ClaimExpiresAt    = "expires_at" // Unix seconds; absent when unknown
+	ClaimTokenType    = "token_type"
+	ClaimScope        = "scope"
+	ClaimError        = "error"
+	ClaimSessionID    = "session_id"
+	ClaimAuthTime     = "auth_time"
+	RefreshTokenError = "RefreshTokenError" // the value of ClaimError
+	claimObtainedAt   = "obtained_at"
 )
 
 // Claims authgo keeps in the session token for a provider that signs out

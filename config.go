@@ -11,6 +11,7 @@ import (
 
 	"github.com/authgo/authgo/internal/pages"
 	"github.com/authgo/authgo/internal/urlx"
+	"github.com/authgo/authgo/provider"
 )
 
 // Config configures an Auth. The zero value of every field but Secret and
@@ -50,7 +51,7 @@ type Config struct {
 
 	// Providers are the ways to sign in, in the order the sign-in page
 	// lists them. IDs must be unique.
-	Providers []Provider
+	Providers []provider.Provider
 
 	// Callbacks let the application decide; nil ones keep Auth.js's
 	// defaults.
@@ -165,16 +166,21 @@ type Theme struct {
 	Logo []byte
 }
 
-// MaxLogoSize is the largest Theme.Logo New accepts, in bytes.
-const MaxLogoSize = pages.MaxLogoSize
-
-// Defaults.
+// Defaults and limits.
 const (
 	DefaultBasePath  = "/auth"
 	DefaultMaxAge    = 30 * 24 * time.Hour
 	DefaultUpdateAge = 24 * time.Hour
+	// DefaultRevocationCache is how long an instance trusts a shared
+	// revocation store's "not revoked" by default
+	// (SessionConfig.RevocationCache).
+	DefaultRevocationCache = 2 * time.Second
 	// MinSecretLength is the shortest secret New accepts, in bytes.
 	MinSecretLength = 32
+	// MaxLogoSize is the largest Theme.Logo New accepts, in bytes.
+	MaxLogoSize = pages.MaxLogoSize
+	// MaxCounterKey is the longest key a Counter must accept, in bytes.
+	MaxCounterKey = 512
 )
 
 var (
@@ -300,12 +306,12 @@ func (c *Config) validate() (origin, error) {
 			return o, fmt.Errorf("authgo: provider %q has no name", id)
 		}
 		switch p.Type() {
-		case TypeCredentials:
-			if _, ok := p.(CredentialsProvider); !ok {
+		case provider.TypeCredentials:
+			if _, ok := p.(provider.CredentialsProvider); !ok {
 				return o, fmt.Errorf("authgo: provider %q says it is a credentials provider but has no Authorize method", id)
 			}
-		case TypeOAuth, TypeOIDC:
-			if _, ok := p.(OAuthProvider); !ok {
+		case provider.TypeOAuth, provider.TypeOIDC:
+			if _, ok := p.(provider.OAuthProvider); !ok {
 				return o, fmt.Errorf("authgo: provider %q says it is an %s provider but has no AuthCodeURL and Exchange methods", id, p.Type())
 			}
 		default:

@@ -6,12 +6,13 @@ import (
 	"time"
 
 	"github.com/authgo/authgo"
+	"github.com/authgo/authgo/provider"
 )
 
 func TestNewValidates(t *testing.T) {
 	p := testProvider(t)
 	good := func() authgo.Config {
-		return authgo.Config{Secret: []string{testSecret}, URL: "http://localhost:3000", Providers: []authgo.Provider{p}}
+		return authgo.Config{Secret: []string{testSecret}, URL: "http://localhost:3000", Providers: []provider.Provider{p}}
 	}
 	cases := []struct {
 		name string
@@ -37,8 +38,8 @@ func TestNewValidates(t *testing.T) {
 		{"base path root", func(c *authgo.Config) { c.BasePath = "/" }, ""}, // "/" trims to "" → default
 		{"base path query", func(c *authgo.Config) { c.BasePath = "/auth?x" }, "base path"},
 		{"negative max age", func(c *authgo.Config) { c.Session.MaxAge = -time.Second }, "negative"},
-		{"duplicate provider", func(c *authgo.Config) { c.Providers = []authgo.Provider{p, p} }, "two providers"},
-		{"nil provider", func(c *authgo.Config) { c.Providers = []authgo.Provider{nil} }, "nil"},
+		{"duplicate provider", func(c *authgo.Config) { c.Providers = []provider.Provider{p, p} }, "two providers"},
+		{"nil provider", func(c *authgo.Config) { c.Providers = []provider.Provider{nil} }, "nil"},
 		{"bad page", func(c *authgo.Config) { c.Pages.SignIn = "https://evil.example/login" }, "Pages.SignIn"},
 		{"protocol-relative page", func(c *authgo.Config) { c.Pages.Error = "//evil.example" }, "Pages.Error"},
 		{"bad color", func(c *authgo.Config) { c.Theme.Color = "red;}" }, "Theme.Color"},

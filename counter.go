@@ -32,9 +32,6 @@ type Counter interface {
 	Reset(ctx context.Context, key string) error
 }
 
-// MaxCounterKey is the longest key a [Counter] must accept, in bytes.
-const MaxCounterKey = 512
-
 // NewMemoryCounter returns a [Counter] held in this process's memory: it
 // is forgotten at restart and not shared with other instances. It holds at
 // most maxKeys keys (0 means 100,000): when full, expired keys go first,

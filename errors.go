@@ -2,30 +2,28 @@ package authgo
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
-	"time"
 )
 
-// ErrorCode is an Auth.js error type, as it appears in ?error= on the
-// sign-in and error pages.
-type ErrorCode string
-
-// The Auth.js error codes authgo sends.
+// The Auth.js error codes authgo sends, as they appear in ?error= on the
+// sign-in and error pages (and so to Pages.SignIn and Pages.Error).
 const (
-	CodeConfiguration       ErrorCode = "Configuration"
-	CodeAccessDenied    ErrorCode = "AccessDenied"
-	CodeVerification        ErrorCode = "Verification"
-	CodeCredentialsSignin   ErrorCode = "CredentialsSignin"
-	CodeMissingCSRF         ErrorCode = "MissingCSRF"
-	CodeOAuthCallback       ErrorCode = "OAuthCallbackError"
-	CodeOAuthAccountNotLinked ErrorCode = "OAuthAccountNotLinked"
-	CodeSessionRequired     ErrorCode = "SessionRequired"
+	CodeConfiguration         = "Configuration"
+	CodeAccessDenied          = "AccessDenied"
+	CodeVerification          = "Verification"
+	CodeCredentialsSignin     = "CredentialsSignin"
+	CodeMissingCSRF           = "MissingCSRF"
+	CodeOAuthCallback         = "OAuthCallbackError"
+	CodeOAuthAccountNotLinked = "OAuthAccountNotLinked"
+	CodeSessionRequired       = "SessionRequired"
 )
+
+// errorCode is one of the codes above.
+type errorCode string
 
 // signInPageCodes are the codes Auth.js sends to the sign-in page rather
 // than the error page.
-func (c ErrorCode) onSignInPage() bool {
+func (c errorCode) onSignInPage() bool {
 	switch c {
 	case CodeCredentialsSignin, CodeMissingCSRF, CodeOAuthCallback, CodeOAuthAccountNotLinked, "AccountNotLinked":
 		return true
@@ -33,32 +31,31 @@ func (c ErrorCode) onSignInPage() bool {
 	return false
 }
 
-// ErrAccessDenied, returned by a SignIn callback, refuses the sign-in; the
-// user lands on the error page with ?error=AccessDenied. Any other error
-// from SignIn does the same and is logged.
-var ErrAccessDenied = errors.New("authgo: access denied")
+// Errors.
+var (
+	// ErrAccessDenied, returned by a SignIn callback, refuses the sign-in;
+	// the user lands on the error page with ?error=AccessDenied. Any other
+	// error from SignIn does the same and is logged.
+	ErrAccessDenied = errors.New("authgo: access denied")
 
-// CredentialsError, returned by a credentials provider's Authorize, fails
-// the sign-in with ?error=CredentialsSignin&code=<Code>. A nil user with a
-// nil error means the code "credentials".
-//
-// Code "rate_limited" with RetryAfter set tells the user to wait: the
-// redirect then carries &retry_after=<seconds>, and the built-in page says
-// "Too many attempts; try again in N minutes".
-type CredentialsError struct {
-	Code       string        // short, URL-safe, e.g. "bad_otp"
-	Err        error         // the cause, logged and never shown
-	RetryAfter time.Duration // how long until another attempt may succeed; 0 when unknown
-}
+	// ErrSessionUnavailable is returned by Session, Token, AccessToken and
+	// Client when the store that records ended sessions
+	// (Session.Revocations) cannot answer: the request may or may not be
+	// signed in. The middleware answers it with 503 and Retry-After; the
+	// session cookie is kept.
+	ErrSessionUnavailable = errors.New("authgo: the session store did not answer; try again shortly")
 
-func (e *CredentialsError) Error() string {
-	if e.Err != nil {
-		return fmt.Sprintf("authgo: credentials sign-in failed (%s): %v", e.Code, e.Err)
-	}
-	return "authgo: credentials sign-in failed (" + e.Code + ")"
-}
+	// ErrRefreshUnavailable reports that an access token is needed, the
+	// one in the session has expired, and refreshing it failed for a
+	// reason that may pass (a timeout, a 5xx). The session is unchanged;
+	// the middleware and the proxy answer 503 with Retry-After.
+	ErrRefreshUnavailable = errors.New("authgo: the access token expired and could not be refreshed now")
 
-func (e *CredentialsError) Unwrap() error { return e.Err }
+	// ErrNoAccessToken reports a session without an access token (signed
+	// out, signed in with a provider that gave none, or after a
+	// RefreshTokenError).
+	ErrNoAccessToken = errors.New("authgo: no access token in the session")
+)
 
 // SignInRedirect, returned by a SignIn callback, stops the sign-in without
 // a session and sends the user to URL (checked by the Redirect callback),
@@ -70,7 +67,7 @@ func (e *SignInRedirect) Error() string { return "authgo: sign-in redirected to 
 // authError is a failure inside an action: the code decides where the user
 // lands; the cause is logged.
 type authError struct {
-	code    ErrorCode
+	code    errorCode
 	query   string // extra query, e.g. "&code=credentials"
 	cause   error
 	cookies []*http.Cookie // set even on this error path (check-cookie deletions)
@@ -85,4 +82,4 @@ func (e *authError) Error() string {
 
 func (e *authError) Unwrap() error { return e.cause }
 
-func fail(code ErrorCode, cause error) *authError { return &authError{code: code, cause: cause} }
+func fail(code errorCode, cause error) *authError { return &authError{code: code, cause: cause} }

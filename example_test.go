@@ -13,13 +13,14 @@ import (
 	"time"
 
 	"github.com/authgo/authgo"
+	"github.com/authgo/authgo/provider"
 	"github.com/authgo/authgo/providers/credentials"
 )
 
 // users is a stand-in for a user store in the examples.
-func exampleProvider() authgo.Provider {
+func exampleProvider() provider.Provider {
 	p, err := credentials.New(credentials.Options{
-		Authorize: func(ctx context.Context, c authgo.Credentials, r *http.Request) (*authgo.User, error) {
+		Authorize: func(ctx context.Context, c provider.Credentials, r *http.Request) (*authgo.User, error) {
 			if c["username"] == "alice" && c["password"] == "wonderland" {
 				return &authgo.User{ID: "user-1", Name: "Alice", Email: "alice@example.com"}, nil
 			}
@@ -36,7 +37,7 @@ func ExampleNew() {
 	a, err := authgo.New(authgo.Config{
 		Secret:    []string{"a-secret-of-at-least-32-bytes-from-authgo-secret"},
 		URL:       "https://example.com/auth",
-		Providers: []authgo.Provider{exampleProvider()},
+		Providers: []provider.Provider{exampleProvider()},
 	})
 	if err != nil {
 		log.Fatal(err)
@@ -82,7 +83,7 @@ func ExampleAuth_Session() {
 	a, _ := authgo.New(authgo.Config{
 		Secret:    []string{"a-secret-of-at-least-32-bytes-from-authgo-secret"},
 		URL:       "http://localhost:3000",
-		Providers: []authgo.Provider{exampleProvider()},
+		Providers: []provider.Provider{exampleProvider()},
 	})
 	cookies := signInForExample(a, "http://localhost:3000")
 
@@ -106,12 +107,12 @@ func ExampleAuth_RequireSession() {
 	a, _ := authgo.New(authgo.Config{
 		Secret:    []string{"a-secret-of-at-least-32-bytes-from-authgo-secret"},
 		URL:       "http://localhost:3000",
-		Providers: []authgo.Provider{exampleProvider()},
+		Providers: []provider.Provider{exampleProvider()},
 	})
 	mux := http.NewServeMux()
 	mux.Handle("/auth/", a)
 	mux.Handle("/account/", a.RequireSession(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprintf(w, "hello %s", authgo.SessionFromContext(r.Context()).User.Name)
+		fmt.Fprintf(w, "hello %s", a.SessionFromContext(r.Context()).User.Name)
 	})))
 
 	rec := httptest.NewRecorder()
@@ -140,7 +141,7 @@ func Example_accessToken() {
 		return "eyJhbGciOiJIUzI1NiJ9." + base64.RawURLEncoding.EncodeToString(claims) + ".sig", user == "alice" && pass == "wonderland"
 	}
 	login, _ := credentials.New(credentials.Options{
-		Authorize: func(ctx context.Context, c authgo.Credentials, r *http.Request) (*authgo.User, error) {
+		Authorize: func(ctx context.Context, c provider.Credentials, r *http.Request) (*authgo.User, error) {
 			at, ok := backendLogin(c["username"], c["password"])
 			if !ok {
 				return nil, nil
@@ -152,7 +153,7 @@ func Example_accessToken() {
 	a, _ := authgo.New(authgo.Config{
 		Secret:    []string{"a-secret-of-at-least-32-bytes-from-authgo-secret"},
 		URL:       "http://localhost:3000",
-		Providers: []authgo.Provider{login},
+		Providers: []provider.Provider{login},
 		Callbacks: authgo.Callbacks{
 			JWT: func(ctx context.Context, p authgo.JWTParams) (*authgo.Token, error) {
 				if p.Trigger == authgo.TriggerSignIn {
@@ -174,7 +175,7 @@ func Example_accessToken() {
 	// Server code reads the token from the cookie…
 	r := httptest.NewRequest("GET", "http://localhost:3000/api/proxy", nil)
 	r.Header.Set("Cookie", cookies)
-	tok, _ := a.Codec().GetToken(r, nil)
+	tok, _ := a.Token(r)
 	fmt.Println(strings.HasPrefix(tok.StringClaim("access_token"), "eyJ"))
 
 	// …while the session page scripts get does not carry it.
@@ -211,7 +212,7 @@ func ExampleAuth_RevokeUser() {
 	a, _ := authgo.New(authgo.Config{
 		Secret:    []string{"a-secret-of-at-least-32-bytes-from-authgo-secret"},
 		URL:       "http://localhost:3000",
-		Providers: []authgo.Provider{exampleProvider()},
+		Providers: []provider.Provider{exampleProvider()},
 		// Several instances share sign-outs through a store, e.g.
 		// Session: authgo.SessionConfig{Revocations: sqliteStore}.
 	})

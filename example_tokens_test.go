@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/authgo/authgo"
+	"github.com/authgo/authgo/provider"
 	backendprovider "github.com/authgo/authgo/providers/backend"
 )
 
@@ -41,7 +42,7 @@ func ExampleAuth_AccessToken() {
 	a, err := authgo.New(authgo.Config{
 		Secret:    []string{"a-secret-of-at-least-32-bytes-from-authgo-secret"},
 		URL:       "http://localhost:3000",
-		Providers: []authgo.Provider{login},
+		Providers: []provider.Provider{login},
 	})
 	if err != nil {
 		log.Fatal(err)

@@ -13,6 +13,7 @@ import (
 	"github.com/authgo/authgo/internal/cookie"
 	"github.com/authgo/authgo/internal/csrf"
 	"github.com/authgo/authgo/internal/urlx"
+	"github.com/authgo/authgo/provider"
 )
 
 // maxBody caps a POST body. Sign-in forms are tiny; a larger body is
@@ -156,7 +157,7 @@ func (a *Auth) parse(w http.ResponseWriter, r *http.Request) (*request, *respons
 	rq.jar = cookie.Parse(r.Header)
 	rq.query = r.URL.Query()
 
-	_, oauthCallback := a.providers[rq.providerID].(OAuthProvider)
+	_, oauthCallback := a.providers[rq.providerID].(provider.OAuthProvider)
 	oauthCallback = oauthCallback && rq.action == "callback"
 	if r.Method == http.MethodPost {
 		// An OAuth response_mode=form_post callback arrives cross-site by

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/authgo/authgo"
+	"github.com/authgo/authgo/provider"
 	"github.com/authgo/authgo/providers/credentials"
 )
 
@@ -26,13 +27,13 @@ var users = map[string]struct {
 	"big":   {"big", authgo.User{ID: "user-big", Name: strings.Repeat("x", 5000), Email: "big@example.com"}},
 }
 
-func testProvider(t testing.TB) authgo.Provider {
+func testProvider(t testing.TB) provider.Provider {
 	p, err := credentials.New(credentials.Options{
-		Authorize: func(ctx context.Context, c authgo.Credentials, r *http.Request) (*authgo.User, error) {
+		Authorize: func(ctx context.Context, c provider.Credentials, r *http.Request) (*authgo.User, error) {
 			u, ok := users[c["username"]]
 			if !ok || u.password != c["password"] {
 				if c["password"] == "otp" {
-					return nil, &authgo.CredentialsError{Code: "bad_otp"}
+					return nil, &provider.CredentialsError{Code: "bad_otp"}
 				}
 				return nil, nil
 			}
@@ -53,7 +54,7 @@ func newAuth(t testing.TB, mod func(*authgo.Config)) *authgo.Auth {
 	cfg := authgo.Config{
 		Secret:    []string{testSecret},
 		URL:       "http://localhost:3000",
-		Providers: []authgo.Provider{testProvider(t)},
+		Providers: []provider.Provider{testProvider(t)},
 	}
 	if mod != nil {
 		mod(&cfg)
@@ -189,6 +190,6 @@ func (c *client) session(origin string) map[string]any {
 
 func fixedClock(t time.Time) func() time.Time { return func() time.Time { return t } }
 
-func credentialsProvider(f func(context.Context, authgo.Credentials, *http.Request) (*authgo.User, error)) (authgo.Provider, error) {
+func credentialsProvider(f func(context.Context, provider.Credentials, *http.Request) (*authgo.User, error)) (provider.Provider, error) {
 	return credentials.New(credentials.Options{Authorize: f})
 }

@@ -184,8 +184,8 @@ func (a *Auth) guard(w http.ResponseWriter, r *http.Request, next http.Handler) 
 	if sr.reissue {
 		sw.set(sr.tok) // written with the response's headers
 	}
-	ctx = context.WithValue(ctx, sessionKey{}, s)
-	ctx = context.WithValue(ctx, tokenKey{}, &reqTokens{tok: sr.tok, w: sw, refreshed: sr.refreshed})
+	ctx = context.WithValue(ctx, sessionKey{a}, s)
+	ctx = context.WithValue(ctx, tokenKey{a}, &reqTokens{tok: sr.tok, w: sw, refreshed: sr.refreshed})
 	next.ServeHTTP(sw, r.WithContext(ctx))
 	if !sw.wrote {
 		sw.flushCookies() // a handler that wrote nothing: headers not out yet

@@ -32,7 +32,7 @@ const homeLeak = "BUG: the home page without a session"
 // method shows up as a request handed to the catch-all.
 func rootSite(a *authgo.Auth, login string) map[string]http.Handler {
 	app := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s := authgo.SessionFromContext(r.Context())
+		s := a.SessionFromContext(r.Context())
 		if s == nil {
 			io.WriteString(w, homeLeak)
 			return

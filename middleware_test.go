@@ -26,7 +26,7 @@ const secretPage = "the protected page"
 // page, all behind a.Middleware.
 func routers(a *authgo.Auth) map[string]http.Handler {
 	protected := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s := authgo.SessionFromContext(r.Context())
+		s := a.SessionFromContext(r.Context())
 		if s == nil {
 			io.WriteString(w, "BUG: "+secretPage+" without a session")
 			return
@@ -309,9 +309,13 @@ func BenchmarkMiddleware(b *testing.B) {
 		// Every request a cookie the codec has not seen: what the first
 		// request after a sign-in or re-issue costs.
 		fresh := guarded(b, nil)
+		codec, err := jwt.NewCodec(jwt.Options{Secrets: []string{testSecret}})
+		if err != nil {
+			b.Fatal(err)
+		}
 		toks := make([]string, 4096)
 		for i := range toks {
-			toks[i], _ = fresh.Codec().Encode(jwt.CookieName, &jwt.Token{Subject: "user-1", Name: "Alice", Email: "alice@example.com"}, 0)
+			toks[i], _ = codec.Encode(jwt.CookieName, &jwt.Token{Subject: "user-1", Name: "Alice", Email: "alice@example.com"}, 0)
 		}
 		hf := fresh.Middleware(noop)
 		reqs := make([]*http.Request, len(toks))
@@ -416,5 +420,40 @@ func TestReissueNotCacheable(t *testing.T) {
 	if !strings.Contains(rec.Header().Get("Set-Cookie"), "authjs.session-token=") ||
 		rec.Header().Get("Cache-Control") != "private, no-cache, no-store" || rec.Header().Get("ETag") != "" {
 		t.Fatalf("re-issued on a cacheable response: %v", rec.Header())
+	}
+}
+
+// TestMiddlewareRefusesEveryMethod: on a protected path every method is refused
+// without a session, TRACE-like methods are refused for everyone, and
+// headers that other stacks read as routing or identity change nothing.
+func TestMiddlewareRefusesEveryMethod(t *testing.T) {
+	a := guarded(t, nil)
+	for name, h := range routers(a) {
+		anon := newClient(t, h)
+		for _, m := range []string{"HEAD", "OPTIONS", "PROPFIND", "get", "FOO", "DELETE"} {
+			req := httptest.NewRequest(m, O+"/mypage/a", nil)
+			if r := anon.do(req); r.StatusCode < 300 || r.StatusCode >= 500 || strings.Contains(r.body, secretPage) {
+				t.Errorf("%s: %s signed out: %d", name, m, r.StatusCode)
+			}
+		}
+		user := newClient(t, h)
+		user.signIn(O, "alice", "wonderland")
+		for _, m := range []string{"TRACE", "TRACK"} {
+			for _, c := range []*client{anon, user} {
+				req := httptest.NewRequest(m, O+"/mypage/a", nil)
+				if r := c.do(req); r.StatusCode != http.StatusMethodNotAllowed || strings.Contains(r.body, "authjs") {
+					t.Errorf("%s: %s: %d %q", name, m, r.StatusCode, r.body)
+				}
+			}
+		}
+		for _, hdr := range [][2]string{
+			{"X-Middleware-Subrequest", "middleware:middleware:middleware:middleware:middleware"},
+			{"X-Original-URL", "/public/x"}, {"X-Rewrite-URL", "/public/x"},
+			{"X-Forwarded-User", "alice"}, {"X-Forwarded-Prefix", "/public"}, {"X-Forwarded-Host", "evil.example"},
+		} {
+			if r := anon.get(O+"/mypage/a", hdr[0], hdr[1]); r.StatusCode != http.StatusFound || strings.Contains(r.body, secretPage) {
+				t.Errorf("%s: %s: %d", name, hdr[0], r.StatusCode)
+			}
+		}
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/authgo/authgo/internal/cookie"
 	"github.com/authgo/authgo/internal/csrf"
+	"github.com/authgo/authgo/provider"
 )
 
 // checkMaxAge is how long a sign-in may take at the provider: the state,
@@ -88,7 +89,7 @@ var reserved = map[string]bool{
 // oauthSignIn is POST <base>/signin/<id> for an OAuth provider: it makes
 // the state, PKCE verifier and nonce, keeps them in encrypted cookies, and
 // sends the browser to the provider.
-func (a *Auth) oauthSignIn(rq *request, op OAuthProvider) (*response, error) {
+func (a *Auth) oauthSignIn(rq *request, op provider.OAuthProvider) (*response, error) {
 	ctx := rq.r.Context()
 	state, verifier := randomValue(), randomValue()
 	nonce := ""
@@ -101,7 +102,7 @@ func (a *Auth) oauthSignIn(rq *request, op OAuthProvider) (*response, error) {
 			extra[k] = vs
 		}
 	}
-	u, err := op.AuthCodeURL(ctx, AuthCodeParams{
+	u, err := op.AuthCodeURL(ctx, provider.AuthCodeParams{
 		State:         state,
 		CodeChallenge: s256(verifier),
 		Nonce:         nonce,
@@ -139,10 +140,10 @@ func (a *Auth) oauthSignIn(rq *request, op OAuthProvider) (*response, error) {
 // oauthCallback is GET (or, for response_mode=form_post, POST)
 // <base>/callback/<id>: it checks state, PKCE and nonce against the
 // cookies, redeems the code, and signs the user in.
-func (a *Auth) oauthCallback(rq *request, op OAuthProvider) (*response, error) {
+func (a *Auth) oauthCallback(rq *request, op provider.OAuthProvider) (*response, error) {
 	ctx := rq.r.Context()
 	clear := expireFlowCookies(rq)
-	failCB := func(code ErrorCode, cause error) error {
+	failCB := func(code errorCode, cause error) error {
 		return &authError{code: code, cause: cause, cookies: clear}
 	}
 	params := rq.query
@@ -186,7 +187,7 @@ func (a *Auth) oauthCallback(rq *request, op OAuthProvider) (*response, error) {
 	if code == "" {
 		return nil, failCB(CodeConfiguration, fmt.Errorf("%w: no code", errInvalidCheck))
 	}
-	result, err := op.Exchange(ctx, ExchangeParams{
+	result, err := op.Exchange(ctx, provider.ExchangeParams{
 		Code:         code,
 		CodeVerifier: verifier,
 		Nonce:        nonce,

@@ -14,6 +14,7 @@ import (
 
 	"github.com/authgo/authgo"
 	"github.com/authgo/authgo/jwt"
+	"github.com/authgo/authgo/provider"
 )
 
 // stubIdP is a fixture OAuth provider for the root's flow checks: it
@@ -22,17 +23,17 @@ import (
 type stubIdP struct {
 	id       string
 	nonce    bool
-	authReq  authgo.AuthCodeParams
-	exchange authgo.ExchangeParams
+	authReq  provider.AuthCodeParams
+	exchange provider.ExchangeParams
 	exchErr  error
 	endURL   string
 }
 
-func (p *stubIdP) ID() string                { return p.id }
-func (p *stubIdP) Name() string              { return "Stub " + p.id }
-func (p *stubIdP) Type() authgo.ProviderType { return authgo.TypeOIDC }
-func (p *stubIdP) UsesNonce() bool           { return p.nonce }
-func (p *stubIdP) AuthCodeURL(ctx context.Context, a authgo.AuthCodeParams) (string, error) {
+func (p *stubIdP) ID() string          { return p.id }
+func (p *stubIdP) Name() string        { return "Stub " + p.id }
+func (p *stubIdP) Type() provider.Type { return provider.TypeOIDC }
+func (p *stubIdP) UsesNonce() bool     { return p.nonce }
+func (p *stubIdP) AuthCodeURL(ctx context.Context, a provider.AuthCodeParams) (string, error) {
 	p.authReq = a
 	q := url.Values{"state": {a.State}, "code_challenge": {a.CodeChallenge}, "redirect_uri": {a.RedirectURI}}
 	if a.Nonce != "" {
@@ -43,14 +44,14 @@ func (p *stubIdP) AuthCodeURL(ctx context.Context, a authgo.AuthCodeParams) (str
 	}
 	return "https://idp.example/authorize?" + q.Encode(), nil
 }
-func (p *stubIdP) Exchange(ctx context.Context, e authgo.ExchangeParams) (*authgo.OAuthResult, error) {
+func (p *stubIdP) Exchange(ctx context.Context, e provider.ExchangeParams) (*provider.OAuthResult, error) {
 	p.exchange = e
 	if p.exchErr != nil {
 		return nil, p.exchErr
 	}
-	return &authgo.OAuthResult{
+	return &provider.OAuthResult{
 		User:    &authgo.User{ID: "idp-42", Name: "Ida", Email: "ida@example.com"},
-		Tokens:  authgo.TokenSet{AccessToken: "at", RefreshToken: "rt", IDToken: "idt", Expiry: time.Now().Add(time.Hour)},
+		Tokens:  provider.TokenSet{AccessToken: "at", RefreshToken: "rt", IDToken: "idt", Expiry: time.Now().Add(time.Hour)},
 		Profile: map[string]any{"sub": "idp-42"},
 	}, nil
 }
@@ -59,7 +60,7 @@ func (p *stubIdP) EndSessionURL(ctx context.Context, idToken, back string) (stri
 	return p.endURL + "?id_token_hint=" + url.QueryEscape(idToken) + "&post_logout_redirect_uri=" + url.QueryEscape(back), nil
 }
 
-func oauthAuth(t *testing.T, ps ...authgo.Provider) *authgo.Auth {
+func oauthAuth(t *testing.T, ps ...provider.Provider) *authgo.Auth {
 	return newAuth(t, func(c *authgo.Config) { c.Providers = append(c.Providers, ps...) })
 }
 
@@ -281,5 +282,31 @@ func TestSignOutRevokeHangs(t *testing.T) {
 	}
 	if ck := r.setCook["authjs.session-token"]; ck == nil || ck.MaxAge >= 0 {
 		t.Errorf("session cookie not cleared: %v", r.Header["Set-Cookie"])
+	}
+}
+
+// TestFlowCookiesExpire: a callback with check cookies older than their 15
+// minutes fails, reaches no provider, and clears every check cookie.
+func TestFlowCookiesExpire(t *testing.T) {
+	now := time.Now()
+	idp := &stubIdP{id: "stub", nonce: true}
+	a := newAuth(t, func(c *authgo.Config) {
+		c.Providers = append(c.Providers, idp)
+		c.Now = func() time.Time { return now }
+	})
+	c := newClient(t, a)
+	u := startFlow(t, c, "stub", "")
+	now = now.Add(16 * time.Minute)
+	r := c.get(O + "/auth/callback/stub?code=c&state=" + url.QueryEscape(u.Query().Get("state")))
+	if r.StatusCode != 302 || !strings.Contains(r.Header.Get("Location"), "error=") || idp.exchange.Code != "" {
+		t.Fatalf("stale state: %d %q, exchange %+v", r.StatusCode, r.Header.Get("Location"), idp.exchange)
+	}
+	if r.setCook["authjs.session-token"] != nil && r.setCook["authjs.session-token"].MaxAge >= 0 {
+		t.Fatal("a session was set")
+	}
+	for _, n := range []string{"authjs.state", "authjs.pkce.code_verifier", "authjs.nonce"} {
+		if ck := r.setCook[n]; ck == nil || ck.MaxAge >= 0 {
+			t.Errorf("%s not cleared", n)
+		}
 	}
 }

@@ -136,10 +136,6 @@ type memoryRevocations struct {
 	pruneAt  int                  // prune when this many records are kept
 }
 
-// NewMemoryRevocations returns a RevocationStore in this process's memory,
-// the default: enough for one instance, forgotten at restart.
-func NewMemoryRevocations() RevocationStore { return newMemoryRevocations(time.Now) }
-
 func newMemoryRevocations(now func() time.Time) *memoryRevocations {
 	return &memoryRevocations{now: now, sessions: map[string]time.Time{}, users: map[string][2]int64{}}
 }
@@ -199,10 +195,6 @@ func (m *memoryRevocations) prune() {
 		}
 	}
 }
-
-// DefaultRevocationCache is how long an instance trusts a shared
-// revocation store's "not revoked" by default (SessionConfig.RevocationCache).
-const DefaultRevocationCache = 2 * time.Second
 
 // cachedRevocations fronts a shared store: answers are kept for ttl, so a
 // session read costs a map lookup rather than a round trip, and

@@ -32,7 +32,7 @@ func revokeSite(t *testing.T, mod func(*authgo.Config)) (*authgo.Auth, http.Hand
 	mux := http.NewServeMux()
 	mux.Handle("/auth/", a)
 	mux.HandleFunc("/page", func(w http.ResponseWriter, r *http.Request) {
-		io.WriteString(w, authgo.SessionFromContext(r.Context()).User.Name)
+		io.WriteString(w, a.SessionFromContext(r.Context()).User.Name)
 	})
 	return a, a.Middleware(mux)
 }

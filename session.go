@@ -25,18 +25,12 @@ import (
 // Behind RequireSession the session is already in the request context;
 // Session then returns it without decoding again.
 func (a *Auth) Session(r *http.Request) (*Session, error) {
-	if s, ok := r.Context().Value(sessionKey{}).(*Session); ok {
+	if s, ok := r.Context().Value(sessionKey{a}).(*Session); ok {
 		return s, nil
 	}
 	sr, err := a.readSession(r, nil, readOnly, nil)
 	return sr.session, err
 }
-
-// ErrSessionUnavailable is returned by Session, AccessToken and Client
-// when the store that records ended sessions (Session.Revocations) cannot
-// answer: the request may or may not be signed in. The middleware answers
-// it with 503 and Retry-After; the session cookie is kept.
-var ErrSessionUnavailable = errors.New("authgo: the session store did not answer; try again shortly")
 
 // parsedCookies are a request's cookies, parsed under names.
 type parsedCookies struct {
@@ -323,19 +317,39 @@ func (a *Auth) buildSession(ctx context.Context, tok *Token, expires time.Time) 
 	return s, nil
 }
 
-type sessionKey struct{}
+// sessionKey is the context key of one Auth's session: each Auth has its
+// own, so two instances in one process never read each other's sessions.
+type sessionKey struct{ a *Auth }
 
-// SessionFromContext returns the session a RequireSession middleware put in
-// ctx, or nil.
-func SessionFromContext(ctx context.Context) *Session {
-	s, _ := ctx.Value(sessionKey{}).(*Session)
+// SessionFromContext returns the session this Auth's Middleware or
+// RequireSession put in ctx, or nil.
+func (a *Auth) SessionFromContext(ctx context.Context) *Session {
+	s, _ := ctx.Value(sessionKey{a}).(*Session)
 	return s
 }
 
-// WithSession returns a copy of ctx carrying s, for tests and for
-// middleware of your own.
-func WithSession(ctx context.Context, s *Session) context.Context {
-	return context.WithValue(ctx, sessionKey{}, s)
+// WithSession returns a copy of ctx carrying s as this Auth's session, for
+// tests and for middleware of your own: Session and SessionFromContext
+// return it.
+func (a *Auth) WithSession(ctx context.Context, s *Session) context.Context {
+	return context.WithValue(ctx, sessionKey{a}, s)
+}
+
+// Token returns the session token of r as its cookie holds it: decoded,
+// with its expiry and revocation checked, but no callback run and no
+// refresh tried. Use it for claims the session JSON leaves out (as
+// Auth.js's getToken); a Go API behind a Next.js app without an Auth uses
+// package jwt instead. It returns (nil, nil) when r is signed out, and
+// ErrSessionUnavailable when the revocation store cannot answer. Behind
+// the middleware it returns the token the request was let in with.
+func (a *Auth) Token(r *http.Request) (*Token, error) {
+	if st, _ := r.Context().Value(tokenKey{a}).(*reqTokens); st != nil {
+		st.mu.Lock()
+		defer st.mu.Unlock()
+		return st.tok.Clone(), nil
+	}
+	sr, err := a.readSession(r, nil, readDecode, nil)
+	return sr.tok, err
 }
 
 // newID returns a random version 4 UUID, the id Auth.js gives a user whose

@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/authgo/authgo/internal/cookie"
+	"github.com/authgo/authgo/provider"
 )
 
 // After a failed credentials sign-in the built-in sign-in page shows the
@@ -27,7 +28,7 @@ const (
 
 // secretField reports whether f holds a secret, which is never kept: a
 // password, or a one-time code.
-func secretField(f Field) bool {
+func secretField(f provider.Field) bool {
 	switch strings.ToLower(f.Autocomplete) {
 	case "current-password", "new-password", "one-time-code":
 		return true
@@ -38,7 +39,7 @@ func secretField(f Field) bool {
 // keepForm returns the cookie keeping the non-secret fields of a failed
 // sign-in with cp, or nil when there is nothing to keep or no built-in page
 // to show it.
-func (a *Auth) keepForm(rq *request, cp CredentialsProvider) *http.Cookie {
+func (a *Auth) keepForm(rq *request, cp provider.CredentialsProvider) *http.Cookie {
 	if a.cfg.Pages.SignIn != "" || rq.r.Header.Get("X-Auth-Return-Redirect") != "" {
 		return nil
 	}

@@ -8,55 +8,8 @@ import (
 	"time"
 
 	"github.com/authgo/authgo/internal/refresh"
+	"github.com/authgo/authgo/provider"
 )
-
-// RefreshTokenError is the session error after a refresh failed for good
-// (the refresh token was refused): the Auth.js guide's value. The tokens
-// are dropped; the user must sign in again.
-const RefreshTokenError = "RefreshTokenError"
-
-// ErrRefreshUnavailable reports that an access token is needed, the one in
-// the session has expired, and refreshing it failed for a reason that may
-// pass (a timeout, a 5xx). The session is unchanged; the middleware and
-// the proxy answer 503 with Retry-After.
-var ErrRefreshUnavailable = errors.New("authgo: the access token expired and could not be refreshed now")
-
-// ErrNoAccessToken reports a session without an access token (signed out,
-// signed in with a provider that gave none, or after a RefreshTokenError).
-var ErrNoAccessToken = errors.New("authgo: no access token in the session")
-
-// RefreshError is a failed refresh, as a provider (or Tokens.Refresh)
-// reports it. Terminal failures (invalid_grant, invalid_client, … or a
-// back end's 400/401) end the session's tokens; others leave the session
-// alone. A refresh that fails with any other error counts as transient.
-type RefreshError struct {
-	Code     string // "invalid_grant", "http_503", …
-	Terminal bool
-	Err      error
-}
-
-func (e *RefreshError) Error() string {
-	kind := "transient"
-	if e.Terminal {
-		kind = "terminal"
-	}
-	if e.Err != nil {
-		return fmt.Sprintf("authgo: refresh failed (%s, %s): %v", e.Code, kind, e.Err)
-	}
-	return fmt.Sprintf("authgo: refresh failed (%s, %s)", e.Code, kind)
-}
-
-func (e *RefreshError) Unwrap() error { return e.Err }
-
-// IsTerminalRefreshCode reports whether an RFC 6749 error code from a token
-// endpoint means the refresh token will never work again.
-func IsTerminalRefreshCode(code string) bool {
-	switch code {
-	case "invalid_grant", "invalid_client", "unauthorized_client", "invalid_scope", "unsupported_grant_type", "invalid_request":
-		return true
-	}
-	return false
-}
 
 // TokensConfig configures access-token management.
 type TokensConfig struct {
@@ -70,7 +23,7 @@ type TokensConfig struct {
 	// Refresh refreshes a session's tokens itself, instead of the provider
 	// that signed the user in. Return a *RefreshError to say whether a
 	// failure is terminal.
-	Refresh func(ctx context.Context, tok *Token) (*TokenSet, error)
+	Refresh func(ctx context.Context, tok *Token) (*provider.TokenSet, error)
 	// Locker coordinates refreshes between instances that share a
 	// refresh token (several servers behind one site); nil means this
 	// process only. adapters/redis provides one.
@@ -132,7 +85,7 @@ func tokenState(tok *Token) refresh.State {
 // JWT exp, counted from obtained, the time just before the request), the
 // refresh token (the old one stays when the answer has none), type and
 // scope; it clears a previous error.
-func setTokens(tok *Token, set TokenSet, obtained time.Time) {
+func setTokens(tok *Token, set provider.TokenSet, obtained time.Time) {
 	if tok.Extra == nil {
 		tok.Extra = map[string]any{}
 	}
@@ -166,7 +119,7 @@ func dropTokens(tok *Token) {
 }
 
 // expiryOf is the earliest expiry the answer tells (refresh.Expiry).
-func expiryOf(set TokenSet, _ time.Time) time.Time {
+func expiryOf(set provider.TokenSet, _ time.Time) time.Time {
 	return refresh.Expiry(refresh.Set(set))
 }
 
@@ -223,7 +176,7 @@ func (a *Auth) refreshChain(ctx context.Context, tok *Token) (*Token, error) {
 	}
 	next := tok.Clone()
 	for _, s := range res.Steps {
-		setTokens(next, TokenSet(s.Set), s.Obtained)
+		setTokens(next, provider.TokenSet(s.Set), s.Obtained)
 	}
 	if res.Terminal {
 		dropTokens(next)
@@ -231,36 +184,31 @@ func (a *Auth) refreshChain(ctx context.Context, tok *Token) (*Token, error) {
 	return next, nil
 }
 
-// refresher is what can refresh: providers with a Refresh method.
-type refresher interface {
-	Refresh(ctx context.Context, refreshToken string) (*TokenSet, error)
-}
-
 // callRefresh asks the provider (or Tokens.Refresh) for new tokens: the
 // engine's Config.Refresh.
 func (a *Auth) callRefresh(ctx context.Context, tok *Token) (*refresh.Set, error) {
 	rt := tok.StringClaim(ClaimRefreshToken)
-	var set *TokenSet
+	var set *provider.TokenSet
 	var err error
 	if f := a.cfg.Tokens.Refresh; f != nil {
 		set, err = f(ctx, tok.Clone())
 	} else {
 		id := tok.StringClaim(claimProvider)
-		if sr, ok := a.providers[id].(SubjectRefresher); ok {
+		if sr, ok := a.providers[id].(provider.SubjectRefresher); ok {
 			sub := tok.StringClaim(claimProviderSubject)
 			if sub == "" {
 				sub = tok.Subject
 			}
 			set, err = sr.RefreshFor(ctx, rt, sub)
-		} else if r, ok := a.providers[id].(refresher); ok {
+		} else if r, ok := a.providers[id].(provider.Refresher); ok {
 			set, err = r.Refresh(ctx, rt)
 		} else {
-			return nil, &RefreshError{Code: "no_refresher", Terminal: true,
+			return nil, &provider.RefreshError{Code: "no_refresher", Terminal: true,
 				Err: fmt.Errorf("provider %q cannot refresh tokens", id)}
 		}
 	}
 	if err == nil && (set == nil || set.AccessToken == "") {
-		err = &RefreshError{Code: "no_access_token", Err: errors.New("the refresh returned no access token")}
+		err = &provider.RefreshError{Code: "no_access_token", Err: errors.New("the refresh returned no access token")}
 	}
 	if err != nil {
 		return nil, err
@@ -272,7 +220,7 @@ func (a *Auth) callRefresh(ctx context.Context, tok *Token) (*refresh.Set, error
 // terminalCode is the engine's Config.Terminal: a *RefreshError that says
 // so is terminal.
 func terminalCode(err error) (string, bool) {
-	var re *RefreshError
+	var re *provider.RefreshError
 	if errors.As(err, &re) && re.Terminal {
 		return re.Code, true
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/authgo/authgo"
 	"github.com/authgo/authgo/internal/backendtest"
 	"github.com/authgo/authgo/jwt"
+	"github.com/authgo/authgo/provider"
 )
 
 // The back end, its provider and the clock: internal/backendtest, shared
@@ -43,7 +44,7 @@ func tokenOf(t testing.TB, v string) *jwt.Token {
 // the access token it would send.
 func tokenSite(t testing.TB, b *backend, clk *backendtest.Clock, mods ...func(*authgo.Config)) (*authgo.Auth, http.Handler) {
 	a := newAuth(t, func(c *authgo.Config) {
-		c.Providers = []authgo.Provider{backendProvider{B: b}}
+		c.Providers = []provider.Provider{backendProvider{B: b}}
 		c.Matcher = []string{"/api/:path*"}
 		c.Now = clk.Now
 		for _, mod := range mods {
@@ -195,7 +196,7 @@ func TestRefreshLateInHandler(t *testing.T) {
 	clk := newClock()
 	b := newBackend(t, 5*time.Minute, clk.Now)
 	a := newAuth(t, func(c *authgo.Config) {
-		c.Providers = []authgo.Provider{backendProvider{B: b}}
+		c.Providers = []provider.Provider{backendProvider{B: b}}
 		c.Now = clk.Now
 	})
 	var got string
@@ -229,7 +230,7 @@ func TestAccessTokenClient(t *testing.T) {
 		io.WriteString(w, r.Header.Get("Authorization"))
 	}))
 	defer api.Close()
-	a := newAuth(t, func(c *authgo.Config) { c.Providers = []authgo.Provider{backendProvider{B: b}}; c.Now = clk.Now })
+	a := newAuth(t, func(c *authgo.Config) { c.Providers = []provider.Provider{backendProvider{B: b}}; c.Now = clk.Now })
 	c := newClient(t, a)
 	signInBackend(t, c)
 	req := httptest.NewRequest("GET", O+"/page", nil)
@@ -287,7 +288,7 @@ func TestClientRejectedToken(t *testing.T) {
 	}))
 	defer api.Close()
 	a := newAuth(t, func(c *authgo.Config) {
-		c.Providers = []authgo.Provider{backendProvider{B: b}}
+		c.Providers = []provider.Provider{backendProvider{B: b}}
 		c.Matcher = []string{"/page"}
 		c.Now = clk.Now
 	})
@@ -323,10 +324,10 @@ func TestRefreshThatHangs(t *testing.T) {
 	var calls atomic.Int32
 	_, h := tokenSite(t, b, clk, func(c *authgo.Config) {
 		c.Tokens.RefreshTimeout = 200 * time.Millisecond
-		c.Tokens.Refresh = func(ctx context.Context, tok *authgo.Token) (*authgo.TokenSet, error) {
+		c.Tokens.Refresh = func(ctx context.Context, tok *authgo.Token) (*provider.TokenSet, error) {
 			calls.Add(1)
 			<-release // deaf to ctx
-			return &authgo.TokenSet{AccessToken: "fresh", RefreshToken: "rt-2", Expiry: clk.Now().Add(time.Hour)}, nil
+			return &provider.TokenSet{AccessToken: "fresh", RefreshToken: "rt-2", Expiry: clk.Now().Add(time.Hour)}, nil
 		}
 	})
 	c := newClient(t, h)
@@ -440,10 +441,10 @@ func TestRefreshPanics(t *testing.T) {
 	clk := newClock()
 	b := newBackend(t, 5*time.Minute, clk.Now)
 	a := newAuth(t, func(c *authgo.Config) {
-		c.Providers = []authgo.Provider{backendProvider{B: b}}
+		c.Providers = []provider.Provider{backendProvider{B: b}}
 		c.Matcher = []string{"/api/:path*"}
 		c.Now = clk.Now
-		c.Tokens.Refresh = func(context.Context, *authgo.Token) (*authgo.TokenSet, error) { panic("boom") }
+		c.Tokens.Refresh = func(context.Context, *authgo.Token) (*provider.TokenSet, error) { panic("boom") }
 	})
 	mux := http.NewServeMux()
 	mux.Handle("/auth/", a)
@@ -495,20 +496,20 @@ func TestOldCookieAfterSuccessorCache(t *testing.T) {
 // opaqueProvider signs in with opaque access tokens and no lifetime.
 type opaqueProvider struct{ refreshes *atomic.Int32 }
 
-func (p opaqueProvider) ID() string                { return "opaque" }
-func (p opaqueProvider) Name() string              { return "Opaque" }
-func (p opaqueProvider) Type() authgo.ProviderType { return authgo.TypeCredentials }
-func (p opaqueProvider) Fields() []authgo.Field    { return nil }
-func (p opaqueProvider) Authorize(ctx context.Context, c authgo.Credentials, r *http.Request) (*authgo.User, error) {
+func (p opaqueProvider) ID() string               { return "opaque" }
+func (p opaqueProvider) Name() string             { return "Opaque" }
+func (p opaqueProvider) Type() provider.Type      { return provider.TypeCredentials }
+func (p opaqueProvider) Fields() []provider.Field { return nil }
+func (p opaqueProvider) Authorize(ctx context.Context, c provider.Credentials, r *http.Request) (*authgo.User, error) {
 	u, _, err := p.AuthorizeWithTokens(ctx, c, r)
 	return u, err
 }
-func (p opaqueProvider) AuthorizeWithTokens(context.Context, authgo.Credentials, *http.Request) (*authgo.User, *authgo.TokenSet, error) {
-	return &authgo.User{ID: "u-1", Name: "Olga"}, &authgo.TokenSet{AccessToken: "opaque-0", RefreshToken: "ort-0"}, nil
+func (p opaqueProvider) AuthorizeWithTokens(context.Context, provider.Credentials, *http.Request) (*authgo.User, *provider.TokenSet, error) {
+	return &authgo.User{ID: "u-1", Name: "Olga"}, &provider.TokenSet{AccessToken: "opaque-0", RefreshToken: "ort-0"}, nil
 }
-func (p opaqueProvider) Refresh(ctx context.Context, rt string) (*authgo.TokenSet, error) {
+func (p opaqueProvider) Refresh(ctx context.Context, rt string) (*provider.TokenSet, error) {
 	n := p.refreshes.Add(1)
-	return &authgo.TokenSet{AccessToken: fmt.Sprint("opaque-", n), RefreshToken: fmt.Sprint("ort-", n)}, nil
+	return &provider.TokenSet{AccessToken: fmt.Sprint("opaque-", n), RefreshToken: fmt.Sprint("ort-", n)}, nil
 }
 
 // TestUnknownLifetime: tokens-bff.md E5. An opaque access token without
@@ -520,7 +521,7 @@ func TestUnknownLifetime(t *testing.T) {
 	var mu sync.Mutex
 	var refreshes atomic.Int32
 	a := newAuth(t, func(c *authgo.Config) {
-		c.Providers = []authgo.Provider{opaqueProvider{&refreshes}}
+		c.Providers = []provider.Provider{opaqueProvider{&refreshes}}
 		c.Matcher = []string{"/page"}
 		c.Now = clk.Now
 		c.Logger = slog.New(slog.NewTextHandler(lockedWriter{&mu, &logs}, nil))
@@ -588,7 +589,7 @@ func TestClientRedirects(t *testing.T) {
 		}
 	}))
 	defer api.Close()
-	a := newAuth(t, func(c *authgo.Config) { c.Providers = []authgo.Provider{backendProvider{B: b}}; c.Now = clk.Now })
+	a := newAuth(t, func(c *authgo.Config) { c.Providers = []provider.Provider{backendProvider{B: b}}; c.Now = clk.Now })
 	c := newClient(t, a)
 	signInBackend(t, c)
 	req := httptest.NewRequest("GET", O+"/page", nil)
@@ -633,12 +634,12 @@ func TestRejectedWithoutRotation(t *testing.T) {
 	defer api.Close()
 	b := newBackend(t, 5*time.Minute, clk.Now)
 	a := newAuth(t, func(c *authgo.Config) {
-		c.Providers = []authgo.Provider{backendProvider{B: b}}
+		c.Providers = []provider.Provider{backendProvider{B: b}}
 		c.Matcher = []string{"/page"}
 		c.Now = clk.Now
-		c.Tokens.Refresh = func(ctx context.Context, tok *authgo.Token) (*authgo.TokenSet, error) {
+		c.Tokens.Refresh = func(ctx context.Context, tok *authgo.Token) (*provider.TokenSet, error) {
 			// A new access token, the same refresh token.
-			return &authgo.TokenSet{AccessToken: fmt.Sprint("at-", n.Add(1)), Expiry: clk.Now().Add(time.Hour)}, nil
+			return &provider.TokenSet{AccessToken: fmt.Sprint("at-", n.Add(1)), Expiry: clk.Now().Add(time.Hour)}, nil
 		}
 	})
 	c := newClient(t, clientPage(a, api.URL))

@@ -15,6 +15,7 @@ import (
 
 	"github.com/authgo/authgo"
 	"github.com/authgo/authgo/client"
+	"github.com/authgo/authgo/provider"
 	"github.com/authgo/authgo/providers/credentials"
 )
 
@@ -28,7 +29,7 @@ func liveServer(t *testing.T, base string) string {
 	srv := httptest.NewUnstartedServer(nil)
 	origin := "http://" + srv.Listener.Addr().String()
 	p, err := credentials.New(credentials.Options{
-		Authorize: func(ctx context.Context, c authgo.Credentials, r *http.Request) (*authgo.User, error) {
+		Authorize: func(ctx context.Context, c provider.Credentials, r *http.Request) (*authgo.User, error) {
 			if c["username"] == "alice" && c["password"] == "wonderland" {
 				return &authgo.User{ID: "user-1", Name: "Alice", Email: "alice@example.com"}, nil
 			}
@@ -41,7 +42,7 @@ func liveServer(t *testing.T, base string) string {
 	a, err := authgo.New(authgo.Config{
 		Secret:    []string{"client-test-secret-0123456789abcdef0123456789"},
 		URL:       origin + base,
-		Providers: []authgo.Provider{p},
+		Providers: []provider.Provider{p},
 		Callbacks: authgo.Callbacks{
 			JWT: func(ctx context.Context, p authgo.JWTParams) (*authgo.Token, error) {
 				if p.Trigger == authgo.TriggerUpdate && p.Data != nil {

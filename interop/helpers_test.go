@@ -22,6 +22,7 @@ import (
 
 	"github.com/authgo/authgo"
 	"github.com/authgo/authgo/internal/testkit"
+	"github.com/authgo/authgo/provider"
 	"github.com/authgo/authgo/providers/credentials"
 )
 
@@ -173,7 +174,7 @@ var users = map[string]struct {
 func startAuthgo(t testing.TB, secrets []string, mod func(*authgo.Config)) string {
 	t.Helper()
 	p, err := credentials.New(credentials.Options{
-		Authorize: func(ctx context.Context, c authgo.Credentials, r *http.Request) (*authgo.User, error) {
+		Authorize: func(ctx context.Context, c provider.Credentials, r *http.Request) (*authgo.User, error) {
 			u, ok := users[c["username"]]
 			if !ok || u.password != c["password"] {
 				return nil, nil
@@ -187,7 +188,7 @@ func startAuthgo(t testing.TB, secrets []string, mod func(*authgo.Config)) strin
 	}
 	srv := httptest.NewUnstartedServer(nil)
 	base := "http://" + srv.Listener.Addr().String()
-	cfg := authgo.Config{Secret: secrets, URL: base, Providers: []authgo.Provider{p}}
+	cfg := authgo.Config{Secret: secrets, URL: base, Providers: []provider.Provider{p}}
 	if mod != nil {
 		mod(&cfg)
 	}

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 
 	"github.com/authgo/authgo"
+	"github.com/authgo/authgo/provider"
 	beprovider "github.com/authgo/authgo/providers/backend"
 	"github.com/authgo/authgo/proxy"
 )
@@ -23,7 +24,7 @@ func ExampleNew() {
 	a, err := authgo.New(authgo.Config{
 		Secret:    []string{"a-secret-of-at-least-32-bytes-from-authgo-secret"},
 		URL:       "https://app.example.com",
-		Providers: []authgo.Provider{be},
+		Providers: []provider.Provider{be},
 	})
 	if err != nil {
 		log.Fatal(err)

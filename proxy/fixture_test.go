@@ -22,6 +22,7 @@ import (
 	"github.com/authgo/authgo"
 	"github.com/authgo/authgo/internal/backendtest"
 	"github.com/authgo/authgo/jwt"
+	"github.com/authgo/authgo/provider"
 	"github.com/authgo/authgo/proxy"
 )
 
@@ -219,7 +220,7 @@ func newSite(t testing.TB, so siteOptions) *site {
 	cfg := authgo.Config{
 		Secret:    []string{testSecret},
 		URL:       O,
-		Providers: []authgo.Provider{backendProvider{B: s.b}},
+		Providers: []provider.Provider{backendProvider{B: s.b}},
 		Now:       s.clk.Now,
 	}
 	if so.config != nil {

@@ -338,7 +338,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if max := p.o.MaxBodyBytes; max > 0 && r.Body != nil && r.Body != http.NoBody {
 		r.Body = http.MaxBytesReader(w, r.Body, max)
 	}
-	if authgo.SessionFromContext(ctx) != nil {
+	if p.a.SessionFromContext(ctx) != nil {
 		// Already behind Middleware or RequireSession: the guard has run.
 		p.forward(w, r)
 		return
@@ -395,7 +395,7 @@ func (p *Proxy) forward(w http.ResponseWriter, r *http.Request) {
 		return
 	default:
 		code := codeNoSession
-		if s := authgo.SessionFromContext(r.Context()); s != nil {
+		if s := p.a.SessionFromContext(r.Context()); s != nil {
 			if s.Extra["error"] == authgo.RefreshTokenError {
 				code = authgo.RefreshTokenError
 			} else {

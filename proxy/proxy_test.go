@@ -842,12 +842,12 @@ func TestPreflight(t *testing.T) {
 	}
 }
 
-// TestT52Smuggling: attacks.md T52(c). Conflicting or doubled framing is
+// TestRequestSmugglingRefused: attacks.md T52(c). Conflicting or doubled framing is
 // refused, or read one way (Transfer-Encoding over Content-Length), and the
 // proxy frames what it forwards itself: a request hidden in a body never
 // reaches the upstream as a request, and nothing reaches it at all from a
 // request the server refused.
-func TestT52Smuggling(t *testing.T) {
+func TestRequestSmugglingRefused(t *testing.T) {
 	s := newSite(t, siteOptions{})
 	addr := s.server().Listener.Addr().String()
 	hidden := "GET /api/smuggled HTTP/1.1\r\nHost: localhost\r\n\r\n"

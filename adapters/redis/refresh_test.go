@@ -16,6 +16,7 @@ import (
 	"github.com/authgo/authgo"
 	"github.com/authgo/authgo/adapters/redis"
 	"github.com/authgo/authgo/internal/backendtest"
+	"github.com/authgo/authgo/provider"
 )
 
 const (
@@ -30,7 +31,7 @@ func site(t *testing.T, b *backend, clk *backendtest.Clock, locker authgo.Refres
 	a, err := authgo.New(authgo.Config{
 		Secret:    []string{testSecret},
 		URL:       origin,
-		Providers: []authgo.Provider{backendProvider{B: b}},
+		Providers: []provider.Provider{backendProvider{B: b}},
 		Matcher:   []string{"/api/:path*"},
 		Now:       clk.Now,
 		Tokens:    authgo.TokensConfig{Locker: locker},

@@ -30,7 +30,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	cookie, err := a.Codec().Encode(jwt.CookieName, &jwt.Token{Subject: "user-1", Name: "Alice", Email: "alice@example.com"}, 0)
+	cookie, err := jwt.Encode(jwt.EncodeParams{Secrets: []string{secret}, Token: &jwt.Token{Subject: "user-1", Name: "Alice", Email: "alice@example.com"}})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -38,7 +38,7 @@ func main() {
 
 	render := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		name := "guest"
-		if s := authgo.SessionFromContext(r.Context()); s != nil {
+		if s := a.SessionFromContext(r.Context()); s != nil {
 			name = s.User.Name
 		}
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")

@@ -48,7 +48,7 @@ func main() {
 	tok := &jwt.Token{Subject: "user-1", Name: "Alice"}
 	tok.Set(authgo.ClaimAccessToken, "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1c2VyLTEifQ.c2ln")
 	tok.Set(authgo.ClaimExpiresAt, float64(time.Now().Add(24*time.Hour).Unix()))
-	cookie, err := a.Codec().Encode(jwt.CookieName, tok, 0)
+	cookie, err := jwt.Encode(jwt.EncodeParams{Secrets: []string{secret}, Token: tok})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -87,7 +87,7 @@ func screenshotSite(t *testing.T, theme authgo.Theme) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv.Config.Handler = newSite(a, patterns, slog.New(slog.DiscardHandler))
+	srv.Config.Handler = newSite(a, theme, patterns, slog.New(slog.DiscardHandler))
 	srv.Start()
 	t.Cleanup(srv.Close)
 	return origin

@@ -28,6 +28,7 @@ import (
 	"github.com/authgo/authgo/adapters/sqlite"
 	"github.com/authgo/authgo/internal/match"
 	"github.com/authgo/authgo/internal/password"
+	"github.com/authgo/authgo/provider"
 	"github.com/authgo/authgo/providers/backend"
 	"github.com/authgo/authgo/providers/credentials"
 	providerenv "github.com/authgo/authgo/providers/env"
@@ -235,9 +236,9 @@ and keep it: changing it signs everybody out. To try authgo out, run
 		counter = redis.NewCounter(rdb, redis.CounterOptions{})
 		log.Info("refreshes, sign-outs and sign-in lockouts are shared through Redis")
 	}
-	var provider authgo.Provider = backendProvider
+	var form provider.Provider = backendProvider
 	if backendProvider == nil {
-		provider, err = newCredentials(store, counter, log, trustHost)
+		form, err = newCredentials(store, counter, log, trustHost)
 		if err != nil {
 			c.errorf("%v", err)
 			return exitFail
@@ -245,7 +246,7 @@ and keep it: changing it signs everybody out. To try authgo out, run
 	} else {
 		log.Info("the sign-in form signs in against the back end", "login_url", c.getenv("AUTH_BACKEND_LOGIN_URL"))
 	}
-	cfg.Providers = append([]authgo.Provider{provider}, oauthProviders...)
+	cfg.Providers = append([]provider.Provider{form}, oauthProviders...)
 	a, err := authgo.New(cfg)
 	if err != nil && strings.Contains(err.Error(), "Theme.Logo") {
 		c.errorf("--logo %s: %s", o.logo, strings.TrimPrefix(err.Error(), "authgo: "))
@@ -268,7 +269,7 @@ and keep it: changing it signs everybody out. To try authgo out, run
 		}
 	}
 
-	site := newSite(a, protect, log)
+	site := newSite(a, cfg.Theme, protect, log)
 	for _, spec := range apis {
 		prefix, upstream, _ := strings.Cut(spec, "=")
 		origin := ""
@@ -419,11 +420,11 @@ func newCredentials(store *sqlite.Store, counter authgo.Counter, log *slog.Logge
 	var inflight atomic.Int32
 	lock := lockout{counter: counter}
 	return credentials.New(credentials.Options{
-		Fields: []authgo.Field{
+		Fields: []provider.Field{
 			{Name: "username", Label: "Username", Type: "text", Autocomplete: "username"},
 			{Name: "password", Label: "Password", Type: "password", Autocomplete: "current-password"},
 		},
-		Authorize: func(ctx context.Context, cr authgo.Credentials, r *http.Request) (*authgo.User, error) {
+		Authorize: func(ctx context.Context, cr provider.Credentials, r *http.Request) (*authgo.User, error) {
 			username, pw := cr["username"], cr["password"]
 			if username == "" || pw == "" {
 				return nil, nil // nobody has an empty name or password; nothing to time
@@ -434,7 +435,7 @@ func newCredentials(store *sqlite.Store, counter authgo.Counter, log *slog.Logge
 			} else if left > 0 {
 				// The same answer whether or not the user exists.
 				log.Warn("sign-in throttled", "retry_in", left.Round(time.Second))
-				return nil, &authgo.CredentialsError{Code: "rate_limited", RetryAfter: left}
+				return nil, &provider.CredentialsError{Code: "rate_limited", RetryAfter: left}
 			}
 			select {
 			case sem <- struct{}{}:

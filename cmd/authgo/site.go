@@ -26,8 +26,9 @@ type site struct {
 	handler  http.Handler
 }
 
-func newSite(a *authgo.Auth, patterns []string, log *slog.Logger) *site {
-	t := a.Theme()
+// newSite serves a's endpoints and serve's pages, which wear theme (the
+// Theme a was configured with).
+func newSite(a *authgo.Auth, t authgo.Theme, patterns []string, log *slog.Logger) *site {
 	s := &site{auth: a, brand: pages.Brand{Name: t.Brand, Color: t.Color, Logo: t.Logo}, patterns: patterns, log: log, mux: http.NewServeMux()}
 	s.mux.Handle(a.BasePath()+"/", a)
 	s.mux.HandleFunc("/", s.servePath)
@@ -67,7 +68,7 @@ func ambiguousPath(r *http.Request) bool {
 // at a path the middleware let through with a session (a --protect path)
 // the same page's signed-in view, and elsewhere 404.
 func (s *site) servePath(w http.ResponseWriter, r *http.Request) {
-	guarded := authgo.SessionFromContext(r.Context()) != nil
+	guarded := s.auth.SessionFromContext(r.Context()) != nil
 	if !guarded && r.URL.Path != "/" {
 		s.notFound(w, r)
 		return

@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/authgo/authgo"
+	"github.com/authgo/authgo/provider"
 	"github.com/authgo/authgo/providers/credentials"
 )
 
@@ -25,7 +26,7 @@ func startSite(t *testing.T, patterns []string, theme authgo.Theme) *browser {
 	srv := httptest.NewUnstartedServer(nil)
 	origin := "http://" + srv.Listener.Addr().String()
 	p, err := credentials.New(credentials.Options{
-		Authorize: func(_ context.Context, c authgo.Credentials, _ *http.Request) (*authgo.User, error) {
+		Authorize: func(_ context.Context, c provider.Credentials, _ *http.Request) (*authgo.User, error) {
 			if c["username"] == "alice" && c["password"] == "wonderland" {
 				return &authgo.User{ID: "1", Name: "Alice", Email: "alice@example.com"}, nil
 			}
@@ -38,14 +39,14 @@ func startSite(t *testing.T, patterns []string, theme authgo.Theme) *browser {
 	a, err := authgo.New(authgo.Config{
 		Secret:    []string{"site-test-secret-0123456789abcdef0123456789"},
 		URL:       origin,
-		Providers: []authgo.Provider{p},
+		Providers: []provider.Provider{p},
 		Matcher:   patterns,
 		Theme:     theme,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv.Config.Handler = newSite(a, patterns, slog.New(slog.DiscardHandler))
+	srv.Config.Handler = newSite(a, theme, patterns, slog.New(slog.DiscardHandler))
 	srv.Start()
 	t.Cleanup(srv.Close)
 	return newBrowser(t, origin)

@@ -22,6 +22,7 @@ import (
 	"github.com/authgo/authgo/adapters/redis"
 	"github.com/authgo/authgo/adapters/sqlite"
 	"github.com/authgo/authgo/internal/password"
+	"github.com/authgo/authgo/provider"
 )
 
 // newTestCredentials opens a fresh store with the users given (password
@@ -50,7 +51,7 @@ func newTestCredentials(t *testing.T, behindProxy bool, users ...string) (*sqlit
 		for _, v := range xff {
 			r.Header.Add("X-Forwarded-For", v)
 		}
-		return p.Authorize(ctx, authgo.Credentials{"username": user, "password": pw}, r)
+		return p.Authorize(ctx, provider.Credentials{"username": user, "password": pw}, r)
 	}
 }
 
@@ -65,7 +66,7 @@ func lockedFor(t *testing.T) func(*authgo.User, error) time.Duration {
 
 func rateLimited(t *testing.T, u *authgo.User, err error) time.Duration {
 	t.Helper()
-	var ce *authgo.CredentialsError
+	var ce *provider.CredentialsError
 	if u != nil || !errors.As(err, &ce) || ce.Code != "rate_limited" {
 		t.Fatalf("want a rate_limited refusal, got %v, %v", u, err)
 	}
@@ -303,8 +304,8 @@ func TestSignInLockoutStoreDown(t *testing.T) {
 	}
 	r := httptest.NewRequest("POST", "/auth/callback/credentials", nil)
 	for _, pw := range []string{"right", "wrong"} {
-		u, err := p.Authorize(ctx, authgo.Credentials{"username": "alice", "password": pw}, r)
-		var ce *authgo.CredentialsError
+		u, err := p.Authorize(ctx, provider.Credentials{"username": "alice", "password": pw}, r)
+		var ce *provider.CredentialsError
 		if u != nil || err == nil || errors.As(err, &ce) || !strings.Contains(err.Error(), "sign-in lockout") {
 			t.Fatalf("password %q with the counter down: %v, %v", pw, u, err)
 		}

@@ -18,6 +18,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/authgo/authgo"
+	"github.com/authgo/authgo/provider"
 	"github.com/authgo/authgo/providers/credentials"
 )
 
@@ -33,7 +34,7 @@ func main() {
 
 func newRouter(secret, authURL string) (http.Handler, error) {
 	login, err := credentials.New(credentials.Options{
-		Authorize: func(ctx context.Context, c authgo.Credentials, r *http.Request) (*authgo.User, error) {
+		Authorize: func(ctx context.Context, c provider.Credentials, r *http.Request) (*authgo.User, error) {
 			ok := subtle.ConstantTimeCompare([]byte(c["username"]+"\x00"+c["password"]), []byte("alice\x00wonderland")) == 1
 			if !ok {
 				return nil, nil
@@ -47,7 +48,7 @@ func newRouter(secret, authURL string) (http.Handler, error) {
 	a, err := authgo.New(authgo.Config{
 		Secret:    []string{secret},
 		URL:       authURL,
-		Providers: []authgo.Provider{login},
+		Providers: []provider.Provider{login},
 		// The original setup's matcher, and an API that answers 401.
 		Matcher:  []string{"/home/:stadiumId/review/:path*", "/api/:path*"},
 		APIPaths: []string{"/api/"},
@@ -59,11 +60,11 @@ func newRouter(secret, authURL string) (http.Handler, error) {
 	r.Use(a.Middleware)
 	r.Handle("/auth/*", a)
 	r.Get("/home/{stadiumId}/review/*", func(w http.ResponseWriter, r *http.Request) {
-		s := authgo.SessionFromContext(r.Context())
+		s := a.SessionFromContext(r.Context())
 		fmt.Fprintf(w, "Reviews of stadium %s, for %s\n", chi.URLParam(r, "stadiumId"), s.User.Name)
 	})
 	r.Get("/api/me", func(w http.ResponseWriter, r *http.Request) {
-		s := authgo.SessionFromContext(r.Context())
+		s := a.SessionFromContext(r.Context())
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprintf(w, "{\"email\":%q}\n", s.User.Email)
 	})

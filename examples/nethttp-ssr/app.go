@@ -11,6 +11,7 @@ import (
 	"os"
 
 	"github.com/authgo/authgo"
+	"github.com/authgo/authgo/provider"
 	"github.com/authgo/authgo/providers/credentials"
 )
 
@@ -21,7 +22,7 @@ type appConfig struct {
 	Logger    *slog.Logger
 	// Providers are offered next to the example's credentials provider,
 	// e.g. an OpenID Connect provider (the browser tests add one).
-	Providers []authgo.Provider
+	Providers []provider.Provider
 }
 
 // The example's users. A real site keeps argon2id hashes in a database
@@ -54,7 +55,7 @@ type pageData struct {
 // browser client fetch the session.
 func newApp(cfg appConfig) (http.Handler, error) {
 	login, err := credentials.New(credentials.Options{
-		Authorize: func(ctx context.Context, c authgo.Credentials, r *http.Request) (*authgo.User, error) {
+		Authorize: func(ctx context.Context, c provider.Credentials, r *http.Request) (*authgo.User, error) {
 			u, ok := users[c["username"]]
 			want := u.password
 			if !ok {
@@ -75,7 +76,7 @@ func newApp(cfg appConfig) (http.Handler, error) {
 	a, err := authgo.New(authgo.Config{
 		Secret:    []string{cfg.Secret},
 		URL:       cfg.URL,
-		Providers: append([]authgo.Provider{login}, cfg.Providers...),
+		Providers: append([]provider.Provider{login}, cfg.Providers...),
 		Matcher:   []string{"/dashboard/:path*"},
 		Logger:    cfg.Logger,
 	})

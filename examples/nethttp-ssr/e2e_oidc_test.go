@@ -13,8 +13,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/authgo/authgo"
 	"github.com/authgo/authgo/internal/testidp"
+	"github.com/authgo/authgo/provider"
 	"github.com/authgo/authgo/providers/oidc"
 )
 
@@ -53,7 +53,7 @@ func (s *site) testOIDC(t *testing.T) {
 	}
 	h, err := newApp(appConfig{
 		Secret: e2eSecret, URL: origin + "/auth", Logger: testLogger(t),
-		Providers: []authgo.Provider{p},
+		Providers: []provider.Provider{p},
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/authgo/authgo"
+	"github.com/authgo/authgo/provider"
 )
 
 // Backend is the back end: POST /login {"username","password"} (password
@@ -110,13 +111,13 @@ func (b *Backend) serve(w http.ResponseWriter, r *http.Request) {
 type Provider struct{ B *Backend }
 
 // ID, Name, Type and Fields describe the provider.
-func (p Provider) ID() string                { return "backend" }
-func (p Provider) Name() string              { return "Back end" }
-func (p Provider) Type() authgo.ProviderType { return authgo.TypeCredentials }
-func (p Provider) Fields() []authgo.Field    { return nil }
+func (p Provider) ID() string               { return "backend" }
+func (p Provider) Name() string             { return "Back end" }
+func (p Provider) Type() provider.Type      { return provider.TypeCredentials }
+func (p Provider) Fields() []provider.Field { return nil }
 
 // Authorize signs in with the posted username and password.
-func (p Provider) Authorize(ctx context.Context, c authgo.Credentials, r *http.Request) (*authgo.User, error) {
+func (p Provider) Authorize(ctx context.Context, c provider.Credentials, r *http.Request) (*authgo.User, error) {
 	u, _, err := p.AuthorizeWithTokens(ctx, c, r)
 	return u, err
 }
@@ -128,7 +129,7 @@ func (p Provider) post(ctx context.Context, path string, body any) (*http.Respon
 }
 
 // AuthorizeWithTokens signs in and returns the back end's tokens.
-func (p Provider) AuthorizeWithTokens(ctx context.Context, c authgo.Credentials, r *http.Request) (*authgo.User, *authgo.TokenSet, error) {
+func (p Provider) AuthorizeWithTokens(ctx context.Context, c provider.Credentials, r *http.Request) (*authgo.User, *provider.TokenSet, error) {
 	res, err := p.post(ctx, "/login", map[string]string{"username": c["username"], "password": c["password"]})
 	if err != nil {
 		return nil, nil, err
@@ -139,26 +140,26 @@ func (p Provider) AuthorizeWithTokens(ctx context.Context, c authgo.Credentials,
 	}
 	var out struct{ AccessToken, RefreshToken string }
 	json.NewDecoder(res.Body).Decode(&out)
-	return &authgo.User{ID: c["username"], Name: c["username"]}, &authgo.TokenSet{AccessToken: out.AccessToken, RefreshToken: out.RefreshToken}, nil
+	return &authgo.User{ID: c["username"], Name: c["username"]}, &provider.TokenSet{AccessToken: out.AccessToken, RefreshToken: out.RefreshToken}, nil
 }
 
 // Refresh redeems rt: 400/401 are terminal (invalid_grant), other
 // failures transient.
-func (p Provider) Refresh(ctx context.Context, rt string) (*authgo.TokenSet, error) {
+func (p Provider) Refresh(ctx context.Context, rt string) (*provider.TokenSet, error) {
 	res, err := p.post(ctx, "/refresh", map[string]string{"refreshToken": rt})
 	if err != nil {
 		return nil, err
 	}
 	defer res.Body.Close()
 	if res.StatusCode == 400 || res.StatusCode == 401 {
-		return nil, &authgo.RefreshError{Code: "invalid_grant", Terminal: true}
+		return nil, &provider.RefreshError{Code: "invalid_grant", Terminal: true}
 	}
 	if res.StatusCode != 200 {
-		return nil, &authgo.RefreshError{Code: fmt.Sprintf("http_%d", res.StatusCode)}
+		return nil, &provider.RefreshError{Code: fmt.Sprintf("http_%d", res.StatusCode)}
 	}
 	var out struct{ AccessToken, RefreshToken string }
 	json.NewDecoder(res.Body).Decode(&out)
-	return &authgo.TokenSet{AccessToken: out.AccessToken, RefreshToken: out.RefreshToken}, nil
+	return &provider.TokenSet{AccessToken: out.AccessToken, RefreshToken: out.RefreshToken}, nil
 }
 
 // Clock is a settable clock for Config.Now, safe for concurrent use.

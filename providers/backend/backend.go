@@ -15,6 +15,7 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 
 	"github.com/authgo/authgo"
+	"github.com/authgo/authgo/provider"
 	"github.com/authgo/authgo/providers/internal/oauthcore"
 )
 
@@ -213,13 +214,13 @@ func (p *Provider) ID() string { return p.o.ID }
 func (p *Provider) Name() string { return p.o.Name }
 
 // Type implements authgo.Provider.
-func (p *Provider) Type() authgo.ProviderType { return authgo.TypeCredentials }
+func (p *Provider) Type() provider.Type { return provider.TypeCredentials }
 
 // Fields implements authgo.CredentialsProvider: a username and a password.
 // (A client posting an access token sends the field "accessToken", which
 // the built-in form does not show.)
-func (p *Provider) Fields() []authgo.Field {
-	return []authgo.Field{
+func (p *Provider) Fields() []provider.Field {
+	return []provider.Field{
 		{Name: "username", Label: "Username", Type: "text", Autocomplete: "username"},
 		{Name: "password", Label: "Password", Type: "password", Autocomplete: "current-password"},
 	}
@@ -227,7 +228,7 @@ func (p *Provider) Fields() []authgo.Field {
 
 // Authorize implements authgo.CredentialsProvider; it is
 // AuthorizeWithTokens without the tokens.
-func (p *Provider) Authorize(ctx context.Context, c authgo.Credentials, r *http.Request) (*authgo.User, error) {
+func (p *Provider) Authorize(ctx context.Context, c provider.Credentials, r *http.Request) (*authgo.User, error) {
 	u, _, err := p.AuthorizeWithTokens(ctx, c, r)
 	return u, err
 }
@@ -237,7 +238,7 @@ func (p *Provider) Authorize(ctx context.Context, c authgo.Credentials, r *http.
 // field it verifies that token (see the package doc). Wrong credentials
 // and refused tokens return no user; a back end or verifier that cannot
 // be reached returns an error.
-func (p *Provider) AuthorizeWithTokens(ctx context.Context, c authgo.Credentials, r *http.Request) (*authgo.User, *authgo.TokenSet, error) {
+func (p *Provider) AuthorizeWithTokens(ctx context.Context, c provider.Credentials, r *http.Request) (*authgo.User, *provider.TokenSet, error) {
 	if at := c[AccessTokenCredential]; at != "" {
 		if c["username"] != "" || c["password"] != "" {
 			return refuse(errors.New("an access token posted with a username or password"))
@@ -248,11 +249,11 @@ func (p *Provider) AuthorizeWithTokens(ctx context.Context, c authgo.Credentials
 }
 
 // refuse fails a sign-in with CredentialsSignin, logging why.
-func refuse(why error) (*authgo.User, *authgo.TokenSet, error) {
-	return nil, nil, &authgo.CredentialsError{Code: "credentials", Err: fmt.Errorf("backend: access token refused: %w", why)}
+func refuse(why error) (*authgo.User, *provider.TokenSet, error) {
+	return nil, nil, &provider.CredentialsError{Code: "credentials", Err: fmt.Errorf("backend: access token refused: %w", why)}
 }
 
-func (p *Provider) login(ctx context.Context, username, password string) (*authgo.User, *authgo.TokenSet, error) {
+func (p *Provider) login(ctx context.Context, username, password string) (*authgo.User, *provider.TokenSet, error) {
 	if username == "" || password == "" {
 		return nil, nil, nil
 	}
@@ -295,42 +296,42 @@ func (p *Provider) login(ctx context.Context, username, password string) (*authg
 // expires. Failures are *authgo.RefreshError: terminal for a 400 or 401 or
 // a terminal RFC 6749 error code, transient for timeouts, 5xx, 429 and
 // answers that are not JSON or have no access token.
-func (p *Provider) Refresh(ctx context.Context, refreshToken string) (*authgo.TokenSet, error) {
+func (p *Provider) Refresh(ctx context.Context, refreshToken string) (*provider.TokenSet, error) {
 	if p.o.RefreshURL == "" {
-		return nil, &authgo.RefreshError{Code: "no_refresh_url", Terminal: true, Err: errors.New("backend: no RefreshURL configured")}
+		return nil, &provider.RefreshError{Code: "no_refresh_url", Terminal: true, Err: errors.New("backend: no RefreshURL configured")}
 	}
 	t0 := p.o.Now()
 	status, body, err := p.postJSON(ctx, p.o.RefreshURL, map[string]string{p.o.RefreshRequestField: refreshToken})
 	if err != nil {
-		return nil, &authgo.RefreshError{Code: "unreachable", Err: fmt.Errorf("backend: refresh: %w", err)}
+		return nil, &provider.RefreshError{Code: "unreachable", Err: fmt.Errorf("backend: refresh: %w", err)}
 	}
 	code := errorCode(body)
 	httpCode := "http_" + strconv.Itoa(status)
 	switch {
 	case status >= 500 || status == http.StatusTooManyRequests:
-		return nil, &authgo.RefreshError{Code: httpCode}
+		return nil, &provider.RefreshError{Code: httpCode}
 	case code == "temporarily_unavailable" || code == "server_error":
-		return nil, &authgo.RefreshError{Code: code}
-	case authgo.IsTerminalRefreshCode(code):
-		return nil, &authgo.RefreshError{Code: code, Terminal: true}
+		return nil, &provider.RefreshError{Code: code}
+	case provider.IsTerminalRefreshCode(code):
+		return nil, &provider.RefreshError{Code: code, Terminal: true}
 	case status == http.StatusBadRequest || status == http.StatusUnauthorized:
 		if code == "" {
 			code = httpCode
 		}
-		return nil, &authgo.RefreshError{Code: code, Terminal: true}
+		return nil, &provider.RefreshError{Code: code, Terminal: true}
 	case status/100 != 2:
-		return nil, &authgo.RefreshError{Code: httpCode}
+		return nil, &provider.RefreshError{Code: httpCode}
 	}
 	set, err := p.tokenSet(body, t0)
 	if err != nil {
-		return nil, &authgo.RefreshError{Code: "bad_response", Err: fmt.Errorf("backend: refresh answer: %w", err)}
+		return nil, &provider.RefreshError{Code: "bad_response", Err: fmt.Errorf("backend: refresh answer: %w", err)}
 	}
 	if p.keys != nil {
 		if _, err := p.verifyJWT(ctx, set.AccessToken); err != nil {
 			// The old refresh token is spent on this answer; trying again
 			// with it would only be refused.
 			var it *invalidToken
-			return nil, &authgo.RefreshError{Code: "invalid_access_token", Terminal: errors.As(err, &it),
+			return nil, &provider.RefreshError{Code: "invalid_access_token", Terminal: errors.As(err, &it),
 				Err: fmt.Errorf("backend: the refresh answer's access token: %w", err)}
 		}
 	}
@@ -379,7 +380,7 @@ func errorCode(body []byte) string {
 
 // tokenSet reads a login or refresh answer; t0 is when the request was
 // sent, which expiresIn counts from.
-func (p *Provider) tokenSet(body []byte, t0 time.Time) (*authgo.TokenSet, error) {
+func (p *Provider) tokenSet(body []byte, t0 time.Time) (*provider.TokenSet, error) {
 	var m map[string]any
 	if err := oauthcore.DecodeJSON(body, &m); err != nil || m == nil {
 		return nil, errors.New("not a JSON object")
@@ -388,7 +389,7 @@ func (p *Provider) tokenSet(body []byte, t0 time.Time) (*authgo.TokenSet, error)
 	if !ok || at == "" {
 		return nil, fmt.Errorf("no %q string", p.o.AccessTokenField)
 	}
-	set := &authgo.TokenSet{AccessToken: at}
+	set := &provider.TokenSet{AccessToken: at}
 	switch rt := m[p.o.RefreshTokenField].(type) {
 	case nil:
 	case string:

@@ -13,6 +13,7 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 
 	"github.com/authgo/authgo"
+	"github.com/authgo/authgo/provider"
 	"github.com/authgo/authgo/providers/backend"
 )
 
@@ -130,7 +131,7 @@ func TestRefresh(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	p := newProvider(t, options(f, withJWKS(f)))
-	_, set, err := p.AuthorizeWithTokens(t.Context(), authgo.Credentials{"username": "alice", "password": "wonderland"}, nil)
+	_, set, err := p.AuthorizeWithTokens(t.Context(), provider.Credentials{"username": "alice", "password": "wonderland"}, nil)
 	if err != nil || set == nil || set.RefreshToken == "" {
 		t.Fatal(set, err)
 	}
@@ -140,7 +141,7 @@ func TestRefresh(t *testing.T) {
 	}
 	// The spent refresh token is refused: terminal.
 	_, err = p.Refresh(t.Context(), set.RefreshToken)
-	var re *authgo.RefreshError
+	var re *provider.RefreshError
 	if !errors.As(err, &re) || !re.Terminal || re.Code != "invalid_grant" {
 		t.Fatalf("reuse: %v", err)
 	}
@@ -203,7 +204,7 @@ func TestRefreshClassification(t *testing.T) {
 			_, rt := f.issue("user-1")
 			f.mu.Unlock()
 			set, err := p.Refresh(t.Context(), rt)
-			var re *authgo.RefreshError
+			var re *provider.RefreshError
 			if set != nil || !errors.As(err, &re) || re.Terminal != tc.terminal || re.Code != tc.code {
 				t.Fatalf("got %+v, %v; want terminal=%v code %s", set, err, tc.terminal, tc.code)
 			}
@@ -309,10 +310,10 @@ func TestNew(t *testing.T) {
 		}
 	}
 	p, err := backend.New(backend.Options{LoginURL: u, JWKSURL: u, Issuer: u, Algorithms: []string{string(jose.ES256)}})
-	if err != nil || p.ID() != "credentials" || p.Name() != "Credentials" || p.Type() != authgo.TypeCredentials || len(p.Fields()) != 2 {
+	if err != nil || p.ID() != "credentials" || p.Name() != "Credentials" || p.Type() != provider.TypeCredentials || len(p.Fields()) != 2 {
 		t.Fatal(p, err)
 	}
-	var _ authgo.TokenCredentialsProvider = p
+	var _ provider.TokenCredentialsProvider = p
 }
 
 // TestProfile: a Profile function maps the claims; an empty ID is the sub.
@@ -324,7 +325,7 @@ func TestProfile(t *testing.T) {
 			return &authgo.User{Name: "Dr " + c["name"].(string), Extra: map[string]any{"jti": c["jti"]}}, nil
 		}
 	}))
-	u, _, err := p.AuthorizeWithTokens(t.Context(), authgo.Credentials{"username": "bob", "password": "builder"}, nil)
+	u, _, err := p.AuthorizeWithTokens(t.Context(), provider.Credentials{"username": "bob", "password": "builder"}, nil)
 	if err != nil || u.ID != "user-2" || u.Name != "Dr Bob" || u.Extra["jti"] == nil {
 		t.Fatalf("%+v %v", u, err)
 	}

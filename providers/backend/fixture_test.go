@@ -19,6 +19,7 @@ import (
 
 	"github.com/authgo/authgo"
 	"github.com/authgo/authgo/jwt"
+	"github.com/authgo/authgo/provider"
 	"github.com/authgo/authgo/providers/backend"
 )
 
@@ -305,7 +306,7 @@ func newProvider(t testing.TB, o backend.Options) *backend.Provider {
 // site is authgo with the provider, on http://localhost:3000/auth.
 func site(t testing.TB, p *backend.Provider, now func() time.Time) *authgo.Auth {
 	t.Helper()
-	a, err := authgo.New(authgo.Config{Secret: []string{testSecret}, URL: origin, Providers: []authgo.Provider{p}, Now: now})
+	a, err := authgo.New(authgo.Config{Secret: []string{testSecret}, URL: origin, Providers: []provider.Provider{p}, Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 
 	"github.com/authgo/authgo"
+	"github.com/authgo/authgo/provider"
 	"github.com/authgo/authgo/providers/internal/oauthcore"
 )
 
@@ -27,7 +28,7 @@ func (e *invalidToken) Error() string { return "invalid token: " + e.reason }
 func invalid(format string, a ...any) error { return &invalidToken{fmt.Sprintf(format, a...)} }
 
 // tokenSignIn verifies a posted access token and signs its user in.
-func (p *Provider) tokenSignIn(ctx context.Context, at string) (*authgo.User, *authgo.TokenSet, error) {
+func (p *Provider) tokenSignIn(ctx context.Context, at string) (*authgo.User, *provider.TokenSet, error) {
 	if len(at) > maxTokenSize {
 		return refuse(invalid("longer than %d bytes", maxTokenSize))
 	}
@@ -61,7 +62,7 @@ func (p *Provider) tokenSignIn(ctx context.Context, at string) (*authgo.User, *a
 	if err != nil {
 		return nil, nil, err
 	}
-	set := &authgo.TokenSet{AccessToken: at}
+	set := &provider.TokenSet{AccessToken: at}
 	if exp, ok := numericDate(claims, "exp"); ok {
 		set.Expiry = exp
 	}

@@ -23,6 +23,7 @@ import (
 
 	"github.com/authgo/authgo"
 	"github.com/authgo/authgo/internal/testkit"
+	"github.com/authgo/authgo/provider"
 	"github.com/authgo/authgo/providers/backend"
 )
 
@@ -30,7 +31,7 @@ import (
 func logged(t testing.TB, p *backend.Provider) (*authgo.Auth, *testkit.Buffer) {
 	t.Helper()
 	logs := &testkit.Buffer{}
-	a, err := authgo.New(authgo.Config{Secret: []string{testSecret}, URL: origin, Providers: []authgo.Provider{p},
+	a, err := authgo.New(authgo.Config{Secret: []string{testSecret}, URL: origin, Providers: []provider.Provider{p},
 		Logger: slog.New(slog.NewTextHandler(logs, nil))})
 	if err != nil {
 		t.Fatal(err)
@@ -190,8 +191,8 @@ func TestAccessTokenWithPassword(t *testing.T) {
 	f.mu.Lock()
 	at, _ := f.issue("user-1")
 	f.mu.Unlock()
-	u, set, err := p.AuthorizeWithTokens(t.Context(), authgo.Credentials{"accessToken": at, "username": "alice", "password": "wonderland"}, nil)
-	var ce *authgo.CredentialsError
+	u, set, err := p.AuthorizeWithTokens(t.Context(), provider.Credentials{"accessToken": at, "username": "alice", "password": "wonderland"}, nil)
+	var ce *provider.CredentialsError
 	if u != nil || set != nil || !errors.As(err, &ce) || f.logins.Load() != 0 || f.jwksFetches.Load() != 0 {
 		t.Fatal(u, set, err)
 	}
@@ -207,7 +208,7 @@ func TestJWKSFetches(t *testing.T) {
 	f.now = clk.now
 	p := newProvider(t, options(f, func(o *backend.Options) { withJWKS(f)(o); o.Now = clk.now }))
 	try := func(at string) error {
-		_, _, err := p.AuthorizeWithTokens(t.Context(), authgo.Credentials{"accessToken": at}, nil)
+		_, _, err := p.AuthorizeWithTokens(t.Context(), provider.Credentials{"accessToken": at}, nil)
 		return err
 	}
 	for range 3 {
@@ -223,7 +224,7 @@ func TestJWKSFetches(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			var ce *authgo.CredentialsError
+			var ce *provider.CredentialsError
 			if err := try(sign(f.claims("user-1"), evil, rand.Text(), jose.RS256, nil)); !errors.As(err, &ce) {
 				t.Error("random kid:", err)
 			}

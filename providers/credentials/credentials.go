@@ -13,6 +13,7 @@ import (
 	"net/http"
 
 	"github.com/authgo/authgo"
+	"github.com/authgo/authgo/provider"
 )
 
 // Options configure a credentials provider.
@@ -24,12 +25,12 @@ type Options struct {
 	Name string
 	// Fields describe the form on the built-in sign-in page. Default: a
 	// "username" text field and a "password" password field.
-	Fields []authgo.Field
+	Fields []provider.Field
 	// Authorize returns the user the credentials belong to, (nil, nil) when
 	// they are wrong, or a *authgo.CredentialsError to choose the code the
 	// sign-in page shows. Any other error is logged and shown as a server
 	// error. Required.
-	Authorize func(ctx context.Context, c authgo.Credentials, r *http.Request) (*authgo.User, error)
+	Authorize func(ctx context.Context, c provider.Credentials, r *http.Request) (*authgo.User, error)
 }
 
 // Provider is a credentials provider. It is immutable and safe for
@@ -49,7 +50,7 @@ func New(o Options) (*Provider, error) {
 		o.Name = "Credentials"
 	}
 	if len(o.Fields) == 0 {
-		o.Fields = []authgo.Field{
+		o.Fields = []provider.Field{
 			{Name: "username", Label: "Username", Type: "text", Autocomplete: "username"},
 			{Name: "password", Label: "Password", Type: "password", Autocomplete: "current-password"},
 		}
@@ -59,7 +60,7 @@ func New(o Options) (*Provider, error) {
 			return nil, errors.New("credentials: a field needs a name other than csrfToken and callbackUrl")
 		}
 	}
-	o.Fields = append([]authgo.Field(nil), o.Fields...)
+	o.Fields = append([]provider.Field(nil), o.Fields...)
 	return &Provider{o}, nil
 }
 
@@ -70,12 +71,12 @@ func (p *Provider) ID() string { return p.o.ID }
 func (p *Provider) Name() string { return p.o.Name }
 
 // Type implements authgo.Provider.
-func (p *Provider) Type() authgo.ProviderType { return authgo.TypeCredentials }
+func (p *Provider) Type() provider.Type { return provider.TypeCredentials }
 
 // Fields implements authgo.CredentialsProvider.
-func (p *Provider) Fields() []authgo.Field { return append([]authgo.Field(nil), p.o.Fields...) }
+func (p *Provider) Fields() []provider.Field { return append([]provider.Field(nil), p.o.Fields...) }
 
 // Authorize implements authgo.CredentialsProvider.
-func (p *Provider) Authorize(ctx context.Context, c authgo.Credentials, r *http.Request) (*authgo.User, error) {
+func (p *Provider) Authorize(ctx context.Context, c provider.Credentials, r *http.Request) (*authgo.User, error) {
 	return p.o.Authorize(ctx, c, r)
 }

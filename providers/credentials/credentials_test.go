@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/authgo/authgo"
+	"github.com/authgo/authgo/provider"
 	"github.com/authgo/authgo/providers/credentials"
 )
 
@@ -13,8 +14,8 @@ func TestNew(t *testing.T) {
 	if _, err := credentials.New(credentials.Options{}); err == nil {
 		t.Fatal("no Authorize accepted")
 	}
-	auth := func(context.Context, authgo.Credentials, *http.Request) (*authgo.User, error) { return nil, nil }
-	if _, err := credentials.New(credentials.Options{Authorize: auth, Fields: []authgo.Field{{Name: "csrfToken"}}}); err == nil {
+	auth := func(context.Context, provider.Credentials, *http.Request) (*authgo.User, error) { return nil, nil }
+	if _, err := credentials.New(credentials.Options{Authorize: auth, Fields: []provider.Field{{Name: "csrfToken"}}}); err == nil {
 		t.Fatal("a field named csrfToken accepted")
 	}
 	p, err := credentials.New(credentials.Options{Authorize: auth})

@@ -8,17 +8,18 @@ import (
 	"net/http"
 
 	"github.com/authgo/authgo"
+	"github.com/authgo/authgo/provider"
 	"github.com/authgo/authgo/providers/credentials"
 )
 
 func ExampleNew() {
 	p, err := credentials.New(credentials.Options{
 		Name: "Email and password",
-		Fields: []authgo.Field{
+		Fields: []provider.Field{
 			{Name: "email", Label: "Email", Type: "email"},
 			{Name: "password", Label: "Password", Type: "password"},
 		},
-		Authorize: func(ctx context.Context, c authgo.Credentials, r *http.Request) (*authgo.User, error) {
+		Authorize: func(ctx context.Context, c provider.Credentials, r *http.Request) (*authgo.User, error) {
 			// Look the user up and verify a password hash in constant time;
 			// spend the same time on unknown users.
 			if subtle.ConstantTimeCompare([]byte(c["password"]), []byte("correct horse")) == 1 && c["email"] == "alice@example.com" {
@@ -33,7 +34,7 @@ func ExampleNew() {
 	a, err := authgo.New(authgo.Config{
 		Secret:    []string{"a-secret-of-at-least-32-bytes-from-authgo-secret"},
 		URL:       "https://example.com",
-		Providers: []authgo.Provider{p},
+		Providers: []provider.Provider{p},
 	})
 	if err != nil {
 		log.Fatal(err)

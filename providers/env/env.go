@@ -25,7 +25,7 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/authgo/authgo"
+	"github.com/authgo/authgo/provider"
 	"github.com/authgo/authgo/providers/github"
 	"github.com/authgo/authgo/providers/google"
 	"github.com/authgo/authgo/providers/kakao"
@@ -42,7 +42,7 @@ type Options struct {
 }
 
 // Providers is FromEnv with the default Options.
-func Providers(getenv func(string) string) ([]authgo.Provider, error) {
+func Providers(getenv func(string) string) ([]provider.Provider, error) {
 	return FromEnv(getenv, Options{})
 }
 
@@ -52,16 +52,16 @@ func Providers(getenv func(string) string) ([]authgo.Provider, error) {
 // configured provider, or one whose options are invalid, is an error (all
 // of them joined), and then no provider is returned. None of the providers
 // makes a request before its first sign-in.
-func FromEnv(getenv func(string) string, o Options) ([]authgo.Provider, error) {
+func FromEnv(getenv func(string) string, o Options) ([]provider.Provider, error) {
 	if getenv == nil {
 		return nil, errors.New("env: getenv is nil")
 	}
 	hc := o.HTTPClient
 	var (
-		out  []authgo.Provider
+		out  []provider.Provider
 		errs []error
 	)
-	add := func(p authgo.Provider, err error) {
+	add := func(p provider.Provider, err error) {
 		if err != nil {
 			errs = append(errs, err)
 			return

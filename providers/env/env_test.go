@@ -9,7 +9,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/authgo/authgo"
+	"github.com/authgo/authgo/provider"
 	"github.com/authgo/authgo/providers/env"
 	"github.com/authgo/authgo/providers/oidc"
 )
@@ -83,7 +83,7 @@ func TestProviders(t *testing.T) {
 	}
 }
 
-func describe(ps []authgo.Provider) []string {
+func describe(ps []provider.Provider) []string {
 	var out []string
 	for _, p := range ps {
 		out = append(out, p.ID()+" "+p.Name()+" "+string(p.Type()))
@@ -129,8 +129,8 @@ func TestFromEnvHTTPClient(t *testing.T) {
 			if err := p.Discover(t.Context()); !errors.Is(err, errOffline) {
 				t.Errorf("%s: Discover: %v, want the transport's error", p.ID(), err)
 			}
-		case authgo.OAuthProvider:
-			_, err := p.Exchange(t.Context(), authgo.ExchangeParams{
+		case provider.OAuthProvider:
+			_, err := p.Exchange(t.Context(), provider.ExchangeParams{
 				Code: "c", CodeVerifier: strings.Repeat("v", 43), RedirectURI: "https://app.example/auth/callback/" + p.ID(),
 				Callback: httptest.NewRequest("GET", "https://app.example/auth/callback/"+p.ID()+"?code=c&state=s", nil),
 			})

@@ -5,6 +5,7 @@ import (
 	"log"
 
 	"github.com/authgo/authgo"
+	"github.com/authgo/authgo/provider"
 	"github.com/authgo/authgo/providers/github"
 )
 
@@ -20,7 +21,7 @@ func ExampleNew() {
 	a, err := authgo.New(authgo.Config{
 		Secret:    []string{"a-secret-of-at-least-32-bytes-from-authgo-secret"},
 		URL:       "https://app.example.com",
-		Providers: []authgo.Provider{p},
+		Providers: []provider.Provider{p},
 	})
 	if err != nil {
 		log.Fatal(err)

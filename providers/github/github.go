@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/authgo/authgo"
+	"github.com/authgo/authgo/provider"
 	"github.com/authgo/authgo/providers/internal/oauthcore"
 	"github.com/authgo/authgo/providers/oauth"
 )
@@ -94,7 +95,7 @@ func New(o Options) (*oauth.Provider, error) {
 		TokenURL: base + "/login/oauth/access_token",
 		Issuer:   base + "/login/oauth",
 		Scopes:   o.Scopes, AuthParams: o.AuthParams,
-		Userinfo: func(ctx context.Context, c *http.Client, t authgo.TokenSet) (map[string]any, error) {
+		Userinfo: func(ctx context.Context, c *http.Client, t provider.TokenSet) (map[string]any, error) {
 			return userinfo(ctx, c, api, t.AccessToken)
 		},
 		Profile:                           o.Profile,
@@ -156,7 +157,7 @@ func pickEmail(emails []email) string {
 	return ""
 }
 
-func profile(_ context.Context, p map[string]any, _ authgo.TokenSet) (*authgo.User, error) {
+func profile(_ context.Context, p map[string]any, _ provider.TokenSet) (*authgo.User, error) {
 	u := &authgo.User{
 		ID:    oauthcore.ID(p, "id"),
 		Name:  oauthcore.String(p, "name"),

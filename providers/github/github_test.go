@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/authgo/authgo"
+	"github.com/authgo/authgo/provider"
 	"github.com/authgo/authgo/providers/github"
 )
 
@@ -54,7 +55,7 @@ func newFixture(t *testing.T, user, emails string) *fixture {
 	return f
 }
 
-func (f *fixture) signIn(t *testing.T) (*authgo.OAuthResult, error) {
+func (f *fixture) signIn(t *testing.T) (*provider.OAuthResult, error) {
 	p, err := github.New(github.Options{
 		ClientID: "gh-id", ClientSecret: "gh-secret",
 		BaseURL: f.URL, APIURL: f.URL + "/api", HTTPClient: f.Client(),
@@ -62,7 +63,7 @@ func (f *fixture) signIn(t *testing.T) (*authgo.OAuthResult, error) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return p.Exchange(t.Context(), authgo.ExchangeParams{
+	return p.Exchange(t.Context(), provider.ExchangeParams{
 		Code: "c", CodeVerifier: strings.Repeat("v", 43), RedirectURI: "https://app.example/auth/callback/github",
 		Callback: httptest.NewRequest("GET", "https://app.example/auth/callback/github?code=c&state=s", nil),
 	})
@@ -143,7 +144,7 @@ func TestAuthCodeURL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	raw, err := p.AuthCodeURL(t.Context(), authgo.AuthCodeParams{State: "s", CodeChallenge: "c", RedirectURI: "https://app.example/auth/callback/github"})
+	raw, err := p.AuthCodeURL(t.Context(), provider.AuthCodeParams{State: "s", CodeChallenge: "c", RedirectURI: "https://app.example/auth/callback/github"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +156,7 @@ func TestAuthCodeURL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	raw, _ = p.AuthCodeURL(t.Context(), authgo.AuthCodeParams{State: "s", CodeChallenge: "c", RedirectURI: "https://app.example/cb"})
+	raw, _ = p.AuthCodeURL(t.Context(), provider.AuthCodeParams{State: "s", CodeChallenge: "c", RedirectURI: "https://app.example/cb"})
 	if !strings.HasPrefix(raw, "https://ghe.example.com/login/oauth/authorize?") {
 		t.Errorf("enterprise AuthCodeURL = %s", raw)
 	}

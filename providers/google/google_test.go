@@ -10,8 +10,8 @@ import (
 	"net/url"
 	"testing"
 
-	"github.com/authgo/authgo"
 	"github.com/authgo/authgo/internal/testidp"
+	"github.com/authgo/authgo/provider"
 	"github.com/authgo/authgo/providers/google"
 )
 
@@ -30,7 +30,7 @@ func TestGoogleAgainstTestIDP(t *testing.T) {
 	}
 	state, verifier, nonce := rand.Text(), rand.Text()+rand.Text(), rand.Text()
 	sum := sha256.Sum256([]byte(verifier))
-	authURL, err := p.AuthCodeURL(t.Context(), authgo.AuthCodeParams{
+	authURL, err := p.AuthCodeURL(t.Context(), provider.AuthCodeParams{
 		State: state, CodeChallenge: base64.RawURLEncoding.EncodeToString(sum[:]), Nonce: nonce, RedirectURI: redirect,
 	})
 	if err != nil {
@@ -42,7 +42,7 @@ func TestGoogleAgainstTestIDP(t *testing.T) {
 		t.Fatal(err)
 	}
 	u, _ := url.Parse(cb)
-	res, err := p.Exchange(t.Context(), authgo.ExchangeParams{
+	res, err := p.Exchange(t.Context(), provider.ExchangeParams{
 		Code: u.Query().Get("code"), CodeVerifier: verifier, Nonce: nonce, RedirectURI: redirect,
 		Callback: httptest.NewRequest("GET", cb, nil),
 	})
@@ -59,7 +59,7 @@ func TestDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.ID() != "google" || p.Name() != "Google" || p.Type() != authgo.TypeOIDC || p.Issuer() != "https://accounts.google.com" {
+	if p.ID() != "google" || p.Name() != "Google" || p.Type() != provider.TypeOIDC || p.Issuer() != "https://accounts.google.com" {
 		t.Errorf("%s %s %s %s", p.ID(), p.Name(), p.Type(), p.Issuer())
 	}
 	if _, err := google.New(google.Options{ClientID: "id"}); err == nil {

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/authgo/authgo"
+	"github.com/authgo/authgo/provider"
 	"github.com/authgo/authgo/providers/internal/oauthcore"
 	"github.com/authgo/authgo/providers/oauth"
 )
@@ -100,7 +101,7 @@ func New(o Options) (*oauth.Provider, error) {
 	})
 }
 
-func profile(_ context.Context, p map[string]any, _ authgo.TokenSet) (*authgo.User, error) {
+func profile(_ context.Context, p map[string]any, _ provider.TokenSet) (*authgo.User, error) {
 	account := oauthcore.Object(p, "kakao_account")
 	prof := oauthcore.Object(account, "profile")
 	u := &authgo.User{

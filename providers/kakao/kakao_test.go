@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/authgo/authgo"
+	"github.com/authgo/authgo/provider"
 	"github.com/authgo/authgo/providers/kakao"
 )
 
@@ -42,7 +42,7 @@ func TestKakao(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := p.Exchange(t.Context(), authgo.ExchangeParams{Code: "c", CodeVerifier: strings.Repeat("v", 43), RedirectURI: "https://app.example/auth/callback/kakao"})
+	res, err := p.Exchange(t.Context(), provider.ExchangeParams{Code: "c", CodeVerifier: strings.Repeat("v", 43), RedirectURI: "https://app.example/auth/callback/kakao"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,11 +54,11 @@ func TestKakao(t *testing.T) {
 	}
 
 	p, _ = kakao.New(kakao.Options{ClientID: "rest-api-key", ClientSecret: "k-secret", Scopes: []string{"profile_nickname", "account_email"}})
-	raw, err := p.AuthCodeURL(t.Context(), authgo.AuthCodeParams{State: "s", CodeChallenge: "c", RedirectURI: "https://app.example/auth/callback/kakao"})
+	raw, err := p.AuthCodeURL(t.Context(), provider.AuthCodeParams{State: "s", CodeChallenge: "c", RedirectURI: "https://app.example/auth/callback/kakao"})
 	if err != nil || !strings.HasPrefix(raw, "https://kauth.kakao.com/oauth/authorize?scope=profile_nickname%2Caccount_email&response_type=code&client_id=rest-api-key&") {
 		t.Errorf("AuthCodeURL = %s, %v", raw, err)
 	}
-	if p.ID() != "kakao" || p.Name() != "Kakao" || p.Type() != authgo.TypeOAuth {
+	if p.ID() != "kakao" || p.Name() != "Kakao" || p.Type() != provider.TypeOAuth {
 		t.Errorf("%s %s %s", p.ID(), p.Name(), p.Type())
 	}
 }

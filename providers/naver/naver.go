@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/authgo/authgo"
+	"github.com/authgo/authgo/provider"
 	"github.com/authgo/authgo/providers/internal/oauthcore"
 	"github.com/authgo/authgo/providers/oauth"
 )
@@ -88,7 +89,7 @@ func New(o Options) (*oauth.Provider, error) {
 	})
 }
 
-func profile(_ context.Context, p map[string]any, _ authgo.TokenSet) (*authgo.User, error) {
+func profile(_ context.Context, p map[string]any, _ provider.TokenSet) (*authgo.User, error) {
 	r := oauthcore.Object(p, "response")
 	u := &authgo.User{
 		ID:    oauthcore.ID(r, "id"),

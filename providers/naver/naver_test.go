@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/authgo/authgo"
+	"github.com/authgo/authgo/provider"
 	"github.com/authgo/authgo/providers/naver"
 )
 
@@ -36,7 +36,7 @@ func TestNaver(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := p.Exchange(t.Context(), authgo.ExchangeParams{Code: "c", CodeVerifier: strings.Repeat("v", 43), RedirectURI: "https://app.example/auth/callback/naver"})
+	res, err := p.Exchange(t.Context(), provider.ExchangeParams{Code: "c", CodeVerifier: strings.Repeat("v", 43), RedirectURI: "https://app.example/auth/callback/naver"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +51,7 @@ func TestNaver(t *testing.T) {
 	}
 
 	p, _ = naver.New(naver.Options{ClientID: "n-id", ClientSecret: "n-secret"})
-	raw, err := p.AuthCodeURL(t.Context(), authgo.AuthCodeParams{State: "s", CodeChallenge: "c", RedirectURI: "https://app.example/auth/callback/naver"})
+	raw, err := p.AuthCodeURL(t.Context(), provider.AuthCodeParams{State: "s", CodeChallenge: "c", RedirectURI: "https://app.example/auth/callback/naver"})
 	if err != nil || !strings.HasPrefix(raw, "https://nid.naver.com/oauth2.0/authorize?response_type=code&client_id=n-id&") {
 		t.Errorf("AuthCodeURL = %s, %v", raw, err)
 	}

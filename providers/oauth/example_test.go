@@ -9,6 +9,7 @@ import (
 	"net/url"
 
 	"github.com/authgo/authgo"
+	"github.com/authgo/authgo/provider"
 	"github.com/authgo/authgo/providers/oauth"
 )
 
@@ -25,7 +26,7 @@ func ExampleNew() {
 		AuthParams:   url.Values{"prompt": {"consent"}},
 		// Acme's profile keeps its numeric user id in "user_id". Numbers
 		// arrive as json.Number, so large ids keep every digit.
-		Profile: func(ctx context.Context, raw map[string]any, _ authgo.TokenSet) (*authgo.User, error) {
+		Profile: func(ctx context.Context, raw map[string]any, _ provider.TokenSet) (*authgo.User, error) {
 			id, _ := raw["user_id"].(json.Number)
 			if id == "" {
 				return nil, errors.New("no user_id")
@@ -40,13 +41,13 @@ func ExampleNew() {
 	a, err := authgo.New(authgo.Config{
 		Secret:    []string{"a-secret-of-at-least-32-bytes-from-authgo-secret"},
 		URL:       "https://app.example.com",
-		Providers: []authgo.Provider{p},
+		Providers: []provider.Provider{p},
 	})
 	if err != nil {
 		log.Fatal(err)
 	}
 	fmt.Println(p.ID(), p.Name(), p.Type(), a.BasePath())
-	u, _ := p.AuthCodeURL(context.Background(), authgo.AuthCodeParams{
+	u, _ := p.AuthCodeURL(context.Background(), provider.AuthCodeParams{
 		State: "STATE", CodeChallenge: "CHALLENGE", RedirectURI: "https://app.example.com/auth/callback/acme",
 	})
 	fmt.Println(u)

@@ -40,6 +40,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/authgo/authgo"
+	"github.com/authgo/authgo/provider"
 	"github.com/authgo/authgo/providers/internal/oauthcore"
 )
 
@@ -90,11 +91,11 @@ func (s AuthStyle) String() string {
 // as json.Number) to the user who signed in. User.ID must be the
 // provider's stable id for them: it becomes the account's
 // providerAccountId and the session's sub.
-type ProfileFunc func(ctx context.Context, raw map[string]any, tokens authgo.TokenSet) (*authgo.User, error)
+type ProfileFunc func(ctx context.Context, raw map[string]any, tokens provider.TokenSet) (*authgo.User, error)
 
 // UserinfoFunc fetches the profile in place of a GET of UserinfoURL. client
 // is the provider's HTTP client, with its limits; use it for every request.
-type UserinfoFunc func(ctx context.Context, client *http.Client, tokens authgo.TokenSet) (map[string]any, error)
+type UserinfoFunc func(ctx context.Context, client *http.Client, tokens provider.TokenSet) (map[string]any, error)
 
 // Options configure a generic OAuth 2.0 provider. Only ID, ClientID,
 // AuthURL, TokenURL and either UserinfoURL or Userinfo are required.
@@ -173,8 +174,8 @@ type Options struct {
 }
 
 // Provider is a generic OAuth 2.0 provider. It implements
-// [authgo.OAuthProvider], [authgo.RefreshingProvider] and
-// [authgo.RevokingProvider]. It is immutable and safe for concurrent use.
+// [provider.OAuthProvider], [provider.Refresher] and
+// [provider.RevokingProvider]. It is immutable and safe for concurrent use.
 type Provider struct {
 	o      Options
 	client *oauthcore.Client
@@ -244,7 +245,7 @@ func New(o Options) (*Provider, error) {
 	o.AuthParams = params
 	o.Scopes = append([]string(nil), o.Scopes...)
 	if o.Profile == nil {
-		o.Profile = func(_ context.Context, raw map[string]any, _ authgo.TokenSet) (*authgo.User, error) {
+		o.Profile = func(_ context.Context, raw map[string]any, _ provider.TokenSet) (*authgo.User, error) {
 			return oauthcore.DefaultUser(raw)
 		}
 	}
@@ -265,7 +266,7 @@ func (p *Provider) ID() string { return p.o.ID }
 func (p *Provider) Name() string { return p.o.Name }
 
 // Type implements authgo.Provider: authgo.TypeOAuth.
-func (p *Provider) Type() authgo.ProviderType { return authgo.TypeOAuth }
+func (p *Provider) Type() provider.Type { return provider.TypeOAuth }
 
 // UsesNonce implements authgo.OAuthProvider: false, a plain OAuth 2.0
 // server issues no ID token to carry one.
@@ -288,7 +289,7 @@ func (p *Provider) HTTPClient() *http.Client { return p.client.HTTP }
 // state, code_challenge and code_challenge_method=S256. Extra can never
 // set state, code_challenge, code_challenge_method, nonce, redirect_uri,
 // client_id, response_type, response_mode, request or request_uri.
-func (p *Provider) AuthCodeURL(_ context.Context, c authgo.AuthCodeParams) (string, error) {
+func (p *Provider) AuthCodeURL(_ context.Context, c provider.AuthCodeParams) (string, error) {
 	c.Nonce = ""
 	u, err := oauthcore.AuthURL(oauthcore.AuthRequest{
 		Endpoint: p.o.AuthURL, Params: p.o.AuthParams, ClientID: p.o.ClientID, P: c,
@@ -302,7 +303,7 @@ func (p *Provider) AuthCodeURL(_ context.Context, c authgo.AuthCodeParams) (stri
 // Exchange implements authgo.OAuthProvider: it checks the callback's iss
 // parameter against Options.Issuer (RFC 9207), redeems the code with the
 // PKCE verifier, fetches the profile and maps it to the user.
-func (p *Provider) Exchange(ctx context.Context, e authgo.ExchangeParams) (*authgo.OAuthResult, error) {
+func (p *Provider) Exchange(ctx context.Context, e provider.ExchangeParams) (*provider.OAuthResult, error) {
 	if err := oauthcore.CheckIssuerParam(e.Params, e.Callback, p.o.Issuer, false); err != nil {
 		return nil, fmt.Errorf("oauth: %w", err)
 	}
@@ -329,7 +330,7 @@ func (p *Provider) Exchange(ctx context.Context, e authgo.ExchangeParams) (*auth
 	if u == nil || u.ID == "" {
 		return nil, errors.New("oauth: profile: no user id")
 	}
-	return &authgo.OAuthResult{User: u, Tokens: ts, Profile: raw}, nil
+	return &provider.OAuthResult{User: u, Tokens: ts, Profile: raw}, nil
 }
 
 // Refresh implements authgo.RefreshingProvider: a refresh_token grant at
@@ -337,7 +338,7 @@ func (p *Provider) Exchange(ctx context.Context, e authgo.ExchangeParams) (*auth
 // server rotated it and the one given otherwise. A dead refresh token
 // comes back as an error wrapping *oauth2.RetrieveError with ErrorCode
 // "invalid_grant".
-func (p *Provider) Refresh(ctx context.Context, refreshToken string) (*authgo.TokenSet, error) {
+func (p *Provider) Refresh(ctx context.Context, refreshToken string) (*provider.TokenSet, error) {
 	_, ts, err := p.client.Refresh(ctx, refreshToken)
 	if err != nil {
 		return nil, fmt.Errorf("oauth: refresh: %w", err)
@@ -360,7 +361,7 @@ func (p *Provider) Revoke(ctx context.Context, token, tokenTypeHint string) erro
 }
 
 var (
-	_ authgo.OAuthProvider      = (*Provider)(nil)
-	_ authgo.RefreshingProvider = (*Provider)(nil)
-	_ authgo.RevokingProvider   = (*Provider)(nil)
+	_ provider.OAuthProvider    = (*Provider)(nil)
+	_ provider.Refresher        = (*Provider)(nil)
+	_ provider.RevokingProvider = (*Provider)(nil)
 )

@@ -19,6 +19,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/authgo/authgo"
+	"github.com/authgo/authgo/provider"
 	"github.com/authgo/authgo/providers/oauth"
 )
 
@@ -110,9 +111,9 @@ func (s *server) provider(o oauth.Options) *oauth.Provider {
 
 const verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
 
-func exchange(t *testing.T, p *oauth.Provider) (*authgo.OAuthResult, error) {
+func exchange(t *testing.T, p *oauth.Provider) (*provider.OAuthResult, error) {
 	t.Helper()
-	return p.Exchange(t.Context(), authgo.ExchangeParams{
+	return p.Exchange(t.Context(), provider.ExchangeParams{
 		Code: "the-code", CodeVerifier: verifier,
 		RedirectURI: "http://localhost:3000/auth/callback/mock",
 		Callback:    httptest.NewRequest("GET", "http://localhost:3000/auth/callback/mock?code=the-code&state=s", nil),
@@ -128,7 +129,7 @@ func TestAuthCodeURLOrderAsAuthJS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := p.AuthCodeURL(t.Context(), authgo.AuthCodeParams{
+	got, err := p.AuthCodeURL(t.Context(), provider.AuthCodeParams{
 		State: "the-state", CodeChallenge: "the-challenge",
 		RedirectURI: "http://localhost:3000/auth/callback/mock",
 		Extra:       url.Values{"prompt": {"consent"}},
@@ -154,7 +155,7 @@ func TestAuthCodeURLReservedParams(t *testing.T) {
 		"redirect_uri": true, "client_id": true, "response_type": true, "response_mode": true, "request": true, "request_uri": true} {
 		extra.Set(k, "evil")
 	}
-	raw, err := p.AuthCodeURL(t.Context(), authgo.AuthCodeParams{
+	raw, err := p.AuthCodeURL(t.Context(), provider.AuthCodeParams{
 		State: "st", CodeChallenge: "ch", Nonce: "ignored", RedirectURI: "https://app.example/cb", Extra: extra,
 	})
 	if err != nil {
@@ -181,7 +182,7 @@ func TestAuthCodeURLReservedParams(t *testing.T) {
 		t.Errorf("the endpoint's own query should come first: %s", raw)
 	}
 
-	for _, c := range []authgo.AuthCodeParams{
+	for _, c := range []provider.AuthCodeParams{
 		{CodeChallenge: "ch", RedirectURI: "https://app.example/cb"},
 		{State: "st", RedirectURI: "https://app.example/cb"},
 		{State: "st", CodeChallenge: "ch"},
@@ -326,7 +327,7 @@ func TestTokenErrorKeepsRetrieveError(t *testing.T) {
 func TestExchangeNeedsCodeAndVerifier(t *testing.T) {
 	s := newServer(t)
 	p := s.provider(s.options())
-	for _, e := range []authgo.ExchangeParams{{Code: "c"}, {CodeVerifier: verifier}} {
+	for _, e := range []provider.ExchangeParams{{Code: "c"}, {CodeVerifier: verifier}} {
 		if _, err := p.Exchange(t.Context(), e); err == nil || !strings.Contains(err.Error(), "no code or no PKCE verifier") {
 			t.Errorf("Exchange(%+v) = %v, want no code or no PKCE verifier", e, err)
 		}
@@ -513,7 +514,7 @@ func TestIssuerParameter(t *testing.T) {
 	o.Issuer = "https://as.example"
 	p := s.provider(o)
 	call := func(query string) error {
-		_, err := p.Exchange(t.Context(), authgo.ExchangeParams{
+		_, err := p.Exchange(t.Context(), provider.ExchangeParams{
 			Code: "c", CodeVerifier: verifier, RedirectURI: "http://localhost/cb",
 			Callback: httptest.NewRequest("GET", "http://localhost/cb?code=c&state=s"+query, nil),
 		})
@@ -559,14 +560,14 @@ func TestProfile(t *testing.T) {
 
 	s := newServer(t)
 	o := s.options()
-	o.Profile = func(ctx context.Context, raw map[string]any, tokens authgo.TokenSet) (*authgo.User, error) {
+	o.Profile = func(ctx context.Context, raw map[string]any, tokens provider.TokenSet) (*authgo.User, error) {
 		return &authgo.User{ID: "custom-" + tokens.AccessToken, Extra: map[string]any{"login": raw["login"]}}, nil
 	}
 	res, err := exchange(t, s.provider(o))
 	if err != nil || res.User.ID != "custom-at-123" || res.User.Extra["login"] != "octo" {
 		t.Errorf("custom profile: %+v, %v", res, err)
 	}
-	o.Profile = func(context.Context, map[string]any, authgo.TokenSet) (*authgo.User, error) {
+	o.Profile = func(context.Context, map[string]any, provider.TokenSet) (*authgo.User, error) {
 		return &authgo.User{}, nil
 	}
 	if _, err := exchange(t, s.provider(o)); err == nil || err.Error() != "oauth: profile: no user id" {
@@ -578,7 +579,7 @@ func TestUserinfoOverride(t *testing.T) {
 	s := newServer(t)
 	o := s.options()
 	o.UserinfoURL = ""
-	o.Userinfo = func(ctx context.Context, c *http.Client, tokens authgo.TokenSet) (map[string]any, error) {
+	o.Userinfo = func(ctx context.Context, c *http.Client, tokens provider.TokenSet) (map[string]any, error) {
 		if c.CheckRedirect == nil || c.Timeout == 0 {
 			t.Error("the client given to Userinfo lacks the provider's limits")
 		}

@@ -16,6 +16,7 @@ import (
 	"github.com/authgo/authgo"
 	"github.com/authgo/authgo/internal/testidp"
 	"github.com/authgo/authgo/jwt"
+	"github.com/authgo/authgo/provider"
 	"github.com/authgo/authgo/providers/oidc"
 )
 
@@ -169,7 +170,7 @@ func apiCall(t *testing.T, c *http.Client, origin string) string {
 func TestRefreshWithRemappedUser(t *testing.T) {
 	idp := testidp.New(t, testidp.Options{Users: []testidp.User{alice}})
 	app := newSite(t, idp, "remap-client", func(_ string, _ *testidp.Client, o *oidc.Options) {
-		o.Profile = func(ctx context.Context, claims map[string]any, _ authgo.TokenSet) (*authgo.User, error) {
+		o.Profile = func(ctx context.Context, claims map[string]any, _ provider.TokenSet) (*authgo.User, error) {
 			return &authgo.User{ID: "app-user-7", Name: "Remapped"}, nil
 		}
 	})
@@ -221,7 +222,7 @@ func newSite(t *testing.T, idp *testidp.IDP, clientID string, mod func(origin st
 	a, err := authgo.New(authgo.Config{
 		Secret:    []string{"a-secret-of-at-least-32-bytes-from-authgo-secret"},
 		URL:       app.origin + "/auth",
-		Providers: []authgo.Provider{p},
+		Providers: []provider.Provider{p},
 		Now:       app.now,
 	})
 	if err != nil {

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"log"
 
-	"github.com/authgo/authgo"
+	"github.com/authgo/authgo/provider"
 	"github.com/authgo/authgo/providers/oidc"
 )
 
@@ -24,6 +24,6 @@ func ExampleNew() {
 	// Nothing has been fetched yet: discovery happens at the first
 	// sign-in (or call p.Discover at startup to fail early).
 	fmt.Println(p.ID(), p.Name(), p.Type(), p.UsesNonce(), p.Issuer())
-	var _ authgo.EndSessionProvider = p
+	var _ provider.EndSessionProvider = p
 	// Output: corp Corp SSO oidc true https://sso.corp.example/realms/main
 }

@@ -67,15 +67,22 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/authgo/authgo"
+	"github.com/authgo/authgo/provider"
 	"github.com/authgo/authgo/providers/internal/oauthcore"
 	"github.com/authgo/authgo/providers/oauth"
 )
 
-// DefaultSigningAlgorithms are the ID token signature algorithms allowed
-// unless Options.SigningAlgorithms says otherwise.
-var DefaultSigningAlgorithms = []string{
+// signingAlgorithms is the allowlist behind DefaultSigningAlgorithms; a
+// package variable nobody outside can change.
+var signingAlgorithms = []string{
 	"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA",
 }
+
+// DefaultSigningAlgorithms returns the ID token signature algorithms
+// allowed unless Options.SigningAlgorithms says otherwise (a copy: the
+// allowlist itself cannot be changed from outside), and the only ones
+// Options.SigningAlgorithms may name.
+func DefaultSigningAlgorithms() []string { return slices.Clone(signingAlgorithms) }
 
 // DefaultClockSkew is how far exp and iat may be off by default.
 const DefaultClockSkew = 30 * time.Second
@@ -84,7 +91,7 @@ const DefaultClockSkew = 30 * time.Second
 // FetchUserinfo the userinfo response over them; numbers as json.Number)
 // to the user who signed in. User.ID must be the provider's stable id for
 // them; the default uses the ID token's sub.
-type ProfileFunc func(ctx context.Context, claims map[string]any, tokens authgo.TokenSet) (*authgo.User, error)
+type ProfileFunc func(ctx context.Context, claims map[string]any, tokens provider.TokenSet) (*authgo.User, error)
 
 // Options configure an OpenID Connect provider. Only Issuer, ClientID and
 // ClientSecret are required.
@@ -141,7 +148,7 @@ type Options struct {
 
 	// SigningAlgorithms narrows the ID token algorithms allowed; only
 	// asymmetric JWS algorithms may be named. Default:
-	// DefaultSigningAlgorithms.
+	// DefaultSigningAlgorithms().
 	SigningAlgorithms []string
 	// ClockSkew is how far exp and iat may be off. Default 30 seconds.
 	ClockSkew time.Duration
@@ -163,8 +170,8 @@ type Options struct {
 }
 
 // Provider is an OpenID Connect provider. It implements
-// [authgo.OAuthProvider], [authgo.RefreshingProvider],
-// [authgo.RevokingProvider] and [authgo.EndSessionProvider]. It is safe for
+// [provider.OAuthProvider], [provider.Refresher],
+// [provider.RevokingProvider] and [provider.EndSessionProvider]. It is safe for
 // concurrent use; its options never change after New.
 type Provider struct {
 	o      Options
@@ -233,11 +240,11 @@ func New(o Options) (*Provider, error) {
 	}
 	algs := o.SigningAlgorithms
 	if len(algs) == 0 {
-		algs = DefaultSigningAlgorithms
+		algs = slices.Clone(signingAlgorithms)
 	}
 	for _, a := range algs {
-		if !slices.Contains(DefaultSigningAlgorithms, a) {
-			return nil, fmt.Errorf("oidc: %s: signing algorithm %q is not allowed (want one of %s)", o.ID, a, strings.Join(DefaultSigningAlgorithms, ", "))
+		if !slices.Contains(signingAlgorithms, a) {
+			return nil, fmt.Errorf("oidc: %s: signing algorithm %q is not allowed (want one of %s)", o.ID, a, strings.Join(signingAlgorithms, ", "))
 		}
 	}
 	if o.ClockSkew <= 0 {
@@ -277,7 +284,7 @@ func (p *Provider) ID() string { return p.o.ID }
 func (p *Provider) Name() string { return p.o.Name }
 
 // Type implements authgo.Provider: authgo.TypeOIDC.
-func (p *Provider) Type() authgo.ProviderType { return authgo.TypeOIDC }
+func (p *Provider) Type() provider.Type { return provider.TypeOIDC }
 
 // UsesNonce implements authgo.OAuthProvider: true.
 func (p *Provider) UsesNonce() bool { return true }
@@ -434,7 +441,7 @@ func (p *Provider) discover(ctx context.Context) (*metadata, error) {
 // the same name, never the ones authgo sets), then state, code_challenge,
 // code_challenge_method=S256 and nonce. The scope always includes
 // "openid".
-func (p *Provider) AuthCodeURL(ctx context.Context, c authgo.AuthCodeParams) (string, error) {
+func (p *Provider) AuthCodeURL(ctx context.Context, c provider.AuthCodeParams) (string, error) {
 	if c.Nonce == "" {
 		return "", errors.New("oidc: a nonce is required")
 	}
@@ -455,7 +462,7 @@ func (p *Provider) AuthCodeURL(ctx context.Context, c authgo.AuthCodeParams) (st
 // parameter (RFC 9207), redeems the code with the PKCE verifier, verifies
 // the ID token and its nonce (see the package doc), optionally fetches
 // userinfo, and maps the claims to the user.
-func (p *Provider) Exchange(ctx context.Context, e authgo.ExchangeParams) (*authgo.OAuthResult, error) {
+func (p *Provider) Exchange(ctx context.Context, e provider.ExchangeParams) (*provider.OAuthResult, error) {
 	md, err := p.metadata(ctx)
 	if err != nil {
 		return nil, err
@@ -504,7 +511,7 @@ func (p *Provider) Exchange(ctx context.Context, e authgo.ExchangeParams) (*auth
 	if u == nil || u.ID == "" {
 		return nil, errors.New("oidc: profile: no user id")
 	}
-	return &authgo.OAuthResult{User: u, Tokens: ts, Profile: claims}, nil
+	return &provider.OAuthResult{User: u, Tokens: ts, Profile: claims}, nil
 }
 
 // claimsMap decodes claims with numbers as json.Number.
@@ -563,17 +570,17 @@ func (p *Provider) verify(ctx context.Context, md *metadata, raw, nonce, accessT
 // carries the rotated refresh token, or the one given. A dead refresh
 // token comes back as an error wrapping *oauth2.RetrieveError with
 // ErrorCode "invalid_grant".
-func (p *Provider) Refresh(ctx context.Context, refreshToken string) (*authgo.TokenSet, error) {
+func (p *Provider) Refresh(ctx context.Context, refreshToken string) (*provider.TokenSet, error) {
 	return p.RefreshFor(ctx, refreshToken, "")
 }
 
 // RefreshFor is Refresh for the user subject (the session's sub): a new ID
 // token in the answer must name the same user (OpenID Connect Core §12.2),
 // or the refresh fails for good. authgo calls it when it knows the sub.
-func (p *Provider) RefreshFor(ctx context.Context, refreshToken, subject string) (*authgo.TokenSet, error) {
+func (p *Provider) RefreshFor(ctx context.Context, refreshToken, subject string) (*provider.TokenSet, error) {
 	md, err := p.metadata(ctx)
 	if err != nil {
-		return nil, &authgo.RefreshError{Code: "discovery", Err: err}
+		return nil, &provider.RefreshError{Code: "discovery", Err: err}
 	}
 	_, ts, err := md.client.Refresh(ctx, refreshToken)
 	if err != nil {
@@ -582,10 +589,10 @@ func (p *Provider) RefreshFor(ctx context.Context, refreshToken, subject string)
 	if ts.IDToken != "" {
 		claims, _, err := p.verify(ctx, md, ts.IDToken, "", ts.AccessToken)
 		if err != nil {
-			return nil, &authgo.RefreshError{Code: "invalid_id_token", Terminal: true, Err: fmt.Errorf("oidc: refresh: id token: %w", err)}
+			return nil, &provider.RefreshError{Code: "invalid_id_token", Terminal: true, Err: fmt.Errorf("oidc: refresh: id token: %w", err)}
 		}
 		if sub, _ := claims["sub"].(string); subject != "" && sub != subject {
-			return nil, &authgo.RefreshError{Code: "subject_changed", Terminal: true, Err: errors.New("oidc: refresh: the new ID token names another user")}
+			return nil, &provider.RefreshError{Code: "subject_changed", Terminal: true, Err: errors.New("oidc: refresh: the new ID token names another user")}
 		}
 	}
 	return &ts, nil
@@ -638,10 +645,10 @@ func (p *Provider) EndSessionURL(ctx context.Context, idToken, postLogoutRedirec
 }
 
 var (
-	_ authgo.OAuthProvider      = (*Provider)(nil)
-	_ authgo.RefreshingProvider = (*Provider)(nil)
-	_ authgo.RevokingProvider   = (*Provider)(nil)
-	_ authgo.EndSessionProvider = (*Provider)(nil)
+	_ provider.OAuthProvider      = (*Provider)(nil)
+	_ provider.Refresher          = (*Provider)(nil)
+	_ provider.RevokingProvider   = (*Provider)(nil)
+	_ provider.EndSessionProvider = (*Provider)(nil)
 )
 
 func oauth2AuthStyle(s oauth.AuthStyle) oauth2.AuthStyle {

@@ -21,7 +21,7 @@ import (
 	gooidc "github.com/coreos/go-oidc/v3/oidc"
 	jose "github.com/go-jose/go-jose/v4"
 
-	"github.com/authgo/authgo"
+	"github.com/authgo/authgo/provider"
 	"github.com/authgo/authgo/providers/oauth"
 	"github.com/authgo/authgo/providers/oidc"
 )
@@ -51,15 +51,15 @@ const verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
 
 // signIn runs AuthCodeURL and Exchange with nonce as the fixture's OP
 // would see it.
-func (f *fixture) signIn(p *oidc.Provider, nonce string, callbackQuery string) (*authgo.OAuthResult, error) {
+func (f *fixture) signIn(p *oidc.Provider, nonce string, callbackQuery string) (*provider.OAuthResult, error) {
 	f.t.Helper()
-	if _, err := p.AuthCodeURL(f.t.Context(), authgo.AuthCodeParams{
+	if _, err := p.AuthCodeURL(f.t.Context(), provider.AuthCodeParams{
 		State: "st", CodeChallenge: "ch", Nonce: nonce, RedirectURI: "http://localhost/cb",
 	}); err != nil {
 		return nil, err
 	}
 	f.setNonce(nonce)
-	return p.Exchange(f.t.Context(), authgo.ExchangeParams{
+	return p.Exchange(f.t.Context(), provider.ExchangeParams{
 		Code: "code", CodeVerifier: verifier, Nonce: nonce, RedirectURI: "http://localhost/cb",
 		Callback: httptest.NewRequest("GET", "http://localhost/cb?code=code&state=st"+callbackQuery, nil),
 	})
@@ -93,7 +93,7 @@ func TestDiscoveryIsLazyAndKept(t *testing.T) {
 	var wg sync.WaitGroup
 	for range 20 {
 		wg.Go(func() {
-			if _, err := p.AuthCodeURL(t.Context(), authgo.AuthCodeParams{State: "s", CodeChallenge: "c", Nonce: "n", RedirectURI: "http://localhost/cb"}); err != nil {
+			if _, err := p.AuthCodeURL(t.Context(), provider.AuthCodeParams{State: "s", CodeChallenge: "c", Nonce: "n", RedirectURI: "http://localhost/cb"}); err != nil {
 				t.Error(err)
 			}
 		})
@@ -118,7 +118,7 @@ func TestDiscoveryFailureIsRetried(t *testing.T) {
 		}
 	})
 	p := f.provider(f.options())
-	params := authgo.AuthCodeParams{State: "s", CodeChallenge: "c", Nonce: "n", RedirectURI: "http://localhost/cb"}
+	params := provider.AuthCodeParams{State: "s", CodeChallenge: "c", Nonce: "n", RedirectURI: "http://localhost/cb"}
 	if _, err := p.AuthCodeURL(t.Context(), params); err == nil || !strings.HasPrefix(err.Error(), "oidc: discovery") {
 		t.Fatalf("first AuthCodeURL: %v", err)
 	}
@@ -177,7 +177,7 @@ func TestAuthCodeURL(t *testing.T) {
 	o := f.options()
 	o.AuthParams = url.Values{"access_type": {"offline"}}
 	p := f.provider(o)
-	raw, err := p.AuthCodeURL(t.Context(), authgo.AuthCodeParams{
+	raw, err := p.AuthCodeURL(t.Context(), provider.AuthCodeParams{
 		State: "st", CodeChallenge: "ch", Nonce: "no", RedirectURI: "http://localhost/cb",
 		Extra: url.Values{"prompt": {"consent"}, "nonce": {"evil"}, "state": {"evil"}},
 	})
@@ -188,14 +188,14 @@ func TestAuthCodeURL(t *testing.T) {
 	if raw != want {
 		t.Errorf("\n got %s\nwant %s", raw, want)
 	}
-	raw, _ = p.AuthCodeURL(t.Context(), authgo.AuthCodeParams{
+	raw, _ = p.AuthCodeURL(t.Context(), provider.AuthCodeParams{
 		State: "st", CodeChallenge: "ch", Nonce: "no", RedirectURI: "http://localhost/cb",
 		Extra: url.Values{"scope": {"email"}},
 	})
 	if u, _ := url.Parse(raw); u.Query().Get("scope") != "openid email" {
 		t.Errorf("scope from the sign-in request should keep openid: %s", raw)
 	}
-	if _, err := p.AuthCodeURL(t.Context(), authgo.AuthCodeParams{State: "st", CodeChallenge: "ch", RedirectURI: "http://localhost/cb"}); err == nil {
+	if _, err := p.AuthCodeURL(t.Context(), provider.AuthCodeParams{State: "st", CodeChallenge: "ch", RedirectURI: "http://localhost/cb"}); err == nil {
 		t.Error("AuthCodeURL without a nonce succeeded")
 	}
 }
@@ -474,7 +474,7 @@ func TestRefreshVerifiesNewIDToken(t *testing.T) {
 	f.set(func(f *fixture) {
 		f.idToken = func(string) string { return f.sign(with(f.claims(""), "aud", "other")) }
 	})
-	var re *authgo.RefreshError
+	var re *provider.RefreshError
 	if _, err := p.Refresh(t.Context(), "rt-2"); err == nil {
 		t.Error("a refresh with a bad ID token succeeded")
 	} else if !errors.As(err, &re) || re.Code != "invalid_id_token" || !re.Terminal || !strings.Contains(err.Error(), `expected audience "client-1"`) {
@@ -557,7 +557,7 @@ func TestNewValidates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.ID() != "oidc" || p.Name() != "OpenID Connect" || p.Type() != authgo.TypeOIDC || !p.UsesNonce() {
+	if p.ID() != "oidc" || p.Name() != "OpenID Connect" || p.Type() != provider.TypeOIDC || !p.UsesNonce() {
 		t.Errorf("defaults: %s %s %s %v", p.ID(), p.Name(), p.Type(), p.UsesNonce())
 	}
 	for name, mod := range map[string]func(*oidc.Options){

@@ -16,8 +16,8 @@ import (
 
 	"golang.org/x/oauth2"
 
-	"github.com/authgo/authgo"
 	"github.com/authgo/authgo/internal/testidp"
+	"github.com/authgo/authgo/provider"
 	"github.com/authgo/authgo/providers/oauth"
 	"github.com/authgo/authgo/providers/oidc"
 )
@@ -98,7 +98,7 @@ func (r *rp) login(nonce string) (*flow, error) {
 		f.nonce = random()
 	}
 	sum := sha256.Sum256([]byte(f.verifier))
-	authURL, err := r.p.AuthCodeURL(r.t.Context(), authgo.AuthCodeParams{
+	authURL, err := r.p.AuthCodeURL(r.t.Context(), provider.AuthCodeParams{
 		State: f.state, CodeChallenge: base64.RawURLEncoding.EncodeToString(sum[:]), Nonce: f.nonce, RedirectURI: redirectURI,
 	})
 	if err != nil {
@@ -116,16 +116,16 @@ func (r *rp) login(nonce string) (*flow, error) {
 	return f, nil
 }
 
-func (r *rp) exchange(f *flow, nonce string) (*authgo.OAuthResult, error) {
+func (r *rp) exchange(f *flow, nonce string) (*provider.OAuthResult, error) {
 	r.t.Helper()
 	cb, _ := url.Parse(f.callback)
-	return r.p.Exchange(r.t.Context(), authgo.ExchangeParams{
+	return r.p.Exchange(r.t.Context(), provider.ExchangeParams{
 		Code: cb.Query().Get("code"), CodeVerifier: f.verifier, Nonce: nonce, RedirectURI: redirectURI,
 		Callback: httptest.NewRequest("GET", f.callback, nil),
 	})
 }
 
-func (r *rp) signIn() *authgo.OAuthResult {
+func (r *rp) signIn() *provider.OAuthResult {
 	r.t.Helper()
 	f, err := r.login("")
 	if err != nil {

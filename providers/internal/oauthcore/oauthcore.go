@@ -28,6 +28,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/authgo/authgo"
+	"github.com/authgo/authgo/provider"
 )
 
 // DefaultTimeout bounds each outbound request (token, userinfo, discovery,
@@ -194,7 +195,7 @@ type AuthRequest struct {
 	Endpoint string     // the authorization endpoint; its own query comes first
 	Params   url.Values // configured parameters (scope, prompt, access_type, …)
 	ClientID string
-	P        authgo.AuthCodeParams
+	P        provider.AuthCodeParams
 	// RequireOpenID puts "openid" into the scope when Extra replaced it
 	// with one that lacks it (OIDC).
 	RequireOpenID bool
@@ -286,27 +287,27 @@ func (c *Client) config(redirectURI string) *oauth2.Config {
 
 // Exchange redeems code at the token endpoint with the PKCE verifier. A
 // token endpoint error response comes back as *oauth2.RetrieveError.
-func (c *Client) Exchange(ctx context.Context, code, verifier, redirectURI string) (*oauth2.Token, authgo.TokenSet, error) {
+func (c *Client) Exchange(ctx context.Context, code, verifier, redirectURI string) (*oauth2.Token, provider.TokenSet, error) {
 	if code == "" || verifier == "" {
-		return nil, authgo.TokenSet{}, errors.New("no code or no PKCE verifier")
+		return nil, provider.TokenSet{}, errors.New("no code or no PKCE verifier")
 	}
 	tok, err := c.config(redirectURI).Exchange(c.ctx(ctx), code, oauth2.VerifierOption(verifier))
 	if err != nil {
-		return nil, authgo.TokenSet{}, err
+		return nil, provider.TokenSet{}, err
 	}
 	return tok, c.TokenSet(tok), nil
 }
 
 // Refresh makes a refresh_token grant. When the response names no new
 // refresh token, the TokenSet keeps the one given.
-func (c *Client) Refresh(ctx context.Context, refreshToken string) (*oauth2.Token, authgo.TokenSet, error) {
+func (c *Client) Refresh(ctx context.Context, refreshToken string) (*oauth2.Token, provider.TokenSet, error) {
 	if refreshToken == "" {
-		return nil, authgo.TokenSet{}, errors.New("no refresh token")
+		return nil, provider.TokenSet{}, errors.New("no refresh token")
 	}
 	ctx = c.ctx(ctx)
 	tok, err := c.config("").TokenSource(ctx, &oauth2.Token{RefreshToken: refreshToken}).Token()
 	if err != nil {
-		return nil, authgo.TokenSet{}, RefreshError(err)
+		return nil, provider.TokenSet{}, RefreshError(err)
 	}
 	return tok, c.TokenSet(tok), nil
 }
@@ -319,19 +320,19 @@ func RefreshError(err error) error {
 	var re *oauth2.RetrieveError
 	if errors.As(err, &re) {
 		code := re.ErrorCode
-		terminal := authgo.IsTerminalRefreshCode(code)
+		terminal := provider.IsTerminalRefreshCode(code)
 		if code == "" && re.Response != nil {
 			code = fmt.Sprintf("http_%d", re.Response.StatusCode)
 			terminal = re.Response.StatusCode == 400 || re.Response.StatusCode == 401
 		}
-		return &authgo.RefreshError{Code: code, Terminal: terminal, Err: err}
+		return &provider.RefreshError{Code: code, Terminal: terminal, Err: err}
 	}
-	return &authgo.RefreshError{Code: "unavailable", Err: err}
+	return &provider.RefreshError{Code: "unavailable", Err: err}
 }
 
 // TokenSet converts a token response.
-func (c *Client) TokenSet(tok *oauth2.Token) authgo.TokenSet {
-	ts := authgo.TokenSet{
+func (c *Client) TokenSet(tok *oauth2.Token) provider.TokenSet {
+	ts := provider.TokenSet{
 		AccessToken:  tok.AccessToken,
 		RefreshToken: tok.RefreshToken,
 		TokenType:    tok.TokenType,
