@@ -120,7 +120,7 @@ func dropTokens(tok *Token) {
 
 // expiryOf is the earliest expiry the answer tells (refresh.Expiry).
 func expiryOf(set provider.TokenSet, _ time.Time) time.Time {
-	return refresh.Expiry(refresh.Set(set))
+	return refresh.Expiry(set)
 }
 
 // needsRefresh: a refresh token is held and the access token is missing,
@@ -213,8 +213,7 @@ func (a *Auth) callRefresh(ctx context.Context, tok *Token) (*refresh.Set, error
 	if err != nil {
 		return nil, err
 	}
-	s := refresh.Set(*set)
-	return &s, nil
+	return set, nil
 }
 
 // terminalCode is the engine's Config.Terminal: a *RefreshError that says

@@ -1,7 +1,6 @@
 package refresh
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -13,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/authgo/authgo/internal/testkit"
 	"github.com/authgo/authgo/jwt"
 )
 
@@ -103,23 +103,10 @@ func (c *fakeClock) Advance(d time.Duration) {
 }
 
 // logBuffer collects log lines; safe for concurrent use.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
+type logBuffer struct{ testkit.Buffer }
 
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-// count returns how many lines contain s.
-func (b *logBuffer) count(s string) int {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return strings.Count(b.buf.String(), s)
-}
+// count returns how many times s occurs in the log.
+func (b *logBuffer) count(s string) int { return strings.Count(b.String(), s) }
 
 // provider is a fake token endpoint: it rotates refresh tokens and counts
 // calls; behave, when set, decides an answer instead.

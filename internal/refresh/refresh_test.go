@@ -154,7 +154,7 @@ func TestTerminalFailure(t *testing.T) {
 			}
 		}
 		if n := e.p.calls.Load(); n != 1 || e.log.count("refresh token refused") != 1 || e.log.count("code=invalid_grant") != 1 {
-			t.Fatalf("%d calls; log:\n%s", n, e.log.buf.String())
+			t.Fatalf("%d calls; log:\n%s", n, e.log.String())
 		}
 		e.clk.Advance(TombstoneTTL)
 		if res := e.m.Refresh(t.Context(), tok, st); !res.Terminal || e.p.calls.Load() != 2 {
@@ -181,7 +181,7 @@ func TestTransientFailure(t *testing.T) {
 			t.Fatalf("result %+v", res)
 		}
 		if e.log.count("will retry on a later request") != 1 || e.log.count("http_503") != 1 {
-			t.Fatalf("log:\n%s", e.log.buf.String())
+			t.Fatalf("log:\n%s", e.log.String())
 		}
 		fail = false
 		only(t, e.m.Refresh(t.Context(), tok, st))
@@ -241,7 +241,7 @@ func TestTimeoutDetachesFromCaller(t *testing.T) {
 			t.Fatalf("slow refresh: %+v after %v", res, moved)
 		}
 		if !errors.Is(refreshCtx.Err(), context.DeadlineExceeded) || e2.log.count("deadline exceeded") != 1 {
-			t.Fatalf("refresh context: %v; log:\n%s", refreshCtx.Err(), e2.log.buf.String())
+			t.Fatalf("refresh context: %v; log:\n%s", refreshCtx.Err(), e2.log.String())
 		}
 	})
 }
@@ -293,7 +293,7 @@ func TestRefreshPanics(t *testing.T) {
 		}
 		wg.Wait()
 		if e.log.count("refresh panicked: boom") == 0 {
-			t.Fatalf("log:\n%s", e.log.buf.String())
+			t.Fatalf("log:\n%s", e.log.String())
 		}
 	})
 }
@@ -317,7 +317,7 @@ func TestRejected(t *testing.T) {
 			e.m.Rejected(cur, "provider", "backend")
 		}
 		if e.m.Due(cur, e.clk.Now()) || e.log.count("refused an access token obtained moments ago") != 1 || e.log.count("provider=backend") != 1 {
-			t.Fatalf("a fresh token was marked; log:\n%s", e.log.buf.String())
+			t.Fatalf("a fresh token was marked; log:\n%s", e.log.String())
 		}
 		e.clk.Advance(StaleGrace)
 		e.m.Rejected(cur)

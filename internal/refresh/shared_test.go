@@ -37,7 +37,7 @@ func TestPeerOutcome(t *testing.T) {
 		_, c := twoInstances(t, store, "other-secret")
 		res := c.m.Refresh(t.Context(), tok, st)
 		if !errors.Is(res.Err, errUnavailable) || c.p.calls.Load() != 0 || c.log.count("unreadable shared refresh outcome") != 1 {
-			t.Fatalf("unreadable outcome: %+v, %d calls; log:\n%s", res, c.p.calls.Load(), c.log.buf.String())
+			t.Fatalf("unreadable outcome: %+v, %d calls; log:\n%s", res, c.p.calls.Load(), c.log.String())
 		}
 	})
 }
@@ -138,7 +138,7 @@ func TestLockLostWhileRefreshing(t *testing.T) {
 		close(release)
 		<-ach
 		if a.log.count("could not share the refresh outcome") != 1 {
-			t.Fatalf("log:\n%s", a.log.buf.String())
+			t.Fatalf("log:\n%s", a.log.String())
 		}
 		_, c := twoInstances(t, store, "s1")
 		if s := only(t, c.m.Refresh(t.Context(), tok, st)); s.Set.AccessToken != "from-b" || c.p.calls.Load() != 0 {

@@ -5,20 +5,13 @@ import (
 	"encoding/json"
 	"strings"
 	"time"
+
+	prov "github.com/authgo/authgo/provider"
 )
 
-// Set is a token endpoint's answer. It has the fields of authgo.TokenSet,
-// in the same order, so that the two convert into each other and a shared
-// outcome is the same JSON whichever side wrote it.
-type Set struct {
-	AccessToken  string
-	RefreshToken string
-	IDToken      string
-	TokenType    string
-	Scope        string
-	// Expiry is when the access token expires; zero when unknown.
-	Expiry time.Time
-}
+// Set is a token endpoint's answer: the provider package's TokenSet, so a
+// shared outcome is the same JSON whichever side wrote it.
+type Set = prov.TokenSet
 
 // State is the access-token state a session carries, as its claims hold
 // it. The root package reads it from the session token; the engine never
