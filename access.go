@@ -53,7 +53,7 @@ func (w *sessionWriter) flushCookies() {
 		return
 	}
 	var q cookie.Queue
-	setSession(&q, w.names, w.present, enc, w.a.now().Add(w.a.cfg.Session.MaxAge))
+	setSession(&q, w.names, w.present, enc, w.a.expiry(tok, w.a.now()))
 	// Replace, never add to, session cookies set earlier on this response.
 	h := w.Header()
 	kept := h["Set-Cookie"][:0:0]

@@ -381,7 +381,7 @@ func (a *Auth) finishSignIn(rq *request, u *User, account *Account, creds provid
 		if err != nil {
 			return nil, fail(CodeConfiguration, err)
 		}
-		setSession(&res.cookies, rq.names, present, enc, a.now().Add(a.cfg.Session.MaxAge))
+		setSession(&res.cookies, rq.names, present, enc, a.expiry(tok, a.now()))
 		if a.cfg.Debug {
 			a.log.DebugContext(ctx, "authgo: signed in: session cookie set", "provider", account.Provider, "provider_tokens", account.AccessToken != "")
 		}

@@ -122,6 +122,13 @@ type SessionConfig struct {
 	// re-issues it (GET <base>/session re-issues on every call, as Auth.js
 	// does). Default 24 hours.
 	UpdateAge time.Duration
+	// MaxLifetime is how long a session may live in all, counted from the
+	// sign-in (the auth_time claim), however often it is used: every read
+	// refuses a session older than that, and a re-issued cookie never
+	// expires after it. Default 90 days (DefaultMaxLifetime); negative
+	// means none, as Auth.js, whose sliding expiry lets a cookie used once
+	// a month live forever.
+	MaxLifetime time.Duration
 	// Revocations records sessions ended by sign-out or RevokeUser, so a
 	// kept copy of their cookie opens nothing. Nil means this process's
 	// memory: enough for one instance, forgotten at restart. Several
@@ -171,6 +178,9 @@ const (
 	DefaultBasePath  = "/auth"
 	DefaultMaxAge    = 30 * 24 * time.Hour
 	DefaultUpdateAge = 24 * time.Hour
+	// DefaultMaxLifetime is a session's absolute lifetime by default
+	// (SessionConfig.MaxLifetime).
+	DefaultMaxLifetime = 90 * 24 * time.Hour
 	// DefaultRevocationCache is how long an instance trusts a shared
 	// revocation store's "not revoked" by default
 	// (SessionConfig.RevocationCache).
@@ -277,6 +287,12 @@ func (c *Config) validate() (origin, error) {
 	}
 	if c.Session.UpdateAge == 0 {
 		c.Session.UpdateAge = DefaultUpdateAge
+	}
+	switch {
+	case c.Session.MaxLifetime == 0:
+		c.Session.MaxLifetime = DefaultMaxLifetime
+	case c.Session.MaxLifetime > 0 && c.Session.MaxLifetime < time.Second:
+		return o, errors.New("authgo: Session.MaxLifetime must be at least one second (or negative for none)")
 	}
 
 	if c.Tokens.RefreshSkew < 0 || c.Tokens.RefreshTimeout < 0 {

@@ -24,6 +24,8 @@ func sessionState(tok *Token, err error) string {
 		return "refused: the revocation store did not answer (cookie kept)"
 	case errors.Is(err, jwt.ErrExpired):
 		return "expired"
+	case errors.Is(err, errLifetime):
+		return "expired: older than Session.MaxLifetime"
 	case err != nil:
 		return "invalid"
 	case tok == nil:

@@ -113,6 +113,12 @@ func (a *Auth) readSession(r *http.Request, jar *parsedCookies, mode readMode, j
 	if err == nil && raw != "" {
 		tok, err = a.strategy.open(ctx, sr.names, raw)
 	}
+	if err == nil && tok != nil {
+		a.carryIdentity(tok)
+		if a.outlived(tok) {
+			err = errLifetime
+		}
+	}
 	if a.cfg.Debug {
 		msg := readModeNames[mode]
 		if mode != readOnly && mode != readEndpoint {
@@ -169,7 +175,7 @@ func (a *Auth) readSession(r *http.Request, jar *parsedCookies, mode readMode, j
 		sr.ended = true
 		return sr, nil
 	}
-	sr.expires = a.now().Add(a.cfg.Session.MaxAge)
+	sr.expires = a.expiry(tok, a.now())
 	s, err := a.buildSession(ctx, tok, sr.expires)
 	if err != nil {
 		return sr, fmt.Errorf("session callback: %w", err)
@@ -233,7 +239,12 @@ func (s jwtStrategy) open(ctx context.Context, names cookie.Names, raw string) (
 // seal refuses a token too long to be read back (more than eight cookie
 // chunks).
 func (s jwtStrategy) seal(_ context.Context, names cookie.Names, tok *Token) (string, error) {
-	enc, err := s.a.codec.Encode(names.SessionToken, tok, 0)
+	now := s.a.now()
+	maxAge := s.a.expiry(tok, now).Sub(now).Truncate(time.Second)
+	if maxAge < time.Second {
+		maxAge = time.Second // a session ending now: the read refuses it next time
+	}
+	enc, err := s.a.codec.Encode(names.SessionToken, tok, maxAge)
 	if err != nil {
 		return "", err
 	}
@@ -382,4 +393,47 @@ func (a *Auth) CSRFToken(w http.ResponseWriter, r *http.Request) (string, error)
 	var q cookie.Queue
 	q.Set(cookie.New(names.CSRFToken, val, names.Secure, zeroTime))
 	return tok, q.Write(w.Header())
+}
+
+// errLifetime: the session is older than Session.MaxLifetime.
+var errLifetime = errors.New("the session outlived Session.MaxLifetime: sign in again")
+
+// carryIdentity gives a token minted elsewhere (a Next.js app writes
+// neither claim) the start and the identity of its session, so that every
+// copy re-issued from it keeps them: auth_time is its iat, session_id is
+// derived from its jti, the id its revocation already goes by. A sign-out
+// with any copy then ends them all, and MaxLifetime counts from the
+// original start.
+func (a *Auth) carryIdentity(tok *Token) {
+	if _, ok := tok.Int(ClaimAuthTime); !ok && tok.IssuedAt > 0 {
+		tok.Set(ClaimAuthTime, float64(tok.IssuedAt))
+	}
+	if tok.StringClaim(ClaimSessionID) == "" && tok.ID != "" {
+		tok.Set(ClaimSessionID, "jti:"+tok.ID)
+	}
+}
+
+// lifetimeEnd is when tok's session must end whatever its use
+// (Session.MaxLifetime after its start); zero without a limit.
+func (a *Auth) lifetimeEnd(tok *Token) time.Time {
+	if a.cfg.Session.MaxLifetime < 0 {
+		return time.Time{}
+	}
+	return time.Unix(startedAt(tok), 0).Add(a.cfg.Session.MaxLifetime)
+}
+
+// outlived reports whether tok's session has passed its lifetime.
+func (a *Auth) outlived(tok *Token) bool {
+	end := a.lifetimeEnd(tok)
+	return !end.IsZero() && !a.now().Before(end)
+}
+
+// expiry is when a cookie for tok written at now expires: MaxAge later,
+// but never after the session's lifetime ends.
+func (a *Auth) expiry(tok *Token, now time.Time) time.Time {
+	exp := now.Add(a.cfg.Session.MaxAge)
+	if end := a.lifetimeEnd(tok); !end.IsZero() && end.Before(exp) {
+		exp = end
+	}
+	return exp
 }

@@ -6,12 +6,18 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/authgo/authgo"
+	"github.com/authgo/authgo/internal/backendtest"
+	"github.com/authgo/authgo/jwt"
 )
 
 // TestSignedJWTRefused: a signed (not encrypted) token, whatever key
@@ -140,5 +146,126 @@ func TestToken(t *testing.T) {
 	}
 	if tok, err := a.Token(req); tok != nil || err != nil {
 		t.Fatalf("revoked: %v, %v", tok, err)
+	}
+}
+
+// lifetimeSite is an Auth on clk with MaxLifetime (0: the default) and a
+// guarded /mypage.
+func lifetimeSite(t *testing.T, clk interface{ Now() time.Time }, lifetime time.Duration) (*authgo.Auth, http.Handler) {
+	a := newAuth(t, func(c *authgo.Config) {
+		c.Now = clk.Now
+		c.Session.MaxLifetime = lifetime
+		c.Matcher = []string{"/mypage/:path*"}
+	})
+	mux := http.NewServeMux()
+	mux.Handle("/auth/", a)
+	mux.HandleFunc("/mypage/", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "my page") })
+	return a, a.Middleware(mux)
+}
+
+// cookieClaims decodes c's session cookie.
+func cookieClaims(t *testing.T, c *client, now func() time.Time) *jwt.Token {
+	t.Helper()
+	tok, err := jwt.Decode(jwt.DecodeParams{Token: c.cookies["authjs.session-token"], Secrets: []string{testSecret}, Now: now})
+	if err != nil {
+		t.Fatalf("the session cookie does not decode: %v", err)
+	}
+	return tok
+}
+
+// TestMaxLifetime: a session used every 20 days slides past MaxAge, but
+// not past MaxLifetime (90 days by default) from its sign-in: no re-issued
+// cookie expires after it, and after it every read path refuses the
+// session: the endpoint, the middleware, Session and AccessToken.
+func TestMaxLifetime(t *testing.T) {
+	clk := backendtest.NewClock()
+	a, h := lifetimeSite(t, clk, 0)
+	c := newClient(t, h)
+	c.signIn(O, "alice", "wonderland")
+	start := clk.Now()
+	for day := 20; day <= 80; day += 20 {
+		clk.Add(20 * 24 * time.Hour)
+		if s := c.session(O); s == nil {
+			t.Fatalf("day %d: signed out", day)
+		}
+		exp := cookieClaims(t, c, clk.Now).ExpiresAt
+		if limit := start.Add(authgo.DefaultMaxLifetime).Unix(); exp > limit {
+			t.Fatalf("day %d: the re-issued cookie expires %d, after the lifetime's end %d", day, exp, limit)
+		}
+		if day == 80 && exp != start.Add(authgo.DefaultMaxLifetime).Unix() {
+			t.Fatalf("day 80: exp %d, want the lifetime's end %d (sooner than MaxAge)", exp, start.Add(authgo.DefaultMaxLifetime).Unix())
+		}
+	}
+	cookie := c.cookieHeader()
+	clk.Add(10*24*time.Hour + time.Second) // day 90 and a second
+	req := httptest.NewRequest("GET", O+"/x", nil)
+	req.Header.Set("Cookie", cookie)
+	if s, err := a.Session(req); s != nil || err != nil {
+		t.Fatalf("Session after the lifetime: %v, %v", s, err)
+	}
+	if _, err := a.AccessToken(req); !errors.Is(err, authgo.ErrNoAccessToken) {
+		t.Fatalf("AccessToken after the lifetime: %v", err)
+	}
+	if r := newClient(t, h).get(O+"/mypage/x", "Cookie", cookie); r.StatusCode != http.StatusFound {
+		t.Fatalf("guarded page after the lifetime: %d", r.StatusCode)
+	}
+	if r := newClient(t, h).get(O+"/auth/session", "Cookie", cookie); r.body != "null" || !strings.Contains(r.Header.Get("Set-Cookie"), "Max-Age=0") {
+		t.Fatalf("/session after the lifetime: %q, Set-Cookie %q", r.body, r.Header.Get("Set-Cookie"))
+	}
+}
+
+// TestMaxLifetimeOff: a negative MaxLifetime is Auth.js's unlimited
+// sliding session.
+func TestMaxLifetimeOff(t *testing.T) {
+	clk := backendtest.NewClock()
+	_, h := lifetimeSite(t, clk, -1)
+	c := newClient(t, h)
+	c.signIn(O, "alice", "wonderland")
+	for day := 20; day <= 400; day += 20 {
+		clk.Add(20 * 24 * time.Hour)
+		if s := c.session(O); s == nil {
+			t.Fatalf("day %d: signed out", day)
+		}
+	}
+}
+
+// TestForeignTokenIdentity: a cookie minted by a Next.js app (no auth_time,
+// no session_id) keeps its session's start and identity when authgo
+// re-issues it, so a sign-out with the re-issued copy ends the original
+// too, and the lifetime counts from the original start.
+func TestForeignTokenIdentity(t *testing.T) {
+	clk := backendtest.NewClock()
+	_, h := lifetimeSite(t, clk, 0)
+	iat := clk.Now().Add(-time.Hour)
+	original, err := jwt.Encode(jwt.EncodeParams{Secrets: []string{testSecret}, Now: func() time.Time { return iat },
+		Token: &jwt.Token{Name: "Alice", Email: "alice@example.com", Subject: "user-1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	orig, err := jwt.Decode(jwt.DecodeParams{Token: original, Secrets: []string{testSecret}, Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newClient(t, h)
+	c.cookies["authjs.session-token"] = original
+	c.order = append(c.order, "authjs.session-token")
+	if s := c.session(O); s == nil {
+		t.Fatal("the Next.js cookie does not open")
+	}
+	re := cookieClaims(t, c, clk.Now)
+	if at, _ := re.Int(authgo.ClaimAuthTime); at != iat.Unix() {
+		t.Fatalf("re-issued auth_time %d, want the original iat %d", at, iat.Unix())
+	}
+	if id := re.StringClaim(authgo.ClaimSessionID); id != "jti:"+orig.ID {
+		t.Fatalf("re-issued session_id %q, want one derived from the original jti %q", id, orig.ID)
+	}
+	if re.ID == orig.ID {
+		t.Fatal("the re-issued cookie kept the original jti")
+	}
+	if r := c.postForm(O+"/auth/signout", url.Values{"csrfToken": {c.csrf(O)}}); r.StatusCode != http.StatusFound {
+		t.Fatalf("sign-out: %d", r.StatusCode)
+	}
+	if r := newClient(t, h).get(O+"/auth/session", "Cookie", "authjs.session-token="+original); r.body != "null" {
+		t.Fatalf("the original copy opens the session after a sign-out with the re-issued one: %s", r.body)
 	}
 }
