@@ -68,6 +68,37 @@ func readLogo(path string) ([]byte, error) {
 	return b, nil
 }
 
+// sessionConfig is the session lifetimes of the --session-* flags (or
+// their AUTH_SESSION_* variables); unset ones keep the library's defaults.
+func sessionConfig(o *serveOptions) (authgo.SessionConfig, error) {
+	var sc authgo.SessionConfig
+	for _, f := range []struct {
+		name string
+		v    durationFlag
+		dst  *time.Duration
+		none bool // a negative value means "no limit"
+	}{
+		{"--session-max-age", o.sessionMaxAge, &sc.MaxAge, false},
+		{"--session-update-age", o.sessionUpdateAge, &sc.UpdateAge, false},
+		{"--session-max-lifetime", o.sessionMaxLifetime, &sc.MaxLifetime, true},
+	} {
+		switch {
+		case !f.v.set:
+		case f.v.d < 0 && f.none:
+			*f.dst = -1
+		case f.v.d < time.Second:
+			hint := ""
+			if f.none {
+				hint = " (-1 for no limit)"
+			}
+			return sc, fmt.Errorf("%s %s: must be at least one second%s", f.name, f.v.d, hint)
+		default:
+			*f.dst = f.v.d
+		}
+	}
+	return sc, nil
+}
+
 // hexColor is what --brand-color takes (authgo.Theme.Color).
 var hexColor = regexp.MustCompile(`^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$`)
 
@@ -100,6 +131,15 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 		return exitUsage
 	}
 	addr, data, dev, apis, protect := &o.addr, o.data, &o.dev, o.apis, o.protect
+	if err := applyEnv(fs, c.getenv); err != nil {
+		c.errorf("%v", err)
+		return exitUsage
+	}
+	session, err := sessionConfig(&o)
+	if err != nil {
+		c.errorf("%v", err)
+		return exitUsage
+	}
 	level := slog.LevelInfo
 	if o.debug {
 		level = slog.LevelDebug
@@ -211,6 +251,7 @@ and keep it: changing it signs everybody out. To try authgo out, run
 		Logger:    log,
 		Matcher:   protect,
 		Theme:     authgo.Theme{Brand: o.brand, Color: o.brandColor, Logo: logo},
+		Session:   session,
 		Debug:     o.debug,
 	}
 	// Sign-outs are recorded in the database, so every instance on it, and

@@ -1,10 +1,14 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"math"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // setting is one thing authgo serve can be told: a flag, environment
@@ -37,19 +41,24 @@ type serveOptions struct {
 	brand      string
 	brandColor string
 	logo       string
+
+	sessionMaxAge      durationFlag
+	sessionUpdateAge   durationFlag
+	sessionMaxLifetime durationFlag
 }
 
 // Setting groups, in the order help shows them.
 const (
 	groupServer    = "Server"
 	groupSecrets   = "Secrets and public URL"
+	groupSessions  = "Sessions"
 	groupPages     = "Pages"
 	groupBackend   = "The back end (the original setup's login API)"
 	groupProviders = "OAuth and OpenID Connect providers"
 	groupShared    = "Several instances"
 )
 
-var settingGroups = []string{groupServer, groupSecrets, groupPages, groupBackend, groupProviders, groupShared}
+var settingGroups = []string{groupServer, groupSecrets, groupSessions, groupPages, groupBackend, groupProviders, groupShared}
 
 var serveSettings = []setting{
 	{flag: "addr", arg: "HOST:PORT", def: "127.0.0.1:3000", group: groupServer,
@@ -70,6 +79,15 @@ var serveSettings = []setting{
 	{flag: "api", arg: "PREFIX=UPSTREAM", group: groupServer, repeat: true,
 		usage: "the backend-for-frontend proxy: browser requests under PREFIX (with the header X-CSRF: 1) go to the API at UPSTREAM with Authorization: Bearer <access token> and without the browser's cookies; /api=http://backend:8080 keeps the path, /api=http://backend:8080/v1 replaces the prefix",
 		value: func(o *serveOptions) any { return &o.apis }},
+	{flag: "session-max-age", env: []string{"AUTH_SESSION_MAX_AGE"}, arg: "DURATION", def: "30 days", group: groupSessions,
+		usage: "how long an idle session lives; every read slides it (seconds, as Auth.js counts them, or a Go duration: 720h)",
+		value: func(o *serveOptions) any { return &o.sessionMaxAge }},
+	{flag: "session-update-age", env: []string{"AUTH_SESSION_UPDATE_AGE"}, arg: "DURATION", def: "24h", group: groupSessions,
+		usage: "how old a session cookie may get before a guarded page re-issues it (seconds or a Go duration)",
+		value: func(o *serveOptions) any { return &o.sessionUpdateAge }},
+	{flag: "session-max-lifetime", env: []string{"AUTH_SESSION_MAX_LIFETIME"}, arg: "DURATION", def: "90 days", group: groupSessions,
+		usage: "how long a session may live in all from its sign-in, however often it is used; -1 for no limit, as Auth.js (seconds or a Go duration)",
+		value: func(o *serveOptions) any { return &o.sessionMaxLifetime }},
 	{flag: "debug", group: groupServer,
 		usage: "log each request's decisions (session found, refused, refreshed; never a secret) at debug level",
 		value: func(o *serveOptions) any { return &o.debug }},
@@ -138,6 +156,8 @@ func registerSettings(fs *flag.FlagSet, o *serveOptions) {
 		case *bool:
 			fs.BoolVar(p, s.flag, false, usage)
 		case *listFlag:
+			fs.Var(p, s.flag, usage)
+		case *durationFlag:
 			fs.Var(p, s.flag, usage)
 		default:
 			panic(fmt.Sprintf("setting --%s: unsupported value %T", s.flag, p))
@@ -270,4 +290,55 @@ func commandsMarkdown() string {
 		fmt.Fprintf(&b, "| `authgo %s` | %s |\n", strings.TrimSpace(cmd.name+" "+cmd.args), mdEscape(cmd.summary))
 	}
 	return b.String()
+}
+
+// applyEnv gives each flag that also has an environment variable the
+// variable's value, unless the flag was given: a flag beats the
+// environment. It names the variable in an error.
+func applyEnv(fs *flag.FlagSet, getenv func(string) string) error {
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	for _, s := range serveSettings {
+		if s.flag == "" || len(s.env) != 1 || given[s.flag] {
+			continue
+		}
+		if v := getenv(s.env[0]); v != "" {
+			if err := fs.Set(s.flag, v); err != nil {
+				return fmt.Errorf("%s=%q: %v", s.env[0], v, err)
+			}
+		}
+	}
+	return nil
+}
+
+// durationFlag is a duration given as seconds (as Auth.js counts maxAge)
+// or as a Go duration ("720h", "90m"); "-1" (or any negative) means none
+// where the setting allows it. Unset is zero: the library's default.
+type durationFlag struct {
+	d   time.Duration
+	set bool
+}
+
+func (f *durationFlag) String() string {
+	if !f.set {
+		return ""
+	}
+	return f.d.String()
+}
+
+func (f *durationFlag) Set(v string) error {
+	v = strings.TrimSpace(v)
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if n > math.MaxInt64/int64(time.Second) || n < math.MinInt64/int64(time.Second) {
+			return errors.New("too large")
+		}
+		f.d, f.set = time.Duration(n)*time.Second, true
+		return nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return errors.New("want seconds (2592000) or a duration (720h)")
+	}
+	f.d, f.set = d, true
+	return nil
 }
