@@ -901,3 +901,29 @@ func TestEventStreamOutlivesWriteTimeout(t *testing.T) {
 		t.Fatalf("%d of 8 events arrived: %q", n, body)
 	}
 }
+
+// TestMaxLifetimeAtTheProxy: a session past Session.MaxLifetime calls no
+// API: the proxy answers 401 and the upstream is not reached, though the
+// cookie's own exp has not come.
+func TestMaxLifetimeAtTheProxy(t *testing.T) {
+	s := newSite(t, siteOptions{config: func(c *authgo.Config) {
+		c.Session.MaxLifetime = time.Hour
+		c.Session.MaxAge = 24 * time.Hour
+	}})
+	if rec := s.serve(s.req("GET", O+"/api/hello", nil)); rec.Code != 200 {
+		t.Fatalf("within the lifetime: %d %s", rec.Code, rec.Body.String())
+	}
+	before := s.up.hits()
+	s.clk.Add(time.Hour + time.Second)
+	rec := s.serve(s.req("GET", O+"/api/hello", nil))
+	if rec.Code != http.StatusUnauthorized || s.up.hits() != before {
+		t.Fatalf("after the lifetime: %d %s, %d upstream hits", rec.Code, rec.Body.String(), s.up.hits()-before)
+	}
+	// The control: without the limit, the same hour later the proxy
+	// refreshes the access token and calls the API.
+	free := newSite(t, siteOptions{config: func(c *authgo.Config) { c.Session.MaxLifetime = -1 }})
+	free.clk.Add(time.Hour + time.Second)
+	if rec := free.serve(free.req("GET", O+"/api/hello", nil)); rec.Code != 200 {
+		t.Fatalf("without MaxLifetime an hour later: %d %s", rec.Code, rec.Body.String())
+	}
+}
