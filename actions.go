@@ -469,10 +469,19 @@ func (a *Auth) signOutAtProvider(rq *request, tok *Token) string {
 }
 
 func (a *Auth) errorPage(rq *request) (*response, error) {
-	code := rq.query.Get("error")
+	return a.errorPageFor(rq, rq.query.Get("error"))
+}
+
+// errorPageFor answers with the error page for code (untrusted when it
+// comes from the query).
+func (a *Auth) errorPageFor(rq *request, code string) (*response, error) {
 	if p := a.cfg.Pages.Error; p != "" {
 		return &response{location: p + sep(p) + "error=" + url.QueryEscape(code)}, nil // relative, as Auth.js
 	}
 	d := pages.ErrorData{Brand: a.brand(), Code: code, SignInURL: a.endpoint(rq, "signin"), HomeURL: rq.base()}
-	return a.html(pages.ErrorStatus(code), func(b *bytes.Buffer) error { return pages.Error(b, d) })
+	res, err := a.html(pages.ErrorStatus(code), func(b *bytes.Buffer) error { return pages.Error(b, d) })
+	if res != nil && code == CodeUnavailable {
+		res.retryAfter = true
+	}
+	return res, err
 }

@@ -38,6 +38,9 @@ type Auth struct {
 
 	revocations    RevocationStore
 	revocationWarn refresh.Sometimes // the revocation store is down
+
+	usedStates     onceStore         // OAuth states that reached a callback
+	usedStatesWarn refresh.Sometimes // their memory is full, or their store down
 }
 
 // New checks cfg and returns an Auth. Every bad setting is an error naming
@@ -82,6 +85,13 @@ func New(cfg Config) (*Auth, error) {
 			ttl = DefaultRevocationCache
 		}
 		a.revocations = newCachedRevocations(cfg.Session.Revocations, ttl, a.now)
+	}
+	if s, ok := cfg.Session.Revocations.(onceStore); ok {
+		a.usedStates = s
+	} else {
+		a.usedStates = newMemoryOnce(a.now, maxUsedStates, func() {
+			a.warnSometimes(&a.usedStatesWarn, "authgo: the memory of used OAuth states is full; the oldest are forgotten early, and a replay of one is left to the provider's one-time code")
+		})
 	}
 	for _, p := range cfg.Providers {
 		a.providers[p.ID()] = p

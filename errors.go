@@ -16,6 +16,7 @@ const (
 	CodeOAuthCallback         = "OAuthCallbackError"
 	CodeOAuthAccountNotLinked = "OAuthAccountNotLinked"
 	CodeSessionRequired       = "SessionRequired"
+	CodeUnavailable           = "Unavailable"
 )
 
 // errorCode is one of the codes above.

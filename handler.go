@@ -85,6 +85,8 @@ type response struct {
 	cookies  cookie.Queue
 	// noReferrer: the request URL carried a secret (an OAuth code).
 	noReferrer bool
+	// retryAfter: a 503 that may pass; Retry-After is sent.
+	retryAfter bool
 }
 
 // ServeHTTP serves the endpoints under the base path. Mount it there, e.g.
@@ -488,6 +490,9 @@ func (a *Auth) write(w http.ResponseWriter, rq *request, res *response) {
 	if res.csp != "" || res.noReferrer {
 		h.Set("Referrer-Policy", "no-referrer")
 	}
+	if res.retryAfter {
+		h.Set("Retry-After", "2")
+	}
 	if a.cfg.Debug {
 		a.log.DebugContext(rq.r.Context(), "authgo: endpoint answered", reqAttr(rq.r), "action", rq.action, "provider", rq.providerID,
 			"status", res.debugStatus(rq.r), "cookies_set", q.Len())
@@ -532,6 +537,22 @@ func (a *Auth) writeError(w http.ResponseWriter, rq *request, err error) {
 	if rq.action == "session" && rq.r.Method == http.MethodPost {
 		writeJSON(w, http.StatusBadRequest, []byte("null"))
 		return
+	}
+	if ae.code == CodeUnavailable && a.cfg.Pages.Error == "" && rq.r.Header.Get("X-Auth-Return-Redirect") == "" {
+		// A store did not answer: the built-in error page, 503 with
+		// Retry-After, served at the URL that failed so that reloading it
+		// tries again. A redirect (to Pages.Error, or as JSON) carries
+		// Retry-After too.
+		if res, err := a.errorPageFor(rq, CodeUnavailable); err == nil {
+			for _, c := range ae.cookies {
+				res.cookies.Set(c)
+			}
+			a.write(w, rq, res)
+			return
+		}
+	}
+	if ae.code == CodeUnavailable {
+		w.Header().Set("Retry-After", "2")
 	}
 	page := a.cfg.BasePath + "/error"
 	if a.cfg.Pages.Error != "" {

@@ -22,6 +22,17 @@ const checkMaxAge = 15 * time.Minute
 
 var errInvalidCheck = errors.New("InvalidCheck")
 
+// usedStateMargin is how much longer than the flow cookies a used state is
+// remembered: room for clocks that differ between instances.
+const usedStateMargin = time.Minute
+
+// usedStateKey is the UseOnce key of an OAuth state: its SHA-256, so no
+// store holds a state.
+func usedStateKey(state string) string {
+	sum := sha256.Sum256([]byte(state))
+	return "oauth-state:" + base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
 // randomValue returns 32 random bytes, base64url: a state, a nonce, a PKCE
 // verifier (43 characters, as RFC 7636 asks).
 func randomValue() string {
@@ -156,9 +167,13 @@ func (a *Auth) oauthCallback(rq *request, op provider.OAuthProvider) (*response,
 			params.Add(k, "") // posted twice
 		}
 	}
+	// Every check on what the browser brought is the client's problem:
+	// OAuthCallbackError on the sign-in page, as for a refusal by the
+	// provider (Auth.js sends InvalidCheck to the error page as a
+	// Configuration error, a 500).
 	for _, k := range []string{"code", "state", "error", "iss"} {
 		if len(params[k]) > 1 {
-			return nil, failCB(CodeConfiguration, fmt.Errorf("%w: %q given twice", errInvalidCheck, k))
+			return nil, failCB(CodeOAuthCallback, fmt.Errorf("%w: %q given twice", errInvalidCheck, k))
 		}
 	}
 	if e := params.Get("error"); e != "" {
@@ -168,24 +183,39 @@ func (a *Auth) oauthCallback(rq *request, op provider.OAuthProvider) (*response,
 	}
 	state, err := a.openFlowCookie(rq, rq.names.State, op.ID())
 	if err != nil {
-		return nil, failCB(CodeConfiguration, err)
+		return nil, failCB(CodeOAuthCallback, err)
 	}
 	if got := params.Get("state"); got == "" || !csrf.Equal(got, state) {
-		return nil, failCB(CodeConfiguration, fmt.Errorf("%w: state does not match", errInvalidCheck))
+		return nil, failCB(CodeOAuthCallback, fmt.Errorf("%w: state does not match", errInvalidCheck))
 	}
 	verifier, err := a.openFlowCookie(rq, rq.names.PKCECodeVerifier, op.ID())
 	if err != nil {
-		return nil, failCB(CodeConfiguration, err)
+		return nil, failCB(CodeOAuthCallback, err)
 	}
 	nonce := ""
 	if op.UsesNonce() {
 		if nonce, err = a.openFlowCookie(rq, rq.names.Nonce, op.ID()); err != nil {
-			return nil, failCB(CodeConfiguration, err)
+			return nil, failCB(CodeOAuthCallback, err)
 		}
 	}
 	code := params.Get("code")
 	if code == "" {
-		return nil, failCB(CodeConfiguration, fmt.Errorf("%w: no code", errInvalidCheck))
+		return nil, failCB(CodeOAuthCallback, fmt.Errorf("%w: no code", errInvalidCheck))
+	}
+	// The state is used once, before anything is sent to the provider: a
+	// callback replayed with the cookies from before it (from a proxy's
+	// log, a shared machine, a browser's history and a stolen cookie jar)
+	// is refused here, on any instance that shares the store, rather than
+	// left to the provider's one-time code.
+	first, err := a.usedStates.UseOnce(ctx, usedStateKey(state), a.now().Add(checkMaxAge+usedStateMargin))
+	if err != nil {
+		// Fail closed. The flow cookies are kept: the state is unused, so
+		// the same callback may be tried again once the store answers.
+		a.warnSometimes(&a.usedStatesWarn, "authgo: the store of used OAuth states did not answer; OAuth callbacks are refused until it does", "err", err)
+		return nil, fail(CodeUnavailable, fmt.Errorf("%s: record the state: %w", op.ID(), err))
+	}
+	if !first {
+		return nil, failCB(CodeOAuthCallback, fmt.Errorf("%w: the state was used already (a replayed callback)", errInvalidCheck))
 	}
 	result, err := op.Exchange(ctx, provider.ExchangeParams{
 		Code:         code,

@@ -140,35 +140,39 @@ func TestOAuthFlow(t *testing.T) {
 	}
 }
 
+// TestOAuthCallbackRefusals: whatever the browser brings that does not
+// check out is the client's problem, OAuthCallbackError on the sign-in
+// page, never the Configuration error page's 500; no token request is made.
 func TestOAuthCallbackRefusals(t *testing.T) {
+	const cbErr = O + "/auth/signin?error=OAuthCallbackError"
 	cases := []struct {
 		name    string
 		mutate  func(c *client, state string) string // returns the callback query
 		wantLoc string
 	}{
-		{"state mismatch", func(c *client, s string) string { return "code=x&state=other" }, O + "/auth/error?error=Configuration"},
-		{"no state", func(c *client, s string) string { return "code=x" }, O + "/auth/error?error=Configuration"},
+		{"state mismatch", func(c *client, s string) string { return "code=x&state=other" }, cbErr},
+		{"no state", func(c *client, s string) string { return "code=x" }, cbErr},
 		{"state cookie missing", func(c *client, s string) string {
 			delete(c.cookies, "authjs.state")
 			return "code=x&state=" + url.QueryEscape(s)
-		}, O + "/auth/error?error=Configuration"},
+		}, cbErr},
 		{"pkce cookie missing", func(c *client, s string) string {
 			delete(c.cookies, "authjs.pkce.code_verifier")
 			return "code=x&state=" + url.QueryEscape(s)
-		}, O + "/auth/error?error=Configuration"},
+		}, cbErr},
 		{"nonce cookie missing", func(c *client, s string) string {
 			delete(c.cookies, "authjs.nonce")
 			return "code=x&state=" + url.QueryEscape(s)
-		}, O + "/auth/error?error=Configuration"},
+		}, cbErr},
 		{"forged state cookie", func(c *client, s string) string {
 			c.cookies["authjs.state"] = "eyJhbGciOiJkaXIi.x.y.z.w"
 			return "code=x&state=" + url.QueryEscape(s)
-		}, O + "/auth/error?error=Configuration"},
-		{"code twice", func(c *client, s string) string { return "code=x&code=y&state=" + url.QueryEscape(s) }, O + "/auth/error?error=Configuration"},
+		}, cbErr},
+		{"code twice", func(c *client, s string) string { return "code=x&code=y&state=" + url.QueryEscape(s) }, cbErr},
 		{"provider error", func(c *client, s string) string {
 			return "error=access_denied&error_description=%3Cscript%3E&state=" + url.QueryEscape(s)
-		}, O + "/auth/signin?error=OAuthCallbackError"},
-		{"no code", func(c *client, s string) string { return "state=" + url.QueryEscape(s) }, O + "/auth/error?error=Configuration"},
+		}, cbErr},
+		{"no code", func(c *client, s string) string { return "state=" + url.QueryEscape(s) }, cbErr},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -201,7 +205,7 @@ func TestOAuthMixUp(t *testing.T) {
 	c := newClient(t, oauthAuth(t, a, b))
 	state := startFlow(t, c, "aa", "").Query().Get("state")
 	r := c.get(O + "/auth/callback/bb?code=x&state=" + url.QueryEscape(state))
-	if r.Header.Get("Location") != O+"/auth/error?error=Configuration" || b.exchange.Code != "" {
+	if r.Header.Get("Location") != O+"/auth/signin?error=OAuthCallbackError" || b.exchange.Code != "" {
 		t.Fatalf("%q", r.Header.Get("Location"))
 	}
 }

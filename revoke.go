@@ -26,6 +26,24 @@ const revocationMargin = time.Hour
 // it (Check), so it must answer fast; adapters/sqlite and adapters/redis
 // provide ones shared by every instance that uses the same database, and
 // Config.Session.Revocations defaults to one in this process's memory.
+//
+// # Use once
+//
+// A store may also have the method
+//
+//	UseOnce(ctx context.Context, key string, until time.Time) (first bool, err error)
+//
+// which records key until until and reports whether this is its first use
+// (since any earlier record of it ended), atomically across every instance
+// that shares the store. authgo then remembers there every OAuth state that
+// reached a callback (key "oauth-state:" and the state's SHA-256, never the
+// state; until 16 minutes later), so that a callback replayed with the
+// cookies from before it is refused on any instance before the provider is
+// asked to redeem its code. A store without the method makes the check hold
+// in this process only (its memory keeps at most 65,536 states; past that
+// the oldest are forgotten early). When UseOnce returns an error, the
+// callback fails closed with CodeUnavailable. adapters/sqlite and
+// adapters/redis have the method; adapters/adaptertest.UseOnce checks one.
 type RevocationStore interface {
 	// RevokeSession records that the session with this id is over. The
 	// record may go after until, when every cookie of it has expired.
@@ -37,6 +55,11 @@ type RevocationStore interface {
 	// recorded for sub (zero when none), in one round trip where the store
 	// allows. id or sub may be empty: nothing is recorded under "".
 	Check(ctx context.Context, id, sub string) (revoked bool, cutoff time.Time, err error)
+}
+
+// onceStore is the optional UseOnce method of a RevocationStore.
+type onceStore interface {
+	UseOnce(ctx context.Context, key string, until time.Time) (first bool, err error)
 }
 
 // errRevoked: the session was revoked; errRevocationUnknown: the store
@@ -127,7 +150,10 @@ func (a *Auth) RevokeUser(ctx context.Context, sub string) error {
 }
 
 // memoryRevocations is the default RevocationStore: this process only.
+// Its UseOnce keeps at most maxUsedStates records.
 type memoryRevocations struct {
+	once *memoryOnce
+
 	n        atomic.Int64 // entries, read without the lock
 	mu       sync.RWMutex
 	now      func() time.Time
@@ -137,7 +163,11 @@ type memoryRevocations struct {
 }
 
 func newMemoryRevocations(now func() time.Time) *memoryRevocations {
-	return &memoryRevocations{now: now, sessions: map[string]time.Time{}, users: map[string][2]int64{}}
+	return &memoryRevocations{once: newMemoryOnce(now, maxUsedStates, nil), now: now, sessions: map[string]time.Time{}, users: map[string][2]int64{}}
+}
+
+func (m *memoryRevocations) UseOnce(ctx context.Context, key string, until time.Time) (bool, error) {
+	return m.once.UseOnce(ctx, key, until)
 }
 
 func (m *memoryRevocations) RevokeSession(_ context.Context, id string, until time.Time) error {

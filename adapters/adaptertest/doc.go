@@ -20,6 +20,14 @@
 //		})
 //	}
 //
+//	// Only for a store with the optional UseOnce method.
+//	func TestUseOnce(t *testing.T) {
+//		db := openTestDatabase(t)
+//		adaptertest.UseOnce(t, func(t *testing.T) adaptertest.OnceStore {
+//			return mystore.NewRevocations(db)
+//		})
+//	}
+//
 //	func TestCounter(t *testing.T) {
 //		db := openTestDatabase(t)
 //		adaptertest.Counter(t, func(t *testing.T) authgo.Counter {

@@ -29,6 +29,8 @@ type RevocationsOptions struct {
 // Revocations is an [authgo.RevocationStore] over Redis, for instances
 // that share one: a key per revoked session and per user cutoff, each
 // expiring with the last cookie it can concern, and one MGET per check.
+// Its [Revocations.UseOnce] makes an OAuth callback usable once across the
+// instances.
 type Revocations struct {
 	rdb goredis.UniversalClient
 	o   RevocationsOptions

@@ -44,6 +44,15 @@
 // Timestamps written by this package (created_at, updated_at) are RFC 3339
 // UTC text with millisecond precision, as SQLite's strftime writes them.
 //
+// # Sessions, counters and callbacks
+//
+// A [*Store] is also an [authgo.RevocationStore] (table authgo_revocations)
+// for Config.Session.Revocations, and [Store.Counters] an [authgo.Counter].
+// Its [Store.UseOnce] (table authgo_used) is the optional method authgo
+// looks for on the revocation store: with it, an OAuth callback is used
+// once across every process that shares the file, and a replay is refused
+// before the provider is asked to redeem its code.
+//
 // # Concurrency
 //
 // A [*Store] is safe for concurrent use by multiple goroutines, and several

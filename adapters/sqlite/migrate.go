@@ -55,6 +55,15 @@ var migrations = [][]string{
 		) WITHOUT ROWID`,
 		`CREATE INDEX authgo_counters_ends ON authgo_counters (ends_at)`,
 	},
+	// 4: keys used once (Store.UseOnce): the OAuth states that reached a
+	// callback, by their hash; expires_at in Unix milliseconds.
+	{
+		`CREATE TABLE authgo_used (
+			key TEXT NOT NULL PRIMARY KEY,
+			expires_at INTEGER NOT NULL
+		) WITHOUT ROWID`,
+		`CREATE INDEX authgo_used_expires ON authgo_used (expires_at)`,
+	},
 }
 
 // migrate brings db to the latest schema version.

@@ -84,6 +84,7 @@ func TestSchema(t *testing.T) {
 		{"authgo_credentials", []string{"user_id", "username", "password_hash", "created_at", "updated_at"}},
 		{"authgo_migrations", []string{"version", "applied_at"}},
 		{"authgo_revocations", []string{"kind", "key", "revoked_at", "expires_at"}},
+		{"authgo_used", []string{"key", "expires_at"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.table, func(t *testing.T) {
@@ -106,7 +107,7 @@ func TestSchema(t *testing.T) {
 			}
 			got = append(got, n)
 		}
-		if want := []string{"authgo_counters", "authgo_credentials", "authgo_migrations", "authgo_revocations", "users"}; !slices.Equal(got, want) {
+		if want := []string{"authgo_counters", "authgo_credentials", "authgo_migrations", "authgo_revocations", "authgo_used", "users"}; !slices.Equal(got, want) {
 			t.Errorf("tables = %q, want %q", got, want)
 		}
 	})

@@ -57,6 +57,7 @@ var errorPages = map[string]errorPage{
 	"Configuration": {"Server error", "There is a problem with the server configuration. Check the server logs for details.", false},
 	"AccessDenied":  {"Access denied", "You do not have permission to sign in.", true},
 	"Verification":  {"Unable to sign in", "The sign in link is no longer valid. It may have been used already, or it may have expired.", true},
+	"Unavailable":   {"Try again shortly", "Signing in is not possible at the moment. Please try again in a few seconds.", false},
 }
 
 var errorDefault = errorPage{"Something went wrong", "An unexpected error stopped this request. Please try again later.", false}
@@ -70,11 +71,14 @@ func errorMessage(code string) errorPage {
 
 // ErrorStatus returns the HTTP status of the error page for an Auth.js error
 // code, as Auth.js answers it: 500 for Configuration, 403 for AccessDenied
-// and Verification, and 200 for anything else, including "".
+// and Verification, and 200 for anything else, including "". authgo's own
+// Unavailable (a store did not answer) is 503.
 func ErrorStatus(code string) int {
 	switch code {
 	case "Configuration":
 		return http.StatusInternalServerError
+	case "Unavailable":
+		return http.StatusServiceUnavailable
 	case "AccessDenied", "Verification":
 		return http.StatusForbidden
 	default:
