@@ -89,9 +89,8 @@ type result struct {
 	setCook map[string]*http.Cookie
 }
 
-func (c *client) do(req *http.Request) *result {
-	c.t.Helper()
-	r := c.Do(req)
+// resultOf is r as the tests read it.
+func resultOf(r *testkit.Response) *result {
 	out := &result{Response: r.Response, body: r.Text, setCook: map[string]*http.Cookie{}}
 	for _, ck := range r.Cookies() {
 		out.setCook[ck.Name] = ck
@@ -99,20 +98,24 @@ func (c *client) do(req *http.Request) *result {
 	return out
 }
 
+func (c *client) do(req *http.Request) *result {
+	c.t.Helper()
+	return resultOf(c.Do(req))
+}
+
 func (c *client) get(target string, hdr ...string) *result {
 	c.t.Helper()
-	return c.do(c.NewRequest("GET", target, nil, hdr...))
+	return resultOf(c.Get(target, hdr...))
 }
 
 func (c *client) postForm(target string, form url.Values, hdr ...string) *result {
 	c.t.Helper()
-	return c.do(c.NewRequest("POST", target, strings.NewReader(form.Encode()), append([]string{"Content-Type", "application/x-www-form-urlencoded"}, hdr...)...))
+	return resultOf(c.PostForm(target, form, hdr...))
 }
 
 func (c *client) postJSON(target string, v any, hdr ...string) *result {
 	c.t.Helper()
-	b, _ := json.Marshal(v)
-	return c.do(c.NewRequest("POST", target, strings.NewReader(string(b)), append([]string{"Content-Type", "application/json"}, hdr...)...))
+	return resultOf(c.PostJSON(target, v, hdr...))
 }
 
 // csrf fetches a CSRF token the way next-auth/react does.

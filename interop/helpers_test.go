@@ -253,27 +253,26 @@ func (b *browser) do(method, path string, body url.Values, hdr ...string) *reply
 // send is do with a raw body of the given type ("" for none).
 func (b *browser) send(method, path, ctype, body string, hdr ...string) *reply {
 	b.t.Helper()
-	r := b.Send(method, path, ctype, body, hdr...)
+	return replyOf(b.Send(method, path, ctype, body, hdr...))
+}
+
+func replyOf(r *testkit.Response) *reply {
 	return &reply{status: r.StatusCode, header: r.Header, body: r.Text, cookies: r.Cookies()}
 }
 
 func (b *browser) get(path string, hdr ...string) *reply {
 	b.t.Helper()
-	return b.do("GET", path, nil, hdr...)
+	return replyOf(b.Get(path, hdr...))
 }
 
 func (b *browser) post(path string, form url.Values, hdr ...string) *reply {
 	b.t.Helper()
-	return b.do("POST", path, form, hdr...)
+	return replyOf(b.PostForm(path, form, hdr...))
 }
 
 func (b *browser) postJSON(path string, v any, hdr ...string) *reply {
 	b.t.Helper()
-	data, err := json.Marshal(v)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	return b.send("POST", path, "application/json", string(data), hdr...)
+	return replyOf(b.PostJSON(path, v, hdr...))
 }
 
 // csrf fetches the CSRF token from GET /auth/csrf.
