@@ -12,7 +12,7 @@ func BenchmarkSessionEndpoint(b *testing.B) {
 	a := newAuth(b, nil)
 	c := newClient(b, a)
 	c.signIn(O, "alice", "wonderland")
-	cookie := c.cookieHeader()
+	cookie := c.CookieHeader()
 	b.ReportAllocs()
 	for b.Loop() {
 		req := httptest.NewRequest("GET", O+"/auth/session", nil)
@@ -32,7 +32,7 @@ func BenchmarkSession(b *testing.B) {
 	c := newClient(b, a)
 	c.signIn(O, "alice", "wonderland")
 	req, _ := http.NewRequest("GET", O+"/page", nil)
-	req.Header.Set("Cookie", c.cookieHeader())
+	req.Header.Set("Cookie", c.CookieHeader())
 	b.ReportAllocs()
 	for b.Loop() {
 		if s, _ := a.Session(req); s == nil {

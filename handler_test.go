@@ -112,7 +112,7 @@ func TestCredentialsSignInAndSession(t *testing.T) {
 	}
 	// Server side, the same session.
 	req, _ := http.NewRequest("GET", O+"/anything", nil)
-	req.Header.Set("Cookie", c.cookieHeader())
+	req.Header.Set("Cookie", c.CookieHeader())
 	sess, err := a.Session(req)
 	if err != nil || sess == nil || sess.User.Email != "alice@example.com" {
 		t.Fatalf("Session(r) = %+v, %v", sess, err)
@@ -275,8 +275,8 @@ func TestSessionEndpointEdgeCases(t *testing.T) {
 	t.Run("tampered", func(t *testing.T) {
 		c := newClient(t, newAuth(t, nil))
 		c.signIn(O, "alice", "wonderland")
-		v := c.cookies["authjs.session-token"]
-		c.cookies["authjs.session-token"] = v[:len(v)-3] + "AAA"
+		v := c.Cookie("authjs.session-token")
+		c.SetCookie("authjs.session-token", v[:len(v)-3]+"AAA")
 		r := c.get(O + "/auth/session")
 		del := r.setCook["authjs.session-token"]
 		if r.body != "null" || del == nil || del.MaxAge >= 0 {
@@ -288,7 +288,7 @@ func TestSessionEndpointEdgeCases(t *testing.T) {
 		a := newAuth(t, func(c *authgo.Config) { c.Now = fixedClock(now.Add(-31 * 24 * time.Hour)) })
 		c := newClient(t, a)
 		c.signIn(O, "alice", "wonderland")
-		r := newClient(t, newAuth(t, nil)).get(O+"/auth/session", "Cookie", c.cookieHeader())
+		r := newClient(t, newAuth(t, nil)).get(O+"/auth/session", "Cookie", c.CookieHeader())
 		if r.body != "null" {
 			t.Fatalf("expired token accepted: %s", r.body)
 		}
@@ -331,7 +331,7 @@ func TestSessionEndpointEdgeCases(t *testing.T) {
 		if !strings.Contains(r.body, `"email":"alice@example.com"`) {
 			t.Fatalf("update escalated: %s", r.body)
 		}
-		tok, _ := jwt.Decode(jwt.DecodeParams{Token: c.cookies["authjs.session-token"], Secrets: []string{testSecret}})
+		tok, _ := jwt.Decode(jwt.DecodeParams{Token: c.Cookie("authjs.session-token"), Secrets: []string{testSecret}})
 		if tok.Subject != "user-1" || tok.ExpiresAt > time.Now().Add(31*24*time.Hour).Unix() {
 			t.Fatalf("claims changed: %+v", tok)
 		}
@@ -384,8 +384,7 @@ func TestChunkedSession(t *testing.T) {
 	// A stale bare cookie beside chunks: null, and everything deleted.
 	c3 := newClient(t, newAuth(t, nil))
 	c3.signIn(O, "big", "big")
-	c3.cookies["authjs.session-token"] = "stale"
-	c3.order = append(c3.order, "authjs.session-token")
+	c3.SetCookie("authjs.session-token", "stale")
 	r = c3.get(O + "/auth/session")
 	if r.body != "null" || len(r.setCook) < 3 {
 		t.Fatalf("%s %v", r.body, r.setCook)
@@ -652,7 +651,7 @@ func TestKeyRotation(t *testing.T) {
 	old := "old-secret-0123456789abcdef0123456789abcdef"
 	c := newClient(t, newAuth(t, func(c *authgo.Config) { c.Secret = []string{old} }))
 	c.signIn(O, "alice", "wonderland")
-	tokOld := c.cookies["authjs.session-token"]
+	tokOld := c.Cookie("authjs.session-token")
 
 	rotated := newAuth(t, func(c *authgo.Config) { c.Secret = []string{testSecret, old} })
 	r := newClient(t, rotated).get(O+"/auth/session", "Cookie", "authjs.session-token="+tokOld)
@@ -720,7 +719,7 @@ func TestCSRFTokenAccessor(t *testing.T) {
 		t.Fatalf("cookies %v", ck)
 	}
 	// The minted pair is accepted by the endpoints.
-	c.cookies[ck[0].Name], c.order = ck[0].Value, append(c.order, ck[0].Name)
+	c.SetCookie(ck[0].Name, ck[0].Value)
 	c.signIn(O, "alice", "wonderland")
 	r := c.postForm(O+"/auth/signout", url.Values{"csrfToken": {tok}})
 	if r.StatusCode != 302 || r.Header.Get("Location") != O {
@@ -783,7 +782,7 @@ func TestHostileCookieNames(t *testing.T) {
 	for _, name := range []string{"authjs.session-token@", "authjs.session-token ", "authjs.session-token/", "authjs.session-token(", "authjs.session-tokenü"} {
 		c := newClient(t, newAuth(t, nil))
 		c.signIn(O, "alice", "wonderland")
-		hdr := c.cookieHeader() + "; " + name + "=x"
+		hdr := c.CookieHeader() + "; " + name + "=x"
 		for _, r := range []*result{
 			c.get(O+"/auth/session", "Cookie", hdr),
 			c.postForm(O+"/auth/signout", url.Values{"csrfToken": {c.csrf(O)}}, "Cookie", hdr),

@@ -3,15 +3,14 @@ package authgo_test
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/authgo/authgo"
+	"github.com/authgo/authgo/internal/testkit"
 	"github.com/authgo/authgo/provider"
 	"github.com/authgo/authgo/providers/credentials"
 )
@@ -66,18 +65,22 @@ func newAuth(t testing.TB, mod func(*authgo.Config)) *authgo.Auth {
 	return a
 }
 
-// client is a tiny browser: it keeps cookies by name, as a browser with one
-// site would, and never follows redirects.
+// client is a tiny browser on h: a testkit.Browser that keeps cookies by
+// name, as a browser with one site would, never follows redirects, and
+// fails the test when a response sets one cookie name twice.
 type client struct {
-	t       testing.TB
-	h       http.Handler
-	base    string // the endpoints' base path: /auth unless set
-	cookies map[string]string
-	order   []string
+	*testkit.Browser
+	t    testing.TB
+	h    http.Handler
+	base string // the endpoints' base path: /auth unless set
 }
 
 func newClient(t testing.TB, h http.Handler) *client {
-	return &client{t: t, h: h, base: "/auth", cookies: map[string]string{}}
+	b := testkit.NewHandlerBrowser(t, h)
+	// The servers here often run on a test clock: their Expires is not the
+	// real clock's business.
+	b.OneSetCookiePerName, b.KeepExpired = true, true
+	return &client{Browser: b, t: t, h: h, base: "/auth"}
 }
 
 type result struct {
@@ -86,82 +89,39 @@ type result struct {
 	setCook map[string]*http.Cookie
 }
 
-func (c *client) cookieHeader() string {
-	var parts []string
-	for _, n := range c.order {
-		if v, ok := c.cookies[n]; ok {
-			parts = append(parts, n+"="+v)
-		}
-	}
-	return strings.Join(parts, "; ")
-}
-
-func (c *client) do(req *http.Request) *result {
-	c.t.Helper()
-	if h := c.cookieHeader(); h != "" && req.Header.Get("Cookie") == "" {
-		req.Header.Set("Cookie", h)
-	}
-	rec := httptest.NewRecorder()
-	c.h.ServeHTTP(rec, req)
-	res := rec.Result()
-	b, _ := io.ReadAll(res.Body)
-	out := &result{Response: res, body: string(b), setCook: map[string]*http.Cookie{}}
-	for _, ck := range res.Cookies() {
-		if _, dup := out.setCook[ck.Name]; dup {
-			c.t.Fatalf("two Set-Cookie headers for %s", ck.Name)
-		}
+// resultOf is r as the tests read it.
+func resultOf(r *testkit.Response) *result {
+	out := &result{Response: r.Response, body: r.Text, setCook: map[string]*http.Cookie{}}
+	for _, ck := range r.Cookies() {
 		out.setCook[ck.Name] = ck
-		if ck.MaxAge < 0 || ck.Value == "" {
-			delete(c.cookies, ck.Name)
-			continue
-		}
-		if _, ok := c.cookies[ck.Name]; !ok {
-			c.order = append(c.order, ck.Name)
-		}
-		c.cookies[ck.Name] = ck.Value
 	}
 	return out
 }
 
+func (c *client) do(req *http.Request) *result {
+	c.t.Helper()
+	return resultOf(c.Do(req))
+}
+
 func (c *client) get(target string, hdr ...string) *result {
 	c.t.Helper()
-	req := httptest.NewRequest("GET", target, nil)
-	for i := 0; i+1 < len(hdr); i += 2 {
-		req.Header.Set(hdr[i], hdr[i+1])
-	}
-	return c.do(req)
+	return resultOf(c.Get(target, hdr...))
 }
 
 func (c *client) postForm(target string, form url.Values, hdr ...string) *result {
 	c.t.Helper()
-	req := httptest.NewRequest("POST", target, strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	for i := 0; i+1 < len(hdr); i += 2 {
-		req.Header.Set(hdr[i], hdr[i+1])
-	}
-	return c.do(req)
+	return resultOf(c.PostForm(target, form, hdr...))
 }
 
 func (c *client) postJSON(target string, v any, hdr ...string) *result {
 	c.t.Helper()
-	b, _ := json.Marshal(v)
-	req := httptest.NewRequest("POST", target, strings.NewReader(string(b)))
-	req.Header.Set("Content-Type", "application/json")
-	for i := 0; i+1 < len(hdr); i += 2 {
-		req.Header.Set(hdr[i], hdr[i+1])
-	}
-	return c.do(req)
+	return resultOf(c.PostJSON(target, v, hdr...))
 }
 
 // csrf fetches a CSRF token the way next-auth/react does.
 func (c *client) csrf(origin string) string {
 	c.t.Helper()
-	r := c.get(origin + c.base + "/csrf")
-	var v struct{ CsrfToken string }
-	if err := json.Unmarshal([]byte(r.body), &v); err != nil || len(v.CsrfToken) != 64 {
-		c.t.Fatalf("csrf: %q %v", r.body, err)
-	}
-	return v.CsrfToken
+	return c.CSRFToken(origin + c.base + "/csrf")
 }
 
 // signIn signs in through the credentials callback.

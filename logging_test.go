@@ -108,14 +108,14 @@ func TestDebugLog(t *testing.T) {
 
 	var secrets []string
 	keep := func(c *client) {
-		for _, v := range c.cookies {
-			secrets = append(secrets, v)
+		for _, ck := range c.Cookies() {
+			secrets = append(secrets, ck.Value)
 		}
 	}
 	c := newClient(t, h)
 	signInBackend(t, c)
 	keep(c)
-	tok := tokenOf(t, c.cookies["authjs.session-token"])
+	tok := tokenOf(t, c.Cookie("authjs.session-token"))
 	secrets = append(secrets, tok.StringClaim("access_token"), tok.StringClaim("refresh_token"))
 	if s := c.session(O); s["user"] == nil {
 		t.Fatalf("session %v", s)
@@ -125,7 +125,7 @@ func TestDebugLog(t *testing.T) {
 		t.Fatalf("api after expiry: %d %s", r.StatusCode, r.body)
 	}
 	keep(c)
-	tok = tokenOf(t, c.cookies["authjs.session-token"])
+	tok = tokenOf(t, c.Cookie("authjs.session-token"))
 	secrets = append(secrets, tok.StringClaim("access_token"), tok.StringClaim("refresh_token"))
 	if r := newClient(t, h).get(O + "/api/x"); r.StatusCode != 302 {
 		t.Fatalf("signed out: %d", r.StatusCode)

@@ -149,7 +149,7 @@ func TestMiddlewareRootStoreDown(t *testing.T) {
 			c := newClient(t, rc.h)
 			c.base = rc.base
 			c.signIn(O, "alice", "wonderland")
-			cookie := c.cookieHeader()
+			cookie := c.CookieHeader()
 			store.down.Store(true)
 			r := newClient(t, rc.h).get(O+"/", "Cookie", cookie)
 			store.down.Store(false)

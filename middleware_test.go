@@ -252,7 +252,7 @@ func BenchmarkMiddleware(b *testing.B) {
 	a := guarded(b, nil)
 	c := newClient(b, a)
 	c.signIn(O, "alice", "wonderland")
-	cookie := c.cookieHeader()
+	cookie := c.CookieHeader()
 	noop := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {})
 	h := a.Middleware(noop)
 	req := httptest.NewRequest("GET", O+"/mypage/x", nil)
@@ -281,7 +281,7 @@ func BenchmarkMiddleware(b *testing.B) {
 		rc := newClient(b, ra)
 		rc.signIn(O, "alice", "wonderland")
 		rreq := httptest.NewRequest("GET", O+"/mypage/x", nil)
-		rreq.Header.Set("Cookie", rc.cookieHeader())
+		rreq.Header.Set("Cookie", rc.CookieHeader())
 		hr := ra.Middleware(noop)
 		b.ReportAllocs()
 		for b.Loop() {
@@ -297,7 +297,7 @@ func BenchmarkMiddleware(b *testing.B) {
 		sc := newClient(b, sa)
 		sc.signIn(O, "alice", "wonderland")
 		sreq := httptest.NewRequest("GET", O+"/mypage/x", nil)
-		sreq.Header.Set("Cookie", sc.cookieHeader())
+		sreq.Header.Set("Cookie", sc.CookieHeader())
 		hs := sa.Middleware(noop)
 		b.ReportAllocs()
 		for b.Loop() {
@@ -334,7 +334,7 @@ func BenchmarkMiddleware(b *testing.B) {
 		// One real decode, for scale: a Codec with its cache off.
 		b.ReportAllocs()
 		codec, _ := jwt.NewCodec(jwt.Options{Secrets: []string{testSecret}, CacheSize: -1})
-		raw := c.cookies["authjs.session-token"]
+		raw := c.Cookie("authjs.session-token")
 		for b.Loop() {
 			if _, err := codec.Decode(jwt.CookieName, raw); err != nil {
 				b.Fatal(err)
@@ -374,7 +374,7 @@ func TestReissueWithEmptyHandler(t *testing.T) {
 	srv := httptest.NewServer(a.Middleware(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})))
 	defer srv.Close()
 	req, _ := http.NewRequest("GET", srv.URL+"/mypage/x", nil)
-	req.Header.Set("Cookie", c.cookieHeader())
+	req.Header.Set("Cookie", c.CookieHeader())
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -408,7 +408,7 @@ func TestReissueNotCacheable(t *testing.T) {
 	c := newClient(t, a)
 	c.signIn(O, "alice", "wonderland")
 	req := httptest.NewRequest("GET", O+"/mypage/x", nil)
-	req.Header.Set("Cookie", c.cookieHeader())
+	req.Header.Set("Cookie", c.CookieHeader())
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
 	if rec.Header().Get("Set-Cookie") != "" || rec.Header().Get("Cache-Control") != "public, max-age=300" {

@@ -103,7 +103,7 @@ func TestOAuthFlow(t *testing.T) {
 		idp.authReq.RedirectURI != O+"/auth/callback/stub" || len(idp.authReq.State) < 43 || idp.authReq.Extra.Get("redirect_uri") != "" {
 		t.Fatalf("authorization request %+v", idp.authReq)
 	}
-	if idp.authReq.Nonce == "" || c.cookies["authjs.nonce"] == "" {
+	if idp.authReq.Nonce == "" || c.Cookie("authjs.nonce") == "" {
 		t.Fatal("no nonce")
 	}
 
@@ -153,19 +153,19 @@ func TestOAuthCallbackRefusals(t *testing.T) {
 		{"state mismatch", func(c *client, s string) string { return "code=x&state=other" }, cbErr},
 		{"no state", func(c *client, s string) string { return "code=x" }, cbErr},
 		{"state cookie missing", func(c *client, s string) string {
-			delete(c.cookies, "authjs.state")
+			c.DeleteCookie("authjs.state")
 			return "code=x&state=" + url.QueryEscape(s)
 		}, cbErr},
 		{"pkce cookie missing", func(c *client, s string) string {
-			delete(c.cookies, "authjs.pkce.code_verifier")
+			c.DeleteCookie("authjs.pkce.code_verifier")
 			return "code=x&state=" + url.QueryEscape(s)
 		}, cbErr},
 		{"nonce cookie missing", func(c *client, s string) string {
-			delete(c.cookies, "authjs.nonce")
+			c.DeleteCookie("authjs.nonce")
 			return "code=x&state=" + url.QueryEscape(s)
 		}, cbErr},
 		{"forged state cookie", func(c *client, s string) string {
-			c.cookies["authjs.state"] = "eyJhbGciOiJkaXIi.x.y.z.w"
+			c.SetCookie("authjs.state", "eyJhbGciOiJkaXIi.x.y.z.w")
 			return "code=x&state=" + url.QueryEscape(s)
 		}, cbErr},
 		{"code twice", func(c *client, s string) string { return "code=x&code=y&state=" + url.QueryEscape(s) }, cbErr},
@@ -186,7 +186,7 @@ func TestOAuthCallbackRefusals(t *testing.T) {
 			if r.setCook["authjs.session-token"] != nil || idp.exchange.Code != "" {
 				t.Fatal("a session or a token request after a failed check")
 			}
-			if ck := r.setCook["authjs.state"]; c.cookies["authjs.state"] == "" && ck == nil {
+			if ck := r.setCook["authjs.state"]; c.Cookie("authjs.state") == "" && ck == nil {
 				// the cookie was gone already: nothing to clear
 			} else if ck == nil || ck.MaxAge >= 0 {
 				t.Fatal("state cookie not cleared on failure")

@@ -62,13 +62,13 @@ func TestSignOutRevokes(t *testing.T) {
 	a, h := revokeSite(t, func(c *authgo.Config) { c.Now = clk.Now })
 	c := newClient(t, h)
 	c.signIn(O, "alice", "wonderland")
-	kept := c.cookieHeader() // the attacker's copy
+	kept := c.CookieHeader() // the attacker's copy
 	clk.Add(time.Minute)
 	c.get(O + "/auth/session") // re-issued: a new jti, the same session id
-	if c.cookieHeader() == kept {
+	if c.CookieHeader() == kept {
 		t.Fatal("the cookie was not re-issued")
 	}
-	reissued := c.cookieHeader()
+	reissued := c.CookieHeader()
 	if s, p := signedIn(t, a, h, kept); !s || !p {
 		t.Fatalf("before sign-out the kept cookie works: %v %v", s, p)
 	}
@@ -90,12 +90,12 @@ func TestSignOutRevokes(t *testing.T) {
 	if ck := res.setCook["authjs.session-token"]; ck == nil || ck.MaxAge >= 0 {
 		t.Errorf("revoked cookie not cleared: %v", res.Header["Set-Cookie"])
 	}
-	if s, p := signedIn(t, a, h, cb.cookieHeader()); !s || !p {
+	if s, p := signedIn(t, a, h, cb.CookieHeader()); !s || !p {
 		t.Errorf("bob was signed out too: %v %v", s, p)
 	}
 	// Signing in again makes a new session that works.
 	c.signIn(O, "alice", "wonderland")
-	if s, p := signedIn(t, a, h, c.cookieHeader()); !s || !p {
+	if s, p := signedIn(t, a, h, c.CookieHeader()); !s || !p {
 		t.Errorf("a new sign-in does not work: %v %v", s, p)
 	}
 }
@@ -113,7 +113,7 @@ func TestSignOutRevokesForeignToken(t *testing.T) {
 		t.Fatalf("foreign cookie before sign-out: %v %v", s, p)
 	}
 	c := newClient(t, h)
-	c.postForm(O+"/auth/signout", map[string][]string{"csrfToken": {c.csrf(O)}}, "Cookie", cookie+"; "+c.cookieHeader())
+	c.postForm(O+"/auth/signout", map[string][]string{"csrfToken": {c.csrf(O)}}, "Cookie", cookie+"; "+c.CookieHeader())
 	if s, p := signedIn(t, a, h, cookie); s || p {
 		t.Fatalf("foreign cookie after sign-out: %v %v", s, p)
 	}
@@ -136,16 +136,16 @@ func TestRevokeUser(t *testing.T) {
 		t.Fatal("RevokeUser accepted an empty subject")
 	}
 	for name, c := range map[string]*client{"phone": phone, "laptop": laptop} {
-		if s, p := signedIn(t, a, h, c.cookieHeader()); s || p {
+		if s, p := signedIn(t, a, h, c.CookieHeader()); s || p {
 			t.Errorf("alice's %s after RevokeUser: %v %v", name, s, p)
 		}
 	}
-	if s, p := signedIn(t, a, h, bob.cookieHeader()); !s || !p {
+	if s, p := signedIn(t, a, h, bob.CookieHeader()); !s || !p {
 		t.Errorf("bob after alice's RevokeUser: %v %v", s, p)
 	}
 	clk.Add(time.Second)
 	phone.signIn(O, "alice", "wonderland")
-	if s, p := signedIn(t, a, h, phone.cookieHeader()); !s || !p {
+	if s, p := signedIn(t, a, h, phone.CookieHeader()); !s || !p {
 		t.Errorf("alice signing in again: %v %v", s, p)
 	}
 }
@@ -173,7 +173,7 @@ func TestRevocationStoreDown(t *testing.T) {
 	a, h := revokeSite(t, func(c *authgo.Config) { c.Session.Revocations = store })
 	c := newClient(t, h)
 	c.signIn(O, "alice", "wonderland")
-	cookie := c.cookieHeader()
+	cookie := c.CookieHeader()
 	store.down.Store(true)
 	for _, tt := range []struct {
 		target string
@@ -223,7 +223,7 @@ func TestRevocationCache(t *testing.T) {
 			a2, h2 := revokeSite(t, mod)
 			c := newClient(t, h1)
 			c.signIn(O, "alice", "wonderland")
-			kept := c.cookieHeader()
+			kept := c.CookieHeader()
 			if s, _ := signedIn(t, a2, h2, kept); !s {
 				t.Fatal("the other instance does not see the session")
 			}
@@ -253,7 +253,7 @@ func TestRevokeUserReissuedAfterCutoff(t *testing.T) {
 	a2, h2 := revokeSite(t, mod)
 	c := newClient(t, h1)
 	c.signIn(O, "alice", "wonderland")
-	if s, _ := signedIn(t, a2, h2, c.cookieHeader()); !s {
+	if s, _ := signedIn(t, a2, h2, c.CookieHeader()); !s {
 		t.Fatal("instance 2 does not see the session")
 	}
 	if err := a1.RevokeUser(context.Background(), "user-1"); err != nil {
@@ -262,7 +262,7 @@ func TestRevokeUserReissuedAfterCutoff(t *testing.T) {
 	clk.Add(time.Second)
 	// Instance 2, inside its cache time, re-issues the cookie.
 	c2 := newClient(t, h2)
-	r := c2.get(O+"/auth/session", "Cookie", c.cookieHeader())
+	r := c2.get(O+"/auth/session", "Cookie", c.CookieHeader())
 	fresh := r.setCook["authjs.session-token"]
 	if fresh == nil || fresh.MaxAge < 0 {
 		t.Fatalf("instance 2 did not re-issue: %v", r.Header["Set-Cookie"])
@@ -286,7 +286,7 @@ func TestSignOutOutlivesReissuedCopies(t *testing.T) {
 	a, h := revokeSite(t, func(c *authgo.Config) { c.Now = clk.Now })
 	user := newClient(t, h)
 	user.signIn(O, "alice", "wonderland")
-	old := user.cookieHeader()
+	old := user.CookieHeader()
 	clk.Add(10 * 24 * time.Hour)
 	thief := newClient(t, h)
 	r := thief.get(O+"/auth/session", "Cookie", old)

@@ -119,7 +119,7 @@ func TestToken(t *testing.T) {
 	})
 	c := newClient(t, a)
 	c.signIn(O, "alice", "wonderland")
-	cookie := c.cookieHeader()
+	cookie := c.CookieHeader()
 	calls = 0
 	req := httptest.NewRequest("GET", O+"/x", nil)
 	if tok, err := a.Token(req); tok != nil || err != nil {

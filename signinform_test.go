@@ -126,7 +126,7 @@ func TestSignInKeptFormScope(t *testing.T) {
 	})
 	t.Run("forged", func(t *testing.T) {
 		c := newClient(t, newAuth(t, nil))
-		c.cookies["authgo.signin-form"], c.order = "eyJhbGciOiJub25lIn0.e30.", append(c.order, "authgo.signin-form")
+		c.SetCookie("authgo.signin-form", "eyJhbGciOiJub25lIn0.e30.")
 		page := c.get(origin + "/auth/signin?error=CredentialsSignin&code=credentials")
 		if page.StatusCode != 200 || strings.Contains(inputs(page.body)["username"], "value=") {
 			t.Errorf("%d, username input %s", page.StatusCode, inputs(page.body)["username"])
@@ -164,7 +164,7 @@ func TestSignInKeptFormScope(t *testing.T) {
 		form := url.Values{"csrfToken": {c.csrf(origin)}, "email": {"a@example.com"}, "pin": {"1234"}, "otp": {"987654"}, "long": {strings.Repeat("x", 300)}}
 		res := c.postForm(origin+"/auth/callback/credentials", form)
 		// The cookie holds the email address only.
-		tok, err := jwt.Decode(jwt.DecodeParams{Token: c.cookies["authgo.signin-form"], Secrets: []string{testSecret}, Salt: "authgo.signin-form"})
+		tok, err := jwt.Decode(jwt.DecodeParams{Token: c.Cookie("authgo.signin-form"), Secrets: []string{testSecret}, Salt: "authgo.signin-form"})
 		if err != nil || tok == nil {
 			t.Fatalf("kept form: %v", err)
 		}

@@ -78,7 +78,7 @@ func TestTokensKeptServerSide(t *testing.T) {
 	_, h := tokenSite(t, b, clk)
 	c := newClient(t, h)
 	signInBackend(t, c)
-	tok := tokenOf(t, c.cookies["authjs.session-token"])
+	tok := tokenOf(t, c.Cookie("authjs.session-token"))
 	exp, _ := tok.Int("expires_at")
 	if !strings.HasPrefix(tok.StringClaim("access_token"), "eyJ") || tok.StringClaim("refresh_token") == "" || exp != clk.Now().Add(5*time.Minute).Unix() || tok.StringClaim("provider") != "backend" {
 		t.Fatalf("token state: %+v", tok.Extra)
@@ -100,9 +100,9 @@ func TestRefreshBurst(t *testing.T) {
 	_, h := tokenSite(t, b, clk)
 	c := newClient(t, h)
 	signInBackend(t, c)
-	old := tokenOf(t, c.cookies["authjs.session-token"]).StringClaim("access_token")
+	old := tokenOf(t, c.Cookie("authjs.session-token")).StringClaim("access_token")
 	clk.Add(10 * time.Minute)
-	cookie := c.cookieHeader()
+	cookie := c.CookieHeader()
 	var wg sync.WaitGroup
 	bodies := make([]string, 200)
 	setCookie := make([]bool, 200)
@@ -151,7 +151,7 @@ func TestRefreshTerminalFailure(t *testing.T) {
 	if r.StatusCode != 409 || !strings.Contains(r.body, "no access token") {
 		t.Fatalf("%d %s", r.StatusCode, r.body)
 	}
-	tok := tokenOf(t, c.cookies["authjs.session-token"])
+	tok := tokenOf(t, c.Cookie("authjs.session-token"))
 	if tok.StringClaim("error") != authgo.RefreshTokenError || tok.StringClaim("access_token") != "" || tok.StringClaim("refresh_token") != "" {
 		t.Fatalf("after a refused refresh: %+v", tok.Extra)
 	}
@@ -169,7 +169,7 @@ func TestRefreshTransientFailure(t *testing.T) {
 	_, h := tokenSite(t, b, clk)
 	c := newClient(t, h)
 	signInBackend(t, c)
-	old := tokenOf(t, c.cookies["authjs.session-token"]).StringClaim("access_token")
+	old := tokenOf(t, c.Cookie("authjs.session-token")).StringClaim("access_token")
 	b.Fail.Store(503)
 	// Inside the refresh window the old token is still good: used.
 	clk.Add(4*time.Minute + 30*time.Second)
@@ -207,14 +207,14 @@ func TestRefreshLateInHandler(t *testing.T) {
 	}))
 	c := newClient(t, a)
 	signInBackend(t, c)
-	tok := tokenOf(t, c.cookies["authjs.session-token"])
+	tok := tokenOf(t, c.Cookie("authjs.session-token"))
 	// Within the refresh window but not expired: the middleware lets the
 	// request through, the handler refreshes late.
 	clk.Add(4*time.Minute + 30*time.Second)
 	_ = tok
 	for i := 0; i < 2; i++ {
 		req := httptest.NewRequest("GET", O+"/page", nil)
-		req.Header.Set("Cookie", c.cookieHeader())
+		req.Header.Set("Cookie", c.CookieHeader())
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
 	}
@@ -234,7 +234,7 @@ func TestAccessTokenClient(t *testing.T) {
 	c := newClient(t, a)
 	signInBackend(t, c)
 	req := httptest.NewRequest("GET", O+"/page", nil)
-	req.Header.Set("Cookie", c.cookieHeader())
+	req.Header.Set("Cookie", c.CookieHeader())
 	res, err := a.Client(req, nil).Get(api.URL)
 	if err != nil {
 		t.Fatal(err)
@@ -294,7 +294,7 @@ func TestClientRejectedToken(t *testing.T) {
 	})
 	c := newClient(t, clientPage(a, api.URL))
 	signInBackend(t, c)
-	first := tokenOf(t, c.cookies["authjs.session-token"]).StringClaim(authgo.ClaimAccessToken)
+	first := tokenOf(t, c.Cookie("authjs.session-token")).StringClaim(authgo.ClaimAccessToken)
 
 	clk.Add(2 * time.Minute)
 	mu.Lock()
@@ -304,7 +304,7 @@ func TestClientRejectedToken(t *testing.T) {
 		t.Fatalf("refused call: %d, %d refreshes", r.StatusCode, b.Refreshes.Load())
 	}
 	r := c.get(O + "/page")
-	second := tokenOf(t, c.cookies["authjs.session-token"]).StringClaim(authgo.ClaimAccessToken)
+	second := tokenOf(t, c.Cookie("authjs.session-token")).StringClaim(authgo.ClaimAccessToken)
 	if r.StatusCode != 200 || b.Refreshes.Load() != 1 || second == first || r.body != "Bearer "+second {
 		t.Fatalf("next request: %d %q, %d refreshes", r.StatusCode, r.body, b.Refreshes.Load())
 	}
@@ -342,7 +342,7 @@ func TestRefreshThatHangs(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			req := httptest.NewRequest("GET", O+"/api/x", nil)
-			req.Header.Set("Cookie", c.cookieHeader())
+			req.Header.Set("Cookie", c.CookieHeader())
 			rec := httptest.NewRecorder()
 			c.h.ServeHTTP(rec, req)
 			codes[i] = rec.Code
@@ -398,7 +398,7 @@ func TestRefreshSkewClamped(t *testing.T) {
 	_, h := tokenSite(t, b, clk)
 	c := newClient(t, h)
 	signInBackend(t, c)
-	cookie := c.cookieHeader()
+	cookie := c.CookieHeader()
 	for i := range 14 {
 		clk.Add(time.Second)
 		if rec := apiGet(h, cookie, context.Background()); rec.Code != 200 || b.Refreshes.Load() != 0 {
@@ -421,7 +421,7 @@ func TestRefreshOutlivesClient(t *testing.T) {
 	_, h := tokenSite(t, b, clk)
 	c := newClient(t, h)
 	signInBackend(t, c)
-	cookie := c.cookieHeader()
+	cookie := c.CookieHeader()
 	clk.Add(10 * time.Minute)
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
@@ -460,7 +460,7 @@ func TestRefreshPanics(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if rec := apiGet(h, c.cookieHeader(), context.Background()); rec.Code != 503 || rec.Header().Get("Set-Cookie") != "" {
+			if rec := apiGet(h, c.CookieHeader(), context.Background()); rec.Code != 503 || rec.Header().Get("Set-Cookie") != "" {
 				t.Errorf("%d %v", rec.Code, rec.Header())
 			}
 		}()
@@ -479,7 +479,7 @@ func TestOldCookieAfterSuccessorCache(t *testing.T) {
 	_, h := tokenSite(t, b, clk)
 	c := newClient(t, h)
 	signInBackend(t, c)
-	old := c.cookieHeader()
+	old := c.CookieHeader()
 	clk.Add(10 * time.Minute)
 	c.get(O + "/api/x") // refreshes; the client keeps the new cookie
 	if b.Refreshes.Load() != 1 {
@@ -595,7 +595,7 @@ func TestClientRedirects(t *testing.T) {
 	c := newClient(t, a)
 	signInBackend(t, c)
 	req := httptest.NewRequest("GET", O+"/page", nil)
-	req.Header.Set("Cookie", c.cookieHeader())
+	req.Header.Set("Cookie", c.CookieHeader())
 
 	res, err := a.Client(req, nil).Get(api.URL + "/away")
 	if err != nil {

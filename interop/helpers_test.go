@@ -8,14 +8,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -203,16 +200,6 @@ func startAuthgo(t testing.TB, secrets []string, mod func(*authgo.Config)) strin
 	return base
 }
 
-// httpClient never follows redirects and never uses a proxy.
-var httpClient = &http.Client{
-	Transport: &http.Transport{
-		Proxy:       nil,
-		DialContext: (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
-	},
-	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	Timeout:       10 * time.Second,
-}
-
 // reply is one HTTP response, read in full.
 type reply struct {
 	status  int
@@ -230,52 +217,31 @@ func (r *reply) cookie(name string) *http.Cookie {
 	return nil
 }
 
-// browser keeps the cookies one server set, by name, in the order first
-// seen, and sends them back to that server.
+// browser is a testkit.Browser on one server (base), which keeps the
+// cookies it sets by name, in the order first seen, and sends them back.
 type browser struct {
-	t     testing.TB
-	base  string
-	jar   map[string]string
-	order []string
+	*testkit.Browser
+	t    testing.TB
+	base string
 }
 
 func newBrowser(t testing.TB, base string) *browser {
-	return &browser{t: t, base: base, jar: map[string]string{}}
-}
-
-func (b *browser) set(name, value string) {
-	if _, ok := b.jar[name]; !ok {
-		b.order = append(b.order, name)
-	}
-	b.jar[name] = value
-}
-
-func (b *browser) del(name string) {
-	delete(b.jar, name)
-	b.order = slices.DeleteFunc(b.order, func(n string) bool { return n == name })
-}
-
-func (b *browser) header() string {
-	var parts []string
-	for _, n := range b.order {
-		parts = append(parts, n+"="+b.jar[n])
-	}
-	return strings.Join(parts, "; ")
+	return &browser{Browser: testkit.NewBrowser(t, base), t: t, base: base}
 }
 
 // sessionCookies returns the session cookie(s) held, bare or chunked.
 func (b *browser) sessionCookies() map[string]string {
 	m := map[string]string{}
-	for n, v := range b.jar {
-		if strings.HasPrefix(n, "authjs.session-token") {
-			m[n] = v
+	for _, c := range b.Cookies() {
+		if strings.HasPrefix(c.Name, "authjs.session-token") {
+			m[c.Name] = c.Value
 		}
 	}
 	return m
 }
 
 // do sends method path (relative to base) with body and header pairs; a
-// "Cookie" header in hdr replaces the jar's.
+// "Cookie" header in hdr replaces the browser's.
 func (b *browser) do(method, path string, body url.Values, hdr ...string) *reply {
 	b.t.Helper()
 	if body == nil {
@@ -287,73 +253,32 @@ func (b *browser) do(method, path string, body url.Values, hdr ...string) *reply
 // send is do with a raw body of the given type ("" for none).
 func (b *browser) send(method, path, ctype, body string, hdr ...string) *reply {
 	b.t.Helper()
-	var rd io.Reader
-	if ctype != "" {
-		rd = strings.NewReader(body)
-	}
-	req, err := http.NewRequest(method, b.base+path, rd)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	if ctype != "" {
-		req.Header.Set("Content-Type", ctype)
-	}
-	if h := b.header(); h != "" {
-		req.Header.Set("Cookie", h)
-	}
-	for i := 0; i+1 < len(hdr); i += 2 {
-		req.Header.Set(hdr[i], hdr[i+1])
-	}
-	res, err := httpClient.Do(req)
-	if err != nil {
-		b.t.Fatalf("%s %s: %v", method, b.base+path, err)
-	}
-	defer res.Body.Close()
-	data, err := io.ReadAll(res.Body)
-	if err != nil {
-		b.t.Fatalf("%s %s: body: %v", method, b.base+path, err)
-	}
-	r := &reply{status: res.StatusCode, header: res.Header, body: string(data), cookies: res.Cookies()}
-	for _, c := range r.cookies {
-		if c.MaxAge < 0 || c.Value == "" {
-			b.del(c.Name)
-		} else {
-			b.set(c.Name, c.Value)
-		}
-	}
-	return r
+	return replyOf(b.Send(method, path, ctype, body, hdr...))
+}
+
+func replyOf(r *testkit.Response) *reply {
+	return &reply{status: r.StatusCode, header: r.Header, body: r.Text, cookies: r.Cookies()}
 }
 
 func (b *browser) get(path string, hdr ...string) *reply {
 	b.t.Helper()
-	return b.do("GET", path, nil, hdr...)
+	return replyOf(b.Get(path, hdr...))
 }
 
 func (b *browser) post(path string, form url.Values, hdr ...string) *reply {
 	b.t.Helper()
-	return b.do("POST", path, form, hdr...)
+	return replyOf(b.PostForm(path, form, hdr...))
 }
 
 func (b *browser) postJSON(path string, v any, hdr ...string) *reply {
 	b.t.Helper()
-	data, err := json.Marshal(v)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	return b.send("POST", path, "application/json", string(data), hdr...)
+	return replyOf(b.PostJSON(path, v, hdr...))
 }
 
 // csrf fetches the CSRF token from GET /auth/csrf.
 func (b *browser) csrf() string {
 	b.t.Helper()
-	r := b.get("/auth/csrf")
-	var v struct {
-		CsrfToken string `json:"csrfToken"`
-	}
-	if err := json.Unmarshal([]byte(r.body), &v); err != nil || len(v.CsrfToken) != 64 {
-		b.t.Fatalf("%s/auth/csrf: %d %q", b.base, r.status, r.body)
-	}
-	return v.CsrfToken
+	return b.CSRFToken("/auth/csrf")
 }
 
 // signIn signs in through the credentials callback and fails the test

@@ -243,10 +243,10 @@ func cmpCases() []cmpCase {
 		{name: "GET session trailing slash", status: 200, run: after(alice, get("/auth/session/"))},
 		{name: "GET session double slash", status: 200, run: after(alice, get("/auth//session"))},
 		{name: "GET session tampered", status: 200, run: after(alice, func(b *browser) *reply {
-			v := b.jar["authjs.session-token"]
-			b.jar["authjs.session-token"] = v[:len(v)/2] + "A" + v[len(v)/2+1:]
-			if b.jar["authjs.session-token"] == v {
-				b.jar["authjs.session-token"] = v[:len(v)/2] + "B" + v[len(v)/2+1:]
+			v := b.Cookie("authjs.session-token")
+			b.SetCookie("authjs.session-token", v[:len(v)/2]+"A"+v[len(v)/2+1:])
+			if b.Cookie("authjs.session-token") == v {
+				b.SetCookie("authjs.session-token", v[:len(v)/2]+"B"+v[len(v)/2+1:])
 			}
 			return b.get("/auth/session")
 		})},
@@ -267,17 +267,17 @@ func cmpCases() []cmpCase {
 		}},
 		{name: "GET session chunked", status: 200, run: after(big, get("/auth/session"))},
 		{name: "GET session chunks in reverse order", status: 200, run: after(big, func(b *browser) *reply {
-			return b.get("/auth/session", "Cookie", "authjs.session-token.1="+b.jar["authjs.session-token.1"]+"; authjs.session-token.0="+b.jar["authjs.session-token.0"])
+			return b.get("/auth/session", "Cookie", "authjs.session-token.1="+b.Cookie("authjs.session-token.1")+"; authjs.session-token.0="+b.Cookie("authjs.session-token.0"))
 		})},
 		{name: "GET session chunks plus a stale third chunk", status: 200, run: after(big, func(b *browser) *reply {
-			b.set("authjs.session-token.2", "stale")
+			b.SetCookie("authjs.session-token.2", "stale")
 			return b.get("/auth/session")
 		})},
 		{name: "GET session duplicate cookie, valid first", status: 200, run: after(alice, func(b *browser) *reply {
-			return b.get("/auth/session", "Cookie", "authjs.session-token="+b.jar["authjs.session-token"]+"; authjs.session-token=garbage")
+			return b.get("/auth/session", "Cookie", "authjs.session-token="+b.Cookie("authjs.session-token")+"; authjs.session-token=garbage")
 		})},
 		{name: "GET session duplicate cookie, valid second", status: 200, run: after(alice, func(b *browser) *reply {
-			return b.get("/auth/session", "Cookie", "authjs.session-token=garbage; authjs.session-token="+b.jar["authjs.session-token"])
+			return b.get("/auth/session", "Cookie", "authjs.session-token=garbage; authjs.session-token="+b.Cookie("authjs.session-token"))
 		})},
 		{name: "GET session token expired 5s ago (tolerated)", status: 200, run: withToken(map[string]any{"name": "N", "sub": "u"}, -5*time.Second)},
 		{name: "GET session token expired 60s ago", status: 200, run: withToken(map[string]any{"name": "N", "sub": "u"}, -time.Minute)},
@@ -292,7 +292,7 @@ func cmpCases() []cmpCase {
 		{name: "GET session token unicode", status: 200, run: withToken(map[string]any{"name": "😀 Zoë \u2028 مرحبا", "email": "zoë@exämple.com", "picture": "https://example.com/a?b=1&c=<2>", "sub": "u"}, 0)},
 
 		{name: "GET session stale bare cookie beside chunks", status: 200, run: after(big, func(b *browser) *reply {
-			b.set("authjs.session-token", "stale")
+			b.SetCookie("authjs.session-token", "stale")
 			return b.get("/auth/session")
 		})},
 		{name: "POST session without csrf, signed in", status: 400, run: after(alice, func(b *browser) *reply {
@@ -390,7 +390,7 @@ func cmpCases() []cmpCase {
 			return b.post("/auth/session", form("csrfToken", b.csrf(), "data", `{"name":"x"}`))
 		})},
 		{name: "POST session with csrf, tampered cookie", status: 200, run: after(alice, func(b *browser) *reply {
-			b.jar["authjs.session-token"] = "garbage"
+			b.SetCookie("authjs.session-token", "garbage")
 			return b.postJSON("/auth/session", map[string]any{"csrfToken": b.csrf()})
 		})},
 		{name: "POST signin without provider", status: 302, run: func(b *browser) *reply {
@@ -400,7 +400,7 @@ func cmpCases() []cmpCase {
 			return b.postJSON("/auth/signout", map[string]any{"csrfToken": b.csrf(), "callbackUrl": "/j"})
 		})},
 		{name: "sign-in while holding an invalid cookie", status: 302, run: func(b *browser) *reply {
-			b.set("authjs.session-token", "garbage")
+			b.SetCookie("authjs.session-token", "garbage")
 			return credentials(true, "username", "alice", "password", "wonderland")(b)
 		}},
 		{name: "PUT session", status: 400, run: method("PUT", "/auth/session")},
@@ -452,7 +452,7 @@ func cmpCases() []cmpCase {
 			deliberate: "authgo ignores a non-http callback-url cookie (Auth.js: 500) so a stale cookie cannot lock users out"},
 		{name: "csrf cookie with a third part", status: 200, run: func(b *browser) *reply {
 			b.csrf()
-			b.jar["authjs.csrf-token"] += "%7Cextra"
+			b.SetCookie("authjs.csrf-token", b.Cookie("authjs.csrf-token")+"%7Cextra")
 			return b.get("/auth/csrf")
 		}, deliberate: "authgo treats token|hash|extra as forged and mints a new cookie; Auth.js ignores the third part"},
 		{name: "sign-in username posted twice", status: 302, run: func(b *browser) *reply {
@@ -734,9 +734,9 @@ func crossCSRF(t *testing.T, js, ag string) {
 	for _, p := range [][2]string{{js, ag}, {ag, js}} {
 		src := newBrowser(t, p[0])
 		tok := src.csrf()
-		cookieVal := src.jar["authjs.csrf-token"]
+		cookieVal := src.Cookie("authjs.csrf-token")
 		dst := newBrowser(t, p[1])
-		dst.set("authjs.csrf-token", cookieVal)
+		dst.SetCookie("authjs.csrf-token", cookieVal)
 		r := dst.get("/auth/csrf")
 		if !strings.Contains(r.body, tok) || r.cookie("authjs.csrf-token") != nil {
 			t.Errorf("%s does not trust %s's CSRF cookie: %s, Set-Cookie %v", p[1], p[0], r.body, r.cookies)

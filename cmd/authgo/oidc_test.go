@@ -34,7 +34,7 @@ func TestServeOIDC(t *testing.T) {
 	if r.status != http.StatusFound || !strings.HasPrefix(r.header.Get("Location"), idp.Issuer()) {
 		t.Fatalf("sign-in: %d %q", r.status, r.header.Get("Location"))
 	}
-	back, err := idp.Login(t.Context(), b.c, r.header.Get("Location"), "ida", "secret")
+	back, err := idp.Login(t.Context(), b.Client, r.header.Get("Location"), "ida", "secret")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -104,25 +103,19 @@ func (s *server) stop(t *testing.T) int {
 	}
 }
 
-// browser is an HTTP client with a cookie jar that does not follow
-// redirects.
+// browser is a testkit.Browser on a running authgo serve at origin. Its
+// cookies go through a net/http/cookiejar, which judges them as a browser
+// does (Domain, Path, Secure, expiry): the program's users meet serve's
+// cookies that way.
 type browser struct {
+	*testkit.Browser
 	t      *testing.T
-	c      *http.Client
 	origin string
 	base   string // the endpoints' base path: /auth unless set
 }
 
 func newBrowser(t *testing.T, origin string) *browser {
-	jar, err := cookiejar.New(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &browser{t: t, origin: origin, base: "/auth", c: &http.Client{
-		Jar:           jar,
-		Timeout:       10 * time.Second,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}}
+	return &browser{Browser: testkit.NewJarBrowser(t, origin), t: t, origin: origin, base: "/auth"}
 }
 
 type response struct {
@@ -133,48 +126,25 @@ type response struct {
 
 func (b *browser) do(req *http.Request) response {
 	b.t.Helper()
-	res, err := b.c.Do(req)
-	if err != nil {
-		b.t.Fatalf("%s %s: %v", req.Method, req.URL, err)
-	}
-	defer res.Body.Close()
-	body, err := io.ReadAll(res.Body)
-	if err != nil {
-		b.t.Fatalf("%s %s: reading body: %v", req.Method, req.URL, err)
-	}
-	return response{res.StatusCode, res.Header, string(body)}
+	r := b.Do(req)
+	return response{r.StatusCode, r.Header, r.Text}
 }
 
 // get fetches origin+rawPath, sent as written.
 func (b *browser) get(rawPath string) response {
 	b.t.Helper()
-	req, err := http.NewRequest(http.MethodGet, b.origin+rawPath, nil)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	return b.do(req)
+	return b.do(b.NewRequest(http.MethodGet, b.origin+rawPath, nil))
 }
 
 func (b *browser) postForm(path string, form url.Values) response {
 	b.t.Helper()
-	req, err := http.NewRequest(http.MethodPost, b.origin+path, strings.NewReader(form.Encode()))
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	return b.do(req)
+	r := b.PostForm(b.origin+path, form)
+	return response{r.StatusCode, r.Header, r.Text}
 }
 
 func (b *browser) csrfToken() string {
 	b.t.Helper()
-	res := b.get(b.base + "/csrf")
-	var v struct {
-		CSRFToken string `json:"csrfToken"`
-	}
-	if err := json.Unmarshal([]byte(res.body), &v); res.status != 200 || err != nil || v.CSRFToken == "" {
-		b.t.Fatalf("GET %s/csrf = %d %q", b.base, res.status, res.body)
-	}
-	return v.CSRFToken
+	return b.CSRFToken(b.base + "/csrf")
 }
 
 func (b *browser) signIn(csrf, user, pw string) response {
@@ -296,8 +266,7 @@ func TestServe(t *testing.T) {
 	if res := nb.signIn(nb.csrfToken(), "demo", srv.demoPassword); res.status != http.StatusFound {
 		t.Fatalf("second sign-in: %d", res.status)
 	}
-	u, _ := url.Parse(srv.origin)
-	for _, hc := range nb.c.Jar.Cookies(u) {
+	for _, hc := range nb.Cookies() {
 		if hc.Name == "authjs.session-token" {
 			session = hc
 		}
@@ -423,9 +392,8 @@ func TestServeAuthURL(t *testing.T) {
 // sessionCookieOf returns the session cookies the browser holds for its
 // origin, as a Cookie header.
 func (b *browser) sessionCookieOf() string {
-	u, _ := url.Parse(b.origin)
 	var parts []string
-	for _, c := range b.c.Jar.Cookies(u) {
+	for _, c := range b.Cookies() {
 		if strings.HasPrefix(c.Name, "authjs.session-token") {
 			parts = append(parts, c.Name+"="+c.Value)
 		}

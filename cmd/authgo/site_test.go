@@ -55,10 +55,7 @@ func startSite(t *testing.T, patterns []string, theme authgo.Theme) *browser {
 // getAccept fetches path with an Accept header ("" sends none).
 func (b *browser) getAccept(method, path, accept string) response {
 	b.t.Helper()
-	req, err := http.NewRequest(method, b.origin+path, nil)
-	if err != nil {
-		b.t.Fatal(err)
-	}
+	req := b.NewRequest(method, b.origin+path, nil)
 	if accept != "" {
 		req.Header.Set("Accept", accept)
 	}

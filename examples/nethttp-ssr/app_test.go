@@ -1,14 +1,13 @@
 package main
 
 import (
-	"io"
-	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/authgo/authgo/internal/testkit"
 )
 
 func TestSSR(t *testing.T) {
@@ -20,16 +19,11 @@ func TestSSR(t *testing.T) {
 	srv.Config.Handler = h
 	srv.Start()
 	defer srv.Close()
-	jar, _ := cookiejar.New(nil)
-	c := &http.Client{Jar: jar}
+	b := testkit.NewJarBrowser(t, srv.URL)
+	b.Client.CheckRedirect = nil // this browser follows redirects
 	get := func(p string) (int, string) {
-		res, err := c.Get(srv.URL + p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		b, _ := io.ReadAll(res.Body)
-		return res.StatusCode, string(b)
+		res := b.Get(p)
+		return res.StatusCode, res.Text
 	}
 	if _, body := get("/"); !strings.Contains(body, `data-status="unauthenticated"`) || !strings.Contains(body, `id="authgo-session"> null </script>`) {
 		t.Fatalf("signed-out home:\n%s", body)
@@ -39,13 +33,7 @@ func TestSSR(t *testing.T) {
 	if code != 200 || !strings.Contains(body, "Sign in") {
 		t.Fatalf("dashboard signed out: %d", code)
 	}
-	_, csrf := get("/auth/csrf")
-	tok := regexp.MustCompile(`[0-9a-f]{64}`).FindString(csrf)
-	res, err := c.PostForm(srv.URL+"/auth/callback/credentials", url.Values{"csrfToken": {tok}, "username": {"alice"}, "password": {"wonderland"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
+	b.PostForm("/auth/callback/credentials", url.Values{"csrfToken": {b.CSRFToken("/auth/csrf")}, "username": {"alice"}, "password": {"wonderland"}})
 	code, body = get("/dashboard/")
 	if code != 200 || !strings.Contains(body, `data-status="authenticated"`) || !strings.Contains(body, `<strong id="user-name">Alice</strong>`) {
 		t.Fatalf("dashboard signed in: %d\n%s", code, body)

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"strings"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/authgo/authgo"
 	"github.com/authgo/authgo/internal/testidp"
+	"github.com/authgo/authgo/internal/testkit"
 	"github.com/authgo/authgo/jwt"
 	"github.com/authgo/authgo/provider"
 	"github.com/authgo/authgo/providers/oidc"
@@ -31,42 +31,27 @@ func TestEndToEnd(t *testing.T) {
 		o.Scopes, o.SignOutAtProvider = nil, true
 	})
 	origin, browser := app.origin, app.browser
-	get := func(u string) *http.Response {
-		t.Helper()
-		r, err := browser.Get(u)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return r
-	}
 	csrf := app.csrf()
 	r := app.signIn("?login_hint=alice", url.Values{"callbackUrl": {origin + "/home"}})
 	if r.StatusCode != 302 || r.Header.Get("Location") != origin+"/home" {
 		t.Fatalf("callback: %d %q", r.StatusCode, r.Header.Get("Location"))
 	}
 
-	r = get(origin + "/auth/session")
-	body, _ := io.ReadAll(r.Body)
-	r.Body.Close()
+	body := browser.Get(origin + "/auth/session").Text
 	var s struct {
 		User struct{ Name, Email, Image string }
 	}
-	if err := json.Unmarshal(body, &s); err != nil || s.User.Email != alice.Email || s.User.Name != alice.Name {
+	if err := json.Unmarshal([]byte(body), &s); err != nil || s.User.Email != alice.Email || s.User.Name != alice.Name {
 		t.Fatalf("session %s", body)
 	}
 
-	r, err := browser.PostForm(origin+"/auth/signout", url.Values{"csrfToken": {csrf}, "callbackUrl": {origin + "/bye"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.Body.Close()
+	r = browser.PostForm(origin+"/auth/signout", url.Values{"csrfToken": {csrf}, "callbackUrl": {origin + "/bye"}})
 	loc, _ := url.Parse(r.Header.Get("Location"))
 	if r.StatusCode != 302 || loc.Path != testidp.PathEndSession || loc.Query().Get("id_token_hint") == "" ||
 		loc.Query().Get("post_logout_redirect_uri") != origin+"/bye" {
 		t.Fatalf("sign-out: %d %q", r.StatusCode, r.Header.Get("Location"))
 	}
-	r = get(loc.String())
-	r.Body.Close()
+	r = browser.Get(loc.String())
 	if got := r.Header.Get("Location"); !strings.HasPrefix(got, origin+"/bye") {
 		t.Errorf("the OP sent the browser to %q after sign-out", got)
 	}
@@ -81,15 +66,14 @@ func TestRefreshThroughAuthgo(t *testing.T) {
 	idp := testidp.New(t, testidp.Options{Users: []testidp.User{alice}})
 	app := newSite(t, idp, "refresh-client", nil)
 	app.signIn("", nil)
-	origin, browser, jar, p, clock := app.origin, app.browser, app.jar, app.p, app.now
+	origin, browser, p, clock := app.origin, app.browser, app.p, app.now
 	first := apiCall(t, browser, origin)
 	if first == "" || idp.RefreshCalls() != 0 {
 		t.Fatalf("first call: %q, %d refreshes", first, idp.RefreshCalls())
 	}
 
 	app.advance(10 * time.Minute) // past the OP's 5-minute access tokens
-	u, _ := url.Parse(origin)
-	cookies := jar.Cookies(u)
+	cookies := browser.Cookies()
 	var wg sync.WaitGroup
 	got := make([]string, 50)
 	for i := range got {
@@ -123,7 +107,7 @@ func TestRefreshThroughAuthgo(t *testing.T) {
 	// refresh is refused for good.
 	apiCall(t, browser, origin)
 	var rt string
-	for _, c := range jar.Cookies(u) {
+	for _, c := range browser.Cookies() {
 		if c.Name == "authjs.session-token" {
 			tok, err := jwt.Decode(jwt.DecodeParams{Token: c.Value, Secrets: []string{"a-secret-of-at-least-32-bytes-from-authgo-secret"}, Now: clock})
 			if err != nil {
@@ -136,32 +120,24 @@ func TestRefreshThroughAuthgo(t *testing.T) {
 		t.Fatalf("revoke %q: %v", rt, err)
 	}
 	app.advance(10 * time.Minute)
-	res, _ := browser.Get(origin + "/api")
-	res.Body.Close()
+	res := browser.Get(origin + "/api")
 	if res.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("after revocation: %d", res.StatusCode)
 	}
-	res, _ = browser.Get(origin + "/auth/session")
 	var s map[string]any
-	json.NewDecoder(res.Body).Decode(&s)
-	res.Body.Close()
+	json.Unmarshal([]byte(browser.Get(origin+"/auth/session").Text), &s)
 	if s["error"] != "RefreshTokenError" {
 		t.Fatalf("session after revocation: %v", s)
 	}
 }
 
-func apiCall(t *testing.T, c *http.Client, origin string) string {
+func apiCall(t *testing.T, b *testkit.Browser, origin string) string {
 	t.Helper()
-	r, err := c.Get(origin + "/api")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Body.Close()
-	b, _ := io.ReadAll(r.Body)
+	r := b.Get(origin + "/api")
 	if r.StatusCode != 200 {
-		t.Fatalf("api: %d %s", r.StatusCode, b)
+		t.Fatalf("api: %d %s", r.StatusCode, r.Text)
 	}
-	return string(b)
+	return r.Text
 }
 
 // TestRefreshWithRemappedUser: a Profile that gives the user an id of its
@@ -186,15 +162,15 @@ func TestRefreshWithRemappedUser(t *testing.T) {
 // site is a live site on authgo with one OIDC provider (clientID at idp,
 // asking for offline_access) and a guarded /api that answers with the
 // session's access token, refreshed by authgo; its clock is settable, and
-// its browser keeps cookies and follows no redirects. mod, when not nil,
+// its browser keeps cookies in a cookiejar (it visits the OP too) and
+// follows no redirects. mod, when not nil,
 // changes the client's registration and the provider's options.
 type site struct {
 	t       *testing.T
 	idp     *testidp.IDP
 	origin  string
 	p       *oidc.Provider
-	browser *http.Client
-	jar     http.CookieJar
+	browser *testkit.Browser
 	now     func() time.Time
 	advance func(time.Duration)
 }
@@ -242,52 +218,33 @@ func newSite(t *testing.T, idp *testidp.IDP, clientID string, mod func(origin st
 	srv.Start()
 	t.Cleanup(srv.Close)
 
-	app.jar, _ = cookiejar.New(nil)
-	app.browser = &http.Client{Jar: app.jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	app.browser = testkit.NewJarBrowser(t, app.origin)
 	return app
 }
 
 // csrf fetches a CSRF token.
 func (s *site) csrf() string {
 	s.t.Helper()
-	var v struct{ CSRFToken string }
-	r, err := s.browser.Get(s.origin + "/auth/csrf")
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	defer r.Body.Close()
-	if err := json.NewDecoder(r.Body).Decode(&v); err != nil || v.CSRFToken == "" {
-		s.t.Fatalf("csrf: %v", err)
-	}
-	return v.CSRFToken
+	return s.browser.CSRFToken("/auth/csrf")
 }
 
 // signIn signs the browser in as alice: POST /auth/signin/oidc with query
 // and form (the CSRF token added), the OP's login form, then the callback,
-// whose response it returns (its body closed).
-func (s *site) signIn(query string, form url.Values) *http.Response {
+// whose response it returns.
+func (s *site) signIn(query string, form url.Values) *testkit.Response {
 	s.t.Helper()
 	f := url.Values{"csrfToken": {s.csrf()}}
 	for k, v := range form {
 		f[k] = v
 	}
-	r, err := s.browser.PostForm(s.origin+"/auth/signin/oidc"+query, f)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	r.Body.Close()
+	r := s.browser.PostForm("/auth/signin/oidc"+query, f)
 	authURL := r.Header.Get("Location")
 	if r.StatusCode != 302 || !strings.HasPrefix(authURL, s.idp.Issuer()+testidp.PathAuthorize+"?") {
 		s.t.Fatalf("sign-in: %d %q", r.StatusCode, authURL)
 	}
-	callback, err := s.idp.Login(s.t.Context(), s.browser, authURL, alice.Username, alice.Password)
+	callback, err := s.idp.Login(s.t.Context(), s.browser.Client, authURL, alice.Username, alice.Password)
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	r, err = s.browser.Get(callback)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	r.Body.Close()
-	return r
+	return s.browser.Get(callback)
 }
