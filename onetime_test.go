@@ -37,7 +37,7 @@ func TestCallbackUsedOnce(t *testing.T) {
 	a := oauthAuth(t, idp)
 	c := newClient(t, a)
 	state := startFlow(t, c, "stub", "").Query().Get("state")
-	cookies := c.cookieHeader() // from before the callback
+	cookies := c.CookieHeader() // from before the callback
 	callback := O + "/auth/callback/stub?code=the-code&state=" + url.QueryEscape(state)
 	if r := c.get(callback); r.StatusCode != 302 || r.Header.Get("Location") != O+"/after" {
 		t.Fatalf("callback: %d %q", r.StatusCode, r.Header.Get("Location"))
@@ -132,7 +132,7 @@ func TestCallbackStoreDown(t *testing.T) {
 					t.Fatalf("%d %q", r.StatusCode, r.Header.Get("Location"))
 				}
 			}
-			if len(r.setCook) != 0 || c.cookies["authjs.state"] == "" {
+			if len(r.setCook) != 0 || c.Cookie("authjs.state") == "" {
 				t.Fatalf("cookies changed on Unavailable: %v", r.Header["Set-Cookie"])
 			}
 			store.down.Store(false)

@@ -166,7 +166,7 @@ func lifetimeSite(t *testing.T, clk interface{ Now() time.Time }, lifetime time.
 // cookieClaims decodes c's session cookie.
 func cookieClaims(t *testing.T, c *client, now func() time.Time) *jwt.Token {
 	t.Helper()
-	tok, err := jwt.Decode(jwt.DecodeParams{Token: c.cookies["authjs.session-token"], Secrets: []string{testSecret}, Now: now})
+	tok, err := jwt.Decode(jwt.DecodeParams{Token: c.Cookie("authjs.session-token"), Secrets: []string{testSecret}, Now: now})
 	if err != nil {
 		t.Fatalf("the session cookie does not decode: %v", err)
 	}
@@ -196,7 +196,7 @@ func TestMaxLifetime(t *testing.T) {
 			t.Fatalf("day 80: exp %d, want the lifetime's end %d (sooner than MaxAge)", exp, start.Add(authgo.DefaultMaxLifetime).Unix())
 		}
 	}
-	cookie := c.cookieHeader()
+	cookie := c.CookieHeader()
 	clk.Add(10*24*time.Hour + time.Second) // day 90 and a second
 	req := httptest.NewRequest("GET", O+"/x", nil)
 	req.Header.Set("Cookie", cookie)
@@ -247,8 +247,7 @@ func TestForeignTokenIdentity(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := newClient(t, h)
-	c.cookies["authjs.session-token"] = original
-	c.order = append(c.order, "authjs.session-token")
+	c.SetCookie("authjs.session-token", original)
 	if s := c.session(O); s == nil {
 		t.Fatal("the Next.js cookie does not open")
 	}

@@ -17,23 +17,14 @@ import (
 func TestCallbackReplay(t *testing.T) {
 	idp := testidp.New(t, testidp.Options{Users: []testidp.User{alice}})
 	app := newSite(t, idp, "replay-client", nil)
-	r, err := app.browser.PostForm(app.origin+"/auth/signin/oidc", url.Values{"csrfToken": {app.csrf()}, "callbackUrl": {app.origin + "/home"}})
+	r := app.browser.PostForm(app.origin+"/auth/signin/oidc", url.Values{"csrfToken": {app.csrf()}, "callbackUrl": {app.origin + "/home"}})
+	callback, err := idp.Login(t.Context(), app.browser.Client, r.Header.Get("Location"), alice.Username, alice.Password)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.Body.Close()
-	callback, err := idp.Login(t.Context(), app.browser, r.Header.Get("Location"), alice.Username, alice.Password)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u, _ := url.Parse(app.origin)
-	before := app.jar.Cookies(u)
+	before := app.browser.Cookies()
 
-	r, err = app.browser.Get(callback)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.Body.Close()
+	r = app.browser.Get(callback)
 	if r.StatusCode != 302 || r.Header.Get("Location") != app.origin+"/home" || idp.TokenCalls() != 1 {
 		t.Fatalf("callback: %d %q, %d token requests", r.StatusCode, r.Header.Get("Location"), idp.TokenCalls())
 	}
