@@ -260,6 +260,11 @@ func (a *Auth) credentialsSignIn(rq *request, cp provider.CredentialsProvider) (
 			return nil, refused("credentials", fmt.Errorf("ambiguous field %q", k))
 		}
 	}
+	// A store that cannot answer now could not read the session cookie
+	// either: refuse before Authorize (and a lockout it may count).
+	if err := a.revocationsAnswer(ctx); err != nil {
+		return nil, fail(CodeUnavailable, err)
+	}
 	var user *User
 	var tokens *provider.TokenSet
 	var err error
@@ -377,6 +382,10 @@ func (a *Auth) finishSignIn(rq *request, u *User, account *Account, creds provid
 		}
 		clearSession(&res.cookies, rq.names, present)
 	} else {
+		// Never set a cookie that would read as signed out.
+		if err := a.revocationsAnswer(ctx); err != nil {
+			return nil, fail(CodeUnavailable, err)
+		}
 		enc, err := a.strategy.seal(ctx, rq.names, tok)
 		if err != nil {
 			return nil, fail(CodeConfiguration, err)

@@ -1,8 +1,6 @@
 package authgo_test
 
 import (
-	"context"
-	"errors"
 	"log/slog"
 	"net/url"
 	"strings"
@@ -29,31 +27,23 @@ func setDefaultLogger(t *testing.T, level slog.Level) *testkit.Buffer {
 	return buf
 }
 
-// brokenRevocations plays a revocation store that cannot be reached.
-type brokenRevocations struct{ authgo.RevocationStore }
-
-func (brokenRevocations) RevokeSession(context.Context, string, time.Time) error {
-	return errors.New("connection refused")
-}
-
-func (brokenRevocations) Check(context.Context, string, string) (bool, time.Time, error) {
-	return false, time.Time{}, errors.New("connection refused")
-}
-
 // TestNilLoggerSendsErrorsToDefault: with Config.Logger nil an error (a
-// sign-out that could not be revoked) reaches slog.Default, set after New,
-// and a warning (the store down on a session read) does not. With a Logger
+// sign-out that could not be revoked: the store went down after the
+// sign-in) reaches slog.Default, set after New, and a warning (the store
+// down on a session read) does not. With a Logger
 // both reach it, so the warning path is really taken.
 func TestNilLoggerSendsErrorsToDefault(t *testing.T) {
 	const errMsg, warnMsg = "the session could not be revoked", "revocation store unavailable"
 	run := func(logger *slog.Logger) {
 		t.Helper()
+		store := &flakyRevocations{RevocationStore: authgo.NewMemoryRevocations()}
 		a := newAuth(t, func(c *authgo.Config) {
 			c.Logger = logger
-			c.Session.Revocations = brokenRevocations{authgo.NewMemoryRevocations()}
+			c.Session.Revocations = store
 		})
 		c := newClient(t, a)
 		c.signIn(O, "alice", "wonderland")
+		store.down.Store(true)
 		if r := c.get(O + "/auth/session"); r.body != "null" {
 			t.Fatalf("session with the store down: %s", r.body)
 		}

@@ -115,6 +115,24 @@ func (a *Auth) checkRevoked(ctx context.Context, tok *jwt.Token) error {
 	return nil
 }
 
+// probeID is a session id no session has, asked to see whether the
+// revocation store answers.
+const probeID = "authgo:probe"
+
+// revocationsAnswer reports whether the shared revocation store answers
+// now, asking it past the cache; nil without one.
+func (a *Auth) revocationsAnswer(ctx context.Context) error {
+	s := a.cfg.Session.Revocations
+	if s == nil {
+		return nil
+	}
+	if _, _, err := s.Check(ctx, probeID, ""); err != nil {
+		a.warnSometimes(&a.revocationWarn, "authgo: revocation store unavailable; sessions are refused until it answers", "err", err)
+		return errRevocationUnknown
+	}
+	return nil
+}
+
 // revokeSession ends tok's session for every copy of its cookie.
 func (a *Auth) revokeSession(ctx context.Context, tok *jwt.Token) {
 	id := revocationID(tok)
@@ -131,7 +149,7 @@ func (a *Auth) revokeSession(ctx context.Context, tok *jwt.Token) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
 	if err := a.revocations.RevokeSession(ctx, id, until); err != nil {
-		a.log.Error("authgo: the session could not be revoked; copies of its cookie stay valid until they expire", "err", err)
+		a.log.Error("authgo: the session could not be revoked; copies of its cookie stay valid until they expire (adapters/outbox keeps such sign-outs until the store answers)", "err", err)
 	}
 }
 

@@ -6,6 +6,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -13,7 +15,9 @@ import (
 
 	"github.com/authgo/authgo"
 	"github.com/authgo/authgo/adapters/adaptertest"
+	"github.com/authgo/authgo/adapters/outbox"
 	"github.com/authgo/authgo/jwt"
+	"github.com/authgo/authgo/provider"
 )
 
 func TestMemoryRevocations(t *testing.T) {
@@ -154,6 +158,20 @@ func TestRevokeUser(t *testing.T) {
 type flakyRevocations struct {
 	authgo.RevocationStore
 	down atomic.Bool
+}
+
+func (f *flakyRevocations) RevokeSession(ctx context.Context, id string, until time.Time) error {
+	if f.down.Load() {
+		return errors.New("connection refused")
+	}
+	return f.RevocationStore.RevokeSession(ctx, id, until)
+}
+
+func (f *flakyRevocations) RevokeUser(ctx context.Context, sub string, at, until time.Time) error {
+	if f.down.Load() {
+		return errors.New("connection refused")
+	}
+	return f.RevocationStore.RevokeUser(ctx, sub, at, until)
 }
 
 func (f *flakyRevocations) Check(ctx context.Context, id, sub string) (bool, time.Time, error) {
@@ -301,5 +319,113 @@ func TestSignOutOutlivesReissuedCopies(t *testing.T) {
 		if s, p := signedIn(t, a, h, "authjs.session-token="+later.Value); s || p {
 			t.Fatalf("the re-issued copy works %v after sign-out: %v %v", d, s, p)
 		}
+	}
+}
+
+// TestSignInStoreDown: a credentials sign-in while the revocation store
+// cannot answer would set a cookie that reads as signed out; it answers
+// Unavailable instead (the error page, 503 with Retry-After, at the URL
+// posted to; the error page's URL for X-Auth-Return-Redirect), sets no
+// session cookie and does not run Authorize.
+func TestSignInStoreDown(t *testing.T) {
+	store := &flakyRevocations{RevocationStore: authgo.NewMemoryRevocations()}
+	var calls atomic.Int32
+	_, h := revokeSite(t, func(c *authgo.Config) {
+		c.Session.Revocations = store
+		p, err := credentialsProvider(func(context.Context, provider.Credentials, *http.Request) (*authgo.User, error) {
+			calls.Add(1)
+			return &authgo.User{ID: "user-1", Name: "Alice"}, nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Providers = []provider.Provider{p}
+	})
+	store.down.Store(true)
+	c := newClient(t, h)
+	r := c.signIn(O, "alice", "wonderland")
+	if r.StatusCode != 503 || r.Header.Get("Retry-After") == "" || !strings.Contains(r.body, "Try again shortly") {
+		t.Fatalf("sign-in with the store down: %d %v %s", r.StatusCode, r.Header, r.body)
+	}
+	if r.setCook["authjs.session-token"] != nil {
+		t.Fatal("a session cookie was set with the store down")
+	}
+	form := url.Values{"csrfToken": {c.csrf(O)}, "username": {"alice"}, "password": {"wonderland"}}
+	r = c.postForm(O+"/auth/callback/credentials", form, "X-Auth-Return-Redirect", "1")
+	if r.StatusCode != 200 || r.body != `{"url":"`+O+`/auth/error?error=Unavailable"}` || r.setCook["authjs.session-token"] != nil {
+		t.Fatalf("sign-in with X-Auth-Return-Redirect and the store down: %d %s %v", r.StatusCode, r.body, r.setCook)
+	}
+	if n := calls.Load(); n != 0 {
+		t.Errorf("Authorize ran %d times with the store down", n)
+	}
+	store.down.Store(false)
+	c.signIn(O, "alice", "wonderland")
+	if c.session(O) == nil {
+		t.Fatal("no session after the store came back")
+	}
+}
+
+// TestSignOutOutbox: a sign-out while the shared store is down is kept in
+// an outbox journal: the instance that took it refuses the kept copy at
+// once (signed out, not 503), also after a restart; once the store is back
+// the outbox delivers it and the other instance refuses the copy too.
+func TestSignOutOutbox(t *testing.T) {
+	shared := &flakyRevocations{RevocationStore: authgo.NewMemoryRevocations()}
+	path := filepath.Join(t.TempDir(), "outbox")
+	withOutbox := func(t *testing.T) (*authgo.Auth, http.Handler, *outbox.File, func()) {
+		j, err := outbox.OpenFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		box, err := outbox.New(t.Context(), shared, j, outbox.Options{Retry: 10 * time.Millisecond, MaxRetry: 50 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		stop := func() {
+			box.Close()
+			j.Close()
+		}
+		t.Cleanup(stop)
+		a, h := revokeSite(t, func(c *authgo.Config) { c.Session.Revocations = box })
+		return a, h, j, stop
+	}
+	a, h, j, stop := withOutbox(t)
+	b, hb := revokeSite(t, func(c *authgo.Config) {
+		c.Session.Revocations = shared
+		c.Session.RevocationCache = -1
+	})
+	c := newClient(t, h)
+	c.signIn(O, "alice", "wonderland")
+	kept := c.CookieHeader()
+
+	shared.down.Store(true)
+	r := c.postForm(O+"/auth/signout", url.Values{"csrfToken": {c.csrf(O)}})
+	if ck := r.setCook["authjs.session-token"]; r.StatusCode != 302 || ck == nil || ck.MaxAge >= 0 {
+		t.Fatalf("sign-out with the store down: %d %v", r.StatusCode, r.setCook)
+	}
+	if recs, _ := j.Records(t.Context()); len(recs) != 1 {
+		t.Fatalf("the outbox holds %d records", len(recs))
+	}
+	if s, p := signedIn(t, a, h, kept); s || p {
+		t.Fatalf("the kept copy on the instance that signed out: %v %v", s, p)
+	}
+
+	// Restart while the store is down.
+	stop()
+	a, h, j, _ = withOutbox(t)
+	if s, p := signedIn(t, a, h, kept); s || p {
+		t.Fatalf("the kept copy after a restart: %v %v", s, p)
+	}
+
+	shared.down.Store(false)
+	deadline := time.Now().Add(5 * time.Second)
+	for recs, _ := j.Records(t.Context()); len(recs) > 0; recs, _ = j.Records(t.Context()) {
+		if time.Now().After(deadline) {
+			t.Fatal("the outbox was not delivered")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if s, p := signedIn(t, b, hb, kept); s || p {
+		t.Fatalf("the kept copy on the other instance after delivery: %v %v", s, p)
 	}
 }
