@@ -106,6 +106,17 @@ func openRedis(ctx context.Context, rawURL string, log *slog.Logger) (*goredis.C
 	return rdb, nil
 }
 
+// redisClient returns a client for AUTH_REDIS_URL without contacting
+// Redis, as redis.Open builds it.
+func redisClient(rawURL string) (*goredis.Client, error) {
+	o, err := goredis.ParseURL(rawURL)
+	if err != nil {
+		return nil, errors.New("AUTH_REDIS_URL: invalid URL")
+	}
+	o.ContextTimeoutEnabled = true
+	return goredis.NewClient(o), nil
+}
+
 // redisLogger hands go-redis's messages to slog at debug level.
 type redisLogger struct{ log *slog.Logger }
 

@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/authgo/authgo"
+	"github.com/authgo/authgo/adapters/outbox"
 	"github.com/authgo/authgo/adapters/redis"
 	"github.com/authgo/authgo/adapters/sqlite"
 	"github.com/authgo/authgo/internal/match"
@@ -46,6 +47,41 @@ var (
 )
 
 const shutdownTimeout = 10 * time.Second
+
+// outboxPath is the journal of the sign-outs the revocation store could
+// not take (adapters/outbox): beside the database, named after it
+// (<data>/authgo.outbox).
+func outboxPath(dbPath string) string {
+	if filepath.Ext(dbPath) == ".outbox" {
+		return dbPath + ".outbox"
+	}
+	return strings.TrimSuffix(dbPath, filepath.Ext(dbPath)) + ".outbox"
+}
+
+// outboxMaxRetry is the longest wait between deliveries of the outbox
+// while the store is down; a variable only so a test can shorten it.
+var outboxMaxRetry = 10 * time.Second
+
+// openJournal opens the outbox journal at path. When another process
+// holds it (two instances on one data directory), it warns and returns
+// nil: this instance then keeps no sign-outs through an outage.
+func openJournal(path string, log *slog.Logger) (*outbox.File, error) {
+	j, err := outbox.OpenFile(path)
+	if errors.Is(err, outbox.ErrLocked) {
+		log.Warn("another authgo uses this data directory's sign-out outbox; sign-outs made here while the store is down are not kept: give each instance its own --data", "file", path)
+		return nil, nil
+	}
+	return j, err
+}
+
+// pending is how many sign-outs j holds for the store; 0 for nil.
+func pending(ctx context.Context, j *outbox.File) int {
+	if j == nil {
+		return 0
+	}
+	recs, _ := j.Records(ctx)
+	return len(recs)
+}
 
 // readLogo reads the --logo file, refusing one larger than the library
 // takes before reading it all.
@@ -236,6 +272,17 @@ and keep it: changing it signs everybody out. To try authgo out, run
 		return exitFail
 	}
 	defer db.Close()
+	// Sign-outs the store cannot take now (Redis down, the database
+	// locked) are kept in a journal beside the database, and delivered
+	// when the store answers.
+	journal, err := openJournal(outboxPath(dbPath), log)
+	if err != nil {
+		c.errorf("%v", err)
+		return exitFail
+	}
+	if journal != nil {
+		defer journal.Close()
+	}
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -267,6 +314,13 @@ and keep it: changing it signs everybody out. To try authgo out, run
 		// Several instances share refreshes, sign-outs and lockouts
 		// through Redis.
 		rdb, err := openRedis(ctx, u, log)
+		if n := pending(ctx, journal); err != nil && n > 0 {
+			// An instance that holds sign-outs Redis has not taken starts
+			// while Redis is down, to refuse them; otherwise an
+			// unreachable AUTH_REDIS_URL is a mistake to report.
+			log.Warn("Redis does not answer; starting anyway to refuse the sign-outs kept in the outbox until Redis takes them, and every other session until it answers", "sign_outs", n, "err", err)
+			rdb, err = redisClient(u)
+		}
 		if err != nil {
 			c.errorf("%v", err)
 			return exitFail
@@ -276,6 +330,15 @@ and keep it: changing it signs everybody out. To try authgo out, run
 		cfg.Session.Revocations = redis.NewRevocations(rdb, redis.RevocationsOptions{})
 		counter = redis.NewCounter(rdb, redis.CounterOptions{})
 		log.Info("refreshes, sign-outs and sign-in lockouts are shared through Redis")
+	}
+	if journal != nil {
+		box, err := outbox.New(ctx, cfg.Session.Revocations, journal, outbox.Options{Logger: log, MaxRetry: outboxMaxRetry})
+		if err != nil {
+			c.errorf("%v", err)
+			return exitFail
+		}
+		defer box.Close()
+		cfg.Session.Revocations = box
 	}
 	var form provider.Provider = backendProvider
 	if backendProvider == nil {

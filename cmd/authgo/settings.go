@@ -65,7 +65,7 @@ var serveSettings = []setting{
 		usage: "address to listen on; without AUTH_URL the public origin is http://HOST:PORT, so an address on all interfaces (:3000, 0.0.0.0:3000) needs AUTH_URL or AUTH_TRUST_HOST",
 		value: func(o *serveOptions) any { return &o.addr }},
 	{flag: "data", arg: "DIR", def: "./" + defaultDataDir, group: groupServer,
-		usage: "data directory, created (mode 0700) when missing: holds authgo.db and the --dev secret",
+		usage: "data directory, created (mode 0700) when missing: holds authgo.db, authgo.outbox (sign-outs kept while the store is down) and the --dev secret",
 		value: func(o *serveOptions) any { return &o.data.dir }},
 	{flag: "db", arg: "FILE", def: "<data>/authgo.db", group: groupServer,
 		usage: "SQLite database file: users, sign-outs and sign-in lockouts",
