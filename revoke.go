@@ -26,6 +26,9 @@ const revocationMargin = time.Hour
 // it (Check), so it must answer fast; adapters/sqlite and adapters/redis
 // provide ones shared by every instance that uses the same database, and
 // Config.Session.Revocations defaults to one in this process's memory.
+// While a shared store is down, sessions are refused and a sign-out it
+// cannot take is lost unless the store is wrapped by adapters/outbox,
+// which keeps it on this instance until the store takes it.
 //
 // # Use once
 //
@@ -158,7 +161,8 @@ func (a *Auth) revokeSession(ctx context.Context, tok *jwt.Token) {
 // or after a password change or when an account is disabled. The user's
 // next sign-in works as usual (a sign-in in the same second as the
 // revocation is revoked too). Refresh tokens held by those sessions are
-// not revoked at their provider.
+// not revoked at their provider. The store's error is returned, unless it
+// is wrapped by adapters/outbox, which keeps the revocation instead.
 func (a *Auth) RevokeUser(ctx context.Context, sub string) error {
 	if sub == "" {
 		return errors.New("authgo: RevokeUser needs a subject")
