@@ -38,6 +38,10 @@
 // the store is down they cannot check any session either, and refuse them
 // all with authgo.ErrSessionUnavailable.
 //
+// A Store passes UseOnce (the one-time OAuth callbacks, see
+// [authgo.RevocationStore]) on to the shared store, so wrapping it keeps
+// them shared; nothing of it is kept in the journal.
+//
 // Give every instance its own journal: a [*File] is locked while open
 // (on Unix), so a second process that opens the same file gets [ErrLocked].
 package outbox

@@ -2,6 +2,7 @@ package outbox
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"log/slog"
 	"sync"
@@ -55,7 +56,18 @@ type Store struct {
 	kick     chan struct{} // wakes the delivery goroutine
 	stop     chan struct{} // closed by Close
 	wg       sync.WaitGroup
+
+	onceMu sync.Mutex
+	used   map[[32]byte]time.Time // UseOnce without the shared store's
 }
+
+// onceStore is the optional UseOnce method of an authgo.RevocationStore.
+type onceStore interface {
+	UseOnce(ctx context.Context, key string, until time.Time) (first bool, err error)
+}
+
+// maxUsed bounds UseOnce's memory, as authgo's own.
+const maxUsed = 1 << 16
 
 var _ authgo.RevocationStore = (*Store)(nil)
 
@@ -165,6 +177,44 @@ func (s *Store) keep(ctx context.Context, r Record, cause error) error {
 	s.n.Store(int64(len(s.pending)))
 	s.start()
 	return nil
+}
+
+// UseOnce is the shared store's UseOnce (see authgo.RevocationStore), so
+// that wrapping a store keeps OAuth callbacks usable once on every
+// instance that shares it; its error (the store is down) fails the
+// callback closed. Over a shared store without the method, the check holds
+// in this process's memory (at most 65,536 keys; past that, expired keys
+// are dropped, then the earliest to end).
+func (s *Store) UseOnce(ctx context.Context, key string, until time.Time) (bool, error) {
+	if o, ok := s.shared.(onceStore); ok {
+		return o.UseOnce(ctx, key, until)
+	}
+	h, now := sha256.Sum256([]byte(key)), s.o.Now()
+	s.onceMu.Lock()
+	defer s.onceMu.Unlock()
+	if u, ok := s.used[h]; ok && now.Before(u) {
+		return false, nil
+	}
+	if s.used == nil {
+		s.used = map[[32]byte]time.Time{}
+	}
+	if len(s.used) >= maxUsed {
+		var first [32]byte
+		var end time.Time
+		for k, u := range s.used {
+			if !now.Before(u) {
+				delete(s.used, k)
+			} else if end.IsZero() || u.Before(end) {
+				first, end = k, u
+			}
+		}
+		if len(s.used) >= maxUsed {
+			delete(s.used, first)
+			s.log.Warn("outbox: the memory of used keys is full; the earliest to end is forgotten early")
+		}
+	}
+	s.used[h] = until
+	return true, nil
 }
 
 // Check answers from the kept revocations first, then from the shared

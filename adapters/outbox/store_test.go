@@ -222,3 +222,57 @@ func TestStoreExpired(t *testing.T) {
 		}
 	})
 }
+
+// onceFlaky is flaky with UseOnce, over the same data for every handle.
+type onceFlaky struct {
+	*flaky
+	used sync.Map // key → until
+	mu   sync.Mutex
+}
+
+func (f *onceFlaky) UseOnce(_ context.Context, key string, until time.Time) (bool, error) {
+	if f.down.Load() {
+		return false, errDown
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if u, ok := f.used.Load(key); ok && time.Now().Before(u.(time.Time)) {
+		return false, nil
+	}
+	f.used.Store(key, until)
+	return true, nil
+}
+
+// TestStoreUseOnce: a Store passes on the shared store's UseOnce, so
+// wrapping it keeps callbacks usable once across instances, and its error
+// when the store is down.
+func TestStoreUseOnce(t *testing.T) {
+	shared := &onceFlaky{flaky: newFlaky()}
+	adaptertest.UseOnce(t, func(t *testing.T) adaptertest.OnceStore {
+		s, _ := newStore(t, shared, filepath.Join(t.TempDir(), "outbox"))
+		return s
+	})
+	s, _ := newStore(t, shared, filepath.Join(t.TempDir(), "outbox"))
+	shared.down.Store(true)
+	if _, err := s.UseOnce(t.Context(), "k", time.Now().Add(time.Hour)); !errors.Is(err, errDown) {
+		t.Fatalf("UseOnce with the store down: %v", err)
+	}
+}
+
+// TestStoreUseOnceMemory: over a shared store without UseOnce, the check
+// holds in this process.
+func TestStoreUseOnceMemory(t *testing.T) {
+	s, _ := newStore(t, newFlaky(), filepath.Join(t.TempDir(), "outbox"))
+	ctx := t.Context()
+	for i, want := range []bool{true, false, false} {
+		if first, err := s.UseOnce(ctx, "k", time.Now().Add(time.Hour)); err != nil || first != want {
+			t.Fatalf("use %d: %v, %v; want %v", i+1, first, err, want)
+		}
+	}
+	if first, _ := s.UseOnce(ctx, "gone", time.Now().Add(-time.Second)); !first {
+		t.Fatal("first use of another key")
+	}
+	if first, _ := s.UseOnce(ctx, "gone", time.Now().Add(time.Hour)); !first {
+		t.Fatal("a key whose record ended is not used again")
+	}
+}
