@@ -30,8 +30,9 @@
 #   rotate    two instances on one database, the secret rotated in two
 #             phases, each instance restarted in turn (first the new secret
 #             as AUTH_SECRET_1, then as AUTH_SECRET with the old one as _1),
-#             wrk on the instance that stays up: the session cookie and the
-#             CSRF token from before the rotation keep working throughout.
+#             wrk (--timeout 10s: the restart shares CPU 0) on the instance
+#             that stays up: the session cookie and the CSRF token from
+#             before the rotation keep working throughout.
 #
 # Needs wrk, curl, taskset, redis-server. Raw output goes to bench/out/load-*;
 # the summary to bench/out/load-summary.md.
@@ -309,7 +310,7 @@ if [[ " $PHASES " == *" rotate "* ]]; then
   restart_one() {
     local var=$1 port=$2 other=$3 step=$4 opid; shift 4
     if [ "$var" = A ]; then opid=$Bp; else opid=$A; fi
-    DURATION=5s wrk_run "rot-${step%%:*}-$port" "$opid" "http://127.0.0.1:$other/auth/session" -H "Cookie: $(cookies "$JAR")" >"$TMP/rot-wrk" &
+    DURATION=5s wrk_run "rot-${step%%:*}-$port" "$opid" "http://127.0.0.1:$other/auth/session" --timeout 10s -H "Cookie: $(cookies "$JAR")" >"$TMP/rot-wrk" &
     local w=$!
     sleep 1
     stop "${!var}"

@@ -19,7 +19,9 @@ import (
 // probe is one kind of request the load sends: a path and a Cookie header.
 type probe struct {
 	name, path, cookie string
-	signedOut          bool // the session was ended: never a signed-in answer
+	signedOut          bool   // the session was ended: never a signed-in answer
+	api                bool   // through the proxy: sends X-CSRF: 1
+	want               string // when set, every answer's body holds it
 }
 
 // tally counts the answers of a load and keeps the first problems.
@@ -85,6 +87,9 @@ func (tl *tally) check(p probe, res *http.Response, body string) {
 			tl.problem("%s: %d body names %q: %q", p.name, res.StatusCode, leak, body)
 		}
 	}
+	if p.want != "" && !strings.Contains(body, p.want) {
+		tl.problem("%s: %d %.200q lacks %q", p.name, res.StatusCode, body, p.want)
+	}
 	if p.signedOut && signedInAnswer(p, res.StatusCode, body) {
 		tl.problem("%s: signed-in answer for a signed-out session: %d %.200q", p.name, res.StatusCode, body)
 	}
@@ -110,6 +115,9 @@ func runLoad(origin string, probes []probe, workers int, tl *tally, stop <-chan 
 				p := probes[i%len(probes)]
 				req, _ := http.NewRequest(http.MethodGet, origin+p.path, nil)
 				req.Header.Set("Cookie", p.cookie)
+				if p.api {
+					req.Header.Set("X-CSRF", "1")
+				}
 				t0 := time.Now()
 				res, err := c.Do(req)
 				tl.mu.Lock()
