@@ -24,7 +24,7 @@ type Auth struct {
 	cfg        Config
 	fixed      origin // zero when the origin comes from each request (TrustHost)
 	codec      *jwt.Codec
-	csrfSecret string
+	csrfSecret csrf.Key
 	providers  map[string]provider.Provider
 	log        *slog.Logger
 	now        func() time.Time

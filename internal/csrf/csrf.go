@@ -1,7 +1,18 @@
 // Package csrf implements the Auth.js double-submit CSRF token: a random
 // token, and a cookie holding "token|hash" where hash is the hex SHA-256 of
-// the token followed by the secret string. The client reads the token from
+// the token followed by a secret string. The client reads the token from
 // GET <base>/csrf and posts it back in the body as csrfToken.
+//
+// # Key rotation
+//
+// @auth/core hashes with String(secret): with several secrets, all of them
+// joined by commas, so adding a secret changes the hash and every
+// outstanding token breaks. next-auth with AUTH_SECRET set hashes with
+// that one secret. authgo mints with the newest secret alone and accepts a
+// hash made with any one of its secrets or with the joined list, so a
+// rotation (first the new secret added as an older one, then made the
+// newest) keeps every token working, and cookies made by Auth.js with
+// either rule verify.
 package csrf
 
 import (
@@ -12,16 +23,35 @@ import (
 	"strings"
 )
 
-// Secret is the string Auth.js hashes with: its configured secrets joined
-// with commas, which is what JavaScript's String(["new","old"]) gives.
-func Secret(secrets []string) string { return strings.Join(secrets, ",") }
+// Key is what tokens are hashed with: the configured secrets, newest
+// first. The zero Key has no secret and verifies nothing.
+type Key struct {
+	// accept are the strings a hash may be made with: each secret, newest
+	// first, then (with more than one) all of them joined by commas, which
+	// is what JavaScript's String(["new","old"]) gives.
+	accept []string
+}
+
+// Secret returns the Key for secrets, newest first.
+func Secret(secrets []string) Key {
+	k := Key{accept: append([]string(nil), secrets...)}
+	if len(secrets) > 1 {
+		k.accept = append(k.accept, strings.Join(secrets, ","))
+	}
+	return k
+}
 
 // New returns a fresh token (32 random bytes as 64 lowercase hex digits) and
-// the cookie value "token|hash" that vouches for it.
-func New(secret string) (token, cookieValue string) {
+// the cookie value "token|hash" that vouches for it, hashed with the newest
+// secret.
+func New(k Key) (token, cookieValue string) {
 	var b [32]byte
 	rand.Read(b[:])
 	token = hex.EncodeToString(b[:])
+	var secret string
+	if len(k.accept) > 0 {
+		secret = k.accept[0]
+	}
 	return token, token + "|" + hash(token, secret)
 }
 
@@ -45,9 +75,11 @@ func hashHex(token, secret string) [2 * sha256.Size]byte {
 const maxCookie = 256
 
 // Verify checks a cookie value (already percent-decoded) and returns the
-// token it vouches for. ok is false for a missing, malformed or forged
-// cookie; the caller then mints a new one.
-func Verify(cookieValue, secret string) (token string, ok bool) {
+// token it vouches for: its hash was made with one of k's secrets or with
+// all of them joined. ok is false for a missing, malformed or forged
+// cookie; the caller then mints a new one. Every candidate is compared, in
+// constant time, so the time taken says nothing about which one matched.
+func Verify(cookieValue string, k Key) (token string, ok bool) {
 	if len(cookieValue) > maxCookie {
 		return "", false
 	}
@@ -60,16 +92,20 @@ func Verify(cookieValue, secret string) (token string, ok bool) {
 	if strings.IndexByte(h, '|') >= 0 {
 		return "", false
 	}
-	want := hashHex(token, secret)
-	if len(h) != len(want) {
+	if len(h) != 2*sha256.Size || len(k.accept) == 0 {
 		return "", false
 	}
-	// Constant time over the posted bytes, without converting h.
-	var diff byte
-	for i := range want {
-		diff |= h[i] ^ want[i]
+	match := 0
+	for _, secret := range k.accept {
+		want := hashHex(token, secret)
+		// Constant time over the posted bytes, without converting h.
+		var diff byte
+		for i := range want {
+			diff |= h[i] ^ want[i]
+		}
+		match |= subtle.ConstantTimeByteEq(diff, 0)
 	}
-	if subtle.ConstantTimeByteEq(diff, 0) != 1 {
+	if match != 1 {
 		return "", false
 	}
 	return token, true

@@ -29,6 +29,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -56,8 +57,8 @@ const (
 )
 
 const (
-	maxResults    = 10000 // successor cache size before expired entries are dropped
-	maxStale      = 10000 // stale marks before expired ones are dropped
+	maxResults    = 10000 // successor cache bound: past it, expired entries go, then the oldest
+	maxStale      = 10000 // stale marks bound: past it, expired ones go, then all
 	staleNoExpFor = 24 * time.Hour
 )
 
@@ -358,6 +359,38 @@ func (m *Manager) store(key string, out *outcome, warn bool) {
 				delete(m.results, k)
 			}
 		}
+	}
+	if len(m.results) > maxResults {
+		m.evict()
+	}
+}
+
+// evict shrinks the successor cache to 7/8 of maxResults when more
+// refreshes than that finished within SuccessorTTL: tombstones go first (a
+// request that finds none asks the provider again and is refused again),
+// then the successors that expire soonest (the late requests they serve
+// come seconds after a refresh, not minutes). Called with m.mu held.
+func (m *Manager) evict() {
+	type entry struct {
+		key     string
+		success bool
+		expires time.Time
+	}
+	all := make([]entry, 0, len(m.results))
+	for k, c := range m.results {
+		all = append(all, entry{k, c.out.err == nil, c.expires})
+	}
+	slices.SortFunc(all, func(a, b entry) int {
+		if a.success != b.success {
+			if a.success {
+				return 1
+			}
+			return -1
+		}
+		return a.expires.Compare(b.expires)
+	})
+	for _, e := range all[:len(all)-maxResults*7/8] {
+		delete(m.results, e.key)
 	}
 }
 

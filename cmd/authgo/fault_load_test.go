@@ -1,0 +1,243 @@
+//go:build loadtest
+
+package main
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// probe is one kind of request the load sends: a path and a Cookie header.
+type probe struct {
+	name, path, cookie string
+	signedOut          bool   // the session was ended: never a signed-in answer
+	api                bool   // through the proxy: sends X-CSRF: 1
+	want               string // when set, every answer's body holds it
+}
+
+// tally counts the answers of a load and keeps the first problems.
+type tally struct {
+	mu       sync.Mutex
+	status   map[string]int // "probe status" → count
+	problems []string
+	n        atomic.Int64
+	took     []time.Duration
+}
+
+// latency returns the 99th percentile and the largest time an answer took.
+func (tl *tally) latency() (p99, most time.Duration) {
+	tl.mu.Lock()
+	defer tl.mu.Unlock()
+	if len(tl.took) == 0 {
+		return 0, 0
+	}
+	s := slices.Clone(tl.took)
+	slices.Sort(s)
+	return s[len(s)*99/100], s[len(s)-1]
+}
+
+func (tl *tally) add(p probe, status int) {
+	tl.n.Add(1)
+	tl.mu.Lock()
+	tl.status[fmt.Sprintf("%s %d", p.name, status)]++
+	tl.mu.Unlock()
+}
+
+func (tl *tally) problem(format string, args ...any) {
+	tl.mu.Lock()
+	defer tl.mu.Unlock()
+	if len(tl.problems) < 10 {
+		tl.problems = append(tl.problems, fmt.Sprintf(format, args...))
+	}
+}
+
+// The only bodies a 5xx may have: the middleware's 503 and the home
+// page's, both with Retry-After.
+var documented503 = map[string]bool{
+	`{"error":"session_unavailable"}`:                              true,
+	"The session store is not answering; try again in a moment.\n": true,
+}
+
+// signedInAnswer reports whether an answer shows a session.
+func signedInAnswer(p probe, status int, body string) bool {
+	if strings.HasPrefix(p.path, "/auth/session") {
+		return status == http.StatusOK && strings.TrimSpace(body) != "null"
+	}
+	return status == http.StatusOK && strings.Contains(body, "Signed in as")
+}
+
+// check judges one answer: a 5xx only as documented, nothing that names
+// the store, and no session for a signed-out probe.
+func (tl *tally) check(p probe, res *http.Response, body string) {
+	tl.add(p, res.StatusCode)
+	if res.StatusCode >= 500 && (res.StatusCode != http.StatusServiceUnavailable || !documented503[body] || res.Header.Get("Retry-After") == "") {
+		tl.problem("%s: %d %q (Retry-After %q)", p.name, res.StatusCode, body, res.Header.Get("Retry-After"))
+	}
+	for _, leak := range []string{"redis", "dial tcp", "connection refused", "EOF", "127.0.0.1:"} {
+		if strings.Contains(strings.ToLower(body), strings.ToLower(leak)) && !strings.Contains(body, "<html") {
+			tl.problem("%s: %d body names %q: %q", p.name, res.StatusCode, leak, body)
+		}
+	}
+	if p.want != "" && !strings.Contains(body, p.want) {
+		tl.problem("%s: %d %.200q lacks %q", p.name, res.StatusCode, body, p.want)
+	}
+	if p.signedOut && signedInAnswer(p, res.StatusCode, body) {
+		tl.problem("%s: signed-in answer for a signed-out session: %d %.200q", p.name, res.StatusCode, body)
+	}
+}
+
+// runLoad sends the probes round-robin from workers goroutines until stop
+// is closed.
+func runLoad(origin string, probes []probe, workers int, tl *tally, stop <-chan struct{}) *sync.WaitGroup {
+	c := &http.Client{
+		Timeout:       10 * time.Second,
+		Transport:     &http.Transport{MaxIdleConnsPerHost: workers},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				p := probes[i%len(probes)]
+				req, _ := http.NewRequest(http.MethodGet, origin+p.path, nil)
+				req.Header.Set("Cookie", p.cookie)
+				if p.api {
+					req.Header.Set("X-CSRF", "1")
+				}
+				t0 := time.Now()
+				res, err := c.Do(req)
+				tl.mu.Lock()
+				tl.took = append(tl.took, time.Since(t0))
+				tl.mu.Unlock()
+				if err != nil {
+					tl.problem("%s: %v", p.name, err)
+					continue
+				}
+				b, _ := io.ReadAll(res.Body)
+				res.Body.Close()
+				tl.check(p, res, string(b))
+			}
+		})
+	}
+	return &wg
+}
+
+// TestFaultRedis: authgo serve with Redis as its revocation store, locker
+// and counter, under load from concurrent clients; Redis is killed, then
+// restarted on the same port. Throughout: no 5xx but the documented 503
+// (with Retry-After, without internals), and no signed-in answer for a
+// session signed out on this instance or, from another process, in Redis.
+// After the restart the signed-in session works again without restarting
+// serve.
+func TestFaultRedis(t *testing.T) {
+	rd := startRedis(t)
+	dir := filepath.Join(t.TempDir(), "data")
+	e := env{"AUTH_SECRET": strings.Repeat("f", 40), "AUTH_REDIS_URL": rd.url()}
+	for _, u := range []string{"alice", "bob"} {
+		if code, _, stderr := userCmd(t, e, "add", "--data", dir, u); code != 0 {
+			t.Fatalf("user add %s: %s", u, stderr)
+		}
+	}
+	srv := startServeEnv(t, e, false, "--addr", "127.0.0.1:0", "--data", dir, "--protect", "/mypage/:path*")
+	signedIn := func(user string) *browser {
+		b := newBrowser(t, srv.origin)
+		if res := b.signIn(b.csrfToken(), user, "new-password"); res.status != http.StatusFound || strings.Contains(res.header.Get("Location"), "error") {
+			t.Fatalf("sign-in %s: %d %s", user, res.status, res.header.Get("Location"))
+		}
+		return b
+	}
+	alice := signedIn("alice")
+	aliceOut := signedIn("alice") // signs out here: recorded locally and in Redis
+	bob := signedIn("bob")        // signed out from another process: only in Redis
+	kept := aliceOut.sessionCookieOf()
+	if res := aliceOut.postForm("/auth/signout", url.Values{"csrfToken": {aliceOut.csrfToken()}}); res.status != http.StatusFound {
+		t.Fatalf("sign-out: %d", res.status)
+	}
+	if code, _, stderr := userCmd(t, e, "signout", "--data", dir, "bob"); code != 0 {
+		t.Fatalf("user signout bob: %s", stderr)
+	}
+	probes := []probe{
+		{name: "alice /session", path: "/auth/session", cookie: alice.sessionCookieOf()},
+		{name: "alice /mypage", path: "/mypage/x", cookie: alice.sessionCookieOf()},
+		{name: "signed-out alice /session", path: "/auth/session", cookie: kept, signedOut: true},
+		{name: "signed-out alice /mypage", path: "/mypage/x", cookie: kept, signedOut: true},
+		{name: "signed-out bob /session", path: "/auth/session", cookie: bob.sessionCookieOf(), signedOut: true},
+		{name: "signed-out bob /mypage", path: "/mypage/x", cookie: bob.sessionCookieOf(), signedOut: true},
+	}
+	// bob's sign-out reaches serve within its 2 s revocation cache.
+	deadline := time.Now().Add(5 * time.Second)
+	for replay(t, srv.origin, bob.sessionCookieOf()) != "null" {
+		if time.Now().After(deadline) {
+			t.Fatal("bob's sign-out through Redis never took effect")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+
+	phase := func(name string, d time.Duration, during func()) *tally {
+		tl := &tally{status: map[string]int{}}
+		stop := make(chan struct{})
+		wg := runLoad(srv.origin, probes, 16, tl, stop)
+		if during != nil {
+			during()
+		}
+		time.Sleep(d)
+		close(stop)
+		wg.Wait()
+		p99, most := tl.latency()
+		t.Logf("%s: %d requests, p99 %v, slowest %v: %v", name, tl.n.Load(), p99.Round(time.Millisecond), most.Round(time.Millisecond), tl.status)
+		for _, p := range tl.problems {
+			t.Errorf("%s: %s", name, p)
+		}
+		return tl
+	}
+	up := phase("Redis up", time.Second, nil)
+	if up.status["alice /session 200"] == 0 || up.status["alice /mypage 200"] == 0 {
+		t.Fatalf("alice was not signed in with Redis up: %v", up.status)
+	}
+	for k, n := range up.status {
+		if strings.HasSuffix(k, " 503") {
+			t.Errorf("Redis up: %d × %s", n, k)
+		}
+	}
+
+	// Longer than the revocation cache (2 s): every read reaches the
+	// dead store.
+	down := phase("Redis killed", 3*time.Second, rd.kill)
+	if down.status["alice /mypage 503"] == 0 {
+		t.Errorf("no 503 while Redis was down: %v", down.status)
+	}
+
+	// Restarted on the same port, with its append-only file: serve
+	// reconnects by itself.
+	rd.start()
+	deadline = time.Now().Add(15 * time.Second)
+	for !strings.Contains(replay(t, srv.origin, alice.sessionCookieOf()), `"name":"alice"`) {
+		if time.Now().After(deadline) {
+			t.Fatal("serve did not recover after Redis came back")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	again := phase("Redis restarted", 2*time.Second, nil)
+	for k, n := range again.status {
+		if strings.HasSuffix(k, " 503") {
+			t.Errorf("after the restart: %d × %s", n, k)
+		}
+	}
+	if again.status["alice /mypage 200"] == 0 {
+		t.Errorf("alice's guarded page did not recover: %v", again.status)
+	}
+}
