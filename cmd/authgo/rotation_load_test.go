@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/cookiejar"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -74,13 +73,11 @@ func TestRotationUnderLoad(t *testing.T) {
 	const nClients = 6
 	clients := make([]*client, nClients)
 	for i := range clients {
-		jar, _ := cookiejar.New(nil)
 		b := newBrowser(t, servers[i%2].origin)
-		b.c.Jar = jar
 		if res := b.signIn(b.csrfToken(), "alice", "new-password"); res.status != http.StatusFound || strings.Contains(res.header.Get("Location"), "error") {
 			t.Fatalf("sign-in: %d %s", res.status, res.header.Get("Location"))
 		}
-		clients[i] = &client{c: b.c, csrf: b.csrfToken()}
+		clients[i] = &client{c: b.Client, csrf: b.csrfToken()}
 	}
 
 	var (
