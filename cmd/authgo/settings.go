@@ -136,7 +136,7 @@ var serveSettings = []setting{
 		usage: "any OpenID Connect provider (id oidc; name default \"OpenID Connect\"); serve logs the redirect URI to register"},
 
 	{env: []string{"AUTH_REDIS_URL"}, group: groupShared,
-		usage: "redis://host:6379/0: instances share refreshes, sign-outs and sign-in lockouts through Redis"},
+		usage: "redis://host:6379/0: instances share refreshes, sign-outs and sign-in lockouts through Redis; run it with persistence (appendonly yes), or a restart forgets the sign-outs"},
 }
 
 // register defines the flags of the table on fs, writing into o.
