@@ -34,6 +34,7 @@ type sessionWriter struct {
 	ctx     context.Context
 	names   cookie.Names
 	present []string
+	raw     string // the session cookie's value
 	pending *Token
 	wrote   bool
 }
@@ -47,7 +48,7 @@ func (w *sessionWriter) flushCookies() {
 	}
 	tok := w.pending
 	w.pending = nil
-	enc, err := w.a.strategy.seal(context.WithoutCancel(w.ctx), w.names, tok)
+	enc, err := w.a.strategy.seal(context.WithoutCancel(w.ctx), w.names, tok, w.raw)
 	if err != nil {
 		w.a.log.Error("authgo: session cannot be written", "err", err)
 		return

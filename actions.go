@@ -123,7 +123,7 @@ func (a *Auth) sessionAction(rq *request) (*response, error) {
 		}
 		return res, nil
 	}
-	enc, err := a.strategy.seal(rq.r.Context(), rq.names, sr.tok)
+	enc, err := a.strategy.seal(rq.r.Context(), rq.names, sr.tok, sr.raw)
 	if err == nil {
 		res.body, err = sr.session.MarshalJSON()
 	}
@@ -341,6 +341,17 @@ func (a *Auth) finishSignIn(rq *request, u *User, account *Account, creds provid
 			return nil, fail(CodeAccessDenied, err)
 		}
 	}
+	isNew, trigger := false, TriggerSignIn
+	if a.cfg.Users != nil {
+		row, created, err := a.signInUser(rq, u, account)
+		if err != nil {
+			return nil, err
+		}
+		u = &User{ID: row.ID, Name: row.Name, Email: row.Email, Image: row.Image, Extra: u.Extra}
+		if created {
+			isNew, trigger = true, TriggerSignUp
+		}
+	}
 	tok := &Token{Name: u.Name, Email: u.Email, Picture: u.Image, Subject: u.ID}
 	tok.Set(ClaimSessionID, newSessionID())
 	tok.Set(ClaimAuthTime, float64(a.now().Unix()))
@@ -369,7 +380,7 @@ func (a *Auth) finishSignIn(rq *request, u *User, account *Account, creds provid
 		tok.Set(claimProvider, account.Provider)
 		tok.Set(claimIDToken, account.IDToken)
 	}
-	tok, err := a.runJWT(ctx, JWTParams{Token: tok, User: u, Account: account, Profile: profile, Trigger: TriggerSignIn})
+	tok, err := a.runJWT(ctx, JWTParams{Token: tok, User: u, Account: account, Profile: profile, Trigger: trigger, IsNewUser: isNew})
 	if err != nil {
 		return nil, fail(CodeConfiguration, fmt.Errorf("jwt callback: %w", err))
 	}
@@ -386,7 +397,10 @@ func (a *Auth) finishSignIn(rq *request, u *User, account *Account, creds provid
 		if err := a.revocationsAnswer(ctx); err != nil {
 			return nil, fail(CodeUnavailable, err)
 		}
-		enc, err := a.strategy.seal(ctx, rq.names, tok)
+		enc, err := a.newSessionCookie(ctx, rq, tok)
+		if errors.Is(err, errStoreUnknown) {
+			return nil, fail(CodeUnavailable, err)
+		}
 		if err != nil {
 			return nil, fail(CodeConfiguration, err)
 		}
@@ -396,7 +410,7 @@ func (a *Auth) finishSignIn(rq *request, u *User, account *Account, creds provid
 		}
 	}
 	if ev := a.cfg.Events.SignIn; ev != nil {
-		ev(ctx, SignInEvent{User: u, Account: account, Profile: profile})
+		ev(ctx, SignInEvent{User: u, Account: account, Profile: profile, IsNewUser: isNew})
 	}
 	return res, nil
 }
@@ -412,6 +426,9 @@ func (a *Auth) signOutPage(rq *request) (*response, error) {
 func (a *Auth) signOutAction(rq *request) (*response, error) {
 	if !rq.csrfVerified {
 		return nil, fail(CodeMissingCSRF, nil)
+	}
+	if ds, ok := a.strategy.(dbStrategy); ok {
+		return a.signOutDatabase(rq, ds)
 	}
 	res := &response{location: rq.callbackURL}
 	raw, present, err := cookie.ReadChunked(rq.jar, rq.names.SessionToken)

@@ -74,6 +74,9 @@ func New(cfg Config) (*Auth, error) {
 		a.now = time.Now
 	}
 	a.strategy = jwtStrategy{a}
+	if cfg.Session.Strategy == StrategyDatabase {
+		a.strategy = dbStrategy{a, cfg.Session.Store}
+	}
 	a.refresher = newRefresher(a)
 	switch ttl := cfg.Session.RevocationCache; {
 	case cfg.Session.Revocations == nil:

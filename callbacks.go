@@ -79,9 +79,8 @@ type JWTParams struct {
 	// Data is the "data" member posted to <base>/session (Trigger update),
 	// as JSON; nil when none was posted.
 	Data json.RawMessage
-	// IsNewUser is true when the sign-in created the user. Credentials
-	// sign-ins never do, so it is false until providers that create users
-	// (OAuth with an adapter) arrive; Trigger is then signUp.
+	// IsNewUser is true when the sign-in created the user's row in
+	// Config.Users (never without one); Trigger is then signUp.
 	IsNewUser bool
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/authgo/authgo/internal/pages"
 	"github.com/authgo/authgo/internal/urlx"
 	"github.com/authgo/authgo/provider"
+	"github.com/authgo/authgo/store"
 )
 
 // Config configures an Auth. The zero value of every field but Secret and
@@ -44,6 +45,14 @@ type Config struct {
 
 	// Session configures sessions.
 	Session SessionConfig
+
+	// Users keeps users and their linked accounts (Auth.js's adapter):
+	// adapters/sqlite's Store, say. When set, every sign-in, under either
+	// strategy, finds or creates the user's row and links the provider
+	// account to it, as Auth.js does with an adapter: a session's sub is
+	// then the users row's id, not the provider's. Nil: no users are kept,
+	// and sub is the id the provider gave. StrategyDatabase requires it.
+	Users store.UserStore
 
 	// Tokens configures access-token management: refresh before expiry,
 	// one refresh per refresh token, the cross-instance lock.
@@ -109,12 +118,21 @@ type SessionStrategy int
 const (
 	// StrategyJWT keeps the session in an encrypted cookie (the default).
 	StrategyJWT SessionStrategy = iota
+	// StrategyDatabase keeps the session in SessionConfig.Store and only
+	// an opaque token in the cookie: 32 random bytes, base64url (a token
+	// Auth.js wrote, a UUID, is read too). Unlike Auth.js, which switches
+	// to it whenever an adapter is set, authgo uses it only when asked.
+	StrategyDatabase
 )
 
 // SessionConfig configures sessions.
 type SessionConfig struct {
-	// Strategy is StrategyJWT, the only one so far.
+	// Strategy is StrategyJWT (the default) or StrategyDatabase.
 	Strategy SessionStrategy
+	// Store keeps database sessions; StrategyDatabase requires it (and
+	// Config.Users, which its sessions' users live in). Unused with
+	// StrategyJWT.
+	Store store.SessionStore
 	// MaxAge is how long an idle session lives; each read of
 	// <base>/session extends it. Default 30 days.
 	MaxAge time.Duration
@@ -273,7 +291,13 @@ func (c *Config) validate() (origin, error) {
 	}
 	c.BasePath = bp
 
-	if c.Session.Strategy != StrategyJWT {
+	switch c.Session.Strategy {
+	case StrategyJWT:
+	case StrategyDatabase:
+		if c.Session.Store == nil || c.Users == nil {
+			return o, errors.New("authgo: StrategyDatabase needs Session.Store and Users (adapters/sqlite's Store is both)")
+		}
+	default:
 		return o, fmt.Errorf("authgo: unknown session strategy %d", c.Session.Strategy)
 	}
 	if c.Session.MaxAge < 0 || c.Session.UpdateAge < 0 {

@@ -180,7 +180,7 @@ func (a *Auth) guard(w http.ResponseWriter, r *http.Request, next http.Handler) 
 		next.ServeHTTP(w, r)
 		return
 	}
-	sw := &sessionWriter{ResponseWriter: w, a: a, ctx: ctx, names: sr.names, present: sr.present}
+	sw := &sessionWriter{ResponseWriter: w, a: a, ctx: ctx, names: sr.names, present: sr.present, raw: sr.raw}
 	if sr.reissue {
 		sw.set(sr.tok) // written with the response's headers
 	}

@@ -66,6 +66,7 @@ var readModeNames = [...]string{readOnly: "authgo: Session", readEndpoint: "auth
 type sessionRead struct {
 	names   cookie.Names
 	present []string // the session cookie names the request carried
+	raw     string   // the session cookie's value, chunks joined
 	// tok is the session's token after the refresh and the JWT callback,
 	// and session what the Session callback made of it; both nil when
 	// the request is signed out.
@@ -108,7 +109,7 @@ func (a *Auth) readSession(r *http.Request, jar *parsedCookies, mode readMode, j
 		sr.names, cookies = jar.names, jar.jar
 	}
 	raw, present, err := cookie.ReadChunked(cookies, sr.names.SessionToken)
-	sr.present = present
+	sr.present, sr.raw = present, raw
 	var tok *Token
 	if err == nil && raw != "" {
 		tok, err = a.strategy.open(ctx, sr.names, raw)
@@ -127,7 +128,7 @@ func (a *Auth) readSession(r *http.Request, jar *parsedCookies, mode readMode, j
 		a.log.DebugContext(ctx, msg, reqAttr(r), "state", sessionState(tok, err))
 	}
 	switch {
-	case errors.Is(err, errRevocationUnknown):
+	case errors.Is(err, errRevocationUnknown), errors.Is(err, errStoreUnknown):
 		return sr, ErrSessionUnavailable
 	case err != nil:
 		a.log.Debug("authgo: session cookie refused", "err", err)
@@ -176,7 +177,7 @@ func (a *Auth) readSession(r *http.Request, jar *parsedCookies, mode readMode, j
 		return sr, nil
 	}
 	sr.expires = a.expiry(tok, a.now())
-	s, err := a.buildSession(ctx, tok, sr.expires)
+	s, err := a.buildSession(ctx, tok, a.shownExpiry(tok, sr.expires))
 	if err != nil {
 		return sr, fmt.Errorf("session callback: %w", err)
 	}
@@ -210,15 +211,16 @@ func (a *Auth) refreshIfDue(ctx context.Context, tok *Token) (*Token, bool, erro
 	return tok, false, err
 }
 
-// sessionStrategy is where sessions live: today the encrypted JWT cookie
-// (jwtStrategy); the database strategy implements it next.
+// sessionStrategy is where sessions live: the encrypted JWT cookie
+// (jwtStrategy) or a database row (dbStrategy, dbsession.go).
 type sessionStrategy interface {
 	// open returns the session token a cookie value stands for, or nil
 	// and an error for a value that opens nothing; errRevocationUnknown
-	// when the store cannot say whether it was ended.
+	// or errStoreUnknown when a store cannot say whether it is valid.
 	open(ctx context.Context, names cookie.Names, raw string) (*Token, error)
-	// seal returns the cookie value for tok.
-	seal(ctx context.Context, names cookie.Names, tok *Token) (string, error)
+	// seal returns the cookie value for tok. raw is the cookie value the
+	// session was opened from, "" at sign-in (a new session).
+	seal(ctx context.Context, names cookie.Names, tok *Token, raw string) (string, error)
 }
 
 // jwtStrategy keeps the session in the cookie, as an Auth.js JWE, and
@@ -238,7 +240,7 @@ func (s jwtStrategy) open(ctx context.Context, names cookie.Names, raw string) (
 
 // seal refuses a token too long to be read back (more than eight cookie
 // chunks).
-func (s jwtStrategy) seal(_ context.Context, names cookie.Names, tok *Token) (string, error) {
+func (s jwtStrategy) seal(_ context.Context, names cookie.Names, tok *Token, _ string) (string, error) {
 	now := s.a.now()
 	maxAge := s.a.expiry(tok, now).Sub(now).Truncate(time.Second)
 	if maxAge < time.Second {

@@ -64,6 +64,53 @@ var migrations = [][]string{
 		) WITHOUT ROWID`,
 		`CREATE INDEX authgo_used_expires ON authgo_used (expires_at)`,
 	},
+	// 5: database sessions. Auth.js's accounts, sessions and
+	// verification_token tables, column names as in @auth/pg-adapter's
+	// schema ("userId" is TEXT, as users.id), with the unique indexes
+	// Auth.js assumes but does not declare; times in Unix milliseconds.
+	// "sessionToken" holds the SHA-256 of the cookie value, base64url,
+	// never the value. authgo_sessions keeps what Auth.js's sessions table
+	// has no column for: the sign-in time MaxLifetime counts from, the
+	// last sight, the user agent and the client address.
+	{
+		`CREATE TABLE accounts (
+			id INTEGER PRIMARY KEY AUTOINCREMENT,
+			"userId" TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+			type TEXT NOT NULL,
+			provider TEXT NOT NULL,
+			"providerAccountId" TEXT NOT NULL,
+			refresh_token TEXT,
+			access_token TEXT,
+			expires_at INTEGER,
+			id_token TEXT,
+			scope TEXT,
+			session_state TEXT,
+			token_type TEXT
+		)`,
+		`CREATE UNIQUE INDEX authgo_accounts_provider ON accounts (provider, "providerAccountId")`,
+		`CREATE INDEX authgo_accounts_user ON accounts ("userId")`,
+		`CREATE TABLE sessions (
+			id INTEGER PRIMARY KEY AUTOINCREMENT,
+			"userId" TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+			expires INTEGER NOT NULL,
+			"sessionToken" TEXT NOT NULL UNIQUE
+		)`,
+		`CREATE INDEX authgo_sessions_user ON sessions ("userId")`,
+		`CREATE INDEX authgo_sessions_expires ON sessions (expires)`,
+		`CREATE TABLE verification_token (
+			identifier TEXT NOT NULL,
+			expires INTEGER NOT NULL,
+			token TEXT NOT NULL,
+			PRIMARY KEY (identifier, token)
+		)`,
+		`CREATE TABLE authgo_sessions (
+			token_hash TEXT NOT NULL PRIMARY KEY REFERENCES sessions("sessionToken") ON DELETE CASCADE,
+			created_at INTEGER NOT NULL,
+			last_seen_at INTEGER NOT NULL,
+			user_agent TEXT,
+			client_addr TEXT
+		) WITHOUT ROWID`,
+	},
 }
 
 // migrate brings db to the latest schema version.

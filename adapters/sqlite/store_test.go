@@ -85,6 +85,10 @@ func TestSchema(t *testing.T) {
 		{"authgo_migrations", []string{"version", "applied_at"}},
 		{"authgo_revocations", []string{"kind", "key", "revoked_at", "expires_at"}},
 		{"authgo_used", []string{"key", "expires_at"}},
+		{"accounts", []string{"id", "userId", "type", "provider", "providerAccountId", "refresh_token", "access_token", "expires_at", "id_token", "scope", "session_state", "token_type"}},
+		{"sessions", []string{"id", "userId", "expires", "sessionToken"}},
+		{"verification_token", []string{"identifier", "expires", "token"}},
+		{"authgo_sessions", []string{"token_hash", "created_at", "last_seen_at", "user_agent", "client_addr"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.table, func(t *testing.T) {
@@ -107,7 +111,7 @@ func TestSchema(t *testing.T) {
 			}
 			got = append(got, n)
 		}
-		if want := []string{"authgo_counters", "authgo_credentials", "authgo_migrations", "authgo_revocations", "authgo_used", "users"}; !slices.Equal(got, want) {
+		if want := []string{"accounts", "authgo_counters", "authgo_credentials", "authgo_migrations", "authgo_revocations", "authgo_sessions", "authgo_used", "sessions", "users", "verification_token"}; !slices.Equal(got, want) {
 			t.Errorf("tables = %q, want %q", got, want)
 		}
 	})

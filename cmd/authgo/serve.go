@@ -304,6 +304,16 @@ and keep it: changing it signs everybody out. To try authgo out, run
 	// Sign-outs are recorded in the database, so every instance on it, and
 	// a restart, honour them; with Redis, in Redis (below).
 	cfg.Session.Revocations = store
+	switch o.sessionStrategy {
+	case "", "jwt":
+	case "database":
+		// Sessions, users and accounts in the SQLite database.
+		cfg.Session.Strategy = authgo.StrategyDatabase
+		cfg.Session.Store, cfg.Users = store, store
+	default:
+		c.errorf("--session-strategy %q: want jwt or database", o.sessionStrategy)
+		return exitUsage
+	}
 	if authURL == "" && !trustHost {
 		cfg.URL = "http://" + ln.Addr().String()
 	}

@@ -45,6 +45,7 @@ type serveOptions struct {
 	sessionMaxAge      durationFlag
 	sessionUpdateAge   durationFlag
 	sessionMaxLifetime durationFlag
+	sessionStrategy    string
 }
 
 // Setting groups, in the order help shows them.
@@ -88,6 +89,9 @@ var serveSettings = []setting{
 	{flag: "session-max-lifetime", env: []string{"AUTH_SESSION_MAX_LIFETIME"}, arg: "DURATION", def: "90 days", group: groupSessions,
 		usage: "how long a session may live in all from its sign-in, however often it is used; -1 for no limit, as Auth.js (seconds or a Go duration)",
 		value: func(o *serveOptions) any { return &o.sessionMaxLifetime }},
+	{flag: "session-strategy", env: []string{"AUTH_SESSION_STRATEGY"}, arg: "jwt|database", def: "jwt", group: groupSessions,
+		usage: "where sessions live: jwt, an encrypted cookie; database, a row in the SQLite database with an opaque token in the cookie (users and their accounts kept there too; a sign-out deletes the row)",
+		value: func(o *serveOptions) any { return &o.sessionStrategy }},
 	{flag: "debug", group: groupServer,
 		usage: "log each request's decisions (session found, refused, refreshed; never a secret) at debug level",
 		value: func(o *serveOptions) any { return &o.debug }},

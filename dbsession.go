@@ -1,0 +1,212 @@
+package authgo
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/authgo/authgo/internal/cookie"
+	"github.com/authgo/authgo/store"
+)
+
+// errStoreUnknown: the session store could not answer (the session is
+// refused, its cookie kept); errNoSession: the cookie names no session
+// (deleted, expired, or never made).
+var (
+	errStoreUnknown = errors.New("the session store did not answer")
+	errNoSession    = errors.New("no such database session")
+)
+
+// maxSessionToken bounds the cookie values looked up in the store: authgo's
+// tokens are 43 bytes, Auth.js's 36, and pg-adapter's column holds 255.
+const maxSessionToken = 255
+
+// dbStrategy keeps the session in a store row (Auth.js's "database"
+// strategy); the cookie holds only its token.
+//
+// open builds the session's token from the row and its user: sub is the
+// user's id, name, email and picture the user's; exp is the row's expiry,
+// iat the time the row was last written (so the middleware's UpdateAge rule
+// rewrites it as Auth.js's updateAge does), auth_time the sign-in recorded
+// in authgo_sessions, which MaxLifetime counts from. The revocation store is
+// asked too, so that RevokeUser ends database sessions begun before it.
+type dbStrategy struct {
+	a        *Auth
+	sessions store.SessionStore
+}
+
+func (s dbStrategy) open(ctx context.Context, _ cookie.Names, raw string) (*Token, error) {
+	if len(raw) > maxSessionToken {
+		return nil, errNoSession
+	}
+	sess, u, err := s.sessions.SessionAndUser(ctx, raw)
+	if err != nil {
+		s.a.warnSometimes(&s.a.revocationWarn, "authgo: session store unavailable; sessions are refused until it answers", "err", err)
+		return nil, fmt.Errorf("%w: %w", errStoreUnknown, err)
+	}
+	if sess == nil || u == nil {
+		return nil, errNoSession
+	}
+	a, now := s.a, s.a.now()
+	if sess.Expires.Before(now) {
+		s.delete(ctx, raw)
+		return nil, errNoSession
+	}
+	tok := &Token{Subject: u.ID, Name: u.Name, Email: u.Email, Picture: u.Image}
+	// A NULL column is shown as null, as Auth.js with pg shows it.
+	for claim, v := range map[string]string{"name": u.Name, "email": u.Email, "picture": u.Image} {
+		if v == "" {
+			tok.Set(claim, nil)
+		}
+	}
+	tok.ExpiresAt = sess.Expires.Unix()
+	tok.IssuedAt = sess.Expires.Add(-a.cfg.Session.MaxAge).Unix()
+	tok.Set(ClaimSessionID, dbSessionID(raw))
+	if !sess.Created.IsZero() {
+		tok.Set(ClaimAuthTime, float64(sess.Created.Unix()))
+	}
+	// A session Auth.js made has no authgo_sessions row until its first
+	// update: its lifetime counts from then (carryIdentity uses iat).
+	if a.outlived(withStart(tok)) {
+		s.delete(ctx, raw)
+		return nil, errLifetime
+	}
+	if err := a.checkRevoked(ctx, tok); err != nil {
+		return nil, err
+	}
+	return tok, nil
+}
+
+// withStart returns tok with the start carryIdentity would give it.
+func withStart(tok *Token) *Token {
+	if _, ok := tok.Int(ClaimAuthTime); ok {
+		return tok
+	}
+	c := tok.Clone()
+	c.Set(ClaimAuthTime, float64(tok.IssuedAt))
+	return c
+}
+
+// seal rewrites the row's expiry when it is due (Auth.js's updateAge
+// arithmetic: expires − maxAge + updateAge ≤ now), capped at the end of
+// the session's lifetime, and returns the same token: a database session
+// keeps its token until sign-out. A new session is made only at sign-in
+// (create), never from a token the browser brought.
+func (s dbStrategy) seal(ctx context.Context, _ cookie.Names, tok *Token, raw string) (string, error) {
+	if raw == "" {
+		return "", errors.New("database session: no token to re-issue (sessions are made at sign-in)")
+	}
+	a, now := s.a, s.a.now()
+	if tok.IssuedAt+int64(a.cfg.Session.UpdateAge/time.Second) <= now.Unix() {
+		exp := a.expiry(tok, now).Truncate(time.Second)
+		if err := s.sessions.UpdateSession(ctx, raw, exp, now); err != nil {
+			return "", fmt.Errorf("database session: update: %w", err)
+		}
+	}
+	return raw, nil
+}
+
+// create makes a new session for tok's subject, for the sign-in r, and
+// returns its token.
+func (s dbStrategy) create(ctx context.Context, tok *Token, r *http.Request) (string, error) {
+	now := s.a.now()
+	var b [32]byte
+	rand.Read(b[:])
+	raw := base64.RawURLEncoding.EncodeToString(b[:])
+	addr, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		addr = r.RemoteAddr
+	}
+	ua := r.UserAgent()
+	if len(ua) > 512 {
+		ua = ua[:512]
+	}
+	err = s.sessions.CreateSession(ctx, store.Session{
+		Token: raw, UserID: tok.Subject, Expires: s.a.expiry(tok, now).Truncate(time.Second),
+		Created: now, LastSeen: now, UserAgent: ua, ClientAddr: addr,
+	})
+	if err != nil {
+		return "", fmt.Errorf("%w: %w", errStoreUnknown, err)
+	}
+	return raw, nil
+}
+
+// delete removes the session raw, logging a failure: the row then expires
+// on its own, and every read refuses it meanwhile.
+func (s dbStrategy) delete(ctx context.Context, raw string) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if err := s.sessions.DeleteSession(ctx, raw); err != nil {
+		s.a.log.Warn("authgo: an ended database session could not be deleted", "err", err)
+	}
+}
+
+// dbSessionID is the session_id claim of a database session: derived from
+// its token (a hash: the claim is shown to callbacks, the token never is).
+func dbSessionID(raw string) string {
+	h := sha256.Sum256([]byte("authgo session id\x00" + raw))
+	return "db:" + base64.RawURLEncoding.EncodeToString(h[:16])
+}
+
+// shownExpiry is the expires the session JSON shows: the cookie's new one,
+// or under the database strategy the row's expiry as read, before this
+// request rewrote it, as Auth.js shows it.
+func (a *Auth) shownExpiry(tok *Token, next time.Time) time.Time {
+	if _, ok := a.strategy.(dbStrategy); ok && tok.ExpiresAt > 0 {
+		return time.Unix(tok.ExpiresAt, 0)
+	}
+	return next
+}
+
+// newSessionCookie returns the cookie value of a new session for tok,
+// signed in through rq: a new database session, or the sealed JWT.
+func (a *Auth) newSessionCookie(ctx context.Context, rq *request, tok *Token) (string, error) {
+	if ds, ok := a.strategy.(dbStrategy); ok {
+		return ds.create(ctx, tok, rq.r)
+	}
+	return a.strategy.seal(ctx, rq.names, tok, "")
+}
+
+// signOutDatabase ends the database session the sign-out request carries:
+// its row is deleted, so a kept copy of the cookie opens nothing. When the
+// store cannot delete it, the sign-out fails with Unavailable and the
+// cookie is kept, so that the user can try again: a session that lives on
+// in the store is never shown as ended.
+func (a *Auth) signOutDatabase(rq *request, ds dbStrategy) (*response, error) {
+	ctx := rq.r.Context()
+	res := &response{location: rq.callbackURL}
+	raw, present, err := cookie.ReadChunked(rq.jar, rq.names.SessionToken)
+	if err != nil || raw == "" {
+		clearSession(&res.cookies, rq.names, present)
+		return res, nil
+	}
+	tok, oerr := ds.open(ctx, rq.names, raw)
+	if len(raw) <= maxSessionToken {
+		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		err := ds.sessions.DeleteSession(dctx, raw)
+		cancel()
+		if err != nil {
+			a.log.Error("authgo: sign-out: the database session could not be deleted", "err", err)
+			return nil, fail(CodeUnavailable, err)
+		}
+	}
+	if a.cfg.Debug {
+		a.log.DebugContext(ctx, "authgo: sign-out: database session deleted", "session", sessionState(tok, oerr))
+	}
+	if tok != nil {
+		if loc := a.signOutAtProvider(rq, tok); loc != "" {
+			res.location = loc
+		}
+	}
+	if ev := a.cfg.Events.SignOut; ev != nil {
+		ev(ctx, SignOutEvent{Token: tok})
+	}
+	clearSession(&res.cookies, rq.names, present)
+	return res, nil
+}

@@ -1,0 +1,147 @@
+package authgo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/authgo/authgo/internal/cookie"
+	"github.com/authgo/authgo/provider"
+	"github.com/authgo/authgo/store"
+)
+
+// dangerousLinker is the AllowDangerousEmailAccountLinking option of the
+// oauth and oidc providers.
+type dangerousLinker interface {
+	AllowDangerousEmailAccountLinking() bool
+}
+
+// Errors of the account logic; OAuthAccountNotLinked to the browser.
+var (
+	errLinkedElsewhere = errors.New("the account is already associated with another user")
+	errEmailTaken      = errors.New("another account already exists with the same e-mail address")
+)
+
+// signInUser finds or creates the users row u signs in as, and links
+// account to it, by Auth.js's rules (spec/database.md §A4), when
+// Config.Users is set:
+//
+//   - an account already linked signs in as its user, unless another user
+//     is signed in (OAuthAccountNotLinked); its tokens are updated;
+//   - an OAuth account not yet linked, while a user is signed in, is
+//     linked to that user, without comparing emails;
+//   - otherwise a user with the same email is an OAuthAccountNotLinked,
+//     unless the provider has AllowDangerousEmailAccountLinking;
+//   - otherwise a new user is created and the account linked: isNew.
+//
+// A credentials sign-in (not in Auth.js's adapter logic) upserts: the
+// accounts row (type credentials, providerAccountId = the id Authorize
+// returned) goes to the users row with that id when there is one (users
+// made by adapters/sqlite's CreatePasswordUser), else to a new users row;
+// an email belonging to another user is refused as above. A signed-in
+// session is ignored: a credentials sign-in switches users.
+//
+// The store not answering is Unavailable.
+func (a *Auth) signInUser(rq *request, u *User, account *Account) (_ *store.User, isNew bool, err error) {
+	ctx := rq.r.Context()
+	us := a.cfg.Users
+	unavailable := func(err error) error { return fail(CodeUnavailable, fmt.Errorf("users store: %w", err)) }
+	credentials := account.Type == string(provider.TypeCredentials)
+	email := u.Email
+	if !credentials {
+		email = strings.ToLower(email) // as Auth.js, before the lookups
+	}
+	row := store.Account{
+		Type: account.Type, Provider: account.Provider, ProviderAccountID: account.ProviderAccountID,
+		AccessToken: account.AccessToken, RefreshToken: account.RefreshToken, IDToken: account.IDToken,
+		TokenType: account.TokenType, Scope: account.Scope, ExpiresAt: account.ExpiresAt,
+	}
+	current := ""
+	if !credentials {
+		current = a.signedInUser(ctx, rq)
+	}
+
+	for attempt := 0; ; attempt++ {
+		linked, err := us.UserByAccount(ctx, row.Provider, row.ProviderAccountID)
+		if err != nil {
+			return nil, false, unavailable(err)
+		}
+		if linked != nil {
+			if current != "" && current != linked.ID {
+				return nil, false, fail(CodeOAuthAccountNotLinked, errLinkedElsewhere)
+			}
+			row.UserID = linked.ID
+			if err := us.UpdateAccount(ctx, row); err != nil {
+				return nil, false, unavailable(err)
+			}
+			return linked, false, nil
+		}
+		if attempt > 0 {
+			// A racing sign-in linked it and then unlinked it, or
+			// the store refuses for another reason.
+			return nil, false, fail(CodeConfiguration, errors.New("users store: the account could not be linked"))
+		}
+
+		var target *store.User
+		switch {
+		case current != "":
+			if target, err = us.User(ctx, current); err != nil {
+				return nil, false, unavailable(err)
+			}
+		case credentials:
+			if target, err = us.User(ctx, u.ID); err != nil {
+				return nil, false, unavailable(err)
+			}
+		}
+		if target == nil && email != "" {
+			byEmail, err := us.UserByEmail(ctx, email)
+			if err != nil {
+				return nil, false, unavailable(err)
+			}
+			if byEmail != nil {
+				if dl, ok := a.providers[account.Provider].(dangerousLinker); !ok || !dl.AllowDangerousEmailAccountLinking() {
+					return nil, false, fail(CodeOAuthAccountNotLinked, errEmailTaken)
+				}
+				target = byEmail
+			}
+		}
+		created := false
+		if target == nil {
+			nu := store.User{Name: u.Name, Email: email, Image: u.Image}
+			if credentials {
+				nu.ID = u.ID
+			}
+			made, err := us.CreateUser(ctx, nu)
+			if err != nil {
+				// Perhaps a racing first sign-in of the same account
+				// created it: look again.
+				a.log.Warn("authgo: creating a user failed; looking for the account again", "provider", account.Provider, "err", err)
+				continue
+			}
+			target, created = &made, true
+		}
+		row.UserID = target.ID
+		if err := us.LinkAccount(ctx, row); err != nil {
+			if errors.Is(err, store.ErrAccountLinked) {
+				continue // a racing sign-in won: use its row
+			}
+			return nil, false, unavailable(err)
+		}
+		return target, created, nil
+	}
+}
+
+// signedInUser returns the user id of the session rq carries, "" when none
+// can be read.
+func (a *Auth) signedInUser(ctx context.Context, rq *request) string {
+	raw, _, err := cookie.ReadChunked(rq.jar, rq.names.SessionToken)
+	if err != nil || raw == "" {
+		return ""
+	}
+	tok, err := a.strategy.open(ctx, rq.names, raw)
+	if err != nil || tok == nil {
+		return ""
+	}
+	return tok.Subject
+}
