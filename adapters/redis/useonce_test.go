@@ -4,12 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"os/exec"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -21,6 +18,7 @@ import (
 	"github.com/authgo/authgo"
 	"github.com/authgo/authgo/adapters/adaptertest"
 	"github.com/authgo/authgo/adapters/redis"
+	"github.com/authgo/authgo/internal/testkit"
 	"github.com/authgo/authgo/provider"
 )
 
@@ -43,8 +41,8 @@ func TestUseOnce(t *testing.T) {
 // same callback (its state still unused) signs in. The test runs its own
 // redis-server; the shared one is never touched.
 func TestUseOnceRedisDown(t *testing.T) {
-	addr, stop := redisChild(t)
-	rdb := goredis.NewClient(&goredis.Options{Addr: addr, MaxRetries: -1})
+	rds := testkit.StartRedis(t, false)
+	rdb := goredis.NewClient(&goredis.Options{Addr: rds.Addr(), MaxRetries: -1})
 	t.Cleanup(func() { rdb.Close() })
 	idp := &countingProvider{}
 	a, err := authgo.New(authgo.Config{
@@ -60,7 +58,7 @@ func TestUseOnceRedisDown(t *testing.T) {
 		t.Fatal(err)
 	}
 	callback, cookies := startOAuth(t, a)
-	stop()
+	rds.Kill()
 
 	start := time.Now()
 	rec := serve(a, "GET", callback, cookies)
@@ -74,7 +72,7 @@ func TestUseOnceRedisDown(t *testing.T) {
 		t.Fatalf("body %q, cookies %v", rec.Body, rec.Result().Cookies())
 	}
 
-	redisChildAt(t, addr)
+	rds.Restart()
 	rec = serve(a, "GET", callback, cookies)
 	if rec.Code != http.StatusFound || rec.Header().Get("Location") != "http://localhost:3000/after" || idp.exchanges.Load() != 1 {
 		t.Fatalf("Redis back: %d %q, %d exchanges", rec.Code, rec.Header().Get("Location"), idp.exchanges.Load())
@@ -82,65 +80,6 @@ func TestUseOnceRedisDown(t *testing.T) {
 	if rec = serve(a, "GET", callback, cookies); rec.Header().Get("Location") != "http://localhost:3000/auth/signin?error=OAuthCallbackError" || idp.exchanges.Load() != 1 {
 		t.Fatalf("replay: %d %q, %d exchanges", rec.Code, rec.Header().Get("Location"), idp.exchanges.Load())
 	}
-}
-
-// redisChild starts a redis-server of the test's own on a free port, and
-// returns its address and a func that kills it (also called at the end).
-// Without redis-server the test is skipped (failed under CI=true).
-func redisChild(t *testing.T) (addr string, stop func()) {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr = ln.Addr().String()
-	ln.Close()
-	return addr, redisChildAt(t, addr)
-}
-
-// redisChildAt starts a redis-server of the test's own at addr, without
-// persistence, waits until it answers, and returns a func that kills it.
-func redisChildAt(t *testing.T, addr string) (stop func()) {
-	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		skipOrFail(t, "no redis-server in PATH")
-	}
-	host, port, _ := net.SplitHostPort(addr)
-	cmd := exec.Command(bin, "--bind", host, "--port", port, "--save", "", "--appendonly", "no", "--dir", t.TempDir())
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { cmd.Wait(); close(done) }()
-	stop = func() {
-		cmd.Process.Kill()
-		<-done
-	}
-	t.Cleanup(stop)
-	c := goredis.NewClient(&goredis.Options{Addr: addr})
-	defer c.Close()
-	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		if c.Ping(context.Background()).Err() == nil {
-			return stop
-		}
-		select {
-		case <-done:
-			t.Fatalf("redis-server on %s exited", addr)
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("redis-server on %s did not answer", addr)
-		}
-	}
-}
-
-func skipOrFail(t *testing.T, msg string) {
-	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatal("CI=true: " + msg)
-	}
-	t.Skip(msg)
 }
 
 // countingProvider is an OAuth provider that counts code exchanges, each

@@ -14,6 +14,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/authgo/authgo/internal/testkit"
 )
 
 // probe is one kind of request the load sends: a path and a Cookie header.
@@ -144,9 +146,9 @@ func runLoad(origin string, probes []probe, workers int, tl *tally, stop <-chan 
 // After the restart the signed-in session works again without restarting
 // serve.
 func TestFaultRedis(t *testing.T) {
-	rd := startRedis(t)
+	rd := testkit.StartRedis(t, true)
 	dir := filepath.Join(t.TempDir(), "data")
-	e := env{"AUTH_SECRET": strings.Repeat("f", 40), "AUTH_REDIS_URL": rd.url()}
+	e := env{"AUTH_SECRET": strings.Repeat("f", 40), "AUTH_REDIS_URL": rd.URL()}
 	for _, u := range []string{"alice", "bob"} {
 		if code, _, stderr := userCmd(t, e, "add", "--data", dir, u); code != 0 {
 			t.Fatalf("user add %s: %s", u, stderr)
@@ -216,14 +218,14 @@ func TestFaultRedis(t *testing.T) {
 
 	// Longer than the revocation cache (2 s): every read reaches the
 	// dead store.
-	down := phase("Redis killed", 3*time.Second, rd.kill)
+	down := phase("Redis killed", 3*time.Second, rd.Kill)
 	if down.status["alice /mypage 503"] == 0 {
 		t.Errorf("no 503 while Redis was down: %v", down.status)
 	}
 
 	// Restarted on the same port, with its append-only file: serve
 	// reconnects by itself.
-	rd.start()
+	rd.Restart()
 	deadline = time.Now().Add(15 * time.Second)
 	for !strings.Contains(replay(t, srv.origin, alice.sessionCookieOf()), `"name":"alice"`) {
 		if time.Now().After(deadline) {

@@ -3,67 +3,16 @@ package main
 import (
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/authgo/authgo/internal/testkit"
 )
-
-// ownRedis is a redis-server this test started, never the shared one.
-type ownRedis struct {
-	t    *testing.T
-	addr string
-	cmd  *exec.Cmd
-}
-
-// startOwnRedis starts redis-server on addr (a free port when ""),
-// without persistence, as a child process stopped at the end of the test.
-func startOwnRedis(t *testing.T, addr string) *ownRedis {
-	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("redis-server is required under CI: %v", err)
-		}
-		t.Skipf("no redis-server: %v", err)
-	}
-	if addr == "" {
-		addr = freeAddr(t)
-	}
-	_, port, _ := net.SplitHostPort(addr)
-	cmd := exec.Command(bin, "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	r := &ownRedis{t: t, addr: addr, cmd: cmd}
-	t.Cleanup(r.kill)
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		c, err := net.DialTimeout("tcp", addr, time.Second)
-		if err == nil {
-			c.Close()
-			return r
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("redis-server on %s did not start: %v", addr, err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-// kill stops this test's redis-server (SIGKILL, as a crash).
-func (r *ownRedis) kill() {
-	if r.cmd.ProcessState != nil {
-		return
-	}
-	r.cmd.Process.Kill()
-	r.cmd.Wait()
-}
 
 // guarded is the status of GET /mypage/x with cookie: 200 signed in, 302
 // to the sign-in page signed out, 503 when the session cannot be read.
@@ -92,9 +41,9 @@ func TestServeSignOutOutage(t *testing.T) {
 	outboxMaxRetry = 200 * time.Millisecond
 	t.Cleanup(func() { outboxMaxRetry = old })
 
-	rds := startOwnRedis(t, "")
+	rds := testkit.StartRedis(t, false)
 	const secret = "outbox-test-secret-0123456789abcdef-0123"
-	e := env{"AUTH_REDIS_URL": "redis://" + rds.addr + "/0", "AUTH_SECRET": secret}
+	e := env{"AUTH_REDIS_URL": "redis://" + rds.Addr() + "/0", "AUTH_SECRET": secret}
 	user := "carol"
 	var dirs []string
 	for range 2 {
@@ -118,7 +67,7 @@ func TestServeSignOutOutage(t *testing.T) {
 		t.Fatalf("the cookie on B before the outage: %d", s)
 	}
 
-	rds.kill()
+	rds.Kill()
 	res := ba.postForm("/auth/signout", url.Values{"csrfToken": {ba.csrfToken()}})
 	if res.status != http.StatusFound || !strings.Contains(strings.Join(res.header.Values("Set-Cookie"), "\n"), "authjs.session-token=;") {
 		t.Fatalf("sign-out on A with Redis down: %d %v", res.status, res.header.Values("Set-Cookie"))
@@ -159,7 +108,7 @@ func TestServeSignOutOutage(t *testing.T) {
 	}
 
 	// Redis is back, empty: A's outbox delivers the sign-out.
-	startOwnRedis(t, rds.addr)
+	rds.Restart()
 	deadline := time.Now().Add(15 * time.Second)
 	for {
 		st, err := os.Stat(journal)
