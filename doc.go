@@ -12,7 +12,7 @@
 //	a, err := authgo.New(authgo.Config{
 //		Secret:    []string{os.Getenv("AUTH_SECRET")},
 //		URL:       "https://example.com/auth",
-//		Providers: []authgo.Provider{creds},
+//		Providers: []provider.Provider{creds},
 //	})
 //	mux.Handle("/auth/", a)
 //	mux.Handle("/account/", a.RequireSession(account))
@@ -21,15 +21,20 @@
 //
 //	s, err := a.Session(r) // nil, nil when signed out
 //
+// Providers come from the providers/... packages; the interfaces they
+// implement, for writing one of your own, are in package provider.
+//
 // # Sessions
 //
-// Sessions are JWT sessions: the claims ([Token]) travel encrypted in the
-// authjs.session-token cookie (a JWE, dir + A256CBC-HS512, key from
-// HKDF-SHA256 of the secret with the cookie name as salt), split into
-// numbered chunks when longer than a browser keeps in one cookie. Every
-// GET <base>/session re-issues the cookie with a fresh expiry. The
+// Sessions are JWT sessions by default: the claims ([Token]) travel
+// encrypted in the authjs.session-token cookie (a JWE, dir + A256CBC-HS512,
+// key from HKDF-SHA256 of the secret with the cookie name as salt), split
+// into numbered chunks when longer than a browser keeps in one cookie.
+// Every GET <base>/session re-issues the cookie with a fresh expiry, never
+// past Session.MaxLifetime from the sign-in. The
 // github.com/authgo/authgo/jwt package reads and writes these tokens on its
-// own.
+// own. With Session.Strategy set to StrategyDatabase the cookie holds an
+// opaque token and the session lives in a store (package store).
 //
 // Signing out revokes the session, not only the cookie: the sign-out is
 // recorded in a [RevocationStore] (Config.Session.Revocations), and every

@@ -207,16 +207,16 @@ func New(o Options) (*Provider, error) {
 	return p, nil
 }
 
-// ID implements authgo.Provider.
+// ID implements provider.Provider.
 func (p *Provider) ID() string { return p.o.ID }
 
-// Name implements authgo.Provider.
+// Name implements provider.Provider.
 func (p *Provider) Name() string { return p.o.Name }
 
-// Type implements authgo.Provider.
+// Type implements provider.Provider.
 func (p *Provider) Type() provider.Type { return provider.TypeCredentials }
 
-// Fields implements authgo.CredentialsProvider: a username and a password.
+// Fields implements provider.CredentialsProvider: a username and a password.
 // (A client posting an access token sends the field "accessToken", which
 // the built-in form does not show.)
 func (p *Provider) Fields() []provider.Field {
@@ -226,14 +226,14 @@ func (p *Provider) Fields() []provider.Field {
 	}
 }
 
-// Authorize implements authgo.CredentialsProvider; it is
+// Authorize implements provider.CredentialsProvider; it is
 // AuthorizeWithTokens without the tokens.
 func (p *Provider) Authorize(ctx context.Context, c provider.Credentials, r *http.Request) (*authgo.User, error) {
 	u, _, err := p.AuthorizeWithTokens(ctx, c, r)
 	return u, err
 }
 
-// AuthorizeWithTokens implements authgo.TokenCredentialsProvider. With a
+// AuthorizeWithTokens implements provider.TokenCredentialsProvider. With a
 // username and password it logs in at LoginURL; with an "accessToken"
 // field it verifies that token (see the package doc). Wrong credentials
 // and refused tokens return no user; a back end or verifier that cannot
@@ -293,7 +293,7 @@ func (p *Provider) login(ctx context.Context, username, password string) (*authg
 }
 
 // Refresh implements the refresh authgo runs before the access token
-// expires. Failures are *authgo.RefreshError: terminal for a 400 or 401 or
+// expires. Failures are *provider.RefreshError: terminal for a 400 or 401 or
 // a terminal RFC 6749 error code, transient for timeouts, 5xx, 429 and
 // answers that are not JSON or have no access token.
 func (p *Provider) Refresh(ctx context.Context, refreshToken string) (*provider.TokenSet, error) {

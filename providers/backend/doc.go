@@ -61,7 +61,7 @@
 // shows CredentialsSignin); any other non-2xx answer, a timeout or an
 // answer without an access token is a server error. A refresh answered 400
 // or 401, or with a JSON body whose "error" is invalid_grant or another
-// terminal RFC 6749 code, is terminal (*authgo.RefreshError with Terminal
+// terminal RFC 6749 code, is terminal (*provider.RefreshError with Terminal
 // set: the session gets error "RefreshTokenError" and the user signs in
 // again); a timeout, a 5xx, a 429 or an answer that is not JSON is
 // transient (the session stays as it is and authgo tries again later).

@@ -27,7 +27,7 @@ type Options struct {
 	// "username" text field and a "password" password field.
 	Fields []provider.Field
 	// Authorize returns the user the credentials belong to, (nil, nil) when
-	// they are wrong, or a *authgo.CredentialsError to choose the code the
+	// they are wrong, or a *provider.CredentialsError to choose the code the
 	// sign-in page shows. Any other error is logged and shown as a server
 	// error. Required.
 	Authorize func(ctx context.Context, c provider.Credentials, r *http.Request) (*authgo.User, error)
@@ -64,19 +64,19 @@ func New(o Options) (*Provider, error) {
 	return &Provider{o}, nil
 }
 
-// ID implements authgo.Provider.
+// ID implements provider.Provider.
 func (p *Provider) ID() string { return p.o.ID }
 
-// Name implements authgo.Provider.
+// Name implements provider.Provider.
 func (p *Provider) Name() string { return p.o.Name }
 
-// Type implements authgo.Provider.
+// Type implements provider.Provider.
 func (p *Provider) Type() provider.Type { return provider.TypeCredentials }
 
-// Fields implements authgo.CredentialsProvider.
+// Fields implements provider.CredentialsProvider.
 func (p *Provider) Fields() []provider.Field { return append([]provider.Field(nil), p.o.Fields...) }
 
-// Authorize implements authgo.CredentialsProvider.
+// Authorize implements provider.CredentialsProvider.
 func (p *Provider) Authorize(ctx context.Context, c provider.Credentials, r *http.Request) (*authgo.User, error) {
 	return p.o.Authorize(ctx, c, r)
 }

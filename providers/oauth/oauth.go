@@ -259,16 +259,16 @@ func New(o Options) (*Provider, error) {
 	}}, nil
 }
 
-// ID implements authgo.Provider.
+// ID implements provider.Provider.
 func (p *Provider) ID() string { return p.o.ID }
 
-// Name implements authgo.Provider.
+// Name implements provider.Provider.
 func (p *Provider) Name() string { return p.o.Name }
 
-// Type implements authgo.Provider: authgo.TypeOAuth.
+// Type implements provider.Provider: provider.TypeOAuth.
 func (p *Provider) Type() provider.Type { return provider.TypeOAuth }
 
-// UsesNonce implements authgo.OAuthProvider: false, a plain OAuth 2.0
+// UsesNonce implements provider.OAuthProvider: false, a plain OAuth 2.0
 // server issues no ID token to carry one.
 func (p *Provider) UsesNonce() bool { return false }
 
@@ -281,7 +281,7 @@ func (p *Provider) AllowDangerousEmailAccountLinking() bool {
 // copy of Options.HTTPClient with the limits described in the package doc.
 func (p *Provider) HTTPClient() *http.Client { return p.client.HTTP }
 
-// AuthCodeURL implements authgo.OAuthProvider. The URL carries, in this
+// AuthCodeURL implements provider.OAuthProvider. The URL carries, in this
 // order, the query of AuthURL and the configured parameters (scope,
 // AuthParams), response_type=code, client_id and redirect_uri, then the
 // sign-in request's parameters (c.Extra: prompt, login_hint, scope, …,
@@ -300,7 +300,7 @@ func (p *Provider) AuthCodeURL(_ context.Context, c provider.AuthCodeParams) (st
 	return u, nil
 }
 
-// Exchange implements authgo.OAuthProvider: it checks the callback's iss
+// Exchange implements provider.OAuthProvider: it checks the callback's iss
 // parameter against Options.Issuer (RFC 9207), redeems the code with the
 // PKCE verifier, fetches the profile and maps it to the user.
 func (p *Provider) Exchange(ctx context.Context, e provider.ExchangeParams) (*provider.OAuthResult, error) {
@@ -333,7 +333,7 @@ func (p *Provider) Exchange(ctx context.Context, e provider.ExchangeParams) (*pr
 	return &provider.OAuthResult{User: u, Tokens: ts, Profile: raw}, nil
 }
 
-// Refresh implements authgo.RefreshingProvider: a refresh_token grant at
+// Refresh implements provider.Refresher: a refresh_token grant at
 // the token endpoint. The TokenSet carries the new refresh token when the
 // server rotated it and the one given otherwise. A dead refresh token
 // comes back as an error wrapping *oauth2.RetrieveError with ErrorCode
@@ -346,7 +346,7 @@ func (p *Provider) Refresh(ctx context.Context, refreshToken string) (*provider.
 	return &ts, nil
 }
 
-// Revoke implements authgo.RevokingProvider: an RFC 7009 request to
+// Revoke implements provider.RevokingProvider: an RFC 7009 request to
 // Options.RevocationURL with the client's authentication. Without a
 // RevocationURL it returns an error wrapping errors.ErrUnsupported and
 // makes no request.

@@ -277,22 +277,22 @@ func New(o Options) (*Provider, error) {
 	return p, nil
 }
 
-// ID implements authgo.Provider.
+// ID implements provider.Provider.
 func (p *Provider) ID() string { return p.o.ID }
 
-// Name implements authgo.Provider.
+// Name implements provider.Provider.
 func (p *Provider) Name() string { return p.o.Name }
 
-// Type implements authgo.Provider: authgo.TypeOIDC.
+// Type implements provider.Provider: provider.TypeOIDC.
 func (p *Provider) Type() provider.Type { return provider.TypeOIDC }
 
-// UsesNonce implements authgo.OAuthProvider: true.
+// UsesNonce implements provider.OAuthProvider: true.
 func (p *Provider) UsesNonce() bool { return true }
 
 // Issuer returns the issuer identifier.
 func (p *Provider) Issuer() string { return p.o.Issuer }
 
-// SignOutAtProvider implements authgo.EndSessionProvider.
+// SignOutAtProvider implements provider.EndSessionProvider.
 func (p *Provider) SignOutAtProvider() bool { return p.o.SignOutAtProvider }
 
 // AllowDangerousEmailAccountLinking reports the option of that name.
@@ -434,7 +434,7 @@ func (p *Provider) discover(ctx context.Context) (*metadata, error) {
 	}, nil
 }
 
-// AuthCodeURL implements authgo.OAuthProvider. It may fetch the discovery
+// AuthCodeURL implements provider.OAuthProvider. It may fetch the discovery
 // document. The URL carries, in this order, the configured parameters
 // (scope, AuthParams), response_type=code, client_id and redirect_uri, the
 // sign-in request's parameters (c.Extra; they replace configured ones of
@@ -458,7 +458,7 @@ func (p *Provider) AuthCodeURL(ctx context.Context, c provider.AuthCodeParams) (
 	return u, nil
 }
 
-// Exchange implements authgo.OAuthProvider: it checks the callback's iss
+// Exchange implements provider.OAuthProvider: it checks the callback's iss
 // parameter (RFC 9207), redeems the code with the PKCE verifier, verifies
 // the ID token and its nonce (see the package doc), optionally fetches
 // userinfo, and maps the claims to the user.
@@ -564,7 +564,7 @@ func (p *Provider) verify(ctx context.Context, md *metadata, raw, nonce, accessT
 	return claims, idt.Subject, nil
 }
 
-// Refresh implements authgo.RefreshingProvider: a refresh_token grant at
+// Refresh implements provider.Refresher: a refresh_token grant at
 // the token endpoint. A new ID token in the response is verified (without
 // a nonce) and returned; otherwise TokenSet.IDToken is empty. The TokenSet
 // carries the rotated refresh token, or the one given. A dead refresh
@@ -598,7 +598,7 @@ func (p *Provider) RefreshFor(ctx context.Context, refreshToken, subject string)
 	return &ts, nil
 }
 
-// Revoke implements authgo.RevokingProvider: an RFC 7009 request to the
+// Revoke implements provider.RevokingProvider: an RFC 7009 request to the
 // discovered revocation_endpoint, with the client's authentication. When
 // the provider has none it returns an error wrapping errors.ErrUnsupported
 // and makes no request.
@@ -616,7 +616,7 @@ func (p *Provider) Revoke(ctx context.Context, token, tokenTypeHint string) erro
 	return nil
 }
 
-// EndSessionURL implements authgo.EndSessionProvider: the discovered
+// EndSessionURL implements provider.EndSessionProvider: the discovered
 // end_session_endpoint with id_token_hint, post_logout_redirect_uri (when
 // given) and client_id; "" when the provider has no end_session_endpoint.
 // The post-logout URL must be registered at the provider.
