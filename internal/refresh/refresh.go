@@ -23,6 +23,7 @@
 package refresh
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -98,6 +99,7 @@ type Manager struct {
 
 	mu      sync.Mutex
 	results map[string]cachedOutcome // successor cache and tombstones, by Key
+	seq     uint64                   // arrivals into results, for eviction order
 	hung    map[string]hungRun       // refreshes past their budget, still running
 
 	// stale holds access tokens an API refused before their expiry
@@ -143,6 +145,7 @@ type outcome struct {
 type cachedOutcome struct {
 	out     *outcome
 	expires time.Time
+	seq     uint64 // order of arrival: the tie-break of eviction
 }
 
 // hungRun is a refresh past its budget that has not returned: new
@@ -347,9 +350,11 @@ func (m *Manager) store(key string, out *outcome, warn bool) {
 	now := m.c.Clock.Now()
 	switch {
 	case out.terminal:
-		m.results[key] = cachedOutcome{out, now.Add(TombstoneTTL)}
+		m.seq++
+		m.results[key] = cachedOutcome{out, now.Add(TombstoneTTL), m.seq}
 	case out.err == nil:
-		m.results[key] = cachedOutcome{out, now.Add(SuccessorTTL)}
+		m.seq++
+		m.results[key] = cachedOutcome{out, now.Add(SuccessorTTL), m.seq}
 	case warn:
 		m.c.Logger.Warn("authgo: refresh failed, will retry on a later request", "err", out.err)
 	}
@@ -375,10 +380,11 @@ func (m *Manager) evict() {
 		key     string
 		success bool
 		expires time.Time
+		seq     uint64
 	}
 	all := make([]entry, 0, len(m.results))
 	for k, c := range m.results {
-		all = append(all, entry{k, c.out.err == nil, c.expires})
+		all = append(all, entry{k, c.out.err == nil, c.expires, c.seq})
 	}
 	slices.SortFunc(all, func(a, b entry) int {
 		if a.success != b.success {
@@ -387,7 +393,10 @@ func (m *Manager) evict() {
 			}
 			return -1
 		}
-		return a.expires.Compare(b.expires)
+		if c := a.expires.Compare(b.expires); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.seq, b.seq) // the same expiry: the older first
 	})
 	for _, e := range all[:len(all)-maxResults*7/8] {
 		delete(m.results, e.key)
