@@ -35,6 +35,15 @@
 //		})
 //	}
 //
+//	// For a store behind the database strategy: sessions, users and
+//	// accounts (store.SessionStore and store.UserStore in one value).
+//	func TestSessions(t *testing.T) {
+//		db := openTestDatabase(t)
+//		adaptertest.Sessions(t, func(t *testing.T) adaptertest.Database {
+//			return mystore.New(db)
+//		})
+//	}
+//
 // Each check runs as subtests of t and calls its constructor once per
 // subtest. The checks do not need an empty database: the ids, subjects and
 // keys they use are unique to the run. Some subtests call the store from
