@@ -11,6 +11,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/authgo/authgo"
 	"github.com/authgo/authgo/adapters/adaptertest"
 	"github.com/authgo/authgo/adapters/postgres"
 	"github.com/authgo/authgo/store"
@@ -305,5 +306,41 @@ func TestMigrateLeavesDuplicates(t *testing.T) {
 	applied, err = postgres.Migrate(ctx, pool)
 	if err != nil || !slices.Equal(applied, []string{"created unique index authgo_accounts_provider_key"}) {
 		t.Fatalf("Migrate after removing the duplicate = %q, %v", applied, err)
+	}
+}
+
+func TestRevocationsConformance(t *testing.T) {
+	t.Parallel()
+	s, _ := newStore(t)
+	adaptertest.Revocations(t, func(t *testing.T) authgo.RevocationStore { return s })
+}
+
+func TestCounterConformance(t *testing.T) {
+	t.Parallel()
+	s, _ := newStore(t)
+	adaptertest.Counter(t, func(t *testing.T) authgo.Counter { return s.Counters() })
+}
+
+// TestSweeps: writes drop the revocations and counters that have ended.
+func TestSweeps(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	s, pool := newStore(t)
+	past := time.Now().Add(-time.Minute)
+	if _, err := pool.Exec(ctx, `INSERT INTO authgo_revocations VALUES ('s', 'old', $1, $1), ('u', 'old', $1, $1)`, past); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `INSERT INTO authgo_counters VALUES ('old', 3, $1)`, past); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RevokeSession(ctx, "new", time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Counters().Add(ctx, "new", time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	var left int
+	if err := pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM authgo_revocations WHERE key = 'old') + (SELECT count(*) FROM authgo_counters WHERE key = 'old')`).Scan(&left); err != nil || left != 0 {
+		t.Fatalf("%d ended rows left, %v", left, err)
 	}
 }
