@@ -1,0 +1,122 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/authgo/authgo/store"
+)
+
+// CreateSession adds the sessions row, the token raw in "sessionToken" as
+// Auth.js keeps it, and its authgo_sessions row, in one transaction.
+func (s *Store) CreateSession(ctx context.Context, sess store.Session) error {
+	uid, ok := parseID(sess.UserID)
+	if sess.Token == "" || !ok {
+		return fmt.Errorf("postgres: create session: empty token or user id %q not a users.id", sess.UserID)
+	}
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO sessions ("userId", expires, "sessionToken") VALUES ($1, $2, $3)`,
+			uid, sess.Expires, sess.Token); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO authgo_sessions (session_token, created_at, last_seen_at, user_agent, client_addr)
+			VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (session_token) DO UPDATE SET created_at = excluded.created_at, last_seen_at = excluded.last_seen_at,
+				user_agent = excluded.user_agent, client_addr = excluded.client_addr`,
+			sess.Token, sess.Created, sess.LastSeen, null(sess.UserAgent), null(sess.ClientAddr))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("postgres: create session: %w", err)
+	}
+	return nil
+}
+
+// SessionAndUser returns the session whose cookie value is token and its
+// user, in one query.
+func (s *Store) SessionAndUser(ctx context.Context, token string) (*store.Session, *store.User, error) {
+	if token == "" {
+		return nil, nil, nil
+	}
+	var (
+		sess          store.Session
+		u             store.User
+		uid           int32
+		created, seen *time.Time
+		ua, addr      *string
+	)
+	udest, fill := userDest(&u)
+	err := s.pool.QueryRow(ctx, `SELECT s."userId", s.expires, a.created_at, a.last_seen_at, a.user_agent, a.client_addr, `+userColumns+`
+		FROM sessions s
+		JOIN users u ON u.id = s."userId"
+		LEFT JOIN authgo_sessions a ON a.session_token = s."sessionToken"
+		WHERE s."sessionToken" = $1
+		ORDER BY s.id LIMIT 1`, token).Scan(append([]any{&uid, &sess.Expires, &created, &seen, &ua, &addr}, udest...)...)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("postgres: session: %w", err)
+	}
+	fill()
+	sess.Token, sess.UserID = token, formatID(uid)
+	sess.Created, sess.LastSeen = tm(created), tm(seen)
+	sess.UserAgent, sess.ClientAddr = str(ua), str(addr)
+	return &sess, &u, nil
+}
+
+// UpdateSession sets the session's expiry and last sight, in one
+// transaction; a session Auth.js created gets its authgo_sessions row now,
+// its first sight.
+func (s *Store) UpdateSession(ctx context.Context, token string, expires, lastSeen time.Time) error {
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE sessions SET expires = $1 WHERE "sessionToken" = $2`, expires, token)
+		if err != nil || tag.RowsAffected() == 0 {
+			return err // gone: not an error
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO authgo_sessions (session_token, created_at, last_seen_at) VALUES ($1, $2, $2)
+			ON CONFLICT (session_token) DO UPDATE SET last_seen_at = excluded.last_seen_at`, token, lastSeen)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("postgres: update session: %w", err)
+	}
+	return nil
+}
+
+// DeleteSession removes the session and its authgo_sessions row.
+func (s *Store) DeleteSession(ctx context.Context, token string) error {
+	// One statement: both rows or neither.
+	if _, err := s.pool.Exec(ctx, `WITH a AS (DELETE FROM authgo_sessions WHERE session_token = $1)
+		DELETE FROM sessions WHERE "sessionToken" = $1`, token); err != nil {
+		return fmt.Errorf("postgres: delete session: %w", err)
+	}
+	return nil
+}
+
+// DeleteExpiredSessions removes the sessions that expired before now, with
+// their authgo_sessions rows and those whose session is gone (Auth.js's
+// sign-out deletes only its own row), and returns how many sessions.
+// Reads delete an expired session they find; this is for the ones nobody
+// reads again. Schedule it.
+func (s *Store) DeleteExpiredSessions(ctx context.Context, now time.Time) (int64, error) {
+	var n int64
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `DELETE FROM sessions WHERE expires < $1`, now)
+		if err != nil {
+			return err
+		}
+		n = tag.RowsAffected()
+		_, err = tx.Exec(ctx, `DELETE FROM authgo_sessions a
+			WHERE NOT EXISTS (SELECT 1 FROM sessions s WHERE s."sessionToken" = a.session_token)`)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("postgres: delete expired sessions: %w", err)
+	}
+	return n, nil
+}
