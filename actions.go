@@ -397,7 +397,7 @@ func (a *Auth) finishSignIn(rq *request, u *User, account *Account, creds provid
 		if err := a.revocationsAnswer(ctx); err != nil {
 			return nil, fail(CodeUnavailable, err)
 		}
-		enc, err := a.newSessionCookie(ctx, rq, tok)
+		enc, err := a.newSessionCookie(ctx, rq, tok, account)
 		if errors.Is(err, errStoreUnknown) {
 			return nil, fail(CodeUnavailable, err)
 		}
