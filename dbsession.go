@@ -37,6 +37,8 @@ const maxSessionToken = 255
 // rewrites it as Auth.js's updateAge does), auth_time the sign-in recorded
 // in authgo_sessions, which MaxLifetime counts from. The revocation store is
 // asked too, so that RevokeUser ends database sessions begun before it.
+// A session that signed in with provider tokens gets them from its
+// accounts row (accountClaims).
 type dbStrategy struct {
 	a        *Auth
 	sessions store.SessionStore
