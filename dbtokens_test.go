@@ -152,3 +152,85 @@ func TestDatabaseNoProviderTokens(t *testing.T) {
 		t.Fatalf("authgo_sessions.provider = %v, %v", p, err)
 	}
 }
+
+// memLocker is a RefreshLocker in memory, shared by the instances of one
+// test: a lock with no lease, results with no expiry.
+type memLocker struct {
+	mu      sync.Mutex
+	locks   map[string]bool
+	results map[string][]byte
+}
+
+func (l *memLocker) TryLock(_ context.Context, key string) (func(), bool, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.locks[key] {
+		return nil, false, nil
+	}
+	l.locks[key] = true
+	return func() { l.mu.Lock(); delete(l.locks, key); l.mu.Unlock() }, true, nil
+}
+
+func (l *memLocker) Result(_ context.Context, key string) ([]byte, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.results[key], nil
+}
+
+func (l *memLocker) SetResult(_ context.Context, key string, v []byte, _ time.Duration) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.results[key] = v
+	return nil
+}
+
+// TestDatabaseRefreshAcrossInstances: two instances on one database and
+// one Locker refresh an account's tokens once between them, and both hand
+// out the new token.
+func TestDatabaseRefreshAcrossInstances(t *testing.T) {
+	idp := &refreshingIdP{stubIdP: &stubIdP{id: "gh"}}
+	lk := &memLocker{locks: map[string]bool{}, results: map[string][]byte{}}
+	f := newDBAuth(t, func(c *authgo.Config) {
+		c.Providers = append(c.Providers, idp)
+		c.Tokens.Locker = lk
+	})
+	other := newAuth(t, func(c *authgo.Config) {
+		c.Session.Strategy, c.Session.Store, c.Users = authgo.StrategyDatabase, f.store, f.store
+		c.Now = f.clk.now
+		c.Providers = append(c.Providers, idp)
+		c.Tokens.Locker = lk
+	})
+	idp.clk = f.clk
+	idp.tokens = &provider.TokenSet{AccessToken: "at1", RefreshToken: "rt1", Expiry: f.clk.now().Add(time.Hour)}
+	oauthSignIn(t, f.c, "gh")
+	if at, err := other.AccessToken(requestOf(f.c)); at != "at1" || err != nil {
+		t.Fatalf("the other instance: %q, %v", at, err)
+	}
+	f.clk.add(2 * time.Hour)
+	var wg sync.WaitGroup
+	got := make([]string, 40)
+	errs := make([]error, 40)
+	for i := range got {
+		a := f.a
+		if i%2 == 1 {
+			a = other
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			got[i], errs[i] = a.AccessToken(requestOf(f.c))
+		}()
+	}
+	wg.Wait()
+	for i := range got {
+		if got[i] != "at2" || errs[i] != nil {
+			t.Fatalf("request %d: %q, %v", i, got[i], errs[i])
+		}
+	}
+	if n := idp.calls.Load(); n != 1 {
+		t.Fatalf("%d refreshes between two instances", n)
+	}
+	if acc, err := f.store.Account(t.Context(), "gh", "idp-42"); err != nil || acc == nil || acc.AccessToken != "at2" || acc.RefreshToken != "rt2" {
+		t.Fatalf("accounts row: %+v, %v", acc, err)
+	}
+}
