@@ -129,7 +129,9 @@ func (w *sessionWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 // AccessToken returns the access token of r's session, refreshed first
 // when it is about to expire (Config.Tokens), for calling an API on the
 // user's behalf from server code. Behind Middleware or RequireSession a
-// refreshed token is written back to the session cookie on this response.
+// refreshed token is written back to the session cookie on this response;
+// under StrategyDatabase the tokens live in the accounts row the session
+// signed in with, which the refresh itself rewrites.
 //
 // Errors: ErrNoAccessToken when the session holds none (signed out, or
 // its refresh token was refused: the session's error is then

@@ -341,6 +341,19 @@ func (a *Auth) finishSignIn(rq *request, u *User, account *Account, creds provid
 			return nil, fail(CodeAccessDenied, err)
 		}
 	}
+	var set provider.TokenSet
+	if account.AccessToken != "" {
+		set = provider.TokenSet{AccessToken: account.AccessToken, RefreshToken: account.RefreshToken, TokenType: account.TokenType, Scope: account.Scope}
+		if account.ExpiresAt > 0 {
+			set.Expiry = time.Unix(account.ExpiresAt, 0)
+		}
+		// The expiry the session goes by (the earlier of expires_in
+		// and a JWT access token's exp), before signInUser writes the
+		// accounts row the database strategy reads it from.
+		if exp := expiryOf(set, a.now()); !exp.IsZero() {
+			account.ExpiresAt = exp.Unix()
+		}
+	}
 	isNew, trigger := false, TriggerSignIn
 	if a.cfg.Users != nil {
 		row, created, err := a.signInUser(rq, u, account)
@@ -360,17 +373,11 @@ func (a *Auth) finishSignIn(rq *request, u *User, account *Account, creds provid
 		// under the Auth.js guide's claim names, for AccessToken, Client
 		// and the proxy; the session page scripts see does not carry them.
 		tok.Set(claimProvider, account.Provider)
-		set := provider.TokenSet{AccessToken: account.AccessToken, RefreshToken: account.RefreshToken, TokenType: account.TokenType, Scope: account.Scope}
-		if account.ExpiresAt > 0 {
-			set.Expiry = time.Unix(account.ExpiresAt, 0)
-		}
 		setTokens(tok, set, a.now())
 		if sub, _ := profile["sub"].(string); sub != "" && sub != u.ID {
 			tok.Set(claimProviderSubject, sub)
 		}
-		if exp := expiryOf(set, a.now()); !exp.IsZero() {
-			account.ExpiresAt = exp.Unix()
-		} else if set.RefreshToken != "" {
+		if account.ExpiresAt == 0 && set.RefreshToken != "" {
 			a.log.Info("authgo: the access token's lifetime is unknown (no expires_in, not a JWT); it is refreshed when an API refuses it with invalid_token",
 				"provider", account.Provider)
 		}
@@ -397,7 +404,7 @@ func (a *Auth) finishSignIn(rq *request, u *User, account *Account, creds provid
 		if err := a.revocationsAnswer(ctx); err != nil {
 			return nil, fail(CodeUnavailable, err)
 		}
-		enc, err := a.newSessionCookie(ctx, rq, tok)
+		enc, err := a.newSessionCookie(ctx, rq, tok, account)
 		if errors.Is(err, errStoreUnknown) {
 			return nil, fail(CodeUnavailable, err)
 		}

@@ -39,4 +39,8 @@ const (
 	// profile mapping gave the user another id, for the refresh's check
 	// that a new ID token names the same user.
 	claimProviderSubject = "provider_sub"
+	// claimProviderAccount is, under the database strategy, the
+	// providerAccountId of the accounts row the session's tokens live in
+	// (claimProvider names its provider).
+	claimProviderAccount = "provider_account_id"
 )

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/authgo/authgo/internal/cookie"
+	"github.com/authgo/authgo/provider"
 	"github.com/authgo/authgo/store"
 )
 
@@ -36,6 +37,8 @@ const maxSessionToken = 255
 // rewrites it as Auth.js's updateAge does), auth_time the sign-in recorded
 // in authgo_sessions, which MaxLifetime counts from. The revocation store is
 // asked too, so that RevokeUser ends database sessions begun before it.
+// A session that signed in with provider tokens gets them from its
+// accounts row (accountClaims).
 type dbStrategy struct {
 	a        *Auth
 	sessions store.SessionStore
@@ -80,7 +83,102 @@ func (s dbStrategy) open(ctx context.Context, _ cookie.Names, raw string) (*Toke
 	if err := a.checkRevoked(ctx, tok); err != nil {
 		return nil, err
 	}
+	if sess.Provider != "" {
+		acc, err := a.cfg.Users.Account(ctx, sess.Provider, sess.ProviderAccountID)
+		if err != nil {
+			s.a.warnSometimes(&s.a.revocationWarn, "authgo: users store unavailable; sessions are refused until it answers", "err", err)
+			return nil, fmt.Errorf("%w: %w", errStoreUnknown, err)
+		}
+		if acc != nil && acc.UserID == u.ID {
+			a.accountClaims(tok, acc)
+		}
+	}
 	return tok, nil
+}
+
+// accountClaims gives tok, a database session's token, the provider
+// tokens of the accounts row acc it signed in with, under the claims the
+// JWT strategy keeps them in, so that AccessToken, Client, the proxy and
+// the refresh engine work on both strategies alike. A row whose access
+// token is gone lost it to a terminal refresh failure (writeBackAccount):
+// the session's error is then RefreshTokenError.
+func (a *Auth) accountClaims(tok *Token, acc *store.Account) {
+	tok.Set(claimProvider, acc.Provider)
+	tok.Set(claimProviderAccount, acc.ProviderAccountID)
+	// The provider's subject, for SubjectRefresher's check.
+	tok.Set(claimProviderSubject, acc.ProviderAccountID)
+	if es, ok := a.providers[acc.Provider].(provider.EndSessionProvider); ok && es.SignOutAtProvider() && acc.IDToken != "" {
+		tok.Set(claimIDToken, acc.IDToken)
+	}
+	if acc.AccessToken == "" {
+		tok.Set(ClaimError, RefreshTokenError)
+		return
+	}
+	tok.Set(ClaimAccessToken, acc.AccessToken)
+	if acc.RefreshToken != "" {
+		tok.Set(ClaimRefreshToken, acc.RefreshToken)
+	}
+	if acc.ExpiresAt > 0 {
+		tok.Set(ClaimExpiresAt, float64(acc.ExpiresAt))
+	}
+	if acc.TokenType != "" {
+		tok.Set(ClaimTokenType, acc.TokenType)
+	}
+	if acc.Scope != "" {
+		tok.Set(ClaimScope, acc.Scope)
+	}
+}
+
+// writeBackAccount stores the outcome of the refresh of tok's refresh
+// token in the accounts row a database session's tokens live in: the new
+// tokens (set), or none after a terminal failure (set nil). It runs where
+// the refresh engine calls the provider, so once per refresh token across
+// instances. A row whose refresh token is no longer the one refreshed was
+// rewritten by a sign-in meanwhile and is left alone. A failed write is
+// logged: the engine still hands the new tokens to the requests that
+// bring the old refresh token while it remembers the outcome.
+func (a *Auth) writeBackAccount(ctx context.Context, tok *Token, set *provider.TokenSet) {
+	if _, ok := a.strategy.(dbStrategy); !ok {
+		return
+	}
+	prov, id := tok.StringClaim(claimProvider), tok.StringClaim(claimProviderAccount)
+	if prov == "" || id == "" {
+		return
+	}
+	fail := func(err error) {
+		a.log.Error("authgo: the refreshed tokens could not be written to the accounts row", "provider", prov, "err", err)
+	}
+	acc, err := a.cfg.Users.Account(ctx, prov, id)
+	if err != nil {
+		fail(err)
+		return
+	}
+	if acc == nil || acc.RefreshToken != tok.StringClaim(ClaimRefreshToken) {
+		return
+	}
+	if set == nil {
+		acc.AccessToken, acc.RefreshToken, acc.ExpiresAt = "", "", 0
+	} else {
+		acc.AccessToken, acc.ExpiresAt = set.AccessToken, 0
+		if set.RefreshToken != "" {
+			acc.RefreshToken = set.RefreshToken
+		}
+		if exp := expiryOf(*set, a.now()); !exp.IsZero() {
+			acc.ExpiresAt = exp.Unix()
+		}
+		if set.TokenType != "" {
+			acc.TokenType = set.TokenType
+		}
+		if set.Scope != "" {
+			acc.Scope = set.Scope
+		}
+		if set.IDToken != "" {
+			acc.IDToken = set.IDToken
+		}
+	}
+	if err := a.cfg.Users.UpdateAccount(ctx, *acc); err != nil {
+		fail(err)
+	}
 }
 
 // withStart returns tok with the start carryIdentity would give it.
@@ -112,9 +210,11 @@ func (s dbStrategy) seal(ctx context.Context, _ cookie.Names, tok *Token, raw st
 	return raw, nil
 }
 
-// create makes a new session for tok's subject, for the sign-in r, and
-// returns its token.
-func (s dbStrategy) create(ctx context.Context, tok *Token, r *http.Request) (string, error) {
+// create makes a new session for tok's subject, for the sign-in r with
+// account, and returns its token. When the sign-in returned an access
+// token, the session records the accounts row it lives in (signInUser
+// wrote it), which open reads the tokens from.
+func (s dbStrategy) create(ctx context.Context, tok *Token, account *Account, r *http.Request) (string, error) {
 	now := s.a.now()
 	var b [32]byte
 	rand.Read(b[:])
@@ -127,10 +227,14 @@ func (s dbStrategy) create(ctx context.Context, tok *Token, r *http.Request) (st
 	if len(ua) > 512 {
 		ua = ua[:512]
 	}
-	err = s.sessions.CreateSession(ctx, store.Session{
+	sess := store.Session{
 		Token: raw, UserID: tok.Subject, Expires: s.a.expiry(tok, now).Truncate(time.Second),
 		Created: now, LastSeen: now, UserAgent: ua, ClientAddr: addr,
-	})
+	}
+	if account != nil && account.AccessToken != "" {
+		sess.Provider, sess.ProviderAccountID = account.Provider, account.ProviderAccountID
+	}
+	err = s.sessions.CreateSession(ctx, sess)
 	if err != nil {
 		return "", fmt.Errorf("%w: %w", errStoreUnknown, err)
 	}
@@ -165,10 +269,11 @@ func (a *Auth) shownExpiry(tok *Token, next time.Time) time.Time {
 }
 
 // newSessionCookie returns the cookie value of a new session for tok,
-// signed in through rq: a new database session, or the sealed JWT.
-func (a *Auth) newSessionCookie(ctx context.Context, rq *request, tok *Token) (string, error) {
+// signed in through rq with account: a new database session, or the sealed
+// JWT.
+func (a *Auth) newSessionCookie(ctx context.Context, rq *request, tok *Token, account *Account) (string, error) {
 	if ds, ok := a.strategy.(dbStrategy); ok {
-		return ds.create(ctx, tok, rq.r)
+		return ds.create(ctx, tok, account, rq.r)
 	}
 	return a.strategy.seal(ctx, rq.names, tok, "")
 }

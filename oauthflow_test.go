@@ -27,7 +27,14 @@ type stubIdP struct {
 	exchange provider.ExchangeParams
 	exchErr  error
 	endURL   string
+	// user and tokens, when set, replace the fixed answer; dangerous is
+	// the AllowDangerousEmailAccountLinking option.
+	user      *authgo.User
+	tokens    *provider.TokenSet
+	dangerous bool
 }
+
+func (p *stubIdP) AllowDangerousEmailAccountLinking() bool { return p.dangerous }
 
 func (p *stubIdP) ID() string          { return p.id }
 func (p *stubIdP) Name() string        { return "Stub " + p.id }
@@ -49,11 +56,19 @@ func (p *stubIdP) Exchange(ctx context.Context, e provider.ExchangeParams) (*pro
 	if p.exchErr != nil {
 		return nil, p.exchErr
 	}
-	return &provider.OAuthResult{
+	res := &provider.OAuthResult{
 		User:    &authgo.User{ID: "idp-42", Name: "Ida", Email: "ida@example.com"},
 		Tokens:  provider.TokenSet{AccessToken: "at", RefreshToken: "rt", IDToken: "idt", Expiry: time.Now().Add(time.Hour)},
 		Profile: map[string]any{"sub": "idp-42"},
-	}, nil
+	}
+	if p.user != nil {
+		u := *p.user
+		res.User, res.Profile = &u, map[string]any{"sub": u.ID}
+	}
+	if p.tokens != nil {
+		res.Tokens = *p.tokens
+	}
+	return res, nil
 }
 func (p *stubIdP) SignOutAtProvider() bool { return p.endURL != "" }
 func (p *stubIdP) EndSessionURL(ctx context.Context, idToken, back string) (string, error) {

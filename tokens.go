@@ -211,8 +211,12 @@ func (a *Auth) callRefresh(ctx context.Context, tok *Token) (*refresh.Set, error
 		err = &provider.RefreshError{Code: "no_access_token", Err: errors.New("the refresh returned no access token")}
 	}
 	if err != nil {
+		if _, terminal := terminalCode(err); terminal {
+			a.writeBackAccount(ctx, tok, nil)
+		}
 		return nil, err
 	}
+	a.writeBackAccount(ctx, tok, set)
 	return set, nil
 }
 

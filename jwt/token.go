@@ -5,11 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/authgo/authgo/internal/jsonw"
 	"math"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/authgo/authgo/internal/jsonw"
 )
 
 // Token is the claims set inside an Auth.js session token: the claims

@@ -45,6 +45,12 @@ type Session struct {
 	LastSeen   time.Time // updated no more often than Expires
 	UserAgent  string
 	ClientAddr string
+	// The accounts row (Provider, ProviderAccountID) the session signed
+	// in with, when that sign-in returned provider tokens: AccessToken
+	// reads them from that row, and a refresh writes them back there.
+	// Empty for other sessions and for those Auth.js made.
+	Provider          string
+	ProviderAccountID string
 }
 
 // User is a row of Auth.js's users table. An empty string stands for SQL

@@ -157,7 +157,8 @@ func Sessions(t *testing.T, newStore func(t *testing.T) Database) {
 		s := newStore(t)
 		u := newUser(t, s, "linus")
 		sess := store.Session{Token: token(), UserID: u.ID, Expires: now.Add(time.Hour),
-			Created: now.Add(-time.Minute), LastSeen: now.Add(-time.Minute), UserAgent: "test/1", ClientAddr: "192.0.2.1"}
+			Created: now.Add(-time.Minute), LastSeen: now.Add(-time.Minute), UserAgent: "test/1", ClientAddr: "192.0.2.1",
+			Provider: "acme", ProviderAccountID: run + "linus"}
 		if err := s.CreateSession(ctx, sess); err != nil {
 			t.Fatalf("CreateSession: %v", err)
 		}
@@ -166,7 +167,8 @@ func Sessions(t *testing.T, newStore func(t *testing.T) Database) {
 			t.Fatalf("SessionAndUser = %+v, %+v, %v", got, gu, err)
 		}
 		if got.Token != sess.Token || got.UserID != u.ID || !got.Expires.Equal(sess.Expires) || !got.Created.Equal(sess.Created) ||
-			!got.LastSeen.Equal(sess.LastSeen) || got.UserAgent != sess.UserAgent || got.ClientAddr != sess.ClientAddr {
+			!got.LastSeen.Equal(sess.LastSeen) || got.UserAgent != sess.UserAgent || got.ClientAddr != sess.ClientAddr ||
+			got.Provider != sess.Provider || got.ProviderAccountID != sess.ProviderAccountID {
 			t.Fatalf("SessionAndUser = %+v; want %+v", got, sess)
 		}
 		if gu.ID != u.ID || gu.Email != u.Email || gu.Name != u.Name {
@@ -182,8 +184,9 @@ func Sessions(t *testing.T, newStore func(t *testing.T) Database) {
 			t.Fatalf("UpdateSession: %v", err)
 		}
 		got, _, err = s.SessionAndUser(ctx, sess.Token)
-		if err != nil || got == nil || !got.Expires.Equal(later) || !got.LastSeen.Equal(now) || !got.Created.Equal(sess.Created) {
-			t.Fatalf("after UpdateSession: %+v, %v (want expires %v, last seen %v, created kept)", got, err, later, now)
+		if err != nil || got == nil || !got.Expires.Equal(later) || !got.LastSeen.Equal(now) || !got.Created.Equal(sess.Created) ||
+			got.Provider != sess.Provider || got.ProviderAccountID != sess.ProviderAccountID {
+			t.Fatalf("after UpdateSession: %+v, %v (want expires %v, last seen %v, created and account kept)", got, err, later, now)
 		}
 		if err := s.DeleteSession(ctx, sess.Token); err != nil {
 			t.Fatalf("DeleteSession: %v", err)

@@ -70,13 +70,17 @@ var authjsTables = []struct{ name, ddl string }{
 var authgoTables = []struct{ name, ddl string }{
 	// The session facts Auth.js's sessions table has no column for, keyed
 	// by the raw token, as "sessionToken" holds it. Times are those of
-	// authgo's Session: Created is the sign-in MaxLifetime counts from.
+	// authgo's Session: Created is the sign-in MaxLifetime counts from;
+	// provider and provider_account_id name the accounts row whose tokens
+	// the session uses.
 	{"authgo_sessions", `CREATE TABLE authgo_sessions (
   session_token VARCHAR(255) NOT NULL PRIMARY KEY,
   created_at TIMESTAMPTZ NOT NULL,
   last_seen_at TIMESTAMPTZ NOT NULL,
   user_agent TEXT,
-  client_addr TEXT
+  client_addr TEXT,
+  provider TEXT,
+  provider_account_id TEXT
 )`},
 	// Revoked sessions (kind 's', key = session id) and per-user cutoffs
 	// (kind 'u', key = subject), as adapters/sqlite keeps them.

@@ -23,11 +23,12 @@ func (s *Store) CreateSession(ctx context.Context, sess store.Session) error {
 			uid, sess.Expires, sess.Token); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, `INSERT INTO authgo_sessions (session_token, created_at, last_seen_at, user_agent, client_addr)
-			VALUES ($1, $2, $3, $4, $5)
+		_, err := tx.Exec(ctx, `INSERT INTO authgo_sessions (session_token, created_at, last_seen_at, user_agent, client_addr, provider, provider_account_id)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)
 			ON CONFLICT (session_token) DO UPDATE SET created_at = excluded.created_at, last_seen_at = excluded.last_seen_at,
-				user_agent = excluded.user_agent, client_addr = excluded.client_addr`,
-			sess.Token, sess.Created, sess.LastSeen, null(sess.UserAgent), null(sess.ClientAddr))
+				user_agent = excluded.user_agent, client_addr = excluded.client_addr,
+				provider = excluded.provider, provider_account_id = excluded.provider_account_id`,
+			sess.Token, sess.Created, sess.LastSeen, null(sess.UserAgent), null(sess.ClientAddr), null(sess.Provider), null(sess.ProviderAccountID))
 		return err
 	})
 	if err != nil {
@@ -48,14 +49,15 @@ func (s *Store) SessionAndUser(ctx context.Context, token string) (*store.Sessio
 		uid           int32
 		created, seen *time.Time
 		ua, addr      *string
+		prov, provAcc *string
 	)
 	udest, fill := userDest(&u)
-	err := s.pool.QueryRow(ctx, `SELECT s."userId", s.expires, a.created_at, a.last_seen_at, a.user_agent, a.client_addr, `+userColumns+`
+	err := s.pool.QueryRow(ctx, `SELECT s."userId", s.expires, a.created_at, a.last_seen_at, a.user_agent, a.client_addr, a.provider, a.provider_account_id, `+userColumns+`
 		FROM sessions s
 		JOIN users u ON u.id = s."userId"
 		LEFT JOIN authgo_sessions a ON a.session_token = s."sessionToken"
 		WHERE s."sessionToken" = $1
-		ORDER BY s.id LIMIT 1`, token).Scan(append([]any{&uid, &sess.Expires, &created, &seen, &ua, &addr}, udest...)...)
+		ORDER BY s.id LIMIT 1`, token).Scan(append([]any{&uid, &sess.Expires, &created, &seen, &ua, &addr, &prov, &provAcc}, udest...)...)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, nil, nil
 	}
@@ -66,6 +68,7 @@ func (s *Store) SessionAndUser(ctx context.Context, token string) (*store.Sessio
 	sess.Token, sess.UserID = token, formatID(uid)
 	sess.Created, sess.LastSeen = tm(created), tm(seen)
 	sess.UserAgent, sess.ClientAddr = str(ua), str(addr)
+	sess.Provider, sess.ProviderAccountID = str(prov), str(provAcc)
 	return &sess, &u, nil
 }
 

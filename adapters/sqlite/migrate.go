@@ -111,6 +111,12 @@ var migrations = [][]string{
 			client_addr TEXT
 		) WITHOUT ROWID`,
 	},
+	// 6: the accounts row a database session signed in with (its
+	// provider tokens are read from and refreshed into that row).
+	{
+		`ALTER TABLE authgo_sessions ADD COLUMN provider TEXT`,
+		`ALTER TABLE authgo_sessions ADD COLUMN provider_account_id TEXT`,
+	},
 }
 
 // migrate brings db to the latest schema version.

@@ -50,8 +50,10 @@ func (s *Store) CreateSession(ctx context.Context, sess store.Session) error {
 		sess.UserID, millis(sess.Expires), h); err != nil {
 		return fmt.Errorf("sqlite: create session: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO authgo_sessions (token_hash, created_at, last_seen_at, user_agent, client_addr) VALUES (?, ?, ?, ?, ?)`,
-		h, millis(sess.Created), millis(sess.LastSeen), nullString(sess.UserAgent), nullString(sess.ClientAddr)); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO authgo_sessions (token_hash, created_at, last_seen_at, user_agent, client_addr, provider, provider_account_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		h, millis(sess.Created), millis(sess.LastSeen), nullString(sess.UserAgent), nullString(sess.ClientAddr),
+		nullString(sess.Provider), nullString(sess.ProviderAccountID)); err != nil {
 		return fmt.Errorf("sqlite: create session: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
@@ -68,16 +70,16 @@ func (s *Store) SessionAndUser(ctx context.Context, token string) (*store.Sessio
 		u                         store.User
 		expires                   int64
 		created, seen             sql.NullInt64
-		ua, addr                  sql.NullString
+		ua, addr, prov, provAcct  sql.NullString
 		name, email, image, verif sql.NullString
 	)
-	err := s.db.QueryRowContext(ctx, `SELECT s."userId", s.expires, a.created_at, a.last_seen_at, a.user_agent, a.client_addr,
+	err := s.db.QueryRowContext(ctx, `SELECT s."userId", s.expires, a.created_at, a.last_seen_at, a.user_agent, a.client_addr, a.provider, a.provider_account_id,
 			u.id, u.name, u.email, u."emailVerified", u.image
 		FROM sessions s
 		JOIN users u ON u.id = s."userId"
 		LEFT JOIN authgo_sessions a ON a.token_hash = s."sessionToken"
 		WHERE s."sessionToken" = ?`, tokenHash(token)).Scan(
-		&sess.UserID, &expires, &created, &seen, &ua, &addr,
+		&sess.UserID, &expires, &created, &seen, &ua, &addr, &prov, &provAcct,
 		&u.ID, &name, &email, &verif, &image)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil, nil
@@ -88,6 +90,7 @@ func (s *Store) SessionAndUser(ctx context.Context, token string) (*store.Sessio
 	sess.Token, sess.Expires = token, time.UnixMilli(expires)
 	sess.Created, sess.LastSeen = fromMillis(created), fromMillis(seen)
 	sess.UserAgent, sess.ClientAddr = ua.String, addr.String
+	sess.Provider, sess.ProviderAccountID = prov.String, provAcct.String
 	u.Name, u.Email, u.Image = name.String, email.String, image.String
 	u.EmailVerified = parseTime(verif)
 	return &sess, &u, nil

@@ -88,7 +88,7 @@ func TestSchema(t *testing.T) {
 		{"accounts", []string{"id", "userId", "type", "provider", "providerAccountId", "refresh_token", "access_token", "expires_at", "id_token", "scope", "session_state", "token_type"}},
 		{"sessions", []string{"id", "userId", "expires", "sessionToken"}},
 		{"verification_token", []string{"identifier", "expires", "token"}},
-		{"authgo_sessions", []string{"token_hash", "created_at", "last_seen_at", "user_agent", "client_addr"}},
+		{"authgo_sessions", []string{"token_hash", "created_at", "last_seen_at", "user_agent", "client_addr", "provider", "provider_account_id"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.table, func(t *testing.T) {

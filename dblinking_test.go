@@ -1,0 +1,200 @@
+package authgo_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/authgo/authgo"
+)
+
+// The rows of spec/database.md §A4 for OAuth sign-ins, on the database
+// strategy and adapters/sqlite, with the fixture provider.
+
+// oauthSignIn runs the whole OAuth sign-in with provider id in c (the
+// CSRF-protected POST /signin/<id>, then the callback) and returns the
+// callback's answer.
+func oauthSignIn(t *testing.T, c *client, id string) *result {
+	t.Helper()
+	u := startFlow(t, c, id, "")
+	return c.get(O + "/auth/callback/" + id + "?code=the-code&state=" + url.QueryEscape(u.Query().Get("state")))
+}
+
+// subOf is the user id of c's session, "" when signed out.
+func (f *dbFixture) subOf(t *testing.T, c *client) string {
+	t.Helper()
+	r := httptest.NewRequest(http.MethodGet, O+"/", nil)
+	if v := c.Cookie("authjs.session-token"); v != "" {
+		r.AddCookie(&http.Cookie{Name: "authjs.session-token", Value: v})
+	}
+	tok, err := f.a.Token(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tok == nil {
+		return ""
+	}
+	return tok.Subject
+}
+
+// accountUser is the user the accounts row (provider, id) is linked to.
+func (f *dbFixture) accountUser(t *testing.T, prov, id string) string {
+	t.Helper()
+	a, err := f.store.Account(t.Context(), prov, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a == nil {
+		return ""
+	}
+	return a.UserID
+}
+
+type signInRecord struct {
+	trigger authgo.Trigger
+	sub     string
+	isNew   bool
+}
+
+// recordSignIns records the JWT callback's sign-ins.
+func recordSignIns(c *authgo.Config, into *[]signInRecord) {
+	c.Callbacks.JWT = func(_ context.Context, p authgo.JWTParams) (*authgo.Token, error) {
+		if p.Trigger == authgo.TriggerSignIn || p.Trigger == authgo.TriggerSignUp {
+			*into = append(*into, signInRecord{p.Trigger, p.Token.Subject, p.IsNewUser})
+		}
+		return p.Token, nil
+	}
+}
+
+func TestAccountAlreadyLinkedSameUser(t *testing.T) {
+	idp := &stubIdP{id: "gh"}
+	var got []signInRecord
+	f := newDBAuth(t, func(c *authgo.Config) {
+		c.Providers = append(c.Providers, idp)
+		recordSignIns(c, &got)
+	})
+	if r := oauthSignIn(t, f.c, "gh"); r.StatusCode != http.StatusFound || r.Header.Get("Location") != O+"/after" {
+		t.Fatalf("first sign-in: %d %s", r.StatusCode, r.Header.Get("Location"))
+	}
+	first := f.subOf(t, f.c)
+	// Another browser, the same provider account.
+	c2 := newClient(t, f.a)
+	if r := oauthSignIn(t, c2, "gh"); r.StatusCode != http.StatusFound || r.Header.Get("Location") != O+"/after" {
+		t.Fatalf("second sign-in: %d %s", r.StatusCode, r.Header.Get("Location"))
+	}
+	second := f.subOf(t, c2)
+	if first == "" || first == "idp-42" || second != first || f.accountUser(t, "gh", "idp-42") != first {
+		t.Fatalf("user ids: first %q, second %q, account row %q", first, second, f.accountUser(t, "gh", "idp-42"))
+	}
+	if len(got) != 2 || got[0] != (signInRecord{authgo.TriggerSignUp, first, true}) || got[1] != (signInRecord{authgo.TriggerSignIn, first, false}) {
+		t.Fatalf("sign-ins = %+v", got)
+	}
+	var users int
+	if err := f.db.QueryRowContext(t.Context(), `SELECT COUNT(*) FROM users`).Scan(&users); err != nil || users != 1 {
+		t.Fatalf("users rows = %d, %v", users, err)
+	}
+}
+
+func TestAccountLinkedToAnotherUser(t *testing.T) {
+	idp := &stubIdP{id: "gh"}
+	f := newDBAuth(t, func(c *authgo.Config) { c.Providers = append(c.Providers, idp) })
+	// The provider account belongs to the user its first sign-in made.
+	if r := oauthSignIn(t, f.c, "gh"); r.StatusCode != http.StatusFound {
+		t.Fatalf("first sign-in: %d", r.StatusCode)
+	}
+	owner := f.subOf(t, f.c)
+
+	// Alice, signed in, signs in with that provider account.
+	c2 := newClient(t, f.a)
+	if r := c2.signIn(O, "alice", "wonderland"); r.StatusCode != http.StatusFound {
+		t.Fatalf("credentials sign-in: %d", r.StatusCode)
+	}
+	r := oauthSignIn(t, c2, "gh")
+	if loc := r.Header.Get("Location"); r.StatusCode != http.StatusFound || !strings.Contains(loc, "/auth/signin?error=OAuthAccountNotLinked") {
+		t.Fatalf("link to another user: %d %q", r.StatusCode, loc)
+	}
+	if sub := f.subOf(t, c2); sub != "user-1" {
+		t.Fatalf("alice's session became %q", sub)
+	}
+	if u := f.accountUser(t, "gh", "idp-42"); u != owner {
+		t.Fatalf("the account moved to %q", u)
+	}
+}
+
+func TestSignedInUserLinksProvider(t *testing.T) {
+	// The provider's email is not alice's: a signed-in user links
+	// without an email comparison.
+	idp := &stubIdP{id: "gh", user: &authgo.User{ID: "gh-7", Name: "Al", Email: "al@elsewhere.example"}}
+	var got []signInRecord
+	f := newDBAuth(t, func(c *authgo.Config) {
+		c.Providers = append(c.Providers, idp)
+		recordSignIns(c, &got)
+	})
+	if r := f.c.signIn(O, "alice", "wonderland"); r.StatusCode != http.StatusFound {
+		t.Fatalf("credentials sign-in: %d", r.StatusCode)
+	}
+	if r := oauthSignIn(t, f.c, "gh"); r.StatusCode != http.StatusFound || r.Header.Get("Location") != O+"/after" {
+		t.Fatalf("linking sign-in: %d %q", r.StatusCode, r.Header.Get("Location"))
+	}
+	if u := f.accountUser(t, "gh", "gh-7"); u != "user-1" {
+		t.Fatalf("account linked to %q", u)
+	}
+	if sub := f.subOf(t, f.c); sub != "user-1" {
+		t.Fatalf("session user = %q", sub)
+	}
+	if s := f.c.session(O); s["user"].(map[string]any)["email"] != "alice@example.com" {
+		t.Fatalf("session = %v", s)
+	}
+	// Signed out, the provider alone now signs in as alice.
+	c2 := newClient(t, f.a)
+	oauthSignIn(t, c2, "gh")
+	if sub := f.subOf(t, c2); sub != "user-1" {
+		t.Fatalf("later sign-in with the linked provider: %q", sub)
+	}
+	if len(got) != 3 || got[1].isNew || got[1].trigger != authgo.TriggerSignIn || got[2].sub != "user-1" {
+		t.Fatalf("sign-ins = %+v", got)
+	}
+}
+
+func TestDangerousEmailAccountLinking(t *testing.T) {
+	// Alice's address, in another case: Auth.js lower-cases it first.
+	who := &authgo.User{ID: "x-1", Name: "A.", Email: "Alice@Example.COM"}
+	safe := &stubIdP{id: "safe", user: who}
+	risky := &stubIdP{id: "risky", user: who, dangerous: true}
+	var got []signInRecord
+	f := newDBAuth(t, func(c *authgo.Config) {
+		c.Providers = append(c.Providers, safe, risky)
+		recordSignIns(c, &got)
+	})
+	// Alice's users row exists (a credentials sign-in), then she signs out.
+	f.c.signIn(O, "alice", "wonderland")
+	f.c.postForm(O+"/auth/signout", url.Values{"csrfToken": {f.c.csrf(O)}})
+	if sub := f.subOf(t, f.c); sub != "" {
+		t.Fatalf("still signed in as %q", sub)
+	}
+
+	r := oauthSignIn(t, f.c, "safe")
+	if loc := r.Header.Get("Location"); !strings.Contains(loc, "error=OAuthAccountNotLinked") {
+		t.Fatalf("email match without the option: %d %q", r.StatusCode, loc)
+	}
+	if u := f.accountUser(t, "safe", "x-1"); u != "" {
+		t.Fatalf("linked to %q", u)
+	}
+
+	r = oauthSignIn(t, f.c, "risky")
+	if loc := r.Header.Get("Location"); r.StatusCode != http.StatusFound || loc != O+"/after" {
+		t.Fatalf("email match with AllowDangerousEmailAccountLinking: %d %q", r.StatusCode, loc)
+	}
+	if u := f.accountUser(t, "risky", "x-1"); u != "user-1" {
+		t.Fatalf("linked to %q", u)
+	}
+	if sub := f.subOf(t, f.c); sub != "user-1" {
+		t.Fatalf("session user = %q", sub)
+	}
+	if last := got[len(got)-1]; last != (signInRecord{authgo.TriggerSignIn, "user-1", false}) {
+		t.Fatalf("last sign-in = %+v", last)
+	}
+}
