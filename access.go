@@ -155,11 +155,11 @@ func (a *Auth) AccessToken(r *http.Request) (string, error) {
 	defer st.mu.Unlock()
 	if !st.refreshed {
 		st.refreshed = true // once per request, whatever the clocks say
-		fresh, changed, err := a.refreshIfDue(ctx, st.tok)
+		fresh, _, err := a.refreshIfDue(ctx, st.tok)
 		if err != nil {
 			return "", err
 		}
-		if changed {
+		if fresh != st.tok {
 			st.tok = fresh
 			if st.w != nil {
 				if st.w.wrote {

@@ -144,8 +144,9 @@ func (a *Auth) readSession(r *http.Request, jar *parsedCookies, mode readMode, j
 	}
 	before := tok
 	if mode != readOnly {
-		fresh, changed, err := a.refreshIfDue(ctx, tok)
-		sr.refreshed = changed || err != nil || fresh != tok
+		fresh, tried, err := a.refreshIfDue(ctx, tok)
+		sr.refreshed = tried
+		changed := fresh != tok
 		if err != nil && mode != readEndpoint {
 			if a.cfg.Debug {
 				a.log.DebugContext(ctx, readModeNames[mode]+": the access token expired and could not be refreshed now", reqAttr(r))
@@ -192,23 +193,24 @@ func (a *Auth) readSession(r *http.Request, jar *parsedCookies, mode readMode, j
 }
 
 // refreshIfDue refreshes tok's access token when it is due. It returns the
-// token to go on with and whether it is a new one; the error
-// (ErrRefreshUnavailable) only when the refresh failed and the access
-// token has expired. A refresh token refused for good comes back as the
-// RefreshTokenError token, not as an error.
-func (a *Auth) refreshIfDue(ctx context.Context, tok *Token) (*Token, bool, error) {
+// token to go on with (tok itself unless the refresh gave a new one),
+// whether a refresh was tried, and the error (ErrRefreshUnavailable) only
+// when the refresh failed and the access token has expired. A refresh
+// token refused for good comes back as the RefreshTokenError token, not
+// as an error.
+func (a *Auth) refreshIfDue(ctx context.Context, tok *Token) (fresh *Token, tried bool, err error) {
 	now := a.now()
 	if !a.needsRefresh(tok, now) {
 		return tok, false, nil
 	}
-	fresh, err := a.refresh(ctx, tok)
+	fresh, err = a.refresh(ctx, tok)
 	switch {
 	case err == nil:
 		return fresh, true, nil
 	case accessTokenValid(tok, now):
-		return tok, false, nil
+		return tok, true, nil
 	}
-	return tok, false, err
+	return tok, true, err
 }
 
 // sessionStrategy is where sessions live: the encrypted JWT cookie

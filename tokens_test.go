@@ -677,3 +677,23 @@ func clientPage(a *authgo.Auth, apiURL string) http.Handler {
 	})
 	return a.Middleware(mux)
 }
+
+// TestOneRefreshAttemptPerRequest: when the middleware's refresh fails for
+// now while the access token is still valid, the handler's AccessToken
+// does not try again in the same request: one request, one call.
+func TestOneRefreshAttemptPerRequest(t *testing.T) {
+	clk := newClock()
+	b := newBackend(t, 5*time.Minute, clk.Now)
+	_, h := tokenSite(t, b, clk)
+	c := newClient(t, h)
+	signInBackend(t, c)
+	clk.Add(4*time.Minute + 30*time.Second) // inside the refresh window, not expired
+	b.Fail.Store(503)
+	r := c.get(O + "/api/x")
+	if r.StatusCode != 200 || !strings.HasPrefix(r.body, "eyJ") {
+		t.Fatalf("GET /api/x = %d %q; want the still-valid token", r.StatusCode, r.body)
+	}
+	if n := b.Refreshes.Load(); n != 1 {
+		t.Fatalf("%d refresh calls for one request, want 1", n)
+	}
+}
