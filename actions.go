@@ -286,6 +286,9 @@ func (a *Auth) credentialsSignIn(rq *request, cp provider.CredentialsProvider) (
 			}
 			return nil, ae
 		}
+		if errors.Is(err, provider.ErrUnavailable) {
+			return nil, fail(CodeUnavailable, fmt.Errorf("authorize: %w", err))
+		}
 		return nil, fail(CodeConfiguration, fmt.Errorf("authorize: %w", err))
 	}
 	if user == nil {

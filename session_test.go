@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -18,6 +19,7 @@ import (
 	"github.com/authgo/authgo"
 	"github.com/authgo/authgo/internal/backendtest"
 	"github.com/authgo/authgo/jwt"
+	"github.com/authgo/authgo/provider"
 )
 
 // TestSignedJWTRefused: a signed (not encrypted) token, whatever key
@@ -266,5 +268,44 @@ func TestForeignTokenIdentity(t *testing.T) {
 	}
 	if r := newClient(t, h).get(O+"/auth/session", "Cookie", "authjs.session-token="+original); r.body != "null" {
 		t.Fatalf("the original copy opens the session after a sign-out with the re-issued one: %s", r.body)
+	}
+}
+
+// TestAuthorizeUnavailable: an Authorize whose store did not answer
+// (provider.ErrUnavailable) is the Unavailable page, 503 with Retry-After
+// and no cookie; any other error stays a redirect to the Configuration
+// error page.
+func TestAuthorizeUnavailable(t *testing.T) {
+	for _, tt := range []struct {
+		err    error
+		status int
+		code   string
+	}{
+		{fmt.Errorf("users: %w", provider.ErrUnavailable), http.StatusServiceUnavailable, "Unavailable"},
+		{errors.New("users: a bug"), http.StatusFound, "Configuration"}, // to the error page, which answers 500
+	} {
+		p, err := credentialsProvider(func(context.Context, provider.Credentials, *http.Request) (*authgo.User, error) {
+			return nil, tt.err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := newAuth(t, func(c *authgo.Config) { c.Providers = []provider.Provider{p} })
+		c := newClient(t, a)
+		r := c.signIn(O, "alice", "wonderland")
+		if r.StatusCode != tt.status || r.setCook["authjs.session-token"] != nil {
+			t.Errorf("%v: %d, cookies %v; want %d and no session", tt.err, r.StatusCode, r.setCook, tt.status)
+		}
+		if tt.status == http.StatusServiceUnavailable && r.Header.Get("Retry-After") == "" {
+			t.Errorf("%v: no Retry-After", tt.err)
+		}
+		if tt.status == http.StatusFound && r.Header.Get("Location") != O+"/auth/error?error=Configuration" {
+			t.Errorf("%v: Location %q", tt.err, r.Header.Get("Location"))
+		}
+		form := url.Values{"csrfToken": {c.csrf(O)}, "username": {"alice"}, "password": {"wonderland"}}
+		r = c.postForm(O+"/auth/callback/credentials", form, "X-Auth-Return-Redirect", "1")
+		if want := `{"url":"` + O + `/auth/error?error=` + tt.code + `"}`; r.body != want {
+			t.Errorf("%v with X-Auth-Return-Redirect: %s, want %s", tt.err, r.body, want)
+		}
 	}
 }

@@ -9,6 +9,7 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -231,6 +232,13 @@ func IsTerminalRefreshCode(code string) bool {
 type Refresher interface {
 	Refresh(ctx context.Context, refreshToken string) (*TokenSet, error)
 }
+
+// ErrUnavailable, wrapped in the error Authorize returns, says that a
+// store the provider needs could not answer (a database, a rate-limit
+// counter): the sign-in fails with the Unavailable error page, 503 and
+// Retry-After, rather than the Configuration page's 500; the user may
+// retry shortly.
+var ErrUnavailable = errors.New("a store the sign-in needs did not answer")
 
 // CredentialsError, returned by a credentials provider's Authorize, fails
 // the sign-in with ?error=CredentialsSignin&code=<Code>. A nil user with a

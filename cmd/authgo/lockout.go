@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/authgo/authgo"
+	"github.com/authgo/authgo/provider"
 )
 
 // Sign-in guessing is throttled: after userMaxFailures wrong passwords for
@@ -19,9 +20,10 @@ import (
 // The counts live in the store (SQLite, or Redis with AUTH_REDIS_URL), so
 // a lockout holds across instances and restarts. Unknown usernames are
 // counted and locked exactly like real ones: the answer never tells which
-// usernames exist. While the store does not answer, sign-ins fail with a
-// server error (the error page, and the cause in the log): an outage must
-// not switch the lockout off for a guesser.
+// usernames exist. While the store does not answer, sign-ins fail with
+// provider.ErrUnavailable (the Unavailable page, 503 with Retry-After, and
+// the cause in the log): an outage must not switch the lockout off for a
+// guesser.
 //
 // The client address is the TCP peer; behind a proxy (AUTH_TRUST_HOST) it
 // is the right-most X-Forwarded-For entry, the one that proxy appended,
@@ -68,7 +70,7 @@ func (l lockout) blocked(ctx context.Context, k lockKeys) (time.Duration, error)
 	}{{k.user, userMaxFailures}, {k.addr, addrMaxFailures}} {
 		n, ends, err := l.counter.Count(ctx, c.key)
 		if err != nil {
-			return 0, fmt.Errorf("sign-in lockout: %w", err)
+			return 0, fmt.Errorf("sign-in lockout: %w: %w", provider.ErrUnavailable, err)
 		}
 		if n >= c.max {
 			left = max(left, time.Until(ends))
@@ -82,7 +84,7 @@ func (l lockout) blocked(ctx context.Context, k lockKeys) (time.Duration, error)
 func (l lockout) failed(ctx context.Context, k lockKeys) error {
 	for _, key := range []string{k.user, k.addr} {
 		if _, _, err := l.counter.Add(ctx, key, lockoutWindow); err != nil {
-			return fmt.Errorf("sign-in lockout: %w", err)
+			return fmt.Errorf("sign-in lockout: %w: %w", provider.ErrUnavailable, err)
 		}
 	}
 	return nil
