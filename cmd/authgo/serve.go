@@ -15,7 +15,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"regexp"
 	"runtime"
 	"runtime/debug"
 	"strconv"
@@ -135,9 +134,6 @@ func sessionConfig(o *serveOptions) (authgo.SessionConfig, error) {
 	return sc, nil
 }
 
-// hexColor is what --brand-color takes (authgo.Theme.Color).
-var hexColor = regexp.MustCompile(`^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$`)
-
 // demoUser is the user --dev creates in an empty store.
 const demoUser = "demo"
 
@@ -182,10 +178,6 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 	}
 	log := slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: level}))
 
-	if o.brandColor != "" && !hexColor.MatchString(o.brandColor) {
-		c.errorf("--brand-color %q: use #rgb or #rrggbb, e.g. #0d9488", o.brandColor)
-		return exitUsage
-	}
 	var logo []byte
 	if o.logo != "" {
 		var err error
@@ -362,12 +354,13 @@ and keep it: changing it signs everybody out. To try authgo out, run
 	}
 	cfg.Providers = append([]provider.Provider{form}, oauthProviders...)
 	a, err := authgo.New(cfg)
-	if err != nil && strings.Contains(err.Error(), "Theme.Logo") {
-		c.errorf("--logo %s: %s", o.logo, strings.TrimPrefix(err.Error(), "authgo: "))
-		return exitUsage
-	}
 	if err != nil {
-		c.errorf("%v", err)
+		// New names the Config field it refuses; say which flag set it.
+		if s, ok := settingOf(err); ok {
+			c.errorf("--%s %s: %s", s.flag, fs.Lookup(s.flag).Value, strings.TrimPrefix(err.Error(), "authgo: "))
+		} else {
+			c.errorf("%v", err)
+		}
 		return exitUsage
 	}
 	for _, p := range oauthProviders {

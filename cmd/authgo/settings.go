@@ -28,6 +28,9 @@ type setting struct {
 	value func(o *serveOptions) any
 	// repeat: the flag may be given more than once.
 	repeat bool
+	// field is the authgo.Config field the flag sets, as New's errors
+	// name it ("Theme.Color"), so that such an error can name the flag.
+	field string
 }
 
 // serveOptions holds the parsed flags of authgo serve.
@@ -80,13 +83,13 @@ var serveSettings = []setting{
 	{flag: "api", arg: "PREFIX=UPSTREAM", group: groupServer, repeat: true,
 		usage: "the backend-for-frontend proxy: browser requests under PREFIX (with the header X-CSRF: 1) go to the API at UPSTREAM with Authorization: Bearer <access token> and without the browser's cookies; /api=http://backend:8080 keeps the path, /api=http://backend:8080/v1 replaces the prefix",
 		value: func(o *serveOptions) any { return &o.apis }},
-	{flag: "session-max-age", env: []string{"AUTH_SESSION_MAX_AGE"}, arg: "DURATION", def: "30 days", group: groupSessions,
+	{flag: "session-max-age", field: "Session.MaxAge", env: []string{"AUTH_SESSION_MAX_AGE"}, arg: "DURATION", def: "30 days", group: groupSessions,
 		usage: "how long an idle session lives; every read slides it (seconds, as Auth.js counts them, or a Go duration: 720h)",
 		value: func(o *serveOptions) any { return &o.sessionMaxAge }},
-	{flag: "session-update-age", env: []string{"AUTH_SESSION_UPDATE_AGE"}, arg: "DURATION", def: "24h", group: groupSessions,
+	{flag: "session-update-age", field: "Session.UpdateAge", env: []string{"AUTH_SESSION_UPDATE_AGE"}, arg: "DURATION", def: "24h", group: groupSessions,
 		usage: "how old a session cookie may get before a guarded page re-issues it (seconds or a Go duration)",
 		value: func(o *serveOptions) any { return &o.sessionUpdateAge }},
-	{flag: "session-max-lifetime", env: []string{"AUTH_SESSION_MAX_LIFETIME"}, arg: "DURATION", def: "90 days", group: groupSessions,
+	{flag: "session-max-lifetime", field: "Session.MaxLifetime", env: []string{"AUTH_SESSION_MAX_LIFETIME"}, arg: "DURATION", def: "90 days", group: groupSessions,
 		usage: "how long a session may live in all from its sign-in, however often it is used; -1 for no limit, as Auth.js (seconds or a Go duration)",
 		value: func(o *serveOptions) any { return &o.sessionMaxLifetime }},
 	{flag: "session-strategy", env: []string{"AUTH_SESSION_STRATEGY"}, arg: "jwt|database", def: "jwt", group: groupSessions,
@@ -105,13 +108,13 @@ var serveSettings = []setting{
 	{env: []string{"AUTH_TRUST_HOST"}, def: "false", group: groupSecrets,
 		usage: "true: take the public origin from X-Forwarded-Host/-Proto and count sign-in failures per right-most X-Forwarded-For entry; only behind a proxy that sets them"},
 
-	{flag: "brand", arg: "NAME", def: "authgo", group: groupPages,
+	{flag: "brand", field: "Theme.Brand", arg: "NAME", def: "authgo", group: groupPages,
 		usage: "product name shown on the built-in pages",
 		value: func(o *serveOptions) any { return &o.brand }},
-	{flag: "brand-color", arg: "HEX", group: groupPages,
+	{flag: "brand-color", field: "Theme.Color", arg: "HEX", group: groupPages,
 		usage: "accent colour of the built-in pages, #rgb or #rrggbb",
 		value: func(o *serveOptions) any { return &o.brandColor }},
-	{flag: "logo", arg: "FILE", group: groupPages,
+	{flag: "logo", field: "Theme.Logo", arg: "FILE", group: groupPages,
 		usage: "image shown on the built-in pages (PNG, JPEG, GIF, WebP or SVG, embedded in the page)",
 		value: func(o *serveOptions) any { return &o.logo }},
 
@@ -345,4 +348,18 @@ func (f *durationFlag) Set(v string) error {
 	}
 	f.d, f.set = d, true
 	return nil
+}
+
+// settingOf is the flag whose Config field err (from authgo.New) names.
+func settingOf(err error) (setting, bool) {
+	msg := err.Error()
+	for _, s := range serveSettings {
+		if s.field == "" {
+			continue
+		}
+		if strings.Contains(msg, s.field+" ") || strings.Contains(msg, s.field+":") {
+			return s, true
+		}
+	}
+	return setting{}, false
 }

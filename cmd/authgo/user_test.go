@@ -230,7 +230,7 @@ func TestServeBrandFlags(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"--brand-color", "teal"}, `--brand-color "teal"`},
+		{[]string{"--brand-color", "teal"}, `authgo: --brand-color teal: Theme.Color "teal" must be #rgb or #rrggbb`},
 		{[]string{"--logo", text}, "--logo " + text + ": Theme.Logo: unsupported image type"},
 		{[]string{"--logo", filepath.Join(dir, "missing.png")}, "--logo " + filepath.Join(dir, "missing.png")},
 	} {
