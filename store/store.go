@@ -18,6 +18,8 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"time"
 )
@@ -32,6 +34,11 @@ var ErrAccountLinked = errors.New("store: account already linked")
 // authgo's own side table (authgo_sessions), what the sessions table does
 // not hold.
 type Session struct {
+	// ID names the session where its token must not be shown (a "your
+	// devices" page, authgo user sessions, RevokeSession): SessionID of
+	// the token. [SessionStore.UserSessions] sets it and leaves Token
+	// empty; other methods may leave it empty.
+	ID string
 	// Token is the value of the session cookie. authgo mints 32 random
 	// bytes, base64url; Auth.js mints a UUID. A store may keep a hash of
 	// it instead of the token (adapters/sqlite keeps its SHA-256), but
@@ -51,6 +58,15 @@ type Session struct {
 	// Empty for other sessions and for those Auth.js made.
 	Provider          string
 	ProviderAccountID string
+}
+
+// SessionID returns the id of the session whose cookie value is token: its
+// SHA-256, base64url without padding (43 characters). The id opens nothing:
+// the token cannot be worked out from it. Stores that keep a hash of the
+// token (adapters/sqlite, adapters/redis) keep this one.
+func SessionID(token string) string {
+	h := sha256.Sum256([]byte(token))
+	return base64.RawURLEncoding.EncodeToString(h[:])
 }
 
 // User is a row of Auth.js's users table. An empty string stands for SQL
@@ -100,6 +116,38 @@ type SessionStore interface {
 	// DeleteSession removes the session whose cookie value is token, with
 	// its authgo_sessions row. A session that is gone is not an error.
 	DeleteSession(ctx context.Context, token string) error
+	// UserSessions returns the unexpired sessions of userID, the most
+	// recently seen first, each with ID set and Token empty; none is not
+	// an error. A session with no authgo_sessions row has a zero Created
+	// and LastSeen and sorts last.
+	UserSessions(ctx context.Context, userID string) ([]Session, error)
+	// DeleteUserSession removes the session of userID whose ID is id,
+	// with its authgo_sessions row, and reports whether there was one: a
+	// session of another user is left alone.
+	DeleteUserSession(ctx context.Context, userID, id string) (bool, error)
+	// DeleteUserSessions removes every session of userID ("sign out
+	// everywhere") and returns how many there were.
+	DeleteUserSessions(ctx context.Context, userID string) (int, error)
+}
+
+// VerificationToken is a row of Auth.js's verification_token table: a
+// sign-in link sent by email. Token is what the store keeps, the hash
+// Auth.js computes (hex(sha256(token + secret))), never the token sent.
+type VerificationToken struct {
+	Identifier string // the normalised email address
+	Token      string
+	Expires    time.Time
+}
+
+// VerificationTokenStore keeps email sign-in tokens (Auth.js's
+// createVerificationToken and useVerificationToken).
+type VerificationTokenStore interface {
+	// CreateVerificationToken adds v.
+	CreateVerificationToken(ctx context.Context, v VerificationToken) error
+	// UseVerificationToken deletes the row (identifier, token) and
+	// returns it as it was, expired or not, or nil when there is none:
+	// of two concurrent calls for one row, at most one returns it.
+	UseVerificationToken(ctx context.Context, identifier, token string) (*VerificationToken, error)
 }
 
 // UserStore keeps users and their linked accounts (Auth.js's createUser,
