@@ -22,8 +22,11 @@ type Database interface {
 // Sessions checks a store.SessionStore together with the store.UserStore
 // its sessions' users live in: sessions created, read, updated, expired
 // and deleted; users created, found by id, email and account, updated;
-// accounts linked, read, updated and unlinked; and a provider account
-// linked by many goroutines at once ending up in one row. newStore returns
+// accounts linked, read, updated and unlinked; a provider account linked
+// by many goroutines at once ending up in one row; a user's sessions
+// listed (ID set, token never, the most recently seen first, expired ones
+// left out) and ended one by one or all at once, also while sign-ins race
+// the latter. newStore returns
 // the store for one subtest; stores may share their data (the checks use
 // ids, emails and tokens unique to the run).
 func Sessions(t *testing.T, newStore func(t *testing.T) Database) {
@@ -247,6 +250,204 @@ func Sessions(t *testing.T, newStore func(t *testing.T) Database) {
 			if _, gu, err := s.SessionAndUser(ctx, c.tok); err != nil || gu == nil || gu.ID != c.id {
 				t.Fatalf("SessionAndUser: user %+v, %v; want %s", gu, err, c.id)
 			}
+		}
+	})
+
+	t.Run("user sessions", func(t *testing.T) {
+		s := newStore(t)
+		u, other := newUser(t, s, "margaret"), newUser(t, s, "barbara")
+		// Seen 3, 1 and 2 minutes ago: listed 1, 2, 3.
+		var made []store.Session
+		for i, ago := range []time.Duration{3, 1, 2} {
+			sess := store.Session{Token: token(), UserID: u.ID, Expires: now.Add(time.Hour),
+				Created: now.Add(-time.Hour - time.Duration(i)*time.Minute), LastSeen: now.Add(-ago * time.Minute),
+				UserAgent: fmt.Sprintf("browser/%d", i), ClientAddr: fmt.Sprintf("192.0.2.%d", i+1)}
+			if i == 1 {
+				sess.Provider, sess.ProviderAccountID = "acme", run+"margaret"
+			}
+			if err := s.CreateSession(ctx, sess); err != nil {
+				t.Fatalf("CreateSession: %v", err)
+			}
+			made = append(made, sess)
+		}
+		expired := store.Session{Token: token(), UserID: u.ID, Expires: now.Add(-time.Hour), Created: now.Add(-2 * time.Hour), LastSeen: now}
+		others := store.Session{Token: token(), UserID: other.ID, Expires: now.Add(time.Hour), Created: now, LastSeen: now}
+		for _, sess := range []store.Session{expired, others} {
+			if err := s.CreateSession(ctx, sess); err != nil {
+				t.Fatalf("CreateSession: %v", err)
+			}
+		}
+
+		list, err := s.UserSessions(ctx, u.ID)
+		if err != nil {
+			t.Fatalf("UserSessions: %v", err)
+		}
+		want := []store.Session{made[1], made[2], made[0]} // the most recently seen first; not the expired one
+		if len(list) != len(want) {
+			t.Fatalf("UserSessions returned %d sessions, want %d (the expired one left out): %+v", len(list), len(want), list)
+		}
+		for i, got := range list {
+			w := want[i]
+			if got.ID != store.SessionID(w.Token) || got.Token != "" || got.UserID != u.ID || !got.Expires.Equal(w.Expires) ||
+				!got.Created.Equal(w.Created) || !got.LastSeen.Equal(w.LastSeen) || got.UserAgent != w.UserAgent ||
+				got.ClientAddr != w.ClientAddr || got.Provider != w.Provider || got.ProviderAccountID != w.ProviderAccountID {
+				t.Fatalf("UserSessions[%d] = %+v; want %+v with ID %s and no token", i, got, w, store.SessionID(w.Token))
+			}
+		}
+		for _, id := range []string{other.ID, run + "nobody", "0", "not a number"} {
+			list, err := s.UserSessions(ctx, id)
+			if err != nil {
+				t.Fatalf("UserSessions(%q): %v", id, err)
+			}
+			if id == other.ID && (len(list) != 1 || list[0].ID != store.SessionID(others.Token)) {
+				t.Fatalf("UserSessions(other user) = %+v", list)
+			}
+			if id != other.ID && len(list) != 0 {
+				t.Fatalf("UserSessions(%q) = %+v; want none", id, list)
+			}
+		}
+
+		// The id of another user's session, a token instead of an id, and
+		// nonsense end nothing.
+		for _, id := range []string{store.SessionID(others.Token), others.Token, made[0].Token, "", "x"} {
+			if ok, err := s.DeleteUserSession(ctx, u.ID, id); err != nil || ok {
+				t.Fatalf("DeleteUserSession(%q) = %v, %v; want false", id, ok, err)
+			}
+		}
+		if got, _, err := s.SessionAndUser(ctx, others.Token); err != nil || got == nil {
+			t.Fatalf("another user's session after DeleteUserSession: %+v, %v", got, err)
+		}
+		if ok, err := s.DeleteUserSession(ctx, u.ID, store.SessionID(made[1].Token)); err != nil || !ok {
+			t.Fatalf("DeleteUserSession = %v, %v; want true", ok, err)
+		}
+		if got, _, err := s.SessionAndUser(ctx, made[1].Token); err != nil || got != nil {
+			t.Fatalf("SessionAndUser after DeleteUserSession = %+v, %v", got, err)
+		}
+		if ok, err := s.DeleteUserSession(ctx, u.ID, store.SessionID(made[1].Token)); err != nil || ok {
+			t.Fatalf("DeleteUserSession again = %v, %v; want false", ok, err)
+		}
+		if list, err := s.UserSessions(ctx, u.ID); err != nil || len(list) != 2 {
+			t.Fatalf("UserSessions after DeleteUserSession = %+v, %v; want 2", list, err)
+		}
+
+		// Sign out everywhere: the two left (the expired one deleted
+		// first, so that a store that drops expired rows by itself counts
+		// alike).
+		if err := s.DeleteSession(ctx, expired.Token); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := s.DeleteUserSessions(ctx, u.ID); err != nil || n != 2 {
+			t.Fatalf("DeleteUserSessions = %d, %v; want 2", n, err)
+		}
+		for _, sess := range made {
+			if got, _, err := s.SessionAndUser(ctx, sess.Token); err != nil || got != nil {
+				t.Fatalf("SessionAndUser after DeleteUserSessions = %+v, %v", got, err)
+			}
+		}
+		if list, err := s.UserSessions(ctx, u.ID); err != nil || len(list) != 0 {
+			t.Fatalf("UserSessions after DeleteUserSessions = %+v, %v", list, err)
+		}
+		if n, err := s.DeleteUserSessions(ctx, u.ID); err != nil || n != 0 {
+			t.Fatalf("DeleteUserSessions again = %d, %v; want 0", n, err)
+		}
+		for _, id := range []string{run + "nobody", "0", "not a number"} {
+			if n, err := s.DeleteUserSessions(ctx, id); err != nil || n != 0 {
+				t.Fatalf("DeleteUserSessions(%q) = %d, %v; want 0", id, n, err)
+			}
+		}
+		if got, _, err := s.SessionAndUser(ctx, others.Token); err != nil || got == nil {
+			t.Fatalf("another user's session after DeleteUserSessions: %+v, %v", got, err)
+		}
+	})
+
+	t.Run("concurrent sign-out everywhere", func(t *testing.T) {
+		// Sign-ins racing "sign out everywhere": every session is either
+		// whole (its authgo_sessions data read back) or gone, and each one
+		// is counted by exactly one DeleteUserSessions or survives.
+		s := newStore(t)
+		u := newUser(t, s, "frances")
+		const creators, perCreator, deleters = 4, 10, 3
+		tokens := make([][]string, creators)
+		var (
+			wg      sync.WaitGroup
+			mu      sync.Mutex
+			deleted int
+			errs    []error
+		)
+		report := func(err error) {
+			mu.Lock()
+			errs = append(errs, err)
+			mu.Unlock()
+		}
+		for c := range creators {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range perCreator {
+					tok := token()
+					err := s.CreateSession(ctx, store.Session{Token: tok, UserID: u.ID, Expires: now.Add(time.Hour),
+						Created: now, LastSeen: now, UserAgent: fmt.Sprintf("c%d/%d", c, i), ClientAddr: "192.0.2.9"})
+					if err != nil {
+						report(fmt.Errorf("CreateSession: %w", err))
+						continue
+					}
+					tokens[c] = append(tokens[c], tok)
+				}
+			}()
+		}
+		for range deleters {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for range perCreator {
+					n, err := s.DeleteUserSessions(ctx, u.ID)
+					if err != nil {
+						report(fmt.Errorf("DeleteUserSessions: %w", err))
+						continue
+					}
+					mu.Lock()
+					deleted += n
+					mu.Unlock()
+				}
+			}()
+		}
+		wg.Wait()
+		if len(errs) > 0 {
+			t.Fatal(errors.Join(errs...))
+		}
+		alive := map[string]bool{}
+		for c := range creators {
+			for i, tok := range tokens[c] {
+				got, _, err := s.SessionAndUser(ctx, tok)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got == nil {
+					continue
+				}
+				if !got.Created.Equal(now) || got.UserAgent != fmt.Sprintf("c%d/%d", c, i) || got.ClientAddr != "192.0.2.9" {
+					t.Fatalf("a session survived half-written: %+v", got)
+				}
+				alive[store.SessionID(tok)] = true
+			}
+		}
+		list, err := s.UserSessions(ctx, u.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(list) != len(alive) {
+			t.Fatalf("UserSessions lists %d sessions; %d open", len(list), len(alive))
+		}
+		for _, sess := range list {
+			if !alive[sess.ID] || sess.Created.IsZero() {
+				t.Fatalf("UserSessions lists %+v, which does not open or lost its data", sess)
+			}
+		}
+		if deleted+len(alive) != creators*perCreator {
+			t.Fatalf("%d sessions deleted and %d alive of %d created", deleted, len(alive), creators*perCreator)
+		}
+		if n, err := s.DeleteUserSessions(ctx, u.ID); err != nil || n != len(alive) {
+			t.Fatalf("final DeleteUserSessions = %d, %v; want %d", n, err, len(alive))
 		}
 	})
 }

@@ -2,9 +2,7 @@ package sqlite
 
 import (
 	"context"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"time"
@@ -19,12 +17,10 @@ var (
 )
 
 // tokenHash is what the sessions table keeps of a session token: its
-// SHA-256, base64url. Only authgo reads this database, so it never needs
-// the token itself, and a copy of the file opens no session.
-func tokenHash(token string) string {
-	h := sha256.Sum256([]byte(token))
-	return base64.RawURLEncoding.EncodeToString(h[:])
-}
+// SHA-256, base64url, which is also the session's store.SessionID. Only
+// authgo reads this database, so it never needs the token itself, and a
+// copy of the file opens no session.
+func tokenHash(token string) string { return store.SessionID(token) }
 
 func millis(t time.Time) int64 { return t.UnixMilli() }
 
@@ -145,6 +141,97 @@ func (s *Store) DeleteSession(ctx context.Context, token string) error {
 		return fmt.Errorf("sqlite: delete session: %w", err)
 	}
 	return nil
+}
+
+// UserSessions returns the unexpired sessions of userID, the most recently
+// seen first. The sessions table keeps the SessionID, so each ID is read,
+// not computed.
+func (s *Store) UserSessions(ctx context.Context, userID string) ([]store.Session, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT s."sessionToken", s.expires, a.created_at, a.last_seen_at, a.user_agent, a.client_addr, a.provider, a.provider_account_id
+		FROM sessions s
+		LEFT JOIN authgo_sessions a ON a.token_hash = s."sessionToken"
+		WHERE s."userId" = ? AND s.expires >= ?
+		ORDER BY a.last_seen_at IS NULL, a.last_seen_at DESC, a.created_at DESC, s.id DESC`, userID, millis(time.Now()))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: user sessions: %w", err)
+	}
+	defer rows.Close()
+	var out []store.Session
+	for rows.Next() {
+		var (
+			sess                     store.Session
+			expires                  int64
+			created, seen            sql.NullInt64
+			ua, addr, prov, provAcct sql.NullString
+		)
+		if err := rows.Scan(&sess.ID, &expires, &created, &seen, &ua, &addr, &prov, &provAcct); err != nil {
+			return nil, fmt.Errorf("sqlite: user sessions: %w", err)
+		}
+		sess.UserID, sess.Expires = userID, time.UnixMilli(expires)
+		sess.Created, sess.LastSeen = fromMillis(created), fromMillis(seen)
+		sess.UserAgent, sess.ClientAddr = ua.String, addr.String
+		sess.Provider, sess.ProviderAccountID = prov.String, provAcct.String
+		out = append(out, sess)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: user sessions: %w", err)
+	}
+	return out, nil
+}
+
+// DeleteUserSession removes the session of userID whose SessionID is id,
+// and its authgo_sessions row, in one transaction, and reports whether
+// there was one.
+func (s *Store) DeleteUserSession(ctx context.Context, userID, id string) (bool, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return false, fmt.Errorf("sqlite: delete user session: %w", err)
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE "sessionToken" = ? AND "userId" = ?`, id, userID)
+	if err != nil {
+		return false, fmt.Errorf("sqlite: delete user session: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("sqlite: delete user session: %w", err)
+	}
+	if n == 0 {
+		return false, nil // another user's, or gone
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM authgo_sessions WHERE token_hash = ?`, id); err != nil {
+		return false, fmt.Errorf("sqlite: delete user session: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return false, fmt.Errorf("sqlite: delete user session: %w", err)
+	}
+	return true, nil
+}
+
+// DeleteUserSessions removes every session of userID, with their
+// authgo_sessions rows, in one transaction, and returns how many there
+// were.
+func (s *Store) DeleteUserSessions(ctx context.Context, userID string) (int, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: delete user sessions: %w", err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `DELETE FROM authgo_sessions WHERE token_hash IN (SELECT "sessionToken" FROM sessions WHERE "userId" = ?)`, userID); err != nil {
+		return 0, fmt.Errorf("sqlite: delete user sessions: %w", err)
+	}
+	res, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE "userId" = ?`, userID)
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: delete user sessions: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: delete user sessions: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("sqlite: delete user sessions: %w", err)
+	}
+	return int(n), nil
 }
 
 // DeleteExpiredSessions removes the sessions that expired before now and

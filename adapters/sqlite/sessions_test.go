@@ -14,8 +14,48 @@ import (
 
 func TestSessionsConformance(t *testing.T) {
 	t.Parallel()
-	s, _ := newStore(t)
+	s, db := newStore(t)
 	adaptertest.Sessions(t, func(t *testing.T) adaptertest.Database { return s })
+	// Whatever the suite did, concurrent sign-outs everywhere included,
+	// left no session without its authgo_sessions row, nor the reverse.
+	var half int
+	if err := db.QueryRowContext(t.Context(), `SELECT
+		(SELECT COUNT(*) FROM sessions s WHERE NOT EXISTS (SELECT 1 FROM authgo_sessions a WHERE a.token_hash = s."sessionToken")) +
+		(SELECT COUNT(*) FROM authgo_sessions a WHERE NOT EXISTS (SELECT 1 FROM sessions s WHERE s."sessionToken" = a.token_hash))`).Scan(&half); err != nil || half != 0 {
+		t.Fatalf("%d half-written sessions, %v", half, err)
+	}
+}
+
+// TestUserSessionsWithoutSideRow: a sessions row without its
+// authgo_sessions row (written by another program) is listed last, with a
+// zero Created and LastSeen, under the ID the table keeps.
+func TestUserSessionsWithoutSideRow(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	s, db := newStore(t)
+	u, err := s.CreateUser(ctx, store.User{Name: "a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().Truncate(time.Second)
+	bare := store.SessionID("a token of another program")
+	if _, err := db.ExecContext(ctx, `INSERT INTO sessions ("userId", expires, "sessionToken") VALUES (?, ?, ?)`, u.ID, now.Add(time.Hour).UnixMilli(), bare); err != nil {
+		t.Fatal(err)
+	}
+	const tok = "bm90LWEtcmVhbC10b2tlbi1idXQtbG9uZy1lbm91Z2gtdG8tbG9vay1saWtlLW9uZQ"
+	if err := s.CreateSession(ctx, store.Session{Token: tok, UserID: u.ID, Expires: now.Add(time.Hour), Created: now.Add(-time.Hour), LastSeen: now.Add(-time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	list, err := s.UserSessions(ctx, u.ID)
+	if err != nil || len(list) != 2 {
+		t.Fatalf("UserSessions = %+v, %v", list, err)
+	}
+	if list[0].ID != store.SessionID(tok) || list[1].ID != bare || !list[1].Created.IsZero() || !list[1].LastSeen.IsZero() || list[1].Token != "" {
+		t.Fatalf("UserSessions = %+v; want the session with a side row first", list)
+	}
+	if ok, err := s.DeleteUserSession(ctx, u.ID, bare); err != nil || !ok {
+		t.Fatalf("DeleteUserSession(bare) = %v, %v", ok, err)
+	}
 }
 
 // TestSessionTokenHashed: the sessions table holds the SHA-256 of the
