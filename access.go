@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/authgo/authgo/internal/challenge"
 	"github.com/authgo/authgo/internal/cookie"
 )
 
@@ -182,7 +183,7 @@ func (a *Auth) AccessToken(r *http.Request) (string, error) {
 
 // MarkAccessTokenRejected tells authgo that an API refused token, the access
 // token of r's session, before its recorded expiry: a 401 for which
-// IsInvalidTokenResponse is true (the token was revoked, or the API rotated
+// proxy.IsInvalidTokenResponse is true (the token was revoked, or the API rotated
 // its keys). The session's next request refreshes it, once for this token
 // value; r itself is not retried (its body may be gone, its method may not
 // be idempotent). Client and the proxy package call it themselves.
@@ -260,7 +261,7 @@ func (t *bearerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	req = req.Clone(req.Context())
 	req.Header.Set("Authorization", "Bearer "+at)
 	res, err := t.base.RoundTrip(req)
-	if err == nil && IsInvalidTokenResponse(res) {
+	if err == nil && challenge.InvalidToken(res) {
 		t.a.MarkAccessTokenRejected(t.r, at)
 	}
 	return res, err

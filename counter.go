@@ -3,8 +3,6 @@ package authgo
 import (
 	"context"
 	"time"
-
-	"github.com/authgo/authgo/internal/throttle"
 )
 
 // Counter counts events per key within fixed windows: failed sign-ins per
@@ -15,7 +13,7 @@ import (
 // A store shared by several instances (adapters/sqlite's Store,
 // adapters/redis's Counter) makes a limit hold across them and across
 // restarts, and lets another process (authgo user unlock) reset a key.
-// [NewMemoryCounter] keeps the counts in this process.
+// adapters/memory's NewCounter keeps the counts in this process.
 //
 // Keys are opaque strings of at most [MaxCounterKey] bytes; callers put
 // their purpose first ("signin:user:alice") so that one store serves every
@@ -30,12 +28,4 @@ type Counter interface {
 	Count(ctx context.Context, key string) (n int64, ends time.Time, err error)
 	// Reset ends key's window, as if it had no events.
 	Reset(ctx context.Context, key string) error
-}
-
-// NewMemoryCounter returns a [Counter] held in this process's memory: it
-// is forgotten at restart and not shared with other instances. It holds at
-// most maxKeys keys (0 means 100,000): when full, expired keys go first,
-// then arbitrary ones, so a flood of keys cannot grow memory without end.
-func NewMemoryCounter(maxKeys int) Counter {
-	return &throttle.Memory{MaxKeys: maxKeys}
 }

@@ -58,3 +58,32 @@ func ExampleNew() {
 	// 403 csrf {"error":"csrf"}
 	// 401 no_session {"error":"no_session"}
 }
+
+// An API's 401 says why in its WWW-Authenticate header: only an
+// invalid_token is a reason to refresh the access token. A handler that
+// calls an API itself, with a.AccessToken(r), passes such an answer to
+// a.MarkAccessTokenRejected.
+func ExampleIsInvalidTokenResponse() {
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") == "Bearer expired" {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="api", error="invalid_token", error_description="the access token expired"`)
+		} else {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="api", error="insufficient_scope"`)
+		}
+		w.WriteHeader(http.StatusUnauthorized)
+	}))
+	defer api.Close()
+	for _, token := range []string{"expired", "too-narrow"} {
+		req, _ := http.NewRequest("GET", api.URL, nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			log.Fatal(err)
+		}
+		res.Body.Close()
+		fmt.Println(token, proxy.IsInvalidTokenResponse(res))
+	}
+	// Output:
+	// expired true
+	// too-narrow false
+}

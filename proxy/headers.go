@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/authgo/authgo"
+	"github.com/authgo/authgo/internal/challenge"
 )
 
 // strippedNames are request headers the upstream never gets from the
@@ -207,7 +207,7 @@ func (p *Proxy) modifyResponse(res *http.Response) error {
 			}
 		}
 	}
-	if token != "" && authgo.IsInvalidTokenResponse(res) {
+	if token != "" && challenge.InvalidToken(res) {
 		// Passed through as it is; the session's next request refreshes.
 		p.a.MarkAccessTokenRejected(res.Request, token)
 	}

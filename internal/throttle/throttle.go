@@ -1,5 +1,5 @@
 // Package throttle holds the in-memory implementation of authgo.Counter
-// (authgo.NewMemoryCounter) and Limit, the rule that turns counted
+// (adapters/memory.NewCounter) and Limit, the rule that turns counted
 // failures into a self-expiring lockout: the soft lockout that slows
 // password guessing without letting an attacker lock a user out for good.
 package throttle

@@ -1,15 +1,19 @@
-package authgo
+// Package challenge reads the WWW-Authenticate challenges of an API's
+// answers: whether a 401 refuses the bearer token it was sent. The root's
+// Client and package proxy (which exports it as IsInvalidTokenResponse)
+// share it.
+package challenge
 
 import (
 	"net/http"
 	"strings"
 )
 
-// IsInvalidTokenResponse reports whether res is an API's refusal of the
-// bearer token it was sent: status 401 with a Bearer challenge whose error
-// is "invalid_token" (RFC 6750 §3.1: expired, revoked or malformed). A 401
+// InvalidToken reports whether res is an API's refusal of the bearer
+// token it was sent: status 401 with a Bearer challenge whose error is
+// "invalid_token" (RFC 6750 §3.1: expired, revoked or malformed). A 401
 // without that challenge, or a 403 insufficient_scope, is not.
-func IsInvalidTokenResponse(res *http.Response) bool {
+func InvalidToken(res *http.Response) bool {
 	return res != nil && res.StatusCode == http.StatusUnauthorized &&
 		bearerError(res.Header.Values("WWW-Authenticate")) == "invalid_token"
 }

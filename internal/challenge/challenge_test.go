@@ -1,14 +1,14 @@
-package authgo_test
+package challenge_test
 
 import (
 	"net/http"
 	"strings"
 	"testing"
 
-	"github.com/authgo/authgo"
+	"github.com/authgo/authgo/internal/challenge"
 )
 
-func TestIsInvalidTokenResponse(t *testing.T) {
+func TestInvalidToken(t *testing.T) {
 	for _, c := range []struct {
 		status int
 		values []string
@@ -40,25 +40,25 @@ func TestIsInvalidTokenResponse(t *testing.T) {
 		for _, v := range c.values {
 			res.Header.Add("WWW-Authenticate", v)
 		}
-		if got := authgo.IsInvalidTokenResponse(res); got != c.want {
+		if got := challenge.InvalidToken(res); got != c.want {
 			t.Errorf("%d %q: got %v", c.status, c.values, got)
 		}
 	}
-	if authgo.IsInvalidTokenResponse(nil) {
+	if challenge.InvalidToken(nil) {
 		t.Error("nil response")
 	}
 }
 
-// FuzzIsInvalidTokenResponse: any header value parses without a panic, and
+// FuzzInvalidToken: any header value parses without a panic, and
 // a yes needs a Bearer challenge and the error code in the text.
-func FuzzIsInvalidTokenResponse(f *testing.F) {
+func FuzzInvalidToken(f *testing.F) {
 	for _, s := range []string{`Bearer error="invalid_token"`, `Basic abc==, Bearer error=invalid_token`,
 		`Bearer realm="a\"b", error="invalid_token"`, `Bearer error="invalid_\token"`, `,,=,"\`} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, v string) {
 		res := &http.Response{StatusCode: 401, Header: http.Header{"Www-Authenticate": {v}}}
-		if authgo.IsInvalidTokenResponse(res) {
+		if challenge.InvalidToken(res) {
 			l := strings.ToLower(v)
 			if !strings.Contains(l, "bearer") || !strings.Contains(strings.ReplaceAll(v, `\`, ""), "invalid_token") {
 				t.Fatalf("%q read as invalid_token", v)
