@@ -51,6 +51,7 @@ func New(cfg Config) (*Auth, error) {
 	cfg.Matcher = append([]string(nil), cfg.Matcher...)
 	cfg.APIPaths = append([]string(nil), cfg.APIPaths...)
 	cfg.Theme.Logo = slices.Clone(cfg.Theme.Logo)
+	cfg.TrustedProxies = slices.Clone(cfg.TrustedProxies)
 	o, err := cfg.validate()
 	if err != nil {
 		return nil, err

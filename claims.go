@@ -10,8 +10,10 @@ package authgo
 //
 // ClaimSessionID and ClaimAuthTime are added at sign-in and carried across
 // every re-issue. ClaimSessionID is a random id (128 bits) that sign-out
-// revokes, so that every copy of the cookie, however often it was
-// re-issued, stops working; ClaimAuthTime is when the user signed in
+// and RevokeSession revoke, so that every copy of the cookie, however
+// often it was re-issued, stops working (under StrategyDatabase it is the
+// store.SessionID of the cookie value: the ID Sessions lists, which
+// RevokeSession takes); ClaimAuthTime is when the user signed in
 // (Unix seconds, the OpenID Connect claim name), which RevokeUser's cutoff
 // is held against. A token minted elsewhere (a Next.js app) without them
 // is revoked by its "jti" and "iat". A JWT callback that returns a new

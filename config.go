@@ -4,11 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"net/url"
 	"regexp"
 	"strings"
 	"time"
 
+	"github.com/authgo/authgo/internal/clientip"
 	"github.com/authgo/authgo/internal/pages"
 	"github.com/authgo/authgo/internal/urlx"
 	"github.com/authgo/authgo/provider"
@@ -42,6 +44,19 @@ type Config struct {
 	// Turn it on only behind a proxy that sets those headers itself; either
 	// URL or TrustHost is required.
 	TrustHost bool
+
+	// TrustedProxies are the reverse proxies in front of this server
+	// whose X-Forwarded-For is believed, such as
+	// netip.MustParsePrefix("10.0.0.0/8") (a /32 or /128 for one
+	// address). A request's client address is its TCP peer, unless the
+	// peer is one of them: then it is the right-most X-Forwarded-For
+	// address that is not (the left-most when all are; the nearest
+	// trusted one when an entry is not an address). So a client cannot
+	// choose its address by sending the header itself. Empty: the peer,
+	// always. authgo records that address with each database session
+	// (store.Session.ClientAddr, shown by Sessions). It does not change
+	// TrustHost, which trusts the forwarding headers of any peer.
+	TrustedProxies []netip.Prefix
 
 	// Session configures sessions.
 	Session SessionConfig
@@ -373,6 +388,11 @@ func (c *Config) validate() (origin, error) {
 			return o, fmt.Errorf("authgo: APIPaths entry %q must start with /", p)
 		}
 	}
+	ps, err := clientip.Prefixes(c.TrustedProxies)
+	if err != nil {
+		return o, fmt.Errorf("authgo: TrustedProxies: %w", err)
+	}
+	c.TrustedProxies = ps
 	if c.Theme.Color != "" && !colorPattern.MatchString(c.Theme.Color) {
 		return o, fmt.Errorf("authgo: Theme.Color %q must be #rgb or #rrggbb", c.Theme.Color)
 	}

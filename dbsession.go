@@ -3,14 +3,13 @@ package authgo
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"time"
 
+	"github.com/authgo/authgo/internal/clientip"
 	"github.com/authgo/authgo/internal/cookie"
 	"github.com/authgo/authgo/provider"
 	"github.com/authgo/authgo/store"
@@ -35,7 +34,9 @@ const maxSessionToken = 255
 // user's id, name, email and picture the user's; exp is the row's expiry,
 // iat the time the row was last written (so the middleware's UpdateAge rule
 // rewrites it as Auth.js's updateAge does), auth_time the sign-in recorded
-// in authgo_sessions, which MaxLifetime counts from. The revocation store is
+// in authgo_sessions, which MaxLifetime counts from (for a session Auth.js
+// made, its first sight), session_id the store.SessionID of the token (the
+// ID Sessions lists and RevokeSession takes). The revocation store is
 // asked too, so that RevokeUser ends database sessions begun before it.
 // A session that signed in with provider tokens gets them from its
 // accounts row (accountClaims).
@@ -68,15 +69,22 @@ func (s dbStrategy) open(ctx context.Context, _ cookie.Names, raw string) (*Toke
 			tok.Set(claim, nil)
 		}
 	}
+	if sess.Created.IsZero() {
+		// A session Auth.js made, seen for the first time: its lifetime
+		// counts from now, recorded at once (UpdateSession with the row's
+		// own expiry writes its authgo_sessions row, Created = now), so
+		// that later reads find it and never write it again.
+		if err := s.sessions.UpdateSession(ctx, raw, sess.Expires, now); err != nil {
+			s.a.warnSometimes(&s.a.revocationWarn, "authgo: session store unavailable; sessions are refused until it answers", "err", err)
+			return nil, fmt.Errorf("%w: %w", errStoreUnknown, err)
+		}
+		sess.Created = now
+	}
 	tok.ExpiresAt = sess.Expires.Unix()
 	tok.IssuedAt = sess.Expires.Add(-a.cfg.Session.MaxAge).Unix()
-	tok.Set(ClaimSessionID, dbSessionID(raw))
-	if !sess.Created.IsZero() {
-		tok.Set(ClaimAuthTime, float64(sess.Created.Unix()))
-	}
-	// A session Auth.js made has no authgo_sessions row until its first
-	// update: its lifetime counts from then (carryIdentity uses iat).
-	if a.outlived(withStart(tok)) {
+	tok.Set(ClaimSessionID, store.SessionID(raw))
+	tok.Set(ClaimAuthTime, float64(sess.Created.Unix()))
+	if a.outlived(tok) {
 		s.delete(ctx, raw)
 		return nil, errLifetime
 	}
@@ -181,16 +189,6 @@ func (a *Auth) writeBackAccount(ctx context.Context, tok *Token, set *provider.T
 	}
 }
 
-// withStart returns tok with the start carryIdentity would give it.
-func withStart(tok *Token) *Token {
-	if _, ok := tok.Int(ClaimAuthTime); ok {
-		return tok
-	}
-	c := tok.Clone()
-	c.Set(ClaimAuthTime, float64(tok.IssuedAt))
-	return c
-}
-
 // seal rewrites the row's expiry when it is due (Auth.js's updateAge
 // arithmetic: expires − maxAge + updateAge ≤ now), capped at the end of
 // the session's lifetime, and returns the same token: a database session
@@ -219,10 +217,7 @@ func (s dbStrategy) create(ctx context.Context, tok *Token, account *Account, r 
 	var b [32]byte
 	rand.Read(b[:])
 	raw := base64.RawURLEncoding.EncodeToString(b[:])
-	addr, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		addr = r.RemoteAddr
-	}
+	addr := s.a.clientAddr(r)
 	ua := r.UserAgent()
 	if len(ua) > 512 {
 		ua = ua[:512]
@@ -234,11 +229,20 @@ func (s dbStrategy) create(ctx context.Context, tok *Token, account *Account, r 
 	if account != nil && account.AccessToken != "" {
 		sess.Provider, sess.ProviderAccountID = account.Provider, account.ProviderAccountID
 	}
-	err = s.sessions.CreateSession(ctx, sess)
-	if err != nil {
+	if err := s.sessions.CreateSession(ctx, sess); err != nil {
 		return "", fmt.Errorf("%w: %w", errStoreUnknown, err)
 	}
 	return raw, nil
+}
+
+// clientAddr is the address r came from, by the rule of
+// Config.TrustedProxies; for a peer that is not an IP address, r.RemoteAddr
+// as it is.
+func (a *Auth) clientAddr(r *http.Request) string {
+	if addr, ok := clientip.Addr(r.RemoteAddr, r.Header.Values("X-Forwarded-For"), a.cfg.TrustedProxies); ok {
+		return addr.String()
+	}
+	return r.RemoteAddr
 }
 
 // delete removes the session raw, logging a failure: the row then expires
@@ -249,13 +253,6 @@ func (s dbStrategy) delete(ctx context.Context, raw string) {
 	if err := s.sessions.DeleteSession(ctx, raw); err != nil {
 		s.a.log.Warn("authgo: an ended database session could not be deleted", "err", err)
 	}
-}
-
-// dbSessionID is the session_id claim of a database session: derived from
-// its token (a hash: the claim is shown to callbacks, the token never is).
-func dbSessionID(raw string) string {
-	h := sha256.Sum256([]byte("authgo session id\x00" + raw))
-	return "db:" + base64.RawURLEncoding.EncodeToString(h[:16])
 }
 
 // shownExpiry is the expires the session JSON shows: the cookie's new one,

@@ -5,11 +5,13 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/authgo/authgo/jwt"
+	"github.com/authgo/authgo/store"
 )
 
 // revocationMargin is added to how long revocation records are kept: a
@@ -158,17 +160,102 @@ func (a *Auth) revokeSession(ctx context.Context, tok *jwt.Token) {
 
 // RevokeUser ends every session of user sub that began until now, on
 // every instance that shares the revocation store: "sign out everywhere",
-// or after a password change or when an account is disabled. The user's
-// next sign-in works as usual (a sign-in in the same second as the
-// revocation is revoked too). Refresh tokens held by those sessions are
-// not revoked at their provider. The store's error is returned, unless it
-// is wrapped by adapters/outbox, which keeps the revocation instead.
+// or after a password change or when an account is disabled. Under
+// StrategyDatabase the user's rows are deleted too
+// (store.SessionStore.DeleteUserSessions). The user's next sign-in works
+// as usual (a sign-in in the same second as the revocation is revoked
+// too). Refresh tokens held by those sessions are not revoked at their
+// provider. The stores' errors are returned, joined, unless the revocation
+// store is wrapped by adapters/outbox, which keeps the revocation instead;
+// what one store did stands when the other fails.
 func (a *Auth) RevokeUser(ctx context.Context, sub string) error {
 	if sub == "" {
 		return errors.New("authgo: RevokeUser needs a subject")
 	}
 	now := a.now()
-	return a.revocations.RevokeUser(ctx, sub, now, now.Add(a.cfg.Session.MaxAge+revocationMargin))
+	err := a.revocations.RevokeUser(ctx, sub, now, now.Add(a.cfg.Session.MaxAge+revocationMargin))
+	if ds, ok := a.strategy.(dbStrategy); ok {
+		if _, derr := ds.sessions.DeleteUserSessions(ctx, sub); derr != nil {
+			err = errors.Join(err, fmt.Errorf("authgo: RevokeUser: deleting the sessions: %w", derr))
+		}
+	}
+	return err
+}
+
+// errJWTSessions is why Sessions has nothing to list under StrategyJWT.
+var errJWTSessions = fmt.Errorf("authgo: Sessions: JWT sessions live only in their cookies, so the server has no list of them (StrategyDatabase keeps one); end them all with RevokeUser, or one by its session_id with RevokeSession: %w", errors.ErrUnsupported)
+
+// Sessions returns the open database sessions of user userID (the users
+// row's id, a session's sub), the most recently seen first: what a "your
+// devices" page shows, as GitHub's and better-auth's do. Each has its ID
+// (store.SessionID of its token, which opens nothing), Created (the
+// sign-in; for a session Auth.js made, its first sight by authgo),
+// LastSeen (updated no more often than the row, once per UpdateAge),
+// UserAgent and ClientAddr (see Config.TrustedProxies), never its Token.
+// Sessions past their expiry or their MaxLifetime are left out. No
+// session is not an error.
+//
+// The current request's session is the one whose ID equals its token's
+// session_id claim (ClaimSessionID): mark it, and end the others with
+// RevokeSession.
+//
+// Under StrategyJWT sessions live only in their cookies and there is
+// nothing to list: Sessions returns an error that matches
+// errors.ErrUnsupported and says so; RevokeUser ends them all.
+func (a *Auth) Sessions(ctx context.Context, userID string) ([]store.Session, error) {
+	ds, ok := a.strategy.(dbStrategy)
+	if !ok {
+		return nil, errJWTSessions
+	}
+	if userID == "" {
+		return nil, errors.New("authgo: Sessions needs a user id")
+	}
+	list, err := ds.sessions.UserSessions(ctx, userID)
+	if err != nil {
+		return nil, fmt.Errorf("authgo: Sessions: %w", err)
+	}
+	now, open := a.now(), list[:0]
+	for _, s := range list {
+		if s.Expires.Before(now) {
+			continue
+		}
+		if !s.Created.IsZero() && a.cfg.Session.MaxLifetime > 0 && !now.Before(s.Created.Add(a.cfg.Session.MaxLifetime)) {
+			continue
+		}
+		s.Token = "" // never shown, whatever the store returned
+		open = append(open, s)
+	}
+	return open, nil
+}
+
+// RevokeSession ends the session id of user userID on every instance.
+//
+// Under StrategyDatabase, id is the ID Sessions lists (the token's
+// session_id claim): the row is deleted if it is userID's; a session of
+// another user, or one already gone, is left alone without an error.
+//
+// Under StrategyJWT, id is the session_id claim of the session's token
+// (Token(r).StringClaim(authgo.ClaimSessionID)), which is what sign-out
+// revokes: every copy of that cookie stops opening a session, as after a
+// sign-out. The server keeps no list of JWT sessions, so take id from the
+// user's own token, or from your record of the user's sign-ins (the JWT
+// callback sees it at TriggerSignIn); userID is not checked against it.
+//
+// The store's error is returned (see RevokeUser about adapters/outbox).
+func (a *Auth) RevokeSession(ctx context.Context, userID, id string) error {
+	if userID == "" || id == "" {
+		return errors.New("authgo: RevokeSession needs a user id and a session id")
+	}
+	if ds, ok := a.strategy.(dbStrategy); ok {
+		if _, err := ds.sessions.DeleteUserSession(ctx, userID, id); err != nil {
+			return fmt.Errorf("authgo: RevokeSession: %w", err)
+		}
+		return nil
+	}
+	if err := a.revocations.RevokeSession(ctx, id, a.now().Add(a.cfg.Session.MaxAge+revocationMargin)); err != nil {
+		return fmt.Errorf("authgo: RevokeSession: %w", err)
+	}
+	return nil
 }
 
 // memoryRevocations is the default RevocationStore: this process only.
