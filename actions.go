@@ -136,7 +136,7 @@ func (a *Auth) sessionAction(rq *request) (*response, error) {
 	}
 	setSession(&res.cookies, rq.names, sr.present, enc, sr.expires)
 	if ev := a.cfg.Events.Session; ev != nil {
-		ev(rq.r.Context(), SessionEvent{Session: sr.session, Token: sr.tok})
+		a.event(rq.r.Context(), "Session", func() { ev(rq.r.Context(), SessionEvent{Session: sr.session, Token: sr.tok}) })
 	}
 	return res, nil
 }
@@ -420,7 +420,7 @@ func (a *Auth) finishSignIn(rq *request, u *User, account *Account, creds provid
 		}
 	}
 	if ev := a.cfg.Events.SignIn; ev != nil {
-		ev(ctx, SignInEvent{User: u, Account: account, Profile: profile, IsNewUser: isNew})
+		a.event(ctx, "SignIn", func() { ev(ctx, SignInEvent{User: u, Account: account, Profile: profile, IsNewUser: isNew}) })
 	}
 	return res, nil
 }
@@ -460,7 +460,7 @@ func (a *Auth) signOutAction(rq *request) (*response, error) {
 			}
 		}
 		if ev := a.cfg.Events.SignOut; ev != nil {
-			ev(rq.r.Context(), SignOutEvent{Token: tok})
+			a.event(rq.r.Context(), "SignOut", func() { ev(rq.r.Context(), SignOutEvent{Token: tok}) })
 		}
 	}
 	clearSession(&res.cookies, rq.names, present)

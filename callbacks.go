@@ -3,10 +3,12 @@ package authgo
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 
 	"github.com/authgo/authgo/jwt"
 	"github.com/authgo/authgo/provider"
+	"github.com/authgo/authgo/store"
 )
 
 // Trigger says why the JWT callback runs.
@@ -93,8 +95,9 @@ type SessionParams struct {
 }
 
 // Events are told what happened after the fact. They run synchronously, on
-// the request's goroutine, and cannot change the response. Nil events are
-// skipped.
+// the request's goroutine, and cannot change the response: an event that
+// panics is logged (Auth.js's EventError) and the request goes on. Nil
+// events are skipped.
 type Events struct {
 	// SignIn runs after a successful sign-in, once the cookie is set.
 	SignIn func(ctx context.Context, e SignInEvent)
@@ -103,6 +106,32 @@ type Events struct {
 	SignOut func(ctx context.Context, e SignOutEvent)
 	// Session runs after every successful GET or POST <base>/session.
 	Session func(ctx context.Context, e SessionEvent)
+
+	// CreateUser runs when a sign-in has created the user's row in
+	// Config.Users (a first sign-in), with the row as the store returned
+	// it. Unlike Auth.js, it does not run when
+	// AllowDangerousEmailAccountLinking links to an existing user.
+	CreateUser func(ctx context.Context, u store.User)
+	// UpdateUser runs when a sign-in has rewritten the user's row, with
+	// the row as written: a credentials sign-in whose Authorize returned
+	// another name, email or image than the row had.
+	UpdateUser func(ctx context.Context, u store.User)
+	// LinkAccount runs when a sign-in has linked a provider account to a
+	// user (a new user's first account, or another provider a signed-in
+	// user signed in with), with the user's row and the accounts row. The
+	// accounts row holds the provider's tokens: keep them out of logs.
+	LinkAccount func(ctx context.Context, u store.User, a store.Account)
+}
+
+// event runs an Events function f: a panic in it is logged and does not
+// fail the request, as Auth.js logs an event's exception as EventError.
+func (a *Auth) event(ctx context.Context, name string, f func()) {
+	defer func() {
+		if p := recover(); p != nil {
+			a.log.ErrorContext(ctx, "authgo: the "+name+" event panicked (EventError); the request goes on", "panic", fmt.Sprint(p))
+		}
+	}()
+	f()
 }
 
 // SignInEvent describes a successful sign-in.

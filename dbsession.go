@@ -307,7 +307,7 @@ func (a *Auth) signOutDatabase(rq *request, ds dbStrategy) (*response, error) {
 		}
 	}
 	if ev := a.cfg.Events.SignOut; ev != nil {
-		ev(ctx, SignOutEvent{Token: tok})
+		a.event(ctx, "SignOut", func() { ev(ctx, SignOutEvent{Token: tok}) })
 	}
 	clearSession(&res.cookies, rq.names, present)
 	return res, nil

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/authgo/authgo/internal/cookie"
 	"github.com/authgo/authgo/provider"
@@ -39,8 +40,12 @@ var (
 // accounts row (type credentials, providerAccountId = the id Authorize
 // returned) goes to the users row with that id when there is one (users
 // made by adapters/sqlite's CreatePasswordUser), else to a new users row;
-// an email belonging to another user is refused as above. A signed-in
-// session is ignored: a credentials sign-in switches users.
+// an email belonging to another user is refused as above. An existing row
+// takes what Authorize returned (upsertUser). A signed-in session is
+// ignored: a credentials sign-in switches users.
+//
+// Events.CreateUser and Events.LinkAccount run after the store wrote the
+// row, Events.UpdateUser after upsertUser rewrote one.
 //
 // The store not answering is Unavailable.
 func (a *Auth) signInUser(rq *request, u *User, account *Account) (_ *store.User, isNew bool, err error) {
@@ -74,6 +79,11 @@ func (a *Auth) signInUser(rq *request, u *User, account *Account) (_ *store.User
 			row.UserID = linked.ID
 			if err := us.UpdateAccount(ctx, row); err != nil {
 				return nil, false, unavailable(err)
+			}
+			if credentials {
+				if linked, err = a.upsertUser(ctx, linked, u); err != nil {
+					return nil, false, unavailable(err)
+				}
 			}
 			return linked, false, nil
 		}
@@ -120,6 +130,9 @@ func (a *Auth) signInUser(rq *request, u *User, account *Account) (_ *store.User
 				continue
 			}
 			target, created = &made, true
+			if ev := a.cfg.Events.CreateUser; ev != nil {
+				a.event(ctx, "CreateUser", func() { ev(ctx, made) })
+			}
 		}
 		row.UserID = target.ID
 		if err := us.LinkAccount(ctx, row); err != nil {
@@ -128,8 +141,55 @@ func (a *Auth) signInUser(rq *request, u *User, account *Account) (_ *store.User
 			}
 			return nil, false, unavailable(err)
 		}
+		if ev := a.cfg.Events.LinkAccount; ev != nil {
+			a.event(ctx, "LinkAccount", func() { ev(ctx, *target, row) })
+		}
+		if credentials && !created {
+			if target, err = a.upsertUser(ctx, target, u); err != nil {
+				return nil, false, unavailable(err)
+			}
+		}
 		return target, created, nil
 	}
+}
+
+// upsertUser gives row, the users row of a credentials sign-in, the name,
+// email and image Authorize returned in u, when they differ; an empty one
+// leaves the row's. Authorize speaks for the application's own user
+// records, and the session shows the row. An email that another user's row
+// has is not taken over (the row keeps its own, and that is logged): two
+// rows never share an email through authgo, as a new user's is refused. A
+// new email is not verified. It returns the row as it is now.
+func (a *Auth) upsertUser(ctx context.Context, row *store.User, u *User) (*store.User, error) {
+	next := *row
+	if u.Name != "" {
+		next.Name = u.Name
+	}
+	if u.Image != "" {
+		next.Image = u.Image
+	}
+	if u.Email != "" && u.Email != row.Email {
+		other, err := a.cfg.Users.UserByEmail(ctx, u.Email)
+		if err != nil {
+			return nil, err
+		}
+		if other != nil && other.ID != row.ID {
+			a.log.Warn("authgo: a credentials sign-in returned an email another user's row has; the user's row keeps its own", "user", row.ID, "other_user", other.ID)
+		} else {
+			next.Email, next.EmailVerified = u.Email, time.Time{}
+		}
+	}
+	if next == *row {
+		return row, nil
+	}
+	written, err := a.cfg.Users.UpdateUser(ctx, next)
+	if err != nil {
+		return nil, err
+	}
+	if ev := a.cfg.Events.UpdateUser; ev != nil {
+		a.event(ctx, "UpdateUser", func() { ev(ctx, written) })
+	}
+	return &written, nil
 }
 
 // signedInUser returns the user id of the session rq carries, "" when none
