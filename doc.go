@@ -39,7 +39,9 @@
 // Signing out revokes the session, not only the cookie: the sign-out is
 // recorded in a [RevocationStore] (Config.Session.Revocations), and every
 // copy of that session's cookie is refused afterwards. [Auth.RevokeUser]
-// ends all of a user's sessions.
+// ends all of a user's sessions. With StrategyDatabase sessions are rows
+// of a store (adapters/sqlite, adapters/postgres): [Auth.Sessions] lists a
+// user's (a "your devices" page) and [Auth.RevokeSession] ends one.
 //
 // Access tokens a provider returned stay in the session token, out of
 // page scripts' reach; [Auth.AccessToken] and [Auth.Client] use them,
