@@ -129,7 +129,7 @@ func TestEventsLinkAndNotLinked(t *testing.T) {
 // again writes nothing, and an email another user's row has is not taken
 // over. Under the JWT strategy with a users store.
 func TestEventsUpdateUser(t *testing.T) {
-	s := newSQLiteStore(t)
+	s, db := newSQLiteStore(t)
 	carol := authgo.User{ID: "carol", Name: "Carol", Email: "carol@example.com"}
 	p, err := credentialsProvider(func(_ context.Context, c provider.Credentials, _ *http.Request) (*authgo.User, error) {
 		if c["username"] == "dave" {
@@ -185,6 +185,22 @@ func TestEventsUpdateUser(t *testing.T) {
 	if row, err := s.User(t.Context(), "carol"); err != nil || row == nil || row.Email != "carol@example.com" {
 		t.Fatalf("row = %+v, %v", row, err)
 	}
+
+	// A store that refuses the rewrite does not fail the sign-in: the
+	// row stays as it was, and so does the session.
+	if _, err := db.ExecContext(t.Context(), `CREATE TRIGGER users_read_only BEFORE UPDATE ON users BEGIN SELECT RAISE(ABORT, 'read-only'); END`); err != nil {
+		t.Fatal(err)
+	}
+	carol.Name = "C. Shaw"
+	if r := c.signIn(O, "carol", "x"); r.StatusCode != http.StatusFound || strings.Contains(r.Header.Get("Location"), "error") {
+		t.Fatalf("sign-in with the row read-only: %d %s", r.StatusCode, r.Header.Get("Location"))
+	}
+	if len(ev.updated) != 0 {
+		t.Fatalf("UpdateUser told of a failed write: %+v", ev.updated)
+	}
+	if u := c.session(O)["user"].(map[string]any); u["name"] != "Carol Shaw" {
+		t.Fatalf("session user = %v", u)
+	}
 }
 
 // TestEventPanicDoesNotFailSignIn: an event that panics is logged as
@@ -212,7 +228,7 @@ func TestEventPanicDoesNotFailSignIn(t *testing.T) {
 }
 
 // newSQLiteStore is adapters/sqlite's Store on a fresh file.
-func newSQLiteStore(t *testing.T) *sqlite.Store {
+func newSQLiteStore(t *testing.T) (*sqlite.Store, *sql.DB) {
 	t.Helper()
 	db, err := sql.Open("sqlite", sqlite.DSN(filepath.Join(t.TempDir(), "authgo.db")))
 	if err != nil {
@@ -223,5 +239,5 @@ func newSQLiteStore(t *testing.T) *sqlite.Store {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return s
+	return s, db
 }

@@ -81,9 +81,7 @@ func (a *Auth) signInUser(rq *request, u *User, account *Account) (_ *store.User
 				return nil, false, unavailable(err)
 			}
 			if credentials {
-				if linked, err = a.upsertUser(ctx, linked, u); err != nil {
-					return nil, false, unavailable(err)
-				}
+				linked = a.upsertUser(ctx, linked, u)
 			}
 			return linked, false, nil
 		}
@@ -145,9 +143,7 @@ func (a *Auth) signInUser(rq *request, u *User, account *Account) (_ *store.User
 			a.event(ctx, "LinkAccount", func() { ev(ctx, *target, row) })
 		}
 		if credentials && !created {
-			if target, err = a.upsertUser(ctx, target, u); err != nil {
-				return nil, false, unavailable(err)
-			}
+			target = a.upsertUser(ctx, target, u)
 		}
 		return target, created, nil
 	}
@@ -159,8 +155,15 @@ func (a *Auth) signInUser(rq *request, u *User, account *Account) (_ *store.User
 // records, and the session shows the row. An email that another user's row
 // has is not taken over (the row keeps its own, and that is logged): two
 // rows never share an email through authgo, as a new user's is refused. A
-// new email is not verified. It returns the row as it is now.
-func (a *Auth) upsertUser(ctx context.Context, row *store.User, u *User) (*store.User, error) {
+// new email is not verified. It returns the row as it is now. The sign-in
+// does not depend on it: a store error is logged and the row is left as it
+// was (a write racing another sign-in for the same email fails on
+// adapters/sqlite's unique email, say).
+func (a *Auth) upsertUser(ctx context.Context, row *store.User, u *User) *store.User {
+	fail := func(err error) *store.User {
+		a.log.Warn("authgo: the user's row could not take what the credentials sign-in returned; it is left as it was", "user", row.ID, "err", err)
+		return row
+	}
 	next := *row
 	if u.Name != "" {
 		next.Name = u.Name
@@ -171,7 +174,7 @@ func (a *Auth) upsertUser(ctx context.Context, row *store.User, u *User) (*store
 	if u.Email != "" && u.Email != row.Email {
 		other, err := a.cfg.Users.UserByEmail(ctx, u.Email)
 		if err != nil {
-			return nil, err
+			return fail(err)
 		}
 		if other != nil && other.ID != row.ID {
 			a.log.Warn("authgo: a credentials sign-in returned an email another user's row has; the user's row keeps its own", "user", row.ID, "other_user", other.ID)
@@ -180,16 +183,16 @@ func (a *Auth) upsertUser(ctx context.Context, row *store.User, u *User) (*store
 		}
 	}
 	if next == *row {
-		return row, nil
+		return row
 	}
 	written, err := a.cfg.Users.UpdateUser(ctx, next)
 	if err != nil {
-		return nil, err
+		return fail(err)
 	}
 	if ev := a.cfg.Events.UpdateUser; ev != nil {
 		a.event(ctx, "UpdateUser", func() { ev(ctx, written) })
 	}
-	return &written, nil
+	return &written
 }
 
 // signedInUser returns the user id of the session rq carries, "" when none

@@ -4,7 +4,7 @@
 // adapters/postgres or adapters/redis, which keep the same things in a
 // store every instance reaches.
 //
-// Today it has [NewCounter], an [authgo.Counter] for rate limits of your
+// [NewCounter] is an [authgo.Counter] held this way, for rate limits of your
 // own:
 //
 //	limit := memory.NewCounter(0)
