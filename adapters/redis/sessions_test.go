@@ -7,6 +7,7 @@ import (
 	"errors"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -600,4 +601,79 @@ func BenchmarkSessionAndUser(b *testing.B) {
 			}
 		})
 	})
+}
+
+// TestSessionsConcurrent: sign-ins, updates, sign-outs and "sign out
+// everywhere" of one user at once leave the index and the session keys in
+// agreement: every live session is in the index, and every index entry
+// names a live session of the user.
+func TestSessionsConcurrent(t *testing.T) {
+	f := newSessions(t)
+	ctx := t.Context()
+	u := f.user(t, "busy")
+	now := time.Now()
+	var wg sync.WaitGroup
+	errs := make(chan error, 1000)
+	for w := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 25 {
+				tok := rand.Text() + rand.Text()
+				if err := f.s.CreateSession(ctx, store.Session{Token: tok, UserID: u.ID, Expires: now.Add(time.Hour), Created: now, LastSeen: now}); err != nil {
+					errs <- err
+					return
+				}
+				var err error
+				switch (w + i) % 4 {
+				case 0:
+					err = f.s.UpdateSession(ctx, tok, now.Add(2*time.Hour), now.Add(time.Minute))
+				case 1:
+					err = f.s.DeleteSession(ctx, tok)
+				case 2:
+					_, err = f.s.DeleteUserSession(ctx, u.ID, store.SessionID(tok))
+				case 3:
+					if i%5 == 0 {
+						_, err = f.s.DeleteUserSessions(ctx, u.ID)
+					} else {
+						_, err = f.s.UserSessions(ctx, u.ID)
+					}
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	keys, err := scan(ctx, f.rdb, f.prefix+"s:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	live := map[string]bool{}
+	for _, k := range keys {
+		live[strings.TrimPrefix(k, f.prefix+"s:")] = true
+	}
+	ids, err := f.rdb.ZRange(ctx, f.userKey(u.ID), 0, -1).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ids) != len(live) {
+		t.Fatalf("the index holds %d ids, Redis %d sessions", len(ids), len(live))
+	}
+	for _, id := range ids {
+		if !live[id] {
+			t.Fatalf("index entry %s names no session", id)
+		}
+	}
+	list, err := f.s.UserSessions(ctx, u.ID)
+	if err != nil || len(list) != len(live) {
+		t.Fatalf("UserSessions = %d sessions, %v; want %d", len(list), err, len(live))
+	}
+	t.Logf("%d sessions left of 200", len(live))
 }
