@@ -590,6 +590,15 @@ func BenchmarkSessionAndUser(b *testing.B) {
 			}
 		}
 	})
+	// The users store's part of it, for comparison.
+	b.Run("user-alone", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if gu, err := users.User(b.Context(), u.ID); err != nil || gu == nil {
+				b.Fatal(gu, err)
+			}
+		}
+	})
 	b.Run("parallel", func(b *testing.B) {
 		b.ReportAllocs()
 		b.RunParallel(func(pb *testing.PB) {
