@@ -37,7 +37,8 @@ type SessionsOptions struct {
 // [store.SessionID] of its token (its SHA-256: Redis never holds the
 // token), which expires at the session's expiry; each user has an index
 // of their sessions' ids, for listing them and signing out everywhere.
-// Every change is one Lua script, which Redis runs atomically.
+// Every change is one Lua script, which Redis runs atomically (Redis 5
+// or later).
 //
 // Sessions is safe for concurrent use by multiple goroutines.
 type Sessions struct {
