@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 
@@ -39,8 +40,9 @@ func (c *commands) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredis
 // TestDatabaseStrategyOnRedis: the library with the database strategy,
 // sessions in Redis and users in SQLite. A credentials sign-in writes a
 // session key (named by the token's SHA-256) whose user is the SQLite
-// row; /session and a guarded page read it, the guarded page with one
-// Redis command; sign-out deletes the key and its index, and a kept copy
+// row, expiring at the sign-in plus MaxAge; a read past UpdateAge moves
+// that expiry; /session and a guarded page read it, the guarded page with
+// one Redis command; sign-out deletes the key and its index, and a kept copy
 // of the cookie opens nothing.
 func TestDatabaseStrategyOnRedis(t *testing.T) {
 	shared := testRedis(t)
@@ -50,6 +52,7 @@ func TestDatabaseStrategyOnRedis(t *testing.T) {
 	var sent commands
 	rdb.AddHook(&sent)
 	users := newUsers(t)
+	clk := newClock()
 	sessions := redis.NewSessions(rdb, users, redis.SessionsOptions{Prefix: prefix})
 
 	creds, err := credentials.New(credentials.Options{
@@ -69,6 +72,7 @@ func TestDatabaseStrategyOnRedis(t *testing.T) {
 		Providers: []provider.Provider{creds},
 		Session:   authgo.SessionConfig{Strategy: authgo.StrategyDatabase, Store: sessions},
 		Users:     users,
+		Now:       clk.Now,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -106,6 +110,27 @@ func TestDatabaseStrategyOnRedis(t *testing.T) {
 	if r.StatusCode != http.StatusOK || !strings.Contains(r.Text, `"email":"ada@example.com"`) || !strings.Contains(r.Text, `"name":"Ada"`) {
 		t.Fatalf("/auth/session: %d %s", r.StatusCode, r.Text)
 	}
+	expireTime := func() time.Time {
+		t.Helper()
+		d, err := rdb.PExpireTime(ctx, key).Result()
+		if err != nil || d <= 0 {
+			t.Fatalf("PEXPIRETIME = %v, %v", d, err)
+		}
+		return time.UnixMilli(d.Milliseconds())
+	}
+	signedIn := clk.Now()
+	if got := expireTime(); !got.Equal(signedIn.Add(authgo.DefaultMaxAge)) {
+		t.Fatalf("the session key expires at %v, want sign-in + MaxAge %v", got, signedIn.Add(authgo.DefaultMaxAge))
+	}
+	// Past UpdateAge a read rewrites the row: the key's expiry moves.
+	clk.Add(authgo.DefaultUpdateAge + time.Minute)
+	if r = b.Get(origin + "/auth/session"); r.StatusCode != http.StatusOK || !strings.Contains(r.Text, `"email":"ada@example.com"`) {
+		t.Fatalf("/auth/session after UpdateAge: %d %s", r.StatusCode, r.Text)
+	}
+	if got := expireTime(); !got.Equal(clk.Now().Add(authgo.DefaultMaxAge)) {
+		t.Fatalf("after UpdateAge the key expires at %v, want %v", got, clk.Now().Add(authgo.DefaultMaxAge))
+	}
+
 	before := sent.n.Load()
 	r = b.Get(origin + "/page")
 	if r.StatusCode != http.StatusOK || r.Text != "hello ada@example.com" {
