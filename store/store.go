@@ -105,8 +105,9 @@ type SessionStore interface {
 	// SessionAndUser returns the session whose cookie value is token and
 	// its user, or (nil, nil, nil) when there is no such session or its
 	// user is gone. It returns an expired session as it is: the caller
-	// deletes it. A session with no authgo_sessions row (one Auth.js
-	// created) has a zero Created.
+	// deletes it (a store that drops sessions at their expiry itself,
+	// as adapters/redis does, returns nil for it instead). A session with
+	// no authgo_sessions row (one Auth.js created) has a zero Created.
 	SessionAndUser(ctx context.Context, token string) (*Session, *User, error)
 	// UpdateSession sets the expiry of the session whose cookie value is
 	// token, and its LastSeen; it records Created = lastSeen when the

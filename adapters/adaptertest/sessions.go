@@ -216,8 +216,10 @@ func Sessions(t *testing.T, newStore func(t *testing.T) Database) {
 			t.Fatalf("CreateSession: %v", err)
 		}
 		// Returned as it is: the caller sees the expiry and deletes it.
+		// A store that drops sessions at their expiry itself (Redis)
+		// returns nothing instead.
 		got, _, err := s.SessionAndUser(ctx, sess.Token)
-		if err != nil || got == nil || !got.Expires.Equal(sess.Expires) {
+		if err != nil || got != nil && !got.Expires.Equal(sess.Expires) {
 			t.Fatalf("SessionAndUser(expired) = %+v, %v", got, err)
 		}
 	})

@@ -2,6 +2,7 @@ package redis_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"log"
 	"net/http"
@@ -9,9 +10,11 @@ import (
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
 	"github.com/authgo/authgo"
 	"github.com/authgo/authgo/adapters/redis"
+	"github.com/authgo/authgo/adapters/sqlite"
 )
 
 func ExampleNewLocker() {
@@ -66,4 +69,28 @@ func ExampleNewRevocations() {
 	// opens nothing on any instance (within Session.RevocationCache, 2 s,
 	// on the instances other than the one that signed out).
 	cfg.Session.Revocations = redis.NewRevocations(rdb, redis.RevocationsOptions{})
+}
+
+func ExampleNewSessions() {
+	ctx := context.Background()
+	rdb := goredis.NewClient(&goredis.Options{Addr: "localhost:6379"})
+	defer rdb.Close()
+	// Users and their accounts stay in SQL (here SQLite; adapters/postgres
+	// works the same way).
+	db, err := sql.Open("sqlite", sqlite.DSN("authgo.db"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer db.Close()
+	users, err := sqlite.New(ctx, db)
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	cfg := authgo.Config{ /* … */ }
+	cfg.Users = users
+	cfg.Session.Strategy = authgo.StrategyDatabase
+	// A key per session, <Prefix>s:<SHA-256 of the token>, expiring with
+	// the session.
+	cfg.Session.Store = redis.NewSessions(rdb, users, redis.SessionsOptions{Prefix: "myapp:sess:"})
 }

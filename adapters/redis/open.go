@@ -13,9 +13,9 @@ import (
 // Open connects to the Redis server at rawURL (redis://, rediss:// or
 // unix://, as [goredis.ParseURL] reads them, e.g.
 // "redis://:password@redis:6379/0") and checks it with a PING bounded by
-// ctx. The client respects context deadlines (ContextTimeoutEnabled) and,
-// unless the URL sets max_retries, does not retry a failed command. The
-// caller closes it.
+// ctx. The client respects context deadlines (ContextTimeoutEnabled),
+// dials a connection once (no dial retries) and, unless the URL sets
+// max_retries, does not retry a failed command. The caller closes it.
 //
 // Redis must keep what it is given across a restart (appendonly yes, or
 // snapshots): a Redis that restarts empty forgets the sign-outs recorded
@@ -50,6 +50,10 @@ func Open(ctx context.Context, rawURL string) (*goredis.Client, error) {
 		// instead of holding each request through go-redis's backoff.
 		o.MaxRetries = -1
 	}
+	// One dial per connection, for the same reason: go-redis otherwise
+	// dials 5 times, 100 ms apart, so that a call to a stopped Redis
+	// waits out OpTimeout instead of failing at once.
+	o.DialerRetries = 1
 	c := goredis.NewClient(o)
 	if err := c.Ping(ctx).Err(); err != nil {
 		c.Close()

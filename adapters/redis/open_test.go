@@ -20,6 +20,9 @@ func TestOpen(t *testing.T) {
 	if !rdb.Options().ContextTimeoutEnabled {
 		t.Error("Open's client ignores context deadlines")
 	}
+	if n := rdb.Options().DialerRetries; n != 1 {
+		t.Errorf("Open's client dials %d times per connection; want once", n)
+	}
 	if err := rdb.Set(t.Context(), testPrefix(t, c)+"k", "v", time.Second).Err(); err != nil {
 		t.Fatal(err)
 	}

@@ -172,6 +172,11 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 		c.errorf("%v", err)
 		return exitUsage
 	}
+	redisSessions, err := sessionStore(&o, c.getenv)
+	if err != nil {
+		c.errorf("%v", err)
+		return exitUsage
+	}
 	level := slog.LevelInfo
 	if o.debug {
 		level = slog.LevelDebug
@@ -332,6 +337,11 @@ and keep it: changing it signs everybody out. To try authgo out, run
 		cfg.Session.Revocations = redis.NewRevocations(rdb, redis.RevocationsOptions{})
 		counter = redis.NewCounter(rdb, redis.CounterOptions{})
 		log.Info("refreshes, sign-outs and sign-in lockouts are shared through Redis")
+		if redisSessions {
+			// Users and their accounts stay in the database.
+			cfg.Session.Store = redis.NewSessions(rdb, cfg.Users, redis.SessionsOptions{})
+			log.Info("database sessions are kept in Redis")
+		}
 	}
 	if journal != nil {
 		box, err := outbox.New(ctx, cfg.Session.Revocations, journal, outbox.Options{Logger: log, MaxRetry: outboxMaxRetry})
@@ -429,6 +439,25 @@ and keep it: changing it signs everybody out. To try authgo out, run
 		return exitFail
 	}
 	return exitOK
+}
+
+// sessionStore reports whether --session-store (AUTH_SESSION_STORE) puts
+// database sessions in Redis, and refuses the combinations that cannot.
+func sessionStore(o *serveOptions, getenv func(string) string) (inRedis bool, err error) {
+	switch o.sessionStore {
+	case "", "db":
+		return false, nil
+	case "redis":
+	default:
+		return false, fmt.Errorf("--session-store %q: want db or redis", o.sessionStore)
+	}
+	if o.sessionStrategy != "database" {
+		return false, errors.New("--session-store redis keeps database sessions: add --session-strategy database (AUTH_SESSION_STRATEGY=database)")
+	}
+	if getenv("AUTH_REDIS_URL") == "" {
+		return false, errors.New("--session-store redis needs AUTH_REDIS_URL, the Redis to keep sessions in (e.g. redis://127.0.0.1:6379/0)")
+	}
+	return true, nil
 }
 
 // allInterfaces reports whether host (from --addr) listens on every

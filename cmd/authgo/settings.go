@@ -49,6 +49,7 @@ type serveOptions struct {
 	sessionUpdateAge   durationFlag
 	sessionMaxLifetime durationFlag
 	sessionStrategy    string
+	sessionStore       string
 }
 
 // Setting groups, in the order help shows them.
@@ -95,6 +96,9 @@ var serveSettings = []setting{
 	{flag: "session-strategy", env: []string{"AUTH_SESSION_STRATEGY"}, arg: "jwt|database", def: "jwt", group: groupSessions,
 		usage: "where sessions live: jwt, an encrypted cookie; database, a row in the SQLite database with an opaque token in the cookie (users and their accounts kept there too; a sign-out deletes the row)",
 		value: func(o *serveOptions) any { return &o.sessionStrategy }},
+	{flag: "session-store", env: []string{"AUTH_SESSION_STORE"}, arg: "db|redis", def: "db", group: groupSessions,
+		usage: "where database sessions live: db, the --db database; redis, the Redis of AUTH_REDIS_URL, a key per session named by the SHA-256 of its token and expiring with the session, while users and their accounts stay in the --db database (needs --session-strategy database)",
+		value: func(o *serveOptions) any { return &o.sessionStore }},
 	{flag: "debug", group: groupServer,
 		usage: "log each request's decisions (session found, refused, refreshed; never a secret) at debug level",
 		value: func(o *serveOptions) any { return &o.debug }},
@@ -143,7 +147,7 @@ var serveSettings = []setting{
 		usage: "any OpenID Connect provider (id oidc; name default \"OpenID Connect\"); serve logs the redirect URI to register"},
 
 	{env: []string{"AUTH_REDIS_URL"}, group: groupShared,
-		usage: "redis://host:6379/0: instances share refreshes, sign-outs and sign-in lockouts through Redis; run it with persistence (appendonly yes), or a restart forgets the sign-outs"},
+		usage: "redis://host:6379/0: instances share refreshes, sign-outs and sign-in lockouts through Redis (and sessions, with --session-store redis); run it with persistence (appendonly yes), or a restart forgets the sign-outs (and signs everybody out)"},
 }
 
 // register defines the flags of the table on fs, writing into o.

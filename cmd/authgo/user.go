@@ -17,6 +17,7 @@ import (
 	"github.com/authgo/authgo/adapters/redis"
 	"github.com/authgo/authgo/adapters/sqlite"
 	"github.com/authgo/authgo/internal/password"
+	"github.com/authgo/authgo/store"
 )
 
 func runUserAdd(ctx context.Context, c *cli, args []string) int {
@@ -91,8 +92,10 @@ func runUserSignOut(ctx context.Context, c *cli, args []string) int {
 	u, code, ok := c.userCommand(ctx, args, "user signout", `
 End every session of USERNAME now, on every authgo serve that uses the
 same database (and, with AUTH_REDIS_URL, the same Redis): copies of their
-session cookies open nothing from now on. Use it when a password leaks or
-an account must be shut out; the user can sign in again.`, nil)
+session cookies open nothing from now on. With AUTH_SESSION_STORE=redis,
+their database sessions are deleted from that Redis as well. Use it when
+a password leaks or an account must be shut out; the user can sign in
+again.`, nil)
 	if !ok {
 		return code
 	}
@@ -283,6 +286,7 @@ type userStores struct {
 	store    *sqlite.Store
 	revokers []authgo.RevocationStore
 	counters []authgo.Counter
+	sessions []store.SessionStore // database sessions kept apart from the database
 	rdb      io.Closer
 }
 
@@ -315,6 +319,12 @@ func (c *cli) openUserStores(ctx context.Context, data *dataFlags) (*userStores,
 		s.rdb = rdb
 		s.revokers = append(s.revokers, redis.NewRevocations(rdb, redis.RevocationsOptions{}))
 		s.counters = append(s.counters, redis.NewCounter(rdb, redis.CounterOptions{}))
+		if c.getenv("AUTH_SESSION_STORE") == "redis" {
+			s.sessions = append(s.sessions, redis.NewSessions(rdb, store, redis.SessionsOptions{}))
+		}
+	} else if c.getenv("AUTH_SESSION_STORE") == "redis" {
+		db.Close()
+		return nil, errors.New("AUTH_SESSION_STORE=redis needs AUTH_REDIS_URL, the Redis that serve keeps sessions in")
 	}
 	return s, nil
 }
@@ -370,6 +380,11 @@ func (u *userEnv) signOut(ctx context.Context) error {
 		// Kept as long as a cookie re-issued around now can live, and
 		// an hour more (authgo.Auth.RevokeUser keeps it as long).
 		if err := s.RevokeUser(ctx, u.user.ID, now, now.Add(authgo.DefaultMaxAge+time.Hour)); err != nil {
+			return err
+		}
+	}
+	for _, s := range u.sessions {
+		if _, err := s.DeleteUserSessions(ctx, u.user.ID); err != nil {
 			return err
 		}
 	}
