@@ -530,7 +530,8 @@ func TestSharedDBAccountLinking(t *testing.T) {
 // TestSharedDBExpires: both sides read and rewrite a session row alike:
 // the row is rewritten to now+maxAge only once updateAge has passed since
 // its last write, GET /auth/session shows the expiry read before that
-// rewrite, and an expired row is deleted by the read that finds it.
+// rewrite, an expired row is deleted by the read that finds it, and a row
+// whose user is gone is refused and left.
 func TestSharedDBExpires(t *testing.T) {
 	t.Parallel()
 	db := newSharedDB(t, nil)
@@ -608,6 +609,22 @@ func TestSharedDBExpires(t *testing.T) {
 			}
 			if _, _, ok := sessionRow(t, db.pool, gone); ok {
 				t.Error("the expired row was not deleted by the read")
+			}
+
+			// A session whose user is gone: refused, the cookie cleared,
+			// the row left alone (neither side deletes it on a read).
+			orphan := "orphan-" + s.name
+			runAdapter(t, db.dsn, adapterOp{Op: "createSession", Args: []any{map[string]any{
+				"sessionToken": orphan, "userId": frank.ID + 1000, "expires": now.Add(day).Format(time.RFC3339Nano)}}})
+			r, b = readSession(t, s.base, orphan)
+			if b != nil {
+				t.Errorf("a session without its user opens: %s", r.body)
+			}
+			if c := r.cookie("authjs.session-token"); c == nil || c.MaxAge >= 0 {
+				t.Errorf("the cookie of a session without its user was kept: %v", r.cookies)
+			}
+			if _, _, ok := sessionRow(t, db.pool, orphan); !ok {
+				t.Error("the read deleted the row of a session without its user")
 			}
 		})
 	}
