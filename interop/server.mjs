@@ -7,7 +7,18 @@
 //   BASE_PATH        default "/auth"
 //   PORT             default 0 (random free port)
 //   SESSION_MAX_AGE  optional, seconds (session.maxAge; jwt.maxAge follows it)
+//   SESSION_UPDATE_AGE optional, seconds (session.updateAge; 0 rewrites the row on every read)
 //   AUTH_QUIET       if "1", Auth.js errors are not written to stderr either
+//
+// Database mode, when AUTHJS_DATABASE_URL is set (postgres://…): the
+// session strategy is "database" through the real @auth/pg-adapter on a pg
+// Pool, and the Credentials users below are replaced by one OpenID Connect
+// provider, present when its issuer is given:
+//   AUTHJS_DATABASE_URL        the database (its schema made by pg-adapter's schema.sql or authgo migrate)
+//   AUTHJS_DATABASE_POOL_MAX   the pool's size, default 10 (pg's default)
+//   AUTHJS_OIDC_ISSUER         the issuer (discovery at <issuer>/.well-known/openid-configuration)
+//   AUTHJS_OIDC_CLIENT_ID, AUTHJS_OIDC_CLIENT_SECRET   the client at that issuer
+//   AUTHJS_OIDC_ID             the provider id, default "oidc" (as authgo's providers/oidc)
 //
 // Prints exactly one line "listening http://127.0.0.1:<port>" to stdout once ready.
 // Request.url is always http://<Host header><path>; X-Forwarded-* are ignored.
@@ -25,6 +36,21 @@ const secret = rawSecret.includes(",") ? rawSecret.split(",") : rawSecret;
 const basePath = process.env.BASE_PATH || "/auth";
 const port = Number.parseInt(process.env.PORT ?? "0", 10) || 0;
 const quiet = process.env.AUTH_QUIET === "1";
+const databaseURL = process.env.AUTHJS_DATABASE_URL ?? "";
+
+function fail(msg) {
+  process.stderr.write(`server.mjs: ${msg}\n`);
+  process.exit(2);
+}
+
+// whole reads an optional environment variable holding a whole number.
+function whole(name, { allowZero }) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || (n === 0 && !allowZero)) fail(`bad ${name} ${JSON.stringify(raw)}`);
+  return n;
+}
 
 const users = {
   alice: {
@@ -73,13 +99,42 @@ const config = {
   },
 };
 
-if (process.env.SESSION_MAX_AGE) {
-  const maxAge = Number.parseInt(process.env.SESSION_MAX_AGE, 10);
-  if (!Number.isFinite(maxAge) || maxAge <= 0) {
-    process.stderr.write(`server.mjs: bad SESSION_MAX_AGE ${JSON.stringify(process.env.SESSION_MAX_AGE)}\n`);
-    process.exit(2);
+const maxAge = whole("SESSION_MAX_AGE", { allowZero: false });
+if (maxAge !== undefined) config.session.maxAge = maxAge;
+const updateAge = whole("SESSION_UPDATE_AGE", { allowZero: true });
+if (updateAge !== undefined) config.session.updateAge = updateAge;
+
+// pool is the database mode's pg Pool, ended on exit.
+let pool;
+if (databaseURL) {
+  if (!/^postgres(ql)?:\/\//.test(databaseURL)) fail("AUTHJS_DATABASE_URL must be a postgres:// URL");
+  // Loaded only in this mode, so that the JWT mode runs without them.
+  const { default: PostgresAdapter } = await import("@auth/pg-adapter");
+  const { default: pg } = await import("pg");
+  pool = new pg.Pool({
+    connectionString: databaseURL,
+    max: whole("AUTHJS_DATABASE_POOL_MAX", { allowZero: false }) ?? 10,
+  });
+  // An idle client's error (the server restarted) must not end the process.
+  pool.on("error", (err) => {
+    if (!quiet) process.stderr.write(`server.mjs: pool: ${err?.message ?? err}\n`);
+  });
+  config.adapter = PostgresAdapter(pool);
+  config.session.strategy = "database";
+  config.providers = [];
+  const issuer = process.env.AUTHJS_OIDC_ISSUER ?? "";
+  if (issuer) {
+    const clientId = process.env.AUTHJS_OIDC_CLIENT_ID ?? "";
+    if (!clientId) fail("AUTHJS_OIDC_CLIENT_ID is required with AUTHJS_OIDC_ISSUER");
+    config.providers.push({
+      id: process.env.AUTHJS_OIDC_ID || "oidc",
+      name: "OpenID Connect",
+      type: "oidc",
+      issuer,
+      clientId,
+      clientSecret: process.env.AUTHJS_OIDC_CLIENT_SECRET ?? "",
+    });
   }
-  config.session.maxAge = maxAge;
 }
 
 function readBody(req) {
@@ -145,6 +200,7 @@ for (const sig of ["SIGINT", "SIGTERM"]) {
   process.on(sig, () => {
     server.close();
     server.closeAllConnections?.();
-    process.exit(0);
+    const end = pool ? pool.end().catch(() => {}) : Promise.resolve();
+    end.finally(() => process.exit(0));
   });
 }
