@@ -26,7 +26,9 @@ const siteSecret = "site-secret-0123456789abcdef0123456789abcdef"
 // site is an application on the library with the database strategy on a
 // PostgreSQL Store: the auth endpoints under /auth/, a page the middleware
 // guards at /mypage/ ("Signed in as <name>"), and the proxy at /api/ in
-// front of an upstream that answers "upstream ok". Its log is kept.
+// front of an upstream that answers "upstream ok" to the user's access
+// token. Users sign in with a credentials form whose sign-in also yields
+// an access token (tokenLogin), kept in the accounts row. Its log is kept.
 type site struct {
 	a       *authgo.Auth
 	handler http.Handler
@@ -55,7 +57,7 @@ func newSite(t testing.TB, pool *pgxpool.Pool, origin string) *site {
 	if err != nil {
 		t.Fatal(err)
 	}
-	creds, err := credentials.New(credentials.Options{
+	form, err := credentials.New(credentials.Options{
 		Authorize: func(_ context.Context, c provider.Credentials, _ *http.Request) (*authgo.User, error) {
 			u, ok := siteUsers[c["username"]]
 			if !ok || u.password != c["password"] {
@@ -72,7 +74,7 @@ func newSite(t testing.TB, pool *pgxpool.Pool, origin string) *site {
 	a, err := authgo.New(authgo.Config{
 		Secret:    []string{siteSecret},
 		URL:       origin,
-		Providers: []provider.Provider{creds},
+		Providers: []provider.Provider{tokenLogin{form}},
 		Users:     st,
 		Session:   authgo.SessionConfig{Strategy: authgo.StrategyDatabase, Store: st},
 		Matcher:   []string{"/mypage/:path*"},
@@ -82,6 +84,10 @@ func newSite(t testing.TB, pool *pgxpool.Pool, origin string) *site {
 		t.Fatal(err)
 	}
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasPrefix(r.Header.Get("Authorization"), "Bearer at-") {
+			http.Error(w, "no access token", http.StatusUnauthorized)
+			return
+		}
 		io.WriteString(w, "upstream ok")
 	}))
 	t.Cleanup(up.Close)
@@ -101,6 +107,18 @@ func newSite(t testing.TB, pool *pgxpool.Pool, origin string) *site {
 		fmt.Fprintf(w, "Signed in as %s", s.User.Name)
 	})
 	return &site{a: a, handler: a.Middleware(mux), store: st, log: logs}
+}
+
+// tokenLogin is a credentials provider whose sign-in also yields an access
+// token, "at-<user id>", as a back end's login does.
+type tokenLogin struct{ *credentials.Provider }
+
+func (p tokenLogin) AuthorizeWithTokens(ctx context.Context, c provider.Credentials, r *http.Request) (*authgo.User, *provider.TokenSet, error) {
+	u, err := p.Authorize(ctx, c, r)
+	if u == nil || err != nil {
+		return u, nil, err
+	}
+	return u, &provider.TokenSet{AccessToken: "at-" + u.ID, TokenType: "Bearer"}, nil
 }
 
 // signIn signs user in with the credentials form through b and returns the
