@@ -6,9 +6,12 @@
 # @auth/pg-adapter 1.11.3 and the database strategy on the same PostgreSQL
 # database, reading the same sessions row (bench/authjs-db.mjs). One run,
 # one after the other: each server pinned to CPU 0 with taskset, wrk
-# (-t1 -c32) to CPU 1; PostgreSQL and Redis are not pinned.
+# (-t1 -c32) to CPU 1; PostgreSQL and Redis are not pinned. Besides req/s
+# and latency, each row has the CPU time per answer of the server and of
+# the database's processes (its PostgreSQL backends, redis-server), which
+# does not depend on what else the machine runs.
 #
-#   bench/db.sh                 # 10 s per server and path
+#   bench/db.sh                 # 10 s per server and path, after 3 s of warm-up
 #   DURATION=30s bench/db.sh
 #   PGSERVER=postgres://user@host:5432/postgres bench/db.sh
 #
@@ -26,6 +29,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION="${DURATION:-10s}"
+WARMUP="${WARMUP:-3s}" # per server, not measured
 CONNS="${CONNS:-32}"
 PGSERVER="${PGSERVER:-postgres://postgres@127.0.0.1:5432/postgres}"
 OUT=bench/out
@@ -71,13 +75,29 @@ psql -X -q "$PGSERVER" -c "CREATE DATABASE $DB" >/dev/null
 
 if [ -n "$REDIS" ]; then
   redis-server --bind 127.0.0.1 --port 3309 --save "" --appendonly no >"$OUT/db-redis-server.log" 2>&1 &
-  pids+=($!)
+  REDIS_PID=$!; pids+=("$REDIS_PID")
   for _ in $(seq 50); do redis-cli -p 3309 ping >/dev/null 2>&1 && break; sleep 0.1; done
 fi
 
 wait_port() { for _ in $(seq 150); do curl -s -o /dev/null "http://127.0.0.1:$1/" && return 0; sleep 0.1; done; echo "port $1 never opened" >&2; return 1; }
 
-# load NAME PORT PATH COOKIE → "name path req/s p50 p99"
+# CPU time, in clock ticks, of the processes given (all their threads);
+# one that has gone counts 0.
+ticks() { local t=0 p v; for p in "$@"; do v=$(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0); t=$((t + v)); done; echo "$t"; }
+HZ=$(getconf CLK_TCK)
+
+# db_pids NAME → the processes doing the case's database work outside the
+# server: the PostgreSQL backends of the bench database, or redis-server.
+db_pids() {
+  case $1 in
+    postgres|authjs) psql -X -A -t "$PGSERVER" -c "SELECT pid FROM pg_stat_activity WHERE datname = '$DB'" ;;
+    redis) echo "$REDIS_PID" ;;
+  esac
+}
+
+# load NAME PORT PATH COOKIE → "name path req/s p50 p99 server-µs/req db-µs/req"
+# The CPU time per request (server, and database processes) does not
+# depend on what else the machine runs, unlike req/s.
 load() {
   local name=$1 port=$2 path=$3 cookie=$4 status out
   out="$OUT/db-$name-$(tr / _ <<<"${path#/}")"
@@ -85,9 +105,21 @@ load() {
   if [ "$status" != 200 ] || ! grep -q Alice "$out.body"; then
     echo "bench: $name $path did not see the session ($status): $(head -c 200 "$out.body")" >&2; exit 1
   fi
+  # The database processes' CPU time: backends the load opened count
+  # from 0, those it found from their time before it.
+  local -A t0=()
+  local p srv0 srv1 dbt=0
+  for p in $(db_pids "$name"); do t0[$p]=$(ticks "$p"); done
+  srv0=$(ticks "$PID")
   taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNS" -d"$DURATION" --latency -H "Cookie: $cookie" "http://127.0.0.1:$port$path" >"$out.wrk"
+  srv1=$(ticks "$PID")
+  for p in $(db_pids "$name"); do dbt=$((dbt + $(ticks "$p") - ${t0[$p]:-0})); done
   if grep -q 'Non-2xx' "$out.wrk"; then echo "bench: $name $path: non-2xx answers: $(grep Non-2xx "$out.wrk")" >&2; exit 1; fi
-  echo "$name $path $(awk '/^Requests\/sec:/ {print $2}' "$out.wrk") $(awk '$1 == "50%" {print $2}' "$out.wrk") $(awk '$1 == "99%" {print $2}' "$out.wrk")"
+  local n
+  n=$(awk '/ requests in / {print $1}' "$out.wrk")
+  echo "$name $path $(awk '/^Requests\/sec:/ {print $2}' "$out.wrk") $(awk '$1 == "50%" {print $2}' "$out.wrk") $(awk '$1 == "99%" {print $2}' "$out.wrk")" \
+    "$(awk -v t=$((srv1 - srv0)) -v hz="$HZ" -v n="$n" 'BEGIN {printf "%.0f", t / hz * 1e6 / n}')" \
+    "$(awk -v t="$dbt" -v hz="$HZ" -v n="$n" 'BEGIN {printf "%.0f", t / hz * 1e6 / n}')"
 }
 
 # serve NAME PORT CMD… → starts an authgo dbserver; its cookie in $COOKIE
@@ -100,7 +132,8 @@ serve() {
 }
 
 results=()
-run_case() { # NAME PORT COOKIE: both paths, then stop $PID
+run_case() { # NAME PORT COOKIE: a warm-up (Node's JIT, the pools), both paths, then stop $PID
+  taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNS" -d"$WARMUP" -H "Cookie: $3" "http://127.0.0.1:$2/auth/session" >/dev/null
   results+=("$(load "$1" "$2" /auth/session "$3")")
   results+=("$(load "$1" "$2" /mypage/x "$3")")
   kill "$PID"; wait "$PID" 2>/dev/null || true
@@ -130,23 +163,30 @@ run_case authjs 3305 "authjs.session-token=$TOKEN"
 
 printf '%s\n' "${results[@]}" >"$OUT/db-results.txt"
 awk -v dur="$DURATION" -v conns="$CONNS" -v redis="$REDIS" -v authjs="$AUTHJS_VERSIONS" '
-  { rps[$1, $2] = $3; p50[$1, $2] = $4; p99[$1, $2] = $5; if (!seen[$1]++) order[++n] = $1 }
+  { k = $1 SUBSEP $2; rps[k] = $3; p99[k] = $5; srv[k] = $6; db[k] = $7; if (!seen[$1]++) order[++n] = $1 }
+  function cpu(k) { return db[k] > 0 ? sprintf("%d + %d", srv[k], db[k]) : sprintf("%d", srv[k]) }
+  function total(k) { return srv[k] + db[k] }
   END {
-    printf "GET /auth/session and a guarded page (GET /mypage/x) with a valid session cookie; wrk -t1 -c%s -d%s; server on CPU 0, wrk on CPU 1, databases unpinned\n\n", conns, dur
+    S = "/auth/session"; G = "/mypage/x"
+    printf "GET /auth/session and a guarded page (GET /mypage/x) with a valid session cookie; wrk -t1 -c%s -d%s; server on CPU 0, wrk on CPU 1, databases unpinned.\n", conns, dur
+    print "CPU µs/req: CPU time of the server (+ of the PostgreSQL backends or redis-server) per answer; unlike req/s, it does not depend on what else the machine runs.\n"
     label["jwt"] = "authgo, JWT strategy"
     label["sqlite"] = "authgo, database strategy, SQLite"
     label["postgres"] = "authgo, database strategy, PostgreSQL"
     label["redis"] = "authgo, database strategy, Redis sessions (users in SQLite)"
     label["authjs"] = "Auth.js + @auth/pg-adapter, database strategy, same PostgreSQL"
-    print "| server | /session req/s | p50 | p99 | guarded page req/s | p50 | p99 |"
+    print "| server | /session req/s | p99 | CPU µs/req | guarded page req/s | p99 | CPU µs/req |"
     print "|---|---:|---:|---:|---:|---:|---:|"
     for (i = 1; i <= n; i++) {
       k = order[i]
-      printf "| %s | %.0f | %s | %s | %.0f | %s | %s |\n", label[k], rps[k, "/auth/session"], p50[k, "/auth/session"], p99[k, "/auth/session"], rps[k, "/mypage/x"], p50[k, "/mypage/x"], p99[k, "/mypage/x"]
+      printf "| %s | %.0f | %s | %s | %.0f | %s | %s |\n", label[k], rps[k, S], p99[k, S], cpu(k SUBSEP S), rps[k, G], p99[k, G], cpu(k SUBSEP G)
     }
     if (redis == "") print "| authgo, database strategy, Redis sessions | — (adapters/redis has no NewSessions yet) | | | | | |"
-    printf "\nauthgo PostgreSQL / Auth.js pg-adapter: /session %.1fx, guarded page %.1fx\n", rps["postgres", "/auth/session"] / rps["authjs", "/auth/session"], rps["postgres", "/mypage/x"] / rps["authjs", "/mypage/x"]
-    printf "authgo database strategy / JWT strategy (/session): SQLite %.2f, PostgreSQL %.2f", rps["sqlite", "/auth/session"] / rps["jwt", "/auth/session"], rps["postgres", "/auth/session"] / rps["jwt", "/auth/session"]
-    if (redis != "") printf ", Redis %.2f", rps["redis", "/auth/session"] / rps["jwt", "/auth/session"]
+    printf "\nauthgo on PostgreSQL / Auth.js + pg-adapter: req/s %.1fx (/session), %.1fx (guarded page); CPU per request, server + database, %.1fx less (/session), %.1fx less (guarded page); server alone %.1fx, %.1fx\n", \
+      rps["postgres", S] / rps["authjs", S], rps["postgres", G] / rps["authjs", G], \
+      total("authjs" SUBSEP S) / total("postgres" SUBSEP S), total("authjs" SUBSEP G) / total("postgres" SUBSEP G), \
+      srv["authjs", S] / srv["postgres", S], srv["authjs", G] / srv["postgres", G]
+    printf "authgo database strategy / JWT strategy, /session req/s: SQLite %.2f, PostgreSQL %.2f", rps["sqlite", S] / rps["jwt", S], rps["postgres", S] / rps["jwt", S]
+    if (redis != "") printf ", Redis %.2f", rps["redis", S] / rps["jwt", S]
     printf "\nAuth.js: %s\n", authjs
   }' "$OUT/db-results.txt" | tee "$OUT/db-summary.md"
