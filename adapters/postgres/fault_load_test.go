@@ -247,7 +247,8 @@ func TestFaultPostgres(t *testing.T) {
 		t.Errorf("with the server stopped: %v", down.counts)
 	}
 	r := bob.PostForm("/auth/signout", url.Values{"csrfToken": {bobCSRF}})
-	if r.StatusCode != http.StatusServiceUnavailable || r.Header.Get("Retry-After") == "" || bob.Cookie("authjs.session-token") != bobTok {
+	if r.StatusCode != http.StatusServiceUnavailable || r.Header.Get("Retry-After") == "" || bob.Cookie("authjs.session-token") != bobTok ||
+		!strings.Contains(r.Text, "Try again shortly") { // the Unavailable page
 		t.Errorf("sign-out with the server stopped: %d, Retry-After %q, Location %q, cookie kept %v",
 			r.StatusCode, r.Header.Get("Retry-After"), r.Header.Get("Location"), bob.Cookie("authjs.session-token") == bobTok)
 	}
