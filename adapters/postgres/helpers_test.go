@@ -25,7 +25,7 @@ func testServer() string {
 // on the test server, and drops it at the end; it returns a pool on it.
 // Without a server the test is skipped, and under CI=true, where nothing
 // may be skipped, it fails.
-func freshDatabase(t *testing.T) *pgxpool.Pool {
+func freshDatabase(t testing.TB) *pgxpool.Pool {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
