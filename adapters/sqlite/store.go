@@ -84,7 +84,7 @@ func New(ctx context.Context, db *sql.DB) (*Store, error) {
 	if _, err := db.ExecContext(ctx, `PRAGMA foreign_keys = ON`); err != nil {
 		return nil, fmt.Errorf("sqlite: enable foreign keys: %w", err)
 	}
-	if err := migrate(ctx, db); err != nil {
+	if _, err := migrate(ctx, db); err != nil {
 		return nil, err
 	}
 	return &Store{db: db}, nil
