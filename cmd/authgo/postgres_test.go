@@ -237,6 +237,26 @@ func TestServePostgres(t *testing.T) {
 	if idaUser != 2 {
 		t.Fatalf("ida's accounts row belongs to user %d", idaUser)
 	}
+	// Ten wrong passwords lock bob out, in PostgreSQL: user list shows
+	// it, user unlock ends it.
+	if code, _, stderr := runInEnvStdin(t, env{}, "bob-password\n", "user", "add", "--db", dsn, "--data", data, "bob"); code != 0 {
+		t.Fatalf("user add bob: %s", stderr)
+	}
+	for range userMaxFailures {
+		b.signIn(b.csrfToken(), "bob", "wrong")
+	}
+	if res := b.signIn(b.csrfToken(), "bob", "bob-password"); !strings.Contains(res.header.Get("Location"), "code=rate_limited") {
+		t.Fatalf("bob's sign-in after %d failures: %s", userMaxFailures, res.header.Get("Location"))
+	}
+	if _, out, _ := runInEnv(t, env{}, "user", "list", "--db", dsn, "--data", data); !regexp.MustCompile(`(?m)^bob\s+3\s.*locked for \d+ minutes \(authgo user unlock bob\)$`).MatchString(out) {
+		t.Fatalf("user list does not show bob's lockout:\n%s", out)
+	}
+	if code, _, stderr := runInEnv(t, env{}, "user", "unlock", "--db", dsn, "--data", data, "bob"); code != 0 || !strings.Contains(stderr, `unlocked "bob"`) {
+		t.Fatalf("user unlock = %d %s", code, stderr)
+	}
+	if res := b.signIn(b.csrfToken(), "bob", "bob-password"); res.status != http.StatusFound || strings.Contains(res.header.Get("Location"), "error") {
+		t.Fatalf("bob's sign-in after unlock: %s", res.header.Get("Location"))
+	}
 	if code := srv.stop(t); code != 0 {
 		t.Fatalf("serve exited %d", code)
 	}
@@ -244,7 +264,8 @@ func TestServePostgres(t *testing.T) {
 
 	// The user commands on PostgreSQL.
 	code, out, _ := runInEnv(t, env{"AUTH_DATABASE_URL": dsn}, "user", "list", "--data", data)
-	if code != 0 || !regexp.MustCompile(`(?m)^alice\s+1\s+Alice\s+alice@example\.com\s+\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\s+ok$`).MatchString(out) {
+	if code != 0 || !regexp.MustCompile(`(?m)^alice\s+1\s+Alice\s+alice@example\.com\s+\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\s+ok$`).MatchString(out) ||
+		!regexp.MustCompile(`(?m)^bob\s+3\s+-\s+-\s.*\sok$`).MatchString(out) {
 		t.Fatalf("user list = %d\n%s", code, out)
 	}
 	if code, _, stderr := runInEnvStdin(t, env{}, "alice-second\n", "user", "passwd", "--db", dsn, "--data", data, "alice"); code != 0 {
@@ -302,7 +323,7 @@ func TestServePostgres(t *testing.T) {
 	}
 	var left int
 	pgQuery(t, dsn, `SELECT (SELECT count(*) FROM users WHERE id = 1) + (SELECT count(*) FROM accounts WHERE "userId" = 1)
-		+ (SELECT count(*) FROM sessions WHERE "userId" = 1) + (SELECT count(*) FROM authgo_credentials)`, &left)
+		+ (SELECT count(*) FROM sessions WHERE "userId" = 1) + (SELECT count(*) FROM authgo_credentials WHERE user_id = 1)`, &left)
 	if left != 0 {
 		t.Fatalf("%d rows of alice left", left)
 	}
