@@ -209,8 +209,7 @@ func TestServePostgres(t *testing.T) {
 	if res := b.signIn(b.csrfToken(), "alice", "alice-first"); res.status != http.StatusFound || strings.Contains(res.header.Get("Location"), "error") {
 		t.Fatalf("sign-in: %d %s", res.status, res.header.Get("Location"))
 	}
-	aliceCookie := b.sessionCookieOf()
-	if sub := sessionSub(t, aliceCookie, secret); sub != "1" {
+	if sub := sessionSub(t, b.sessionCookieOf(), secret); sub != "1" {
 		t.Fatalf("alice's sub = %q, want her users row id 1", sub)
 	}
 	var accType, accID string
@@ -265,28 +264,20 @@ func TestServePostgres(t *testing.T) {
 	// The user commands on PostgreSQL.
 	code, out, _ := runInEnv(t, env{"AUTH_DATABASE_URL": dsn}, "user", "list", "--data", data)
 	if code != 0 || !regexp.MustCompile(`(?m)^alice\s+1\s+Alice\s+alice@example\.com\s+\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\s+ok$`).MatchString(out) ||
-		!regexp.MustCompile(`(?m)^bob\s+3\s+-\s+-\s.*\sok$`).MatchString(out) {
+		!regexp.MustCompile(`(?m)^bob\s+3\s+\S+\s+-\s.*\sok$`).MatchString(out) {
 		t.Fatalf("user list = %d\n%s", code, out)
-	}
-	if code, _, stderr := runInEnvStdin(t, env{}, "alice-second\n", "user", "passwd", "--db", dsn, "--data", data, "alice"); code != 0 {
-		t.Fatalf("user passwd: %d %s", code, stderr)
 	}
 	if code, out, stderr := runInEnv(t, env{}, "user", "sessions", "--db", dsn, "--data", data, "alice"); code != 0 || out != "ID  SIGNED IN  LAST SEEN  EXPIRES  CLIENT  USER AGENT\n" ||
 		!strings.Contains(stderr, "Under the JWT strategy (serve's default) sessions live in the browsers' cookies") {
 		t.Fatalf("user sessions under JWT = %d %q %s", code, out, stderr)
 	}
 
-	// The database strategy: the session is a row, kept across a restart.
+	// The database strategy: a session is a row, kept across a restart,
+	// listed by user sessions, ended by user signout --session.
 	srv = startServeEnv(t, e, false, "--addr", "127.0.0.1:0", "--data", data, "--session-strategy", "database")
 	b = newBrowser(t, srv.origin)
-	if replay(t, srv.origin, aliceCookie) != "null" {
-		t.Fatal("alice's JWT session survived user passwd")
-	}
-	if res := b.signIn(b.csrfToken(), "alice", "alice-first"); !strings.Contains(res.header.Get("Location"), "error=CredentialsSignin") {
-		t.Fatalf("the old password still works: %s", res.header.Get("Location"))
-	}
-	if res := b.signIn(b.csrfToken(), "alice", "alice-second"); res.status != http.StatusFound || strings.Contains(res.header.Get("Location"), "error") {
-		t.Fatalf("sign-in with the new password: %d %s", res.status, res.header.Get("Location"))
+	if res := b.signIn(b.csrfToken(), "alice", "alice-first"); res.status != http.StatusFound || strings.Contains(res.header.Get("Location"), "error") {
+		t.Fatalf("sign-in: %d %s", res.status, res.header.Get("Location"))
 	}
 	kept := b.sessionCookieOf()
 	var rows int
@@ -299,22 +290,52 @@ func TestServePostgres(t *testing.T) {
 	if body := replay(t, srv.origin, kept); !strings.Contains(body, `"name":"Alice","email":"alice@example.com"`) {
 		t.Fatalf("the database session after a restart: %s", body)
 	}
+	other := newBrowser(t, srv.origin)
+	if res := other.signIn(other.csrfToken(), "alice", "alice-first"); res.status != http.StatusFound || strings.Contains(res.header.Get("Location"), "error") {
+		t.Fatalf("second sign-in: %d %s", res.status, res.header.Get("Location"))
+	}
 	code, out, stderr := runInEnv(t, env{}, "user", "sessions", "--db", dsn, "--data", data, "alice")
-	m := regexp.MustCompile(`(?m)^([A-Za-z0-9_-]{43})\s+\d{4}-\d\d-\d\dT\S+Z\s+\d{4}-\d\d-\d\dT\S+Z\s+\d{4}-\d\d-\d\dT\S+Z\s+127\.0\.0\.1\s+\S`).FindStringSubmatch(out)
-	if code != 0 || m == nil {
+	listed := regexp.MustCompile(`(?m)^([A-Za-z0-9_-]{43})\s+\d{4}-\d\d-\d\dT\S+Z\s+\d{4}-\d\d-\d\dT\S+Z\s+\d{4}-\d\d-\d\dT\S+Z\s+127\.0\.0\.1\s+\S`).FindAllStringSubmatch(out, -1)
+	if code != 0 || len(listed) != 2 {
 		t.Fatalf("user sessions = %d\n%s%s", code, out, stderr)
 	}
-	if code, _, stderr := runInEnv(t, env{}, "user", "signout", "--db", dsn, "--data", data, "--session", "not-"+m[1], "alice"); code != exitFail || !strings.Contains(stderr, "has no session") {
+	// The one seen last (the second sign-in) comes first: end the other.
+	id := listed[1][1]
+	if code, _, stderr := runInEnv(t, env{}, "user", "signout", "--db", dsn, "--data", data, "--session", "not-"+id, "alice"); code != exitFail || !strings.Contains(stderr, "has no session") {
 		t.Fatalf("user signout of an unknown session = %d %s", code, stderr)
 	}
 	if replay(t, srv.origin, kept) == "null" {
 		t.Fatal("signing out an unknown session ended alice's")
 	}
-	if code, _, stderr := runInEnv(t, env{}, "user", "signout", "--db", dsn, "--data", data, "--session", m[1], "alice"); code != 0 || !strings.Contains(stderr, "ended session "+m[1]) {
+	if code, _, stderr := runInEnv(t, env{}, "user", "signout", "--db", dsn, "--data", data, "--session", id, "alice"); code != 0 || !strings.Contains(stderr, "ended session "+id) {
 		t.Fatalf("user signout --session = %d %s", code, stderr)
 	}
 	if body := replay(t, srv.origin, kept); body != "null" {
 		t.Fatalf("the session after user signout --session: %s", body)
+	}
+	otherCookie := other.sessionCookieOf()
+	if body := replay(t, srv.origin, otherCookie); !strings.Contains(body, `"name":"Alice"`) {
+		t.Fatalf("alice's other session after ending one: %s", body)
+	}
+
+	// passwd ends the other session too (its row is deleted) and changes
+	// the password.
+	if code, _, stderr := runInEnvStdin(t, env{}, "alice-second\n", "user", "passwd", "--db", dsn, "--data", data, "alice"); code != 0 {
+		t.Fatalf("user passwd: %d %s", code, stderr)
+	}
+	if body := replay(t, srv.origin, otherCookie); body != "null" {
+		t.Fatalf("a session after user passwd: %s", body)
+	}
+	pgQuery(t, dsn, `SELECT count(*) FROM sessions WHERE "userId" = 1`, &rows)
+	if rows != 0 {
+		t.Fatalf("%d sessions rows for alice after user passwd", rows)
+	}
+	b = newBrowser(t, srv.origin)
+	if res := b.signIn(b.csrfToken(), "alice", "alice-first"); !strings.Contains(res.header.Get("Location"), "error=CredentialsSignin") {
+		t.Fatalf("the old password still works: %s", res.header.Get("Location"))
+	}
+	if res := b.signIn(b.csrfToken(), "alice", "alice-second"); res.status != http.StatusFound || strings.Contains(res.header.Get("Location"), "error") {
+		t.Fatalf("sign-in with the new password: %d %s", res.status, res.header.Get("Location"))
 	}
 
 	// delete: the user, their accounts and sessions are gone.
