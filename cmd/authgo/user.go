@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/mail"
 	"os"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -104,7 +105,7 @@ With --session ID, end only that database session (the IDs are those of
 	}
 	defer u.close()
 	if session != "" {
-		found, err := u.db.DeleteUserSession(ctx, u.user.ID, session)
+		found, err := u.endSession(ctx, session)
 		if err != nil {
 			c.errorf("cannot end session %s of %q: %v", session, u.name, err)
 			return exitFail
@@ -140,7 +141,7 @@ once with "authgo user signout USERNAME".`, nil)
 		return code
 	}
 	defer u.close()
-	sessions, err := u.db.UserSessions(ctx, u.user.ID)
+	sessions, err := u.userSessions(ctx)
 	if err != nil {
 		c.errorf("cannot list the sessions of %q: %v", u.name, err)
 		return exitFail
@@ -355,6 +356,7 @@ type userStores struct {
 	db       database
 	revokers []authgo.RevocationStore
 	counters []authgo.Counter
+	sessions []store.SessionStore // where database sessions live: the database first
 	rdb      io.Closer
 }
 
@@ -372,7 +374,8 @@ func (c *cli) openUserStores(ctx context.Context, data *dataFlags) (*userStores,
 	if err != nil {
 		return nil, err
 	}
-	s := &userStores{db: db, revokers: []authgo.RevocationStore{db}, counters: []authgo.Counter{db.counter()}}
+	s := &userStores{db: db, revokers: []authgo.RevocationStore{db}, counters: []authgo.Counter{db.counter()},
+		sessions: []store.SessionStore{db}}
 	if raw := c.getenv("AUTH_REDIS_URL"); raw != "" {
 		rdb, err := openRedis(ctx, raw, nil)
 		if err != nil {
@@ -441,8 +444,39 @@ func (u *userEnv) signOut(ctx context.Context) error {
 			return err
 		}
 	}
-	_, err := u.db.DeleteUserSessions(ctx, u.user.ID)
-	return err
+	for _, s := range u.sessions {
+		if _, err := s.DeleteUserSessions(ctx, u.user.ID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// userSessions lists the user's database sessions in every store, the
+// most recently seen first.
+func (u *userEnv) userSessions(ctx context.Context) ([]store.Session, error) {
+	var all []store.Session
+	for _, s := range u.sessions {
+		list, err := s.UserSessions(ctx, u.user.ID)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, list...)
+	}
+	slices.SortStableFunc(all, func(a, b store.Session) int { return b.LastSeen.Compare(a.LastSeen) })
+	return all, nil
+}
+
+// endSession ends the user's database session id, in whichever store
+// holds it, and reports whether one did.
+func (u *userEnv) endSession(ctx context.Context, id string) (bool, error) {
+	for _, s := range u.sessions {
+		found, err := s.DeleteUserSession(ctx, u.user.ID, id)
+		if err != nil || found {
+			return found, err
+		}
+	}
+	return false, nil
 }
 
 // lockState is the user's failed sign-ins in the current window, the
