@@ -85,3 +85,23 @@ func TestMigrateSQLiteFromV4(t *testing.T) {
 		t.Fatalf("serve exited %d", code)
 	}
 }
+
+// TestMigrateSQLiteNew: on a data directory without a database, migrate
+// creates the file (mode 0600) with every version; it takes no arguments.
+func TestMigrateSQLiteNew(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	code, stdout, stderr := runIn(t, "", "migrate", "--data", dir)
+	if code != 0 || !strings.HasPrefix(stdout, "version 1: created table users\n") || !strings.Contains(stdout, "\nversion 6: ") ||
+		!strings.Contains(stderr, "migrated "+filepath.Join(dir, "authgo.db")) {
+		t.Fatalf("migrate = %d\n%s%s", code, stdout, stderr)
+	}
+	if st, err := os.Stat(filepath.Join(dir, "authgo.db")); err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("database file: %v, %v", st, err)
+	}
+	if code, stdout, _ := runIn(t, "", "migrate", "--db", filepath.Join(dir, "authgo.db")); code != 0 || stdout != "up to date\n" {
+		t.Fatalf("migrate --db FILE = %d %q", code, stdout)
+	}
+	if code, _, stderr := runIn(t, "", "migrate", "--data", dir, "extra"); code != exitUsage || !strings.Contains(stderr, "migrate takes no arguments") {
+		t.Fatalf("migrate with an argument = %d %s", code, stderr)
+	}
+}
