@@ -138,11 +138,11 @@ func (s *sqliteDB) passwordUser(ctx context.Context, username string) (store.Use
 }
 
 func (s *sqliteDB) setPassword(ctx context.Context, username, hash string) error {
-	if err := s.SetPassword(ctx, username, hash); errors.Is(err, sqlite.ErrNotFound) {
+	err := s.SetPassword(ctx, username, hash)
+	if errors.Is(err, sqlite.ErrNotFound) {
 		return errNoUser
-	} else {
-		return err
 	}
+	return err
 }
 
 func (s *sqliteDB) listPasswordUsers(ctx context.Context) ([]passwordUser, error) {
@@ -293,11 +293,11 @@ func (p *postgresDB) passwordUser(ctx context.Context, username string) (store.U
 }
 
 func (p *postgresDB) setPassword(ctx context.Context, username, hash string) error {
-	if err := p.SetPassword(ctx, username, hash); errors.Is(err, postgres.ErrNotFound) {
+	err := p.SetPassword(ctx, username, hash)
+	if errors.Is(err, postgres.ErrNotFound) {
 		return errNoUser
-	} else {
-		return err
 	}
+	return err
 }
 
 func (p *postgresDB) listPasswordUsers(ctx context.Context) ([]passwordUser, error) {
