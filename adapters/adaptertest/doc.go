@@ -10,6 +10,7 @@
 //
 //		"github.com/authgo/authgo"
 //		"github.com/authgo/authgo/adapters/adaptertest"
+//		"github.com/authgo/authgo/store"
 //		"example.com/mystore"
 //	)
 //
@@ -40,6 +41,14 @@
 //	func TestSessions(t *testing.T) {
 //		db := openTestDatabase(t)
 //		adaptertest.Sessions(t, func(t *testing.T) adaptertest.Database {
+//			return mystore.New(db)
+//		})
+//	}
+//
+//	// For a store of email sign-in links.
+//	func TestVerificationTokens(t *testing.T) {
+//		db := openTestDatabase(t)
+//		adaptertest.VerificationTokens(t, func(t *testing.T) store.VerificationTokenStore {
 //			return mystore.New(db)
 //		})
 //	}

@@ -18,6 +18,16 @@
 //
 // User ids are the SERIAL integers, as decimal strings.
 //
+// Everything authgo serve keeps in SQLite can live here too, in authgo_
+// tables: password users ([Store.CreatePasswordUser], authgo_credentials,
+// each with a users row), sign-outs (the Store is an
+// authgo.RevocationStore, authgo_revocations), sign-in lockouts
+// ([Store.Counters], authgo_counters), the OAuth states used once
+// ([Store.UseOnce], authgo_used), and email sign-in links (the Store is a
+// store.VerificationTokenStore over Auth.js's verification_token).
+// [Check] tells a program that leaves migrating to an operator whether
+// [Migrate] has run.
+//
 // The caller owns the *pgxpool.Pool and closes it after the last use of
 // the [Store].
 package postgres

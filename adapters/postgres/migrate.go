@@ -97,6 +97,24 @@ var authgoTables = []struct{ name, ddl string }{
   n BIGINT NOT NULL,
   ends_at TIMESTAMPTZ NOT NULL
 )`},
+	// Password users (Store.CreatePasswordUser): a users row each, and
+	// here the username and password hash, as adapters/sqlite keeps them.
+	// updated_at is when the password was last set. The foreign key is
+	// authgo's table's own: Auth.js's deleteUser, which deletes the users
+	// row, takes the password with it.
+	{"authgo_credentials", `CREATE TABLE authgo_credentials (
+  user_id INTEGER NOT NULL PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+  username TEXT NOT NULL UNIQUE,
+  password_hash TEXT NOT NULL,
+  created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+  updated_at TIMESTAMPTZ NOT NULL DEFAULT now()
+)`},
+	// Keys used once (Store.UseOnce): the OAuth states that reached a
+	// callback, by their hash.
+	{"authgo_used", `CREATE TABLE authgo_used (
+  key TEXT NOT NULL PRIMARY KEY,
+  expires_at TIMESTAMPTZ NOT NULL
+)`},
 }
 
 // authgoIndexes are indexes authgo adds to Auth.js's tables and its own;
@@ -115,6 +133,52 @@ var authgoIndexes = []struct {
 	{"authgo_sessions_expires", `CREATE INDEX authgo_sessions_expires ON sessions (expires)`, false},
 	{"authgo_revocations_expires", `CREATE INDEX authgo_revocations_expires ON authgo_revocations (expires_at)`, false},
 	{"authgo_counters_ends", `CREATE INDEX authgo_counters_ends ON authgo_counters (ends_at)`, false},
+	{"authgo_used_expires", `CREATE INDEX authgo_used_expires ON authgo_used (expires_at)`, false},
+}
+
+// ErrNotMigrated is returned, wrapped with what is missing, by [Check] for
+// a database that [Migrate] has not brought up to this version's schema.
+var ErrNotMigrated = errors.New("postgres: database schema not migrated")
+
+// Check returns nil when pool's database has every table and index this
+// version of the package uses, and otherwise an error wrapping
+// [ErrNotMigrated] that names what is missing: the database was never
+// migrated, or by an older authgo. It changes nothing; [Migrate] does.
+// The unique indexes Migrate may have to skip (existing rows violate
+// them) are not required.
+//
+// A program that does not migrate on its own (authgo serve leaves it to
+// authgo migrate) calls it at start, to refuse a database it cannot use
+// before any request finds out.
+func Check(ctx context.Context, pool *pgxpool.Pool) error {
+	if pool == nil {
+		return errors.New("postgres: nil *pgxpool.Pool")
+	}
+	var names []string
+	for _, t := range authjsTables {
+		names = append(names, t.name)
+	}
+	for _, t := range authgoTables {
+		names = append(names, t.name)
+	}
+	for _, ix := range authgoIndexes {
+		if !ix.unique {
+			names = append(names, ix.name)
+		}
+	}
+	rows, err := pool.Query(ctx, `SELECT n FROM unnest($1::text[]) WITH ORDINALITY AS t (n, i)
+		WHERE to_regclass(quote_ident(n)) IS NULL ORDER BY i`, names)
+	if err != nil {
+		return fmt.Errorf("postgres: check schema: %w", err)
+	}
+	missing, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return fmt.Errorf("postgres: check schema: %w", err)
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("%w: missing %s", ErrNotMigrated, strings.Join(missing, ", "))
+	}
+	return nil
 }
 
 // Migrate creates or upgrades the schema in pool's database, in one

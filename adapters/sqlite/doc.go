@@ -34,8 +34,9 @@
 //
 // # Schema and migrations
 //
-// [New] applies versioned migrations and records each applied version in the
-// table authgo_migrations. It is idempotent and safe to run from several
+// [New] applies versioned migrations, in one transaction, and records each
+// applied version in the table authgo_migrations; [Migrate] does the same
+// and says what it changed. It is idempotent and safe to run from several
 // processes at once. (One caveat: when several processes open a brand-new
 // file at the same moment, SQLite may fail one of them with SQLITE_BUSY while
 // the DSN switches the file to WAL; retrying New then succeeds.) New refuses

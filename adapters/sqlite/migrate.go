@@ -3,7 +3,10 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"regexp"
+	"strings"
 )
 
 // migrations holds the schema changes, in order: migrations[i] brings the
@@ -119,60 +122,86 @@ var migrations = [][]string{
 	},
 }
 
-// migrate brings db to the latest schema version.
+// Migrate brings db's schema up to date, in one transaction, and returns
+// what it did, one line a change ("version 5: created table accounts"),
+// or nil when the schema was up to date. [New] runs it too; call it on its
+// own to report the changes (authgo migrate does).
 //
-// Each migration runs in its own transaction whose first statement records
-// the version. That statement takes the write lock, so when several
-// processes migrate at once, one applies the migration and the others,
-// waiting for the lock, find the version recorded and skip it.
-func migrate(ctx context.Context, db *sql.DB) error {
+// Users, revocations and everything else in the file are kept: the
+// migrations only add tables, indexes and columns. A database migrated by
+// a newer authgo is refused.
+func Migrate(ctx context.Context, db *sql.DB) (applied []string, err error) {
+	if db == nil {
+		return nil, errors.New("sqlite: nil *sql.DB")
+	}
+	return migrate(ctx, db)
+}
+
+// migrate brings db to the latest schema version in one transaction, and
+// records each version it applies in authgo_migrations.
+//
+// The transaction's first statement writes (a DELETE that matches
+// nothing), so it holds SQLite's write lock before it reads the version,
+// whatever the driver's transaction mode: when several processes migrate
+// at once, one applies the migrations and the others, waiting for the
+// lock (busy_timeout), find them recorded.
+func migrate(ctx context.Context, db *sql.DB) ([]string, error) {
 	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS authgo_migrations (
 		version INTEGER NOT NULL PRIMARY KEY,
 		applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
 	)`); err != nil {
-		return fmt.Errorf("sqlite: create authgo_migrations: %w", err)
+		return nil, fmt.Errorf("sqlite: create authgo_migrations: %w", err)
 	}
-	var current int
-	if err := db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM authgo_migrations`).Scan(&current); err != nil {
-		return fmt.Errorf("sqlite: read schema version: %w", err)
-	}
-	if current > len(migrations) {
-		return fmt.Errorf("sqlite: database schema version %d is newer than this program's %d", current, len(migrations))
-	}
-	for i := current; i < len(migrations); i++ {
-		if err := apply(ctx, db, i+1, migrations[i]); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// apply runs migration version, made of stmts, unless it is already recorded.
-func apply(ctx context.Context, db *sql.DB, version int, stmts []string) error {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("sqlite: migration %d: %w", version, err)
+		return nil, fmt.Errorf("sqlite: migrate: %w", err)
 	}
 	defer tx.Rollback() // returns sql.ErrTxDone, ignored, after Commit
-	res, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO authgo_migrations (version) VALUES (?)`, version)
-	if err != nil {
-		return fmt.Errorf("sqlite: migration %d: %w", version, err)
+	if _, err := tx.ExecContext(ctx, `DELETE FROM authgo_migrations WHERE version IS NULL`); err != nil {
+		return nil, fmt.Errorf("sqlite: migrate: lock: %w", err)
 	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return fmt.Errorf("sqlite: migration %d: %w", version, err)
+	var current int
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM authgo_migrations`).Scan(&current); err != nil {
+		return nil, fmt.Errorf("sqlite: read schema version: %w", err)
 	}
-	if n == 0 {
-		// Another process applied it since we read the version.
-		return nil
+	if current > len(migrations) {
+		return nil, fmt.Errorf("sqlite: database schema version %d is newer than this program's %d", current, len(migrations))
 	}
-	for _, s := range stmts {
-		if _, err := tx.ExecContext(ctx, s); err != nil {
-			return fmt.Errorf("sqlite: migration %d: %w", version, err)
+	var applied []string
+	for v := current + 1; v <= len(migrations); v++ {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO authgo_migrations (version) VALUES (?)`, v); err != nil {
+			return nil, fmt.Errorf("sqlite: migration %d: %w", v, err)
+		}
+		for _, stmt := range migrations[v-1] {
+			if _, err := tx.ExecContext(ctx, stmt); err != nil {
+				return nil, fmt.Errorf("sqlite: migration %d: %w", v, err)
+			}
+			applied = append(applied, fmt.Sprintf("version %d: %s", v, describe(stmt)))
 		}
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("sqlite: migration %d: commit: %w", version, err)
+		return nil, fmt.Errorf("sqlite: migrate: commit: %w", err)
 	}
-	return nil
+	return applied, nil
+}
+
+var (
+	createTable = regexp.MustCompile(`^CREATE TABLE (\w+)`)
+	createIndex = regexp.MustCompile(`^CREATE (UNIQUE )?INDEX (\w+) ON (\w+)`)
+	addColumn   = regexp.MustCompile(`^ALTER TABLE (\w+) ADD COLUMN (\w+)`)
+)
+
+// describe says what the migration statement stmt changes, for people.
+func describe(stmt string) string {
+	if m := createTable.FindStringSubmatch(stmt); m != nil {
+		return "created table " + m[1]
+	}
+	if m := createIndex.FindStringSubmatch(stmt); m != nil {
+		return "created " + strings.ToLower(m[1]) + "index " + m[2] + " on " + m[3]
+	}
+	if m := addColumn.FindStringSubmatch(stmt); m != nil {
+		return "added column " + m[1] + "." + m[2]
+	}
+	first, _, _ := strings.Cut(stmt, "\n")
+	return "ran " + first
 }

@@ -7,8 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"unicode"
-	"unicode/utf8"
+
+	"github.com/authgo/authgo/internal/username"
 )
 
 var (
@@ -27,7 +27,7 @@ var (
 
 // MaxUsernameLength is the longest username, in characters (runes), that
 // [ValidateUsername] accepts.
-const MaxUsernameLength = 64
+const MaxUsernameLength = username.MaxLength
 
 // User is a row of the Auth.js users table. An empty string stands for SQL
 // NULL.
@@ -84,7 +84,7 @@ func New(ctx context.Context, db *sql.DB) (*Store, error) {
 	if _, err := db.ExecContext(ctx, `PRAGMA foreign_keys = ON`); err != nil {
 		return nil, fmt.Errorf("sqlite: enable foreign keys: %w", err)
 	}
-	if err := migrate(ctx, db); err != nil {
+	if _, err := migrate(ctx, db); err != nil {
 		return nil, err
 	}
 	return &Store{db: db}, nil
@@ -99,20 +99,9 @@ func New(ctx context.Context, db *sql.DB) (*Store, error) {
 //
 // Usernames are stored as given and matched exactly: "Alice" and "alice"
 // are different users. Normalise before calling if that is not wanted.
-func ValidateUsername(username string) error {
-	if username == "" {
-		return fmt.Errorf("%w: empty", ErrInvalidUsername)
-	}
-	if !utf8.ValidString(username) {
-		return fmt.Errorf("%w: not valid UTF-8", ErrInvalidUsername)
-	}
-	if n := utf8.RuneCountInString(username); n > MaxUsernameLength {
-		return fmt.Errorf("%w: %d characters, more than %d", ErrInvalidUsername, n, MaxUsernameLength)
-	}
-	for _, r := range username {
-		if unicode.IsSpace(r) || unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
-			return fmt.Errorf("%w: contains %U", ErrInvalidUsername, r)
-		}
+func ValidateUsername(name string) error {
+	if err := username.Validate(name); err != nil {
+		return fmt.Errorf("%w: %v", ErrInvalidUsername, err)
 	}
 	return nil
 }

@@ -24,15 +24,26 @@ import (
 // defaultDataDir holds the database and the --dev secret.
 const defaultDataDir = ".authgo"
 
-// dataFlags are the --data and --db flags shared by serve and user add.
+// dataFlags are the --data and --db flags shared by serve, migrate and
+// the user commands.
 type dataFlags struct {
 	dir string
-	db  string
+	db  string // a SQLite file or a postgres:// URL
 }
 
 func (d *dataFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&d.dir, "data", "./"+defaultDataDir, "data `directory`, created (mode 0700) when missing; holds authgo.db and the --dev secret")
-	fs.StringVar(&d.db, "db", "", "SQLite database `file` (default <data>/authgo.db)")
+	fs.StringVar(&d.db, "db", "", "the database: a SQLite `file` or a postgres:// URL (default $AUTH_DATABASE_URL, else <data>/authgo.db)")
+}
+
+// source is the database to open: --db, else AUTH_DATABASE_URL (a SQLite
+// file or a postgres:// URL), else "" for <data>/authgo.db. It also sets
+// d.db, so that dbPath sees it.
+func (d *dataFlags) source(getenv func(string) string) string {
+	if d.db == "" {
+		d.db = getenv("AUTH_DATABASE_URL")
+	}
+	return d.db
 }
 
 // ensureDir creates the data directory, mode 0700, when it is missing.
@@ -65,20 +76,9 @@ func (d *dataFlags) dbPath() (string, error) {
 // openStore opens (creating it, mode 0600, when missing) and migrates the
 // SQLite user store at path. The caller closes the returned *sql.DB.
 func openStore(ctx context.Context, path string) (*sql.DB, *sqlite.Store, error) {
-	// Create the file ourselves so password hashes are not world-readable;
-	// SQLite gives its -wal and -shm files the same permissions.
-	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
-		if err != nil && !errors.Is(err, fs.ErrExist) {
-			return nil, nil, fmt.Errorf("database %s: %w", path, err)
-		}
-		if f != nil {
-			f.Close()
-		}
-	}
-	db, err := sql.Open("sqlite", sqlite.DSN(path))
+	db, err := openSQLiteFile(path)
 	if err != nil {
-		return nil, nil, fmt.Errorf("database %s: %w", path, err)
+		return nil, nil, err
 	}
 	store, err := sqlite.New(ctx, db)
 	if err != nil {
@@ -86,6 +86,27 @@ func openStore(ctx context.Context, path string) (*sql.DB, *sqlite.Store, error)
 		return nil, nil, fmt.Errorf("database %s: %w", path, err)
 	}
 	return db, store, nil
+}
+
+// openSQLiteFile opens the SQLite file at path, creating it, mode 0600,
+// when missing, without touching its schema.
+func openSQLiteFile(path string) (*sql.DB, error) {
+	// Create the file ourselves so password hashes are not world-readable;
+	// SQLite gives its -wal and -shm files the same permissions.
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+		if err != nil && !errors.Is(err, fs.ErrExist) {
+			return nil, fmt.Errorf("database %s: %w", path, err)
+		}
+		if f != nil {
+			f.Close()
+		}
+	}
+	db, err := sql.Open("sqlite", sqlite.DSN(path))
+	if err != nil {
+		return nil, fmt.Errorf("database %s: %w", path, err)
+	}
+	return db, nil
 }
 
 // redisTimeout bounds the first contact with AUTH_REDIS_URL.

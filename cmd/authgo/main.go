@@ -4,9 +4,10 @@
 // Usage:
 //
 //	authgo serve [flags]                  serve the Auth.js endpoints, a home page and protected paths
+//	authgo migrate [flags]                create or upgrade the database schema
 //	authgo secret                         print a fresh random secret for AUTH_SECRET
 //	authgo token encode|decode [flags]    make or read a session token
-//	authgo user add|list|passwd|unlock|signout|delete [flags] [USERNAME]
+//	authgo user add|list|passwd|unlock|sessions|signout|delete [flags] [USERNAME]
 //	                                      manage the password users
 //	authgo version                        print the version of this build
 //	authgo help [COMMAND]                 print help
@@ -20,7 +21,8 @@
 //
 // Only this command reads the environment; the library takes everything in
 // authgo.Config. The main variables: AUTH_SECRET (and AUTH_SECRET_1.._3
-// for rotation), AUTH_URL, AUTH_TRUST_HOST, AUTH_REDIS_URL; the others
+// for rotation), AUTH_URL, AUTH_TRUST_HOST, AUTH_DATABASE_URL (a SQLite
+// file or a postgres:// URL, as --db), AUTH_REDIS_URL; the others
 // configure sign-in providers (see "authgo serve --help").
 //
 // # Quick start
@@ -88,6 +90,7 @@ type command struct {
 // commands lists every command, in the order help shows them.
 var commands = []command{
 	{"serve", "[flags]", "serve the Auth.js endpoints, a home page and protected paths", runServe},
+	{"migrate", "[flags]", "create or upgrade the database schema (SQLite or PostgreSQL)", runMigrate},
 	{"secret", "", "print a fresh random secret for AUTH_SECRET", runSecret},
 	{"token encode", "[flags]", "read a JSON payload on stdin, print a session token", runTokenEncode},
 	{"token decode", "[flags] [TOKEN]", "print the payload of a session token as JSON", runTokenDecode},
@@ -95,7 +98,8 @@ var commands = []command{
 	{"user list", "[flags]", "list the password users and any sign-in lockout", runUserList},
 	{"user passwd", "[flags] USERNAME", "set a user's password (on stdin); ends their sessions and lockout", runUserPasswd},
 	{"user unlock", "[flags] USERNAME", "end a user's sign-in lockout now", runUserUnlock},
-	{"user signout", "[flags] USERNAME", "end every session of a user now", runUserSignOut},
+	{"user sessions", "[flags] USERNAME", "list a user's database sessions", runUserSessions},
+	{"user signout", "[flags] USERNAME", "end every session of a user now, or one with --session", runUserSignOut},
 	{"user delete", "[flags] USERNAME", "delete a user and end their sessions", runUserDelete},
 	{"version", "", "print the version and VCS revision of this build", runVersion},
 	{"help", "[COMMAND]", "print help about a command", nil},

@@ -25,7 +25,6 @@ import (
 	"github.com/authgo/authgo"
 	"github.com/authgo/authgo/adapters/outbox"
 	"github.com/authgo/authgo/adapters/redis"
-	"github.com/authgo/authgo/adapters/sqlite"
 	"github.com/authgo/authgo/internal/match"
 	"github.com/authgo/authgo/internal/password"
 	"github.com/authgo/authgo/provider"
@@ -33,6 +32,7 @@ import (
 	"github.com/authgo/authgo/providers/credentials"
 	providerenv "github.com/authgo/authgo/providers/env"
 	"github.com/authgo/authgo/proxy"
+	"github.com/authgo/authgo/store"
 )
 
 // Server timeouts and limits (attacks.md T57, T58). Variables only so
@@ -258,21 +258,23 @@ and keep it: changing it signs everybody out. To try authgo out, run
 		log.Warn("development mode (--dev) is on: do not use it in production")
 	}
 
-	dbPath, err := data.dbPath()
+	// The database: users, sessions, sign-outs, lockouts (SQLite, or
+	// PostgreSQL with --db postgres://…).
+	db, err := c.openDatabase(ctx, &data)
 	if err != nil {
 		c.errorf("%v", err)
 		return exitFail
 	}
-	db, store, err := openStore(ctx, dbPath)
-	if err != nil {
-		c.errorf("%v", err)
-		return exitFail
-	}
-	defer db.Close()
+	defer db.close()
 	// Sign-outs the store cannot take now (Redis down, the database
-	// locked) are kept in a journal beside the database, and delivered
-	// when the store answers.
-	journal, err := openJournal(outboxPath(dbPath), log)
+	// locked) are kept in a journal in the data directory (beside a SQLite
+	// file), and delivered when the store answers.
+	journalPath, err := db.outbox(&data)
+	if err != nil {
+		c.errorf("%v", err)
+		return exitFail
+	}
+	journal, err := openJournal(journalPath, log)
 	if err != nil {
 		c.errorf("%v", err)
 		return exitFail
@@ -300,13 +302,17 @@ and keep it: changing it signs everybody out. To try authgo out, run
 	}
 	// Sign-outs are recorded in the database, so every instance on it, and
 	// a restart, honour them; with Redis, in Redis (below).
-	cfg.Session.Revocations = store
+	cfg.Session.Revocations = db
+	// Users and their linked accounts live in the database under either
+	// strategy: every sign-in finds or creates the user's row, and a
+	// session's sub is that row's id.
+	cfg.Users = db
 	switch o.sessionStrategy {
 	case "", "jwt":
 	case "database":
-		// Sessions, users and accounts in the SQLite database.
+		// Sessions in the database too.
 		cfg.Session.Strategy = authgo.StrategyDatabase
-		cfg.Session.Store, cfg.Users = store, store
+		cfg.Session.Store = db
 	default:
 		c.errorf("--session-strategy %q: want jwt or database", o.sessionStrategy)
 		return exitUsage
@@ -316,7 +322,7 @@ and keep it: changing it signs everybody out. To try authgo out, run
 	}
 	// Sign-in failures are counted in the database too, so a lockout holds
 	// across instances and restarts and authgo user unlock can end it.
-	var counter authgo.Counter = store.Counters()
+	counter := db.counter()
 	if u := c.getenv("AUTH_REDIS_URL"); u != "" {
 		// Several instances share refreshes, sign-outs and lockouts
 		// through Redis.
@@ -354,7 +360,7 @@ and keep it: changing it signs everybody out. To try authgo out, run
 	}
 	var form provider.Provider = backendProvider
 	if backendProvider == nil {
-		form, err = newCredentials(store, counter, log, trustHost)
+		form, err = newCredentials(db, counter, log, trustHost)
 		if err != nil {
 			c.errorf("%v", err)
 			return exitFail
@@ -379,7 +385,7 @@ and keep it: changing it signs everybody out. To try authgo out, run
 
 	var demoPassword string
 	if *dev {
-		demoPassword, err = addDemoUser(ctx, store)
+		demoPassword, err = addDemoUser(ctx, db)
 		if err != nil {
 			c.errorf("%v", err)
 			return exitFail
@@ -415,7 +421,7 @@ and keep it: changing it signs everybody out. To try authgo out, run
 	go func() { served <- srv.Serve(ln) }()
 
 	home := homeURL(authURL, ln.Addr())
-	log.Info("listening", "addr", ln.Addr().String(), "url", home, "auth", a.BasePath(), "db", dbPath, "protect", []string(protect))
+	log.Info("listening", "addr", ln.Addr().String(), "url", home, "auth", a.BasePath(), "db", db.where(), "protect", []string(protect))
 	fmt.Fprintf(c.stdout, "authgo is running: open %s\n", home)
 	if demoPassword != "" {
 		fmt.Fprintf(c.stdout, "sign in as %s / %s\n", demoUser, demoPassword)
@@ -523,8 +529,8 @@ func devSecret(file string) (secret string, created bool, err error) {
 
 // addDemoUser adds the user demo with a random password when the store has
 // no users, and returns the password ("" when there were users).
-func addDemoUser(ctx context.Context, store *sqlite.Store) (string, error) {
-	n, err := store.CountUsers(ctx)
+func addDemoUser(ctx context.Context, db database) (string, error) {
+	n, err := db.CountUsers(ctx)
 	if err != nil || n > 0 {
 		return "", err
 	}
@@ -533,8 +539,8 @@ func addDemoUser(ctx context.Context, store *sqlite.Store) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	_, err = store.CreatePasswordUser(ctx, demoUser, hash, sqlite.User{Name: demoUser})
-	if errors.Is(err, sqlite.ErrUserExists) {
+	_, err = db.createPasswordUser(ctx, demoUser, hash, store.User{Name: demoUser})
+	if errors.Is(err, errUserExists) {
 		return "", nil // another authgo --dev added it just now
 	}
 	if err != nil {
@@ -543,15 +549,23 @@ func addDemoUser(ctx context.Context, store *sqlite.Store) (string, error) {
 	return pw, nil
 }
 
-// newCredentials returns the username and password provider over store,
-// with sign-in failures counted in counter (see lockout).
+// passwordUsers finds a password user and their password hash, or
+// errNoUser (a database does).
+type passwordUsers interface {
+	passwordUser(ctx context.Context, username string) (store.User, string, error)
+}
+
+// newCredentials returns the username and password provider over users,
+// with sign-in failures counted in counter (see lockout). The id it gives
+// authgo is the users row's, so the sign-in's accounts row (type
+// credentials) goes to that row.
 //
 // At most GOMAXPROCS password verifications run at once: each allocates
 // about 19 MiB. When the last one in flight ends, that memory goes back to
 // the operating system at once rather than over the runtime's next minutes,
 // so a sign-in does not leave the server 20 MiB larger while it serves
 // session reads.
-func newCredentials(store *sqlite.Store, counter authgo.Counter, log *slog.Logger, behindProxy bool) (*credentials.Provider, error) {
+func newCredentials(users passwordUsers, counter authgo.Counter, log *slog.Logger, behindProxy bool) (*credentials.Provider, error) {
 	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
 	var inflight atomic.Int32
 	lock := lockout{counter: counter}
@@ -585,8 +599,8 @@ func newCredentials(store *sqlite.Store, counter authgo.Counter, log *slog.Logge
 			case <-ctx.Done():
 				return nil, ctx.Err()
 			}
-			u, hash, err := store.PasswordUser(ctx, username)
-			if errors.Is(err, sqlite.ErrNotFound) {
+			u, hash, err := users.passwordUser(ctx, username)
+			if errors.Is(err, errNoUser) {
 				password.VerifyDummy(pw) // as long as a wrong password takes
 				log.Info("sign-in refused", "reason", "unknown user")
 				return nil, lock.failed(ctx, keys)

@@ -72,8 +72,8 @@ var serveSettings = []setting{
 	{flag: "data", arg: "DIR", def: "./" + defaultDataDir, group: groupServer,
 		usage: "data directory, created (mode 0700) when missing: holds authgo.db, authgo.outbox (sign-outs kept while the store is down) and the --dev secret",
 		value: func(o *serveOptions) any { return &o.data.dir }},
-	{flag: "db", arg: "FILE", def: "<data>/authgo.db", group: groupServer,
-		usage: "SQLite database file: users, sign-outs and sign-in lockouts",
+	{flag: "db", env: []string{"AUTH_DATABASE_URL"}, arg: "FILE|URL", def: "<data>/authgo.db", group: groupServer,
+		usage: "the database of users and their accounts, password users, sign-outs, sign-in lockouts and database sessions: a SQLite file (created and migrated when needed) or a PostgreSQL URL, postgres://user:password@host/db, whose schema authgo migrate makes first (the tables of @auth/pg-adapter, shared with a Next.js app, and authgo_ tables); the sign-out outbox stays in the data directory",
 		value: func(o *serveOptions) any { return &o.data.db }},
 	{flag: "dev", group: groupServer,
 		usage: "development mode: without AUTH_SECRET, make a secret and keep it in <data>/dev-secret; with no users yet, add the user demo with a random password printed once (lost it? authgo user passwd demo)",
@@ -94,7 +94,7 @@ var serveSettings = []setting{
 		usage: "how long a session may live in all from its sign-in, however often it is used; -1 for no limit, as Auth.js (seconds or a Go duration)",
 		value: func(o *serveOptions) any { return &o.sessionMaxLifetime }},
 	{flag: "session-strategy", env: []string{"AUTH_SESSION_STRATEGY"}, arg: "jwt|database", def: "jwt", group: groupSessions,
-		usage: "where sessions live: jwt, an encrypted cookie; database, a row in the SQLite database with an opaque token in the cookie (users and their accounts kept there too; a sign-out deletes the row)",
+		usage: "where sessions live: jwt, an encrypted cookie; database, a row in the --db database with an opaque token in the cookie (a sign-out deletes the row; authgo user sessions lists them). Users and their accounts are kept in the database under both",
 		value: func(o *serveOptions) any { return &o.sessionStrategy }},
 	{flag: "session-store", env: []string{"AUTH_SESSION_STORE"}, arg: "db|redis", def: "db", group: groupSessions,
 		usage: "where database sessions live: db, the --db database; redis, the Redis of AUTH_REDIS_URL, a key per session named by the SHA-256 of its token and expiring with the session, while users and their accounts stay in the --db database (needs --session-strategy database)",
@@ -282,7 +282,9 @@ func settingsMarkdown() string {
 			if s.repeat {
 				usage += " (repeatable)"
 			}
-			fmt.Fprintf(&b, "| %s | %s | %s |\n", strings.Join(names, ", "), mdEscape(def), mdEscape(usage))
+			// A "|" splits a table cell even inside a code span.
+			cell := strings.ReplaceAll(strings.Join(names, ", "), "|", `\|`)
+			fmt.Fprintf(&b, "| %s | %s | %s |\n", cell, mdEscape(def), mdEscape(usage))
 		}
 	}
 	return b.String()

@@ -41,7 +41,7 @@ func newTestCredentials(t *testing.T, behindProxy bool, users ...string) (*sqlit
 			t.Fatal(err)
 		}
 	}
-	p, err := newCredentials(store, store.Counters(), slog.New(slog.NewTextHandler(io.Discard, nil)), behindProxy)
+	p, err := newCredentials(&sqliteDB{Store: store}, store.Counters(), slog.New(slog.NewTextHandler(io.Discard, nil)), behindProxy)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -298,7 +298,7 @@ func TestSignInLockoutStoreDown(t *testing.T) {
 	}
 	rdb := goredis.NewClient(&goredis.Options{Addr: freeAddr(t), MaxRetries: -1})
 	defer rdb.Close()
-	p, err := newCredentials(store, redis.NewCounter(rdb, redis.CounterOptions{}), slog.New(slog.NewTextHandler(io.Discard, nil)), false)
+	p, err := newCredentials(&sqliteDB{Store: store}, redis.NewCounter(rdb, redis.CounterOptions{}), slog.New(slog.NewTextHandler(io.Discard, nil)), false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,22 +9,25 @@ import (
 	"io"
 	"net/mail"
 	"os"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode"
 
 	"github.com/authgo/authgo"
 	"github.com/authgo/authgo/adapters/redis"
-	"github.com/authgo/authgo/adapters/sqlite"
 	"github.com/authgo/authgo/internal/password"
+	usernames "github.com/authgo/authgo/internal/username"
 	"github.com/authgo/authgo/store"
 )
 
 func runUserAdd(ctx context.Context, c *cli, args []string) int {
-	fs := newFlagSet(c, "user add", "user add [--data DIR] [--db PATH] [--name N] [--email E] USERNAME", `
+	fs := newFlagSet(c, "user add", "user add [--data DIR] [--db FILE|URL] [--name N] [--email E] USERNAME", `
 Add a user who signs in to authgo serve with USERNAME and a password. The
 password is the first line of stdin (without its line ending; 1 to 1024
-bytes). It is stored as an argon2id hash in the SQLite database.
+bytes). It is stored as an argon2id hash in the database (SQLite, or
+PostgreSQL with --db postgres://…).
 
 	printf '%s\n' "$PASSWORD" | authgo user add alice --name "Alice Example"`)
 	var data dataFlags
@@ -41,8 +44,8 @@ bytes). It is stored as an argon2id hash in the SQLite database.
 		return exitUsage
 	}
 	username := pos[0]
-	if err := sqlite.ValidateUsername(username); err != nil {
-		c.errorf("username %q: %v", username, err)
+	if err := usernames.Validate(username); err != nil {
+		c.errorf("username %q: invalid username: %v", username, err)
 		return exitUsage
 	}
 	if *email != "" {
@@ -64,48 +67,99 @@ bytes). It is stored as an argon2id hash in the SQLite database.
 		return exitFail
 	}
 
-	path, err := data.dbPath()
+	db, err := c.openDatabase(ctx, &data)
 	if err != nil {
 		c.errorf("%v", err)
 		return exitFail
 	}
-	db, store, err := openStore(ctx, path)
-	if err != nil {
-		c.errorf("%v", err)
-		return exitFail
-	}
-	defer db.Close()
-	u, err := store.CreatePasswordUser(ctx, username, hash, sqlite.User{Name: *name, Email: *email})
-	if errors.Is(err, sqlite.ErrUserExists) {
-		c.errorf("cannot add user %q: %v (in %s)", username, err, path)
+	defer db.close()
+	u, err := db.createPasswordUser(ctx, username, hash, store.User{Name: *name, Email: *email})
+	if errors.Is(err, errUserExists) {
+		c.errorf("cannot add user %q: %v (in %s)", username, err, db.where())
 		return exitFail
 	}
 	if err != nil {
 		c.errorf("cannot add user %q: %v", username, err)
 		return exitFail
 	}
-	c.errorf("added user %q (id %s) to %s", username, u.ID, path)
+	c.errorf("added user %q (id %s) to %s", username, u.ID, db.where())
 	return exitOK
 }
 
 func runUserSignOut(ctx context.Context, c *cli, args []string) int {
+	var session string
 	u, code, ok := c.userCommand(ctx, args, "user signout", `
 End every session of USERNAME now, on every authgo serve that uses the
 same database (and, with AUTH_REDIS_URL, the same Redis): copies of their
-session cookies open nothing from now on. With AUTH_SESSION_STORE=redis,
-their database sessions are deleted from that Redis as well. Use it when
-a password leaks or an account must be shut out; the user can sign in
-again.`, nil)
+session cookies open nothing from now on, and their database sessions
+are deleted (in a PostgreSQL database shared with Auth.js, for the
+Next.js app too; with AUTH_SESSION_STORE=redis, in that Redis). Use it
+when a password leaks or an account must be shut out; the user can sign
+in again.
+
+With --session ID, end only that database session (the IDs are those of
+"authgo user sessions USERNAME").`, func(fs *flag.FlagSet) {
+		fs.StringVar(&session, "session", "", "end only the database session with this `ID`")
+	})
 	if !ok {
 		return code
 	}
 	defer u.close()
+	if session != "" {
+		found, err := u.endSession(ctx, session)
+		if err != nil {
+			c.errorf("cannot end session %s of %q: %v", session, u.name, err)
+			return exitFail
+		}
+		if !found {
+			c.errorf("%q has no session %s (authgo user sessions %s lists them)", u.name, session, u.name)
+			return exitFail
+		}
+		c.errorf("ended session %s of %q", session, u.name)
+		return exitOK
+	}
 	if err := u.signOut(ctx); err != nil {
 		c.errorf("cannot sign out %q: %v", u.name, err)
 		return exitFail
 	}
 	c.errorf("signed out every session of %q (id %s)", u.name, u.user.ID)
 	u.noteRedis(c)
+	return exitOK
+}
+
+func runUserSessions(ctx context.Context, c *cli, args []string) int {
+	u, code, ok := c.userCommand(ctx, args, "user sessions", `
+List the database sessions of USERNAME (authgo serve --session-strategy
+database), the most recently seen first: ID, when the session signed in,
+when it was last seen, when it expires, the client address and the user
+agent. A session Auth.js made has no sign-in or last-seen time ("-").
+"authgo user signout USERNAME --session ID" ends one.
+
+Sessions of the JWT strategy (serve's default) live in the browsers'
+cookies, not in the database: they cannot be listed, only ended all at
+once with "authgo user signout USERNAME".`, nil)
+	if !ok {
+		return code
+	}
+	defer u.close()
+	sessions, err := u.userSessions(ctx)
+	if err != nil {
+		c.errorf("cannot list the sessions of %q: %v", u.name, err)
+		return exitFail
+	}
+	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tSIGNED IN\tLAST SEEN\tEXPIRES\tCLIENT\tUSER AGENT")
+	for _, s := range sessions {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", s.ID, timestamp(s.Created), timestamp(s.LastSeen), timestamp(s.Expires),
+			dash(s.ClientAddr), dash(printable(s.UserAgent)))
+	}
+	if err := tw.Flush(); err != nil {
+		c.errorf("%v", err)
+		return exitFail
+	}
+	if len(sessions) == 0 {
+		c.errorf("%q has no database sessions in %s. Under the JWT strategy (serve's default) sessions live in the browsers' cookies, not in the database, so they cannot be listed: authgo user signout %s ends them all", u.name, u.db.where(), u.name)
+	}
 	return exitOK
 }
 
@@ -161,7 +215,7 @@ lockout. A lost --dev password is recovered the same way:
 		c.errorf("%v", err)
 		return exitFail
 	}
-	if err := u.store.SetPassword(ctx, u.name, hash); err != nil {
+	if err := u.db.setPassword(ctx, u.name, hash); err != nil {
 		c.errorf("cannot set the password of %q: %v", u.name, err)
 		return exitFail
 	}
@@ -192,7 +246,7 @@ sessions end everywhere, as with "authgo user signout".`, nil)
 		return code
 	}
 	defer u.close()
-	if _, err := u.store.DeletePasswordUser(ctx, u.name); err != nil {
+	if _, err := u.db.deletePasswordUser(ctx, u.name); err != nil {
 		c.errorf("cannot delete %q: %v", u.name, err)
 		return exitFail
 	}
@@ -210,7 +264,7 @@ sessions end everywhere, as with "authgo user signout".`, nil)
 }
 
 func runUserList(ctx context.Context, c *cli, args []string) int {
-	fs := newFlagSet(c, "user list", "user list [--data DIR] [--db FILE]", `
+	fs := newFlagSet(c, "user list", "user list [--data DIR] [--db FILE|URL]", `
 List the password users, one per line: username, id, name, email, when
 the password was set, and any sign-in lockout (read from Redis too with
 AUTH_REDIS_URL).`)
@@ -231,7 +285,7 @@ AUTH_REDIS_URL).`)
 		return exitFail
 	}
 	defer st.close()
-	users, err := st.store.ListPasswordUsers(ctx)
+	users, err := st.db.listPasswordUsers(ctx)
 	if err != nil {
 		c.errorf("%v", err)
 		return exitFail
@@ -250,14 +304,14 @@ AUTH_REDIS_URL).`)
 		case n > 0:
 			state = fmt.Sprintf("ok, %d failed attempts", n)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", p.Username, p.ID, dash(p.Name), dash(p.Email), p.UpdatedAt, state)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", p.Username, p.ID, dash(p.Name), dash(p.Email), p.PasswordSet, state)
 	}
 	if err := tw.Flush(); err != nil {
 		c.errorf("%v", err)
 		return exitFail
 	}
 	if len(users) == 0 {
-		c.errorf("no users in %s: add one with authgo user add NAME", st.path)
+		c.errorf("no users in %s: add one with authgo user add NAME", st.db.where())
 	}
 	return exitOK
 }
@@ -269,6 +323,25 @@ func dash(s string) string {
 	return s
 }
 
+// timestamp shows t in UTC to the second; "-" for none.
+func timestamp(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+// printable replaces what a terminal would act on (control characters, a
+// user agent's escape sequences) with U+FFFD.
+func printable(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+			return unicode.ReplacementChar
+		}
+		return r
+	}, s)
+}
+
 // minutes rounds d up to whole minutes, for people.
 func minutes(d time.Duration) string {
 	m := (d + time.Minute - 1) / time.Minute
@@ -278,15 +351,13 @@ func minutes(d time.Duration) string {
 	return fmt.Sprintf("%d minutes", m)
 }
 
-// userStores are where a user's data lives: the SQLite store and, with
-// AUTH_REDIS_URL, Redis (sign-outs and lockouts).
+// userStores are where a user's data lives: the database (SQLite or
+// PostgreSQL) and, with AUTH_REDIS_URL, Redis (sign-outs and lockouts).
 type userStores struct {
-	path     string
-	db       io.Closer
-	store    *sqlite.Store
+	db       database
 	revokers []authgo.RevocationStore
 	counters []authgo.Counter
-	sessions []store.SessionStore // database sessions kept apart from the database
+	sessions []store.SessionStore // where database sessions live: the database first
 	rdb      io.Closer
 }
 
@@ -294,36 +365,32 @@ func (s *userStores) close() {
 	if s.rdb != nil {
 		s.rdb.Close()
 	}
-	s.db.Close()
+	s.db.close()
 }
 
 // openUserStores opens the database of data and, with AUTH_REDIS_URL,
 // Redis.
 func (c *cli) openUserStores(ctx context.Context, data *dataFlags) (*userStores, error) {
-	path, err := data.dbPath()
+	db, err := c.openDatabase(ctx, data)
 	if err != nil {
 		return nil, err
 	}
-	db, store, err := openStore(ctx, path)
-	if err != nil {
-		return nil, err
-	}
-	s := &userStores{path: path, db: db, store: store,
-		revokers: []authgo.RevocationStore{store}, counters: []authgo.Counter{store.Counters()}}
+	s := &userStores{db: db, revokers: []authgo.RevocationStore{db}, counters: []authgo.Counter{db.counter()},
+		sessions: []store.SessionStore{db}}
 	if raw := c.getenv("AUTH_REDIS_URL"); raw != "" {
 		rdb, err := openRedis(ctx, raw, nil)
 		if err != nil {
-			db.Close()
+			db.close()
 			return nil, err
 		}
 		s.rdb = rdb
 		s.revokers = append(s.revokers, redis.NewRevocations(rdb, redis.RevocationsOptions{}))
 		s.counters = append(s.counters, redis.NewCounter(rdb, redis.CounterOptions{}))
 		if c.getenv("AUTH_SESSION_STORE") == "redis" {
-			s.sessions = append(s.sessions, redis.NewSessions(rdb, store, redis.SessionsOptions{}))
+			s.sessions = append(s.sessions, redis.NewSessions(rdb, db, redis.SessionsOptions{}))
 		}
 	} else if c.getenv("AUTH_SESSION_STORE") == "redis" {
-		db.Close()
+		db.close()
 		return nil, errors.New("AUTH_SESSION_STORE=redis needs AUTH_REDIS_URL, the Redis that serve keeps sessions in")
 	}
 	return s, nil
@@ -333,13 +400,13 @@ func (c *cli) openUserStores(ctx context.Context, data *dataFlags) (*userStores,
 type userEnv struct {
 	*userStores
 	name string
-	user sqlite.User
+	user store.User
 }
 
 // userCommand parses the flags and the USERNAME of a user subcommand,
 // opens the stores and finds the user. more adds flags.
 func (c *cli) userCommand(ctx context.Context, args []string, name, help string, more func(*flag.FlagSet)) (*userEnv, int, bool) {
-	fs := newFlagSet(c, name, name+" [--data DIR] [--db FILE] USERNAME", help)
+	fs := newFlagSet(c, name, name+" [--data DIR] [--db FILE|URL] USERNAME", help)
 	var data dataFlags
 	data.register(fs)
 	if more != nil {
@@ -359,10 +426,10 @@ func (c *cli) userCommand(ctx context.Context, args []string, name, help string,
 		c.errorf("%v", err)
 		return nil, exitFail, false
 	}
-	u, _, err := st.store.PasswordUser(ctx, pos[0])
-	if errors.Is(err, sqlite.ErrNotFound) {
+	u, _, err := st.db.passwordUser(ctx, pos[0])
+	if errors.Is(err, errNoUser) {
 		st.close()
-		c.errorf("no user %q in %s (authgo user list shows who there is)", pos[0], st.path)
+		c.errorf("no user %q in %s (authgo user list shows who there is)", pos[0], st.db.where())
 		return nil, exitFail, false
 	}
 	if err != nil {
@@ -373,7 +440,8 @@ func (c *cli) userCommand(ctx context.Context, args []string, name, help string,
 	return &userEnv{userStores: st, name: pos[0], user: u}, 0, true
 }
 
-// signOut ends every session of the user in every store.
+// signOut ends every session of the user in every store: a revocation
+// cutoff for the JWT sessions, and the database sessions deleted.
 func (u *userEnv) signOut(ctx context.Context) error {
 	now := time.Now()
 	for _, s := range u.revokers {
@@ -389,6 +457,33 @@ func (u *userEnv) signOut(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// userSessions lists the user's database sessions in every store, the
+// most recently seen first.
+func (u *userEnv) userSessions(ctx context.Context) ([]store.Session, error) {
+	var all []store.Session
+	for _, s := range u.sessions {
+		list, err := s.UserSessions(ctx, u.user.ID)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, list...)
+	}
+	slices.SortStableFunc(all, func(a, b store.Session) int { return b.LastSeen.Compare(a.LastSeen) })
+	return all, nil
+}
+
+// endSession ends the user's database session id, in whichever store
+// holds it, and reports whether one did.
+func (u *userEnv) endSession(ctx context.Context, id string) (bool, error) {
+	for _, s := range u.sessions {
+		found, err := s.DeleteUserSession(ctx, u.user.ID, id)
+		if err != nil || found {
+			return found, err
+		}
+	}
+	return false, nil
 }
 
 // lockState is the user's failed sign-ins in the current window, the
