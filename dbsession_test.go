@@ -353,7 +353,7 @@ func TestDatabaseExpiresMilliseconds(t *testing.T) {
 	}
 
 	const tok = "5b0c1f0e-7a2d-4c3b-9e8f-1a2b3c4d5e6f"
-	exp := f.clk.now().Add(20*24*time.Hour).Truncate(time.Second).Add(123 * time.Millisecond)
+	exp := f.clk.now().Add(20 * 24 * time.Hour).Truncate(time.Second).Add(123 * time.Millisecond)
 	if _, err := f.db.ExecContext(ctx, `INSERT INTO sessions ("userId", expires, "sessionToken") VALUES ('user-1', ?, ?)`,
 		exp.UnixMilli(), store.SessionID(tok)); err != nil {
 		t.Fatal(err)
