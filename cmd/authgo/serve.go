@@ -417,6 +417,8 @@ and keep it: changing it signs everybody out. To try authgo out, run
 		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	stopSweep := startSessionSweep(ctx, db, sessionSweepEvery, time.Now, log)
+	defer stopSweep()
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 
