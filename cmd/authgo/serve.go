@@ -307,9 +307,9 @@ and keep it: changing it signs everybody out. To try authgo out, run
 		Matcher:   protect,
 		// The one source of trust for forwarding headers.
 		TrustedProxies: o.gw.trustedProxies,
-		Theme:     authgo.Theme{Brand: o.brand, Color: o.brandColor, Logo: logo},
-		Session:   session,
-		Debug:     o.debug,
+		Theme:          authgo.Theme{Brand: o.brand, Color: o.brandColor, Logo: logo},
+		Session:        session,
+		Debug:          o.debug,
 	}
 	// Sign-outs are recorded in the database, so every instance on it, and
 	// a restart, honour them; with Redis, in Redis (below).
