@@ -29,6 +29,7 @@ type gatewayOptions struct {
 	allowAny          bool
 	trustedProxies    prefixFlag
 	redirectAllow     listFlag
+	cookieDomain      string
 }
 
 // prefixFlag is a repeatable list of address ranges: 10.0.0.0/8, or an
