@@ -54,7 +54,7 @@ go build -o "$OUT/hello" ./bench/hello
 go build -o "$OUT/gwop" ./bench/gwop
 go build -o "$OUT/rproxy" ./bench/rproxy
 GATEWAY=0
-"$OUT/authgo" serve --help 2>&1 | grep -q -- '--upstream' && GATEWAY=1
+case "$("$OUT/authgo" serve --help 2>&1 || true)" in *--upstream*) GATEWAY=1 ;; esac
 
 DATA=$(mktemp -d)
 pids=()
@@ -146,11 +146,11 @@ load() {
 check hello http://127.0.0.1:$P_HELLO/page "" Alice
 check rproxy http://127.0.0.1:$P_RP/page "" Alice
 check o2p-page http://127.0.0.1:$P_O2P/page "$O2P_COOKIE" Alice
-check o2p-fa http://127.0.0.1:$P_O2P/oauth2/auth "$O2P_COOKIE" 'X-Auth-Request-User: alice-sub'
+check o2p-fa http://127.0.0.1:$P_O2P/oauth2/auth "$O2P_COOKIE" 'X-Auth-Request-Email: alice@example.com'
 refused o2p-fa http://127.0.0.1:$P_O2P/oauth2/auth
 if [ "$GATEWAY" = 1 ]; then
   check authgo-page http://127.0.0.1:$P_AG/page "$AG_COOKIE" Alice
-  check authgo-fa http://127.0.0.1:$P_AG/auth/forward-auth "$AG_COOKIE" 'X-Auth-Request-User: alice-sub'
+  check authgo-fa http://127.0.0.1:$P_AG/auth/forward-auth "$AG_COOKIE" 'X-Auth-Request-Email: alice@example.com'
   refused authgo-fa http://127.0.0.1:$P_AG/auth/forward-auth
 fi
 
