@@ -165,8 +165,8 @@ func wsDial(t *testing.T, origin, path, cookie, msg string) (status int, answer 
 	return res.StatusCode, string(b)
 }
 
-// spoofed are the identity headers a client forges, in every spelling.
-var spoofed = [][2]string{
+// spoofedHeaders are the identity headers a client forges, in every spelling.
+var spoofedHeaders = [][2]string{
 	{"X-Auth-Request-User", "admin"},
 	{"X-Auth-Request-User", "root"}, // repeated
 	{"x-auth-request-email", "boss@example.com"},
@@ -181,12 +181,12 @@ var spoofed = [][2]string{
 	{"X-Remote-User", "admin"},
 }
 
-// getSpoofed fetches path through b with the spoofed headers and returns
+// getSpoofed fetches path through b with the spoofedHeaders headers and returns
 // the response and what the app saw (zero when the app was not reached).
 func getSpoofed(t *testing.T, b *browser, path string) (response, seen) {
 	t.Helper()
 	req := b.NewRequest(http.MethodGet, b.origin+path, nil)
-	for _, h := range spoofed {
+	for _, h := range spoofedHeaders {
 		req.Header[h[0]] = append(req.Header[h[0]], h[1])
 	}
 	res := b.do(req)
@@ -387,12 +387,12 @@ func TestServeForwardAuth(t *testing.T) {
 
 	t.Run("untrusted peer", func(t *testing.T) {
 		srv, b := run(t, false)
-		// A spoofed X-Forwarded-Uri from a peer that is not a trusted
+		// A spoofedHeaders X-Forwarded-Uri from a peer that is not a trusted
 		// proxy opens nothing.
 		for _, path := range []string{"/auth/forward-auth", "/auth/forward-auth/redirect"} {
 			res := fa(b, path, "X-Forwarded-Uri", "/pub/x", "X-Original-URI", "/")
 			if res.status == 200 {
-				t.Errorf("%s with a spoofed public X-Forwarded-Uri = 200", path)
+				t.Errorf("%s with a spoofedHeaders public X-Forwarded-Uri = 200", path)
 			}
 		}
 		if res := fa(b, "/auth/forward-auth/redirect", "X-Forwarded-Uri", "/x", "X-Forwarded-Host", "evil.example"); res.status != http.StatusFound ||
