@@ -465,3 +465,27 @@ func TestServeUpstreamAllowList(t *testing.T) {
 		})
 	}
 }
+
+// TestServeUpstreamDatabaseSessions: under the database strategy a
+// session does not show the provider it signed in with; serve's own users
+// still pass (found through their credentials accounts row), with their
+// identity.
+func TestServeUpstreamDatabaseSessions(t *testing.T) {
+	app := newEchoApp(t)
+	srv := startServe(t, true, "--dev", "--addr", "127.0.0.1:0", "--data", filepath.Join(t.TempDir(), "data"),
+		"--session-strategy", "database", "--upstream", app.URL, "--public", "/", "--pass-identity")
+	b := newBrowser(t, srv.origin)
+	if res := b.get("/private"); res.status != http.StatusFound {
+		t.Fatalf("GET /private signed out = %d", res.status)
+	}
+	if res := b.signIn(b.csrfToken(), "demo", srv.demoPassword); res.status != http.StatusFound {
+		t.Fatalf("sign-in = %d", res.status)
+	}
+	res, s := getSpoofed(t, b, "/private")
+	if res.status != 200 {
+		t.Fatalf("GET /private signed in = %d\n%s", res.status, res.body)
+	}
+	if u := s.identity()["x-auth-request-user"]; len(u) != 1 || u[0] == "admin" || u[0] == "" {
+		t.Errorf("X-Auth-Request-User = %q", u)
+	}
+}
