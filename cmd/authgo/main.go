@@ -21,7 +21,8 @@
 //
 // Only this command reads the environment; the library takes everything in
 // authgo.Config. The main variables: AUTH_SECRET (and AUTH_SECRET_1.._3
-// for rotation), AUTH_URL, AUTH_TRUST_HOST, AUTH_DATABASE_URL (a SQLite
+// for rotation), AUTH_URL, AUTH_TRUST_HOST (with AUTH_TRUSTED_PROXIES),
+// AUTH_UPSTREAM, AUTH_DATABASE_URL (a SQLite
 // file or a postgres:// URL, as --db), AUTH_REDIS_URL; the others
 // configure sign-in providers (see "authgo serve --help").
 //
