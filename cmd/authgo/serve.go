@@ -142,7 +142,10 @@ const serveHelp = `
 Serve the Auth.js endpoints (under /auth, or the path of AUTH_URL) with a
 username and password sign-in over the users of "authgo user add", a home
 page at / that shows who is signed in, and the --protect paths, which need
-a session. Everything else is 404.
+a session. Everything else is 404, unless --upstream puts authgo in front
+of an app: then every other path goes to the app, and needs a session
+unless --public matches it. GET <base>/forward-auth answers nginx,
+Traefik and Caddy in front of an app.
 
 Try it: authgo serve --dev`
 
