@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/authgo/authgo/internal/fwd"
 	"github.com/authgo/authgo/internal/testidp"
+	"github.com/authgo/authgo/provider"
 )
 
 // echoApp is the app behind authgo serve --upstream in the tests: it
@@ -489,3 +491,34 @@ func TestServeUpstreamDatabaseSessions(t *testing.T) {
 		t.Errorf("X-Auth-Request-User = %q", u)
 	}
 }
+
+// TestWarnAllowList: with public providers and no allow flag, serve says
+// which flag to set; with one, or without public providers, it says
+// nothing.
+func TestWarnAllowList(t *testing.T) {
+	gh := &namedProvider{"github"}
+	for _, tc := range []struct {
+		o    gatewayOptions
+		ps   []provider.Provider
+		warn bool
+	}{
+		{gatewayOptions{}, []provider.Provider{gh}, true},
+		{gatewayOptions{}, nil, false},
+		{gatewayOptions{allowAny: true}, []provider.Provider{gh}, false},
+		{gatewayOptions{allowDomains: listFlag{"example.com"}}, []provider.Provider{gh}, false},
+		{gatewayOptions{allowEmails: listFlag{"a@example.com"}}, []provider.Provider{gh}, false},
+	} {
+		var buf strings.Builder
+		warnAllowList(&tc.o, tc.ps, slog.New(slog.NewTextHandler(&buf, nil)))
+		got := buf.String()
+		if tc.warn != (got != "") || tc.warn && (!strings.Contains(got, "github") || !strings.Contains(got, "--allow-email-domain") || !strings.Contains(got, "--allow-any")) {
+			t.Errorf("%+v: %q", tc.o, got)
+		}
+	}
+}
+
+type namedProvider struct{ id string }
+
+func (p *namedProvider) ID() string          { return p.id }
+func (p *namedProvider) Name() string        { return p.id }
+func (p *namedProvider) Type() provider.Type { return provider.TypeOAuth }
