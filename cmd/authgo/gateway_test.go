@@ -457,8 +457,9 @@ func TestServeUpstreamAllowList(t *testing.T) {
 				if got := s.identity()["x-auth-request-preferred-username"]; len(got) != 1 || got[0] != tc.user {
 					t.Errorf("X-Auth-Request-Preferred-Username = %q", got)
 				}
-			} else if !strings.Contains(res.body, "may not use this site") {
-				t.Errorf("403 page: %s", res.body)
+			} else if !strings.Contains(res.body, "may not use this site") || !strings.Contains(res.body, tc.user+"@") ||
+				!strings.Contains(res.body, `href="/auth/signout"`) || !strings.Contains(res.header.Get("Content-Security-Policy"), "default-src 'none'") {
+				t.Errorf("403 page: %v\n%s", res.header, res.body)
 			}
 			// The public home page is still open, without identity.
 			if res, s := getSpoofed(t, b, "/"); res.status != 200 || (tc.want != 200 && len(s.identity()) > 0) {

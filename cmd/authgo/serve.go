@@ -416,7 +416,7 @@ and keep it: changing it signs everybody out. To try authgo out, run
 	}
 
 	site := newSite(a, cfg.Theme, protect, log)
-	g, err := newGateway(a, &o, protect, db, form.ID(), log)
+	g, err := newGateway(a, &o, protect, db, form.ID(), log, site)
 	if err != nil {
 		c.errorf("%v", err)
 		return exitUsage
