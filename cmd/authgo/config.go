@@ -497,14 +497,18 @@ func (l *loaded) annotate(msg string) string {
 		if !mentions(msg, name) {
 			continue
 		}
-		if o.from == "env" {
-			notes = append(notes, name+" from "+o.name)
-		} else {
-			notes = append(notes, fmt.Sprintf("%s from %s at %s", name, k.key, o.name))
+		by := o.name
+		if o.from == "file" {
+			by = k.key + " at " + o.name
 		}
+		notes = append(notes, name+" set by "+by)
 	}
 	if len(notes) == 0 {
 		return msg
+	}
+	if len(notes) == 1 {
+		_, by, _ := strings.Cut(notes[0], " set by ")
+		return msg + " (set by " + by + ")"
 	}
 	return msg + " (" + strings.Join(notes, "; ") + ")"
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -181,5 +182,231 @@ brand = "File Brand"
 	}
 	if !strings.Contains(srv.stderr.String(), "level=DEBUG") {
 		t.Errorf("debug = true in the file did not turn on debug logging")
+	}
+}
+
+// TestConfigFileErrors: unknown keys, values of the wrong type and bad
+// TOML are errors naming the file and line, from serve and config check
+// alike, and nothing starts.
+func TestConfigFileErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name, text string
+		want       []string
+	}{
+		{"unknown key", "brand = \"x\"\n\nsesion-max-age = 60\n", []string{`:3: unknown key "sesion-max-age" (did you mean session-max-age?)`}},
+		{"variable name as key", "# comment\nAUTH_URL = \"https://example.com/auth\"\n", []string{`:2: unknown key "AUTH_URL" (did you mean url?)`}},
+		{"far from every key", "frobnicate = 1\n", []string{`:1: unknown key "frobnicate"`}},
+		{"table", "brand = \"x\"\n[github]\nid = \"x\"\n", []string{`:2: unknown key "github" (did you mean github-id?): every key is at the top level`}},
+		{"dotted key", "github.id = \"x\"\n", []string{`:1: unknown key "github"`}},
+		{"string wanted", "\nbrand = 12\n", []string{`:2: brand: want a string, got an integer`}},
+		{"array wanted", "protect = \"/admin\"\n", []string{`:1: protect: want an array of strings, got a string`}},
+		{"array of strings wanted", "protect = [\"/a\", 2]\n", []string{`:1: protect: element 2: want a string, got an integer`}},
+		{"boolean wanted", "debug = \"yes\"\n", []string{`:1: debug: want true or false, got a string`}},
+		{"duration", "session-max-age = \"soon\"\n", []string{`:1: session-max-age = "soon": want seconds (2592000) or a duration (720h)`}},
+		{"duration type", "session-max-age = 1.5\n", []string{`:1: session-max-age: want seconds (2592000) or a duration string ("720h"), got a float`}},
+		{"variable given an array", "url = [\"a\"]\n", []string{`:1: url: want a string, got an array`}},
+		{"several, in line order", "debug = 1\nbrand = 2\nnope = 3\n", []string{":1: debug", ":2: brand", `:3: unknown key "nope"`}},
+		{"syntax", "brand = \"x\"\naddr = \n", []string{":2:"}},
+		{"duplicate", "brand = \"x\"\nbrand = \"y\"\n", []string{":2:"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := writeConfig(t, tc.text)
+			for _, cmd := range [][]string{{"serve", "--addr", "127.0.0.1:0", "--data", t.TempDir()}, {"config", "check"}} {
+				code, stdout, stderr := runInEnv(t, env{"AUTH_SECRET": testSecret, "AUTH_CONFIG": path}, cmd...)
+				if code != exitUsage || stdout != "" {
+					t.Errorf("%s = %d, stdout %q", cmd[0], code, stdout)
+				}
+				last := 0
+				for _, w := range tc.want {
+					i := strings.Index(stderr, path+w)
+					if i < last {
+						t.Errorf("%s: stderr does not say %q (after the previous message):\n%s", cmd[0], path+w, stderr)
+					}
+					last = i
+				}
+			}
+		})
+	}
+}
+
+// TestConfigBadPath: a configuration file that cannot be read is an error
+// naming it.
+func TestConfigBadPath(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "nope.toml")
+	for _, args := range [][]string{
+		{"serve", "--config", missing, "--addr", "127.0.0.1:0"},
+		{"config", "check", "--config", missing},
+	} {
+		code, stdout, stderr := runInEnv(t, env{"AUTH_SECRET": testSecret}, args...)
+		if code != exitUsage || stdout != "" || !strings.Contains(stderr, "authgo: --config: open "+missing+": no such file or directory") {
+			t.Errorf("%v = %d\nstdout %q\nstderr %q", args, code, stdout, stderr)
+		}
+	}
+	code, _, stderr := runInEnv(t, env{"AUTH_SECRET": testSecret, "AUTH_CONFIG": t.TempDir()}, "config", "check")
+	if code != exitUsage || !strings.Contains(stderr, "--config") {
+		t.Errorf("AUTH_CONFIG=<a directory>: %d %q", code, stderr)
+	}
+}
+
+// TestConfigCheckMasksSecrets: config check shows that a secret is set,
+// never its value, wherever it came from: the secrets, client secrets and
+// the passwords in database and Redis URLs.
+func TestConfigCheckMasksSecrets(t *testing.T) {
+	secrets := []string{
+		"file-secret-0123456789abcdef0123456789abcdef", "old-secret-0123456789abcdef0123456789abcdef",
+		"gh-client-secret-42", "oidc-client-secret-43", "backend-client-secret-44",
+		"db-pass-word", "redis-pass-word", "env-oidc-client-secret",
+	}
+	path := writeConfig(t, fmt.Sprintf(`secret = %q
+secret-1 = %q
+github-id = "gh-id"
+github-secret = %q
+oidc-secret = %q
+backend-client-secret = %q
+db = "postgres://authgo:%s@127.0.0.1:5432/authgo?sslmode=disable"
+redis-url = "redis://default:%s@127.0.0.1:6379/0"
+`, secrets[0], secrets[1], secrets[2], secrets[3], secrets[4], secrets[5], secrets[6]))
+	// Not to be accepted (the OIDC provider is incomplete): the table is
+	// printed all the same.
+	code, rows, stdout, stderr := configCheck(t, env{"AUTH_CONFIG": path, "AUTH_OIDC_SECRET": secrets[7]})
+	if code != exitUsage {
+		t.Errorf("config check = %d, want %d (an incomplete provider)", code, exitUsage)
+	}
+	for _, s := range secrets {
+		if strings.Contains(stdout+stderr, s) {
+			t.Errorf("config check shows %q:\n%s\n%s", s, stdout, stderr)
+		}
+	}
+	for key, want := range map[string]checked{
+		"secret":                {"********", "file " + path + ":1"},
+		"secret-1":              {"********", "file " + path + ":2"},
+		"github-id":             {"gh-id", "file " + path + ":3"},
+		"github-secret":         {"********", "file " + path + ":4"},
+		"oidc-secret":           {"********", "env AUTH_OIDC_SECRET"},
+		"backend-client-secret": {"********", "file " + path + ":6"},
+		"db":                    {"postgres://authgo:xxxxx@127.0.0.1:5432/authgo?sslmode=disable", "file " + path + ":7"},
+		"redis-url":             {"redis://default:xxxxx@127.0.0.1:6379/0", "file " + path + ":8"},
+		"secret-2":              {"-", "not set"},
+	} {
+		if got := rows[key]; got != want {
+			t.Errorf("%s = %+v, want %+v", key, got, want)
+		}
+	}
+	// A file holding secrets that others may read gets a warning.
+	if err := os.Chmod(path, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, _, stdout, _ = configCheck(t, env{"AUTH_CONFIG": path})
+	if !strings.Contains(stdout, "holds secrets and is readable by others") {
+		t.Errorf("no warning about a readable file of secrets:\n%s", stdout)
+	}
+}
+
+// TestConfigCheckAsServe: config check refuses what serve refuses, with
+// serve's message, and says which line of the file set the value.
+func TestConfigCheckAsServe(t *testing.T) {
+	for _, tc := range []struct {
+		name, text string
+		e          env
+		want       string
+	}{
+		{"no secret", "brand = \"x\"\n", env{}, "AUTH_SECRET is not set"},
+		{"short secret", "secret = \"0123456789\"\n", env{}, "(set by secret at FILE:1)"},
+		{"strategy", "secret = \"" + testSecret + "\"\nsession-strategy = \"cookie\"\n", env{}, `--session-strategy "cookie": want jwt or database (set by session-strategy at FILE:2)`},
+		{"store without strategy", "session-store = \"redis\"\n", env{"AUTH_SECRET": testSecret}, "--session-store redis keeps database sessions"},
+		{"all interfaces", "addr = \":0\"\n", env{"AUTH_SECRET": testSecret}, "listens on all interfaces"},
+		{"trust host", "trust-host = \"maybe\"\n", env{"AUTH_SECRET": testSecret}, `AUTH_TRUST_HOST="maybe" is not a boolean: use true or false (set by trust-host at FILE:1)`},
+		{"protect", "protect = [\"admin\"]\n", env{"AUTH_SECRET": testSecret}, `--protect: `},
+		{"colour", "brand-color = \"red\"\n", env{"AUTH_SECRET": testSecret}, `--brand-color red: Theme.Color "red" must be #rgb or #rrggbb (set by brand-color at FILE:1)`},
+		{"max age", "session-max-age = \"10ms\"\n", env{"AUTH_SECRET": testSecret}, `--session-max-age 10ms: must be at least one second`},
+		{"api", "api = [\"/api=ftp://backend\"]\n", env{"AUTH_SECRET": testSecret}, `--api "/api=ftp://backend": `},
+		{"provider", "github-id = \"x\"\n", env{"AUTH_SECRET": testSecret}, `AUTH_GITHUB_SECRET`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := writeConfig(t, tc.text)
+			want := strings.ReplaceAll(tc.want, "FILE", path)
+			args := []string{"--config", path, "--data", t.TempDir()}
+			if !strings.Contains(tc.text, "addr") {
+				args = append(args, "--addr", "127.0.0.1:0")
+			}
+			code, _, checkErr := runInEnv(t, tc.e, append([]string{"config", "check"}, args...)...)
+			if code != exitUsage || !strings.Contains(checkErr, want) {
+				t.Errorf("config check = %d, stderr:\n%s\nwant %q", code, checkErr, want)
+			}
+			code, _, serveErr := runInEnv(t, tc.e, append([]string{"serve"}, args...)...)
+			if code != exitUsage || !strings.Contains(serveErr, want) {
+				t.Errorf("serve = %d, stderr:\n%s\nwant %q", code, serveErr, want)
+			}
+			// The same message, word for word.
+			if i := strings.Index(serveErr, "authgo: "); i < 0 || !strings.Contains(serveErr[i:], strings.TrimSpace(checkErr)) {
+				t.Errorf("serve and config check differ:\nserve:\n%s\nconfig check:\n%s", serveErr, checkErr)
+			}
+		})
+	}
+}
+
+// TestServeConfigFileOnly: serve started with nothing but a configuration
+// file (through AUTH_CONFIG) listens where it says, guards its paths, and
+// signs a user in; config check accepts the same file.
+func TestServeConfigFileOnly(t *testing.T) {
+	dir := t.TempDir()
+	path := writeConfig(t, fmt.Sprintf(`# authgo serve, from this file alone
+addr = "127.0.0.1:0"
+data = %q
+secret = %q
+protect = ["/mypage/:path*"]
+brand = "Config Co"
+session-strategy = "database"
+`, dir, testSecret))
+	e := env{"AUTH_CONFIG": path}
+	if code, _, stderr := runInEnvStdin(t, e, "pw-from-stdin\n", "user", "add", "--data", dir, "carol"); code != 0 {
+		t.Fatalf("user add: %s", stderr)
+	}
+	if code, _, stdout, stderr := configCheck(t, e); code != 0 || !strings.Contains(stdout, "authgo serve accepts this configuration") {
+		t.Fatalf("config check = %d\n%s\n%s", code, stdout, stderr)
+	}
+	srv := startServeEnv(t, e, false)
+	b := newBrowser(t, srv.origin)
+	if res := b.get("/mypage/x"); res.status != http.StatusFound {
+		t.Errorf("GET /mypage/x signed out = %d, want 302", res.status)
+	}
+	if res := b.get("/auth/signin"); !strings.Contains(res.body, "Config Co") {
+		t.Errorf("the sign-in page does not show the file's brand")
+	}
+	if res := b.signIn(b.csrfToken(), "carol", "pw-from-stdin"); res.status != http.StatusFound {
+		t.Fatalf("sign-in = %d", res.status)
+	}
+	if res := b.get("/mypage/x"); res.status != 200 || !strings.Contains(res.body, "Signed in as carol") {
+		t.Errorf("GET /mypage/x signed in = %d\n%s", res.status, res.body)
+	}
+	// Database sessions, as the file says: the user has one.
+	if code, stdout, stderr := runInEnv(t, e, "user", "sessions", "--data", dir, "carol"); code != 0 || strings.Count(strings.TrimSpace(stdout), "\n") < 1 {
+		t.Errorf("user sessions = %d\n%s\n%s", code, stdout, stderr)
+	}
+	if code := srv.stop(t); code != 0 {
+		t.Errorf("serve exited %d:\n%s", code, srv.stderr)
+	}
+	if strings.Contains(srv.stderr.String(), testSecret) {
+		t.Errorf("serve logged the secret")
+	}
+}
+
+// TestExampleConfig: examples/authgo.toml is accepted by config check,
+// and sets only keys that exist (a key of the example that the table
+// lost would fail here).
+func TestExampleConfig(t *testing.T) {
+	path := filepath.Join("..", "..", "examples", "authgo.toml")
+	code, rows, stdout, stderr := configCheck(t, env{"AUTH_SECRET": testSecret}, "--config", path)
+	if code != 0 {
+		t.Fatalf("config check %s = %d\n%s\n%s", path, code, stdout, stderr)
+	}
+	n := 0
+	for _, r := range rows {
+		if strings.HasPrefix(r.from, "file ") {
+			n++
+		}
+	}
+	if n < 5 {
+		t.Errorf("the example sets %d keys; it is meant to show several", n)
 	}
 }
