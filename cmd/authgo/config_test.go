@@ -409,4 +409,18 @@ func TestExampleConfig(t *testing.T) {
 	if n < 5 {
 		t.Errorf("the example sets %d keys; it is meant to show several", n)
 	}
+	// The keys it shows commented out exist too.
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	commented := regexp.MustCompile(`(?m)^# ([a-z0-9-]+) = `).FindAllStringSubmatch(string(b), -1)
+	if len(commented) == 0 {
+		t.Errorf("the example shows no commented-out key")
+	}
+	for _, m := range commented {
+		if _, ok := rows[m[1]]; !ok {
+			t.Errorf("the example's commented-out key %q is not a key", m[1])
+		}
+	}
 }

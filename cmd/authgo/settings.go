@@ -68,7 +68,7 @@ var settingGroups = []string{groupServer, groupSecrets, groupSessions, groupPage
 
 var serveSettings = []setting{
 	{flag: configSetting, env: []string{"AUTH_CONFIG"}, arg: "FILE", group: groupServer,
-		usage: "read settings from this TOML file: every flag and variable below has a key (the file key column of the README; authgo config check prints them all); a flag beats its variable, which beats the file, which beats the default",
+		usage: "read settings from this TOML file, where every flag and variable below has a key: the flag's name, or the variable's without AUTH_, in lower case, with - for _ (AUTH_GITHUB_ID: github-id); a flag beats its variable, which beats the file, which beats the default (authgo config check prints where each setting came from)",
 		value: func(o *serveOptions) any { return &o.config }},
 	{flag: "addr", arg: "HOST:PORT", def: "127.0.0.1:3000", group: groupServer,
 		usage: "address to listen on; without AUTH_URL the public origin is http://HOST:PORT, so an address on all interfaces (:3000, 0.0.0.0:3000) needs AUTH_URL or AUTH_TRUST_HOST",
