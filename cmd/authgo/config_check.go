@@ -73,10 +73,8 @@ func (l *loaded) print(w io.Writer) {
 	} else {
 		fmt.Fprintf(w, "configuration file: none (--config FILE or AUTH_CONFIG)\n\n")
 	}
-	if l.file != nil && l.file.secrets {
-		if st, err := os.Stat(l.file.path); err == nil && st.Mode().Perm()&0o077 != 0 {
-			fmt.Fprintf(w, "warning: %s holds secrets and is readable by others (mode %v): chmod 600 %s\n\n", l.file.path, st.Mode().Perm(), l.file.path)
-		}
+	if msg := l.readableSecrets(); msg != "" {
+		fmt.Fprintf(w, "warning: %s\n\n", msg)
 	}
 	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
 	fmt.Fprintf(tw, "KEY\tVALUE\tFROM\n")
@@ -251,4 +249,24 @@ func noSecretError(dataDir string) error {
 (or set secret in the configuration file) and keep it: changing it signs
 everybody out. To try authgo out, run "authgo serve --dev", which keeps a
 generated secret in %s`, filepath.Join(dataDir, "dev-secret"))
+}
+
+// readableSecrets says, when the configuration file holds secrets and
+// others may read it, what to do about it.
+func (l *loaded) readableSecrets() string {
+	if l.file == nil || !l.file.secrets {
+		return ""
+	}
+	st, err := os.Stat(l.file.path)
+	if err != nil || st.Mode().Perm()&0o077 == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%s holds secrets and is readable by others (mode %v): chmod 600 %s", l.file.path, st.Mode().Perm(), l.file.path)
+}
+
+// warn logs what serve should say about its configuration file.
+func (l *loaded) warn(log *slog.Logger) {
+	if msg := l.readableSecrets(); msg != "" {
+		log.Warn(msg)
+	}
 }

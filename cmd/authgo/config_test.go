@@ -300,6 +300,10 @@ redis-url = "redis://default:%s@127.0.0.1:6379/0"
 	if !strings.Contains(stdout, "holds secrets and is readable by others") {
 		t.Errorf("no warning about a readable file of secrets:\n%s", stdout)
 	}
+	code, _, stderr = runInEnv(t, env{"AUTH_CONFIG": path}, "serve", "--data", t.TempDir())
+	if code != exitUsage || !strings.Contains(stderr, "holds secrets and is readable by others") {
+		t.Errorf("serve = %d, no warning about a readable file of secrets:\n%s", code, stderr)
+	}
 }
 
 // TestConfigCheckAsServe: config check refuses what serve refuses, with

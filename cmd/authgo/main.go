@@ -26,6 +26,14 @@
 // file or a postgres:// URL, as --db), AUTH_REDIS_URL; the others
 // configure sign-in providers (see "authgo serve --help").
 //
+// # Configuration file
+//
+// "authgo serve --config FILE" (or AUTH_CONFIG) also reads a TOML file
+// with a key for every flag and variable: the flag's name, or the
+// variable's without AUTH_, in lower case, with - for _. A flag beats its
+// variable, which beats the file. "authgo config check" makes serve's
+// checks and prints where each setting came from, secrets masked.
+//
 // # Quick start
 //
 //	go run ./cmd/authgo serve --dev

@@ -186,6 +186,7 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 		level = slog.LevelDebug
 	}
 	log := slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: level}))
+	loaded.warn(log)
 
 	var logo []byte
 	if o.logo != "" {
