@@ -186,7 +186,6 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 		level = slog.LevelDebug
 	}
 	log := slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: level}))
-	loaded.warn(log)
 
 	var logo []byte
 	if o.logo != "" {
@@ -257,6 +256,7 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 	if *dev {
 		log.Warn("development mode (--dev) is on: do not use it in production")
 	}
+	loaded.warn(log)
 
 	// The database: users, sessions, sign-outs, lockouts (SQLite, or
 	// PostgreSQL with --db postgres://…).
