@@ -50,6 +50,13 @@ type serveOptions struct {
 	sessionMaxLifetime durationFlag
 	sessionStrategy    string
 	sessionStore       string
+
+	metricsAddr   string
+	logFormat     string
+	accessLog     bool
+	shutdownGrace durationFlag
+	tlsCert       string
+	tlsKey        string
 }
 
 // Setting groups, in the order help shows them.
@@ -61,9 +68,10 @@ const (
 	groupBackend   = "The back end (the original setup's login API)"
 	groupProviders = "OAuth and OpenID Connect providers"
 	groupShared    = "Several instances"
+	groupOps       = "Operations"
 )
 
-var settingGroups = []string{groupServer, groupSecrets, groupSessions, groupPages, groupBackend, groupProviders, groupShared}
+var settingGroups = []string{groupServer, groupSecrets, groupSessions, groupPages, groupBackend, groupProviders, groupShared, groupOps}
 
 var serveSettings = []setting{
 	{flag: "addr", arg: "HOST:PORT", def: "127.0.0.1:3000", group: groupServer,
@@ -148,6 +156,25 @@ var serveSettings = []setting{
 
 	{env: []string{"AUTH_REDIS_URL"}, group: groupShared,
 		usage: "redis://host:6379/0: instances share refreshes, sign-outs and sign-in lockouts through Redis (and sessions, with --session-store redis); run it with persistence (appendonly yes), or a restart forgets the sign-outs (and signs everybody out)"},
+
+	{flag: "metrics-addr", env: []string{"AUTH_METRICS_ADDR"}, arg: "HOST:PORT", group: groupOps,
+		usage: "serve Prometheus metrics at http://HOST:PORT/metrics (and /healthz, /readyz) on a listener of their own, to keep them off the public address; off when empty",
+		value: func(o *serveOptions) any { return &o.metricsAddr }},
+	{flag: "log-format", env: []string{"AUTH_LOG_FORMAT"}, arg: "text|json", def: "text", group: groupOps,
+		usage: "the log's format on stderr: text (key=value) or json (one object a line)",
+		value: func(o *serveOptions) any { return &o.logFormat }},
+	{flag: "access-log", env: []string{"AUTH_ACCESS_LOG"}, def: "true", group: groupOps,
+		usage: "log one line per request: method, route class, path without its query, status, bytes, duration and client address, never a cookie, token or query string; --access-log=false turns it off",
+		value: func(o *serveOptions) any { return &o.accessLog }},
+	{flag: "shutdown-grace", env: []string{"AUTH_SHUTDOWN_GRACE"}, arg: "DURATION", def: "10s", group: groupOps,
+		usage: "on SIGTERM or SIGINT, stop accepting and give requests in flight this long to finish (seconds or a Go duration), then close what is still open (a long stream) and exit 0",
+		value: func(o *serveOptions) any { return &o.shutdownGrace }},
+	{flag: "tls-cert", env: []string{"AUTH_TLS_CERT"}, arg: "FILE", group: groupOps,
+		usage: "serve HTTPS (HTTP/2 and HTTP/1.1) with this certificate chain in PEM; needs --tls-key. Without AUTH_URL the public URL becomes https://HOST:PORT",
+		value: func(o *serveOptions) any { return &o.tlsCert }},
+	{flag: "tls-key", env: []string{"AUTH_TLS_KEY"}, arg: "FILE", group: groupOps,
+		usage: "the private key of --tls-cert, in PEM",
+		value: func(o *serveOptions) any { return &o.tlsKey }},
 }
 
 // register defines the flags of the table on fs, writing into o.
@@ -165,7 +192,7 @@ func registerSettings(fs *flag.FlagSet, o *serveOptions) {
 			}
 			fs.StringVar(p, s.flag, def, usage)
 		case *bool:
-			fs.BoolVar(p, s.flag, false, usage)
+			fs.BoolVar(p, s.flag, s.def == "true", usage)
 		case *listFlag:
 			fs.Var(p, s.flag, usage)
 		case *durationFlag:
