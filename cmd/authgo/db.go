@@ -115,12 +115,12 @@ type sqliteDB struct {
 
 func (s *sqliteDB) counter() authgo.Counter { return s.Counters() }
 func (s *sqliteDB) where() string           { return s.path }
+func (s *sqliteDB) close()                  { s.db.Close() }
 
 func (s *sqliteDB) ping(ctx context.Context) error {
 	var n int
 	return s.db.QueryRowContext(ctx, "SELECT 1").Scan(&n)
 }
-func (s *sqliteDB) close()                  { s.db.Close() }
 
 func (s *sqliteDB) outbox(*dataFlags) (string, error) { return outboxPath(s.path), nil }
 
@@ -274,6 +274,7 @@ func redactURL(rawURL string) (string, []string) {
 
 func (p *postgresDB) counter() authgo.Counter { return p.Counters() }
 func (p *postgresDB) where() string           { return p.url }
+func (p *postgresDB) close()                  { p.pool.Close() }
 
 func (p *postgresDB) ping(ctx context.Context) error {
 	if err := p.pool.Ping(ctx); err != nil {
@@ -281,7 +282,6 @@ func (p *postgresDB) ping(ctx context.Context) error {
 	}
 	return nil
 }
-func (p *postgresDB) close()                  { p.pool.Close() }
 
 func (p *postgresDB) outbox(data *dataFlags) (string, error) {
 	if err := data.ensureDir(); err != nil {
