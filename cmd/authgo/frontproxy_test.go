@@ -261,9 +261,9 @@ func TestCaddyForwardAuth(t *testing.T) {
 	checkForwardAuth(t, st)
 }
 
-// spoofed are identity headers a client sends to name someone else: every
+// fpSpoofed are identity headers a client sends to name someone else: every
 // spelling (case, "_" for "-", repeated).
-var spoofed = [][2]string{
+var fpSpoofed = [][2]string{
 	{"X-Auth-Request-User", "mallory"},
 	{"X-Auth-Request-User", "mallory-2"},
 	{"x-auth-request-email", "mallory@example.net"},
@@ -274,13 +274,13 @@ var spoofed = [][2]string{
 	{"X-Forwarded-Access-Token", "mallory-token"},
 }
 
-// fpGet sends GET path through the proxy with the spoofed identity
+// fpGet sends GET path through the proxy with the fpSpoofed identity
 // headers and the extra header pairs, written as given (no
 // canonicalization).
 func fpGet(b *browser, path string, hdr ...string) response {
 	b.t.Helper()
 	req := b.NewRequest(http.MethodGet, b.origin+path, nil)
-	for _, h := range spoofed {
+	for _, h := range fpSpoofed {
 		req.Header[h[0]] = append(req.Header[h[0]], h[1])
 	}
 	for i := 0; i+1 < len(hdr); i += 2 {
@@ -387,7 +387,7 @@ func checkForwardAuth(t *testing.T, st *fpStack) {
 		}
 		for k, v := range e.Headers {
 			if strings.Contains(k, "_") || strings.Contains(strings.Join(v, ","), "mallory") {
-				t.Errorf("GET %s: a spoofed header reached the app: %s: %q", p, k, v)
+				t.Errorf("GET %s: a fpSpoofed header reached the app: %s: %q", p, k, v)
 			}
 		}
 		for k, v := range id {

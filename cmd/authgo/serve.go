@@ -163,11 +163,15 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 		fs.Usage()
 		return exitUsage
 	}
-	addr, data, dev, apis, protect := &o.addr, o.data, &o.dev, o.apis, o.protect
-	if err := applyEnv(fs, c.getenv); err != nil {
+	// The environment, then the configuration file, fill in what the
+	// command line did not set; c reads the file's variables too.
+	loaded, err := loadSettings(fs, c.getenv)
+	if err != nil {
 		c.errorf("%v", err)
 		return exitUsage
 	}
+	c = loaded.cli(c)
+	addr, data, dev, apis, protect := &o.addr, o.data, &o.dev, o.apis, o.protect
 	session, err := sessionConfig(&o)
 	if err != nil {
 		c.errorf("%v", err)
@@ -241,12 +245,7 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 	secrets := envSecrets(c.getenv)
 	if c.getenv("AUTH_SECRET") == "" {
 		if !*dev {
-			c.errorf(`AUTH_SECRET is not set. Make a secret and export it:
-
-	export AUTH_SECRET=$(authgo secret)
-
-and keep it: changing it signs everybody out. To try authgo out, run
-"authgo serve --dev", which keeps a generated secret in %s.`, filepath.Join(data.dir, "dev-secret"))
+			c.errorf("%v", noSecretError(data.dir))
 			return exitUsage
 		}
 		if err := data.ensureDir(); err != nil {
@@ -266,6 +265,7 @@ and keep it: changing it signs everybody out. To try authgo out, run
 	if *dev {
 		log.Warn("development mode (--dev) is on: do not use it in production")
 	}
+	loaded.warn(log)
 
 	// The database: users, sessions, sign-outs, lockouts (SQLite, or
 	// PostgreSQL with --db postgres://…).
@@ -307,9 +307,9 @@ and keep it: changing it signs everybody out. To try authgo out, run
 		Matcher:   protect,
 		// The one source of trust for forwarding headers.
 		TrustedProxies: o.gw.trustedProxies,
-		Theme:     authgo.Theme{Brand: o.brand, Color: o.brandColor, Logo: logo},
-		Session:   session,
-		Debug:     o.debug,
+		Theme:          authgo.Theme{Brand: o.brand, Color: o.brandColor, Logo: logo},
+		Session:        session,
+		Debug:          o.debug,
 	}
 	// Sign-outs are recorded in the database, so every instance on it, and
 	// a restart, honour them; with Redis, in Redis (below).

@@ -35,6 +35,7 @@ type setting struct {
 
 // serveOptions holds the parsed flags of authgo serve.
 type serveOptions struct {
+	config     string
 	addr       string
 	data       dataFlags
 	dev        bool
@@ -69,6 +70,9 @@ const (
 var settingGroups = []string{groupServer, groupSecrets, groupSessions, groupPages, groupBackend, groupProviders, groupShared, groupGateway}
 
 var serveSettings = []setting{
+	{flag: configSetting, env: []string{"AUTH_CONFIG"}, arg: "FILE", group: groupServer,
+		usage: "read settings from this TOML file, where every flag and variable below has a key: the flag's name, or the variable's without AUTH_, in lower case, with - for _ (AUTH_GITHUB_ID: github-id); a flag beats its variable, which beats the file, which beats the default (authgo config check prints where each setting came from)",
+		value: func(o *serveOptions) any { return &o.config }},
 	{flag: "addr", arg: "HOST:PORT", def: "127.0.0.1:3000", group: groupServer,
 		usage: "address to listen on; without AUTH_URL the public origin is http://HOST:PORT, so an address on all interfaces (:3000, 0.0.0.0:3000) needs AUTH_URL or AUTH_TRUST_HOST",
 		value: func(o *serveOptions) any { return &o.addr }},
@@ -297,7 +301,7 @@ func wrap(text string, width int) []string {
 func settingsMarkdown() string {
 	var b strings.Builder
 	for _, g := range settingGroups {
-		fmt.Fprintf(&b, "\n**%s**\n\n| flag / variable | default | meaning |\n|---|---|---|\n", g)
+		fmt.Fprintf(&b, "\n**%s**\n\n| flag / variable | file key | default | meaning |\n|---|---|---|---|\n", g)
 		for _, s := range serveSettings {
 			if s.group != g {
 				continue
@@ -323,7 +327,11 @@ func settingsMarkdown() string {
 			}
 			// A "|" splits a table cell even inside a code span.
 			cell := strings.ReplaceAll(strings.Join(names, ", "), "|", `\|`)
-			fmt.Fprintf(&b, "| %s | %s | %s |\n", cell, mdEscape(def), mdEscape(usage))
+			keys := "—"
+			if k := settingKeys(s); len(k) > 0 {
+				keys = "`" + strings.Join(k, "`, `") + "`"
+			}
+			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", cell, keys, mdEscape(def), mdEscape(usage))
 		}
 	}
 	return b.String()
