@@ -29,6 +29,7 @@ type gatewayOptions struct {
 	allowAny          bool
 	trustedProxies    prefixFlag
 	redirectAllow     listFlag
+	cookieDomain      string
 }
 
 // prefixFlag is a repeatable list of address ranges: 10.0.0.0/8, or an
@@ -128,7 +129,11 @@ func newGateway(a *authgo.Auth, o *serveOptions, protect []string, db database, 
 	}
 	g, err := gateway.New(a, opts)
 	if err != nil {
-		return nil, errors.New(strings.TrimPrefix(err.Error(), "gateway: "))
+		// Name the flag, not the Options field.
+		msg := strings.NewReplacer("Public:", "--public:", "Protect:", "--protect:", "Upstream ", "--upstream ",
+			"Allow.Emails entry", "--allow-email", "Allow.Domains entry", "--allow-email-domain",
+			"(Allow.Any lets", "(--allow-any lets").Replace(strings.TrimPrefix(err.Error(), "gateway: "))
+		return nil, errors.New(msg)
 	}
 	return g, nil
 }

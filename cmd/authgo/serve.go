@@ -307,6 +307,7 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 		Matcher:   protect,
 		// The one source of trust for forwarding headers.
 		TrustedProxies: o.gw.trustedProxies,
+		CookieDomain:   o.gw.cookieDomain,
 		Theme:          authgo.Theme{Brand: o.brand, Color: o.brandColor, Logo: logo},
 		Session:        session,
 		Debug:          o.debug,
