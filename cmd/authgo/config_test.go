@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -293,15 +294,17 @@ redis-url = "redis://default:%s@127.0.0.1:6379/0"
 		}
 	}
 	// A file holding secrets that others may read gets a warning.
+	path = writeConfig(t, fmt.Sprintf("secret = %q\n", secrets[0]))
 	if err := os.Chmod(path, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, _, stdout, _ = configCheck(t, env{"AUTH_CONFIG": path})
-	if !strings.Contains(stdout, "holds secrets and is readable by others") {
-		t.Errorf("no warning about a readable file of secrets:\n%s", stdout)
+	code, _, stdout, stderr = configCheck(t, env{"AUTH_CONFIG": path})
+	if code != 0 || !strings.Contains(stdout, "holds secrets and is readable by others") {
+		t.Errorf("config check = %d, no warning about a readable file of secrets:\n%s\n%s", code, stdout, stderr)
 	}
-	code, _, stderr = runInEnv(t, env{"AUTH_CONFIG": path}, "serve", "--data", t.TempDir())
-	if code != exitUsage || !strings.Contains(stderr, "holds secrets and is readable by others") {
+	// (serve stops at the database, after the warning.)
+	code, _, stderr = runInEnv(t, env{"AUTH_CONFIG": path}, "serve", "--db", filepath.Join(t.TempDir(), "no", "such.db"))
+	if code != exitFail || !strings.Contains(stderr, "holds secrets and is readable by others") {
 		t.Errorf("serve = %d, no warning about a readable file of secrets:\n%s", code, stderr)
 	}
 }
@@ -342,7 +345,7 @@ func TestConfigCheckAsServe(t *testing.T) {
 				t.Errorf("serve = %d, stderr:\n%s\nwant %q", code, serveErr, want)
 			}
 			// The same message, word for word.
-			if i := strings.Index(serveErr, "authgo: "); i < 0 || !strings.Contains(serveErr[i:], strings.TrimSpace(checkErr)) {
+			if i, j := strings.Index(serveErr, "authgo: "), strings.Index(checkErr, "authgo: "); i < 0 || j < 0 || serveErr[i:] != checkErr[j:] {
 				t.Errorf("serve and config check differ:\nserve:\n%s\nconfig check:\n%s", serveErr, checkErr)
 			}
 		})
@@ -426,5 +429,63 @@ func TestExampleConfig(t *testing.T) {
 		if _, ok := rows[m[1]]; !ok {
 			t.Errorf("the example's commented-out key %q is not a key", m[1])
 		}
+	}
+}
+
+// TestConfigCheckChangesNothing: config check runs serve's start without
+// its effects: --dev makes no data directory, secret or demo user, a
+// SQLite file is not created, no port is taken; a PostgreSQL database is
+// checked as serve checks it (refused before authgo migrate, with serve's
+// message) and left as it was; its password shows nowhere.
+func TestConfigCheckChangesNothing(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data")
+	busy := freeAddr(t)
+	ln, err := net.Listen("tcp", busy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	code, _, stdout, stderr := configCheck(t, env{}, "--dev", "--data", data, "--addr", busy)
+	if code != 0 || !strings.Contains(stdout, "authgo serve accepts this configuration") {
+		t.Fatalf("config check --dev = %d\n%s\n%s", code, stdout, stderr)
+	}
+	if _, err := os.Stat(data); !os.IsNotExist(err) {
+		t.Errorf("config check --dev made %s (%v)", data, err)
+	}
+	db := filepath.Join(t.TempDir(), "users.db")
+	if code, _, _, stderr := configCheck(t, env{"AUTH_SECRET": testSecret}, "--db", db, "--addr", busy); code != 0 {
+		t.Errorf("config check --db %s = %d\n%s", db, code, stderr)
+	}
+	if _, err := os.Stat(db); !os.IsNotExist(err) {
+		t.Errorf("config check made %s (%v)", db, err)
+	}
+
+	dsn := freshPostgres(t)
+	path := writeConfig(t, fmt.Sprintf("db = %q\nsession-strategy = \"database\"\n", dsn))
+	e := env{"AUTH_SECRET": testSecret, "AUTH_CONFIG": path}
+	code, _, checkOut, checkErr := configCheck(t, e, "--dev", "--data", data)
+	_, _, serveErr := runInEnv(t, e, "serve", "--dev", "--data", t.TempDir())
+	if code != exitFail || !strings.Contains(checkErr, "is not migrated") {
+		t.Errorf("config check on a database before migrate = %d\n%s", code, checkErr)
+	}
+	if i, j := strings.Index(serveErr, "authgo: "), strings.Index(checkErr, "authgo: "); i < 0 || j < 0 || serveErr[i:] != checkErr[j:] {
+		t.Errorf("serve and config check differ:\nserve:\n%s\nconfig check:\n%s", serveErr, checkErr)
+	}
+	noPassword(t, "config check", checkOut+checkErr)
+	if code, _, stderr := runInEnv(t, env{}, "migrate", "--db", dsn, "--data", t.TempDir()); code != 0 {
+		t.Fatalf("migrate: %s", stderr)
+	}
+	code, _, checkOut, checkErr = configCheck(t, e, "--dev", "--data", data)
+	if code != 0 {
+		t.Errorf("config check on a migrated database = %d\n%s", code, checkErr)
+	}
+	noPassword(t, "config check", checkOut+checkErr)
+	var users int
+	pgQuery(t, dsn, "SELECT count(*) FROM users", &users)
+	if users != 0 {
+		t.Errorf("config check --dev added %d users to the database", users)
+	}
+	if _, err := os.Stat(data); !os.IsNotExist(err) {
+		t.Errorf("config check made %s (%v)", data, err)
 	}
 }

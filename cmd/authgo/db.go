@@ -77,6 +77,9 @@ func isPostgres(dsn string) bool {
 // (authgo migrate): serve and the user commands refuse an unmigrated or
 // older schema, naming the command.
 func (c *cli) openDatabase(ctx context.Context, data *dataFlags) (database, error) {
+	if c.check {
+		return c.checkDatabase(ctx, data)
+	}
 	dsn := data.source(c.getenv)
 	if isPostgres(dsn) {
 		p, err := openPostgres(ctx, dsn)

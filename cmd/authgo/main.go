@@ -80,6 +80,9 @@ type cli struct {
 	// annotate, when set, adds to an error message where the settings it
 	// names came from (a variable, a line of the configuration file).
 	annotate func(msg string) string
+	// check: config check runs serve up to the moment it would listen,
+	// changing nothing (see runConfigCheck).
+	check bool
 }
 
 // errorf prints an error message for people on stderr.
