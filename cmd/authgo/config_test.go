@@ -146,9 +146,12 @@ brand = "File Brand"
 			}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			code, rows, stdout, stderr := configCheck(t, tc.e, tc.args...)
-			if code != 0 {
-				t.Fatalf("config check = %d\n%s\n%s", code, stdout, stderr)
+			// The table is printed before serve's checks, which may refuse
+			// a combination (trust-host with nothing else) for reasons of
+			// their own.
+			_, rows, stdout, stderr := configCheck(t, tc.e, tc.args...)
+			if len(rows) == 0 {
+				t.Fatalf("config check printed no table\n%s\n%s", stdout, stderr)
 			}
 			for k, want := range tc.want {
 				if got := rows[k]; got != want {
