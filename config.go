@@ -40,9 +40,12 @@ type Config struct {
 	BasePath string
 
 	// TrustHost takes the origin from X-Forwarded-Proto and
-	// X-Forwarded-Host (falling back to the Host header) when URL is empty.
+	// X-Forwarded-Host (falling back to the Host header) when URL is empty,
+	// for requests whose TCP peer is one of TrustedProxies; from any other
+	// peer those headers are ignored and the origin is the Host header's.
 	// Turn it on only behind a proxy that sets those headers itself; either
-	// URL or TrustHost is required.
+	// URL or TrustHost is required, and TrustHost requires TrustedProxies
+	// (0.0.0.0/0 and ::/0 trust every peer, as Auth.js's trustHost does).
 	TrustHost bool
 
 	// TrustedProxies are the reverse proxies in front of this server
@@ -54,8 +57,10 @@ type Config struct {
 	// trusted one when an entry is not an address). So a client cannot
 	// choose its address by sending the header itself. Empty: the peer,
 	// always. authgo records that address with each database session
-	// (store.Session.ClientAddr, shown by Sessions). It does not change
-	// TrustHost, which trusts the forwarding headers of any peer.
+	// (store.Session.ClientAddr, shown by Sessions). They are the one
+	// source of trust for forwarding headers: TrustHost believes
+	// X-Forwarded-Host and X-Forwarded-Proto only from them, and so does
+	// package gateway for X-Forwarded-Uri.
 	TrustedProxies []netip.Prefix
 
 	// Session configures sessions.
@@ -393,6 +398,9 @@ func (c *Config) validate() (origin, error) {
 		return o, fmt.Errorf("authgo: TrustedProxies: %w", err)
 	}
 	c.TrustedProxies = ps
+	if c.TrustHost && len(ps) == 0 {
+		return o, errors.New("authgo: TrustHost (AUTH_TRUST_HOST) needs TrustedProxies (--trusted-proxy), the addresses of the proxies whose X-Forwarded-Host and X-Forwarded-Proto are believed: without them any client could choose the origin; 0.0.0.0/0 and ::/0 trust every peer, as Auth.js does")
+	}
 	if c.Theme.Color != "" && !colorPattern.MatchString(c.Theme.Color) {
 		return o, fmt.Errorf("authgo: Theme.Color %q must be #rgb or #rrggbb", c.Theme.Color)
 	}

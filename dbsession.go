@@ -80,6 +80,9 @@ func (s dbStrategy) open(ctx context.Context, _ cookie.Names, raw string) (*Toke
 		}
 		sess.Created = now
 	}
+	if u.Email != "" && !u.EmailVerified.IsZero() {
+		tok.Set(ClaimEmailVerified, true)
+	}
 	tok.ExpiresAt = sess.Expires.Unix()
 	tok.IssuedAt = sess.Expires.Add(-a.cfg.Session.MaxAge).Unix()
 	tok.Set(ClaimSessionID, store.SessionID(raw))
