@@ -323,6 +323,7 @@ func TestConfigCheckAsServe(t *testing.T) {
 		{"no secret", "brand = \"x\"\n", env{}, "AUTH_SECRET is not set"},
 		{"short secret", "secret = \"0123456789\"\n", env{}, "(set by secret at FILE:1)"},
 		{"strategy", "secret = \"" + testSecret + "\"\nsession-strategy = \"cookie\"\n", env{}, `--session-strategy "cookie": want jwt or database (set by session-strategy at FILE:2)`},
+		{"strategy from the environment", "", env{"AUTH_SECRET": testSecret, "AUTH_SESSION_STRATEGY": "cookie"}, `--session-strategy "cookie": want jwt or database (set by AUTH_SESSION_STRATEGY)`},
 		{"store without strategy", "session-store = \"redis\"\n", env{"AUTH_SECRET": testSecret}, "--session-store redis keeps database sessions"},
 		{"all interfaces", "addr = \":0\"\n", env{"AUTH_SECRET": testSecret}, "listens on all interfaces"},
 		{"trust host", "trust-host = \"maybe\"\n", env{"AUTH_SECRET": testSecret}, `AUTH_TRUST_HOST="maybe" is not a boolean: use true or false (set by trust-host at FILE:1)`},
