@@ -46,6 +46,8 @@ type database interface {
 	// where names the database in messages and logs: the file, or the
 	// URL with its password replaced by xxxxx.
 	where() string
+	// ping reports whether the database answers a query now (readyz).
+	ping(ctx context.Context) error
 	// outbox is the file of the sign-outs kept while the revocation
 	// store is down: beside a SQLite file, in the data directory for
 	// PostgreSQL. It is always a local file.
@@ -117,6 +119,11 @@ type sqliteDB struct {
 func (s *sqliteDB) counter() authgo.Counter { return s.Counters() }
 func (s *sqliteDB) where() string           { return s.path }
 func (s *sqliteDB) close()                  { s.db.Close() }
+
+func (s *sqliteDB) ping(ctx context.Context) error {
+	var n int
+	return s.db.QueryRowContext(ctx, "SELECT 1").Scan(&n)
+}
 
 func (s *sqliteDB) outbox(*dataFlags) (string, error) { return outboxPath(s.path), nil }
 
@@ -271,6 +278,13 @@ func redactURL(rawURL string) (string, []string) {
 func (p *postgresDB) counter() authgo.Counter { return p.Counters() }
 func (p *postgresDB) where() string           { return p.url }
 func (p *postgresDB) close()                  { p.pool.Close() }
+
+func (p *postgresDB) ping(ctx context.Context) error {
+	if err := p.pool.Ping(ctx); err != nil {
+		return errors.New(p.redact(err))
+	}
+	return nil
+}
 
 func (p *postgresDB) outbox(data *dataFlags) (string, error) {
 	if err := data.ensureDir(); err != nil {

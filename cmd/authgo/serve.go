@@ -46,8 +46,6 @@ var (
 	maxHeaderBytes    = 64 << 10
 )
 
-const shutdownTimeout = 10 * time.Second
-
 // outboxPath is the journal of the sign-outs the revocation store could
 // not take (adapters/outbox): beside the database, named after it
 // (<data>/authgo.outbox).
@@ -192,7 +190,24 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 	if o.debug {
 		level = slog.LevelDebug
 	}
-	log := slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: level}))
+	log, err := newLogger(c.stderr, o.logFormat, level)
+	if err != nil {
+		c.errorf("%v", err)
+		return exitUsage
+	}
+	tlsConf, err := loadTLS(o.tlsCert, o.tlsKey)
+	if err != nil {
+		c.errorf("%v", err)
+		return exitUsage
+	}
+	scheme := "http"
+	if tlsConf != nil {
+		scheme = "https"
+	}
+	var m *metrics
+	if o.metricsAddr != "" {
+		m = newMetrics()
+	}
 
 	var logo []byte
 	if o.logo != "" {
@@ -277,6 +292,8 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 		return exitFail
 	}
 	defer db.close()
+	op := &ops{log: log, access: o.accessLog, metrics: m}
+	op.addReady("database", db.ping)
 	// Sign-outs the store cannot take now (Redis down, the database
 	// locked) are kept in a journal in the data directory (beside a SQLite
 	// file), and delivered when the store answers.
@@ -331,7 +348,7 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 		return exitUsage
 	}
 	if authURL == "" && !trustHost {
-		cfg.URL = "http://" + ln.Addr().String()
+		cfg.URL = scheme + "://" + ln.Addr().String()
 	}
 	if o.gw.upstream != "" {
 		// In front of an app the gateway guards the paths (--public,
@@ -360,6 +377,7 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 			return exitFail
 		}
 		defer rdb.Close()
+		op.addReady("redis", func(ctx context.Context) error { return rdb.Ping(ctx).Err() })
 		cfg.Tokens.Locker = redis.NewLocker(rdb, redis.LockerOptions{Logger: log})
 		cfg.Session.Revocations = redis.NewRevocations(rdb, redis.RevocationsOptions{})
 		counter = redis.NewCounter(rdb, redis.CounterOptions{})
@@ -370,6 +388,7 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 			log.Info("database sessions are kept in Redis")
 		}
 	}
+	counter = m.instrumentStores(&cfg, counter)
 	if journal != nil {
 		box, err := outbox.New(ctx, cfg.Session.Revocations, journal, outbox.Options{Logger: log, MaxRetry: outboxMaxRetry})
 		if err != nil {
@@ -390,6 +409,7 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 		log.Info("the sign-in form signs in against the back end", "login_url", c.getenv("AUTH_BACKEND_LOGIN_URL"))
 	}
 	cfg.Providers = append([]provider.Provider{form}, oauthProviders...)
+	m.installEvents(&cfg)
 	a, err := authgo.New(cfg)
 	if err != nil {
 		// New names the Config field it refuses; say which flag set it.
@@ -430,7 +450,7 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 		if u, err := url.Parse(cfg.URL); err == nil && cfg.URL != "" {
 			origin = u.Scheme + "://" + u.Host
 		}
-		px, err := proxy.New(a, proxy.Options{Prefix: prefix, Upstream: upstream, Origin: origin, Logger: log})
+		px, err := proxy.New(a, proxy.Options{Prefix: prefix, Upstream: upstream, Origin: origin, Logger: log, Transport: m.transport("api", proxy.NewTransport())})
 		if err != nil {
 			c.errorf("--api %q: %v", spec, err)
 			return exitUsage
@@ -442,8 +462,13 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 		return exitOK // config check: everything but listening
 	}
 
+	if err := op.configure(a, cfg, protect, apis); err != nil {
+		c.errorf("%v", err)
+		return exitUsage
+	}
 	srv := &http.Server{
-		Handler:           site,
+		Handler:           op.wrap(site),
+		TLSConfig:         tlsConf,
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,
@@ -451,10 +476,24 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	served := make(chan error, 2)
+	go func() {
+		if tlsConf != nil {
+			served <- srv.ServeTLS(ln, "", "")
+			return
+		}
+		served <- srv.Serve(ln)
+	}()
+	var msrv *http.Server
+	if m != nil {
+		if msrv, err = op.serveMetrics(o.metricsAddr, served); err != nil {
+			srv.Close()
+			c.errorf("--metrics-addr %s: %v", o.metricsAddr, err)
+			return exitFail
+		}
+	}
 
-	home := homeURL(authURL, ln.Addr())
+	home := homeURL(scheme, authURL, ln.Addr())
 	log.Info("listening", "addr", ln.Addr().String(), "url", home, "auth", a.BasePath(), "db", db.where(), "protect", []string(protect))
 	fmt.Fprintf(c.stdout, "authgo is running: open %s\n", home)
 	if demoPassword != "" {
@@ -467,17 +506,22 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 		return exitFail
 	case <-ctx.Done():
 	}
-	log.Info("shutting down")
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
-	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		log.Warn("shutdown", "err", err)
-		srv.Close()
+	grace := defaultShutdownGrace
+	if o.shutdownGrace.set {
+		grace = o.shutdownGrace.d
+	}
+	log.Info("shutting down: finishing the requests in flight", "grace", grace)
+	if err := shutdown(srv, grace); err != nil {
+		log.Warn("shutdown: the grace ran out; closed the connections still open", "grace", grace, "err", err)
 	}
 	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		c.errorf("%v", err)
 		return exitFail
 	}
+	if msrv != nil {
+		shutdown(msrv, time.Second)
+	}
+	log.Info("stopped")
 	return exitOK
 }
 
@@ -512,7 +556,7 @@ func allInterfaces(host string) bool {
 
 // homeURL is the URL printed at start: the origin of AUTH_URL, or the
 // address listened on.
-func homeURL(authURL string, addr net.Addr) string {
+func homeURL(scheme, authURL string, addr net.Addr) string {
 	if authURL != "" {
 		if u, err := url.Parse(authURL); err == nil && u.Host != "" {
 			return u.Scheme + "://" + u.Host + "/"
@@ -520,12 +564,12 @@ func homeURL(authURL string, addr net.Addr) string {
 	}
 	host, port, err := net.SplitHostPort(addr.String())
 	if err != nil {
-		return "http://" + addr.String() + "/"
+		return scheme + "://" + addr.String() + "/"
 	}
 	if allInterfaces(host) {
 		host = "localhost"
 	}
-	return "http://" + net.JoinHostPort(host, port) + "/"
+	return scheme + "://" + net.JoinHostPort(host, port) + "/"
 }
 
 // devSecret returns the secret kept in file, making it (mode 0600) when
