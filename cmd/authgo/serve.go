@@ -458,13 +458,13 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 		site.mount(strings.TrimSuffix(prefix, "/"), px)
 		log.Info("proxying the API", "prefix", prefix, "upstream", upstream)
 	}
-	if c.check {
-		return exitOK // config check: everything but listening
-	}
 
 	if err := op.configure(a, cfg, protect, apis); err != nil {
 		c.errorf("%v", err)
 		return exitUsage
+	}
+	if c.check {
+		return exitOK // config check: everything but listening (keep this last before the servers)
 	}
 	srv := &http.Server{
 		Handler:           op.wrap(site),
