@@ -370,8 +370,17 @@ brand = "Config Co"
 session-strategy = "database"
 `, dir, testSecret))
 	e := env{"AUTH_CONFIG": path}
-	if code, _, stderr := runInEnvStdin(t, e, "pw-from-stdin\n", "user", "add", "--data", dir, "carol"); code != 0 {
+	// The user commands work on the file's database too.
+	if code, _, stderr := runInEnvStdin(t, e, "pw-from-stdin\n", "user", "add", "carol"); code != 0 {
 		t.Fatalf("user add: %s", stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "authgo.db")); err != nil {
+		t.Fatalf("user add did not use the file's data directory: %v", err)
+	}
+	// Their flags beat the file.
+	other := t.TempDir()
+	if code, stdout, stderr := runInEnv(t, e, "user", "list", "--data", other); code != 0 || strings.Contains(stdout, "carol") {
+		t.Errorf("user list --data %s = %d\n%s\n%s", other, code, stdout, stderr)
 	}
 	if code, _, stdout, stderr := configCheck(t, e); code != 0 || !strings.Contains(stdout, "authgo serve accepts this configuration") {
 		t.Fatalf("config check = %d\n%s\n%s", code, stdout, stderr)
@@ -391,7 +400,7 @@ session-strategy = "database"
 		t.Errorf("GET /mypage/x signed in = %d\n%s", res.status, res.body)
 	}
 	// Database sessions, as the file says: the user has one.
-	if code, stdout, stderr := runInEnv(t, e, "user", "sessions", "--data", dir, "carol"); code != 0 || strings.Count(strings.TrimSpace(stdout), "\n") < 1 {
+	if code, stdout, stderr := runInEnv(t, env{}, "user", "sessions", "--config", path, "carol"); code != 0 || strings.Count(strings.TrimSpace(stdout), "\n") < 1 {
 		t.Errorf("user sessions = %d\n%s\n%s", code, stdout, stderr)
 	}
 	if code := srv.stop(t); code != 0 {
@@ -476,7 +485,8 @@ func TestConfigCheckChangesNothing(t *testing.T) {
 		t.Errorf("serve and config check differ:\nserve:\n%s\nconfig check:\n%s", serveErr, checkErr)
 	}
 	noPassword(t, "config check", checkOut+checkErr)
-	if code, _, stderr := runInEnv(t, env{}, "migrate", "--db", dsn, "--data", t.TempDir()); code != 0 {
+	// migrate takes the file's database.
+	if code, _, stderr := runInEnv(t, env{}, "migrate", "--config", path); code != 0 {
 		t.Fatalf("migrate: %s", stderr)
 	}
 	code, _, checkOut, checkErr = configCheck(t, e, "--dev", "--data", data)

@@ -79,6 +79,9 @@ func isPostgres(dsn string) bool {
 // (authgo migrate): serve and the user commands refuse an unmigrated or
 // older schema, naming the command.
 func (c *cli) openDatabase(ctx context.Context, data *dataFlags) (database, error) {
+	if err := c.useConfigFile(data); err != nil {
+		return nil, err
+	}
 	if c.check {
 		return c.checkDatabase(ctx, data)
 	}
@@ -338,6 +341,9 @@ func (p *postgresDB) deletePasswordUser(ctx context.Context, username string) (s
 // migrateDatabase creates or upgrades the schema of the database of data
 // and returns what it did, one line a change, and where it is.
 func (c *cli) migrateDatabase(ctx context.Context, data *dataFlags) (applied []string, where string, err error) {
+	if err := c.useConfigFile(data); err != nil {
+		return nil, "", err
+	}
 	dsn := data.source(c.getenv)
 	if isPostgres(dsn) {
 		p, err := openPostgres(ctx, dsn)
