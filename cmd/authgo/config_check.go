@@ -27,7 +27,8 @@ messages. It writes nothing: a SQLite database is stood in for by one in
 memory, a PostgreSQL database and Redis are connected to but not changed
 (and --dev adds no user), and no port is taken.
 
-Exit status: 0 when serve would accept the configuration, 2 when not.`
+Exit status: 0 when serve would start; otherwise serve's, 2 for a bad
+setting, 1 when the database or Redis does not answer.`
 
 func runConfigCheck(ctx context.Context, c *cli, args []string) int {
 	synopsis := "config check [--config FILE] [serve flags]"

@@ -77,7 +77,9 @@ func isPostgres(dsn string) bool {
 // openDatabase opens the database of data: SQLite (created, mode 0600,
 // and migrated when needed) or PostgreSQL, which must have been migrated
 // (authgo migrate): serve and the user commands refuse an unmigrated or
-// older schema, naming the command.
+// older schema, naming the command. The user commands first take serve's
+// configuration file (useConfigFile); config check gets a database it
+// cannot change (checkDatabase).
 func (c *cli) openDatabase(ctx context.Context, data *dataFlags) (database, error) {
 	if err := c.useConfigFile(data); err != nil {
 		return nil, err
