@@ -64,6 +64,9 @@ var outboxMaxRetry = 10 * time.Second
 // holds it (two instances on one data directory), it warns and returns
 // nil: this instance then keeps no sign-outs through an outage.
 func openJournal(path string, log *slog.Logger) (*outbox.File, error) {
+	if path == "" {
+		return nil, nil // none (config check)
+	}
 	j, err := outbox.OpenFile(path)
 	if errors.Is(err, outbox.ErrLocked) {
 		log.Warn("another authgo uses this data directory's sign-out outbox; sign-outs made here while the store is down are not kept: give each instance its own --data", "file", path)
@@ -172,6 +175,9 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 		return exitUsage
 	}
 	c = loaded.cli(c)
+	if c.check {
+		loaded.print(c.stdout)
+	}
 	addr, data, dev, apis, protect := &o.addr, o.data, &o.dev, o.apis, o.protect
 	session, err := sessionConfig(&o)
 	if err != nil {
@@ -266,11 +272,7 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 			c.errorf("%v", noSecretError(data.dir))
 			return exitUsage
 		}
-		if err := data.ensureDir(); err != nil {
-			c.errorf("%v", err)
-			return exitFail
-		}
-		s, created, err := devSecret(filepath.Join(data.dir, "dev-secret"))
+		s, created, err := c.devSecret(&data)
 		if err != nil {
 			c.errorf("%v", err)
 			return exitFail
@@ -312,7 +314,7 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 		defer journal.Close()
 	}
 
-	ln, err := net.Listen("tcp", *addr)
+	ln, err := c.listen("tcp", *addr)
 	if err != nil {
 		c.errorf("%v", err)
 		return exitFail
@@ -464,6 +466,9 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 	if err := op.configure(a, cfg, protect, apis); err != nil {
 		c.errorf("%v", err)
 		return exitUsage
+	}
+	if c.check {
+		return exitOK // config check: everything but listening (keep this last before the servers)
 	}
 	srv := &http.Server{
 		Handler:           op.wrap(site),

@@ -299,6 +299,10 @@ func printSettings(w io.Writer) {
 			if s.def != "" {
 				text += " (default " + s.def + ")"
 			}
+			// A flag's key is its name; a variable's is shown.
+			if k := settingKeys(s); len(k) > 0 && k[0] != s.flag {
+				text += " (in the --config file: " + strings.Join(k, ", ") + ")"
+			}
 			for _, line := range wrap(text, 72) {
 				fmt.Fprintf(w, "      %s\n", line)
 			}
