@@ -233,8 +233,14 @@ func (o *ops) wrap(next http.Handler) http.Handler {
 const maxLoggedPath = 1024
 
 // accessLine logs one request: never its query string (an OAuth
-// callback's holds the code), cookies, headers or body.
+// callback's holds the code), cookies, headers or body. Health probes,
+// which come every few seconds from an orchestrator, are logged at debug
+// level only.
 func (o *ops) accessLine(r *http.Request, route string, status int, n int64, d time.Duration) {
+	level := slog.LevelInfo
+	if route == routeHealth {
+		level = slog.LevelDebug
+	}
 	path := r.URL.Path
 	if len(path) > maxLoggedPath {
 		path = path[:maxLoggedPath] + "…"
@@ -243,7 +249,7 @@ func (o *ops) accessLine(r *http.Request, route string, status int, n int64, d t
 	if a, ok := clientip.Addr(r.RemoteAddr, r.Header.Values("X-Forwarded-For"), o.trusted); ok {
 		client = a.String()
 	}
-	o.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+	o.log.LogAttrs(r.Context(), level, "request",
 		slog.String("method", r.Method),
 		slog.String("route", route),
 		slog.String("path", path),
