@@ -40,9 +40,12 @@ type Config struct {
 	BasePath string
 
 	// TrustHost takes the origin from X-Forwarded-Proto and
-	// X-Forwarded-Host (falling back to the Host header) when URL is empty.
+	// X-Forwarded-Host (falling back to the Host header) when URL is empty,
+	// for requests whose TCP peer is one of TrustedProxies; from any other
+	// peer those headers are ignored and the origin is the Host header's.
 	// Turn it on only behind a proxy that sets those headers itself; either
-	// URL or TrustHost is required.
+	// URL or TrustHost is required, and TrustHost requires TrustedProxies
+	// (0.0.0.0/0 and ::/0 trust every peer, as Auth.js's trustHost does).
 	TrustHost bool
 
 	// TrustedProxies are the reverse proxies in front of this server
@@ -54,8 +57,10 @@ type Config struct {
 	// trusted one when an entry is not an address). So a client cannot
 	// choose its address by sending the header itself. Empty: the peer,
 	// always. authgo records that address with each database session
-	// (store.Session.ClientAddr, shown by Sessions). It does not change
-	// TrustHost, which trusts the forwarding headers of any peer.
+	// (store.Session.ClientAddr, shown by Sessions). They are the one
+	// source of trust for forwarding headers: TrustHost believes
+	// X-Forwarded-Host and X-Forwarded-Proto only from them, and so does
+	// package gateway for X-Forwarded-Uri.
 	TrustedProxies []netip.Prefix
 
 	// Session configures sessions.
@@ -174,6 +179,27 @@ type SessionConfig struct {
 	// Default 2 s (DefaultRevocationCache); negative asks on every read.
 	// Unused with the default memory store.
 	RevocationCache time.Duration
+	// StoreCache is how long this instance keeps what it read from the
+	// stores for a database session (its row, its user, and the accounts
+	// row holding its provider tokens) before reading them again, so that
+	// a guarded page or GET <base>/session costs no round trip while it
+	// lasts. The cache is keyed by store.SessionID of the token (never the
+	// token), holds only sessions the store returned (a cookie naming no
+	// session never enters it) and at most 10,000 of them.
+	//
+	// Staleness: every write this instance makes (sign-out, the UpdateAge
+	// rewrite, RevokeSession, RevokeUser, a refresh's write-back, a
+	// sign-in's update of the user or account) takes effect here at once.
+	// A change made elsewhere (a sign-out on another authgo instance, or
+	// in a Next.js app with Auth.js on the same database; a row deleted by
+	// hand) is seen by this instance within StoreCache: until then the
+	// session still opens here. Expiry and MaxLifetime are checked against
+	// the clock on every read, cached or not, so a cached entry never
+	// outlives its session.
+	//
+	// Default 2 s (DefaultStoreCache); negative asks the stores on every
+	// read. Unused with StrategyJWT.
+	StoreCache time.Duration
 }
 
 // Pages are application paths that replace the built-in pages. Each must be
@@ -218,6 +244,9 @@ const (
 	// revocation store's "not revoked" by default
 	// (SessionConfig.RevocationCache).
 	DefaultRevocationCache = 2 * time.Second
+	// DefaultStoreCache is how long an instance keeps a database
+	// session's rows by default (SessionConfig.StoreCache).
+	DefaultStoreCache = 2 * time.Second
 	// MinSecretLength is the shortest secret New accepts, in bytes.
 	MinSecretLength = 32
 	// MaxLogoSize is the largest Theme.Logo New accepts, in bytes.
@@ -393,6 +422,9 @@ func (c *Config) validate() (origin, error) {
 		return o, fmt.Errorf("authgo: TrustedProxies: %w", err)
 	}
 	c.TrustedProxies = ps
+	if c.TrustHost && len(ps) == 0 {
+		return o, errors.New("authgo: TrustHost (AUTH_TRUST_HOST) needs TrustedProxies (--trusted-proxy), the addresses of the proxies whose X-Forwarded-Host and X-Forwarded-Proto are believed: without them any client could choose the origin; 0.0.0.0/0 and ::/0 trust every peer, as Auth.js does")
+	}
 	if c.Theme.Color != "" && !colorPattern.MatchString(c.Theme.Color) {
 		return o, fmt.Errorf("authgo: Theme.Color %q must be #rgb or #rrggbb", c.Theme.Color)
 	}

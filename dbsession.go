@@ -49,12 +49,12 @@ func (s dbStrategy) open(ctx context.Context, _ cookie.Names, raw string) (*Toke
 	if len(raw) > maxSessionToken {
 		return nil, errNoSession
 	}
-	sess, u, err := s.sessions.SessionAndUser(ctx, raw)
+	id := store.SessionID(raw)
+	sess, u, acc, err := s.load(ctx, raw, id)
 	if err != nil {
-		s.a.warnSometimes(&s.a.revocationWarn, "authgo: session store unavailable; sessions are refused until it answers", "err", err)
-		return nil, fmt.Errorf("%w: %w", errStoreUnknown, err)
+		return nil, err
 	}
-	if sess == nil || u == nil {
+	if sess == nil {
 		return nil, errNoSession
 	}
 	a, now := s.a, s.a.now()
@@ -69,20 +69,12 @@ func (s dbStrategy) open(ctx context.Context, _ cookie.Names, raw string) (*Toke
 			tok.Set(claim, nil)
 		}
 	}
-	if sess.Created.IsZero() {
-		// A session Auth.js made, seen for the first time: its lifetime
-		// counts from now, recorded at once (UpdateSession with the row's
-		// own expiry writes its authgo_sessions row, Created = now), so
-		// that later reads find it and never write it again.
-		if err := s.sessions.UpdateSession(ctx, raw, sess.Expires, now); err != nil {
-			s.a.warnSometimes(&s.a.revocationWarn, "authgo: session store unavailable; sessions are refused until it answers", "err", err)
-			return nil, fmt.Errorf("%w: %w", errStoreUnknown, err)
-		}
-		sess.Created = now
+	if u.Email != "" && !u.EmailVerified.IsZero() {
+		tok.Set(ClaimEmailVerified, true)
 	}
 	tok.ExpiresAt = sess.Expires.Unix()
 	tok.IssuedAt = sess.Expires.Add(-a.cfg.Session.MaxAge).Unix()
-	tok.Set(ClaimSessionID, store.SessionID(raw))
+	tok.Set(ClaimSessionID, id)
 	tok.Set(ClaimAuthTime, float64(sess.Created.Unix()))
 	if a.outlived(tok) {
 		s.delete(ctx, raw)
@@ -91,17 +83,59 @@ func (s dbStrategy) open(ctx context.Context, _ cookie.Names, raw string) (*Toke
 	if err := a.checkRevoked(ctx, tok); err != nil {
 		return nil, err
 	}
-	if sess.Provider != "" {
-		acc, err := a.cfg.Users.Account(ctx, sess.Provider, sess.ProviderAccountID)
-		if err != nil {
-			s.a.warnSometimes(&s.a.revocationWarn, "authgo: users store unavailable; sessions are refused until it answers", "err", err)
-			return nil, fmt.Errorf("%w: %w", errStoreUnknown, err)
-		}
-		if acc != nil && acc.UserID == u.ID {
-			a.accountClaims(tok, acc)
-		}
+	if acc != nil && acc.UserID == u.ID {
+		a.accountClaims(tok, acc)
 	}
 	return tok, nil
+}
+
+// load returns the session whose cookie value is raw (and whose
+// store.SessionID is id), its user, and the accounts row it signed in
+// with (nil when none): from the session cache while its entry is fresh,
+// else from the stores, one round trip to each (the sessions store, and
+// the users store for a session that signed in with provider tokens). A
+// session that is gone comes back nil, and is not cached; an expired one
+// comes back as it is, for open to delete. A session Auth.js made, seen
+// for the first time, gets its authgo_sessions row here.
+func (s dbStrategy) load(ctx context.Context, raw, id string) (*store.Session, *store.User, *store.Account, error) {
+	c := s.a.sessionCache
+	e, ok, gen := c.get(id)
+	if ok {
+		return &e.sess, &e.user, e.acc, nil
+	}
+	sess, u, err := s.sessions.SessionAndUser(ctx, raw)
+	if err != nil {
+		s.a.warnSometimes(&s.a.revocationWarn, "authgo: session store unavailable; sessions are refused until it answers", "err", err)
+		return nil, nil, nil, fmt.Errorf("%w: %w", errStoreUnknown, err)
+	}
+	if sess == nil || u == nil {
+		return nil, nil, nil, nil
+	}
+	now := s.a.now()
+	if sess.Expires.Before(now) {
+		return sess, u, nil, nil
+	}
+	if sess.Created.IsZero() {
+		// A session Auth.js made, seen for the first time: its lifetime
+		// counts from now, recorded at once (UpdateSession with the row's
+		// own expiry writes its authgo_sessions row, Created = now), so
+		// that later reads find it and never write it again.
+		if err := s.sessions.UpdateSession(ctx, raw, sess.Expires, now); err != nil {
+			s.a.warnSometimes(&s.a.revocationWarn, "authgo: session store unavailable; sessions are refused until it answers", "err", err)
+			return nil, nil, nil, fmt.Errorf("%w: %w", errStoreUnknown, err)
+		}
+		sess.Created = now
+	}
+	var acc *store.Account
+	if sess.Provider != "" {
+		acc, err = s.a.cfg.Users.Account(ctx, sess.Provider, sess.ProviderAccountID)
+		if err != nil {
+			s.a.warnSometimes(&s.a.revocationWarn, "authgo: users store unavailable; sessions are refused until it answers", "err", err)
+			return nil, nil, nil, fmt.Errorf("%w: %w", errStoreUnknown, err)
+		}
+	}
+	c.put(id, gen, *sess, *u, acc)
+	return sess, u, acc, nil
 }
 
 // accountClaims gives tok, a database session's token, the provider
@@ -184,7 +218,9 @@ func (a *Auth) writeBackAccount(ctx context.Context, tok *Token, set *provider.T
 			acc.IDToken = set.IDToken
 		}
 	}
-	if err := a.cfg.Users.UpdateAccount(ctx, *acc); err != nil {
+	err = a.cfg.Users.UpdateAccount(ctx, *acc)
+	a.sessionCache.invalidateAccount(acc.Provider, acc.ProviderAccountID)
+	if err != nil {
 		fail(err)
 	}
 }
@@ -201,7 +237,9 @@ func (s dbStrategy) seal(ctx context.Context, _ cookie.Names, tok *Token, raw st
 	a, now := s.a, s.a.now()
 	if tok.IssuedAt+int64(a.cfg.Session.UpdateAge/time.Second) <= now.Unix() {
 		exp := a.expiry(tok, now).Truncate(time.Second)
-		if err := s.sessions.UpdateSession(ctx, raw, exp, now); err != nil {
+		err := s.sessions.UpdateSession(ctx, raw, exp, now)
+		s.a.sessionCache.invalidate(store.SessionID(raw))
+		if err != nil {
 			return "", fmt.Errorf("database session: update: %w", err)
 		}
 	}
@@ -250,7 +288,9 @@ func (a *Auth) clientAddr(r *http.Request) string {
 func (s dbStrategy) delete(ctx context.Context, raw string) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
-	if err := s.sessions.DeleteSession(ctx, raw); err != nil {
+	err := s.sessions.DeleteSession(ctx, raw)
+	s.a.sessionCache.invalidate(store.SessionID(raw))
+	if err != nil {
 		s.a.log.Warn("authgo: an ended database session could not be deleted", "err", err)
 	}
 }
@@ -293,6 +333,7 @@ func (a *Auth) signOutDatabase(rq *request, ds dbStrategy) (*response, error) {
 		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		err := ds.sessions.DeleteSession(dctx, raw)
 		cancel()
+		a.sessionCache.invalidate(store.SessionID(raw))
 		if err != nil {
 			a.log.Error("authgo: sign-out: the database session could not be deleted", "err", err)
 			return nil, fail(CodeUnavailable, err)

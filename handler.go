@@ -321,7 +321,8 @@ func isHTTPURL(s string) bool {
 }
 
 // requestOrigin is Config.URL's origin, or with TrustHost the one the
-// forwarding headers (or the Host header and TLS state) describe.
+// forwarding headers of a trusted proxy (or the Host header and TLS state)
+// describe.
 func (a *Auth) requestOrigin(r *http.Request) (origin, error) {
 	if a.fixed.host != "" {
 		return a.fixed, nil
@@ -330,7 +331,8 @@ func (a *Auth) requestOrigin(r *http.Request) (origin, error) {
 	if r.TLS != nil {
 		scheme = "https"
 	}
-	if p := lastValue(r.Header, "X-Forwarded-Proto"); p != "" {
+	trusted := a.TrustedPeer(r)
+	if p := lastValue(r.Header, "X-Forwarded-Proto"); p != "" && trusted {
 		p = strings.ToLower(p)
 		if p != "http" && p != "https" {
 			return origin{}, fmt.Errorf("bad X-Forwarded-Proto %q", p)
@@ -338,7 +340,7 @@ func (a *Auth) requestOrigin(r *http.Request) (origin, error) {
 		scheme = p
 	}
 	host := r.Host
-	if h := lastValue(r.Header, "X-Forwarded-Host"); h != "" {
+	if h := lastValue(r.Header, "X-Forwarded-Host"); h != "" && trusted {
 		host = h
 	}
 	if !validHost(host) {

@@ -77,7 +77,9 @@ func (a *Auth) signInUser(rq *request, u *User, account *Account) (_ *store.User
 				return nil, false, fail(CodeOAuthAccountNotLinked, errLinkedElsewhere)
 			}
 			row.UserID = linked.ID
-			if err := us.UpdateAccount(ctx, row); err != nil {
+			err = us.UpdateAccount(ctx, row)
+			a.sessionCache.invalidateAccount(row.Provider, row.ProviderAccountID)
+			if err != nil {
 				return nil, false, unavailable(err)
 			}
 			if credentials {
@@ -133,7 +135,9 @@ func (a *Auth) signInUser(rq *request, u *User, account *Account) (_ *store.User
 			}
 		}
 		row.UserID = target.ID
-		if err := us.LinkAccount(ctx, row); err != nil {
+		err = us.LinkAccount(ctx, row)
+		a.sessionCache.invalidateAccount(row.Provider, row.ProviderAccountID)
+		if err != nil {
 			if errors.Is(err, store.ErrAccountLinked) {
 				continue // a racing sign-in won: use its row
 			}
@@ -186,6 +190,7 @@ func (a *Auth) upsertUser(ctx context.Context, row *store.User, u *User) *store.
 		return row
 	}
 	written, err := a.cfg.Users.UpdateUser(ctx, next)
+	a.sessionCache.invalidateUser(row.ID)
 	if err != nil {
 		return fail(err)
 	}

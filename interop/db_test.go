@@ -469,6 +469,65 @@ func TestSharedDBSignOut(t *testing.T) {
 	})
 }
 
+// TestSharedDBSignOutStoreCache: with authgo's session cache on
+// (SessionConfig.StoreCache), a sign-out in Auth.js is seen by authgo
+// within the cache's lifetime, as documented: the cached session still
+// opens just after (the read costs no round trip), and no longer once the
+// entry expired; authgo's own sign-out ends it on authgo at once.
+func TestSharedDBSignOutStoreCache(t *testing.T) {
+	t.Parallel()
+	pgAdapterAvailable(t)
+	pool, dsn := freshDatabase(t)
+	if _, err := postgres.Migrate(t.Context(), pool); err != nil {
+		t.Fatal(err)
+	}
+	idp := testidp.New(t, testidp.Options{Users: []testidp.User{carol, dave}})
+	const ttl = 1500 * time.Millisecond
+	js, ag := startAuthJSDB(t, dsn, idp, nil), startAuthgoDBCache(t, pool, idp, ttl)
+
+	// Auth.js signs out a session authgo has just read.
+	bg := newBrowser(t, ag)
+	bg.signIn("alice", "wonderland")
+	tok := bg.Cookie("authjs.session-token")
+	if sub := whoami(t, ag, tok); sub == "" {
+		t.Fatal("authgo does not open its new session")
+	}
+	b := newBrowser(t, js)
+	b.SetCookie("authjs.session-token", tok)
+	read := time.Now()
+	if r := b.post("/auth/signout", url.Values{"csrfToken": {b.csrf()}, "callbackUrl": {js + "/bye"}}); r.status != http.StatusFound {
+		t.Fatalf("Auth.js sign-out: %d", r.status)
+	}
+	if _, _, ok := sessionRow(t, pool, tok); ok {
+		t.Fatal("Auth.js's sign-out left the sessions row")
+	}
+	stale := whoami(t, ag, tok)
+	if time.Since(read) < ttl && stale == "" {
+		t.Error("authgo read the store again within StoreCache: the cache kept nothing")
+	}
+	time.Sleep(time.Until(read.Add(ttl + 100*time.Millisecond)))
+	if sub := whoami(t, ag, tok); sub != "" {
+		t.Errorf("authgo still opens the session %v after Auth.js's sign-out (StoreCache %v)", time.Since(read), ttl)
+	}
+	if _, s := readSession(t, ag, tok); s != nil {
+		t.Errorf("authgo's /auth/session still shows the ended session: %+v", s)
+	}
+
+	// authgo's own sign-out is seen by authgo at once, cache or not.
+	bg = newBrowser(t, ag)
+	bg.signIn("alice", "wonderland")
+	tok = bg.Cookie("authjs.session-token")
+	if sub := whoami(t, ag, tok); sub == "" {
+		t.Fatal("authgo does not open its new session")
+	}
+	if r := bg.post("/auth/signout", url.Values{"csrfToken": {bg.csrf()}, "callbackUrl": {ag + "/bye"}}); r.status != http.StatusFound {
+		t.Fatalf("authgo sign-out: %d", r.status)
+	}
+	if sub := whoami(t, ag, tok); sub != "" {
+		t.Errorf("authgo opens its own signed-out session from its cache: %q", sub)
+	}
+}
+
 // TestSharedDBAccountLinking: an account one side linked is found by the
 // other's sign-in with the same provider account: same user id, no
 // OAuthAccountNotLinked, no second users or accounts row.

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -354,8 +355,22 @@ func shutdown(srv *http.Server, grace time.Duration) error {
 // path, the trusted proxies, the --protect patterns and the --api
 // prefixes (for route classes), and the Events behind the sign-in and
 // refresh metrics (already installed in cfg).
-func (o *ops) configure(a *authgo.Auth, cfg authgo.Config, protect, apis []string) error {
+func (o *ops) configure(a *authgo.Auth, cfg authgo.Config, protect, apis []string, upstream string) error {
 	o.base = a.BasePath()
+	if upstream != "" {
+		addr, err := dialAddr(upstream)
+		if err != nil {
+			return fmt.Errorf("--upstream %s: %v", upstream, err)
+		}
+		o.upstream = true
+		o.addReady("upstream", func(ctx context.Context) error {
+			c, err := (&net.Dialer{}).DialContext(ctx, "tcp", addr)
+			if err != nil {
+				return err
+			}
+			return c.Close()
+		})
+	}
 	trusted, err := clientip.Prefixes(cfg.TrustedProxies)
 	if err != nil {
 		return err
@@ -373,6 +388,25 @@ func (o *ops) configure(a *authgo.Auth, cfg authgo.Config, protect, apis []strin
 		o.apis = append(o.apis, strings.TrimSuffix(prefix, "/"))
 	}
 	return nil
+}
+
+// dialAddr is the host:port a readiness check dials for an upstream URL.
+func dialAddr(rawURL string) (string, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return "", err
+	}
+	if u.Host == "" {
+		return "", errors.New("no host")
+	}
+	if u.Port() != "" {
+		return u.Host, nil
+	}
+	port := "80"
+	if u.Scheme == "https" {
+		port = "443"
+	}
+	return net.JoinHostPort(u.Hostname(), port), nil
 }
 
 // serveMetrics listens on addr and serves the metrics listener there,

@@ -25,6 +25,8 @@ import (
 	"github.com/authgo/authgo"
 	"github.com/authgo/authgo/adapters/outbox"
 	"github.com/authgo/authgo/adapters/redis"
+	"github.com/authgo/authgo/internal/clientip"
+	"github.com/authgo/authgo/internal/fwd"
 	"github.com/authgo/authgo/internal/match"
 	"github.com/authgo/authgo/internal/password"
 	"github.com/authgo/authgo/provider"
@@ -160,11 +162,15 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 		fs.Usage()
 		return exitUsage
 	}
-	addr, data, dev, apis, protect := &o.addr, o.data, &o.dev, o.apis, o.protect
-	if err := applyEnv(fs, c.getenv); err != nil {
+	// The environment, then the configuration file, fill in what the
+	// command line did not set; c reads the file's variables too.
+	loaded, err := loadSettings(fs, c.getenv)
+	if err != nil {
 		c.errorf("%v", err)
 		return exitUsage
 	}
+	c = loaded.cli(c)
+	addr, data, dev, apis, protect := &o.addr, o.data, &o.dev, o.apis, o.protect
 	session, err := sessionConfig(&o)
 	if err != nil {
 		c.errorf("%v", err)
@@ -234,25 +240,28 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 			return exitUsage
 		}
 	}
+	if trustHost && len(o.gw.trustedProxies) == 0 {
+		c.errorf("AUTH_TRUST_HOST=true needs --trusted-proxy CIDR (AUTH_TRUSTED_PROXIES), the proxies whose X-Forwarded-Host and X-Forwarded-Proto are believed; 0.0.0.0/0 and ::/0 trust every peer, as Auth.js does")
+		return exitUsage
+	}
+	if err := checkRedirectAllow(o.gw.redirectAllow); err != nil {
+		c.errorf("%v", err)
+		return exitUsage
+	}
 	host, _, err := net.SplitHostPort(*addr)
 	if err != nil {
 		c.errorf("--addr %q: %v", *addr, err)
 		return exitUsage
 	}
 	if authURL == "" && !trustHost && allInterfaces(host) {
-		c.errorf("--addr %s listens on all interfaces, so the public URL is unknown: set AUTH_URL (e.g. AUTH_URL=https://auth.example.com/auth), or AUTH_TRUST_HOST=true behind a proxy that sets X-Forwarded-Host and X-Forwarded-Proto", *addr)
+		c.errorf("--addr %s listens on all interfaces, so the public URL is unknown: set AUTH_URL (e.g. AUTH_URL=https://auth.example.com/auth), or AUTH_TRUST_HOST=true with --trusted-proxy behind a proxy that sets X-Forwarded-Host and X-Forwarded-Proto", *addr)
 		return exitUsage
 	}
 
 	secrets := envSecrets(c.getenv)
 	if c.getenv("AUTH_SECRET") == "" {
 		if !*dev {
-			c.errorf(`AUTH_SECRET is not set. Make a secret and export it:
-
-	export AUTH_SECRET=$(authgo secret)
-
-and keep it: changing it signs everybody out. To try authgo out, run
-"authgo serve --dev", which keeps a generated secret in %s.`, filepath.Join(data.dir, "dev-secret"))
+			c.errorf("%v", noSecretError(data.dir))
 			return exitUsage
 		}
 		if err := data.ensureDir(); err != nil {
@@ -272,6 +281,7 @@ and keep it: changing it signs everybody out. To try authgo out, run
 	if *dev {
 		log.Warn("development mode (--dev) is on: do not use it in production")
 	}
+	loaded.warn(log)
 
 	// The database: users, sessions, sign-outs, lockouts (SQLite, or
 	// PostgreSQL with --db postgres://…).
@@ -313,9 +323,11 @@ and keep it: changing it signs everybody out. To try authgo out, run
 		TrustHost: trustHost,
 		Logger:    log,
 		Matcher:   protect,
-		Theme:     authgo.Theme{Brand: o.brand, Color: o.brandColor, Logo: logo},
-		Session:   session,
-		Debug:     o.debug,
+		// The one source of trust for forwarding headers.
+		TrustedProxies: o.gw.trustedProxies,
+		Theme:          authgo.Theme{Brand: o.brand, Color: o.brandColor, Logo: logo},
+		Session:        session,
+		Debug:          o.debug,
 	}
 	// Sign-outs are recorded in the database, so every instance on it, and
 	// a restart, honour them; with Redis, in Redis (below).
@@ -336,6 +348,14 @@ and keep it: changing it signs everybody out. To try authgo out, run
 	}
 	if authURL == "" && !trustHost {
 		cfg.URL = scheme + "://" + ln.Addr().String()
+	}
+	if o.gw.upstream != "" {
+		// In front of an app the gateway guards the paths (--public,
+		// --protect); the middleware has nothing left to guard.
+		cfg.Matcher = nil
+	}
+	if len(o.gw.redirectAllow) > 0 {
+		cfg.Callbacks.Redirect = redirectCallback(o.gw.redirectAllow)
 	}
 	// Sign-in failures are counted in the database too, so a lockout holds
 	// across instances and restarts and authgo user unlock can end it.
@@ -379,7 +399,7 @@ and keep it: changing it signs everybody out. To try authgo out, run
 	}
 	var form provider.Provider = backendProvider
 	if backendProvider == nil {
-		form, err = newCredentials(db, counter, log, trustHost)
+		form, err = newCredentials(db, counter, log, o.gw.trustedProxies)
 		if err != nil {
 			c.errorf("%v", err)
 			return exitFail
@@ -413,6 +433,16 @@ and keep it: changing it signs everybody out. To try authgo out, run
 	}
 
 	site := newSite(a, cfg.Theme, protect, log)
+	g, err := newGateway(a, &o, protect, db, form.ID(), log, m.transport("upstream", fwd.DefaultTransport()))
+	if err != nil {
+		c.errorf("%v", err)
+		return exitUsage
+	}
+	site.gateway(g, o.gw.upstream != "")
+	if o.gw.upstream != "" {
+		log.Info("in front of the app", "upstream", o.gw.upstream, "public", []string(o.gw.public), "protect", []string(protect))
+	}
+	warnAllowList(&o.gw, oauthProviders, log)
 	for _, spec := range apis {
 		prefix, upstream, _ := strings.Cut(spec, "=")
 		origin := ""
@@ -428,7 +458,7 @@ and keep it: changing it signs everybody out. To try authgo out, run
 		log.Info("proxying the API", "prefix", prefix, "upstream", upstream)
 	}
 
-	if err := op.configure(a, cfg, protect, apis); err != nil {
+	if err := op.configure(a, cfg, protect, apis, o.gw.upstream); err != nil {
 		c.errorf("%v", err)
 		return exitUsage
 	}
@@ -609,7 +639,7 @@ type passwordUsers interface {
 // the operating system at once rather than over the runtime's next minutes,
 // so a sign-in does not leave the server 20 MiB larger while it serves
 // session reads.
-func newCredentials(users passwordUsers, counter authgo.Counter, log *slog.Logger, behindProxy bool) (*credentials.Provider, error) {
+func newCredentials(users passwordUsers, counter authgo.Counter, log *slog.Logger, trusted []netip.Prefix) (*credentials.Provider, error) {
 	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
 	var inflight atomic.Int32
 	lock := lockout{counter: counter}
@@ -623,7 +653,7 @@ func newCredentials(users passwordUsers, counter authgo.Counter, log *slog.Logge
 			if username == "" || pw == "" {
 				return nil, nil // nobody has an empty name or password; nothing to time
 			}
-			keys := lock.keys(username, clientAddr(r, behindProxy))
+			keys := lock.keys(username, clientAddr(r, trusted))
 			if left, err := lock.blocked(ctx, keys); err != nil {
 				return nil, err
 			} else if left > 0 {
@@ -666,7 +696,8 @@ func newCredentials(users passwordUsers, counter authgo.Counter, log *slog.Logge
 			if err := lock.succeeded(ctx, keys); err != nil {
 				log.Error("sign-in lockout: resetting the user's failures", "err", err)
 			}
-			return &authgo.User{ID: u.ID, Name: cmp.Or(u.Name, username), Email: u.Email, Image: u.Image}, nil
+			return &authgo.User{ID: u.ID, Name: cmp.Or(u.Name, username), Email: u.Email, Image: u.Image,
+				Extra: map[string]any{authgo.ClaimPreferredUsername: username}}, nil
 		},
 	})
 }
@@ -684,23 +715,11 @@ func redirectURI(publicURL, base, id string) string {
 }
 
 // clientAddr is the address sign-in attempts are counted against: the TCP
-// peer, or behind a proxy the right-most X-Forwarded-For entry when it is
-// an IP address.
-func clientAddr(r *http.Request, behindProxy bool) string {
-	if behindProxy {
-		if v := r.Header.Values("X-Forwarded-For"); len(v) > 0 {
-			last := v[len(v)-1]
-			if i := strings.LastIndexByte(last, ','); i >= 0 {
-				last = last[i+1:]
-			}
-			if ip, err := netip.ParseAddr(strings.TrimSpace(last)); err == nil {
-				return ip.String()
-			}
-		}
+// peer, or behind --trusted-proxy proxies the right-most X-Forwarded-For
+// address that is not theirs (Config.TrustedProxies' rule).
+func clientAddr(r *http.Request, trusted []netip.Prefix) string {
+	if a, ok := clientip.Addr(r.RemoteAddr, r.Header.Values("X-Forwarded-For"), trusted); ok {
+		return a.String()
 	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
+	return r.RemoteAddr
 }
