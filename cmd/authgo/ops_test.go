@@ -570,7 +570,8 @@ func TestOpsTLS(t *testing.T) {
 }
 
 // TestOpsShutdown runs the real binary: SIGTERM while a proxied request
-// waits on a slow upstream lets that request finish with its whole body,
+// (through --api, or to the --upstream app) waits on a slow upstream lets
+// that request finish with its whole body,
 // refuses new connections, and serve exits 0; a request longer than
 // --shutdown-grace is cut when the grace runs out, and serve still exits
 // 0.
@@ -584,9 +585,11 @@ func TestOpsShutdown(t *testing.T) {
 		name     string
 		grace    string
 		complete bool
+		upstream bool // the gateway's --upstream rather than --api
 	}{
-		{"finishes", "10s", true},
-		{"grace runs out", "300ms", false},
+		{"finishes", "10s", true, false},
+		{"grace runs out", "300ms", false, false},
+		{"upstream finishes", "10s", true, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			arrived := make(chan struct{}, 1)
@@ -606,7 +609,15 @@ func TestOpsShutdown(t *testing.T) {
 				io.WriteString(w, "slow answer, complete")
 			}))
 			defer up.Close()
-			cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--data", t.TempDir(), "--api", "/api="+up.URL, "--shutdown-grace", c.grace)
+			args := []string{"serve", "--addr", "127.0.0.1:0", "--data", t.TempDir(), "--shutdown-grace", c.grace}
+			path := "/api/slow"
+			if c.upstream {
+				args = append(args, "--upstream", up.URL, "--public", "/:path*")
+				path = "/slow"
+			} else {
+				args = append(args, "--api", "/api="+up.URL)
+			}
+			cmd := exec.Command(bin, args...)
 			cmd.Env = append(os.Environ(), "AUTH_SECRET="+strings.Repeat("k", 40), "AUTH_BACKEND_LOGIN_URL="+up.URL+"/login")
 			var stderr testkit.Buffer
 			cmd.Stderr = &stderr
@@ -634,6 +645,7 @@ func TestOpsShutdown(t *testing.T) {
 			if r := b.signIn(b.csrfToken(), "alice", "pw"); r.status != http.StatusFound || strings.Contains(r.header.Get("Location"), "error") {
 				t.Fatalf("sign-in: %d %q", r.status, r.header.Get("Location"))
 			}
+			cookie := b.sessionCookieOf()
 			type answer struct {
 				status int
 				body   string
@@ -641,9 +653,9 @@ func TestOpsShutdown(t *testing.T) {
 			}
 			got := make(chan answer, 1)
 			go func() {
-				req, _ := http.NewRequest("GET", origin+"/api/slow", nil)
+				req, _ := http.NewRequest("GET", origin+path, nil)
 				req.Header.Set("X-CSRF", "1")
-				req.Header.Set("Cookie", b.sessionCookieOf())
+				req.Header.Set("Cookie", cookie)
 				res, err := http.DefaultClient.Do(req)
 				if err != nil {
 					got <- answer{err: err}
@@ -698,5 +710,53 @@ func TestOpsShutdown(t *testing.T) {
 				t.Errorf("the log does not say the grace ran out:\n%s", log)
 			}
 		})
+	}
+}
+
+// TestOpsUpstream: in front of an app (--upstream), its requests are
+// counted under the upstream route class and timed, forward-auth under
+// its own, and readyz names the upstream while it does not answer.
+func TestOpsUpstream(t *testing.T) {
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "app page")
+	}))
+	defer app.Close()
+	s := startServe(t, true, "--dev", "--addr", "127.0.0.1:0", "--data", t.TempDir(), "--metrics-addr", "127.0.0.1:0",
+		"--upstream", app.URL, "--public", "/", "--public", "/pub/:path*")
+	mo := metricsOrigin(t, s)
+	if code, body := fetch(t, nil, s.origin+"/pub/7"); code != http.StatusOK || body != "app page" {
+		t.Fatalf("public page: %d %q", code, body)
+	}
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	if code, _ := fetch(t, c, s.origin+"/private/7"); code != http.StatusFound {
+		t.Fatalf("protected page signed out: %d", code)
+	}
+	if code, _ := fetch(t, nil, s.origin+"/auth/forward-auth"); code != http.StatusUnauthorized {
+		t.Fatalf("forward-auth signed out: %d", code)
+	}
+	if code, body := fetch(t, nil, s.origin+"/auth/readyz"); code != http.StatusOK {
+		t.Fatalf("readyz with the app up: %d %q", code, body)
+	}
+	_, body := fetch(t, nil, mo+"/metrics")
+	for _, c := range []struct {
+		name   string
+		labels []string
+		want   float64
+	}{
+		{"authgo_http_requests_total", []string{"route", "upstream", "code", "2xx"}, 1},
+		{"authgo_http_requests_total", []string{"route", "upstream", "code", "3xx"}, 1},
+		{"authgo_http_requests_total", []string{"route", "forward_auth", "code", "4xx"}, 1},
+		{"authgo_upstream_duration_seconds_count", []string{"proxy", "upstream", "code", "2xx"}, 1},
+	} {
+		if got := sample(body, c.name, c.labels...); got != c.want {
+			t.Errorf("%s%v = %v; want %v", c.name, c.labels, got, c.want)
+		}
+	}
+	app.Close()
+	if code, body := fetch(t, nil, s.origin+"/auth/readyz"); code != http.StatusServiceUnavailable || body != "not ready: upstream\n" {
+		t.Fatalf("readyz with the app down: %d %q", code, body)
+	}
+	if strings.Contains(s.stderr.String(), "/pub/7?") {
+		t.Error("a query in the log")
 	}
 }
