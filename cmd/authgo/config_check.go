@@ -127,6 +127,10 @@ func checkServe(ctx context.Context, c *cli, fs *flag.FlagSet, o *serveOptions) 
 	if _, err := sessionStore(o, c.getenv); err != nil {
 		return err
 	}
+	tlsConf, err := checkOps(o)
+	if err != nil {
+		return err
+	}
 	var logo []byte
 	if o.logo != "" {
 		if logo, err = readLogo(o.logo); err != nil {
@@ -223,6 +227,9 @@ func checkServe(ctx context.Context, c *cli, fs *flag.FlagSet, o *serveOptions) 
 	}
 	if authURL == "" && !trustHost {
 		cfg.URL = "http://" + o.addr
+		if tlsConf != nil {
+			cfg.URL = "https://" + o.addr
+		}
 	}
 	var form provider.Provider = backendProvider
 	if backendProvider == nil {

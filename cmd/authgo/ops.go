@@ -41,6 +41,24 @@ func newLogger(w io.Writer, format string, level slog.Level) (*slog.Logger, erro
 	return nil, fmt.Errorf("--log-format %q: want text or json", format)
 }
 
+// checkOps checks the Operations settings of o, with the messages serve
+// gives (serve and config check both call it), and returns the TLS
+// configuration of --tls-cert and --tls-key (nil without them).
+func checkOps(o *serveOptions) (*tls.Config, error) {
+	if _, err := newLogger(io.Discard, o.logFormat, slog.LevelInfo); err != nil {
+		return nil, err
+	}
+	if o.metricsAddr != "" {
+		if _, _, err := net.SplitHostPort(o.metricsAddr); err != nil {
+			return nil, fmt.Errorf("--metrics-addr %q: %v", o.metricsAddr, err)
+		}
+	}
+	if o.shutdownGrace.set && o.shutdownGrace.d < 0 {
+		return nil, fmt.Errorf("--shutdown-grace %s: must not be negative", o.shutdownGrace.d)
+	}
+	return loadTLS(o.tlsCert, o.tlsKey)
+}
+
 // readyCheck is one part readyz asks: the database, Redis, an upstream.
 type readyCheck struct {
 	name  string // shown in readyz's body: a fixed word, never a DSN

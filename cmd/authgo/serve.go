@@ -185,16 +185,12 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 	if o.debug {
 		level = slog.LevelDebug
 	}
-	log, err := newLogger(c.stderr, o.logFormat, level)
+	tlsConf, err := checkOps(&o)
 	if err != nil {
 		c.errorf("%v", err)
 		return exitUsage
 	}
-	tlsConf, err := loadTLS(o.tlsCert, o.tlsKey)
-	if err != nil {
-		c.errorf("%v", err)
-		return exitUsage
-	}
+	log, _ := newLogger(c.stderr, o.logFormat, level)
 	scheme := "http"
 	if tlsConf != nil {
 		scheme = "https"
