@@ -332,6 +332,10 @@ func TestConfigCheckAsServe(t *testing.T) {
 		{"max age", "session-max-age = \"10ms\"\n", env{"AUTH_SECRET": testSecret}, `--session-max-age 10ms: must be at least one second`},
 		{"api", "api = [\"/api=ftp://backend\"]\n", env{"AUTH_SECRET": testSecret}, `--api "/api=ftp://backend": `},
 		{"provider", "github-id = \"x\"\n", env{"AUTH_SECRET": testSecret}, `AUTH_GITHUB_SECRET`},
+		{"log format", "log-format = \"xml\"\n", env{"AUTH_SECRET": testSecret}, `--log-format "xml": want text or json`},
+		{"metrics addr", "metrics-addr = \"9090\"\n", env{"AUTH_SECRET": testSecret}, `--metrics-addr "9090": `},
+		{"shutdown grace", "shutdown-grace = \"-5s\"\n", env{"AUTH_SECRET": testSecret}, `--shutdown-grace -5s: must not be negative`},
+		{"tls", "tls-cert = \"cert.pem\"\n", env{"AUTH_SECRET": testSecret}, `--tls-cert needs --tls-key`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := writeConfig(t, tc.text)

@@ -109,7 +109,7 @@ func checkRedirectAllow(hosts []string) error {
 // --upstream. Under the database strategy, a session does not show the
 // provider it signed in with, so users with a password in serve's own
 // store are found through their credentials accounts row.
-func newGateway(a *authgo.Auth, o *serveOptions, protect []string, db database, formID string, log *slog.Logger, s *site) (*gateway.Gateway, error) {
+func newGateway(a *authgo.Auth, o *serveOptions, protect []string, db database, formID string, log *slog.Logger, s *site, rt http.RoundTripper) (*gateway.Gateway, error) {
 	gw := &o.gw
 	opts := gateway.Options{
 		Upstream:                gw.upstream,
@@ -122,6 +122,7 @@ func newGateway(a *authgo.Auth, o *serveOptions, protect []string, db database, 
 		PassSessionCookie:       gw.passSessionCookie,
 		Logger:                  log,
 		Forbidden:               http.HandlerFunc(s.forbidden),
+		Transport:               rt,
 	}
 	if o.sessionStrategy == "database" {
 		opts.Own = func(ctx context.Context, tok *authgo.Token) bool {

@@ -36,6 +36,15 @@
 // each setting came from, secrets masked, and runs serve up to the moment
 // it would listen, changing nothing.
 //
+// # Operations
+//
+// serve answers <base>/healthz and <base>/readyz (the stores answer),
+// writes an access log with log/slog (--access-log, --log-format
+// text|json), serves Prometheus metrics on a listener of its own with
+// --metrics-addr, serves HTTPS with HTTP/2 with --tls-cert and --tls-key,
+// and on SIGTERM or SIGINT finishes the requests in flight within
+// --shutdown-grace before it exits 0 (ops.go, metrics.go).
+//
 // # Quick start
 //
 //	go run ./cmd/authgo serve --dev

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -38,6 +39,24 @@ func newLogger(w io.Writer, format string, level slog.Level) (*slog.Logger, erro
 		return slog.New(slog.NewJSONHandler(w, opts)), nil
 	}
 	return nil, fmt.Errorf("--log-format %q: want text or json", format)
+}
+
+// checkOps checks the Operations settings of o, with the messages serve
+// gives (serve and config check both call it), and returns the TLS
+// configuration of --tls-cert and --tls-key (nil without them).
+func checkOps(o *serveOptions) (*tls.Config, error) {
+	if _, err := newLogger(io.Discard, o.logFormat, slog.LevelInfo); err != nil {
+		return nil, err
+	}
+	if o.metricsAddr != "" {
+		if _, _, err := net.SplitHostPort(o.metricsAddr); err != nil {
+			return nil, fmt.Errorf("--metrics-addr %q: %v", o.metricsAddr, err)
+		}
+	}
+	if o.shutdownGrace.set && o.shutdownGrace.d < 0 {
+		return nil, fmt.Errorf("--shutdown-grace %s: must not be negative", o.shutdownGrace.d)
+	}
+	return loadTLS(o.tlsCert, o.tlsKey)
 }
 
 // readyCheck is one part readyz asks: the database, Redis, an upstream.
@@ -233,8 +252,14 @@ func (o *ops) wrap(next http.Handler) http.Handler {
 const maxLoggedPath = 1024
 
 // accessLine logs one request: never its query string (an OAuth
-// callback's holds the code), cookies, headers or body.
+// callback's holds the code), cookies, headers or body. Health probes,
+// which come every few seconds from an orchestrator, are logged at debug
+// level only.
 func (o *ops) accessLine(r *http.Request, route string, status int, n int64, d time.Duration) {
+	level := slog.LevelInfo
+	if route == routeHealth {
+		level = slog.LevelDebug
+	}
 	path := r.URL.Path
 	if len(path) > maxLoggedPath {
 		path = path[:maxLoggedPath] + "…"
@@ -243,7 +268,7 @@ func (o *ops) accessLine(r *http.Request, route string, status int, n int64, d t
 	if a, ok := clientip.Addr(r.RemoteAddr, r.Header.Values("X-Forwarded-For"), o.trusted); ok {
 		client = a.String()
 	}
-	o.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+	o.log.LogAttrs(r.Context(), level, "request",
 		slog.String("method", r.Method),
 		slog.String("route", route),
 		slog.String("path", path),
@@ -348,8 +373,22 @@ func shutdown(srv *http.Server, grace time.Duration) error {
 // path, the trusted proxies, the --protect patterns and the --api
 // prefixes (for route classes), and the Events behind the sign-in and
 // refresh metrics (already installed in cfg).
-func (o *ops) configure(a *authgo.Auth, cfg authgo.Config, protect, apis []string) error {
+func (o *ops) configure(a *authgo.Auth, cfg authgo.Config, protect, apis []string, upstream string) error {
 	o.base = a.BasePath()
+	if upstream != "" {
+		addr, err := dialAddr(upstream)
+		if err != nil {
+			return fmt.Errorf("--upstream %s: %v", upstream, err)
+		}
+		o.upstream = true
+		o.addReady("upstream", func(ctx context.Context) error {
+			c, err := (&net.Dialer{}).DialContext(ctx, "tcp", addr)
+			if err != nil {
+				return err
+			}
+			return c.Close()
+		})
+	}
 	trusted, err := clientip.Prefixes(cfg.TrustedProxies)
 	if err != nil {
 		return err
@@ -367,6 +406,25 @@ func (o *ops) configure(a *authgo.Auth, cfg authgo.Config, protect, apis []strin
 		o.apis = append(o.apis, strings.TrimSuffix(prefix, "/"))
 	}
 	return nil
+}
+
+// dialAddr is the host:port a readiness check dials for an upstream URL.
+func dialAddr(rawURL string) (string, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return "", err
+	}
+	if u.Host == "" {
+		return "", errors.New("no host")
+	}
+	if u.Port() != "" {
+		return u.Host, nil
+	}
+	port := "80"
+	if u.Scheme == "https" {
+		port = "443"
+	}
+	return net.JoinHostPort(u.Hostname(), port), nil
 }
 
 // serveMetrics listens on addr and serves the metrics listener there,

@@ -26,6 +26,7 @@ import (
 	"github.com/authgo/authgo/adapters/outbox"
 	"github.com/authgo/authgo/adapters/redis"
 	"github.com/authgo/authgo/internal/clientip"
+	"github.com/authgo/authgo/internal/fwd"
 	"github.com/authgo/authgo/internal/match"
 	"github.com/authgo/authgo/internal/password"
 	"github.com/authgo/authgo/provider"
@@ -193,16 +194,12 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 	if o.debug {
 		level = slog.LevelDebug
 	}
-	log, err := newLogger(c.stderr, o.logFormat, level)
+	tlsConf, err := checkOps(&o)
 	if err != nil {
 		c.errorf("%v", err)
 		return exitUsage
 	}
-	tlsConf, err := loadTLS(o.tlsCert, o.tlsKey)
-	if err != nil {
-		c.errorf("%v", err)
-		return exitUsage
-	}
+	log, _ := newLogger(c.stderr, o.logFormat, level)
 	scheme := "http"
 	if tlsConf != nil {
 		scheme = "https"
@@ -438,7 +435,7 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 	}
 
 	site := newSite(a, cfg.Theme, protect, log)
-	g, err := newGateway(a, &o, protect, db, form.ID(), log, site)
+	g, err := newGateway(a, &o, protect, db, form.ID(), log, site, m.transport("upstream", fwd.DefaultTransport()))
 	if err != nil {
 		c.errorf("%v", err)
 		return exitUsage
@@ -463,7 +460,7 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 		log.Info("proxying the API", "prefix", prefix, "upstream", upstream)
 	}
 
-	if err := op.configure(a, cfg, protect, apis); err != nil {
+	if err := op.configure(a, cfg, protect, apis, o.gw.upstream); err != nil {
 		c.errorf("%v", err)
 		return exitUsage
 	}
