@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/authgo/authgo/internal/cookie"
@@ -371,6 +372,13 @@ func (a *Auth) finishSignIn(rq *request, u *User, account *Account, creds provid
 	tok := &Token{Name: u.Name, Email: u.Email, Picture: u.Image, Subject: u.ID}
 	tok.Set(ClaimSessionID, newSessionID())
 	tok.Set(ClaimAuthTime, float64(a.now().Unix()))
+	tok.Set(claimProvider, account.Provider)
+	if v, ok := emailVerified(u, profile); ok {
+		tok.Set(ClaimEmailVerified, v)
+	}
+	if pu := preferredUsername(u, profile); pu != "" {
+		tok.Set(ClaimPreferredUsername, pu)
+	}
 	if account.AccessToken != "" {
 		// The provider's tokens stay on the server side of the cookie,
 		// under the Auth.js guide's claim names, for AccessToken, Client
@@ -520,4 +528,51 @@ func (a *Auth) errorPageFor(rq *request, code string) (*response, error) {
 		res.retryAfter = true
 	}
 	return res, err
+}
+
+// emailVerified is whether the provider vouched for u's email: u.Extra's
+// email_verified, else the profile's when the profile names the same
+// address (a Profile mapping may pick another). ok is false when nobody
+// said.
+func emailVerified(u *User, profile map[string]any) (verified, ok bool) {
+	if u.Email == "" {
+		return false, false
+	}
+	if v, ok := boolClaim(u.Extra[ClaimEmailVerified]); ok {
+		return v, true
+	}
+	if e, _ := profile["email"].(string); e == "" || !strings.EqualFold(e, u.Email) {
+		return false, false
+	}
+	return boolClaim(profile[ClaimEmailVerified])
+}
+
+// boolClaim reads a boolean claim, which some providers send as the
+// string "true" or "false".
+func boolClaim(v any) (b, ok bool) {
+	switch v := v.(type) {
+	case bool:
+		return v, true
+	case string:
+		switch v {
+		case "true":
+			return true, true
+		case "false":
+			return false, true
+		}
+	}
+	return false, false
+}
+
+// preferredUsername is u.Extra's preferred_username, else the profile's
+// (GitHub's login when it has none).
+func preferredUsername(u *User, profile map[string]any) string {
+	if s, _ := u.Extra[ClaimPreferredUsername].(string); s != "" {
+		return s
+	}
+	if s, _ := profile[ClaimPreferredUsername].(string); s != "" {
+		return s
+	}
+	s, _ := profile["login"].(string)
+	return s
 }

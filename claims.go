@@ -31,6 +31,27 @@ const (
 	claimObtainedAt   = "obtained_at"
 )
 
+// Claims about the user that authgo records at sign-in, named as OpenID
+// Connect names them; a Next.js app reading the same cookie ignores them.
+// Package gateway lets users in by them.
+//
+// ClaimProvider is the id of the provider the user signed in with (also
+// the provider whose tokens the session holds). ClaimEmailVerified is
+// true when the provider vouched that the address is the user's (an OIDC
+// ID token's email_verified, GitHub's verified address), false when it
+// said it is not, and absent when it said nothing (a credentials sign-in,
+// a token minted elsewhere); under StrategyDatabase it is true when the
+// users row's emailVerified is set. ClaimPreferredUsername is the
+// username the user goes by (the provider's preferred_username, GitHub's
+// login, a credentials provider's User.Extra["preferred_username"]).
+// A provider or a credentials Authorize can give either in
+// User.Extra under the claim's name, which wins over the profile's.
+const (
+	ClaimProvider          = claimProvider
+	ClaimEmailVerified     = "email_verified"
+	ClaimPreferredUsername = "preferred_username"
+)
+
 // Claims authgo keeps in the session token for a provider that signs out
 // at its end too (EndSessionProvider), named as the Auth.js guides name
 // them.

@@ -40,9 +40,12 @@ type Config struct {
 	BasePath string
 
 	// TrustHost takes the origin from X-Forwarded-Proto and
-	// X-Forwarded-Host (falling back to the Host header) when URL is empty.
+	// X-Forwarded-Host (falling back to the Host header) when URL is empty,
+	// for requests whose TCP peer is one of TrustedProxies; from any other
+	// peer those headers are ignored and the origin is the Host header's.
 	// Turn it on only behind a proxy that sets those headers itself; either
-	// URL or TrustHost is required.
+	// URL or TrustHost is required, and TrustHost requires TrustedProxies
+	// (0.0.0.0/0 and ::/0 trust every peer, as Auth.js's trustHost does).
 	TrustHost bool
 
 	// TrustedProxies are the reverse proxies in front of this server
@@ -54,9 +57,21 @@ type Config struct {
 	// trusted one when an entry is not an address). So a client cannot
 	// choose its address by sending the header itself. Empty: the peer,
 	// always. authgo records that address with each database session
-	// (store.Session.ClientAddr, shown by Sessions). It does not change
-	// TrustHost, which trusts the forwarding headers of any peer.
+	// (store.Session.ClientAddr, shown by Sessions). They are the one
+	// source of trust for forwarding headers: TrustHost believes
+	// X-Forwarded-Host and X-Forwarded-Proto only from them, and so does
+	// package gateway for X-Forwarded-Uri.
 	TrustedProxies []netip.Prefix
+
+	// CookieDomain, when set, is the Domain attribute of every cookie
+	// authgo sets ("example.com"), so that the session reaches apps on
+	// sibling subdomains (app.example.com next to auth.example.com).
+	// Over https the CSRF cookie is then named __Secure-authjs.csrf-token
+	// instead of __Host-authjs.csrf-token (__Host- forbids a domain); a
+	// Next.js app sharing the cookies must be configured with the same
+	// names and domain. URL's host must be the domain or lie under it.
+	// Empty (the default) keeps every cookie host-only, as Auth.js does.
+	CookieDomain string
 
 	// Session configures sessions.
 	Session SessionConfig
@@ -253,6 +268,8 @@ const (
 var (
 	providerIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
 	colorPattern      = regexp.MustCompile(`^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$`)
+	// cookieDomainPattern: two or more DNS labels, the last not numeric.
+	cookieDomainPattern = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$`)
 	// basePathPattern: "/" then segments of URL-safe characters.
 	basePathPattern = regexp.MustCompile(`^(/[A-Za-z0-9._~!$&'()*+,;=:@-]+)+$`)
 )
@@ -314,6 +331,22 @@ func (c *Config) validate() (origin, error) {
 		urlPath = strings.TrimSuffix(u.Path, "/")
 	} else if !c.TrustHost {
 		return o, errors.New("authgo: the public origin is unknown: set Config.URL (AUTH_URL), or Config.TrustHost (AUTH_TRUST_HOST=true) behind a proxy that sets X-Forwarded-Host and X-Forwarded-Proto")
+	}
+
+	if c.CookieDomain != "" {
+		d := strings.ToLower(strings.TrimPrefix(c.CookieDomain, "."))
+		if !cookieDomainPattern.MatchString(d) {
+			return o, fmt.Errorf("authgo: CookieDomain %q must be a domain name like example.com", c.CookieDomain)
+		}
+		if h := o.host; h != "" {
+			if i := strings.LastIndexByte(h, ':'); i >= 0 && !strings.HasSuffix(h, "]") {
+				h = h[:i]
+			}
+			if h != d && !strings.HasSuffix(h, "."+d) {
+				return o, fmt.Errorf("authgo: CookieDomain %q does not cover the host of URL (AUTH_URL) %q: browsers would drop the cookies", c.CookieDomain, c.URL)
+			}
+		}
+		c.CookieDomain = d
 	}
 
 	bp := strings.TrimSuffix(c.BasePath, "/")
@@ -417,6 +450,9 @@ func (c *Config) validate() (origin, error) {
 		return o, fmt.Errorf("authgo: TrustedProxies: %w", err)
 	}
 	c.TrustedProxies = ps
+	if c.TrustHost && len(ps) == 0 {
+		return o, errors.New("authgo: TrustHost (AUTH_TRUST_HOST) needs TrustedProxies (--trusted-proxy), the addresses of the proxies whose X-Forwarded-Host and X-Forwarded-Proto are believed: without them any client could choose the origin; 0.0.0.0/0 and ::/0 trust every peer, as Auth.js does")
+	}
 	if c.Theme.Color != "" && !colorPattern.MatchString(c.Theme.Color) {
 		return o, fmt.Errorf("authgo: Theme.Color %q must be #rgb or #rrggbb", c.Theme.Color)
 	}

@@ -1,6 +1,7 @@
 package authgo_test
 
 import (
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -24,7 +25,11 @@ func TestNewValidates(t *testing.T) {
 		{"short secret", func(c *authgo.Config) { c.Secret = []string{"short"} }, "at least 32"},
 		{"short old secret", func(c *authgo.Config) { c.Secret = []string{testSecret, "x"} }, "AUTH_SECRET_1"},
 		{"no origin", func(c *authgo.Config) { c.URL = "" }, "TrustHost"},
-		{"trust host", func(c *authgo.Config) { c.URL = ""; c.TrustHost = true }, ""},
+		{"trust host", func(c *authgo.Config) {
+			c.URL, c.TrustHost = "", true
+			c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("0.0.0.0/0"), netip.MustParsePrefix("::/0")}
+		}, ""},
+		{"trust host without proxies", func(c *authgo.Config) { c.URL = ""; c.TrustHost = true }, "TrustedProxies"},
 		{"relative URL", func(c *authgo.Config) { c.URL = "/auth" }, "absolute"},
 		{"ftp URL", func(c *authgo.Config) { c.URL = "ftp://x" }, "absolute"},
 		{"URL with query", func(c *authgo.Config) { c.URL = "https://x/auth?a=1" }, "query"},

@@ -87,6 +87,9 @@ func (s dbStrategy) openSession(ctx context.Context, raw string) (*Token, *store
 			tok.Set(claim, nil)
 		}
 	}
+	if u.Email != "" && !u.EmailVerified.IsZero() {
+		tok.Set(ClaimEmailVerified, true)
+	}
 	tok.ExpiresAt = sess.Expires.Unix()
 	tok.IssuedAt = sess.Expires.Add(-a.cfg.Session.MaxAge).Unix()
 	tok.Set(ClaimSessionID, id)

@@ -155,7 +155,7 @@ func (a *Auth) parse(w http.ResponseWriter, r *http.Request) (*request, *respons
 		return rq, badRequest(), nil
 	}
 	rq.origin = o
-	rq.names = cookie.NamesFor(o.scheme == "https")
+	rq.names = a.cookieNames(o.scheme == "https")
 	rq.jar = cookie.Parse(r.Header)
 	rq.query = r.URL.Query()
 
@@ -194,7 +194,7 @@ func (a *Auth) parse(w http.ResponseWriter, r *http.Request) (*request, *respons
 	if rq.csrfToken == "" {
 		tok, val := csrf.New(a.csrfSecret)
 		rq.csrfToken = tok
-		rq.initCookies.Set(cookie.New(rq.names.CSRFToken, val, rq.names.Secure, zeroTime))
+		rq.initCookies.Set(cookie.New(rq.names.CSRFToken, val, rq.names, zeroTime))
 	}
 
 	// callbackUrl: body, then query, then the cookie.
@@ -230,7 +230,7 @@ func (a *Auth) parse(w http.ResponseWriter, r *http.Request) (*request, *respons
 	}
 	rq.callbackURL = cb
 	if cb != cookieCB {
-		rq.initCookies.Set(cookie.New(rq.names.CallbackURL, cb, rq.names.Secure, zeroTime))
+		rq.initCookies.Set(cookie.New(rq.names.CallbackURL, cb, rq.names, zeroTime))
 	}
 	return rq, nil, nil
 }
@@ -321,7 +321,8 @@ func isHTTPURL(s string) bool {
 }
 
 // requestOrigin is Config.URL's origin, or with TrustHost the one the
-// forwarding headers (or the Host header and TLS state) describe.
+// forwarding headers of a trusted proxy (or the Host header and TLS state)
+// describe.
 func (a *Auth) requestOrigin(r *http.Request) (origin, error) {
 	if a.fixed.host != "" {
 		return a.fixed, nil
@@ -330,7 +331,8 @@ func (a *Auth) requestOrigin(r *http.Request) (origin, error) {
 	if r.TLS != nil {
 		scheme = "https"
 	}
-	if p := lastValue(r.Header, "X-Forwarded-Proto"); p != "" {
+	trusted := a.TrustedPeer(r)
+	if p := lastValue(r.Header, "X-Forwarded-Proto"); p != "" && trusted {
 		p = strings.ToLower(p)
 		if p != "http" && p != "https" {
 			return origin{}, fmt.Errorf("bad X-Forwarded-Proto %q", p)
@@ -338,7 +340,7 @@ func (a *Auth) requestOrigin(r *http.Request) (origin, error) {
 		scheme = p
 	}
 	host := r.Host
-	if h := lastValue(r.Header, "X-Forwarded-Host"); h != "" {
+	if h := lastValue(r.Header, "X-Forwarded-Host"); h != "" && trusted {
 		host = h
 	}
 	if !validHost(host) {
@@ -518,6 +520,12 @@ func (a *Auth) write(w http.ResponseWriter, rq *request, res *response) {
 	w.Write(res.body)
 }
 
+// signInRequest reports whether rq tries to sign in: a callback, or a POST
+// to a provider's sign-in endpoint.
+func signInRequest(rq *request) bool {
+	return rq.action == "callback" || (rq.action == "signin" && rq.providerID != "" && rq.r.Method == http.MethodPost)
+}
+
 // writeError answers a failed action as Auth.js does: a redirect to the
 // sign-in or error page with ?error=<code>, and none of the cookies the
 // request would otherwise have set. The cause is logged, never shown.
@@ -533,6 +541,14 @@ func (a *Auth) writeError(w http.ResponseWriter, rq *request, err error) {
 	}
 	if a.cfg.Debug {
 		a.log.DebugContext(rq.r.Context(), "authgo: endpoint refused the request", reqAttr(rq.r), "action", rq.action, "provider", rq.providerID, "code", ae.code)
+	}
+	if ev := a.cfg.Events.SignInError; ev != nil && signInRequest(rq) {
+		ctx := rq.r.Context()
+		e := SignInErrorEvent{Code: string(ae.code), Err: ae.cause}
+		if _, ok := a.providers[rq.providerID]; ok {
+			e.Provider = rq.providerID
+		}
+		a.event(ctx, "SignInError", func() { ev(ctx, e) })
 	}
 	if rq.action == "session" && rq.r.Method == http.MethodPost {
 		writeJSON(w, http.StatusBadRequest, []byte("null"))

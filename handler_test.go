@@ -7,6 +7,7 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"regexp"
 	"strings"
@@ -526,7 +527,7 @@ func TestHTTPSCookies(t *testing.T) {
 }
 
 func TestTrustHost(t *testing.T) {
-	a := newAuth(t, func(c *authgo.Config) { c.URL = ""; c.TrustHost = true })
+	a := newAuth(t, func(c *authgo.Config) { c.URL = ""; c.TrustHost = true; c.TrustedProxies = testProxies })
 	c := newClient(t, a)
 	r := c.get("http://internal:3000/auth/providers", "X-Forwarded-Host", "app.example.com", "X-Forwarded-Proto", "https")
 	if !strings.Contains(r.body, `"signinUrl":"https://app.example.com/auth/signin/credentials"`) {
@@ -825,7 +826,7 @@ func TestSessionWriteFailures(t *testing.T) {
 }
 
 func TestCrossOriginBehindProxy(t *testing.T) {
-	a := newAuth(t, func(c *authgo.Config) { c.URL = ""; c.TrustHost = true })
+	a := newAuth(t, func(c *authgo.Config) { c.URL = ""; c.TrustHost = true; c.TrustedProxies = testProxies })
 	c := newClient(t, a)
 	tok := c.csrf("http://internal:3000")
 	post := func(origin, site string) int {
@@ -833,6 +834,7 @@ func TestCrossOriginBehindProxy(t *testing.T) {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.Header.Set("X-Forwarded-Host", "app.example.com")
 		req.Header.Set("X-Forwarded-Proto", "https")
+		req.RemoteAddr = "192.0.2.1:1234" // a trusted proxy
 		if origin != "" {
 			req.Header.Set("Origin", origin)
 		}
@@ -861,7 +863,7 @@ func TestCrossOriginBehindProxy(t *testing.T) {
 }
 
 func TestForwardedHeadersRightmost(t *testing.T) {
-	a := newAuth(t, func(c *authgo.Config) { c.URL = ""; c.TrustHost = true })
+	a := newAuth(t, func(c *authgo.Config) { c.URL = ""; c.TrustHost = true; c.TrustedProxies = testProxies })
 	r := newClient(t, a).get("http://internal/auth/providers", "X-Forwarded-Host", "evil.example, app.example.com", "X-Forwarded-Proto", "http, https")
 	if !strings.Contains(r.body, `"https://app.example.com/auth/signin/credentials"`) {
 		t.Fatalf("%s", r.body)
@@ -930,4 +932,24 @@ func FuzzHandler(f *testing.F) {
 			t.Fatalf("Location %q leaves the origin", loc)
 		}
 	})
+}
+
+// testProxies trust httptest.NewRequest's peer (192.0.2.1).
+var testProxies = []netip.Prefix{netip.MustParsePrefix("192.0.2.0/24")}
+
+func TestTrustHostNeedsTrustedProxies(t *testing.T) {
+	_, err := authgo.New(authgo.Config{Secret: []string{testSecret}, TrustHost: true})
+	if err == nil || !strings.Contains(err.Error(), "TrustedProxies") || !strings.Contains(err.Error(), "0.0.0.0/0") || !strings.Contains(err.Error(), "::/0") {
+		t.Fatalf("New with TrustHost alone: %v", err)
+	}
+	// From a peer that is not a trusted proxy the forwarding headers are
+	// ignored.
+	a := newAuth(t, func(c *authgo.Config) {
+		c.URL, c.TrustHost = "", true
+		c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}
+	})
+	r := newClient(t, a).get("http://internal:3000/auth/providers", "X-Forwarded-Host", "evil.example", "X-Forwarded-Proto", "https")
+	if strings.Contains(r.body, "evil.example") || !strings.Contains(r.body, `"http://internal:3000/auth/signin/credentials"`) {
+		t.Fatalf("untrusted peer's forwarding headers believed: %s", r.body)
+	}
 }

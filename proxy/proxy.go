@@ -13,10 +13,10 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/authgo/authgo"
+	"github.com/authgo/authgo/internal/fwd"
 	"github.com/authgo/authgo/internal/logs"
 	"github.com/authgo/authgo/internal/urlx"
 )
@@ -172,7 +172,7 @@ func New(a *authgo.Auth, o Options) (*Proxy, error) {
 
 	rt := o.Transport
 	if rt == nil {
-		rt = defaultTransport()
+		rt = fwd.DefaultTransport()
 	}
 	p.rp = &httputil.ReverseProxy{
 		Rewrite:        p.rewrite,
@@ -180,26 +180,17 @@ func New(a *authgo.Auth, o Options) (*Proxy, error) {
 		FlushInterval:  o.FlushInterval,
 		ModifyResponse: p.modifyResponse,
 		ErrorHandler:   p.upstreamError,
-		BufferPool:     bufferPool{},
+		BufferPool:     fwd.BufferPool{},
 		ErrorLog:       log.New(logWriter{p.log}, "", 0),
 	}
 	p.guarded = a.RequireSession(http.HandlerFunc(p.forward))
 	return p, nil
 }
 
-// defaultTransport is the Transport used when Options.Transport is nil.
-func defaultTransport() *http.Transport {
-	return &http.Transport{
-		Proxy:                 nil, // an internal upstream is never reached through HTTP_PROXY
-		DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-		ForceAttemptHTTP2:     true,
-		MaxIdleConns:          1024,
-		MaxIdleConnsPerHost:   256,
-		IdleConnTimeout:       90 * time.Second,
-		TLSHandshakeTimeout:   10 * time.Second,
-		ResponseHeaderTimeout: 60 * time.Second,
-	}
-}
+// NewTransport returns a new Transport of the kind a Proxy uses when
+// Options.Transport is nil, for a caller that wraps it (to time the
+// upstream's answers, say) and passes the wrapper as Options.Transport.
+func NewTransport() *http.Transport { return fwd.DefaultTransport() }
 
 // Error codes the proxy answers with, in the body and the Authgo-Error
 // header.
@@ -450,19 +441,6 @@ func (c noTrace) Value(key any) any {
 		return nil
 	}
 	return v
-}
-
-// bufferPool recycles the 32 KiB buffers response bodies are copied
-// through.
-type bufferPool struct{}
-
-var buffers = sync.Pool{New: func() any { return new([32 << 10]byte) }}
-
-func (bufferPool) Get() []byte { return buffers.Get().(*[32 << 10]byte)[:] }
-func (bufferPool) Put(b []byte) {
-	if cap(b) == 32<<10 {
-		buffers.Put((*[32 << 10]byte)(b[:32<<10]))
-	}
 }
 
 // logWriter sends httputil.ReverseProxy's own log lines to the Logger.

@@ -4,6 +4,7 @@
 // Usage:
 //
 //	authgo serve [flags]                  serve the Auth.js endpoints, a home page and protected paths
+//	authgo config check [flags]           check serve's configuration and print it, secrets masked
 //	authgo migrate [flags]                create or upgrade the database schema
 //	authgo secret                         print a fresh random secret for AUTH_SECRET
 //	authgo token encode|decode [flags]    make or read a session token
@@ -21,9 +22,28 @@
 //
 // Only this command reads the environment; the library takes everything in
 // authgo.Config. The main variables: AUTH_SECRET (and AUTH_SECRET_1.._3
-// for rotation), AUTH_URL, AUTH_TRUST_HOST, AUTH_DATABASE_URL (a SQLite
+// for rotation), AUTH_URL, AUTH_TRUST_HOST (with AUTH_TRUSTED_PROXIES),
+// AUTH_UPSTREAM, AUTH_DATABASE_URL (a SQLite
 // file or a postgres:// URL, as --db), AUTH_REDIS_URL; the others
 // configure sign-in providers (see "authgo serve --help").
+//
+// # Configuration file
+//
+// "authgo serve --config FILE" (or AUTH_CONFIG) also reads a TOML file
+// with a key for every flag and variable: the flag's name, or the
+// variable's without AUTH_, in lower case, with - for _. A flag beats its
+// variable, which beats the file. "authgo config check" prints where
+// each setting came from, secrets masked, and runs serve up to the moment
+// it would listen, changing nothing.
+//
+// # Operations
+//
+// serve answers <base>/healthz and <base>/readyz (the stores answer),
+// writes an access log with log/slog (--access-log, --log-format
+// text|json), serves Prometheus metrics on a listener of its own with
+// --metrics-addr, serves HTTPS with HTTP/2 with --tls-cert and --tls-key,
+// and on SIGTERM or SIGINT finishes the requests in flight within
+// --shutdown-grace before it exits 0 (ops.go, metrics.go).
 //
 // # Quick start
 //
@@ -68,6 +88,12 @@ type cli struct {
 	stdout io.Writer
 	stderr io.Writer
 	getenv func(string) string
+	// annotate, when set, adds to an error message where the settings it
+	// names came from (a variable, a line of the configuration file).
+	annotate func(msg string) string
+	// check: config check runs serve up to the moment it would listen,
+	// changing nothing (see runConfigCheck).
+	check bool
 }
 
 // errorf prints an error message for people on stderr.
@@ -75,6 +101,9 @@ type cli struct {
 // prefix once.
 func (c *cli) errorf(format string, args ...any) {
 	msg := strings.TrimPrefix(fmt.Sprintf(format, args...), "authgo: ")
+	if c.annotate != nil {
+		msg = c.annotate(msg)
+	}
 	fmt.Fprintf(c.stderr, "authgo: %s\n", msg)
 }
 
@@ -90,6 +119,7 @@ type command struct {
 // commands lists every command, in the order help shows them.
 var commands = []command{
 	{"serve", "[flags]", "serve the Auth.js endpoints, a home page and protected paths", runServe},
+	{"config check", "[--config FILE] [flags]", "check serve's configuration (flags, environment, file) without serving, and print each setting, where it came from, secrets masked", runConfigCheck},
 	{"migrate", "[flags]", "create or upgrade the database schema (SQLite or PostgreSQL)", runMigrate},
 	{"secret", "", "print a fresh random secret for AUTH_SECRET", runSecret},
 	{"token encode", "[flags]", "read a JSON payload on stdin, print a session token", runTokenEncode},

@@ -25,6 +25,8 @@ import (
 	"github.com/authgo/authgo"
 	"github.com/authgo/authgo/adapters/outbox"
 	"github.com/authgo/authgo/adapters/redis"
+	"github.com/authgo/authgo/internal/clientip"
+	"github.com/authgo/authgo/internal/fwd"
 	"github.com/authgo/authgo/internal/match"
 	"github.com/authgo/authgo/internal/password"
 	"github.com/authgo/authgo/provider"
@@ -45,8 +47,6 @@ var (
 	maxHeaderBytes    = 64 << 10
 )
 
-const shutdownTimeout = 10 * time.Second
-
 // outboxPath is the journal of the sign-outs the revocation store could
 // not take (adapters/outbox): beside the database, named after it
 // (<data>/authgo.outbox).
@@ -65,6 +65,9 @@ var outboxMaxRetry = 10 * time.Second
 // holds it (two instances on one data directory), it warns and returns
 // nil: this instance then keeps no sign-outs through an outage.
 func openJournal(path string, log *slog.Logger) (*outbox.File, error) {
+	if path == "" {
+		return nil, nil // none (config check)
+	}
 	j, err := outbox.OpenFile(path)
 	if errors.Is(err, outbox.ErrLocked) {
 		log.Warn("another authgo uses this data directory's sign-out outbox; sign-outs made here while the store is down are not kept: give each instance its own --data", "file", path)
@@ -141,7 +144,10 @@ const serveHelp = `
 Serve the Auth.js endpoints (under /auth, or the path of AUTH_URL) with a
 username and password sign-in over the users of "authgo user add", a home
 page at / that shows who is signed in, and the --protect paths, which need
-a session. Everything else is 404.
+a session. Everything else is 404, unless --upstream puts authgo in front
+of an app: then every other path goes to the app, and needs a session
+unless --public matches it. GET <base>/forward-auth answers nginx,
+Traefik and Caddy in front of an app.
 
 Try it: authgo serve --dev`
 
@@ -162,11 +168,18 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 		fs.Usage()
 		return exitUsage
 	}
-	addr, data, dev, apis, protect := &o.addr, o.data, &o.dev, o.apis, o.protect
-	if err := applyEnv(fs, c.getenv); err != nil {
+	// The environment, then the configuration file, fill in what the
+	// command line did not set; c reads the file's variables too.
+	loaded, err := loadSettings(fs, c.getenv)
+	if err != nil {
 		c.errorf("%v", err)
 		return exitUsage
 	}
+	c = loaded.cli(c)
+	if c.check {
+		loaded.print(c.stdout)
+	}
+	addr, data, dev, apis, protect := &o.addr, o.data, &o.dev, o.apis, o.protect
 	session, err := sessionConfig(&o)
 	if err != nil {
 		c.errorf("%v", err)
@@ -181,7 +194,20 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 	if o.debug {
 		level = slog.LevelDebug
 	}
-	log := slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: level}))
+	tlsConf, err := checkOps(&o)
+	if err != nil {
+		c.errorf("%v", err)
+		return exitUsage
+	}
+	log, _ := newLogger(c.stderr, o.logFormat, level)
+	scheme := "http"
+	if tlsConf != nil {
+		scheme = "https"
+	}
+	var m *metrics
+	if o.metricsAddr != "" {
+		m = newMetrics()
+	}
 
 	var logo []byte
 	if o.logo != "" {
@@ -219,32 +245,31 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 			return exitUsage
 		}
 	}
+	if trustHost && len(o.gw.trustedProxies) == 0 {
+		c.errorf("AUTH_TRUST_HOST=true needs --trusted-proxy CIDR (AUTH_TRUSTED_PROXIES), the proxies whose X-Forwarded-Host and X-Forwarded-Proto are believed; 0.0.0.0/0 and ::/0 trust every peer, as Auth.js does")
+		return exitUsage
+	}
+	if err := checkRedirectAllow(o.gw.redirectAllow); err != nil {
+		c.errorf("%v", err)
+		return exitUsage
+	}
 	host, _, err := net.SplitHostPort(*addr)
 	if err != nil {
 		c.errorf("--addr %q: %v", *addr, err)
 		return exitUsage
 	}
 	if authURL == "" && !trustHost && allInterfaces(host) {
-		c.errorf("--addr %s listens on all interfaces, so the public URL is unknown: set AUTH_URL (e.g. AUTH_URL=https://auth.example.com/auth), or AUTH_TRUST_HOST=true behind a proxy that sets X-Forwarded-Host and X-Forwarded-Proto", *addr)
+		c.errorf("--addr %s listens on all interfaces, so the public URL is unknown: set AUTH_URL (e.g. AUTH_URL=https://auth.example.com/auth), or AUTH_TRUST_HOST=true with --trusted-proxy behind a proxy that sets X-Forwarded-Host and X-Forwarded-Proto", *addr)
 		return exitUsage
 	}
 
 	secrets := envSecrets(c.getenv)
 	if c.getenv("AUTH_SECRET") == "" {
 		if !*dev {
-			c.errorf(`AUTH_SECRET is not set. Make a secret and export it:
-
-	export AUTH_SECRET=$(authgo secret)
-
-and keep it: changing it signs everybody out. To try authgo out, run
-"authgo serve --dev", which keeps a generated secret in %s.`, filepath.Join(data.dir, "dev-secret"))
+			c.errorf("%v", noSecretError(data.dir))
 			return exitUsage
 		}
-		if err := data.ensureDir(); err != nil {
-			c.errorf("%v", err)
-			return exitFail
-		}
-		s, created, err := devSecret(filepath.Join(data.dir, "dev-secret"))
+		s, created, err := c.devSecret(&data)
 		if err != nil {
 			c.errorf("%v", err)
 			return exitFail
@@ -257,6 +282,7 @@ and keep it: changing it signs everybody out. To try authgo out, run
 	if *dev {
 		log.Warn("development mode (--dev) is on: do not use it in production")
 	}
+	loaded.warn(log)
 
 	// The database: users, sessions, sign-outs, lockouts (SQLite, or
 	// PostgreSQL with --db postgres://…).
@@ -266,6 +292,8 @@ and keep it: changing it signs everybody out. To try authgo out, run
 		return exitFail
 	}
 	defer db.close()
+	op := &ops{log: log, access: o.accessLog, metrics: m}
+	op.addReady("database", db.ping)
 	// Sign-outs the store cannot take now (Redis down, the database
 	// locked) are kept in a journal in the data directory (beside a SQLite
 	// file), and delivered when the store answers.
@@ -283,7 +311,7 @@ and keep it: changing it signs everybody out. To try authgo out, run
 		defer journal.Close()
 	}
 
-	ln, err := net.Listen("tcp", *addr)
+	ln, err := c.listen("tcp", *addr)
 	if err != nil {
 		c.errorf("%v", err)
 		return exitFail
@@ -296,9 +324,12 @@ and keep it: changing it signs everybody out. To try authgo out, run
 		TrustHost: trustHost,
 		Logger:    log,
 		Matcher:   protect,
-		Theme:     authgo.Theme{Brand: o.brand, Color: o.brandColor, Logo: logo},
-		Session:   session,
-		Debug:     o.debug,
+		// The one source of trust for forwarding headers.
+		TrustedProxies: o.gw.trustedProxies,
+		CookieDomain:   o.gw.cookieDomain,
+		Theme:          authgo.Theme{Brand: o.brand, Color: o.brandColor, Logo: logo},
+		Session:        session,
+		Debug:          o.debug,
 	}
 	// Sign-outs are recorded in the database, so every instance on it, and
 	// a restart, honour them; with Redis, in Redis (below).
@@ -318,7 +349,15 @@ and keep it: changing it signs everybody out. To try authgo out, run
 		return exitUsage
 	}
 	if authURL == "" && !trustHost {
-		cfg.URL = "http://" + ln.Addr().String()
+		cfg.URL = scheme + "://" + ln.Addr().String()
+	}
+	if o.gw.upstream != "" {
+		// In front of an app the gateway guards the paths (--public,
+		// --protect); the middleware has nothing left to guard.
+		cfg.Matcher = nil
+	}
+	if len(o.gw.redirectAllow) > 0 {
+		cfg.Callbacks.Redirect = redirectCallback(o.gw.redirectAllow)
 	}
 	// Sign-in failures are counted in the database too, so a lockout holds
 	// across instances and restarts and authgo user unlock can end it.
@@ -339,6 +378,7 @@ and keep it: changing it signs everybody out. To try authgo out, run
 			return exitFail
 		}
 		defer rdb.Close()
+		op.addReady("redis", func(ctx context.Context) error { return rdb.Ping(ctx).Err() })
 		cfg.Tokens.Locker = redis.NewLocker(rdb, redis.LockerOptions{Logger: log})
 		cfg.Session.Revocations = redis.NewRevocations(rdb, redis.RevocationsOptions{})
 		counter = redis.NewCounter(rdb, redis.CounterOptions{})
@@ -349,6 +389,7 @@ and keep it: changing it signs everybody out. To try authgo out, run
 			log.Info("database sessions are kept in Redis")
 		}
 	}
+	counter = m.instrumentStores(&cfg, counter)
 	if journal != nil {
 		box, err := outbox.New(ctx, cfg.Session.Revocations, journal, outbox.Options{Logger: log, MaxRetry: outboxMaxRetry})
 		if err != nil {
@@ -360,7 +401,7 @@ and keep it: changing it signs everybody out. To try authgo out, run
 	}
 	var form provider.Provider = backendProvider
 	if backendProvider == nil {
-		form, err = newCredentials(db, counter, log, trustHost)
+		form, err = newCredentials(db, counter, log, o.gw.trustedProxies)
 		if err != nil {
 			c.errorf("%v", err)
 			return exitFail
@@ -369,6 +410,7 @@ and keep it: changing it signs everybody out. To try authgo out, run
 		log.Info("the sign-in form signs in against the back end", "login_url", c.getenv("AUTH_BACKEND_LOGIN_URL"))
 	}
 	cfg.Providers = append([]provider.Provider{form}, oauthProviders...)
+	m.installEvents(&cfg)
 	a, err := authgo.New(cfg)
 	if err != nil {
 		// New names the Config field it refuses; say which flag set it.
@@ -393,13 +435,23 @@ and keep it: changing it signs everybody out. To try authgo out, run
 	}
 
 	site := newSite(a, cfg.Theme, protect, log)
+	g, err := newGateway(a, &o, protect, db, form.ID(), log, site, m.transport("upstream", fwd.DefaultTransport()))
+	if err != nil {
+		c.errorf("%v", err)
+		return exitUsage
+	}
+	site.gateway(g, o.gw.upstream != "")
+	if o.gw.upstream != "" {
+		log.Info("in front of the app", "upstream", o.gw.upstream, "public", []string(o.gw.public), "protect", []string(protect))
+	}
+	warnAllowList(&o.gw, oauthProviders, log)
 	for _, spec := range apis {
 		prefix, upstream, _ := strings.Cut(spec, "=")
 		origin := ""
 		if u, err := url.Parse(cfg.URL); err == nil && cfg.URL != "" {
 			origin = u.Scheme + "://" + u.Host
 		}
-		px, err := proxy.New(a, proxy.Options{Prefix: prefix, Upstream: upstream, Origin: origin, Logger: log})
+		px, err := proxy.New(a, proxy.Options{Prefix: prefix, Upstream: upstream, Origin: origin, Logger: log, Transport: m.transport("api", proxy.NewTransport())})
 		if err != nil {
 			c.errorf("--api %q: %v", spec, err)
 			return exitUsage
@@ -408,8 +460,16 @@ and keep it: changing it signs everybody out. To try authgo out, run
 		log.Info("proxying the API", "prefix", prefix, "upstream", upstream)
 	}
 
+	if err := op.configure(a, cfg, protect, apis, o.gw.upstream); err != nil {
+		c.errorf("%v", err)
+		return exitUsage
+	}
+	if c.check {
+		return exitOK // config check: everything but listening (keep this last before the servers)
+	}
 	srv := &http.Server{
-		Handler:           site,
+		Handler:           op.wrap(site),
+		TLSConfig:         tlsConf,
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,
@@ -419,10 +479,24 @@ and keep it: changing it signs everybody out. To try authgo out, run
 	}
 	stopSweep := startSessionSweep(ctx, db, sessionSweepEvery, time.Now, log)
 	defer stopSweep()
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	served := make(chan error, 2)
+	go func() {
+		if tlsConf != nil {
+			served <- srv.ServeTLS(ln, "", "")
+			return
+		}
+		served <- srv.Serve(ln)
+	}()
+	var msrv *http.Server
+	if m != nil {
+		if msrv, err = op.serveMetrics(o.metricsAddr, served); err != nil {
+			srv.Close()
+			c.errorf("--metrics-addr %s: %v", o.metricsAddr, err)
+			return exitFail
+		}
+	}
 
-	home := homeURL(authURL, ln.Addr())
+	home := homeURL(scheme, authURL, ln.Addr())
 	log.Info("listening", "addr", ln.Addr().String(), "url", home, "auth", a.BasePath(), "db", db.where(), "protect", []string(protect))
 	fmt.Fprintf(c.stdout, "authgo is running: open %s\n", home)
 	if demoPassword != "" {
@@ -435,17 +509,22 @@ and keep it: changing it signs everybody out. To try authgo out, run
 		return exitFail
 	case <-ctx.Done():
 	}
-	log.Info("shutting down")
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
-	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		log.Warn("shutdown", "err", err)
-		srv.Close()
+	grace := defaultShutdownGrace
+	if o.shutdownGrace.set {
+		grace = o.shutdownGrace.d
+	}
+	log.Info("shutting down: finishing the requests in flight", "grace", grace)
+	if err := shutdown(srv, grace); err != nil {
+		log.Warn("shutdown: the grace ran out; closed the connections still open", "grace", grace, "err", err)
 	}
 	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		c.errorf("%v", err)
 		return exitFail
 	}
+	if msrv != nil {
+		shutdown(msrv, time.Second)
+	}
+	log.Info("stopped")
 	return exitOK
 }
 
@@ -480,7 +559,7 @@ func allInterfaces(host string) bool {
 
 // homeURL is the URL printed at start: the origin of AUTH_URL, or the
 // address listened on.
-func homeURL(authURL string, addr net.Addr) string {
+func homeURL(scheme, authURL string, addr net.Addr) string {
 	if authURL != "" {
 		if u, err := url.Parse(authURL); err == nil && u.Host != "" {
 			return u.Scheme + "://" + u.Host + "/"
@@ -488,12 +567,12 @@ func homeURL(authURL string, addr net.Addr) string {
 	}
 	host, port, err := net.SplitHostPort(addr.String())
 	if err != nil {
-		return "http://" + addr.String() + "/"
+		return scheme + "://" + addr.String() + "/"
 	}
 	if allInterfaces(host) {
 		host = "localhost"
 	}
-	return "http://" + net.JoinHostPort(host, port) + "/"
+	return scheme + "://" + net.JoinHostPort(host, port) + "/"
 }
 
 // devSecret returns the secret kept in file, making it (mode 0600) when
@@ -567,7 +646,7 @@ type passwordUsers interface {
 // the operating system at once rather than over the runtime's next minutes,
 // so a sign-in does not leave the server 20 MiB larger while it serves
 // session reads.
-func newCredentials(users passwordUsers, counter authgo.Counter, log *slog.Logger, behindProxy bool) (*credentials.Provider, error) {
+func newCredentials(users passwordUsers, counter authgo.Counter, log *slog.Logger, trusted []netip.Prefix) (*credentials.Provider, error) {
 	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
 	var inflight atomic.Int32
 	lock := lockout{counter: counter}
@@ -581,7 +660,7 @@ func newCredentials(users passwordUsers, counter authgo.Counter, log *slog.Logge
 			if username == "" || pw == "" {
 				return nil, nil // nobody has an empty name or password; nothing to time
 			}
-			keys := lock.keys(username, clientAddr(r, behindProxy))
+			keys := lock.keys(username, clientAddr(r, trusted))
 			if left, err := lock.blocked(ctx, keys); err != nil {
 				return nil, err
 			} else if left > 0 {
@@ -624,7 +703,8 @@ func newCredentials(users passwordUsers, counter authgo.Counter, log *slog.Logge
 			if err := lock.succeeded(ctx, keys); err != nil {
 				log.Error("sign-in lockout: resetting the user's failures", "err", err)
 			}
-			return &authgo.User{ID: u.ID, Name: cmp.Or(u.Name, username), Email: u.Email, Image: u.Image}, nil
+			return &authgo.User{ID: u.ID, Name: cmp.Or(u.Name, username), Email: u.Email, Image: u.Image,
+				Extra: map[string]any{authgo.ClaimPreferredUsername: username}}, nil
 		},
 	})
 }
@@ -642,23 +722,11 @@ func redirectURI(publicURL, base, id string) string {
 }
 
 // clientAddr is the address sign-in attempts are counted against: the TCP
-// peer, or behind a proxy the right-most X-Forwarded-For entry when it is
-// an IP address.
-func clientAddr(r *http.Request, behindProxy bool) string {
-	if behindProxy {
-		if v := r.Header.Values("X-Forwarded-For"); len(v) > 0 {
-			last := v[len(v)-1]
-			if i := strings.LastIndexByte(last, ','); i >= 0 {
-				last = last[i+1:]
-			}
-			if ip, err := netip.ParseAddr(strings.TrimSpace(last)); err == nil {
-				return ip.String()
-			}
-		}
+// peer, or behind --trusted-proxy proxies the right-most X-Forwarded-For
+// address that is not theirs (Config.TrustedProxies' rule).
+func clientAddr(r *http.Request, trusted []netip.Prefix) string {
+	if a, ok := clientip.Addr(r.RemoteAddr, r.Header.Values("X-Forwarded-For"), trusted); ok {
+		return a.String()
 	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
+	return r.RemoteAddr
 }

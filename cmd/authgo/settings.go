@@ -35,6 +35,7 @@ type setting struct {
 
 // serveOptions holds the parsed flags of authgo serve.
 type serveOptions struct {
+	config     string
 	addr       string
 	data       dataFlags
 	dev        bool
@@ -50,6 +51,15 @@ type serveOptions struct {
 	sessionMaxLifetime durationFlag
 	sessionStrategy    string
 	sessionStore       string
+
+	gw gatewayOptions
+
+	metricsAddr   string
+	logFormat     string
+	accessLog     bool
+	shutdownGrace durationFlag
+	tlsCert       string
+	tlsKey        string
 }
 
 // Setting groups, in the order help shows them.
@@ -61,11 +71,16 @@ const (
 	groupBackend   = "The back end (the original setup's login API)"
 	groupProviders = "OAuth and OpenID Connect providers"
 	groupShared    = "Several instances"
+	groupGateway   = "In front of an app"
+	groupOps       = "Operations"
 )
 
-var settingGroups = []string{groupServer, groupSecrets, groupSessions, groupPages, groupBackend, groupProviders, groupShared}
+var settingGroups = []string{groupServer, groupSecrets, groupSessions, groupPages, groupBackend, groupProviders, groupShared, groupGateway, groupOps}
 
 var serveSettings = []setting{
+	{flag: configSetting, env: []string{"AUTH_CONFIG"}, arg: "FILE", group: groupServer,
+		usage: "read settings from this TOML file, where every flag and variable below has a key: the flag's name, or the variable's without AUTH_, in lower case, with - for _ (AUTH_GITHUB_ID: github-id); a flag beats its variable, which beats the file, which beats the default (authgo config check prints where each setting came from)",
+		value: func(o *serveOptions) any { return &o.config }},
 	{flag: "addr", arg: "HOST:PORT", def: "127.0.0.1:3000", group: groupServer,
 		usage: "address to listen on; without AUTH_URL the public origin is http://HOST:PORT, so an address on all interfaces (:3000, 0.0.0.0:3000) needs AUTH_URL or AUTH_TRUST_HOST",
 		value: func(o *serveOptions) any { return &o.addr }},
@@ -110,7 +125,7 @@ var serveSettings = []setting{
 	{env: []string{"AUTH_URL"}, def: "http://<addr>/auth", group: groupSecrets,
 		usage: "public URL of the auth endpoints, e.g. https://example.com/auth; its path is the base path (/api/auth as in next-auth), and https turns on __Secure- cookies"},
 	{env: []string{"AUTH_TRUST_HOST"}, def: "false", group: groupSecrets,
-		usage: "true: take the public origin from X-Forwarded-Host/-Proto and count sign-in failures per right-most X-Forwarded-For entry; only behind a proxy that sets them"},
+		usage: "true: take the public origin from the X-Forwarded-Host/-Proto of the --trusted-proxy peers (required with it); only behind a proxy that sets them"},
 
 	{flag: "brand", field: "Theme.Brand", arg: "NAME", def: "authgo", group: groupPages,
 		usage: "product name shown on the built-in pages",
@@ -148,6 +163,61 @@ var serveSettings = []setting{
 
 	{env: []string{"AUTH_REDIS_URL"}, group: groupShared,
 		usage: "redis://host:6379/0: instances share refreshes, sign-outs and sign-in lockouts through Redis (and sessions, with --session-store redis); run it with persistence (appendonly yes), or a restart forgets the sign-outs (and signs everybody out)"},
+
+	{flag: "upstream", env: []string{"AUTH_UPSTREAM"}, arg: "URL", group: groupGateway,
+		usage: "the app to put authgo in front of, http://127.0.0.1:8080: every path outside the base path and the --api prefixes goes there (WebSockets and server-sent events too), and needs a session unless --public matches it; the app learns who is signed in only through the --pass-* headers",
+		value: func(o *serveOptions) any { return &o.gw.upstream }},
+	{flag: "public", arg: "PATTERN", group: groupGateway, repeat: true,
+		usage: "path of the app that needs no session (Next.js matcher syntax: /, /_next/:path*, /docs/:path*); --protect guards paths again inside it; applies to --upstream and forward-auth",
+		value: func(o *serveOptions) any { return &o.gw.public }},
+	{flag: "pass-identity", group: groupGateway,
+		usage: "send the signed-in user to the app (and in forward-auth answers) as X-Auth-Request-User (the session's sub), X-Auth-Request-Email and X-Auth-Request-Preferred-Username, oauth2-proxy's names; whatever the client sent under those names, in any spelling, is always removed",
+		value: func(o *serveOptions) any { return &o.gw.passIdentity }},
+	{flag: "pass-access-token", group: groupGateway,
+		usage: "send the session's access token (refreshed when due) as X-Forwarded-Access-Token",
+		value: func(o *serveOptions) any { return &o.gw.passAccessToken }},
+	{flag: "pass-authorization-header", group: groupGateway,
+		usage: "send the session's access token as Authorization: Bearer, replacing the client's Authorization header",
+		value: func(o *serveOptions) any { return &o.gw.passAuthorization }},
+	{flag: "pass-session-cookie", group: groupGateway,
+		usage: "let the session cookie through to the app (a Next.js app with the same AUTH_SECRET can read it with auth()); by default the app never sees authgo's cookies",
+		value: func(o *serveOptions) any { return &o.gw.passSessionCookie }},
+	{flag: "allow-email", arg: "ADDR", group: groupGateway, repeat: true,
+		usage: "a user who signed in through GitHub, Google, Kakao, Naver or OIDC with this verified address may pass --upstream and forward-auth (users of authgo's own store and of the back end always may)",
+		value: func(o *serveOptions) any { return &o.gw.allowEmails }},
+	{flag: "allow-email-domain", arg: "DOMAIN", group: groupGateway, repeat: true,
+		usage: "as --allow-email, for every verified address at DOMAIN (example.com; not its subdomains)",
+		value: func(o *serveOptions) any { return &o.gw.allowDomains }},
+	{flag: "allow-any", group: groupGateway,
+		usage: "every signed-in user may pass, verified or not (oauth2-proxy's --email-domain=*)",
+		value: func(o *serveOptions) any { return &o.gw.allowAny }},
+	{flag: "trusted-proxy", env: []string{"AUTH_TRUSTED_PROXIES"}, arg: "CIDR", group: groupGateway, repeat: true,
+		usage: "address range of a reverse proxy in front of authgo (10.0.0.0/8, 127.0.0.1/32; the variable takes a comma-separated list): only its X-Forwarded-For, -Host, -Proto, -Uri and X-Original-URI are believed, for forward-auth, AUTH_TRUST_HOST, sign-in throttling and session addresses. None by default; 0.0.0.0/0 and ::/0 trust every peer",
+		value: func(o *serveOptions) any { return &o.gw.trustedProxies }},
+	{flag: "cookie-domain", field: "CookieDomain", env: []string{"AUTH_COOKIE_DOMAIN"}, arg: "DOMAIN", group: groupGateway,
+		usage: "scope authgo's cookies to DOMAIN (example.com) so that apps on sibling subdomains share the session; over https the CSRF cookie is then __Secure-authjs.csrf-token (__Host- forbids a domain). Default: host-only cookies, so the app and the base path share a host",
+		value: func(o *serveOptions) any { return &o.gw.cookieDomain }},
+	{flag: "redirect-allow", arg: "HOST", group: groupGateway, repeat: true,
+		usage: "another host a callbackUrl may send the browser to after sign-in or sign-out (app.example.com), for apps on sibling subdomains of authgo",
+		value: func(o *serveOptions) any { return &o.gw.redirectAllow }},
+	{flag: "metrics-addr", env: []string{"AUTH_METRICS_ADDR"}, arg: "HOST:PORT", group: groupOps,
+		usage: "serve Prometheus metrics at http://HOST:PORT/metrics (and /healthz, /readyz) on a listener of their own, to keep them off the public address; off when empty",
+		value: func(o *serveOptions) any { return &o.metricsAddr }},
+	{flag: "log-format", env: []string{"AUTH_LOG_FORMAT"}, arg: "text|json", def: "text", group: groupOps,
+		usage: "the log's format on stderr: text (key=value) or json (one object a line)",
+		value: func(o *serveOptions) any { return &o.logFormat }},
+	{flag: "access-log", env: []string{"AUTH_ACCESS_LOG"}, def: "true", group: groupOps,
+		usage: "log one line per request: method, route class, path without its query, status, bytes, duration and client address, never a cookie, token or query string; --access-log=false turns it off",
+		value: func(o *serveOptions) any { return &o.accessLog }},
+	{flag: "shutdown-grace", env: []string{"AUTH_SHUTDOWN_GRACE"}, arg: "DURATION", def: "10s", group: groupOps,
+		usage: "on SIGTERM or SIGINT, stop accepting and give requests in flight this long to finish (seconds or a Go duration), then close what is still open (a long stream) and exit 0",
+		value: func(o *serveOptions) any { return &o.shutdownGrace }},
+	{flag: "tls-cert", env: []string{"AUTH_TLS_CERT"}, arg: "FILE", group: groupOps,
+		usage: "serve HTTPS (HTTP/2 and HTTP/1.1) with this certificate chain in PEM; needs --tls-key. Without AUTH_URL the public URL becomes https://HOST:PORT",
+		value: func(o *serveOptions) any { return &o.tlsCert }},
+	{flag: "tls-key", env: []string{"AUTH_TLS_KEY"}, arg: "FILE", group: groupOps,
+		usage: "the private key of --tls-cert, in PEM",
+		value: func(o *serveOptions) any { return &o.tlsKey }},
 }
 
 // register defines the flags of the table on fs, writing into o.
@@ -165,10 +235,12 @@ func registerSettings(fs *flag.FlagSet, o *serveOptions) {
 			}
 			fs.StringVar(p, s.flag, def, usage)
 		case *bool:
-			fs.BoolVar(p, s.flag, false, usage)
+			fs.BoolVar(p, s.flag, s.def == "true", usage)
 		case *listFlag:
 			fs.Var(p, s.flag, usage)
 		case *durationFlag:
+			fs.Var(p, s.flag, usage)
+		case flag.Value:
 			fs.Var(p, s.flag, usage)
 		default:
 			panic(fmt.Sprintf("setting --%s: unsupported value %T", s.flag, p))
@@ -227,6 +299,10 @@ func printSettings(w io.Writer) {
 			if s.def != "" {
 				text += " (default " + s.def + ")"
 			}
+			// A flag's key is its name; a variable's is shown.
+			if k := settingKeys(s); len(k) > 0 && k[0] != s.flag {
+				text += " (in the --config file: " + strings.Join(k, ", ") + ")"
+			}
 			for _, line := range wrap(text, 72) {
 				fmt.Fprintf(w, "      %s\n", line)
 			}
@@ -258,7 +334,7 @@ func wrap(text string, width int) []string {
 func settingsMarkdown() string {
 	var b strings.Builder
 	for _, g := range settingGroups {
-		fmt.Fprintf(&b, "\n**%s**\n\n| flag / variable | default | meaning |\n|---|---|---|\n", g)
+		fmt.Fprintf(&b, "\n**%s**\n\n| flag / variable | file key | default | meaning |\n|---|---|---|---|\n", g)
 		for _, s := range serveSettings {
 			if s.group != g {
 				continue
@@ -284,7 +360,11 @@ func settingsMarkdown() string {
 			}
 			// A "|" splits a table cell even inside a code span.
 			cell := strings.ReplaceAll(strings.Join(names, ", "), "|", `\|`)
-			fmt.Fprintf(&b, "| %s | %s | %s |\n", cell, mdEscape(def), mdEscape(usage))
+			keys := "—"
+			if k := settingKeys(s); len(k) > 0 {
+				keys = "`" + strings.Join(k, "`, `") + "`"
+			}
+			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", cell, keys, mdEscape(def), mdEscape(usage))
 		}
 	}
 	return b.String()

@@ -24,6 +24,7 @@ type site struct {
 	log      *slog.Logger
 	mux      *http.ServeMux
 	handler  http.Handler
+	upstream http.Handler // the app behind --upstream; nil without one
 }
 
 // newSite serves a's endpoints and serve's pages, which wear theme (the
@@ -41,6 +42,18 @@ func newSite(a *authgo.Auth, t authgo.Theme, patterns []string, log *slog.Logger
 func (s *site) mount(prefix string, h http.Handler) {
 	s.mux.Handle(prefix, h)
 	s.mux.Handle(prefix+"/", h)
+}
+
+// gateway serves the forward-auth endpoints through g, and with upstream
+// every path outside the base path and the --api prefixes (the home page
+// included) from the app behind it.
+func (s *site) gateway(g http.Handler, upstream bool) {
+	base := s.auth.BasePath()
+	s.mux.Handle(base+"/forward-auth", g)
+	s.mux.Handle(base+"/forward-auth/redirect", g)
+	if upstream {
+		s.upstream = g
+	}
 }
 
 // ServeHTTP refuses paths with an encoded slash, dot or backslash, which
@@ -68,6 +81,10 @@ func ambiguousPath(r *http.Request) bool {
 // at a path the middleware let through with a session (a --protect path)
 // the same page's signed-in view, and elsewhere 404.
 func (s *site) servePath(w http.ResponseWriter, r *http.Request) {
+	if s.upstream != nil {
+		s.upstream.ServeHTTP(w, r)
+		return
+	}
 	guarded := s.auth.SessionFromContext(r.Context()) != nil
 	if !guarded && r.URL.Path != "/" {
 		s.notFound(w, r)

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"path/filepath"
 	"regexp"
@@ -41,7 +42,11 @@ func newTestCredentials(t *testing.T, behindProxy bool, users ...string) (*sqlit
 			t.Fatal(err)
 		}
 	}
-	p, err := newCredentials(&sqliteDB{Store: store}, store.Counters(), slog.New(slog.NewTextHandler(io.Discard, nil)), behindProxy)
+	var trusted []netip.Prefix
+	if behindProxy {
+		trusted = loopback
+	}
+	p, err := newCredentials(&sqliteDB{Store: store}, store.Counters(), slog.New(slog.NewTextHandler(io.Discard, nil)), trusted)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +143,7 @@ func TestSignInThrottledBehindProxy(t *testing.T) {
 		t.Fatalf("another client is locked out: %v %v", u, err)
 	}
 	// Without an X-Forwarded-For the proxy's own address counts.
-	if got := clientAddr(httptest.NewRequest("GET", "/", nil), true); got != "192.0.2.1" {
+	if got := clientAddr(httptest.NewRequest("GET", "/", nil), loopback); got != "192.0.2.1" {
 		t.Fatalf("clientAddr without the header = %q", got)
 	}
 }
@@ -298,7 +303,7 @@ func TestSignInLockoutStoreDown(t *testing.T) {
 	}
 	rdb := goredis.NewClient(&goredis.Options{Addr: freeAddr(t), MaxRetries: -1})
 	defer rdb.Close()
-	p, err := newCredentials(&sqliteDB{Store: store}, redis.NewCounter(rdb, redis.CounterOptions{}), slog.New(slog.NewTextHandler(io.Discard, nil)), false)
+	p, err := newCredentials(&sqliteDB{Store: store}, redis.NewCounter(rdb, redis.CounterOptions{}), slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -311,3 +316,6 @@ func TestSignInLockoutStoreDown(t *testing.T) {
 		}
 	}
 }
+
+// loopback trusts proxies on 127.0.0.0/8.
+var loopback = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}

@@ -115,3 +115,13 @@ func contains(ps []netip.Prefix, a netip.Addr) bool {
 	}
 	return false
 }
+
+// Trusted reports whether the TCP peer remoteAddr is in trusted (from
+// Prefixes). A peer that is not an IP address (a Unix socket) is not.
+func Trusted(remoteAddr string, trusted []netip.Prefix) bool {
+	if len(trusted) == 0 {
+		return false
+	}
+	peer, ok := parse(remoteAddr)
+	return ok && contains(trusted, peer)
+}

@@ -10,7 +10,11 @@
 // are not: a user can rename themselves or change their address. When the
 // profile shows no public email, the provider asks GET /user/emails (the
 // user:email scope) and takes the primary address if it is verified, or
-// else the first verified one; unverified addresses are never used.
+// else the first verified one; unverified addresses are never used. The
+// profile's email_verified says whether the address is verified (for a
+// public address, as GET /user/emails lists it; absent when that list
+// cannot be read), and authgo records it in the session with the login as
+// preferred_username.
 package github
 
 import (
@@ -123,9 +127,7 @@ func userinfo(ctx context.Context, c *http.Client, api, accessToken string) (map
 	if err != nil {
 		return nil, err
 	}
-	if oauthcore.String(p, "email") != "" {
-		return p, nil
-	}
+	public := oauthcore.String(p, "email")
 	var emails []email
 	err = oauthcore.GetJSONInto(ctx, c, api+"/user/emails", accessToken, apiHeader, &emails)
 	var se *oauthcore.StatusError
@@ -133,10 +135,23 @@ func userinfo(ctx context.Context, c *http.Client, api, accessToken string) (map
 	case errors.As(err, &se):
 		return p, nil // no user:email scope, or a GitHub App without the permission
 	case err != nil:
+		if public != "" {
+			return p, nil // the address is known; whether it is verified is not
+		}
 		return nil, err
+	}
+	if public != "" {
+		// A public address is verified when the list says so.
+		for _, e := range emails {
+			if strings.EqualFold(e.Email, public) {
+				p["email_verified"] = e.Verified
+			}
+		}
+		return p, nil
 	}
 	if e := pickEmail(emails); e != "" {
 		p["email"] = e
+		p["email_verified"] = true
 	}
 	return p, nil
 }

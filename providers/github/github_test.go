@@ -74,23 +74,36 @@ func TestProfile(t *testing.T) {
 		name, user, emails string
 		want               authgo.User
 		emailCalls         int
+		verified           any // the profile's email_verified; nil when absent
 	}{
 		{
-			name: "public email",
+			name: "public email, verified unknown",
 			user: `{"id":583231,"login":"octocat","name":"The Octocat","email":"octo@github.com","avatar_url":"https://avatars.example/u/583231"}`,
-			want: authgo.User{ID: "583231", Name: "The Octocat", Email: "octo@github.com", Image: "https://avatars.example/u/583231"},
+			want: authgo.User{ID: "583231", Name: "The Octocat", Email: "octo@github.com", Image: "https://avatars.example/u/583231"}, emailCalls: 1,
+		},
+		{
+			name:   "public email listed as verified",
+			user:   `{"id":583231,"login":"octocat","email":"Octo@github.com"}`,
+			emails: `[{"email":"octo@github.com","primary":true,"verified":true}]`,
+			want:   authgo.User{ID: "583231", Name: "octocat", Email: "Octo@github.com"}, emailCalls: 1, verified: true,
+		},
+		{
+			name:   "public email listed as unverified",
+			user:   `{"id":583231,"login":"octocat","email":"octo@github.com"}`,
+			emails: `[{"email":"octo@github.com","primary":true,"verified":false}]`,
+			want:   authgo.User{ID: "583231", Name: "octocat", Email: "octo@github.com"}, emailCalls: 1, verified: false,
 		},
 		{
 			name:   "primary verified chosen",
 			user:   `{"id":1,"login":"octocat","name":null,"email":null,"avatar_url":"https://a"}`,
 			emails: `[{"email":"old@example.com","primary":false,"verified":true},{"email":"main@example.com","primary":true,"verified":true}]`,
-			want:   authgo.User{ID: "1", Name: "octocat", Email: "main@example.com", Image: "https://a"}, emailCalls: 1,
+			want:   authgo.User{ID: "1", Name: "octocat", Email: "main@example.com", Image: "https://a"}, emailCalls: 1, verified: true,
 		},
 		{
 			name:   "unverified primary ignored",
 			user:   `{"id":1,"login":"octocat","email":null}`,
 			emails: `[{"email":"evil@victim.example","primary":true,"verified":false},{"email":"second@example.com","primary":false,"verified":true}]`,
-			want:   authgo.User{ID: "1", Name: "octocat", Email: "second@example.com"}, emailCalls: 1,
+			want:   authgo.User{ID: "1", Name: "octocat", Email: "second@example.com"}, emailCalls: 1, verified: true,
 		},
 		{
 			name:   "nothing verified",
@@ -118,6 +131,9 @@ func TestProfile(t *testing.T) {
 			}
 			if f.headers.Get("Accept") != "application/vnd.github+json" || f.headers.Get("User-Agent") == "" {
 				t.Errorf("API headers %v", f.headers)
+			}
+			if res.Profile["email_verified"] != c.verified {
+				t.Errorf("email_verified %v, want %v", res.Profile["email_verified"], c.verified)
 			}
 			if res.Profile["login"] != "octocat" {
 				t.Errorf("profile %v", res.Profile)

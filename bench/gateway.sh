@@ -1,0 +1,207 @@
+#!/usr/bin/env bash
+# Gateway benchmark: authgo serve next to oauth2-proxy v7.15.6 in one run on
+# this machine, with sessions made by a real OIDC sign-in at the same
+# in-process OpenID Provider (bench/gwop, internal/testidp on zitadel's op):
+#
+#   forward-auth  GET <base>/forward-auth (authgo) and GET /oauth2/auth
+#                 (oauth2-proxy) with a valid session cookie and the
+#                 original URI in X-Original-URI / X-Forwarded-Uri, as nginx
+#                 auth_request and Traefik send them;
+#   page          GET /page proxied by each to the same upstream, a bare Go
+#                 hello (bench/hello), next to a bare httputil.ReverseProxy
+#                 with pooled buffers (bench/rproxy) and the hello itself.
+#
+# Each server under load is pinned to CPU 0, and so is the upstream hello:
+# a proxy then pays for its upstream as much as for itself, the same for
+# every proxy, and wrk (-t1 -c$CONNS) has CPU 1 to itself. Every server answers with its defaults except:
+# oauth2-proxy runs with --request-logging=false (its per-request log line
+# costs it about a third), --reverse-proxy and --trusted-proxy-ip
+# 127.0.0.1/32, as authgo serve runs with --trusted-proxy 127.0.0.1/32.
+# The table gives req/s, p99 latency (medians over ROUNDS alternating
+# rounds), the largest RSS seen under load and the errors wrk saw (socket errors plus non-2xx answers); the script exits
+# non-zero if any run had errors.
+#
+#   bench/gateway.sh                  # 10 s per run, 256 connections
+#   DURATION=60s bench/gateway.sh     # the figures in README.md
+#   CONNS=64 bench/gateway.sh
+#   ROUNDS=3 bench/gateway.sh         # alternate the six runs 3 times, medians
+#
+# Needs wrk, curl, taskset, and Go to build the helpers; oauth2-proxy is
+# built once into bench/.bin with go install (module version pinned below).
+# If this authgo has no gateway yet (serve --upstream), its rows are left
+# out. Raw output goes to bench/out/gw-*.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DURATION="${DURATION:-10s}"
+CONNS="${CONNS:-256}"
+ROUNDS="${ROUNDS:-1}"
+O2P_VERSION=v7.15.6
+OUT=bench/out
+BIN=bench/.bin
+mkdir -p "$OUT" "$BIN"
+SERVER_CPU=0
+LOAD_CPU=1
+SECRET="bench-secret-0123456789abcdef0123456789abcdef"
+P_UP=3400 P_AG=3401 P_O2P=3402 P_RP=3403 P_HELLO=3404 P_CTL=3490
+for cmd in wrk curl taskset go; do
+  command -v "$cmd" >/dev/null || { echo "bench: $cmd is missing" >&2; exit 1; }
+done
+
+if ! go version -m "$BIN/oauth2-proxy" 2>/dev/null | grep -q "oauth2-proxy/v7[[:space:]]*$O2P_VERSION"; then
+  echo "building oauth2-proxy $O2P_VERSION into $BIN" >&2
+  GOBIN="$(pwd)/$BIN" GOFLAGS=-buildvcs=false go install "github.com/oauth2-proxy/oauth2-proxy/v7@$O2P_VERSION"
+fi
+go build -o "$OUT/authgo" ./cmd/authgo
+go build -o "$OUT/hello" ./bench/hello
+go build -o "$OUT/gwop" ./bench/gwop
+go build -o "$OUT/rproxy" ./bench/rproxy
+GATEWAY=0
+case "$("$OUT/authgo" serve --help 2>&1 || true)" in *--upstream*) GATEWAY=1 ;; esac
+
+DATA=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$DATA"; }
+trap cleanup EXIT
+wait_url() { for _ in $(seq 150); do curl -s -o /dev/null "$1" && return 0; sleep 0.1; done; echo "bench: $1 never answered" >&2; return 1; }
+
+# The upstream app (on the servers' CPU), the OpenID Provider, the reverse proxy floor, the hello
+# ceiling.
+taskset -c "$SERVER_CPU" "$OUT/hello" -addr 127.0.0.1:$P_UP >"$OUT/gw-upstream.log" 2>&1 &
+pids+=($!)
+"$OUT/gwop" -ctl 127.0.0.1:$P_CTL -authgo http://127.0.0.1:$P_AG -oauth2-proxy http://127.0.0.1:$P_O2P >"$OUT/gw-op.out" 2>"$OUT/gw-op.log" &
+pids+=($!)
+taskset -c "$SERVER_CPU" "$OUT/rproxy" -addr 127.0.0.1:$P_RP -upstream http://127.0.0.1:$P_UP >"$OUT/gw-rproxy.log" 2>&1 &
+pids+=($!); RP=$!
+taskset -c "$SERVER_CPU" "$OUT/hello" -addr 127.0.0.1:$P_HELLO >"$OUT/gw-hello.log" 2>&1 &
+pids+=($!); HE=$!
+wait_url http://127.0.0.1:$P_UP/
+wait_url http://127.0.0.1:$P_CTL/
+ISSUER=$(head -1 "$OUT/gw-op.out")
+
+# oauth2-proxy against the OP, proxying to the upstream.
+taskset -c "$SERVER_CPU" "$BIN/oauth2-proxy" --http-address=127.0.0.1:$P_O2P \
+  --provider=oidc --oidc-issuer-url="$ISSUER" --client-id=oauth2-proxy --client-secret=bench-client-secret \
+  --code-challenge-method=S256 --redirect-url=http://127.0.0.1:$P_O2P/oauth2/callback \
+  --cookie-secret=0123456789abcdef0123456789abcdef --cookie-secure=false \
+  --email-domain=example.com --set-xauthrequest --skip-provider-button \
+  --reverse-proxy --trusted-proxy-ip=127.0.0.1/32 --request-logging=false \
+  --upstream=http://127.0.0.1:$P_UP/ >"$OUT/gw-oauth2-proxy.log" 2>&1 &
+pids+=($!); O2P=$!
+wait_url http://127.0.0.1:$P_O2P/ping
+
+if [ "$GATEWAY" = 1 ]; then
+  AUTH_SECRET=$SECRET AUTH_OIDC_ISSUER="$ISSUER" AUTH_OIDC_ID=authgo AUTH_OIDC_SECRET=bench-client-secret \
+    taskset -c "$SERVER_CPU" "$OUT/authgo" serve --data "$DATA" --addr 127.0.0.1:$P_AG \
+    --upstream http://127.0.0.1:$P_UP --allow-email-domain example.com --trusted-proxy 127.0.0.1/32 \
+    --pass-identity >"$OUT/gw-authgo.log" 2>&1 &
+  pids+=($!); AG=$!
+  wait_url http://127.0.0.1:$P_AG/auth/csrf
+fi
+
+signin() {
+  local c
+  c=$(curl -s -f "http://127.0.0.1:$P_CTL/signin?kind=$1&rp=http://127.0.0.1:$2") || { echo "bench: sign-in at $1 failed: $(tail -3 "$OUT/gw-op.log")" >&2; exit 1; }
+  printf '%s' "$c"
+}
+O2P_COOKIE=$(signin oauth2-proxy $P_O2P)
+[ "$GATEWAY" = 1 ] && AG_COOKIE=$(signin authgo $P_AG)
+
+# check NAME URL COOKIE WANT → the status must be 2xx and the answer must
+# contain WANT (in its headers or body).
+check() {
+  local out
+  out=$(curl -s -D - -H "Cookie: $3" -H 'X-Original-URI: /page' -H 'X-Forwarded-Uri: /page' \
+    -H 'X-Forwarded-Proto: http' -H 'X-Forwarded-Host: 127.0.0.1' "$2")
+  if ! head -1 <<<"$out" | grep -q ' 2[0-9][0-9]' || ! grep -qi -- "$4" <<<"$out"; then
+    echo "bench: $1 did not answer as expected:" >&2; head -c 600 <<<"$out" >&2; echo >&2; exit 1
+  fi
+}
+# Signed out, forward-auth must refuse: a benchmark of a gate that opens for
+# anyone would measure nothing.
+refused() {
+  local code
+  code=$(curl -s -o /dev/null -w '%{http_code}' -H 'X-Original-URI: /page' -H 'X-Forwarded-Uri: /page' "$2")
+  [ "$code" = 401 ] || { echo "bench: $1 answered $code without a session, not 401" >&2; exit 1; }
+}
+
+# load NAME PID URL COOKIE → "name req/s p99_ms rss_mib errors"
+load() {
+  local name=$1 pid=$2 url=$3 cookie=$4
+  taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNS" -d"$DURATION" --latency -H "Cookie: $cookie" \
+    -H 'X-Original-URI: /page' -H 'X-Forwarded-Uri: /page' -H 'X-Forwarded-Proto: http' -H 'X-Forwarded-Host: 127.0.0.1' \
+    "$url" > "$OUT/gw-$name.wrk" &
+  local wrk_pid=$! rss_max=0 kb
+  while kill -0 "$wrk_pid" 2>/dev/null; do
+    kb=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status")
+    [ "$kb" -gt "$rss_max" ] && rss_max=$kb
+    sleep 0.25
+  done
+  wait "$wrk_pid"
+  awk -v name="$name" -v kb="$rss_max" '
+    function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v + 0 }
+    /^Requests\/sec:/ { rps = $2 }
+    $1 == "99%" { p99 = ms($2) }
+    /Socket errors:/ { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+,?$/) { v = $i; sub(",", "", v); errs += v } }
+    /Non-2xx or 3xx responses:/ { errs += $NF }
+    END { printf "%s %s %.2f %.1f %d\n", name, rps, p99, kb / 1024, errs }' "$OUT/gw-$name.wrk"
+}
+
+check hello http://127.0.0.1:$P_HELLO/page "" Alice
+check rproxy http://127.0.0.1:$P_RP/page "" Alice
+check o2p-page http://127.0.0.1:$P_O2P/page "$O2P_COOKIE" Alice
+check o2p-fa http://127.0.0.1:$P_O2P/oauth2/auth "$O2P_COOKIE" 'X-Auth-Request-Email: alice@example.com'
+refused o2p-fa http://127.0.0.1:$P_O2P/oauth2/auth
+if [ "$GATEWAY" = 1 ]; then
+  check authgo-page http://127.0.0.1:$P_AG/page "$AG_COOKIE" Alice
+  check authgo-fa http://127.0.0.1:$P_AG/auth/forward-auth "$AG_COOKIE" 'X-Auth-Request-Email: alice@example.com'
+  refused authgo-fa http://127.0.0.1:$P_AG/auth/forward-auth
+fi
+
+LOAD_BEFORE=$(uptime | sed 's/.*load average: //')
+: > "$OUT/gw-results.txt"
+for round in $(seq "$ROUNDS"); do
+  {
+    [ "$GATEWAY" = 1 ] && load authgo-fa "$AG" http://127.0.0.1:$P_AG/auth/forward-auth "$AG_COOKIE"
+    load o2p-fa "$O2P" http://127.0.0.1:$P_O2P/oauth2/auth "$O2P_COOKIE"
+    [ "$GATEWAY" = 1 ] && load authgo-page "$AG" http://127.0.0.1:$P_AG/page "$AG_COOKIE"
+    load o2p-page "$O2P" http://127.0.0.1:$P_O2P/page "$O2P_COOKIE"
+    load rproxy "$RP" http://127.0.0.1:$P_RP/page ""
+    load hello "$HE" http://127.0.0.1:$P_HELLO/page ""
+  } >> "$OUT/gw-results.txt"
+  echo "round $round of $ROUNDS done" >&2
+done
+LOAD_AFTER=$(uptime | sed 's/.*load average: //')
+
+# One row per server: the median req/s and p99 over the rounds, the largest
+# RSS, the errors of all rounds.
+awk -v dur="$DURATION" -v conns="$CONNS" -v rounds="$ROUNDS" -v before="$LOAD_BEFORE" -v after="$LOAD_AFTER" '
+  function median(list,   a, n, i, j, t) {
+    n = split(list, a, " ")
+    for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j-1] + 0 > a[j] + 0; j--) { t = a[j]; a[j] = a[j-1]; a[j-1] = t }
+    return n % 2 ? a[(n+1)/2] : (a[n/2] + a[n/2+1]) / 2
+  }
+  !($1 in seen) { seen[$1] = 1; order[++k] = $1 }
+  { rpsl[$1] = rpsl[$1] " " $2; p99l[$1] = p99l[$1] " " $3; if ($4 > rss[$1]) rss[$1] = $4; errs[$1] += $5; total += $5 }
+  END {
+    for (i = 1; i <= k; i++) { n = order[i]; rps[n] = median(rpsl[n]); p99[n] = median(p99l[n]) }
+    label["authgo-fa"] = "authgo serve: GET /auth/forward-auth"
+    label["o2p-fa"] = "oauth2-proxy v7.15.6: GET /oauth2/auth"
+    label["authgo-page"] = "authgo serve --upstream: GET /page"
+    label["o2p-page"] = "oauth2-proxy --upstream: GET /page"
+    label["rproxy"] = "bare httputil.ReverseProxy, pooled buffers: GET /page"
+    label["hello"] = "Go net/http hello (the upstream itself)"
+    printf "Valid session cookie, wrk -t1 -c%s -d%s, %s alternating round(s) (medians); server and upstream on CPU 0, wrk on CPU 1\n", conns, dur, rounds
+    printf "load average before: %s; after: %s\n\n", before, after
+    print "| server and request | req/s | p99 latency | RSS under load (MiB) | errors |"
+    print "|---|---:|---:|---:|---:|"
+    for (i = 1; i <= k; i++) { n = order[i]; printf "| %s | %.0f | %.0f ms | %s | %d |\n", label[n], rps[n], p99[n], rss[n], errs[n] }
+    print ""
+    if ("authgo-fa" in rps) printf "forward-auth: authgo / oauth2-proxy = %.2fx (target >= 2)\n", rps["authgo-fa"] / rps["o2p-fa"]
+    if ("authgo-page" in rps) {
+      printf "proxied page: authgo / oauth2-proxy = %.2fx (target > 1)\n", rps["authgo-page"] / rps["o2p-page"]
+      printf "proxied page: authgo costs %.1f %% over the bare reverse proxy (target <= 20 %%)\n", (rps["rproxy"] / rps["authgo-page"] - 1) * 100
+    } else print "authgo has no gateway in this build (serve --upstream): its rows are missing"
+    printf "oauth2-proxy forward-auth / Go hello = %.2f\n", rps["o2p-fa"] / rps["hello"]
+    printf "errors in all runs: %d\n", total
+  }' "$OUT/gw-results.txt" | tee "$OUT/gw-summary.md"
+! grep -q '^errors in all runs: [1-9]' "$OUT/gw-summary.md"

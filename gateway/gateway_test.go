@@ -1,0 +1,401 @@
+package gateway_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/authgo/authgo"
+	"github.com/authgo/authgo/gateway"
+	"github.com/authgo/authgo/jwt"
+	"github.com/authgo/authgo/provider"
+	"github.com/authgo/authgo/providers/credentials"
+	"github.com/authgo/authgo/providers/oauth"
+)
+
+const (
+	secret = "gateway-test-secret-0123456789abcdef0123"
+	origin = "http://app.example"
+)
+
+// newAuth is an Auth on origin with a credentials provider ("credentials")
+// and an OAuth one ("github").
+func newAuth(t *testing.T, mod func(*authgo.Config)) *authgo.Auth {
+	t.Helper()
+	cp, err := credentials.New(credentials.Options{Authorize: func(context.Context, provider.Credentials, *http.Request) (*authgo.User, error) {
+		return nil, nil
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	op, err := oauth.New(oauth.Options{ID: "github", Name: "GitHub", ClientID: "id", ClientSecret: "s",
+		AuthURL: "https://idp.example/authorize", TokenURL: "https://idp.example/token", UserinfoURL: "https://idp.example/user"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := authgo.Config{Secret: []string{secret}, URL: origin + "/auth", Providers: []provider.Provider{cp, op},
+		TrustedProxies: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}}
+	if mod != nil {
+		mod(&cfg)
+	}
+	a, err := authgo.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// cookie is a session cookie for tok.
+func cookie(t *testing.T, tok *jwt.Token) string {
+	t.Helper()
+	if tok.Extra == nil {
+		tok.Extra = map[string]any{}
+	}
+	if _, ok := tok.Extra["auth_time"]; !ok {
+		tok.Extra["auth_time"] = float64(time.Now().Unix())
+	}
+	enc, err := jwt.Encode(jwt.EncodeParams{Token: tok, Secrets: []string{secret}, MaxAge: 72 * time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(enc) > 3900 {
+		// Chunked as authgo writes it.
+		var parts []string
+		for i := 0; len(enc) > 0; i++ {
+			n := min(len(enc), 3936)
+			parts = append(parts, "authjs.session-token."+string(rune('0'+i))+"="+enc[:n])
+			enc = enc[n:]
+		}
+		return strings.Join(parts, "; ")
+	}
+	return "authjs.session-token=" + enc
+}
+
+func TestProtected(t *testing.T) {
+	a := newAuth(t, nil)
+	for _, tc := range []struct {
+		name            string
+		public, protect []string
+		path            string
+		protected, bad  bool
+	}{
+		{"default protects everything", nil, nil, "/x", true, false},
+		{"public root", []string{"/"}, nil, "/", false, false},
+		{"public root only", []string{"/"}, nil, "/x", true, false},
+		{"public prefix", []string{"/_next/:path*"}, nil, "/_next/static/a.js", false, false},
+		{"query ignored", []string{"/docs/:path*"}, nil, "/docs/a?next=/admin", false, false},
+		{"protect inside public", []string{"/:path*"}, []string{"/mypage/:path*"}, "/mypage/a", true, false},
+		{"outside protect", []string{"/:path*"}, []string{"/mypage/:path*"}, "/other", false, false},
+		{"protect by decoded form", []string{"/:path*"}, []string{"/mypage/:path*"}, "/%6Dypage/a", true, false},
+		{"public needs the decoded form too", []string{"/((?!admin).*)"}, nil, "/%61dmin", true, false},
+		{"public, decoded the same", []string{"/((?!admin).*)"}, nil, "/%62log", false, false},
+		{"case sensitive", []string{"/:path*"}, []string{"/mypage/:path*"}, "/MYPAGE/a", false, false},
+		{"dot-segment", []string{"/pub/:path*"}, nil, "/pub/../admin", true, true},
+		{"encoded dot-segment", []string{"/pub/:path*"}, nil, "/pub/%2e%2e/admin", true, true},
+		{"empty segment", []string{"/pub/:path*"}, nil, "/pub//admin", true, true},
+		{"encoded slash", []string{"/pub/:path*"}, nil, "/pub%2Fx", true, true},
+		{"backslash", []string{"/pub/:path*"}, nil, `/pub\x`, true, true},
+		{"not a path", []string{"/:path*"}, nil, "https://evil.example/", true, true},
+		{"empty", []string{"/:path*"}, nil, "", true, true},
+		{"Next data form of a protected page", []string{"/:path*"}, []string{"/mypage"}, "/_next/data/build/mypage.json", true, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g, err := gateway.New(a, gateway.Options{Public: tc.public, Protect: tc.protect})
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, bad := g.Protected(tc.path)
+			if p != tc.protected || bad != tc.bad {
+				t.Errorf("Protected(%q) = %v, %v; want %v, %v", tc.path, p, bad, tc.protected, tc.bad)
+			}
+		})
+	}
+}
+
+func TestAllowed(t *testing.T) {
+	a := newAuth(t, nil)
+	tok := func(provider, email string, verified any) *jwt.Token {
+		t := &jwt.Token{Subject: "u", Email: email, Extra: map[string]any{"provider": provider}}
+		if verified != nil {
+			t.Extra["email_verified"] = verified
+		}
+		return t
+	}
+	allow := gateway.Allow{Emails: []string{"Ann@Example.com"}, Domains: []string{"corp.example"}}
+	for _, tc := range []struct {
+		name  string
+		allow gateway.Allow
+		own   bool
+		tok   *jwt.Token
+		want  bool
+	}{
+		{"signed out", allow, false, nil, false},
+		{"credentials user, no allow-list", gateway.Allow{}, false, tok("credentials", "", nil), true},
+		{"oauth user, no allow-list", gateway.Allow{}, false, tok("github", "ann@example.com", true), false},
+		{"listed verified address", allow, false, tok("github", "ann@example.com", true), true},
+		{"listed address, unverified", allow, false, tok("github", "ann@example.com", false), false},
+		{"listed address, verification unknown", allow, false, tok("github", "ann@example.com", nil), false},
+		{"verified as a string is not enough", allow, false, tok("github", "ann@example.com", "true"), false},
+		{"domain", allow, false, tok("github", "bob@CORP.example", true), true},
+		{"subdomain is not the domain", allow, false, tok("github", "bob@x.corp.example", true), false},
+		{"domain as a suffix", allow, false, tok("github", "bob@evilcorp.example", true), false},
+		{"another address", allow, false, tok("github", "eve@example.com", true), false},
+		{"any", gateway.Allow{Any: true}, false, tok("github", "", nil), true},
+		{"own", gateway.Allow{}, true, tok("github", "", nil), true},
+		{"unknown provider", allow, false, tok("gone", "ann@example.com", true), true},
+		{"token minted elsewhere, no provider", gateway.Allow{}, false, tok("", "ann@example.com", true), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o := gateway.Options{Allow: tc.allow}
+			if tc.own {
+				o.Own = func(context.Context, *authgo.Token) bool { return true }
+			}
+			g, err := gateway.New(a, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := g.Allowed(t.Context(), tc.tok); got != tc.want {
+				t.Errorf("Allowed = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestNewRefuses(t *testing.T) {
+	a := newAuth(t, nil)
+	for _, o := range []gateway.Options{
+		{Upstream: "ftp://x"},
+		{Upstream: "http://app:8080/base"},
+		{Upstream: "http://user@app"},
+		{Upstream: "app:8080"},
+		{Public: []string{"/api/*"}},
+		{Protect: []string{"no-slash"}},
+		{Allow: gateway.Allow{Emails: []string{"example.com"}}},
+		{Allow: gateway.Allow{Domains: []string{"a@example.com"}}},
+		{Allow: gateway.Allow{Domains: []string{"*"}}},
+	} {
+		if _, err := gateway.New(a, o); err == nil || !strings.HasPrefix(err.Error(), "gateway: ") {
+			t.Errorf("New(%+v) = %v, want a gateway: error", o, err)
+		}
+	}
+	if _, err := gateway.New(nil, gateway.Options{}); err == nil {
+		t.Error("New(nil) succeeded")
+	}
+}
+
+// forwardAuth asks g's forward-auth endpoint from peer with the headers.
+func forwardAuth(g http.Handler, path, peer string, hdr ...string) *httptest.ResponseRecorder {
+	r := httptest.NewRequest("GET", origin+path, nil)
+	r.RemoteAddr = peer
+	for i := 0; i+1 < len(hdr); i += 2 {
+		r.Header.Add(hdr[i], hdr[i+1])
+	}
+	w := httptest.NewRecorder()
+	g.ServeHTTP(w, r)
+	return w
+}
+
+func TestForwardAuth(t *testing.T) {
+	a := newAuth(t, nil)
+	g, err := gateway.New(a, gateway.Options{Public: []string{"/", "/pub/:path*"}, PassIdentity: true, Allow: gateway.Allow{Domains: []string{"example.com"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const proxy, client = "10.0.0.1:4000", "192.0.2.9:5000"
+	ann := cookie(t, &jwt.Token{Subject: "u-ann", Email: "ann@example.com", Extra: map[string]any{"provider": "github", "email_verified": true, "preferred_username": "ann"}})
+	eve := cookie(t, &jwt.Token{Subject: "u-eve", Email: "eve@example.com", Extra: map[string]any{"provider": "github", "email_verified": false}})
+
+	for _, tc := range []struct {
+		name   string
+		path   string
+		peer   string
+		hdr    []string
+		status int
+		user   string
+	}{
+		{"public, signed out", "/auth/forward-auth", proxy, []string{"X-Forwarded-Uri", "/pub/a"}, 200, ""},
+		{"public, signed in", "/auth/forward-auth", proxy, []string{"X-Forwarded-Uri", "/pub/a", "Cookie", ann}, 200, "u-ann"},
+		{"protected, signed out", "/auth/forward-auth", proxy, []string{"X-Forwarded-Uri", "/admin"}, 401, ""},
+		{"protected, signed in", "/auth/forward-auth", proxy, []string{"X-Original-URI", "/admin", "Cookie", ann}, 200, "u-ann"},
+		{"protected, not allowed", "/auth/forward-auth", proxy, []string{"X-Original-URI", "/admin", "Cookie", eve}, 403, ""},
+		{"public, not allowed: no identity", "/auth/forward-auth", proxy, []string{"X-Original-URI", "/pub/a", "Cookie", eve}, 200, ""},
+		{"both headers, one protected", "/auth/forward-auth", proxy, []string{"X-Forwarded-Uri", "/pub/a", "X-Original-URI", "/admin"}, 401, ""},
+		{"two lines, one protected", "/auth/forward-auth", proxy, []string{"X-Forwarded-Uri", "/pub/a", "X-Forwarded-Uri", "/admin"}, 401, ""},
+		{"no original URI", "/auth/forward-auth", proxy, nil, 401, ""},
+		{"ambiguous original URI", "/auth/forward-auth", proxy, []string{"X-Forwarded-Uri", "/pub/%2e%2e/admin"}, 401, ""},
+		{"untrusted peer, spoofed public URI", "/auth/forward-auth", client, []string{"X-Forwarded-Uri", "/pub/a"}, 401, ""},
+		{"untrusted peer, signed in", "/auth/forward-auth", client, []string{"X-Forwarded-Uri", "/pub/a", "Cookie", ann}, 200, "u-ann"},
+		{"spoofed identity", "/auth/forward-auth", proxy, []string{"X-Forwarded-Uri", "/pub/a", "X-Auth-Request-User", "admin"}, 200, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := forwardAuth(g, tc.path, tc.peer, tc.hdr...)
+			if w.Code != tc.status || w.Header().Get("Location") != "" {
+				t.Fatalf("status %d Location %q, want %d", w.Code, w.Header().Get("Location"), tc.status)
+			}
+			if got := w.Header().Get(gateway.HeaderUser); got != tc.user {
+				t.Errorf("%s = %q, want %q", gateway.HeaderUser, got, tc.user)
+			}
+			if tc.user == "u-ann" && (w.Header().Get(gateway.HeaderEmail) != "ann@example.com" || w.Header().Get(gateway.HeaderPreferredUsername) != "ann") {
+				t.Errorf("identity headers %v", w.Header())
+			}
+		})
+	}
+
+	t.Run("redirect", func(t *testing.T) {
+		w := forwardAuth(g, "/auth/forward-auth/redirect", proxy, "X-Forwarded-Uri", "/admin?x=1", "X-Forwarded-Proto", "https", "X-Forwarded-Host", "shop.example")
+		want := origin + "/auth/signin?callbackUrl=" + url.QueryEscape("https://shop.example/admin?x=1")
+		if w.Code != http.StatusFound || w.Header().Get("Location") != want {
+			t.Errorf("redirect = %d %q, want %q", w.Code, w.Header().Get("Location"), want)
+		}
+		// From an untrusted peer, the forwarded host is not believed.
+		w = forwardAuth(g, "/auth/forward-auth/redirect", client, "X-Forwarded-Uri", "/admin", "X-Forwarded-Host", "evil.example")
+		if w.Code != http.StatusFound || w.Header().Get("Location") != origin+"/auth/signin?callbackUrl="+url.QueryEscape(origin+"/") {
+			t.Errorf("redirect from an untrusted peer = %d %q", w.Code, w.Header().Get("Location"))
+		}
+		if w := forwardAuth(g, "/auth/forward-auth/redirect", proxy, "X-Forwarded-Uri", "/admin", "Cookie", eve); w.Code != 403 {
+			t.Errorf("redirect, not allowed = %d", w.Code)
+		}
+	})
+
+	t.Run("method", func(t *testing.T) {
+		r := httptest.NewRequest("POST", origin+"/auth/forward-auth", nil)
+		w := httptest.NewRecorder()
+		g.ServeHTTP(w, r)
+		if w.Code != http.StatusMethodNotAllowed {
+			t.Errorf("POST = %d", w.Code)
+		}
+	})
+
+	t.Run("re-issued cookie only when it is one", func(t *testing.T) {
+		old := float64(time.Now().Add(-48 * time.Hour).Unix())
+		small := cookie(t, &jwt.Token{Subject: "u-own", Extra: map[string]any{"provider": "credentials", "auth_time": old}})
+		big := cookie(t, &jwt.Token{Subject: "u-own", Name: strings.Repeat("x", 6000), Extra: map[string]any{"provider": "credentials", "auth_time": old}})
+		if !strings.Contains(big, "session-token.1=") {
+			t.Fatal("the big token is not chunked")
+		}
+		// iat is now in both: make them older than UpdateAge by the
+		// clock of an Auth that lives 25 hours later.
+		later := newAuth(t, func(c *authgo.Config) { c.Now = func() time.Time { return time.Now().Add(25 * time.Hour) } })
+		lg, _ := gateway.New(later, gateway.Options{})
+		w := forwardAuth(lg, "/auth/forward-auth", proxy, "X-Forwarded-Uri", "/x", "Cookie", small)
+		if w.Code != 200 || len(w.Header().Values("Set-Cookie")) != 1 {
+			t.Errorf("small: %d, Set-Cookie %q", w.Code, w.Header().Values("Set-Cookie"))
+		}
+		w = forwardAuth(lg, "/auth/forward-auth", proxy, "X-Forwarded-Uri", "/x", "Cookie", big)
+		if w.Code != 200 || len(w.Header().Values("Set-Cookie")) != 0 {
+			t.Errorf("big: %d, Set-Cookie %q", w.Code, w.Header().Values("Set-Cookie"))
+		}
+	})
+}
+
+func TestUpstreamHeaders(t *testing.T) {
+	var got http.Header
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = r.Header.Clone()
+		json.NewEncoder(w).Encode(r.URL.RequestURI())
+	}))
+	defer app.Close()
+	a := newAuth(t, nil)
+	own := cookie(t, &jwt.Token{Subject: "u-own", Email: "own@example.com", Extra: map[string]any{"provider": "credentials"}})
+	for _, tc := range []struct {
+		name   string
+		o      gateway.Options
+		cookie string
+		auth   string // the Authorization the app must get
+		user   string
+	}{
+		{"signed out, client Authorization kept", gateway.Options{PassIdentity: true}, "", "Basic x", ""},
+		{"signed out, Authorization ours", gateway.Options{PassAuthorizationHeader: true}, "", "", ""},
+		{"signed in, identity", gateway.Options{PassIdentity: true}, own, "Basic x", "u-own"},
+		{"signed in, no identity asked", gateway.Options{}, own, "Basic x", ""},
+		{"signed in, no access token", gateway.Options{PassAuthorizationHeader: true, PassIdentity: true}, own, "", "u-own"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o := tc.o
+			o.Upstream, o.Public = app.URL, []string{"/:path*"}
+			g, err := gateway.New(a, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := httptest.NewRequest("GET", origin+"/page?q=1", nil)
+			r.Header["Authorization"] = []string{"Basic x"}
+			r.Header["X_Auth_Request_User"] = []string{"admin"}
+			r.Header["X-Auth-Request-User"] = []string{"admin", "root"}
+			r.Header["x-auth-request-email"] = []string{"boss@example.com"}
+			r.Header["X-Forwarded-Access-Token"] = []string{"forged"}
+			r.Header["X-Forwarded-For"] = []string{"6.6.6.6"}
+			if tc.cookie != "" {
+				r.Header.Set("Cookie", tc.cookie+"; theme=dark")
+			}
+			w := httptest.NewRecorder()
+			g.ServeHTTP(w, r)
+			if w.Code != 200 || strings.TrimSpace(w.Body.String()) != `"/page?q=1"` {
+				t.Fatalf("%d %s", w.Code, w.Body)
+			}
+			if v := got.Get("Authorization"); v != tc.auth {
+				t.Errorf("Authorization at the app = %q, want %q", v, tc.auth)
+			}
+			var users []string
+			for k, v := range got {
+				n := strings.ToLower(strings.ReplaceAll(k, "_", "-"))
+				switch n {
+				case "x-auth-request-user":
+					users = append(users, v...)
+				case "x-auth-request-email", "x-forwarded-access-token":
+					if tc.user == "" || n == "x-forwarded-access-token" {
+						t.Errorf("%s reached the app: %q", k, v)
+					}
+				}
+			}
+			if strings.Join(users, ",") != tc.user {
+				t.Errorf("X-Auth-Request-User at the app = %q, want %q", users, tc.user)
+			}
+			if v := got.Values("X-Forwarded-For"); len(v) != 1 || v[0] != "192.0.2.1" {
+				t.Errorf("X-Forwarded-For = %q", v)
+			}
+			if c := got.Get("Cookie"); strings.Contains(c, "authjs") || (tc.cookie != "" && c != "theme=dark") {
+				t.Errorf("Cookie at the app = %q", c)
+			}
+		})
+	}
+}
+
+// FuzzProtected: no target panics Protected; a target it calls public is
+// clean (no dot-segment or empty segment in any spelling) and matches the
+// public pattern decoded; a bad one is always protected.
+func FuzzProtected(f *testing.F) {
+	for _, s := range []string{"/", "/pub/x", "/pub/../admin", "/pub/%2e%2e/admin", "/%70ub/x", "/pub/x?y", "//pub", "/pub%2Fx", "/pub/\\x", "/pub/%zz"} {
+		f.Add(s)
+	}
+	a := newAuth(&testing.T{}, nil)
+	g, err := gateway.New(a, gateway.Options{Public: []string{"/", "/pub/:path*"}, Protect: []string{"/pub/secret/:path*"}})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, target string) {
+		protected, bad := g.Protected(target)
+		if bad && !protected {
+			t.Fatalf("%q: bad but not protected", target)
+		}
+		if protected {
+			return
+		}
+		esc, _, _ := strings.Cut(target, "?")
+		dec, err := url.PathUnescape(esc)
+		if err != nil {
+			t.Fatalf("%q: public but does not decode", target)
+		}
+		if dec != "/" && !strings.HasPrefix(dec, "/pub/") && dec != "/pub" && !strings.HasPrefix(dec, "/_next/data/") && !strings.HasPrefix(dec, "/index") && !strings.HasPrefix(dec, "/pub.") {
+			t.Fatalf("%q (decoded %q) is public", target, dec)
+		}
+		if strings.Contains(dec, "/../") || strings.Contains(dec, "/./") || strings.Contains(dec, "//") || strings.HasPrefix(dec, "/pub/secret") {
+			t.Fatalf("%q (decoded %q) is public", target, dec)
+		}
+	})
+}

@@ -1,0 +1,218 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"strings"
+	"time"
+
+	"github.com/authgo/authgo"
+	"github.com/authgo/authgo/internal/fwd"
+)
+
+// passed is what one proxied request sends the upstream about its user.
+type passed struct {
+	user, email, username string
+	token                 string
+	origin                string // scheme://host for X-Forwarded-Proto/-Host
+	w                     http.ResponseWriter
+}
+
+type passedKey struct{}
+
+// proxy sends r to the upstream with tok's identity (nil: none).
+func (g *Gateway) proxy(w http.ResponseWriter, r *http.Request, tok *authgo.Token) {
+	p := &passed{w: w}
+	if o, err := g.a.Origin(r); err == nil {
+		p.origin = o
+	}
+	if tok != nil {
+		if g.o.PassIdentity {
+			p.user, p.email = headerSafe(tok.Subject), headerSafe(tok.Email)
+			p.username = headerSafe(tok.StringClaim(authgo.ClaimPreferredUsername))
+		}
+		if g.o.PassAccessToken || g.o.PassAuthorizationHeader {
+			at, err := g.a.AccessToken(r)
+			if errors.Is(err, authgo.ErrRefreshUnavailable) {
+				w.Header().Set("Retry-After", "2")
+				http.Error(w, "Service Unavailable: the access token could not be refreshed now", http.StatusServiceUnavailable)
+				return
+			}
+			p.token = headerSafe(at)
+		}
+	}
+	rc := http.NewResponseController(w)
+	if _, up := r.Header["Upgrade"]; up {
+		// A WebSocket lasts as long as the page: the server's timeouts
+		// must not cut it.
+		rc.SetReadDeadline(time.Time{})
+		rc.SetWriteDeadline(time.Time{})
+	}
+	g.rp.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), passedKey{}, p)))
+}
+
+// headerSafe returns s, or "" when it cannot be a header value.
+func headerSafe(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 && c != '\t' || c == 0x7f {
+			return ""
+		}
+	}
+	return strings.TrimSpace(s)
+}
+
+// keptNames are headers the BFF proxy strips that an app behind the
+// gateway may rely on.
+var keptNames = map[string]bool{
+	"authorization":          true, // the app's own, unless PassAuthorizationHeader
+	"x-csrf":                 true,
+	"dpop":                   true,
+	"x-http-method-override": true,
+	"x-http-method":          true,
+	"x-method-override":      true,
+}
+
+// stripped reports whether the client's header name must not reach the
+// upstream: a claim of identity or address in any spelling (case, "_" for
+// "-"), the gateway's own identity headers among them.
+func (g *Gateway) stripped(name string) bool {
+	if !fwd.Stripped(name) {
+		return false
+	}
+	n := fwd.Normalize(name)
+	if n == "authorization" {
+		return g.o.PassAuthorizationHeader
+	}
+	return !keptNames[n]
+}
+
+// rewrite builds the upstream request.
+func (g *Gateway) rewrite(pr *httputil.ProxyRequest) {
+	p, _ := pr.In.Context().Value(passedKey{}).(*passed)
+	if p == nil {
+		p = &passed{}
+	}
+	out, in := pr.Out, pr.In
+	out.URL.Scheme, out.URL.Host = g.up.Scheme, g.up.Host
+	out.Host = in.Host // the app sees the host the browser asked for
+	h := out.Header
+	for k, v := range h {
+		switch {
+		case k == "Cookie":
+			if !g.o.PassSessionCookie {
+				if kept := foreignCookies(v); len(kept) > 0 {
+					h[k] = []string{strings.Join(kept, "; ")}
+				} else {
+					delete(h, k)
+				}
+			}
+		case g.stripped(k):
+			delete(h, k)
+		}
+	}
+	// X-Forwarded-For: the client's chain only when a trusted proxy sent
+	// it, then the peer.
+	if host, _, err := net.SplitHostPort(in.RemoteAddr); err == nil {
+		if prior := in.Header.Values("X-Forwarded-For"); len(prior) > 0 && g.a.TrustedPeer(in) {
+			h["X-Forwarded-For"] = []string{strings.Join(prior, ", ") + ", " + host}
+		} else {
+			h["X-Forwarded-For"] = []string{host}
+		}
+	}
+	if scheme, host, ok := strings.Cut(p.origin, "://"); ok {
+		h["X-Forwarded-Proto"] = []string{scheme}
+		h["X-Forwarded-Host"] = []string{host}
+	}
+	if p.user != "" {
+		h[HeaderUser] = []string{p.user}
+	}
+	if p.email != "" {
+		h[HeaderEmail] = []string{p.email}
+	}
+	if p.username != "" {
+		h[HeaderPreferredUsername] = []string{p.username}
+	}
+	if p.token != "" {
+		if g.o.PassAccessToken {
+			h[HeaderAccessToken] = []string{p.token}
+		}
+		if g.o.PassAuthorizationHeader {
+			h["Authorization"] = []string{"Bearer " + p.token}
+		}
+	}
+}
+
+// foreignCookies returns the name=value pairs of Cookie header lines that
+// are not authgo's.
+func foreignCookies(lines []string) []string {
+	var out []string
+	for _, line := range lines {
+		for part := range strings.SplitSeq(line, ";") {
+			part = strings.TrimSpace(part)
+			if part == "" {
+				continue
+			}
+			name, _, _ := strings.Cut(part, "=")
+			if !authgoCookie(name) {
+				out = append(out, part)
+			}
+		}
+	}
+	return out
+}
+
+// authgoCookie reports whether a cookie name is one of authgo's (Auth.js
+// names, with or without the __Secure-/__Host- prefix, in any case).
+func authgoCookie(name string) bool {
+	name = strings.ToLower(strings.TrimSpace(name))
+	name = strings.TrimPrefix(name, "__secure-")
+	name = strings.TrimPrefix(name, "__host-")
+	return strings.HasPrefix(name, "authjs.")
+}
+
+// modifyResponse keeps the upstream from setting authgo's cookies (unless
+// PassSessionCookie) and lets event streams outlive the write timeout.
+func (g *Gateway) modifyResponse(res *http.Response) error {
+	h := res.Header
+	if sc, ok := h["Set-Cookie"]; ok && !g.o.PassSessionCookie {
+		kept := sc[:0:0]
+		for _, line := range sc {
+			if name, _, _ := strings.Cut(line, "="); strings.TrimSpace(name) != "" && !authgoCookie(name) {
+				kept = append(kept, line)
+			}
+		}
+		if len(kept) == 0 {
+			delete(h, "Set-Cookie")
+		} else {
+			h["Set-Cookie"] = kept
+		}
+	}
+	if ct, _, _ := strings.Cut(h.Get("Content-Type"), ";"); strings.EqualFold(strings.TrimSpace(ct), "text/event-stream") && res.Request != nil {
+		if p, _ := res.Request.Context().Value(passedKey{}).(*passed); p != nil {
+			// An event stream lasts as long as the page: the server's
+			// write timeout must not cut it.
+			http.NewResponseController(p.w).SetWriteDeadline(time.Time{})
+		}
+	}
+	return nil
+}
+
+// upstreamError answers when the upstream could not be asked or answered
+// badly; no error text reaches the client.
+func (g *Gateway) upstreamError(w http.ResponseWriter, r *http.Request, err error) {
+	var ne net.Error
+	switch {
+	case r.Context().Err() != nil:
+		g.log.Debug("gateway: the client went away", "err", err)
+		w.WriteHeader(http.StatusBadGateway)
+	case errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout():
+		g.log.Error("gateway: the upstream timed out", "err", err)
+		http.Error(w, "Gateway Timeout: the app did not answer in time", http.StatusGatewayTimeout)
+	default:
+		g.log.Error("gateway: the upstream failed", "err", err)
+		http.Error(w, "Bad Gateway: the app could not be reached", http.StatusBadGateway)
+	}
+}
