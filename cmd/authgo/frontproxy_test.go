@@ -399,6 +399,19 @@ func checkForwardAuth(t *testing.T, st *fpStack) {
 		}
 	}
 
+	// Signed out through the proxy, the protected path is refused again
+	// (the copy of the cookie the browser kept opens nothing).
+	kept := b.Cookie("authjs.session-token")
+	if res = b.postForm("/auth/signout", url.Values{"csrfToken": {b.csrfToken()}, "callbackUrl": {"/"}}); res.status != http.StatusFound {
+		t.Fatalf("POST /auth/signout through the proxy = %d\n%s", res.status, res.body)
+	}
+	checkSignInRedirect(t, st, "GET /private/page after signing out", fpGet(b, "/private/page?q=1"), "/private/page?q=1")
+	replayed := b.NewRequest(http.MethodGet, st.origin+"/private/page", nil)
+	replayed.Header.Set("Cookie", "authjs.session-token="+kept)
+	if res = b.do(replayed); res.status == http.StatusOK {
+		t.Errorf("the signed-out session's cookie still opens /private/page: %s", res.body)
+	}
+
 	// A client that reaches authgo itself, from an address that is not a
 	// trusted proxy, cannot open a protected path by claiming a public URI:
 	// the forwarded URL is ignored and a session is required.
