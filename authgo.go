@@ -37,6 +37,7 @@ type Auth struct {
 	strategy   sessionStrategy
 
 	revocations    RevocationStore
+	sessionCache   *sessionCache     // nil unless StrategyDatabase with a StoreCache
 	revocationWarn refresh.Sometimes // the revocation store is down
 
 	usedStates     onceStore         // OAuth states that reached a callback
@@ -77,6 +78,13 @@ func New(cfg Config) (*Auth, error) {
 	a.strategy = jwtStrategy{a}
 	if cfg.Session.Strategy == StrategyDatabase {
 		a.strategy = dbStrategy{a, cfg.Session.Store}
+	}
+	if cfg.Session.Strategy == StrategyDatabase && cfg.Session.StoreCache >= 0 {
+		ttl := cfg.Session.StoreCache
+		if ttl == 0 {
+			ttl = DefaultStoreCache
+		}
+		a.sessionCache = newSessionCache(ttl, a.now)
 	}
 	a.refresher = newRefresher(a)
 	switch ttl := cfg.Session.RevocationCache; {

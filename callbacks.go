@@ -121,6 +121,49 @@ type Events struct {
 	// user signed in with), with the user's row and the accounts row. The
 	// accounts row holds the provider's tokens: keep them out of logs.
 	LinkAccount func(ctx context.Context, u store.User, a store.Account)
+
+	// SignInError runs when a sign-in fails: POST <base>/signin/<id> or
+	// <base>/callback/<id> answered with an Auth.js error code instead of
+	// a session (a wrong password, a refused or broken OAuth callback, a
+	// missing CSRF token, a store that did not answer). It is authgo's own
+	// addition, for counting failures; Auth.js has no such event.
+	SignInError func(ctx context.Context, e SignInErrorEvent)
+	// Refresh runs after each refresh of a session's access token at its
+	// provider (or Tokens.Refresh), successful or not: once per call to
+	// the provider, so requests that shared one refresh (in this process,
+	// or through Tokens.Locker) make one event, in the process that
+	// called. authgo's own addition.
+	Refresh func(ctx context.Context, e RefreshEvent)
+}
+
+// SignInErrorEvent describes a failed sign-in. It holds nothing the user
+// typed: no password, no OAuth code.
+type SignInErrorEvent struct {
+	// Provider is the id of the provider the request named, "" when it
+	// named none that is configured (so the set of values is bounded by
+	// Config.Providers).
+	Provider string
+	// Code is the Auth.js error code the user is sent to the sign-in or
+	// error page with: CodeCredentialsSignin, CodeOAuthCallback,
+	// CodeAccessDenied, CodeMissingCSRF, CodeUnavailable,
+	// CodeConfiguration, ….
+	Code string
+	// Err is the cause, as logged; nil when there is none (a wrong
+	// password). It may hold a provider's error message: keep it out of
+	// metric labels.
+	Err error
+}
+
+// RefreshEvent describes one refresh of an access token.
+type RefreshEvent struct {
+	// Provider is the id of the provider that signed the session in.
+	Provider string
+	// Err is nil when the provider gave a new access token.
+	Err error
+	// Terminal reports a failure that is final: the refresh token was
+	// refused, and the session now carries RefreshTokenError. Otherwise a
+	// failure may pass (a timeout, a 5xx): the session keeps its tokens.
+	Terminal bool
 }
 
 // event runs an Events function f: a panic in it is logged and does not

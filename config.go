@@ -189,6 +189,27 @@ type SessionConfig struct {
 	// Default 2 s (DefaultRevocationCache); negative asks on every read.
 	// Unused with the default memory store.
 	RevocationCache time.Duration
+	// StoreCache is how long this instance keeps what it read from the
+	// stores for a database session (its row, its user, and the accounts
+	// row holding its provider tokens) before reading them again, so that
+	// a guarded page or GET <base>/session costs no round trip while it
+	// lasts. The cache is keyed by store.SessionID of the token (never the
+	// token), holds only sessions the store returned (a cookie naming no
+	// session never enters it) and at most 10,000 of them.
+	//
+	// Staleness: every write this instance makes (sign-out, the UpdateAge
+	// rewrite, RevokeSession, RevokeUser, a refresh's write-back, a
+	// sign-in's update of the user or account) takes effect here at once.
+	// A change made elsewhere (a sign-out on another authgo instance, or
+	// in a Next.js app with Auth.js on the same database; a row deleted by
+	// hand) is seen by this instance within StoreCache: until then the
+	// session still opens here. Expiry and MaxLifetime are checked against
+	// the clock on every read, cached or not, so a cached entry never
+	// outlives its session.
+	//
+	// Default 2 s (DefaultStoreCache); negative asks the stores on every
+	// read. Unused with StrategyJWT.
+	StoreCache time.Duration
 }
 
 // Pages are application paths that replace the built-in pages. Each must be
@@ -233,6 +254,9 @@ const (
 	// revocation store's "not revoked" by default
 	// (SessionConfig.RevocationCache).
 	DefaultRevocationCache = 2 * time.Second
+	// DefaultStoreCache is how long an instance keeps a database
+	// session's rows by default (SessionConfig.StoreCache).
+	DefaultStoreCache = 2 * time.Second
 	// MinSecretLength is the shortest secret New accepts, in bytes.
 	MinSecretLength = 32
 	// MaxLogoSize is the largest Theme.Logo New accepts, in bytes.

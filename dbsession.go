@@ -46,21 +46,37 @@ type dbStrategy struct {
 }
 
 func (s dbStrategy) open(ctx context.Context, _ cookie.Names, raw string) (*Token, error) {
+	tok, _, err := s.openRow(ctx, raw)
+	return tok, err
+}
+
+// openRow is open, also returning the row's expiry as the store keeps it
+// (to the millisecond, as Auth.js writes it), which tok's exp has only to
+// the second: the session JSON shows it (shownExpiry).
+func (s dbStrategy) openRow(ctx context.Context, raw string) (*Token, time.Time, error) {
+	tok, sess, err := s.openSession(ctx, raw)
+	if err != nil || sess == nil {
+		return tok, time.Time{}, err
+	}
+	return tok, sess.Expires, nil
+}
+
+func (s dbStrategy) openSession(ctx context.Context, raw string) (*Token, *store.Session, error) {
 	if len(raw) > maxSessionToken {
-		return nil, errNoSession
+		return nil, nil, errNoSession
 	}
-	sess, u, err := s.sessions.SessionAndUser(ctx, raw)
+	id := store.SessionID(raw)
+	sess, u, acc, err := s.load(ctx, raw, id)
 	if err != nil {
-		s.a.warnSometimes(&s.a.revocationWarn, "authgo: session store unavailable; sessions are refused until it answers", "err", err)
-		return nil, fmt.Errorf("%w: %w", errStoreUnknown, err)
+		return nil, nil, err
 	}
-	if sess == nil || u == nil {
-		return nil, errNoSession
+	if sess == nil {
+		return nil, nil, errNoSession
 	}
 	a, now := s.a, s.a.now()
 	if sess.Expires.Before(now) {
 		s.delete(ctx, raw)
-		return nil, errNoSession
+		return nil, nil, errNoSession
 	}
 	tok := &Token{Subject: u.ID, Name: u.Name, Email: u.Email, Picture: u.Image}
 	// A NULL column is shown as null, as Auth.js with pg shows it.
@@ -69,6 +85,52 @@ func (s dbStrategy) open(ctx context.Context, _ cookie.Names, raw string) (*Toke
 			tok.Set(claim, nil)
 		}
 	}
+	if u.Email != "" && !u.EmailVerified.IsZero() {
+		tok.Set(ClaimEmailVerified, true)
+	}
+	tok.ExpiresAt = sess.Expires.Unix()
+	tok.IssuedAt = sess.Expires.Add(-a.cfg.Session.MaxAge).Unix()
+	tok.Set(ClaimSessionID, id)
+	tok.Set(ClaimAuthTime, float64(sess.Created.Unix()))
+	if a.outlived(tok) {
+		s.delete(ctx, raw)
+		return nil, nil, errLifetime
+	}
+	if err := a.checkRevoked(ctx, tok); err != nil {
+		return nil, nil, err
+	}
+	if acc != nil && acc.UserID == u.ID {
+		a.accountClaims(tok, acc)
+	}
+	return tok, sess, nil
+}
+
+// load returns the session whose cookie value is raw (and whose
+// store.SessionID is id), its user, and the accounts row it signed in
+// with (nil when none): from the session cache while its entry is fresh,
+// else from the stores, one round trip to each (the sessions store, and
+// the users store for a session that signed in with provider tokens). A
+// session that is gone comes back nil, and is not cached; an expired one
+// comes back as it is, for open to delete. A session Auth.js made, seen
+// for the first time, gets its authgo_sessions row here.
+func (s dbStrategy) load(ctx context.Context, raw, id string) (*store.Session, *store.User, *store.Account, error) {
+	c := s.a.sessionCache
+	e, ok, gen := c.get(id)
+	if ok {
+		return &e.sess, &e.user, e.acc, nil
+	}
+	sess, u, err := s.sessions.SessionAndUser(ctx, raw)
+	if err != nil {
+		s.a.warnSometimes(&s.a.revocationWarn, "authgo: session store unavailable; sessions are refused until it answers", "err", err)
+		return nil, nil, nil, fmt.Errorf("%w: %w", errStoreUnknown, err)
+	}
+	if sess == nil || u == nil {
+		return nil, nil, nil, nil
+	}
+	now := s.a.now()
+	if sess.Expires.Before(now) {
+		return sess, u, nil, nil
+	}
 	if sess.Created.IsZero() {
 		// A session Auth.js made, seen for the first time: its lifetime
 		// counts from now, recorded at once (UpdateSession with the row's
@@ -76,35 +138,20 @@ func (s dbStrategy) open(ctx context.Context, _ cookie.Names, raw string) (*Toke
 		// that later reads find it and never write it again.
 		if err := s.sessions.UpdateSession(ctx, raw, sess.Expires, now); err != nil {
 			s.a.warnSometimes(&s.a.revocationWarn, "authgo: session store unavailable; sessions are refused until it answers", "err", err)
-			return nil, fmt.Errorf("%w: %w", errStoreUnknown, err)
+			return nil, nil, nil, fmt.Errorf("%w: %w", errStoreUnknown, err)
 		}
 		sess.Created = now
 	}
-	if u.Email != "" && !u.EmailVerified.IsZero() {
-		tok.Set(ClaimEmailVerified, true)
-	}
-	tok.ExpiresAt = sess.Expires.Unix()
-	tok.IssuedAt = sess.Expires.Add(-a.cfg.Session.MaxAge).Unix()
-	tok.Set(ClaimSessionID, store.SessionID(raw))
-	tok.Set(ClaimAuthTime, float64(sess.Created.Unix()))
-	if a.outlived(tok) {
-		s.delete(ctx, raw)
-		return nil, errLifetime
-	}
-	if err := a.checkRevoked(ctx, tok); err != nil {
-		return nil, err
-	}
+	var acc *store.Account
 	if sess.Provider != "" {
-		acc, err := a.cfg.Users.Account(ctx, sess.Provider, sess.ProviderAccountID)
+		acc, err = s.a.cfg.Users.Account(ctx, sess.Provider, sess.ProviderAccountID)
 		if err != nil {
 			s.a.warnSometimes(&s.a.revocationWarn, "authgo: users store unavailable; sessions are refused until it answers", "err", err)
-			return nil, fmt.Errorf("%w: %w", errStoreUnknown, err)
-		}
-		if acc != nil && acc.UserID == u.ID {
-			a.accountClaims(tok, acc)
+			return nil, nil, nil, fmt.Errorf("%w: %w", errStoreUnknown, err)
 		}
 	}
-	return tok, nil
+	c.put(id, gen, *sess, *u, acc)
+	return sess, u, acc, nil
 }
 
 // accountClaims gives tok, a database session's token, the provider
@@ -187,7 +234,9 @@ func (a *Auth) writeBackAccount(ctx context.Context, tok *Token, set *provider.T
 			acc.IDToken = set.IDToken
 		}
 	}
-	if err := a.cfg.Users.UpdateAccount(ctx, *acc); err != nil {
+	err = a.cfg.Users.UpdateAccount(ctx, *acc)
+	a.sessionCache.invalidateAccount(acc.Provider, acc.ProviderAccountID)
+	if err != nil {
 		fail(err)
 	}
 }
@@ -203,8 +252,11 @@ func (s dbStrategy) seal(ctx context.Context, _ cookie.Names, tok *Token, raw st
 	}
 	a, now := s.a, s.a.now()
 	if tok.IssuedAt+int64(a.cfg.Session.UpdateAge/time.Second) <= now.Unix() {
-		exp := a.expiry(tok, now).Truncate(time.Second)
-		if err := s.sessions.UpdateSession(ctx, raw, exp, now); err != nil {
+		// Milliseconds, as Auth.js writes them.
+		exp := a.expiry(tok, now).Truncate(time.Millisecond)
+		err := s.sessions.UpdateSession(ctx, raw, exp, now)
+		s.a.sessionCache.invalidate(store.SessionID(raw))
+		if err != nil {
 			return "", fmt.Errorf("database session: update: %w", err)
 		}
 	}
@@ -226,7 +278,7 @@ func (s dbStrategy) create(ctx context.Context, tok *Token, account *Account, r 
 		ua = ua[:512]
 	}
 	sess := store.Session{
-		Token: raw, UserID: tok.Subject, Expires: s.a.expiry(tok, now).Truncate(time.Second),
+		Token: raw, UserID: tok.Subject, Expires: s.a.expiry(tok, now).Truncate(time.Millisecond),
 		Created: now, LastSeen: now, UserAgent: ua, ClientAddr: addr,
 	}
 	if account != nil && account.AccessToken != "" {
@@ -253,16 +305,22 @@ func (a *Auth) clientAddr(r *http.Request) string {
 func (s dbStrategy) delete(ctx context.Context, raw string) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
-	if err := s.sessions.DeleteSession(ctx, raw); err != nil {
+	err := s.sessions.DeleteSession(ctx, raw)
+	s.a.sessionCache.invalidate(store.SessionID(raw))
+	if err != nil {
 		s.a.log.Warn("authgo: an ended database session could not be deleted", "err", err)
 	}
 }
 
 // shownExpiry is the expires the session JSON shows: the cookie's new one,
 // or under the database strategy the row's expiry as read, before this
-// request rewrote it, as Auth.js shows it.
-func (a *Auth) shownExpiry(tok *Token, next time.Time) time.Time {
+// request rewrote it, as Auth.js shows it: row, to the millisecond, unless
+// the JWT callback changed tok's exp.
+func (a *Auth) shownExpiry(tok *Token, row, next time.Time) time.Time {
 	if _, ok := a.strategy.(dbStrategy); ok && tok.ExpiresAt > 0 {
+		if !row.IsZero() && row.Unix() == tok.ExpiresAt {
+			return row.Truncate(time.Millisecond)
+		}
 		return time.Unix(tok.ExpiresAt, 0)
 	}
 	return next
@@ -296,6 +354,7 @@ func (a *Auth) signOutDatabase(rq *request, ds dbStrategy) (*response, error) {
 		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		err := ds.sessions.DeleteSession(dctx, raw)
 		cancel()
+		a.sessionCache.invalidate(store.SessionID(raw))
 		if err != nil {
 			a.log.Error("authgo: sign-out: the database session could not be deleted", "err", err)
 			return nil, fail(CodeUnavailable, err)

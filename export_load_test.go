@@ -18,6 +18,9 @@ func BoundedCaches(a *Auth) []BoundedCache {
 	if c, ok := a.revocations.(*cachedRevocations); ok {
 		cs = append(cs, BoundedCache{"revocation answers", maxCachedAnswers, c.len})
 	}
+	if a.sessionCache != nil {
+		cs = append(cs, BoundedCache{"database sessions", maxCachedSessions, a.sessionCache.len})
+	}
 	if m, ok := a.usedStates.(*memoryOnce); ok {
 		cs = append(cs, BoundedCache{"used OAuth states", m.limit, m.len})
 	}

@@ -3,15 +3,21 @@
 package authgo_test
 
 import (
+	"crypto/rand"
+	"database/sql"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/authgo/authgo"
+	"github.com/authgo/authgo/adapters/sqlite"
 	"github.com/authgo/authgo/jwt"
+	"github.com/authgo/authgo/store"
 )
 
 // floodKeys is how many distinct cookies each flood sends.
@@ -121,5 +127,89 @@ func TestFloodCaches(t *testing.T) {
 	// MiB; the bounds (1,024 tokens, 10,000 answers) a few.
 	if grew > 12<<20 {
 		t.Errorf("the live heap grew by %d KiB after the floods", grew>>10)
+	}
+}
+
+// TestFloodDatabaseSessions: the database strategy's session cache
+// (SessionConfig.StoreCache) under 20,000 distinct cookies naming no
+// session (each costs a store read, and none enters the cache), then
+// 20,000 distinct real sessions, each against <base>/session and a
+// guarded page: the cache stays at or under its bound.
+func TestFloodDatabaseSessions(t *testing.T) {
+	// Not synced to the disk: the 20,000 sessions are made faster.
+	db, err := sql.Open("sqlite", sqlite.DSN(filepath.Join(t.TempDir(), "authgo.db"))+"&_pragma=synchronous(OFF)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	s, err := sqlite.New(t.Context(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := guarded(t, func(c *authgo.Config) {
+		c.Session.Strategy = authgo.StrategyDatabase
+		c.Session.Store, c.Users = s, s
+		c.Session.StoreCache = time.Hour // nothing expires during the flood
+	})
+	var caches []authgo.BoundedCache
+	for _, c := range authgo.BoundedCaches(a) {
+		if c.Name == "database sessions" {
+			caches = append(caches, c)
+		}
+	}
+	if len(caches) != 1 {
+		t.Fatalf("no database-session cache among %v", authgo.BoundedCaches(a))
+	}
+	u, err := s.CreateUser(t.Context(), store.User{Name: "Alice", Email: "alice@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().Truncate(time.Second)
+	valid := make([]string, floodKeys)
+	for i := range valid {
+		valid[i] = rand.Text()
+		if err := s.CreateSession(t.Context(), store.Session{Token: valid[i], UserID: u.ID, Expires: now.Add(authgo.DefaultMaxAge), Created: now, LastSeen: now}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Logf("%d sessions made in %v", floodKeys, time.Since(now))
+	h := routers(a)["ServeMux"]
+	withCookie := func(path string, cookie func(i int) string) func(int) *http.Request {
+		return func(i int) *http.Request {
+			r := httptest.NewRequest("GET", O+path, nil)
+			r.Header.Set("Cookie", "authjs.session-token="+cookie(i))
+			return r
+		}
+	}
+	forged := func(i int) string { return fmt.Sprintf("%s%08d", valid[0][:18], i) }
+	empty := func(when string) {
+		if n := caches[0].Len(); n != 0 {
+			t.Fatalf("%s: the cache holds %d entries for cookies naming no session", when, n)
+		}
+	}
+	flood(t, "forged cookies on /auth/session", h, caches, floodKeys, withCookie("/auth/session", forged), func(i int, rec *httptest.ResponseRecorder) error {
+		if rec.Code != http.StatusOK || strings.TrimSpace(rec.Body.String()) != "null" {
+			return fmt.Errorf("forged cookie: %d %q", rec.Code, rec.Body.String())
+		}
+		return nil
+	})
+	empty("forged cookies on /auth/session")
+	flood(t, "forged cookies on /mypage/x", h, caches, floodKeys, withCookie("/mypage/x", forged), func(i int, rec *httptest.ResponseRecorder) error {
+		if rec.Code != http.StatusFound && rec.Code != http.StatusSeeOther && rec.Code != http.StatusTemporaryRedirect {
+			return fmt.Errorf("forged cookie on a guarded page: %d %q", rec.Code, rec.Body.String())
+		}
+		return nil
+	})
+	empty("forged cookies on /mypage/x")
+	signedIn := func(i int, rec *httptest.ResponseRecorder) error {
+		if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "Alice") {
+			return fmt.Errorf("valid cookie: %d %q", rec.Code, rec.Body.String())
+		}
+		return nil
+	}
+	flood(t, "valid sessions on /auth/session", h, caches, floodKeys, withCookie("/auth/session", func(i int) string { return valid[i] }), signedIn)
+	flood(t, "valid sessions on /mypage/x", h, caches, floodKeys, withCookie("/mypage/x", func(i int) string { return valid[floodKeys-1-i] }), signedIn)
+	if n := caches[0].Len(); n < caches[0].Bound/2 {
+		t.Errorf("after 40,000 reads of real sessions the cache holds %d entries: the flood did not fill it", n)
 	}
 }

@@ -520,6 +520,12 @@ func (a *Auth) write(w http.ResponseWriter, rq *request, res *response) {
 	w.Write(res.body)
 }
 
+// signInRequest reports whether rq tries to sign in: a callback, or a POST
+// to a provider's sign-in endpoint.
+func signInRequest(rq *request) bool {
+	return rq.action == "callback" || (rq.action == "signin" && rq.providerID != "" && rq.r.Method == http.MethodPost)
+}
+
 // writeError answers a failed action as Auth.js does: a redirect to the
 // sign-in or error page with ?error=<code>, and none of the cookies the
 // request would otherwise have set. The cause is logged, never shown.
@@ -535,6 +541,14 @@ func (a *Auth) writeError(w http.ResponseWriter, rq *request, err error) {
 	}
 	if a.cfg.Debug {
 		a.log.DebugContext(rq.r.Context(), "authgo: endpoint refused the request", reqAttr(rq.r), "action", rq.action, "provider", rq.providerID, "code", ae.code)
+	}
+	if ev := a.cfg.Events.SignInError; ev != nil && signInRequest(rq) {
+		ctx := rq.r.Context()
+		e := SignInErrorEvent{Code: string(ae.code), Err: ae.cause}
+		if _, ok := a.providers[rq.providerID]; ok {
+			e.Provider = rq.providerID
+		}
+		a.event(ctx, "SignInError", func() { ev(ctx, e) })
 	}
 	if rq.action == "session" && rq.r.Method == http.MethodPost {
 		writeJSON(w, http.StatusBadRequest, []byte("null"))

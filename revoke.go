@@ -175,7 +175,9 @@ func (a *Auth) RevokeUser(ctx context.Context, sub string) error {
 	now := a.now()
 	err := a.revocations.RevokeUser(ctx, sub, now, now.Add(a.cfg.Session.MaxAge+revocationMargin))
 	if ds, ok := a.strategy.(dbStrategy); ok {
-		if _, derr := ds.sessions.DeleteUserSessions(ctx, sub); derr != nil {
+		_, derr := ds.sessions.DeleteUserSessions(ctx, sub)
+		a.sessionCache.invalidateUser(sub)
+		if derr != nil {
 			err = errors.Join(err, fmt.Errorf("authgo: RevokeUser: deleting the sessions: %w", derr))
 		}
 	}
@@ -247,7 +249,9 @@ func (a *Auth) RevokeSession(ctx context.Context, userID, id string) error {
 		return errors.New("authgo: RevokeSession needs a user id and a session id")
 	}
 	if ds, ok := a.strategy.(dbStrategy); ok {
-		if _, err := ds.sessions.DeleteUserSession(ctx, userID, id); err != nil {
+		_, err := ds.sessions.DeleteUserSession(ctx, userID, id)
+		a.sessionCache.invalidate(id)
+		if err != nil {
 			return fmt.Errorf("authgo: RevokeSession: %w", err)
 		}
 		return nil

@@ -73,6 +73,9 @@ type sessionRead struct {
 	tok     *Token
 	session *Session
 	expires time.Time
+	// rowExpires: under the database strategy, the row's expiry as read,
+	// to the millisecond (tok's exp has seconds).
+	rowExpires time.Time
 	// clear: the cookie is unusable (invalid, expired, revoked): delete
 	// present.
 	clear bool
@@ -112,7 +115,11 @@ func (a *Auth) readSession(r *http.Request, jar *parsedCookies, mode readMode, j
 	sr.present, sr.raw = present, raw
 	var tok *Token
 	if err == nil && raw != "" {
-		tok, err = a.strategy.open(ctx, sr.names, raw)
+		if ds, ok := a.strategy.(dbStrategy); ok {
+			tok, sr.rowExpires, err = ds.openRow(ctx, raw)
+		} else {
+			tok, err = a.strategy.open(ctx, sr.names, raw)
+		}
 	}
 	if err == nil && tok != nil {
 		a.carryIdentity(tok)
@@ -178,7 +185,7 @@ func (a *Auth) readSession(r *http.Request, jar *parsedCookies, mode readMode, j
 		return sr, nil
 	}
 	sr.expires = a.expiry(tok, a.now())
-	s, err := a.buildSession(ctx, tok, a.shownExpiry(tok, sr.expires))
+	s, err := a.buildSession(ctx, tok, a.shownExpiry(tok, sr.rowExpires, sr.expires))
 	if err != nil {
 		return sr, fmt.Errorf("session callback: %w", err)
 	}

@@ -211,13 +211,24 @@ func (a *Auth) callRefresh(ctx context.Context, tok *Token) (*refresh.Set, error
 		err = &provider.RefreshError{Code: "no_access_token", Err: errors.New("the refresh returned no access token")}
 	}
 	if err != nil {
-		if _, terminal := terminalCode(err); terminal {
+		_, terminal := terminalCode(err)
+		if terminal {
 			a.writeBackAccount(ctx, tok, nil)
 		}
+		a.refreshEvent(ctx, tok, err, terminal)
 		return nil, err
 	}
 	a.writeBackAccount(ctx, tok, set)
+	a.refreshEvent(ctx, tok, nil, false)
 	return set, nil
+}
+
+// refreshEvent runs Events.Refresh, if set, for one call to the provider.
+func (a *Auth) refreshEvent(ctx context.Context, tok *Token, err error, terminal bool) {
+	if ev := a.cfg.Events.Refresh; ev != nil {
+		e := RefreshEvent{Provider: tok.StringClaim(claimProvider), Err: err, Terminal: terminal}
+		a.event(ctx, "Refresh", func() { ev(ctx, e) })
+	}
 }
 
 // terminalCode is the engine's Config.Terminal: a *RefreshError that says

@@ -134,15 +134,11 @@ func (u userRow) json() map[string]any {
 func jsISO(tm time.Time) string { return tm.UTC().Format("2006-01-02T15:04:05.000Z") }
 
 // sameExpires reports whether shown, the expires of a session body, is
-// the row's expiry exp. Auth.js shows the row's milliseconds; authgo
-// (dbsession.go) keeps the row's expiry in the token's exp, in whole
-// seconds, and so shows a row Auth.js wrote truncated to the second (a
-// known difference; rows authgo writes are whole seconds).
-func sameExpires(who, shown string, exp time.Time) bool {
-	if shown == jsISO(exp) {
-		return true
-	}
-	return who == "authgo" && shown == jsISO(exp.Truncate(time.Second))
+// the row's expiry exp, to the millisecond, on both sides: authgo shows
+// the row's milliseconds as Auth.js does, and writes its own rows with
+// them.
+func sameExpires(shown string, exp time.Time) bool {
+	return shown == jsISO(exp)
 }
 
 // near fails unless got is within a minute of want.
@@ -171,7 +167,7 @@ func checkSession(t *testing.T, pool *pgxpool.Pool, js, ag, token string, u user
 		if !reflect.DeepEqual(b.User, u.json()) {
 			t.Errorf("%s: session user %v, want %v", s.name, b.User, u.json())
 		}
-		if !sameExpires(s.name, b.Expires, exp) {
+		if !sameExpires(b.Expires, exp) {
 			t.Errorf("%s: session expires %q, want the row's %q", s.name, b.Expires, jsISO(exp))
 		}
 		b.Expires = "" // compared above
@@ -469,6 +465,65 @@ func TestSharedDBSignOut(t *testing.T) {
 	})
 }
 
+// TestSharedDBSignOutStoreCache: with authgo's session cache on
+// (SessionConfig.StoreCache), a sign-out in Auth.js is seen by authgo
+// within the cache's lifetime, as documented: the cached session still
+// opens just after (the read costs no round trip), and no longer once the
+// entry expired; authgo's own sign-out ends it on authgo at once.
+func TestSharedDBSignOutStoreCache(t *testing.T) {
+	t.Parallel()
+	pgAdapterAvailable(t)
+	pool, dsn := freshDatabase(t)
+	if _, err := postgres.Migrate(t.Context(), pool); err != nil {
+		t.Fatal(err)
+	}
+	idp := testidp.New(t, testidp.Options{Users: []testidp.User{carol, dave}})
+	const ttl = 1500 * time.Millisecond
+	js, ag := startAuthJSDB(t, dsn, idp, nil), startAuthgoDBCache(t, pool, idp, ttl)
+
+	// Auth.js signs out a session authgo has just read.
+	bg := newBrowser(t, ag)
+	bg.signIn("alice", "wonderland")
+	tok := bg.Cookie("authjs.session-token")
+	if sub := whoami(t, ag, tok); sub == "" {
+		t.Fatal("authgo does not open its new session")
+	}
+	b := newBrowser(t, js)
+	b.SetCookie("authjs.session-token", tok)
+	read := time.Now()
+	if r := b.post("/auth/signout", url.Values{"csrfToken": {b.csrf()}, "callbackUrl": {js + "/bye"}}); r.status != http.StatusFound {
+		t.Fatalf("Auth.js sign-out: %d", r.status)
+	}
+	if _, _, ok := sessionRow(t, pool, tok); ok {
+		t.Fatal("Auth.js's sign-out left the sessions row")
+	}
+	stale := whoami(t, ag, tok)
+	if time.Since(read) < ttl && stale == "" {
+		t.Error("authgo read the store again within StoreCache: the cache kept nothing")
+	}
+	time.Sleep(time.Until(read.Add(ttl + 100*time.Millisecond)))
+	if sub := whoami(t, ag, tok); sub != "" {
+		t.Errorf("authgo still opens the session %v after Auth.js's sign-out (StoreCache %v)", time.Since(read), ttl)
+	}
+	if _, s := readSession(t, ag, tok); s != nil {
+		t.Errorf("authgo's /auth/session still shows the ended session: %+v", s)
+	}
+
+	// authgo's own sign-out is seen by authgo at once, cache or not.
+	bg = newBrowser(t, ag)
+	bg.signIn("alice", "wonderland")
+	tok = bg.Cookie("authjs.session-token")
+	if sub := whoami(t, ag, tok); sub == "" {
+		t.Fatal("authgo does not open its new session")
+	}
+	if r := bg.post("/auth/signout", url.Values{"csrfToken": {bg.csrf()}, "callbackUrl": {ag + "/bye"}}); r.status != http.StatusFound {
+		t.Fatalf("authgo sign-out: %d", r.status)
+	}
+	if sub := whoami(t, ag, tok); sub != "" {
+		t.Errorf("authgo opens its own signed-out session from its cache: %q", sub)
+	}
+}
+
 // TestSharedDBAccountLinking: an account one side linked is found by the
 // other's sign-in with the same provider account: same user id, no
 // OAuthAccountNotLinked, no second users or accounts row.
@@ -553,7 +608,7 @@ func TestSharedDBExpires(t *testing.T) {
 			oldExp := now.Add(20 * day)
 			newSession(due, oldExp)
 			r, b := readSession(t, s.base, due)
-			if b == nil || !sameExpires(s.name, b.Expires, oldExp) {
+			if b == nil || !sameExpires(b.Expires, oldExp) {
 				t.Errorf("a due session shows expires %+v, want the row's before the rewrite, %s", b, jsISO(oldExp))
 			}
 			_, exp, _ := sessionRow(t, db.pool, due)
@@ -564,7 +619,7 @@ func TestSharedDBExpires(t *testing.T) {
 				near(t, "the re-sent cookie's Expires", c.Expires, now.Add(30*day))
 			}
 			_, b = readSession(t, s.base, due)
-			if b == nil || !sameExpires(s.name, b.Expires, exp) {
+			if b == nil || !sameExpires(b.Expires, exp) {
 				t.Errorf("the next read shows %+v, want the rewritten %s", b, jsISO(exp))
 			}
 			if s.name == "authgo" {
@@ -583,7 +638,7 @@ func TestSharedDBExpires(t *testing.T) {
 			freshExp := now.Add(30*day - time.Hour)
 			newSession(fresh, freshExp)
 			r, b = readSession(t, s.base, fresh)
-			if b == nil || !sameExpires(s.name, b.Expires, freshExp) {
+			if b == nil || !sameExpires(b.Expires, freshExp) {
 				t.Errorf("a fresh session shows %+v, want %s", b, jsISO(freshExp))
 			}
 			if _, exp, _ := sessionRow(t, db.pool, fresh); !exp.Equal(freshExp) {

@@ -269,8 +269,16 @@ func startAuthJSDB(t *testing.T, dsn string, idp *testidp.IDP, env map[string]st
 // startAuthgoDB serves authgo with the database strategy on pool (the
 // postgres Store as sessions, users and revocations), the Credentials users
 // of server.mjs's JWT mode and an OIDC provider "oidc" at idp. Besides
-// /auth/ it serves /whoami: the session's sub, or 401.
+// /auth/ it serves /whoami: the session's sub, or 401. Its session cache
+// is off (SessionConfig.StoreCache -1), so that every read sees what
+// Auth.js wrote just before; startAuthgoDBCache turns it on.
 func startAuthgoDB(t *testing.T, pool *pgxpool.Pool, idp *testidp.IDP) string {
+	t.Helper()
+	return startAuthgoDBCache(t, pool, idp, -1)
+}
+
+// startAuthgoDBCache is startAuthgoDB with SessionConfig.StoreCache cache.
+func startAuthgoDBCache(t *testing.T, pool *pgxpool.Pool, idp *testidp.IDP, cache time.Duration) string {
 	t.Helper()
 	s, err := postgres.New(pool)
 	if err != nil {
@@ -302,7 +310,7 @@ func startAuthgoDB(t *testing.T, pool *pgxpool.Pool, idp *testidp.IDP) string {
 		URL:       base,
 		Providers: []provider.Provider{cp, oidcP},
 		Users:     s,
-		Session:   authgo.SessionConfig{Strategy: authgo.StrategyDatabase, Store: s, Revocations: s},
+		Session:   authgo.SessionConfig{Strategy: authgo.StrategyDatabase, Store: s, Revocations: s, StoreCache: cache},
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -187,6 +187,11 @@ func New(a *authgo.Auth, o Options) (*Proxy, error) {
 	return p, nil
 }
 
+// NewTransport returns a new Transport of the kind a Proxy uses when
+// Options.Transport is nil, for a caller that wraps it (to time the
+// upstream's answers, say) and passes the wrapper as Options.Transport.
+func NewTransport() *http.Transport { return fwd.DefaultTransport() }
+
 // Error codes the proxy answers with, in the body and the Authgo-Error
 // header.
 const (

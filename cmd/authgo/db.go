@@ -46,6 +46,8 @@ type database interface {
 	// where names the database in messages and logs: the file, or the
 	// URL with its password replaced by xxxxx.
 	where() string
+	// ping reports whether the database answers a query now (readyz).
+	ping(ctx context.Context) error
 	// outbox is the file of the sign-outs kept while the revocation
 	// store is down: beside a SQLite file, in the data directory for
 	// PostgreSQL. It is always a local file.
@@ -75,8 +77,16 @@ func isPostgres(dsn string) bool {
 // openDatabase opens the database of data: SQLite (created, mode 0600,
 // and migrated when needed) or PostgreSQL, which must have been migrated
 // (authgo migrate): serve and the user commands refuse an unmigrated or
-// older schema, naming the command.
+// older schema, naming the command. The user commands first take serve's
+// configuration file (useConfigFile); config check gets a database it
+// cannot change (checkDatabase).
 func (c *cli) openDatabase(ctx context.Context, data *dataFlags) (database, error) {
+	if err := c.useConfigFile(data); err != nil {
+		return nil, err
+	}
+	if c.check {
+		return c.checkDatabase(ctx, data)
+	}
 	dsn := data.source(c.getenv)
 	if isPostgres(dsn) {
 		p, err := openPostgres(ctx, dsn)
@@ -114,6 +124,11 @@ type sqliteDB struct {
 func (s *sqliteDB) counter() authgo.Counter { return s.Counters() }
 func (s *sqliteDB) where() string           { return s.path }
 func (s *sqliteDB) close()                  { s.db.Close() }
+
+func (s *sqliteDB) ping(ctx context.Context) error {
+	var n int
+	return s.db.QueryRowContext(ctx, "SELECT 1").Scan(&n)
+}
 
 func (s *sqliteDB) outbox(*dataFlags) (string, error) { return outboxPath(s.path), nil }
 
@@ -269,6 +284,13 @@ func (p *postgresDB) counter() authgo.Counter { return p.Counters() }
 func (p *postgresDB) where() string           { return p.url }
 func (p *postgresDB) close()                  { p.pool.Close() }
 
+func (p *postgresDB) ping(ctx context.Context) error {
+	if err := p.pool.Ping(ctx); err != nil {
+		return errors.New(p.redact(err))
+	}
+	return nil
+}
+
 func (p *postgresDB) outbox(data *dataFlags) (string, error) {
 	if err := data.ensureDir(); err != nil {
 		return "", err
@@ -321,6 +343,9 @@ func (p *postgresDB) deletePasswordUser(ctx context.Context, username string) (s
 // migrateDatabase creates or upgrades the schema of the database of data
 // and returns what it did, one line a change, and where it is.
 func (c *cli) migrateDatabase(ctx context.Context, data *dataFlags) (applied []string, where string, err error) {
+	if err := c.useConfigFile(data); err != nil {
+		return nil, "", err
+	}
 	dsn := data.source(c.getenv)
 	if isPostgres(dsn) {
 		p, err := openPostgres(ctx, dsn)

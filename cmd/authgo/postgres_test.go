@@ -310,7 +310,7 @@ func TestServePostgres(t *testing.T) {
 	if code, _, stderr := runInEnv(t, env{}, "user", "signout", "--db", dsn, "--data", data, "--session", id, "alice"); code != 0 || !strings.Contains(stderr, "ended session "+id) {
 		t.Fatalf("user signout --session = %d %s", code, stderr)
 	}
-	if body := replay(t, srv.origin, kept); body != "null" {
+	if body, ended := replayEnded(t, srv.origin, kept); !ended {
 		t.Fatalf("the session after user signout --session: %s", body)
 	}
 	otherCookie := other.sessionCookieOf()
@@ -323,7 +323,7 @@ func TestServePostgres(t *testing.T) {
 	if code, _, stderr := runInEnvStdin(t, env{}, "alice-second\n", "user", "passwd", "--db", dsn, "--data", data, "alice"); code != 0 {
 		t.Fatalf("user passwd: %d %s", code, stderr)
 	}
-	if body := replay(t, srv.origin, otherCookie); body != "null" {
+	if body, ended := replayEnded(t, srv.origin, otherCookie); !ended {
 		t.Fatalf("a session after user passwd: %s", body)
 	}
 	pgQuery(t, dsn, `SELECT count(*) FROM sessions WHERE "userId" = 1`, &rows)

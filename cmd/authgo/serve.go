@@ -26,6 +26,7 @@ import (
 	"github.com/authgo/authgo/adapters/outbox"
 	"github.com/authgo/authgo/adapters/redis"
 	"github.com/authgo/authgo/internal/clientip"
+	"github.com/authgo/authgo/internal/fwd"
 	"github.com/authgo/authgo/internal/match"
 	"github.com/authgo/authgo/internal/password"
 	"github.com/authgo/authgo/provider"
@@ -46,8 +47,6 @@ var (
 	maxHeaderBytes    = 64 << 10
 )
 
-const shutdownTimeout = 10 * time.Second
-
 // outboxPath is the journal of the sign-outs the revocation store could
 // not take (adapters/outbox): beside the database, named after it
 // (<data>/authgo.outbox).
@@ -66,6 +65,9 @@ var outboxMaxRetry = 10 * time.Second
 // holds it (two instances on one data directory), it warns and returns
 // nil: this instance then keeps no sign-outs through an outage.
 func openJournal(path string, log *slog.Logger) (*outbox.File, error) {
+	if path == "" {
+		return nil, nil // none (config check)
+	}
 	j, err := outbox.OpenFile(path)
 	if errors.Is(err, outbox.ErrLocked) {
 		log.Warn("another authgo uses this data directory's sign-out outbox; sign-outs made here while the store is down are not kept: give each instance its own --data", "file", path)
@@ -142,7 +144,10 @@ const serveHelp = `
 Serve the Auth.js endpoints (under /auth, or the path of AUTH_URL) with a
 username and password sign-in over the users of "authgo user add", a home
 page at / that shows who is signed in, and the --protect paths, which need
-a session. Everything else is 404.
+a session. Everything else is 404, unless --upstream puts authgo in front
+of an app: then every other path goes to the app, and needs a session
+unless --public matches it. GET <base>/forward-auth answers nginx,
+Traefik and Caddy in front of an app.
 
 Try it: authgo serve --dev`
 
@@ -171,6 +176,9 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 		return exitUsage
 	}
 	c = loaded.cli(c)
+	if c.check {
+		loaded.print(c.stdout)
+	}
 	addr, data, dev, apis, protect := &o.addr, o.data, &o.dev, o.apis, o.protect
 	session, err := sessionConfig(&o)
 	if err != nil {
@@ -186,7 +194,20 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 	if o.debug {
 		level = slog.LevelDebug
 	}
-	log := slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: level}))
+	tlsConf, err := checkOps(&o)
+	if err != nil {
+		c.errorf("%v", err)
+		return exitUsage
+	}
+	log, _ := newLogger(c.stderr, o.logFormat, level)
+	scheme := "http"
+	if tlsConf != nil {
+		scheme = "https"
+	}
+	var m *metrics
+	if o.metricsAddr != "" {
+		m = newMetrics()
+	}
 
 	var logo []byte
 	if o.logo != "" {
@@ -248,11 +269,7 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 			c.errorf("%v", noSecretError(data.dir))
 			return exitUsage
 		}
-		if err := data.ensureDir(); err != nil {
-			c.errorf("%v", err)
-			return exitFail
-		}
-		s, created, err := devSecret(filepath.Join(data.dir, "dev-secret"))
+		s, created, err := c.devSecret(&data)
 		if err != nil {
 			c.errorf("%v", err)
 			return exitFail
@@ -275,6 +292,8 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 		return exitFail
 	}
 	defer db.close()
+	op := &ops{log: log, access: o.accessLog, metrics: m}
+	op.addReady("database", db.ping)
 	// Sign-outs the store cannot take now (Redis down, the database
 	// locked) are kept in a journal in the data directory (beside a SQLite
 	// file), and delivered when the store answers.
@@ -292,7 +311,7 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 		defer journal.Close()
 	}
 
-	ln, err := net.Listen("tcp", *addr)
+	ln, err := c.listen("tcp", *addr)
 	if err != nil {
 		c.errorf("%v", err)
 		return exitFail
@@ -330,7 +349,7 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 		return exitUsage
 	}
 	if authURL == "" && !trustHost {
-		cfg.URL = "http://" + ln.Addr().String()
+		cfg.URL = scheme + "://" + ln.Addr().String()
 	}
 	if o.gw.upstream != "" {
 		// In front of an app the gateway guards the paths (--public,
@@ -359,6 +378,7 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 			return exitFail
 		}
 		defer rdb.Close()
+		op.addReady("redis", func(ctx context.Context) error { return rdb.Ping(ctx).Err() })
 		cfg.Tokens.Locker = redis.NewLocker(rdb, redis.LockerOptions{Logger: log})
 		cfg.Session.Revocations = redis.NewRevocations(rdb, redis.RevocationsOptions{})
 		counter = redis.NewCounter(rdb, redis.CounterOptions{})
@@ -369,6 +389,7 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 			log.Info("database sessions are kept in Redis")
 		}
 	}
+	counter = m.instrumentStores(&cfg, counter)
 	if journal != nil {
 		box, err := outbox.New(ctx, cfg.Session.Revocations, journal, outbox.Options{Logger: log, MaxRetry: outboxMaxRetry})
 		if err != nil {
@@ -389,6 +410,7 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 		log.Info("the sign-in form signs in against the back end", "login_url", c.getenv("AUTH_BACKEND_LOGIN_URL"))
 	}
 	cfg.Providers = append([]provider.Provider{form}, oauthProviders...)
+	m.installEvents(&cfg)
 	a, err := authgo.New(cfg)
 	if err != nil {
 		// New names the Config field it refuses; say which flag set it.
@@ -413,7 +435,7 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 	}
 
 	site := newSite(a, cfg.Theme, protect, log)
-	g, err := newGateway(a, &o, protect, db, form.ID(), log)
+	g, err := newGateway(a, &o, protect, db, form.ID(), log, site, m.transport("upstream", fwd.DefaultTransport()))
 	if err != nil {
 		c.errorf("%v", err)
 		return exitUsage
@@ -429,7 +451,7 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 		if u, err := url.Parse(cfg.URL); err == nil && cfg.URL != "" {
 			origin = u.Scheme + "://" + u.Host
 		}
-		px, err := proxy.New(a, proxy.Options{Prefix: prefix, Upstream: upstream, Origin: origin, Logger: log})
+		px, err := proxy.New(a, proxy.Options{Prefix: prefix, Upstream: upstream, Origin: origin, Logger: log, Transport: m.transport("api", proxy.NewTransport())})
 		if err != nil {
 			c.errorf("--api %q: %v", spec, err)
 			return exitUsage
@@ -438,8 +460,16 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 		log.Info("proxying the API", "prefix", prefix, "upstream", upstream)
 	}
 
+	if err := op.configure(a, cfg, protect, apis, o.gw.upstream); err != nil {
+		c.errorf("%v", err)
+		return exitUsage
+	}
+	if c.check {
+		return exitOK // config check: everything but listening (keep this last before the servers)
+	}
 	srv := &http.Server{
-		Handler:           site,
+		Handler:           op.wrap(site),
+		TLSConfig:         tlsConf,
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,
@@ -447,10 +477,24 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	served := make(chan error, 2)
+	go func() {
+		if tlsConf != nil {
+			served <- srv.ServeTLS(ln, "", "")
+			return
+		}
+		served <- srv.Serve(ln)
+	}()
+	var msrv *http.Server
+	if m != nil {
+		if msrv, err = op.serveMetrics(o.metricsAddr, served); err != nil {
+			srv.Close()
+			c.errorf("--metrics-addr %s: %v", o.metricsAddr, err)
+			return exitFail
+		}
+	}
 
-	home := homeURL(authURL, ln.Addr())
+	home := homeURL(scheme, authURL, ln.Addr())
 	log.Info("listening", "addr", ln.Addr().String(), "url", home, "auth", a.BasePath(), "db", db.where(), "protect", []string(protect))
 	fmt.Fprintf(c.stdout, "authgo is running: open %s\n", home)
 	if demoPassword != "" {
@@ -463,17 +507,22 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 		return exitFail
 	case <-ctx.Done():
 	}
-	log.Info("shutting down")
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
-	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		log.Warn("shutdown", "err", err)
-		srv.Close()
+	grace := defaultShutdownGrace
+	if o.shutdownGrace.set {
+		grace = o.shutdownGrace.d
+	}
+	log.Info("shutting down: finishing the requests in flight", "grace", grace)
+	if err := shutdown(srv, grace); err != nil {
+		log.Warn("shutdown: the grace ran out; closed the connections still open", "grace", grace, "err", err)
 	}
 	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		c.errorf("%v", err)
 		return exitFail
 	}
+	if msrv != nil {
+		shutdown(msrv, time.Second)
+	}
+	log.Info("stopped")
 	return exitOK
 }
 
@@ -508,7 +557,7 @@ func allInterfaces(host string) bool {
 
 // homeURL is the URL printed at start: the origin of AUTH_URL, or the
 // address listened on.
-func homeURL(authURL string, addr net.Addr) string {
+func homeURL(scheme, authURL string, addr net.Addr) string {
 	if authURL != "" {
 		if u, err := url.Parse(authURL); err == nil && u.Host != "" {
 			return u.Scheme + "://" + u.Host + "/"
@@ -516,12 +565,12 @@ func homeURL(authURL string, addr net.Addr) string {
 	}
 	host, port, err := net.SplitHostPort(addr.String())
 	if err != nil {
-		return "http://" + addr.String() + "/"
+		return scheme + "://" + addr.String() + "/"
 	}
 	if allInterfaces(host) {
 		host = "localhost"
 	}
-	return "http://" + net.JoinHostPort(host, port) + "/"
+	return scheme + "://" + net.JoinHostPort(host, port) + "/"
 }
 
 // devSecret returns the secret kept in file, making it (mode 0600) when

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/authgo/authgo"
 	"github.com/authgo/authgo/internal/testkit"
 )
 
@@ -414,6 +415,26 @@ func replay(t *testing.T, origin, cookie string) string {
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
 	return string(b)
+}
+
+// replayEnded reports whether the kept cookie opens no session on origin
+// within the stores' caches (SessionConfig.StoreCache and RevocationCache,
+// 2 s each by default): a session ended by another process (authgo user
+// signout) may still open on a serve that read it just before, until its
+// cached rows expire. It returns the last body.
+func replayEnded(t *testing.T, origin, cookie string) (string, bool) {
+	t.Helper()
+	deadline := time.Now().Add(authgo.DefaultStoreCache + time.Second)
+	for {
+		body := replay(t, origin, cookie)
+		if body == "null" {
+			return body, true
+		}
+		if time.Now().After(deadline) {
+			return body, false
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 // TestServeRevocation: attacks.md T43 through the binary. A cookie copied

@@ -131,7 +131,7 @@ func TestQueue(t *testing.T) {
 	if got := h["Set-Cookie"]; len(got) != 2 || !strings.HasPrefix(got[0], "a=2") {
 		t.Fatalf("%v", got)
 	}
-	for _, c := range []*http.Cookie{{Name: "bad name", Value: "x"}, {Name: "v", Value: "a;b"}, {Name: "", Value: "x"}, {Name: "d", Value: "x", Domain: "example.com"}} {
+	for _, c := range []*http.Cookie{{Name: "bad name", Value: "x"}, {Name: "v", Value: "a;b"}, {Name: "", Value: "x"}, {Name: "d", Value: "x", Domain: "example.com; Path=/x"}, {Name: "e", Value: "x", Domain: "Example.com"}} {
 		bad := Queue{}
 		bad.Set(c)
 		if err := bad.Write(http.Header{}); err == nil {
@@ -145,6 +145,7 @@ func TestFormatMatchesNetHTTP(t *testing.T) {
 	exp := time.Date(2026, 12, 26, 15, 9, 52, 0, time.UTC)
 	for _, c := range []*http.Cookie{
 		New("a", "x|y z", plain, zero), New("__Secure-b", "eyJ.a", secure, exp), Expired("c.1", secure),
+		New("__Secure-d", "v", secure.WithDomain("example.com"), exp),
 		{Name: "s", Value: "1", Path: "/", MaxAge: 900, Expires: exp, HttpOnly: true, Secure: true, SameSite: http.SameSiteNoneMode},
 	} {
 		got, err := format(c)
