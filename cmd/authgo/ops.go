@@ -88,6 +88,10 @@ type ops struct {
 
 	mu     sync.Mutex
 	checks []*readyCheck
+
+	// handlers counts the requests being handled, WebSockets included,
+	// which http.Server.Shutdown does not wait for once hijacked.
+	handlers sync.WaitGroup
 }
 
 // addReady adds a readiness check named name (a fixed word: "database",
@@ -216,6 +220,8 @@ func (o *ops) route(path string) string {
 // for every request.
 func (o *ops) wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		o.handlers.Add(1)
+		defer o.handlers.Done()
 		start := time.Now()
 		route := o.route(r.URL.Path)
 		sw := &statusWriter{ResponseWriter: w}
@@ -358,7 +364,7 @@ func loadTLS(certFile, keyFile string) (*tls.Config, error) {
 
 // shutdown stops srv within grace: it stops accepting, lets in-flight
 // requests finish, and after grace closes what is still open (a long
-// stream, a WebSocket). It returns how it went for the log.
+// stream). It returns how it went for the log.
 func shutdown(srv *http.Server, grace time.Duration) error {
 	ctx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
@@ -367,6 +373,31 @@ func shutdown(srv *http.Server, grace time.Duration) error {
 		srv.Close()
 	}
 	return err
+}
+
+// shutdown stops srv (serving o.wrap) within grace, as the function
+// shutdown does, and also waits, within the same grace, for the handlers
+// of hijacked connections (a proxied WebSocket), which Shutdown neither
+// waits for nor closes; those still open when grace runs out end with the
+// process.
+func (o *ops) shutdown(srv *http.Server, grace time.Duration) error {
+	deadline := time.Now().Add(grace)
+	if err := shutdown(srv, grace); err != nil {
+		return err
+	}
+	// No request can start now: the listeners are closed and every
+	// connection that was not hijacked is gone.
+	done := make(chan struct{})
+	go func() {
+		o.handlers.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-time.After(time.Until(deadline)):
+		return errors.New("WebSockets still open")
+	}
 }
 
 // configure gives o what it needs from the configured Auth: the base

@@ -12,6 +12,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
+	"fmt"
 	"io"
 	"math/big"
 	"net"
@@ -758,5 +759,58 @@ func TestOpsUpstream(t *testing.T) {
 	}
 	if strings.Contains(s.stderr.String(), "/pub/7?") {
 		t.Error("a query in the log")
+	}
+}
+
+// TestOpsShutdownWebSocket: a WebSocket proxied to the --upstream app
+// outlives the start of a shutdown (which http.Server.Shutdown does not
+// wait for, once the connection is hijacked): serve stops accepting, the
+// socket still carries its message, and serve exits 0 as soon as it
+// closes, before the grace runs out.
+func TestOpsShutdownWebSocket(t *testing.T) {
+	app := newEchoApp(t)
+	s := startServeEnv(t, env{"AUTH_SECRET": strings.Repeat("k", 40)}, false, "--addr", "127.0.0.1:0", "--data", t.TempDir(),
+		"--upstream", app.URL, "--public", "/:path*", "--shutdown-grace", "10s")
+	u, _ := url.Parse(s.origin)
+	conn, err := net.Dial("tcp", u.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(10 * time.Second))
+	fmt.Fprintf(conn, "GET /ws HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nOrigin: %s\r\n\r\n", u.Host, s.origin)
+	br := bufio.NewReader(conn)
+	res, err := http.ReadResponse(br, nil)
+	if err != nil || res.StatusCode != http.StatusSwitchingProtocols {
+		t.Fatalf("handshake: %v %v", res, err)
+	}
+	s.cancel() // SIGTERM
+	for {
+		c, err := net.DialTimeout("tcp", u.Host, time.Second)
+		if err != nil {
+			break
+		}
+		c.Close()
+		time.Sleep(10 * time.Millisecond)
+	}
+	select {
+	case <-s.done:
+		t.Fatal("serve exited with a WebSocket open")
+	case <-time.After(200 * time.Millisecond):
+	}
+	if err := writeFrame(conn, []byte("still here"), true); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := readFrame(br); err != nil || string(b) != "echo : still here" {
+		t.Fatalf("the WebSocket after SIGTERM: %q %v", b, err)
+	}
+	conn.Close() // the app closed its side after the echo; now ours
+	select {
+	case <-s.done:
+	case <-time.After(5 * time.Second): // well within the 10 s grace
+		t.Fatal("serve did not exit once the WebSocket closed")
+	}
+	if s.code != exitOK {
+		t.Fatalf("exit %d\n%s", s.code, s.stderr)
 	}
 }
