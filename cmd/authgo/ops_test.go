@@ -814,3 +814,35 @@ func TestOpsShutdownWebSocket(t *testing.T) {
 		t.Fatalf("exit %d\n%s", s.code, s.stderr)
 	}
 }
+
+// TestOpsAccessLogClient: the access log's client is the TCP peer, or
+// behind a --trusted-proxy the right-most X-Forwarded-For address that is
+// not a trusted proxy's; a client cannot choose it by sending the header.
+func TestOpsAccessLogClient(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{nil, "client=127.0.0.1 "},
+		{[]string{"--trusted-proxy", "127.0.0.1/32"}, "client=203.0.113.9 "},
+	} {
+		s := startServeEnv(t, env{"AUTH_SECRET": strings.Repeat("k", 40)}, false, append([]string{"--addr", "127.0.0.1:0", "--data", t.TempDir()}, c.args...)...)
+		req, _ := http.NewRequest("GET", s.origin+"/auth/providers", nil)
+		req.Header.Set("X-Forwarded-For", "198.51.100.1, 203.0.113.9")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		s.stop(t)
+		var line string
+		for l := range strings.SplitSeq(s.stderr.String(), "\n") {
+			if strings.Contains(l, "path=/auth/providers") {
+				line = l
+			}
+		}
+		if !strings.Contains(line, c.want) || !strings.Contains(line, "route=providers") {
+			t.Errorf("%v: access line %q; want %q", c.args, line, c.want)
+		}
+	}
+}
