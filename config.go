@@ -63,6 +63,16 @@ type Config struct {
 	// package gateway for X-Forwarded-Uri.
 	TrustedProxies []netip.Prefix
 
+	// CookieDomain, when set, is the Domain attribute of every cookie
+	// authgo sets ("example.com"), so that the session reaches apps on
+	// sibling subdomains (app.example.com next to auth.example.com).
+	// Over https the CSRF cookie is then named __Secure-authjs.csrf-token
+	// instead of __Host-authjs.csrf-token (__Host- forbids a domain); a
+	// Next.js app sharing the cookies must be configured with the same
+	// names and domain. URL's host must be the domain or lie under it.
+	// Empty (the default) keeps every cookie host-only, as Auth.js does.
+	CookieDomain string
+
 	// Session configures sessions.
 	Session SessionConfig
 
@@ -258,6 +268,8 @@ const (
 var (
 	providerIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
 	colorPattern      = regexp.MustCompile(`^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$`)
+	// cookieDomainPattern: two or more DNS labels, the last not numeric.
+	cookieDomainPattern = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$`)
 	// basePathPattern: "/" then segments of URL-safe characters.
 	basePathPattern = regexp.MustCompile(`^(/[A-Za-z0-9._~!$&'()*+,;=:@-]+)+$`)
 )
@@ -319,6 +331,22 @@ func (c *Config) validate() (origin, error) {
 		urlPath = strings.TrimSuffix(u.Path, "/")
 	} else if !c.TrustHost {
 		return o, errors.New("authgo: the public origin is unknown: set Config.URL (AUTH_URL), or Config.TrustHost (AUTH_TRUST_HOST=true) behind a proxy that sets X-Forwarded-Host and X-Forwarded-Proto")
+	}
+
+	if c.CookieDomain != "" {
+		d := strings.ToLower(strings.TrimPrefix(c.CookieDomain, "."))
+		if !cookieDomainPattern.MatchString(d) {
+			return o, fmt.Errorf("authgo: CookieDomain %q must be a domain name like example.com", c.CookieDomain)
+		}
+		if h := o.host; h != "" {
+			if i := strings.LastIndexByte(h, ':'); i >= 0 && !strings.HasSuffix(h, "]") {
+				h = h[:i]
+			}
+			if h != d && !strings.HasSuffix(h, "."+d) {
+				return o, fmt.Errorf("authgo: CookieDomain %q does not cover the host of URL (AUTH_URL) %q: browsers would drop the cookies", c.CookieDomain, c.URL)
+			}
+		}
+		c.CookieDomain = d
 	}
 
 	bp := strings.TrimSuffix(c.BasePath, "/")

@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/authgo/authgo"
@@ -196,5 +197,45 @@ func TestDangerousEmailAccountLinking(t *testing.T) {
 	}
 	if last := got[len(got)-1]; last != (signInRecord{authgo.TriggerSignIn, "user-1", false}) {
 		t.Fatalf("last sign-in = %+v", last)
+	}
+}
+
+// TestConcurrentFirstSignIns: a new user's first sign-in from many
+// browsers at once, on SQLite: every one signs in, as one users row with
+// one accounts row (the store's CreateUserWithAccount makes both in one
+// transaction, so a losing sign-in adds nothing and takes the winner's).
+func TestConcurrentFirstSignIns(t *testing.T) {
+	f := newDBAuth(t, nil)
+	const n = 8
+	var wg sync.WaitGroup
+	subs := make([]string, n)
+	for i := range n {
+		c := newClient(t, f.a)
+		c.csrf(O)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := c.signIn(O, "alice", "wonderland")
+			if r.StatusCode != http.StatusFound || strings.Contains(r.Header.Get("Location"), "error") {
+				t.Errorf("browser %d: sign-in %d %s", i, r.StatusCode, r.Header.Get("Location"))
+				return
+			}
+			if tok, err := f.a.Token(requestOf(c)); err == nil && tok != nil {
+				subs[i] = tok.Subject
+			}
+		}()
+	}
+	wg.Wait()
+	for i, s := range subs {
+		if s == "" || s != subs[0] {
+			t.Errorf("browser %d signed in as %q, browser 0 as %q", i, s, subs[0])
+		}
+	}
+	var users, accounts int
+	if err := f.db.QueryRowContext(t.Context(), `SELECT (SELECT count(*) FROM users), (SELECT count(*) FROM accounts)`).Scan(&users, &accounts); err != nil {
+		t.Fatal(err)
+	}
+	if users != 1 || accounts != 1 {
+		t.Errorf("%d users rows and %d accounts rows after %d first sign-ins at once, want 1 and 1", users, accounts, n)
 	}
 }

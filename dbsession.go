@@ -46,21 +46,37 @@ type dbStrategy struct {
 }
 
 func (s dbStrategy) open(ctx context.Context, _ cookie.Names, raw string) (*Token, error) {
+	tok, _, err := s.openRow(ctx, raw)
+	return tok, err
+}
+
+// openRow is open, also returning the row's expiry as the store keeps it
+// (to the millisecond, as Auth.js writes it), which tok's exp has only to
+// the second: the session JSON shows it (shownExpiry).
+func (s dbStrategy) openRow(ctx context.Context, raw string) (*Token, time.Time, error) {
+	tok, sess, err := s.openSession(ctx, raw)
+	if err != nil || sess == nil {
+		return tok, time.Time{}, err
+	}
+	return tok, sess.Expires, nil
+}
+
+func (s dbStrategy) openSession(ctx context.Context, raw string) (*Token, *store.Session, error) {
 	if len(raw) > maxSessionToken {
-		return nil, errNoSession
+		return nil, nil, errNoSession
 	}
 	id := store.SessionID(raw)
 	sess, u, acc, err := s.load(ctx, raw, id)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if sess == nil {
-		return nil, errNoSession
+		return nil, nil, errNoSession
 	}
 	a, now := s.a, s.a.now()
 	if sess.Expires.Before(now) {
 		s.delete(ctx, raw)
-		return nil, errNoSession
+		return nil, nil, errNoSession
 	}
 	tok := &Token{Subject: u.ID, Name: u.Name, Email: u.Email, Picture: u.Image}
 	// A NULL column is shown as null, as Auth.js with pg shows it.
@@ -78,15 +94,15 @@ func (s dbStrategy) open(ctx context.Context, _ cookie.Names, raw string) (*Toke
 	tok.Set(ClaimAuthTime, float64(sess.Created.Unix()))
 	if a.outlived(tok) {
 		s.delete(ctx, raw)
-		return nil, errLifetime
+		return nil, nil, errLifetime
 	}
 	if err := a.checkRevoked(ctx, tok); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if acc != nil && acc.UserID == u.ID {
 		a.accountClaims(tok, acc)
 	}
-	return tok, nil
+	return tok, sess, nil
 }
 
 // load returns the session whose cookie value is raw (and whose
@@ -236,7 +252,8 @@ func (s dbStrategy) seal(ctx context.Context, _ cookie.Names, tok *Token, raw st
 	}
 	a, now := s.a, s.a.now()
 	if tok.IssuedAt+int64(a.cfg.Session.UpdateAge/time.Second) <= now.Unix() {
-		exp := a.expiry(tok, now).Truncate(time.Second)
+		// Milliseconds, as Auth.js writes them.
+		exp := a.expiry(tok, now).Truncate(time.Millisecond)
 		err := s.sessions.UpdateSession(ctx, raw, exp, now)
 		s.a.sessionCache.invalidate(store.SessionID(raw))
 		if err != nil {
@@ -261,7 +278,7 @@ func (s dbStrategy) create(ctx context.Context, tok *Token, account *Account, r 
 		ua = ua[:512]
 	}
 	sess := store.Session{
-		Token: raw, UserID: tok.Subject, Expires: s.a.expiry(tok, now).Truncate(time.Second),
+		Token: raw, UserID: tok.Subject, Expires: s.a.expiry(tok, now).Truncate(time.Millisecond),
 		Created: now, LastSeen: now, UserAgent: ua, ClientAddr: addr,
 	}
 	if account != nil && account.AccessToken != "" {
@@ -297,9 +314,13 @@ func (s dbStrategy) delete(ctx context.Context, raw string) {
 
 // shownExpiry is the expires the session JSON shows: the cookie's new one,
 // or under the database strategy the row's expiry as read, before this
-// request rewrote it, as Auth.js shows it.
-func (a *Auth) shownExpiry(tok *Token, next time.Time) time.Time {
+// request rewrote it, as Auth.js shows it: row, to the millisecond, unless
+// the JWT callback changed tok's exp.
+func (a *Auth) shownExpiry(tok *Token, row, next time.Time) time.Time {
 	if _, ok := a.strategy.(dbStrategy); ok && tok.ExpiresAt > 0 {
+		if !row.IsZero() && row.Unix() == tok.ExpiresAt {
+			return row.Truncate(time.Millisecond)
+		}
 		return time.Unix(tok.ExpiresAt, 0)
 	}
 	return next

@@ -17,6 +17,7 @@ import (
 
 	"github.com/authgo/authgo"
 	"github.com/authgo/authgo/adapters/sqlite"
+	"github.com/authgo/authgo/store"
 )
 
 // clock is a test clock that tests move by hand.
@@ -327,5 +328,39 @@ func TestUsersSignUp(t *testing.T) {
 	r := c.signIn(origin, "alice", "wonderland")
 	if loc := r.Header.Get("Location"); !strings.Contains(loc, "error=OAuthAccountNotLinked") {
 		t.Fatalf("sign-in with a taken email: %d %s", r.StatusCode, loc)
+	}
+}
+
+// TestDatabaseExpiresMilliseconds: a row's expiry keeps its milliseconds,
+// as Auth.js writes and shows them: GET /session shows the row's (one
+// Auth.js wrote, 123 ms past the second), and the rows authgo writes at
+// sign-in and at the UpdateAge rewrite keep now's milliseconds.
+func TestDatabaseExpiresMilliseconds(t *testing.T) {
+	f := newDBAuth(t, func(c *authgo.Config) { c.Session.UpdateAge = time.Minute })
+	f.clk.add(456 * time.Millisecond)
+	ctx := t.Context()
+	f.c.signIn(O, "alice", "wonderland")
+	if _, exp := f.rows(t); exp != f.clk.now().Add(authgo.DefaultMaxAge).UnixMilli() {
+		t.Fatalf("the row authgo wrote expires at %d ms, want %d", exp, f.clk.now().Add(authgo.DefaultMaxAge).UnixMilli())
+	}
+	if s := f.c.session(O); s == nil || s["expires"] != f.clk.now().Add(authgo.DefaultMaxAge).UTC().Format("2006-01-02T15:04:05.000Z") {
+		t.Fatalf("session expires %v, want the row's milliseconds", s["expires"])
+	}
+	f.clk.add(2*time.Minute + 111*time.Millisecond)
+	f.c.session(O) // rewrites the row
+	if _, exp := f.rows(t); exp != f.clk.now().Add(authgo.DefaultMaxAge).UnixMilli() {
+		t.Fatalf("the rewritten row expires at %d ms, want %d", exp, f.clk.now().Add(authgo.DefaultMaxAge).UnixMilli())
+	}
+
+	const tok = "5b0c1f0e-7a2d-4c3b-9e8f-1a2b3c4d5e6f"
+	exp := f.clk.now().Add(20 * 24 * time.Hour).Truncate(time.Second).Add(123 * time.Millisecond)
+	if _, err := f.db.ExecContext(ctx, `INSERT INTO sessions ("userId", expires, "sessionToken") VALUES ('user-1', ?, ?)`,
+		exp.UnixMilli(), store.SessionID(tok)); err != nil {
+		t.Fatal(err)
+	}
+	c := newClient(t, f.a)
+	c.SetCookie("authjs.session-token", tok)
+	if s := c.session(O); s == nil || s["expires"] != exp.UTC().Format("2006-01-02T15:04:05.000Z") {
+		t.Fatalf("an Auth.js row's expires shown as %v, want %s", s["expires"], exp.UTC().Format("2006-01-02T15:04:05.000Z"))
 	}
 }

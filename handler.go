@@ -155,7 +155,7 @@ func (a *Auth) parse(w http.ResponseWriter, r *http.Request) (*request, *respons
 		return rq, badRequest(), nil
 	}
 	rq.origin = o
-	rq.names = cookie.NamesFor(o.scheme == "https")
+	rq.names = a.cookieNames(o.scheme == "https")
 	rq.jar = cookie.Parse(r.Header)
 	rq.query = r.URL.Query()
 
@@ -194,7 +194,7 @@ func (a *Auth) parse(w http.ResponseWriter, r *http.Request) (*request, *respons
 	if rq.csrfToken == "" {
 		tok, val := csrf.New(a.csrfSecret)
 		rq.csrfToken = tok
-		rq.initCookies.Set(cookie.New(rq.names.CSRFToken, val, rq.names.Secure, zeroTime))
+		rq.initCookies.Set(cookie.New(rq.names.CSRFToken, val, rq.names, zeroTime))
 	}
 
 	// callbackUrl: body, then query, then the cookie.
@@ -230,7 +230,7 @@ func (a *Auth) parse(w http.ResponseWriter, r *http.Request) (*request, *respons
 	}
 	rq.callbackURL = cb
 	if cb != cookieCB {
-		rq.initCookies.Set(cookie.New(rq.names.CallbackURL, cb, rq.names.Secure, zeroTime))
+		rq.initCookies.Set(cookie.New(rq.names.CallbackURL, cb, rq.names, zeroTime))
 	}
 	return rq, nil, nil
 }

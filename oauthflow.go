@@ -54,7 +54,7 @@ func (a *Auth) sealFlowCookie(names cookie.Names, name, provider, value string) 
 	if err != nil {
 		return nil, err
 	}
-	c := cookie.New(name, enc, names.Secure, a.now().Add(checkMaxAge))
+	c := cookie.New(name, enc, names, a.now().Add(checkMaxAge))
 	c.MaxAge = int(checkMaxAge / time.Second)
 	return c, nil
 }
@@ -83,7 +83,7 @@ func expireFlowCookies(rq *request) []*http.Cookie {
 	var out []*http.Cookie
 	for _, n := range []string{rq.names.State, rq.names.PKCECodeVerifier, rq.names.Nonce} {
 		if _, ok := rq.jar.Get(n); ok {
-			out = append(out, cookie.Expired(n, rq.names.Secure))
+			out = append(out, cookie.Expired(n, rq.names))
 		}
 	}
 	return out

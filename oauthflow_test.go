@@ -32,6 +32,8 @@ type stubIdP struct {
 	user      *authgo.User
 	tokens    *provider.TokenSet
 	dangerous bool
+	// profile, when set, is the profile the exchange returns.
+	profile map[string]any
 }
 
 func (p *stubIdP) AllowDangerousEmailAccountLinking() bool { return p.dangerous }
@@ -67,6 +69,9 @@ func (p *stubIdP) Exchange(ctx context.Context, e provider.ExchangeParams) (*pro
 	}
 	if p.tokens != nil {
 		res.Tokens = *p.tokens
+	}
+	if p.profile != nil {
+		res.Profile = p.profile
 	}
 	return res, nil
 }
@@ -328,4 +333,57 @@ func TestFlowCookiesExpire(t *testing.T) {
 			t.Errorf("%s not cleared", n)
 		}
 	}
+}
+
+// TestSignInIdentityClaims: the sign-in records provider, email_verified
+// (only when the provider said so about the user's own address) and
+// preferred_username, which package gateway lets users in by.
+func TestSignInIdentityClaims(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		user     *authgo.User
+		profile  map[string]any
+		verified any // nil: no claim
+		username string
+	}{
+		{"verified", nil, map[string]any{"sub": "idp-42", "email": "Ida@Example.com", "email_verified": true, "preferred_username": "ida"}, true, "ida"},
+		{"not verified", nil, map[string]any{"sub": "idp-42", "email": "ida@example.com", "email_verified": false}, false, ""},
+		{"verified as a string", nil, map[string]any{"sub": "idp-42", "email": "ida@example.com", "email_verified": "true"}, true, ""},
+		{"about another address", nil, map[string]any{"sub": "idp-42", "email": "other@example.com", "email_verified": true}, nil, ""},
+		{"unknown", nil, map[string]any{"sub": "idp-42", "email": "ida@example.com", "login": "ida-gh"}, nil, "ida-gh"},
+		{"the provider's User.Extra wins", &authgo.User{ID: "idp-42", Email: "ida@example.com", Extra: map[string]any{"email_verified": false, "preferred_username": "x"}},
+			map[string]any{"sub": "idp-42", "email": "ida@example.com", "email_verified": true, "preferred_username": "ida"}, false, "x"},
+		{"no address", &authgo.User{ID: "idp-42"}, map[string]any{"sub": "idp-42", "email_verified": true}, nil, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			idp := &stubIdP{id: "stub", user: tc.user, profile: tc.profile}
+			c := newClient(t, oauthAuth(t, idp))
+			q := startFlow(t, c, "stub", "").Query()
+			r := c.get(O + "/auth/callback/stub?code=c&state=" + url.QueryEscape(q.Get("state")))
+			tok, err := jwt.Decode(jwt.DecodeParams{Token: r.setCook["authjs.session-token"].Value, Secrets: []string{testSecret}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if v, ok := tok.Extra["email_verified"]; v != tc.verified || ok != (tc.verified != nil) {
+				t.Errorf("email_verified = %v (present %v), want %v", v, ok, tc.verified)
+			}
+			if got := tok.StringClaim("preferred_username"); got != tc.username {
+				t.Errorf("preferred_username = %q, want %q", got, tc.username)
+			}
+			if got := tok.StringClaim("provider"); got != "stub" {
+				t.Errorf("provider = %q", got)
+			}
+		})
+	}
+	t.Run("credentials", func(t *testing.T) {
+		c := newClient(t, newAuth(t, nil))
+		r := c.signIn(O, "alice", "wonderland")
+		tok, err := jwt.Decode(jwt.DecodeParams{Token: r.setCook["authjs.session-token"].Value, Secrets: []string{testSecret}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := tok.Extra["email_verified"]; ok || tok.StringClaim("provider") != "credentials" {
+			t.Errorf("credentials token claims %v", tok.Extra)
+		}
+	})
 }

@@ -73,6 +73,9 @@ type sessionRead struct {
 	tok     *Token
 	session *Session
 	expires time.Time
+	// rowExpires: under the database strategy, the row's expiry as read,
+	// to the millisecond (tok's exp has seconds).
+	rowExpires time.Time
 	// clear: the cookie is unusable (invalid, expired, revoked): delete
 	// present.
 	clear bool
@@ -103,7 +106,7 @@ func (a *Auth) readSession(r *http.Request, jar *parsedCookies, mode readMode, j
 		if err != nil {
 			return sr, nil // no origin, no cookie names: signed out
 		}
-		sr.names = cookie.NamesFor(o.scheme == "https")
+		sr.names = a.cookieNames(o.scheme == "https")
 		cookies = cookie.ParsePrefix(r.Header, sr.names.SessionToken)
 	} else {
 		sr.names, cookies = jar.names, jar.jar
@@ -112,7 +115,11 @@ func (a *Auth) readSession(r *http.Request, jar *parsedCookies, mode readMode, j
 	sr.present, sr.raw = present, raw
 	var tok *Token
 	if err == nil && raw != "" {
-		tok, err = a.strategy.open(ctx, sr.names, raw)
+		if ds, ok := a.strategy.(dbStrategy); ok {
+			tok, sr.rowExpires, err = ds.openRow(ctx, raw)
+		} else {
+			tok, err = a.strategy.open(ctx, sr.names, raw)
+		}
 	}
 	if err == nil && tok != nil {
 		a.carryIdentity(tok)
@@ -178,7 +185,7 @@ func (a *Auth) readSession(r *http.Request, jar *parsedCookies, mode readMode, j
 		return sr, nil
 	}
 	sr.expires = a.expiry(tok, a.now())
-	s, err := a.buildSession(ctx, tok, a.shownExpiry(tok, sr.expires))
+	s, err := a.buildSession(ctx, tok, a.shownExpiry(tok, sr.rowExpires, sr.expires))
 	if err != nil {
 		return sr, fmt.Errorf("session callback: %w", err)
 	}
@@ -262,7 +269,7 @@ func (s jwtStrategy) seal(_ context.Context, names cookie.Names, tok *Token, _ s
 // carried.
 func clearSession(q *cookie.Queue, names cookie.Names, present []string) {
 	for _, n := range present {
-		q.Set(cookie.Expired(n, names.Secure))
+		q.Set(cookie.Expired(n, names))
 	}
 }
 
@@ -280,11 +287,11 @@ func setSession(q *cookie.Queue, names cookie.Names, present []string, token str
 	}
 	for _, n := range present {
 		if !slices.ContainsFunc(parts, func(p cookie.Pair) bool { return p.Name == n }) {
-			q.Set(cookie.Expired(n, names.Secure))
+			q.Set(cookie.Expired(n, names))
 		}
 	}
 	for _, p := range parts {
-		q.Set(cookie.New(p.Name, p.Value, names.Secure, expires))
+		q.Set(cookie.New(p.Name, p.Value, names, expires))
 	}
 }
 
@@ -387,7 +394,7 @@ func (a *Auth) CSRFToken(w http.ResponseWriter, r *http.Request) (string, error)
 	if err != nil {
 		return "", err
 	}
-	names := cookie.NamesFor(o.scheme == "https")
+	names := a.cookieNames(o.scheme == "https")
 	if v, ok := cookie.Parse(r.Header).Get(names.CSRFToken); ok {
 		if tok, ok := csrf.Verify(v, a.csrfSecret); ok {
 			return tok, nil
@@ -395,7 +402,7 @@ func (a *Auth) CSRFToken(w http.ResponseWriter, r *http.Request) (string, error)
 	}
 	tok, val := csrf.New(a.csrfSecret)
 	var q cookie.Queue
-	q.Set(cookie.New(names.CSRFToken, val, names.Secure, zeroTime))
+	q.Set(cookie.New(names.CSRFToken, val, names, zeroTime))
 	return tok, q.Write(w.Header())
 }
 

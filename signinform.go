@@ -61,7 +61,7 @@ func (a *Auth) keepForm(rq *request, cp provider.CredentialsProvider) *http.Cook
 		a.log.Warn("authgo: the sign-in form's values are not kept", "provider", cp.ID(), "err", err, "len", len(enc))
 		return nil
 	}
-	c := cookie.New(name, enc, rq.names.Secure, a.now().Add(signInFormMaxAge))
+	c := cookie.New(name, enc, rq.names, a.now().Add(signInFormMaxAge))
 	c.Path = a.formPath()
 	c.MaxAge = int(signInFormMaxAge / time.Second)
 	return c
@@ -105,7 +105,7 @@ func (a *Auth) dropForm(rq *request) *http.Cookie {
 	if _, ok := rq.jar.Get(rq.names.SignInForm); !ok {
 		return nil
 	}
-	c := cookie.Expired(rq.names.SignInForm, rq.names.Secure)
+	c := cookie.Expired(rq.names.SignInForm, rq.names)
 	c.Path = a.formPath()
 	return c
 }

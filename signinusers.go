@@ -111,6 +111,16 @@ func (a *Auth) signInUser(rq *request, u *User, account *Account) (_ *store.User
 			}
 			if byEmail != nil {
 				if dl, ok := a.providers[account.Provider].(dangerousLinker); !ok || !dl.AllowDangerousEmailAccountLinking() {
+					// The email may be that of a racing first sign-in
+					// of this very account, which linked it since the
+					// lookup above: then sign in as its user.
+					again, err := us.UserByAccount(ctx, row.Provider, row.ProviderAccountID)
+					if err != nil {
+						return nil, false, unavailable(err)
+					}
+					if again != nil {
+						continue
+					}
 					return nil, false, fail(CodeOAuthAccountNotLinked, errEmailTaken)
 				}
 				target = byEmail
@@ -122,16 +132,34 @@ func (a *Auth) signInUser(rq *request, u *User, account *Account) (_ *store.User
 			if credentials {
 				nu.ID = u.ID
 			}
-			made, err := us.CreateUser(ctx, nu)
+			var made store.User
+			cl, both := us.(store.UserWithAccountCreator)
+			if both {
+				// One transaction: a racing first sign-in of the same
+				// account leaves no users row behind.
+				made, err = cl.CreateUserWithAccount(ctx, nu, row)
+				a.sessionCache.invalidateAccount(row.Provider, row.ProviderAccountID)
+			} else {
+				made, err = us.CreateUser(ctx, nu)
+			}
 			if err != nil {
-				// Perhaps a racing first sign-in of the same account
-				// created it: look again.
-				a.log.Warn("authgo: creating a user failed; looking for the account again", "provider", account.Provider, "err", err)
+				if !errors.Is(err, store.ErrAccountLinked) {
+					// Perhaps a racing first sign-in of the same
+					// account created the user: look again.
+					a.log.Warn("authgo: creating a user failed; looking for the account again", "provider", account.Provider, "err", err)
+				}
 				continue
 			}
 			target, created = &made, true
 			if ev := a.cfg.Events.CreateUser; ev != nil {
 				a.event(ctx, "CreateUser", func() { ev(ctx, made) })
+			}
+			if both {
+				row.UserID = target.ID
+				if ev := a.cfg.Events.LinkAccount; ev != nil {
+					a.event(ctx, "LinkAccount", func() { ev(ctx, *target, row) })
+				}
+				return target, true, nil
 			}
 		}
 		row.UserID = target.ID

@@ -5,6 +5,7 @@ import (
 	"net/netip"
 
 	"github.com/authgo/authgo/internal/clientip"
+	"github.com/authgo/authgo/internal/cookie"
 	"github.com/authgo/authgo/provider"
 )
 
@@ -50,4 +51,10 @@ func (a *Auth) ProviderType(id string) provider.Type {
 		return p.Type()
 	}
 	return ""
+}
+
+// cookieNames are the cookie names and scope for a request over https
+// (secure) or http, with Config.CookieDomain.
+func (a *Auth) cookieNames(secure bool) cookie.Names {
+	return cookie.NamesFor(secure).WithDomain(a.cfg.CookieDomain)
 }

@@ -17,13 +17,14 @@
 # oauth2-proxy runs with --request-logging=false (its per-request log line
 # costs it about a third), --reverse-proxy and --trusted-proxy-ip
 # 127.0.0.1/32, as authgo serve runs with --trusted-proxy 127.0.0.1/32.
-# The table gives req/s, p99 latency, the largest RSS seen under load and
-# the errors wrk saw (socket errors plus non-2xx answers); the script exits
+# The table gives req/s, p99 latency (medians over ROUNDS alternating
+# rounds), the largest RSS seen under load and the errors wrk saw (socket errors plus non-2xx answers); the script exits
 # non-zero if any run had errors.
 #
 #   bench/gateway.sh                  # 10 s per run, 256 connections
 #   DURATION=60s bench/gateway.sh     # the figures in README.md
 #   CONNS=64 bench/gateway.sh
+#   ROUNDS=3 bench/gateway.sh         # alternate the six runs 3 times, medians
 #
 # Needs wrk, curl, taskset, and Go to build the helpers; oauth2-proxy is
 # built once into bench/.bin with go install (module version pinned below).
@@ -33,6 +34,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION="${DURATION:-10s}"
 CONNS="${CONNS:-256}"
+ROUNDS="${ROUNDS:-1}"
 O2P_VERSION=v7.15.6
 OUT=bench/out
 BIN=bench/.bin
@@ -122,7 +124,7 @@ refused() {
   [ "$code" = 401 ] || { echo "bench: $1 answered $code without a session, not 401" >&2; exit 1; }
 }
 
-# load NAME PID URL COOKIE → "name req/s p99 rss_mib errors"
+# load NAME PID URL COOKIE → "name req/s p99_ms rss_mib errors"
 load() {
   local name=$1 pid=$2 url=$3 cookie=$4
   taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNS" -d"$DURATION" --latency -H "Cookie: $cookie" \
@@ -136,11 +138,12 @@ load() {
   done
   wait "$wrk_pid"
   awk -v name="$name" -v kb="$rss_max" '
+    function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v + 0 }
     /^Requests\/sec:/ { rps = $2 }
-    $1 == "99%" { p99 = $2 }
+    $1 == "99%" { p99 = ms($2) }
     /Socket errors:/ { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+,?$/) { v = $i; sub(",", "", v); errs += v } }
     /Non-2xx or 3xx responses:/ { errs += $NF }
-    END { printf "%s %s %s %.1f %d\n", name, rps, p99, kb / 1024, errs }' "$OUT/gw-$name.wrk"
+    END { printf "%s %s %.2f %.1f %d\n", name, rps, p99, kb / 1024, errs }' "$OUT/gw-$name.wrk"
 }
 
 check hello http://127.0.0.1:$P_HELLO/page "" Alice
@@ -155,30 +158,43 @@ if [ "$GATEWAY" = 1 ]; then
 fi
 
 LOAD_BEFORE=$(uptime | sed 's/.*load average: //')
-results=()
-[ "$GATEWAY" = 1 ] && results+=("$(load authgo-fa "$AG" http://127.0.0.1:$P_AG/auth/forward-auth "$AG_COOKIE")")
-results+=("$(load o2p-fa "$O2P" http://127.0.0.1:$P_O2P/oauth2/auth "$O2P_COOKIE")")
-[ "$GATEWAY" = 1 ] && results+=("$(load authgo-page "$AG" http://127.0.0.1:$P_AG/page "$AG_COOKIE")")
-results+=("$(load o2p-page "$O2P" http://127.0.0.1:$P_O2P/page "$O2P_COOKIE")")
-results+=("$(load rproxy "$RP" http://127.0.0.1:$P_RP/page "")")
-results+=("$(load hello "$HE" http://127.0.0.1:$P_HELLO/page "")")
+: > "$OUT/gw-results.txt"
+for round in $(seq "$ROUNDS"); do
+  {
+    [ "$GATEWAY" = 1 ] && load authgo-fa "$AG" http://127.0.0.1:$P_AG/auth/forward-auth "$AG_COOKIE"
+    load o2p-fa "$O2P" http://127.0.0.1:$P_O2P/oauth2/auth "$O2P_COOKIE"
+    [ "$GATEWAY" = 1 ] && load authgo-page "$AG" http://127.0.0.1:$P_AG/page "$AG_COOKIE"
+    load o2p-page "$O2P" http://127.0.0.1:$P_O2P/page "$O2P_COOKIE"
+    load rproxy "$RP" http://127.0.0.1:$P_RP/page ""
+    load hello "$HE" http://127.0.0.1:$P_HELLO/page ""
+  } >> "$OUT/gw-results.txt"
+  echo "round $round of $ROUNDS done" >&2
+done
 LOAD_AFTER=$(uptime | sed 's/.*load average: //')
 
-printf '%s\n' "${results[@]}" > "$OUT/gw-results.txt"
-awk -v dur="$DURATION" -v conns="$CONNS" -v before="$LOAD_BEFORE" -v after="$LOAD_AFTER" '
-  { order[NR] = $1; rps[$1] = $2; p99[$1] = $3; rss[$1] = $4; errs[$1] = $5; total += $5 }
+# One row per server: the median req/s and p99 over the rounds, the largest
+# RSS, the errors of all rounds.
+awk -v dur="$DURATION" -v conns="$CONNS" -v rounds="$ROUNDS" -v before="$LOAD_BEFORE" -v after="$LOAD_AFTER" '
+  function median(list,   a, n, i, j, t) {
+    n = split(list, a, " ")
+    for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j-1] + 0 > a[j] + 0; j--) { t = a[j]; a[j] = a[j-1]; a[j-1] = t }
+    return n % 2 ? a[(n+1)/2] : (a[n/2] + a[n/2+1]) / 2
+  }
+  !($1 in seen) { seen[$1] = 1; order[++k] = $1 }
+  { rpsl[$1] = rpsl[$1] " " $2; p99l[$1] = p99l[$1] " " $3; if ($4 > rss[$1]) rss[$1] = $4; errs[$1] += $5; total += $5 }
   END {
+    for (i = 1; i <= k; i++) { n = order[i]; rps[n] = median(rpsl[n]); p99[n] = median(p99l[n]) }
     label["authgo-fa"] = "authgo serve: GET /auth/forward-auth"
     label["o2p-fa"] = "oauth2-proxy v7.15.6: GET /oauth2/auth"
     label["authgo-page"] = "authgo serve --upstream: GET /page"
     label["o2p-page"] = "oauth2-proxy --upstream: GET /page"
     label["rproxy"] = "bare httputil.ReverseProxy, pooled buffers: GET /page"
     label["hello"] = "Go net/http hello (the upstream itself)"
-    printf "Valid session cookie, wrk -t1 -c%s -d%s; server and upstream on CPU 0, wrk on CPU 1\n", conns, dur
+    printf "Valid session cookie, wrk -t1 -c%s -d%s, %s alternating round(s) (medians); server and upstream on CPU 0, wrk on CPU 1\n", conns, dur, rounds
     printf "load average before: %s; after: %s\n\n", before, after
     print "| server and request | req/s | p99 latency | RSS under load (MiB) | errors |"
     print "|---|---:|---:|---:|---:|"
-    for (i = 1; i <= NR; i++) { n = order[i]; printf "| %s | %.0f | %s | %s | %d |\n", label[n], rps[n], p99[n], rss[n], errs[n] }
+    for (i = 1; i <= k; i++) { n = order[i]; printf "| %s | %.0f | %.0f ms | %s | %d |\n", label[n], rps[n], p99[n], rss[n], errs[n] }
     print ""
     if ("authgo-fa" in rps) printf "forward-auth: authgo / oauth2-proxy = %.2fx (target >= 2)\n", rps["authgo-fa"] / rps["o2p-fa"]
     if ("authgo-page" in rps) {

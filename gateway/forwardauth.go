@@ -167,15 +167,14 @@ func (g *Gateway) forwardAuthSignedIn(w http.ResponseWriter, r *http.Request) {
 // identityHeaders sets the configured identity headers of tok on h.
 func (g *Gateway) identityHeaders(h http.Header, r *http.Request, tok *authgo.Token) error {
 	if g.o.PassIdentity {
-		for name, v := range map[string]string{
-			HeaderUser:              tok.Subject,
-			HeaderEmail:             tok.Email,
-			HeaderPreferredUsername: tok.StringClaim(authgo.ClaimPreferredUsername),
-		} {
+		set := func(name, v string) {
 			if v = headerSafe(v); v != "" {
 				h[name] = []string{v}
 			}
 		}
+		set(HeaderUser, tok.Subject)
+		set(HeaderEmail, tok.Email)
+		set(HeaderPreferredUsername, tok.StringClaim(authgo.ClaimPreferredUsername))
 	}
 	if g.o.PassAccessToken || g.o.PassAuthorizationHeader {
 		at, err := g.a.AccessToken(r)

@@ -365,3 +365,37 @@ func TestUpstreamHeaders(t *testing.T) {
 		})
 	}
 }
+
+// FuzzProtected: no target panics Protected; a target it calls public is
+// clean (no dot-segment or empty segment in any spelling) and matches the
+// public pattern decoded; a bad one is always protected.
+func FuzzProtected(f *testing.F) {
+	for _, s := range []string{"/", "/pub/x", "/pub/../admin", "/pub/%2e%2e/admin", "/%70ub/x", "/pub/x?y", "//pub", "/pub%2Fx", "/pub/\\x", "/pub/%zz"} {
+		f.Add(s)
+	}
+	a := newAuth(&testing.T{}, nil)
+	g, err := gateway.New(a, gateway.Options{Public: []string{"/", "/pub/:path*"}, Protect: []string{"/pub/secret/:path*"}})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, target string) {
+		protected, bad := g.Protected(target)
+		if bad && !protected {
+			t.Fatalf("%q: bad but not protected", target)
+		}
+		if protected {
+			return
+		}
+		esc, _, _ := strings.Cut(target, "?")
+		dec, err := url.PathUnescape(esc)
+		if err != nil {
+			t.Fatalf("%q: public but does not decode", target)
+		}
+		if dec != "/" && !strings.HasPrefix(dec, "/pub/") && dec != "/pub" && !strings.HasPrefix(dec, "/_next/data/") && !strings.HasPrefix(dec, "/index") && !strings.HasPrefix(dec, "/pub.") {
+			t.Fatalf("%q (decoded %q) is public", target, dec)
+		}
+		if strings.Contains(dec, "/../") || strings.Contains(dec, "/./") || strings.Contains(dec, "//") || strings.HasPrefix(dec, "/pub/secret") {
+			t.Fatalf("%q (decoded %q) is public", target, dec)
+		}
+	})
+}

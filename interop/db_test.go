@@ -134,15 +134,11 @@ func (u userRow) json() map[string]any {
 func jsISO(tm time.Time) string { return tm.UTC().Format("2006-01-02T15:04:05.000Z") }
 
 // sameExpires reports whether shown, the expires of a session body, is
-// the row's expiry exp. Auth.js shows the row's milliseconds; authgo
-// (dbsession.go) keeps the row's expiry in the token's exp, in whole
-// seconds, and so shows a row Auth.js wrote truncated to the second (a
-// known difference; rows authgo writes are whole seconds).
-func sameExpires(who, shown string, exp time.Time) bool {
-	if shown == jsISO(exp) {
-		return true
-	}
-	return who == "authgo" && shown == jsISO(exp.Truncate(time.Second))
+// the row's expiry exp, to the millisecond, on both sides: authgo shows
+// the row's milliseconds as Auth.js does, and writes its own rows with
+// them.
+func sameExpires(shown string, exp time.Time) bool {
+	return shown == jsISO(exp)
 }
 
 // near fails unless got is within a minute of want.
@@ -171,7 +167,7 @@ func checkSession(t *testing.T, pool *pgxpool.Pool, js, ag, token string, u user
 		if !reflect.DeepEqual(b.User, u.json()) {
 			t.Errorf("%s: session user %v, want %v", s.name, b.User, u.json())
 		}
-		if !sameExpires(s.name, b.Expires, exp) {
+		if !sameExpires(b.Expires, exp) {
 			t.Errorf("%s: session expires %q, want the row's %q", s.name, b.Expires, jsISO(exp))
 		}
 		b.Expires = "" // compared above
@@ -612,7 +608,7 @@ func TestSharedDBExpires(t *testing.T) {
 			oldExp := now.Add(20 * day)
 			newSession(due, oldExp)
 			r, b := readSession(t, s.base, due)
-			if b == nil || !sameExpires(s.name, b.Expires, oldExp) {
+			if b == nil || !sameExpires(b.Expires, oldExp) {
 				t.Errorf("a due session shows expires %+v, want the row's before the rewrite, %s", b, jsISO(oldExp))
 			}
 			_, exp, _ := sessionRow(t, db.pool, due)
@@ -623,7 +619,7 @@ func TestSharedDBExpires(t *testing.T) {
 				near(t, "the re-sent cookie's Expires", c.Expires, now.Add(30*day))
 			}
 			_, b = readSession(t, s.base, due)
-			if b == nil || !sameExpires(s.name, b.Expires, exp) {
+			if b == nil || !sameExpires(b.Expires, exp) {
 				t.Errorf("the next read shows %+v, want the rewritten %s", b, jsISO(exp))
 			}
 			if s.name == "authgo" {
@@ -642,7 +638,7 @@ func TestSharedDBExpires(t *testing.T) {
 			freshExp := now.Add(30*day - time.Hour)
 			newSession(fresh, freshExp)
 			r, b = readSession(t, s.base, fresh)
-			if b == nil || !sameExpires(s.name, b.Expires, freshExp) {
+			if b == nil || !sameExpires(b.Expires, freshExp) {
 				t.Errorf("a fresh session shows %+v, want %s", b, jsISO(freshExp))
 			}
 			if _, exp, _ := sessionRow(t, db.pool, fresh); !exp.Equal(freshExp) {

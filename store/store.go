@@ -182,3 +182,18 @@ type UserStore interface {
 	// providerAccountID). A row that is gone is not an error.
 	UnlinkAccount(ctx context.Context, provider, providerAccountID string) error
 }
+
+// UserWithAccountCreator is a [UserStore] that can add a new user and link
+// its first account in one transaction. authgo uses it, when the users
+// store has it, for the first sign-in of a provider account, so that two
+// first sign-ins of one account at once leave one users row: the one that
+// loses adds nothing and signs in as the winner's user. Without it, the
+// loser's users row is left with no account (UserStore has no
+// DeleteUser). adapters/sqlite and adapters/postgres implement it.
+type UserWithAccountCreator interface {
+	// CreateUserWithAccount adds u and the accounts row a, linked to it
+	// (a.UserID is ignored), atomically, and returns u with its id as
+	// CreateUser does. When (a.Provider, a.ProviderAccountID) is already
+	// linked it adds neither and returns [ErrAccountLinked].
+	CreateUserWithAccount(ctx context.Context, u User, a Account) (User, error)
+}

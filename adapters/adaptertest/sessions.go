@@ -23,7 +23,9 @@ type Database interface {
 // its sessions' users live in: sessions created, read, updated, expired
 // and deleted; users created, found by id, email and account, updated;
 // accounts linked, read, updated and unlinked; a provider account linked
-// by many goroutines at once ending up in one row; a user's sessions
+// by many goroutines at once ending up in one row (and, for a store with
+// CreateUserWithAccount, first sign-ins of one account at once leaving one
+// users row); a user's sessions
 // listed (ID set, token never, the most recently seen first, expired ones
 // left out) and ended one by one or all at once, also while sign-ins race
 // the latter. newStore returns
@@ -153,6 +155,59 @@ func Sessions(t *testing.T, newStore func(t *testing.T) Database) {
 		}
 		if got, err := s.UserByAccount(ctx, "acme", run+"race"); err != nil || got == nil || got.ID != users[won].ID {
 			t.Fatalf("UserByAccount = %+v, %v; want user %d", got, err, won)
+		}
+	})
+
+	t.Run("concurrent first sign-ins", func(t *testing.T) {
+		s := newStore(t)
+		cl, ok := s.(store.UserWithAccountCreator)
+		if !ok {
+			t.Skip("the store has no CreateUserWithAccount (optional)")
+		}
+		const n = 8
+		var wg sync.WaitGroup
+		made := make([]store.User, n)
+		errs := make([]error, n)
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				made[i], errs[i] = cl.CreateUserWithAccount(ctx,
+					store.User{Name: "First", Email: fmt.Sprintf("%sfirst%d@example.com", run, i)},
+					store.Account{Type: "oauth", Provider: "acme", ProviderAccountID: run + "first", AccessToken: "at"})
+			}()
+		}
+		wg.Wait()
+		won := -1
+		for i, err := range errs {
+			switch {
+			case err == nil && won >= 0:
+				t.Fatalf("CreateUserWithAccount succeeded twice for one provider account (%d and %d)", won, i)
+			case err == nil:
+				won = i
+			case !errors.Is(err, store.ErrAccountLinked):
+				t.Fatalf("CreateUserWithAccount %d: %v, want nil or ErrAccountLinked", i, err)
+			}
+		}
+		if won < 0 {
+			t.Fatal("no CreateUserWithAccount succeeded")
+		}
+		if made[won].ID == "" || made[won].Email != fmt.Sprintf("%sfirst%d@example.com", run, won) {
+			t.Fatalf("the winner's user: %+v", made[won])
+		}
+		if got, err := s.UserByAccount(ctx, "acme", run+"first"); err != nil || got == nil || got.ID != made[won].ID {
+			t.Fatalf("UserByAccount = %+v, %v; want %+v", got, err, made[won])
+		}
+		if acc, err := s.Account(ctx, "acme", run+"first"); err != nil || acc == nil || acc.UserID != made[won].ID || acc.AccessToken != "at" {
+			t.Fatalf("Account = %+v, %v", acc, err)
+		}
+		for i := range n {
+			if i == won {
+				continue
+			}
+			if u, err := s.UserByEmail(ctx, fmt.Sprintf("%sfirst%d@example.com", run, i)); err != nil || u != nil {
+				t.Fatalf("a losing CreateUserWithAccount left its users row: %+v, %v", u, err)
+			}
 		}
 	})
 

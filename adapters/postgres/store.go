@@ -187,28 +187,7 @@ func (s *Store) LinkAccount(ctx context.Context, a store.Account) error {
 	if !ok {
 		return fmt.Errorf("postgres: link account: user id %q is not a users.id", a.UserID)
 	}
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`,
-			// The provider's length first: "a:b" + "c" is not "a" + "b:c".
-			fmt.Sprintf("authgo account %d:%s:%s", len(a.Provider), a.Provider, a.ProviderAccountID)); err != nil {
-			return err
-		}
-		var linked bool
-		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM accounts WHERE provider = $1 AND "providerAccountId" = $2)`,
-			a.Provider, a.ProviderAccountID).Scan(&linked); err != nil {
-			return err
-		}
-		if linked {
-			return store.ErrAccountLinked
-		}
-		_, err := tx.Exec(ctx, `INSERT INTO accounts ("userId", type, provider, "providerAccountId",
-				refresh_token, access_token, expires_at, id_token, scope, session_state, token_type)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-			uid, a.Type, a.Provider, a.ProviderAccountID,
-			null(a.RefreshToken), null(a.AccessToken), nullInt(a.ExpiresAt), null(a.IDToken),
-			null(a.Scope), null(a.SessionState), null(a.TokenType))
-		return err
-	})
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return linkAccount(ctx, tx, uid, a) })
 	var pgErr *pgconn.PgError
 	switch {
 	case err == nil:
@@ -219,6 +198,67 @@ func (s *Store) LinkAccount(ctx context.Context, a store.Account) error {
 		return store.ErrAccountLinked
 	default:
 		return fmt.Errorf("postgres: link account: %w", err)
+	}
+}
+
+// linkAccount adds the accounts row a for user uid in tx, after taking the
+// account's advisory lock (held until tx ends), or returns
+// store.ErrAccountLinked when the row exists.
+func linkAccount(ctx context.Context, tx pgx.Tx, uid int32, a store.Account) error {
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`,
+		// The provider's length first: "a:b" + "c" is not "a" + "b:c".
+		fmt.Sprintf("authgo account %d:%s:%s", len(a.Provider), a.Provider, a.ProviderAccountID)); err != nil {
+		return err
+	}
+	var linked bool
+	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM accounts WHERE provider = $1 AND "providerAccountId" = $2)`,
+		a.Provider, a.ProviderAccountID).Scan(&linked); err != nil {
+		return err
+	}
+	if linked {
+		return store.ErrAccountLinked
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO accounts ("userId", type, provider, "providerAccountId",
+			refresh_token, access_token, expires_at, id_token, scope, session_state, token_type)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		uid, a.Type, a.Provider, a.ProviderAccountID,
+		null(a.RefreshToken), null(a.AccessToken), nullInt(a.ExpiresAt), null(a.IDToken),
+		null(a.Scope), null(a.SessionState), null(a.TokenType))
+	return err
+}
+
+// CreateUserWithAccount adds u and the accounts row a, linked to it, in
+// one transaction (store.UserWithAccountCreator): the new users row stays
+// invisible until the accounts row is in, and of two first sign-ins of one
+// account at once the second waits for the first on the account's
+// advisory lock, then rolls its users row back and returns
+// store.ErrAccountLinked.
+func (s *Store) CreateUserWithAccount(ctx context.Context, u store.User, a store.Account) (store.User, error) {
+	var out store.User
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		dest, fill := userDest(&out)
+		if err := tx.QueryRow(ctx, `INSERT INTO users AS u (name, email, "emailVerified", image) VALUES ($1, $2, $3, $4)
+			RETURNING `+userColumns, null(u.Name), null(u.Email), nullTime(u.EmailVerified), null(u.Image)).Scan(dest...); err != nil {
+			return err
+		}
+		fill()
+		uid, ok := parseID(out.ID)
+		if !ok {
+			return fmt.Errorf("users.id %q is not an integer", out.ID)
+		}
+		// ErrAccountLinked rolls the users row back.
+		return linkAccount(ctx, tx, uid, a)
+	})
+	var pgErr *pgconn.PgError
+	switch {
+	case err == nil:
+		return out, nil
+	case errors.Is(err, store.ErrAccountLinked):
+		return store.User{}, err
+	case errors.As(err, &pgErr) && pgErr.Code == "23505": // unique_violation: Auth.js won
+		return store.User{}, store.ErrAccountLinked
+	default:
+		return store.User{}, fmt.Errorf("postgres: create user with account: %w", err)
 	}
 }
 

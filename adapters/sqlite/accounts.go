@@ -134,6 +134,59 @@ func (s *Store) LinkAccount(ctx context.Context, a store.Account) error {
 	return nil
 }
 
+// CreateUserWithAccount adds u and the accounts row a, linked to it, in
+// one transaction (store.UserWithAccountCreator): when the account is
+// already linked it adds neither and returns [store.ErrAccountLinked]; an
+// email already taken is an error wrapping [ErrUserExists], and nothing is
+// added either.
+func (s *Store) CreateUserWithAccount(ctx context.Context, u store.User, a store.Account) (store.User, error) {
+	if u.ID == "" {
+		u.ID = newID()
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return store.User{}, fmt.Errorf("sqlite: create user with account: %w", err)
+	}
+	defer tx.Rollback()
+	var linked bool
+	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM accounts WHERE provider = ? AND "providerAccountId" = ?)`,
+		a.Provider, a.ProviderAccountID).Scan(&linked); err != nil {
+		return store.User{}, fmt.Errorf("sqlite: create user with account: %w", err)
+	}
+	if linked {
+		return store.User{}, store.ErrAccountLinked
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO users (id, name, email, "emailVerified", image)
+		SELECT ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM users WHERE id = ? OR email = ?)`,
+		u.ID, nullString(u.Name), nullString(u.Email), formatTime(u.EmailVerified), nullString(u.Image),
+		u.ID, nullString(u.Email))
+	if err != nil {
+		return store.User{}, fmt.Errorf("sqlite: create user with account: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return store.User{}, fmt.Errorf("sqlite: create user with account: %w", err)
+	} else if n == 0 {
+		return store.User{}, fmt.Errorf("sqlite: create user with account: %w", ErrUserExists)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO accounts ("userId", type, provider, "providerAccountId",
+			refresh_token, access_token, expires_at, id_token, scope, session_state, token_type)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		u.ID, a.Type, a.Provider, a.ProviderAccountID,
+		nullString(a.RefreshToken), nullString(a.AccessToken), nullInt(a.ExpiresAt), nullString(a.IDToken),
+		nullString(a.Scope), nullString(a.SessionState), nullString(a.TokenType)); err != nil {
+		return store.User{}, fmt.Errorf("sqlite: create user with account: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		// A racing transaction linked the account first (a driver
+		// whose transactions do not wait).
+		if got, gerr := s.Account(ctx, a.Provider, a.ProviderAccountID); gerr == nil && got != nil {
+			return store.User{}, store.ErrAccountLinked
+		}
+		return store.User{}, fmt.Errorf("sqlite: create user with account: %w", err)
+	}
+	return u, nil
+}
+
 // UpdateAccount replaces the token fields of the accounts row.
 func (s *Store) UpdateAccount(ctx context.Context, a store.Account) error {
 	if _, err := s.db.ExecContext(ctx, `UPDATE accounts SET refresh_token = ?, access_token = ?, expires_at = ?,

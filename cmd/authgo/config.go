@@ -543,3 +543,47 @@ func (l *loaded) cli(c *cli) *cli {
 	cc.annotate = l.annotate
 	return &cc
 }
+
+// useConfigFile gives a command other than serve (migrate, user …) serve's
+// configuration file, from --config or AUTH_CONFIG, so that it works on
+// the database serve uses: the file's data and db apply under the
+// command's flags and AUTH_DATABASE_URL, and its other keys stand for
+// their variables (redis-url for AUTH_REDIS_URL, session-store for
+// AUTH_SESSION_STORE) under the environment. c reads them from then on.
+func (c *cli) useConfigFile(d *dataFlags) error {
+	if !d.command || d.configRead {
+		return nil
+	}
+	d.configRead = true
+	path := d.config
+	if path == "" {
+		path = c.getenv("AUTH_CONFIG")
+	}
+	if path == "" {
+		return nil
+	}
+	cf, err := readConfigFile(path)
+	if err != nil {
+		return err
+	}
+	if v, ok := cf.values["data"]; ok && !d.dirGiven {
+		d.dir = v.items[0]
+	}
+	if v, ok := cf.values["db"]; ok && d.db == "" && c.getenv("AUTH_DATABASE_URL") == "" {
+		d.db = v.items[0]
+	}
+	fileEnv := map[string]string{}
+	for _, k := range fileKeys() {
+		if v, ok := cf.values[k.key]; ok && k.env != "" && len(v.items) == 1 {
+			fileEnv[k.env] = v.items[0]
+		}
+	}
+	getenv := c.getenv
+	c.getenv = func(name string) string {
+		if v := getenv(name); v != "" {
+			return v
+		}
+		return fileEnv[name]
+	}
+	return nil
+}

@@ -3,63 +3,49 @@ package main
 import (
 	"context"
 	"database/sql"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 
-	"github.com/authgo/authgo"
 	"github.com/authgo/authgo/adapters/sqlite"
-	"github.com/authgo/authgo/internal/match"
-	"github.com/authgo/authgo/provider"
-	"github.com/authgo/authgo/providers/backend"
-	providerenv "github.com/authgo/authgo/providers/env"
-	"github.com/authgo/authgo/proxy"
+	"github.com/authgo/authgo/store"
 )
 
 const configCheckHelp = `
 Check serve's configuration without serving: read the flags given here,
 the environment and the configuration file (--config FILE or AUTH_CONFIG)
-as serve does, make the checks serve makes at startup, and print every
-setting with its value and where it came from (flag, env, file:line or
-default), secrets masked. It opens no database and listens on nothing.
+as serve does, print every setting with its value and where it came from
+(flag, env, file:line or default), secrets masked, and start serve up to
+the moment it would listen: every check serve makes at startup, with its
+messages. It writes nothing: a SQLite database is stood in for by one in
+memory, a PostgreSQL database and Redis are connected to but not changed
+(and --dev adds no user), and no port is taken.
 
-Exit status: 0 when serve would accept the configuration, 2 when not.`
+Exit status: 0 when serve would start; otherwise serve's, 2 for a bad
+setting, 1 when the database or Redis does not answer.`
 
 func runConfigCheck(ctx context.Context, c *cli, args []string) int {
 	synopsis := "config check [--config FILE] [serve flags]"
-	fs := newFlagSet(c, "config check", synopsis, configCheckHelp)
-	var o serveOptions
-	registerSettings(fs, &o)
-	fs.Usage = func() {
-		fmt.Fprintf(c.stderr, "Usage: authgo %s\n\n%s\n\nIt takes serve's flags (authgo serve -h lists them).\n", synopsis, strings.TrimSpace(configCheckHelp))
+	for _, a := range args {
+		if a == "--" {
+			break
+		}
+		if isHelpFlag(a) && a != "help" {
+			fmt.Fprintf(c.stderr, "Usage: authgo %s\n\n%s\n\nIt takes serve's flags (authgo serve -h lists them).\n", synopsis, strings.TrimSpace(configCheckHelp))
+			return exitOK
+		}
 	}
-	pos, code, ok := parseArgs(fs, args)
-	if !ok {
+	// serve itself, up to the moment it would listen.
+	cc := *c
+	cc.check = true
+	if code := runServe(ctx, &cc, args); code != exitOK {
 		return code
-	}
-	if len(pos) > 0 {
-		c.errorf("config check takes no arguments, got %q", pos)
-		fs.Usage()
-		return exitUsage
-	}
-	l, err := loadSettings(fs, c.getenv)
-	if err != nil {
-		c.errorf("%v", err)
-		return exitUsage
-	}
-	c = l.cli(c)
-	l.print(c.stdout)
-	if err := checkServe(ctx, c, fs, &o); err != nil {
-		c.errorf("%v", err)
-		return exitUsage
 	}
 	fmt.Fprintln(c.stdout, "\nauthgo serve accepts this configuration")
 	return exitOK
@@ -115,145 +101,6 @@ func oneLine(s string) string {
 	return s
 }
 
-// checkServe makes the checks serve makes at startup before it opens its
-// database and listens, with the same messages, and then builds the
-// authgo.Config serve would build (over a database in memory) so that
-// authgo.New and proxy.New check it too. It touches no file.
-func checkServe(ctx context.Context, c *cli, fs *flag.FlagSet, o *serveOptions) error {
-	session, err := sessionConfig(o)
-	if err != nil {
-		return err
-	}
-	if _, err := sessionStore(o, c.getenv); err != nil {
-		return err
-	}
-	tlsConf, err := checkOps(o)
-	if err != nil {
-		return err
-	}
-	var logo []byte
-	if o.logo != "" {
-		if logo, err = readLogo(o.logo); err != nil {
-			return fmt.Errorf("--logo %s: %v", o.logo, err)
-		}
-	}
-	if _, err := match.Compile(o.protect...); len(o.protect) > 0 && err != nil {
-		return fmt.Errorf("--protect: %v", err)
-	}
-	oauthProviders, err := providerenv.FromEnv(c.getenv, providerenv.Options{})
-	if err != nil {
-		return err
-	}
-	backendProvider, err := backend.FromEnv(c.getenv)
-	if err != nil {
-		return err
-	}
-	authURL := c.getenv("AUTH_URL")
-	trustHost := false
-	if v := c.getenv("AUTH_TRUST_HOST"); v != "" {
-		if trustHost, err = strconv.ParseBool(v); err != nil {
-			return fmt.Errorf("AUTH_TRUST_HOST=%q is not a boolean: use true or false", v)
-		}
-	}
-	if trustHost && len(o.gw.trustedProxies) == 0 {
-		return fmt.Errorf("AUTH_TRUST_HOST=true needs --trusted-proxy CIDR (AUTH_TRUSTED_PROXIES), the proxies whose X-Forwarded-Host and X-Forwarded-Proto are believed; 0.0.0.0/0 and ::/0 trust every peer, as Auth.js does")
-	}
-	if err := checkRedirectAllow(o.gw.redirectAllow); err != nil {
-		return err
-	}
-	host, _, err := net.SplitHostPort(o.addr)
-	if err != nil {
-		return fmt.Errorf("--addr %q: %v", o.addr, err)
-	}
-	if authURL == "" && !trustHost && allInterfaces(host) {
-		return fmt.Errorf("--addr %s listens on all interfaces, so the public URL is unknown: set AUTH_URL (e.g. AUTH_URL=https://auth.example.com/auth), or AUTH_TRUST_HOST=true behind a proxy that sets X-Forwarded-Host and X-Forwarded-Proto", o.addr)
-	}
-	secrets := envSecrets(c.getenv)
-	if c.getenv("AUTH_SECRET") == "" {
-		if !o.dev {
-			return noSecretError(o.data.dir)
-		}
-		// serve --dev reads the kept secret, or makes one.
-		s := newSecret()
-		if b, err := os.ReadFile(filepath.Join(o.data.dir, "dev-secret")); err == nil {
-			s = strings.TrimSpace(string(b))
-		}
-		secrets = append([]string{s}, secrets...)
-	}
-	if dsn := o.data.source(c.getenv); dsn != "" && isPostgres(dsn) {
-		if _, err := url.Parse(dsn); err != nil {
-			shown, _ := redactURL(dsn)
-			return fmt.Errorf("--db %s: not a URL", shown)
-		}
-	} else if dsn != "" {
-		if st, err := os.Stat(filepath.Dir(dsn)); err != nil || !st.IsDir() {
-			return fmt.Errorf("--db %s: directory %s does not exist", dsn, filepath.Dir(dsn))
-		}
-	}
-
-	// The Config serve builds, over a database in memory.
-	sqlDB, err := sql.Open("sqlite", "file::memory:")
-	if err != nil {
-		return err
-	}
-	defer sqlDB.Close()
-	sqlDB.SetMaxOpenConns(1)
-	st, err := sqlite.New(ctx, sqlDB)
-	if err != nil {
-		return err
-	}
-	db := &sqliteDB{Store: st, db: sqlDB, path: ":memory:"}
-	log := slog.New(slog.DiscardHandler)
-	cfg := authgo.Config{
-		Secret:         secrets,
-		URL:            authURL,
-		TrustHost:      trustHost,
-		TrustedProxies: o.gw.trustedProxies,
-		Logger:         log,
-		Matcher:        o.protect,
-		Theme:          authgo.Theme{Brand: o.brand, Color: o.brandColor, Logo: logo},
-		Session:        session,
-		Debug:          o.debug,
-		Users:          db,
-	}
-	cfg.Session.Revocations = db
-	switch o.sessionStrategy {
-	case "", "jwt":
-	case "database":
-		cfg.Session.Strategy = authgo.StrategyDatabase
-		cfg.Session.Store = db
-	default:
-		return fmt.Errorf("--session-strategy %q: want jwt or database", o.sessionStrategy)
-	}
-	if authURL == "" && !trustHost {
-		cfg.URL = "http://" + o.addr
-		if tlsConf != nil {
-			cfg.URL = "https://" + o.addr
-		}
-	}
-	var form provider.Provider = backendProvider
-	if backendProvider == nil {
-		if form, err = newCredentials(db, db.counter(), log, o.gw.trustedProxies); err != nil {
-			return err
-		}
-	}
-	cfg.Providers = append([]provider.Provider{form}, oauthProviders...)
-	a, err := authgo.New(cfg)
-	if err != nil {
-		if s, ok := settingOf(err); ok {
-			return fmt.Errorf("--%s %s: %s", s.flag, fs.Lookup(s.flag).Value, strings.TrimPrefix(err.Error(), "authgo: "))
-		}
-		return err
-	}
-	for _, spec := range o.apis {
-		prefix, upstream, _ := strings.Cut(spec, "=")
-		if _, err := proxy.New(a, proxy.Options{Prefix: prefix, Upstream: upstream, Logger: log}); err != nil {
-			return fmt.Errorf("--api %q: %v", spec, err)
-		}
-	}
-	return nil
-}
-
 // noSecretError is serve's error when no secret is set.
 func noSecretError(dataDir string) error {
 	return fmt.Errorf(`AUTH_SECRET is not set. Make a secret and export it:
@@ -283,4 +130,84 @@ func (l *loaded) warn(log *slog.Logger) {
 	if msg := l.readableSecrets(); msg != "" {
 		log.Warn(msg)
 	}
+}
+
+// devSecret is serve --dev's secret, kept in <data>/dev-secret (made,
+// with the directory, when missing). config check makes none: it reads
+// the kept one, or uses a fresh one.
+func (c *cli) devSecret(data *dataFlags) (secret string, created bool, err error) {
+	file := filepath.Join(data.dir, "dev-secret")
+	if c.check {
+		if b, err := os.ReadFile(file); err == nil {
+			return strings.TrimSpace(string(b)), false, nil
+		}
+		return newSecret(), false, nil
+	}
+	if err := data.ensureDir(); err != nil {
+		return "", false, err
+	}
+	return devSecret(file)
+}
+
+// listen is net.Listen; config check takes no port, and gets a listener
+// with the address that never accepts.
+func (c *cli) listen(network, addr string) (net.Listener, error) {
+	if !c.check {
+		return net.Listen(network, addr)
+	}
+	a, err := net.ResolveTCPAddr(network, addr)
+	if err != nil {
+		return nil, err
+	}
+	return checkListener{a}, nil
+}
+
+// checkListener is the listener of config check.
+type checkListener struct{ addr net.Addr }
+
+func (l checkListener) Accept() (net.Conn, error) { return nil, net.ErrClosed }
+func (l checkListener) Close() error              { return nil }
+func (l checkListener) Addr() net.Addr            { return l.addr }
+
+// checkDatabase is config check's database: PostgreSQL connected to and
+// checked as serve does, a SQLite file stood in for by a database in
+// memory (its directory checked); either keeps no outbox and adds no user.
+func (c *cli) checkDatabase(ctx context.Context, data *dataFlags) (database, error) {
+	if dsn := data.source(c.getenv); isPostgres(dsn) {
+		plain := *c
+		plain.check = false
+		db, err := plain.openDatabase(ctx, data)
+		if err != nil {
+			return nil, err
+		}
+		return checkDB{db}, nil
+	}
+	if data.db != "" {
+		dir := filepath.Dir(data.db)
+		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+			return nil, fmt.Errorf("--db %s: directory %s does not exist", data.db, dir)
+		}
+	}
+	sqlDB, err := sql.Open("sqlite", "file::memory:")
+	if err != nil {
+		return nil, err
+	}
+	sqlDB.SetMaxOpenConns(1)
+	st, err := sqlite.New(ctx, sqlDB)
+	if err != nil {
+		sqlDB.Close()
+		return nil, err
+	}
+	return checkDB{&sqliteDB{Store: st, db: sqlDB, path: ":memory:"}}, nil
+}
+
+// checkDB is a database that config check does not change.
+type checkDB struct{ database }
+
+// outbox: none (serve's openJournal opens none for "").
+func (checkDB) outbox(*dataFlags) (string, error) { return "", nil }
+
+// createPasswordUser adds nobody (serve --dev's demo user).
+func (checkDB) createPasswordUser(ctx context.Context, username, hash string, u store.User) (store.User, error) {
+	return u, nil
 }

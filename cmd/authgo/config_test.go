@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -145,9 +146,12 @@ brand = "File Brand"
 			}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			code, rows, stdout, stderr := configCheck(t, tc.e, tc.args...)
-			if code != 0 {
-				t.Fatalf("config check = %d\n%s\n%s", code, stdout, stderr)
+			// The table is printed before serve's checks, which may refuse
+			// a combination (trust-host with nothing else) for reasons of
+			// their own.
+			_, rows, stdout, stderr := configCheck(t, tc.e, tc.args...)
+			if len(rows) == 0 {
+				t.Fatalf("config check printed no table\n%s\n%s", stdout, stderr)
 			}
 			for k, want := range tc.want {
 				if got := rows[k]; got != want {
@@ -293,15 +297,17 @@ redis-url = "redis://default:%s@127.0.0.1:6379/0"
 		}
 	}
 	// A file holding secrets that others may read gets a warning.
+	path = writeConfig(t, fmt.Sprintf("secret = %q\n", secrets[0]))
 	if err := os.Chmod(path, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, _, stdout, _ = configCheck(t, env{"AUTH_CONFIG": path})
-	if !strings.Contains(stdout, "holds secrets and is readable by others") {
-		t.Errorf("no warning about a readable file of secrets:\n%s", stdout)
+	code, _, stdout, stderr = configCheck(t, env{"AUTH_CONFIG": path})
+	if code != 0 || !strings.Contains(stdout, "holds secrets and is readable by others") {
+		t.Errorf("config check = %d, no warning about a readable file of secrets:\n%s\n%s", code, stdout, stderr)
 	}
-	code, _, stderr = runInEnv(t, env{"AUTH_CONFIG": path}, "serve", "--data", t.TempDir())
-	if code != exitUsage || !strings.Contains(stderr, "holds secrets and is readable by others") {
+	// (serve stops at the database, after the warning.)
+	code, _, stderr = runInEnv(t, env{"AUTH_CONFIG": path}, "serve", "--db", filepath.Join(t.TempDir(), "no", "such.db"))
+	if code != exitFail || !strings.Contains(stderr, "holds secrets and is readable by others") {
 		t.Errorf("serve = %d, no warning about a readable file of secrets:\n%s", code, stderr)
 	}
 }
@@ -317,6 +323,7 @@ func TestConfigCheckAsServe(t *testing.T) {
 		{"no secret", "brand = \"x\"\n", env{}, "AUTH_SECRET is not set"},
 		{"short secret", "secret = \"0123456789\"\n", env{}, "(set by secret at FILE:1)"},
 		{"strategy", "secret = \"" + testSecret + "\"\nsession-strategy = \"cookie\"\n", env{}, `--session-strategy "cookie": want jwt or database (set by session-strategy at FILE:2)`},
+		{"strategy from the environment", "", env{"AUTH_SECRET": testSecret, "AUTH_SESSION_STRATEGY": "cookie"}, `--session-strategy "cookie": want jwt or database (set by AUTH_SESSION_STRATEGY)`},
 		{"store without strategy", "session-store = \"redis\"\n", env{"AUTH_SECRET": testSecret}, "--session-store redis keeps database sessions"},
 		{"all interfaces", "addr = \":0\"\n", env{"AUTH_SECRET": testSecret}, "listens on all interfaces"},
 		{"trust host", "trust-host = \"maybe\"\n", env{"AUTH_SECRET": testSecret}, `AUTH_TRUST_HOST="maybe" is not a boolean: use true or false (set by trust-host at FILE:1)`},
@@ -346,7 +353,7 @@ func TestConfigCheckAsServe(t *testing.T) {
 				t.Errorf("serve = %d, stderr:\n%s\nwant %q", code, serveErr, want)
 			}
 			// The same message, word for word.
-			if i := strings.Index(serveErr, "authgo: "); i < 0 || !strings.Contains(serveErr[i:], strings.TrimSpace(checkErr)) {
+			if i, j := strings.Index(serveErr, "authgo: "), strings.Index(checkErr, "authgo: "); i < 0 || j < 0 || serveErr[i:] != checkErr[j:] {
 				t.Errorf("serve and config check differ:\nserve:\n%s\nconfig check:\n%s", serveErr, checkErr)
 			}
 		})
@@ -367,8 +374,17 @@ brand = "Config Co"
 session-strategy = "database"
 `, dir, testSecret))
 	e := env{"AUTH_CONFIG": path}
-	if code, _, stderr := runInEnvStdin(t, e, "pw-from-stdin\n", "user", "add", "--data", dir, "carol"); code != 0 {
+	// The user commands work on the file's database too.
+	if code, _, stderr := runInEnvStdin(t, e, "pw-from-stdin\n", "user", "add", "carol"); code != 0 {
 		t.Fatalf("user add: %s", stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "authgo.db")); err != nil {
+		t.Fatalf("user add did not use the file's data directory: %v", err)
+	}
+	// Their flags beat the file.
+	other := t.TempDir()
+	if code, stdout, stderr := runInEnv(t, e, "user", "list", "--data", other); code != 0 || strings.Contains(stdout, "carol") {
+		t.Errorf("user list --data %s = %d\n%s\n%s", other, code, stdout, stderr)
 	}
 	if code, _, stdout, stderr := configCheck(t, e); code != 0 || !strings.Contains(stdout, "authgo serve accepts this configuration") {
 		t.Fatalf("config check = %d\n%s\n%s", code, stdout, stderr)
@@ -388,7 +404,7 @@ session-strategy = "database"
 		t.Errorf("GET /mypage/x signed in = %d\n%s", res.status, res.body)
 	}
 	// Database sessions, as the file says: the user has one.
-	if code, stdout, stderr := runInEnv(t, e, "user", "sessions", "--data", dir, "carol"); code != 0 || strings.Count(strings.TrimSpace(stdout), "\n") < 1 {
+	if code, stdout, stderr := runInEnv(t, env{}, "user", "sessions", "--config", path, "carol"); code != 0 || strings.Count(strings.TrimSpace(stdout), "\n") < 1 {
 		t.Errorf("user sessions = %d\n%s\n%s", code, stdout, stderr)
 	}
 	if code := srv.stop(t); code != 0 {
@@ -430,5 +446,64 @@ func TestExampleConfig(t *testing.T) {
 		if _, ok := rows[m[1]]; !ok {
 			t.Errorf("the example's commented-out key %q is not a key", m[1])
 		}
+	}
+}
+
+// TestConfigCheckChangesNothing: config check runs serve's start without
+// its effects: --dev makes no data directory, secret or demo user, a
+// SQLite file is not created, no port is taken; a PostgreSQL database is
+// checked as serve checks it (refused before authgo migrate, with serve's
+// message) and left as it was; its password shows nowhere.
+func TestConfigCheckChangesNothing(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data")
+	busy := freeAddr(t)
+	ln, err := net.Listen("tcp", busy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	code, _, stdout, stderr := configCheck(t, env{}, "--dev", "--data", data, "--addr", busy)
+	if code != 0 || !strings.Contains(stdout, "authgo serve accepts this configuration") {
+		t.Fatalf("config check --dev = %d\n%s\n%s", code, stdout, stderr)
+	}
+	if _, err := os.Stat(data); !os.IsNotExist(err) {
+		t.Errorf("config check --dev made %s (%v)", data, err)
+	}
+	db := filepath.Join(t.TempDir(), "users.db")
+	if code, _, _, stderr := configCheck(t, env{"AUTH_SECRET": testSecret}, "--db", db, "--addr", busy); code != 0 {
+		t.Errorf("config check --db %s = %d\n%s", db, code, stderr)
+	}
+	if _, err := os.Stat(db); !os.IsNotExist(err) {
+		t.Errorf("config check made %s (%v)", db, err)
+	}
+
+	dsn := freshPostgres(t)
+	path := writeConfig(t, fmt.Sprintf("db = %q\nsession-strategy = \"database\"\n", dsn))
+	e := env{"AUTH_SECRET": testSecret, "AUTH_CONFIG": path}
+	code, _, checkOut, checkErr := configCheck(t, e, "--dev", "--data", data)
+	_, _, serveErr := runInEnv(t, e, "serve", "--dev", "--data", t.TempDir())
+	if code != exitFail || !strings.Contains(checkErr, "is not migrated") {
+		t.Errorf("config check on a database before migrate = %d\n%s", code, checkErr)
+	}
+	if i, j := strings.Index(serveErr, "authgo: "), strings.Index(checkErr, "authgo: "); i < 0 || j < 0 || serveErr[i:] != checkErr[j:] {
+		t.Errorf("serve and config check differ:\nserve:\n%s\nconfig check:\n%s", serveErr, checkErr)
+	}
+	noPassword(t, "config check", checkOut+checkErr)
+	// migrate takes the file's database.
+	if code, _, stderr := runInEnv(t, env{}, "migrate", "--config", path); code != 0 {
+		t.Fatalf("migrate: %s", stderr)
+	}
+	code, _, checkOut, checkErr = configCheck(t, e, "--dev", "--data", data)
+	if code != 0 {
+		t.Errorf("config check on a migrated database = %d\n%s", code, checkErr)
+	}
+	noPassword(t, "config check", checkOut+checkErr)
+	var users int
+	pgQuery(t, dsn, "SELECT count(*) FROM users", &users)
+	if users != 0 {
+		t.Errorf("config check --dev added %d users to the database", users)
+	}
+	if _, err := os.Stat(data); !os.IsNotExist(err) {
+		t.Errorf("config check made %s (%v)", data, err)
 	}
 }

@@ -29,11 +29,39 @@ const defaultDataDir = ".authgo"
 type dataFlags struct {
 	dir string
 	db  string // a SQLite file or a postgres:// URL
+
+	// For the commands other than serve (register): serve's configuration
+	// file (--config, AUTH_CONFIG), which useConfigFile applies.
+	command    bool
+	config     string
+	dirGiven   bool
+	configRead bool
 }
 
 func (d *dataFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&d.dir, "data", "./"+defaultDataDir, "data `directory`, created (mode 0700) when missing; holds authgo.db and the --dev secret")
+	d.command = true
+	d.dir = "./" + defaultDataDir
+	fs.Var(givenString{&d.dir, &d.dirGiven}, "data", "data `directory`, created (mode 0700) when missing; holds authgo.db and the --dev secret")
 	fs.StringVar(&d.db, "db", "", "the database: a SQLite `file` or a postgres:// URL (default $AUTH_DATABASE_URL, else <data>/authgo.db)")
+	fs.StringVar(&d.config, "config", "", "serve's configuration `file` (default $AUTH_CONFIG): its data, db, redis-url and session-store apply here too, under the flags and the environment")
+}
+
+// givenString is a string flag that records whether it was given.
+type givenString struct {
+	p     *string
+	given *bool
+}
+
+func (g givenString) String() string {
+	if g.p == nil {
+		return ""
+	}
+	return *g.p
+}
+
+func (g givenString) Set(v string) error {
+	*g.p, *g.given = v, true
+	return nil
 }
 
 // source is the database to open: --db, else AUTH_DATABASE_URL (a SQLite

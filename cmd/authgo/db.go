@@ -77,8 +77,16 @@ func isPostgres(dsn string) bool {
 // openDatabase opens the database of data: SQLite (created, mode 0600,
 // and migrated when needed) or PostgreSQL, which must have been migrated
 // (authgo migrate): serve and the user commands refuse an unmigrated or
-// older schema, naming the command.
+// older schema, naming the command. The user commands first take serve's
+// configuration file (useConfigFile); config check gets a database it
+// cannot change (checkDatabase).
 func (c *cli) openDatabase(ctx context.Context, data *dataFlags) (database, error) {
+	if err := c.useConfigFile(data); err != nil {
+		return nil, err
+	}
+	if c.check {
+		return c.checkDatabase(ctx, data)
+	}
 	dsn := data.source(c.getenv)
 	if isPostgres(dsn) {
 		p, err := openPostgres(ctx, dsn)
@@ -335,6 +343,9 @@ func (p *postgresDB) deletePasswordUser(ctx context.Context, username string) (s
 // migrateDatabase creates or upgrades the schema of the database of data
 // and returns what it did, one line a change, and where it is.
 func (c *cli) migrateDatabase(ctx context.Context, data *dataFlags) (applied []string, where string, err error) {
+	if err := c.useConfigFile(data); err != nil {
+		return nil, "", err
+	}
 	dsn := data.source(c.getenv)
 	if isPostgres(dsn) {
 		p, err := openPostgres(ctx, dsn)

@@ -1,9 +1,12 @@
 package main
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -13,6 +16,7 @@ import (
 
 	"github.com/authgo/authgo"
 	"github.com/authgo/authgo/gateway"
+	"github.com/authgo/authgo/internal/pages"
 	"github.com/authgo/authgo/provider"
 )
 
@@ -30,6 +34,7 @@ type gatewayOptions struct {
 	allowAny          bool
 	trustedProxies    prefixFlag
 	redirectAllow     listFlag
+	cookieDomain      string
 }
 
 // prefixFlag is a repeatable list of address ranges: 10.0.0.0/8, or an
@@ -104,7 +109,7 @@ func checkRedirectAllow(hosts []string) error {
 // --upstream. Under the database strategy, a session does not show the
 // provider it signed in with, so users with a password in serve's own
 // store are found through their credentials accounts row.
-func newGateway(a *authgo.Auth, o *serveOptions, protect []string, db database, formID string, log *slog.Logger, rt http.RoundTripper) (*gateway.Gateway, error) {
+func newGateway(a *authgo.Auth, o *serveOptions, protect []string, db database, formID string, log *slog.Logger, s *site, rt http.RoundTripper) (*gateway.Gateway, error) {
 	gw := &o.gw
 	opts := gateway.Options{
 		Upstream:                gw.upstream,
@@ -116,6 +121,7 @@ func newGateway(a *authgo.Auth, o *serveOptions, protect []string, db database, 
 		PassAuthorizationHeader: gw.passAuthorization,
 		PassSessionCookie:       gw.passSessionCookie,
 		Logger:                  log,
+		Forbidden:               http.HandlerFunc(s.forbidden),
 		Transport:               rt,
 	}
 	if o.sessionStrategy == "database" {
@@ -130,7 +136,11 @@ func newGateway(a *authgo.Auth, o *serveOptions, protect []string, db database, 
 	}
 	g, err := gateway.New(a, opts)
 	if err != nil {
-		return nil, errors.New(strings.TrimPrefix(err.Error(), "gateway: "))
+		// Name the flag, not the Options field.
+		msg := strings.NewReplacer("Public:", "--public:", "Protect:", "--protect:", "Upstream ", "--upstream ",
+			"Allow.Emails entry", "--allow-email", "Allow.Domains entry", "--allow-email-domain",
+			"(Allow.Any lets", "(--allow-any lets").Replace(strings.TrimPrefix(err.Error(), "gateway: "))
+		return nil, errors.New(msg)
 	}
 	return g, nil
 }
@@ -148,4 +158,24 @@ func warnAllowList(o *gatewayOptions, providers []provider.Provider, log *slog.L
 	slices.Sort(ids)
 	log.Warn("users who sign in through "+strings.Join(ids, ", ")+" get 403 from the app (--upstream and forward-auth) until you say who may in: set --allow-email ADDR, --allow-email-domain DOMAIN or --allow-any",
 		"providers", ids)
+}
+
+// forbidden is the page of a signed-in user whom the allow-list does not
+// let in (403), in the site's style; JSON to a client that asks for it.
+func (s *site) forbidden(w http.ResponseWriter, r *http.Request) {
+	tok, _ := s.auth.Token(r)
+	who := "this account"
+	if tok != nil {
+		who = cmp.Or(tok.Email, tok.Name, who)
+	}
+	acc := strings.ToLower(strings.Join(r.Header.Values("Accept"), ","))
+	if strings.Contains(acc, "application/json") && !strings.Contains(acc, "text/html") {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "private, no-cache, no-store")
+		w.WriteHeader(http.StatusForbidden)
+		io.WriteString(w, `{"error":"forbidden","message":"this account may not use this site"}`)
+		return
+	}
+	d := pages.ForbiddenData{Brand: s.brand, Who: who, SignOutURL: s.auth.BasePath() + "/signout"}
+	s.page(w, r, http.StatusForbidden, "the forbidden page", func(b *bytes.Buffer) error { return pages.Forbidden(b, d) })
 }

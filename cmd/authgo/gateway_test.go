@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/authgo/authgo/internal/fwd"
 	"github.com/authgo/authgo/internal/testidp"
+	"github.com/authgo/authgo/provider"
 )
 
 // echoApp is the app behind authgo serve --upstream in the tests: it
@@ -165,8 +167,8 @@ func wsDial(t *testing.T, origin, path, cookie, msg string) (status int, answer 
 	return res.StatusCode, string(b)
 }
 
-// spoofed are the identity headers a client forges, in every spelling.
-var spoofed = [][2]string{
+// spoofedHeaders are the identity headers a client forges, in every spelling.
+var spoofedHeaders = [][2]string{
 	{"X-Auth-Request-User", "admin"},
 	{"X-Auth-Request-User", "root"}, // repeated
 	{"x-auth-request-email", "boss@example.com"},
@@ -181,12 +183,12 @@ var spoofed = [][2]string{
 	{"X-Remote-User", "admin"},
 }
 
-// getSpoofed fetches path through b with the spoofed headers and returns
+// getSpoofed fetches path through b with the spoofedHeaders headers and returns
 // the response and what the app saw (zero when the app was not reached).
 func getSpoofed(t *testing.T, b *browser, path string) (response, seen) {
 	t.Helper()
 	req := b.NewRequest(http.MethodGet, b.origin+path, nil)
-	for _, h := range spoofed {
+	for _, h := range spoofedHeaders {
 		req.Header[h[0]] = append(req.Header[h[0]], h[1])
 	}
 	res := b.do(req)
@@ -387,12 +389,12 @@ func TestServeForwardAuth(t *testing.T) {
 
 	t.Run("untrusted peer", func(t *testing.T) {
 		srv, b := run(t, false)
-		// A spoofed X-Forwarded-Uri from a peer that is not a trusted
+		// A spoofedHeaders X-Forwarded-Uri from a peer that is not a trusted
 		// proxy opens nothing.
 		for _, path := range []string{"/auth/forward-auth", "/auth/forward-auth/redirect"} {
 			res := fa(b, path, "X-Forwarded-Uri", "/pub/x", "X-Original-URI", "/")
 			if res.status == 200 {
-				t.Errorf("%s with a spoofed public X-Forwarded-Uri = 200", path)
+				t.Errorf("%s with a spoofedHeaders public X-Forwarded-Uri = 200", path)
 			}
 		}
 		if res := fa(b, "/auth/forward-auth/redirect", "X-Forwarded-Uri", "/x", "X-Forwarded-Host", "evil.example"); res.status != http.StatusFound ||
@@ -455,8 +457,9 @@ func TestServeUpstreamAllowList(t *testing.T) {
 				if got := s.identity()["x-auth-request-preferred-username"]; len(got) != 1 || got[0] != tc.user {
 					t.Errorf("X-Auth-Request-Preferred-Username = %q", got)
 				}
-			} else if !strings.Contains(res.body, "may not use this site") {
-				t.Errorf("403 page: %s", res.body)
+			} else if !strings.Contains(res.body, "may not use this site") || !strings.Contains(res.body, tc.user+"@") ||
+				!strings.Contains(res.body, `href="/auth/signout"`) || !strings.Contains(res.header.Get("Content-Security-Policy"), "default-src 'none'") {
+				t.Errorf("403 page: %v\n%s", res.header, res.body)
 			}
 			// The public home page is still open, without identity.
 			if res, s := getSpoofed(t, b, "/"); res.status != 200 || (tc.want != 200 && len(s.identity()) > 0) {
@@ -465,3 +468,58 @@ func TestServeUpstreamAllowList(t *testing.T) {
 		})
 	}
 }
+
+// TestServeUpstreamDatabaseSessions: under the database strategy a
+// session does not show the provider it signed in with; serve's own users
+// still pass (found through their credentials accounts row), with their
+// identity.
+func TestServeUpstreamDatabaseSessions(t *testing.T) {
+	app := newEchoApp(t)
+	srv := startServe(t, true, "--dev", "--addr", "127.0.0.1:0", "--data", filepath.Join(t.TempDir(), "data"),
+		"--session-strategy", "database", "--upstream", app.URL, "--public", "/", "--pass-identity")
+	b := newBrowser(t, srv.origin)
+	if res := b.get("/private"); res.status != http.StatusFound {
+		t.Fatalf("GET /private signed out = %d", res.status)
+	}
+	if res := b.signIn(b.csrfToken(), "demo", srv.demoPassword); res.status != http.StatusFound {
+		t.Fatalf("sign-in = %d", res.status)
+	}
+	res, s := getSpoofed(t, b, "/private")
+	if res.status != 200 {
+		t.Fatalf("GET /private signed in = %d\n%s", res.status, res.body)
+	}
+	if u := s.identity()["x-auth-request-user"]; len(u) != 1 || u[0] == "admin" || u[0] == "" {
+		t.Errorf("X-Auth-Request-User = %q", u)
+	}
+}
+
+// TestWarnAllowList: with public providers and no allow flag, serve says
+// which flag to set; with one, or without public providers, it says
+// nothing.
+func TestWarnAllowList(t *testing.T) {
+	gh := &namedProvider{"github"}
+	for _, tc := range []struct {
+		o    gatewayOptions
+		ps   []provider.Provider
+		warn bool
+	}{
+		{gatewayOptions{}, []provider.Provider{gh}, true},
+		{gatewayOptions{}, nil, false},
+		{gatewayOptions{allowAny: true}, []provider.Provider{gh}, false},
+		{gatewayOptions{allowDomains: listFlag{"example.com"}}, []provider.Provider{gh}, false},
+		{gatewayOptions{allowEmails: listFlag{"a@example.com"}}, []provider.Provider{gh}, false},
+	} {
+		var buf strings.Builder
+		warnAllowList(&tc.o, tc.ps, slog.New(slog.NewTextHandler(&buf, nil)))
+		got := buf.String()
+		if tc.warn != (got != "") || tc.warn && (!strings.Contains(got, "github") || !strings.Contains(got, "--allow-email-domain") || !strings.Contains(got, "--allow-any")) {
+			t.Errorf("%+v: %q", tc.o, got)
+		}
+	}
+}
+
+type namedProvider struct{ id string }
+
+func (p *namedProvider) ID() string          { return p.id }
+func (p *namedProvider) Name() string        { return p.id }
+func (p *namedProvider) Type() provider.Type { return provider.TypeOAuth }

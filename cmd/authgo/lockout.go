@@ -25,10 +25,10 @@ import (
 // the cause in the log): an outage must not switch the lockout off for a
 // guesser.
 //
-// The client address is the TCP peer; behind a proxy (AUTH_TRUST_HOST) it
-// is the right-most X-Forwarded-For entry, the one that proxy appended,
-// since every request comes from the proxy's own address and one attacker
-// would otherwise lock everyone out.
+// The client address is the TCP peer; behind --trusted-proxy proxies it
+// is the right-most X-Forwarded-For address that is not theirs (the one the
+// nearest proxy appended), since every request comes from the proxy's own
+// address and one attacker would otherwise lock everyone out.
 const (
 	userMaxFailures = 10
 	addrMaxFailures = 100

@@ -22,7 +22,8 @@
 //
 // Only this command reads the environment; the library takes everything in
 // authgo.Config. The main variables: AUTH_SECRET (and AUTH_SECRET_1.._3
-// for rotation), AUTH_URL, AUTH_TRUST_HOST, AUTH_DATABASE_URL (a SQLite
+// for rotation), AUTH_URL, AUTH_TRUST_HOST (with AUTH_TRUSTED_PROXIES),
+// AUTH_UPSTREAM, AUTH_DATABASE_URL (a SQLite
 // file or a postgres:// URL, as --db), AUTH_REDIS_URL; the others
 // configure sign-in providers (see "authgo serve --help").
 //
@@ -31,8 +32,9 @@
 // "authgo serve --config FILE" (or AUTH_CONFIG) also reads a TOML file
 // with a key for every flag and variable: the flag's name, or the
 // variable's without AUTH_, in lower case, with - for _. A flag beats its
-// variable, which beats the file. "authgo config check" makes serve's
-// checks and prints where each setting came from, secrets masked.
+// variable, which beats the file. "authgo config check" prints where
+// each setting came from, secrets masked, and runs serve up to the moment
+// it would listen, changing nothing.
 //
 // # Operations
 //
@@ -89,6 +91,9 @@ type cli struct {
 	// annotate, when set, adds to an error message where the settings it
 	// names came from (a variable, a line of the configuration file).
 	annotate func(msg string) string
+	// check: config check runs serve up to the moment it would listen,
+	// changing nothing (see runConfigCheck).
+	check bool
 }
 
 // errorf prints an error message for people on stderr.

@@ -65,6 +65,9 @@ var outboxMaxRetry = 10 * time.Second
 // holds it (two instances on one data directory), it warns and returns
 // nil: this instance then keeps no sign-outs through an outage.
 func openJournal(path string, log *slog.Logger) (*outbox.File, error) {
+	if path == "" {
+		return nil, nil // none (config check)
+	}
 	j, err := outbox.OpenFile(path)
 	if errors.Is(err, outbox.ErrLocked) {
 		log.Warn("another authgo uses this data directory's sign-out outbox; sign-outs made here while the store is down are not kept: give each instance its own --data", "file", path)
@@ -141,7 +144,10 @@ const serveHelp = `
 Serve the Auth.js endpoints (under /auth, or the path of AUTH_URL) with a
 username and password sign-in over the users of "authgo user add", a home
 page at / that shows who is signed in, and the --protect paths, which need
-a session. Everything else is 404.
+a session. Everything else is 404, unless --upstream puts authgo in front
+of an app: then every other path goes to the app, and needs a session
+unless --public matches it. GET <base>/forward-auth answers nginx,
+Traefik and Caddy in front of an app.
 
 Try it: authgo serve --dev`
 
@@ -170,6 +176,9 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 		return exitUsage
 	}
 	c = loaded.cli(c)
+	if c.check {
+		loaded.print(c.stdout)
+	}
 	addr, data, dev, apis, protect := &o.addr, o.data, &o.dev, o.apis, o.protect
 	session, err := sessionConfig(&o)
 	if err != nil {
@@ -260,11 +269,7 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 			c.errorf("%v", noSecretError(data.dir))
 			return exitUsage
 		}
-		if err := data.ensureDir(); err != nil {
-			c.errorf("%v", err)
-			return exitFail
-		}
-		s, created, err := devSecret(filepath.Join(data.dir, "dev-secret"))
+		s, created, err := c.devSecret(&data)
 		if err != nil {
 			c.errorf("%v", err)
 			return exitFail
@@ -306,7 +311,7 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 		defer journal.Close()
 	}
 
-	ln, err := net.Listen("tcp", *addr)
+	ln, err := c.listen("tcp", *addr)
 	if err != nil {
 		c.errorf("%v", err)
 		return exitFail
@@ -321,6 +326,7 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 		Matcher:   protect,
 		// The one source of trust for forwarding headers.
 		TrustedProxies: o.gw.trustedProxies,
+		CookieDomain:   o.gw.cookieDomain,
 		Theme:          authgo.Theme{Brand: o.brand, Color: o.brandColor, Logo: logo},
 		Session:        session,
 		Debug:          o.debug,
@@ -429,7 +435,7 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 	}
 
 	site := newSite(a, cfg.Theme, protect, log)
-	g, err := newGateway(a, &o, protect, db, form.ID(), log, m.transport("upstream", fwd.DefaultTransport()))
+	g, err := newGateway(a, &o, protect, db, form.ID(), log, site, m.transport("upstream", fwd.DefaultTransport()))
 	if err != nil {
 		c.errorf("%v", err)
 		return exitUsage
@@ -457,6 +463,9 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 	if err := op.configure(a, cfg, protect, apis, o.gw.upstream); err != nil {
 		c.errorf("%v", err)
 		return exitUsage
+	}
+	if c.check {
+		return exitOK // config check: everything but listening (keep this last before the servers)
 	}
 	srv := &http.Server{
 		Handler:           op.wrap(site),

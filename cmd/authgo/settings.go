@@ -194,6 +194,9 @@ var serveSettings = []setting{
 	{flag: "trusted-proxy", env: []string{"AUTH_TRUSTED_PROXIES"}, arg: "CIDR", group: groupGateway, repeat: true,
 		usage: "address range of a reverse proxy in front of authgo (10.0.0.0/8, 127.0.0.1/32; the variable takes a comma-separated list): only its X-Forwarded-For, -Host, -Proto, -Uri and X-Original-URI are believed, for forward-auth, AUTH_TRUST_HOST, sign-in throttling and session addresses. None by default; 0.0.0.0/0 and ::/0 trust every peer",
 		value: func(o *serveOptions) any { return &o.gw.trustedProxies }},
+	{flag: "cookie-domain", field: "CookieDomain", env: []string{"AUTH_COOKIE_DOMAIN"}, arg: "DOMAIN", group: groupGateway,
+		usage: "scope authgo's cookies to DOMAIN (example.com) so that apps on sibling subdomains share the session; over https the CSRF cookie is then __Secure-authjs.csrf-token (__Host- forbids a domain). Default: host-only cookies, so the app and the base path share a host",
+		value: func(o *serveOptions) any { return &o.gw.cookieDomain }},
 	{flag: "redirect-allow", arg: "HOST", group: groupGateway, repeat: true,
 		usage: "another host a callbackUrl may send the browser to after sign-in or sign-out (app.example.com), for apps on sibling subdomains of authgo",
 		value: func(o *serveOptions) any { return &o.gw.redirectAllow }},
@@ -295,6 +298,10 @@ func printSettings(w io.Writer) {
 			}
 			if s.def != "" {
 				text += " (default " + s.def + ")"
+			}
+			// A flag's key is its name; a variable's is shown.
+			if k := settingKeys(s); len(k) > 0 && k[0] != s.flag {
+				text += " (in the --config file: " + strings.Join(k, ", ") + ")"
 			}
 			for _, line := range wrap(text, 72) {
 				fmt.Fprintf(w, "      %s\n", line)

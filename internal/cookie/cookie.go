@@ -47,16 +47,33 @@ type Names struct {
 	State            string
 	Nonce            string
 	SignInForm       string
+	// Domain, when set, is every cookie's Domain attribute, so that the
+	// cookies reach sibling subdomains; the CSRF cookie is then named
+	// __Secure- over https, since __Host- forbids a domain.
+	Domain string
+}
+
+// WithDomain returns n with every cookie scoped to domain ("" leaves n
+// host-only).
+func (n Names) WithDomain(domain string) Names {
+	if domain == "" {
+		return n
+	}
+	n.Domain = domain
+	if n.Secure {
+		n.CSRFToken = "__Secure-" + CSRFToken
+	}
+	return n
 }
 
 // NamesFor returns the Auth.js names: plain over http; over https every name
 // gets __Secure- except the CSRF cookie, which gets __Host-.
 func NamesFor(secure bool) Names {
 	if !secure {
-		return Names{false, SessionToken, CallbackURL, CSRFToken, PKCECodeVerifier, State, Nonce, SignInForm}
+		return Names{false, SessionToken, CallbackURL, CSRFToken, PKCECodeVerifier, State, Nonce, SignInForm, ""}
 	}
 	s := "__Secure-"
-	return Names{true, s + SessionToken, s + CallbackURL, "__Host-" + CSRFToken, s + PKCECodeVerifier, s + State, s + Nonce, s + SignInForm}
+	return Names{true, s + SessionToken, s + CallbackURL, "__Host-" + CSRFToken, s + PKCECodeVerifier, s + State, s + Nonce, s + SignInForm, ""}
 }
 
 // Jar is the request's cookies in header order.
@@ -245,24 +262,25 @@ func Split(name, value string) []Pair {
 }
 
 // New builds a cookie with the Auth.js attributes: Path=/, HttpOnly,
-// SameSite=Lax, and Secure when secure. The value is written the way
+// SameSite=Lax, Secure when n.Secure, and n.Domain when set. The value is written the way
 // JavaScript's encodeURIComponent writes it. A zero expires makes a browser
 // session cookie.
-func New(name, value string, secure bool, expires time.Time) *http.Cookie {
+func New(name, value string, n Names, expires time.Time) *http.Cookie {
 	return &http.Cookie{
 		Name:     name,
 		Value:    encodeURIComponent(value),
 		Path:     "/",
+		Domain:   n.Domain,
 		Expires:  expires,
 		HttpOnly: true,
-		Secure:   secure,
+		Secure:   n.Secure,
 		SameSite: http.SameSiteLaxMode,
 	}
 }
 
 // Expired builds the deletion of name: empty value and Max-Age=0.
-func Expired(name string, secure bool) *http.Cookie {
-	c := New(name, "", secure, time.Time{})
+func Expired(name string, n Names) *http.Cookie {
+	c := New(name, "", n, time.Time{})
 	c.MaxAge = -1
 	return c
 }
@@ -358,7 +376,7 @@ func ValidName(name string) bool {
 // cookies use, refusing (instead of silently dropping) a bad name or value.
 // It is on the path of every session read.
 func format(c *http.Cookie) (string, error) {
-	if c.Name == "" || c.Domain != "" || c.Partitioned || c.Quoted || c.Raw != "" || len(c.Unparsed) > 0 {
+	if c.Name == "" || !validDomain(c.Domain) || c.Partitioned || c.Quoted || c.Raw != "" || len(c.Unparsed) > 0 {
 		return "", fmt.Errorf("cookie: %q: unsupported attributes", c.Name)
 	}
 	if !ValidName(c.Name) {
@@ -377,6 +395,10 @@ func format(c *http.Cookie) (string, error) {
 	if c.Path != "" {
 		b.WriteString("; Path=")
 		b.WriteString(c.Path)
+	}
+	if c.Domain != "" {
+		b.WriteString("; Domain=")
+		b.WriteString(c.Domain)
 	}
 	if !c.Expires.IsZero() {
 		if c.Expires.Year() < 1601 {
@@ -407,4 +429,16 @@ func format(c *http.Cookie) (string, error) {
 		b.WriteString("; SameSite=None")
 	}
 	return b.String(), nil
+}
+
+// validDomain accepts "" (host-only) or lowercase letters, digits, "-"
+// and "." (the root package checks the whole domain name).
+func validDomain(d string) bool {
+	for i := 0; i < len(d); i++ {
+		c := d[i]
+		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '.') {
+			return false
+		}
+	}
+	return true
 }

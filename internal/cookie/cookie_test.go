@@ -101,18 +101,18 @@ func TestNamesAndAttributes(t *testing.T) {
 		t.Fatalf("%+v", s)
 	}
 	exp := time.Date(2026, 12, 26, 15, 9, 52, 0, time.UTC)
-	got := New("authjs.csrf-token", "a|b", false, zero).String()
+	got := New("authjs.csrf-token", "a|b", plain, zero).String()
 	if got != "authjs.csrf-token=a%7Cb; Path=/; HttpOnly; SameSite=Lax" {
 		t.Fatalf("%s", got)
 	}
-	got = New("__Secure-authjs.session-token", "eyJ.x-_", true, exp).String()
+	got = New("__Secure-authjs.session-token", "eyJ.x-_", secure, exp).String()
 	if got != "__Secure-authjs.session-token=eyJ.x-_; Path=/; Expires=Sat, 26 Dec 2026 15:09:52 GMT; HttpOnly; Secure; SameSite=Lax" {
 		t.Fatalf("%s", got)
 	}
-	if got := Expired("authjs.session-token", false).String(); got != "authjs.session-token=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax" {
+	if got := Expired("authjs.session-token", plain).String(); got != "authjs.session-token=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax" {
 		t.Fatalf("%s", got)
 	}
-	if got := New("authjs.callback-url", "http://127.0.0.1:3999/a b?x=ü", false, zero).Value; got != "http%3A%2F%2F127.0.0.1%3A3999%2Fa%20b%3Fx%3D%C3%BC" {
+	if got := New("authjs.callback-url", "http://127.0.0.1:3999/a b?x=ü", plain, zero).Value; got != "http%3A%2F%2F127.0.0.1%3A3999%2Fa%20b%3Fx%3D%C3%BC" {
 		t.Fatalf("%s", got)
 	}
 }
@@ -121,9 +121,9 @@ var zero time.Time
 
 func TestQueue(t *testing.T) {
 	var q Queue
-	q.Set(Expired("a", false))
-	q.Set(New("b", "1", false, zero))
-	q.Set(New("a", "2", false, zero))
+	q.Set(Expired("a", plain))
+	q.Set(New("b", "1", plain, zero))
+	q.Set(New("a", "2", plain, zero))
 	h := http.Header{}
 	if err := q.Write(h); err != nil {
 		t.Fatal(err)
@@ -131,7 +131,7 @@ func TestQueue(t *testing.T) {
 	if got := h["Set-Cookie"]; len(got) != 2 || !strings.HasPrefix(got[0], "a=2") {
 		t.Fatalf("%v", got)
 	}
-	for _, c := range []*http.Cookie{{Name: "bad name", Value: "x"}, {Name: "v", Value: "a;b"}, {Name: "", Value: "x"}, {Name: "d", Value: "x", Domain: "example.com"}} {
+	for _, c := range []*http.Cookie{{Name: "bad name", Value: "x"}, {Name: "v", Value: "a;b"}, {Name: "", Value: "x"}, {Name: "d", Value: "x", Domain: "example.com; Path=/x"}, {Name: "e", Value: "x", Domain: "Example.com"}} {
 		bad := Queue{}
 		bad.Set(c)
 		if err := bad.Write(http.Header{}); err == nil {
@@ -144,7 +144,8 @@ func TestQueue(t *testing.T) {
 func TestFormatMatchesNetHTTP(t *testing.T) {
 	exp := time.Date(2026, 12, 26, 15, 9, 52, 0, time.UTC)
 	for _, c := range []*http.Cookie{
-		New("a", "x|y z", false, zero), New("__Secure-b", "eyJ.a", true, exp), Expired("c.1", true),
+		New("a", "x|y z", plain, zero), New("__Secure-b", "eyJ.a", secure, exp), Expired("c.1", secure),
+		New("__Secure-d", "v", secure.WithDomain("example.com"), exp),
 		{Name: "s", Value: "1", Path: "/", MaxAge: 900, Expires: exp, HttpOnly: true, Secure: true, SameSite: http.SameSiteNoneMode},
 	} {
 		got, err := format(c)
@@ -170,7 +171,7 @@ func FuzzReadChunked(f *testing.F) {
 			t.Fatal("reassembled more than was sent")
 		}
 		for _, n := range present {
-			if _, err := format(Expired(n, false)); err != nil {
+			if _, err := format(Expired(n, plain)); err != nil {
 				t.Fatalf("present name %q cannot be deleted: %v", n, err)
 			}
 		}
@@ -182,4 +183,22 @@ func FuzzReadChunked(f *testing.F) {
 			t.Fatalf("split of %d bytes does not read back: %v", len(value), err)
 		}
 	})
+}
+
+var (
+	plain  = NamesFor(false)
+	secure = NamesFor(true)
+)
+
+func TestWithDomain(t *testing.T) {
+	n := NamesFor(true).WithDomain("example.com")
+	if n.CSRFToken != "__Secure-authjs.csrf-token" || n.SessionToken != "__Secure-authjs.session-token" {
+		t.Fatalf("names with a domain: %+v", n)
+	}
+	if got := New(n.SessionToken, "v", n, time.Time{}).String(); got != "__Secure-authjs.session-token=v; Path=/; Domain=example.com; HttpOnly; Secure; SameSite=Lax" {
+		t.Fatalf("cookie with a domain: %s", got)
+	}
+	if NamesFor(true).WithDomain("") != NamesFor(true) {
+		t.Fatal("an empty domain changed the names")
+	}
 }

@@ -29,12 +29,13 @@ const DefaultBrandName = "authgo"
 var (
 	baseCSS = strings.TrimSpace(mustRead("style.css"))
 
-	signInTmpl   = parse("signin.html")
-	signOutTmpl  = parse("signout.html")
-	errorTmpl    = parse("error.html")
-	verifyTmpl   = parse("verify.html")
-	homeTmpl     = parse("home.html")
-	notFoundTmpl = parse("notfound.html")
+	signInTmpl    = parse("signin.html")
+	signOutTmpl   = parse("signout.html")
+	errorTmpl     = parse("error.html")
+	verifyTmpl    = parse("verify.html")
+	homeTmpl      = parse("home.html")
+	notFoundTmpl  = parse("notfound.html")
+	forbiddenTmpl = parse("forbidden.html")
 )
 
 func mustRead(name string) string {
@@ -534,4 +535,19 @@ type NotFoundData struct {
 // that was asked for. Answer with status 404.
 func NotFound(w io.Writer, d NotFoundData) error {
 	return render(w, notFoundTmpl, d.Brand, "Page not found", false, d)
+}
+
+// ForbiddenData is the data of the page for a signed-in user whom the
+// gateway's allow-list does not let in.
+type ForbiddenData struct {
+	Brand Brand
+	// Who names the signed-in user (an address or a name).
+	Who string
+	// SignOutURL is the sign-out page.
+	SignOutURL string
+}
+
+// Forbidden renders the "Not allowed" page. Answer with status 403.
+func Forbidden(w io.Writer, d ForbiddenData) error {
+	return render(w, forbiddenTmpl, d.Brand, "Not allowed", false, d)
 }

@@ -617,3 +617,16 @@ func TestWriteSamples(t *testing.T) {
 	}
 	t.Logf("wrote %d pages to %s", len(entries), dir)
 }
+
+// TestForbidden: the gateway's 403 page names the user, escaped, and links
+// to the sign-out page.
+func TestForbidden(t *testing.T) {
+	var b strings.Builder
+	if err := Forbidden(&b, ForbiddenData{Who: `<script>x</script>@example.com`, SignOutURL: "/auth/signout"}); err != nil {
+		t.Fatal(err)
+	}
+	got := b.String()
+	if strings.Contains(got, "<script>x") || !strings.Contains(got, "&lt;script&gt;x&lt;/script&gt;@example.com") || !strings.Contains(got, `href="/auth/signout"`) {
+		t.Fatalf("%s", got)
+	}
+}

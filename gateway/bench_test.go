@@ -1,0 +1,93 @@
+package gateway_test
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"testing"
+
+	"github.com/authgo/authgo/gateway"
+	"github.com/authgo/authgo/jwt"
+)
+
+// BenchmarkForwardAuth: GET <base>/forward-auth from a trusted proxy with a
+// valid session cookie, for a protected path, next to the same session
+// read through Auth.Token (the decode it cannot avoid).
+func BenchmarkForwardAuth(b *testing.B) {
+	t := &testing.T{}
+	a := newAuth(t, nil)
+	g, err := gateway.New(a, gateway.Options{Public: []string{"/", "/_next/static/:path*"}, PassIdentity: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ck := cookie(t, &jwt.Token{Subject: "u-1", Email: "own@example.com", Extra: map[string]any{"provider": "credentials"}})
+	req := func() *http.Request {
+		r := httptest.NewRequest("GET", origin+"/auth/forward-auth", nil)
+		r.RemoteAddr = "10.0.0.1:4000"
+		r.Header.Set("Cookie", ck)
+		r.Header.Set("X-Original-URI", "/orders/7?x=1")
+		return r
+	}
+	b.Run("forward-auth", func(b *testing.B) {
+		r := req()
+		b.ReportAllocs()
+		for b.Loop() {
+			w := httptest.NewRecorder()
+			g.ServeHTTP(w, r)
+			if w.Code != 200 {
+				b.Fatal(w.Code)
+			}
+		}
+	})
+	b.Run("token-only", func(b *testing.B) {
+		r := req()
+		b.ReportAllocs()
+		for b.Loop() {
+			if tok, err := a.Token(r); err != nil || tok == nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkUpstream: a signed-in page proxied through the gateway, next to
+// a bare httputil.ReverseProxy to the same upstream.
+func BenchmarkUpstream(b *testing.B) {
+	t := &testing.T{}
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "hello") }))
+	defer app.Close()
+	a := newAuth(t, nil)
+	g, err := gateway.New(a, gateway.Options{Upstream: app.URL, PassIdentity: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	front := httptest.NewServer(g)
+	defer front.Close()
+	u, _ := url.Parse(app.URL)
+	bare := httptest.NewServer(&httputil.ReverseProxy{Rewrite: func(pr *httputil.ProxyRequest) { pr.SetURL(u) }})
+	defer bare.Close()
+	ck := cookie(t, &jwt.Token{Subject: "u-1", Extra: map[string]any{"provider": "credentials"}})
+	c := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	for _, tc := range []struct{ name, url string }{{"gateway", front.URL}, {"bare-reverseproxy", bare.URL}} {
+		b.Run(tc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					req, _ := http.NewRequest("GET", tc.url+"/page", nil)
+					req.Header.Set("Cookie", ck)
+					res, err := c.Do(req)
+					if err != nil {
+						b.Fatal(err)
+					}
+					io.Copy(io.Discard, res.Body)
+					res.Body.Close()
+					if res.StatusCode != 200 {
+						b.Fatal(res.StatusCode)
+					}
+				}
+			})
+		})
+	}
+}
