@@ -12,8 +12,10 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"math/big"
 	"net"
 	"net/http"
@@ -25,6 +27,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -274,6 +277,22 @@ func TestOpsHealthNeverGuarded(t *testing.T) {
 	}
 }
 
+// readyzUntil fetches readyz at u until it answers code (the answer is
+// reused for up to a second, and a pool reconnects on its next use), and
+// returns the last answer.
+func readyzUntil(t *testing.T, u string, code int) (int, string) {
+	t.Helper()
+	var got int
+	var body string
+	for range 60 {
+		if got, body = fetch(t, nil, u); got == code {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return got, body
+}
+
 // TestOpsReadyzPostgres: readyz is 200 while the private PostgreSQL
 // answers, 503 naming the database (and nothing of its URL or the
 // error) while it is stopped, 200 again once it is back; a session read
@@ -293,7 +312,7 @@ func TestOpsReadyzPostgres(t *testing.T) {
 	}
 	pg.Stop()
 	for _, origin := range []string{s.origin + "/auth", mo} {
-		code, body := fetch(t, nil, origin+"/readyz")
+		code, body := readyzUntil(t, origin+"/readyz", http.StatusServiceUnavailable)
 		if code != http.StatusServiceUnavailable || body != "not ready: database\n" {
 			t.Fatalf("readyz with the database stopped: %d %q", code, body)
 		}
@@ -308,15 +327,7 @@ func TestOpsReadyzPostgres(t *testing.T) {
 		res.Body.Close()
 	}
 	pg.Start()
-	var code int
-	var body string
-	for range 50 { // the pool reconnects on its next use
-		if code, body = fetch(t, nil, s.origin+"/auth/readyz"); code == http.StatusOK {
-			break
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	if code != http.StatusOK || body != "ok\n" {
+	if code, body := readyzUntil(t, s.origin+"/auth/readyz", http.StatusOK); code != http.StatusOK || body != "ok\n" {
 		t.Fatalf("readyz with the database back: %d %q", code, body)
 	}
 	_, metrics := fetch(t, nil, mo+"/metrics")
@@ -325,7 +336,7 @@ func TestOpsReadyzPostgres(t *testing.T) {
 	}
 	log := s.stderr.String()
 	noPassword(t, "the log", log)
-	if !strings.Contains(log, `msg="not ready: a store does not answer" part=database`) || !strings.Contains(log, `msg="ready again" part=database`) {
+	if !strings.Contains(log, `msg="not ready: a part does not answer" part=database`) || !strings.Contains(log, `msg="ready again" part=database`) {
 		t.Errorf("the log does not tell the database's outage and return:\n%s", log)
 	}
 }
@@ -339,11 +350,11 @@ func TestOpsReadyzRedis(t *testing.T) {
 		t.Fatalf("readyz with Redis up: %d %q", code, body)
 	}
 	rd.Kill()
-	if code, body := fetch(t, nil, s.origin+"/auth/readyz"); code != http.StatusServiceUnavailable || body != "not ready: redis\n" {
+	if code, body := readyzUntil(t, s.origin+"/auth/readyz", http.StatusServiceUnavailable); code != http.StatusServiceUnavailable || body != "not ready: redis\n" {
 		t.Fatalf("readyz with Redis down: %d %q", code, body)
 	}
 	rd.Restart()
-	if code, body := fetch(t, nil, s.origin+"/auth/readyz"); code != http.StatusOK || body != "ok\n" {
+	if code, body := readyzUntil(t, s.origin+"/auth/readyz", http.StatusOK); code != http.StatusOK || body != "ok\n" {
 		t.Fatalf("readyz with Redis back: %d %q", code, body)
 	}
 }
@@ -754,7 +765,7 @@ func TestOpsUpstream(t *testing.T) {
 		}
 	}
 	app.Close()
-	if code, body := fetch(t, nil, s.origin+"/auth/readyz"); code != http.StatusServiceUnavailable || body != "not ready: upstream\n" {
+	if code, body := readyzUntil(t, s.origin+"/auth/readyz", http.StatusServiceUnavailable); code != http.StatusServiceUnavailable || body != "not ready: upstream\n" {
 		t.Fatalf("readyz with the app down: %d %q", code, body)
 	}
 	if strings.Contains(s.stderr.String(), "/pub/7?") {
@@ -844,5 +855,30 @@ func TestOpsAccessLogClient(t *testing.T) {
 		if !strings.Contains(line, c.want) || !strings.Contains(line, "route=providers") {
 			t.Errorf("%v: access line %q; want %q", c.args, line, c.want)
 		}
+	}
+}
+
+// TestOpsReadinessShared: concurrent readyz requests share one round of
+// checks, and its answer serves for a second: a flood of readyz is not a
+// flood of pings.
+func TestOpsReadinessShared(t *testing.T) {
+	o := &ops{log: slog.New(slog.DiscardHandler)}
+	var calls atomic.Int32
+	o.addReady("database", func(ctx context.Context) error {
+		calls.Add(1)
+		time.Sleep(50 * time.Millisecond)
+		return errors.New("down")
+	})
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Go(func() {
+			if down := o.readiness(); len(down) != 1 || down[0] != "database" {
+				t.Errorf("readiness = %v", down)
+			}
+		})
+	}
+	wg.Wait()
+	if n := calls.Load(); n != 1 {
+		t.Fatalf("%d checks for 20 concurrent readyz; want 1", n)
 	}
 }
