@@ -342,16 +342,36 @@ func TestOpsReadyzPostgres(t *testing.T) {
 }
 
 // TestOpsReadyzRedis: with AUTH_REDIS_URL, readyz is 503 naming Redis
-// while the private Redis is down and 200 once it is back.
+// while the private Redis is down and 200 once it is back; session reads
+// meanwhile count Redis errors (the sign-out store it could not ask).
 func TestOpsReadyzRedis(t *testing.T) {
 	rd := testkit.StartRedis(t, false)
-	s := startServeEnv(t, env{"AUTH_SECRET": strings.Repeat("k", 40), "AUTH_REDIS_URL": rd.URL()}, false, "--addr", "127.0.0.1:0", "--data", t.TempDir())
+	s := startServeEnv(t, env{"AUTH_REDIS_URL": rd.URL()}, true, "--dev", "--addr", "127.0.0.1:0", "--data", t.TempDir(), "--metrics-addr", "127.0.0.1:0")
+	mo := metricsOrigin(t, s)
+	b := newBrowser(t, s.origin)
+	if r := b.signIn(b.csrfToken(), "demo", s.demoPassword); r.status != http.StatusFound || strings.Contains(r.header.Get("Location"), "error") {
+		t.Fatalf("sign-in: %d %q", r.status, r.header.Get("Location"))
+	}
 	if code, body := fetch(t, nil, s.origin+"/auth/readyz"); code != http.StatusOK || body != "ok\n" {
 		t.Fatalf("readyz with Redis up: %d %q", code, body)
 	}
 	rd.Kill()
 	if code, body := readyzUntil(t, s.origin+"/auth/readyz", http.StatusServiceUnavailable); code != http.StatusServiceUnavailable || body != "not ready: redis\n" {
 		t.Fatalf("readyz with Redis down: %d %q", code, body)
+	}
+	// Session reads ask Redis whether the session was ended (after the
+	// revocation cache's two seconds); each failure is counted.
+	var n float64
+	for range 50 {
+		b.get("/auth/session")
+		_, metrics := fetch(t, nil, mo+"/metrics")
+		if n = sample(metrics, "authgo_store_errors_total", "store", "redis", "kind", "revocations"); n >= 1 {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if n < 1 {
+		t.Errorf("authgo_store_errors_total{store=redis,kind=revocations} = %v; want ≥ 1", n)
 	}
 	rd.Restart()
 	if code, body := readyzUntil(t, s.origin+"/auth/readyz", http.StatusOK); code != http.StatusOK || body != "ok\n" {
