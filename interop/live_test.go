@@ -88,8 +88,9 @@ func observe(base string, r *reply, html bool) observation {
 
 // sessionClaims decodes the session token r sets (its chunks joined) with
 // liveSecret and lists its claims with their JSON types: both servers must
-// write the same claims. authgo's session_id and auth_time are left out
-// (deliberate additions, for revocation; README compatibility table).
+// write the same claims. authgo's session_id and auth_time (for
+// revocation) and provider (for the gateway's allow-list) are left out:
+// deliberate additions, in the README's compatibility table.
 func sessionClaims(r *reply) string {
 	var name string
 	chunks := map[int]string{}
@@ -121,6 +122,7 @@ func sessionClaims(r *reply) string {
 	json.Unmarshal(b, &m)
 	delete(m, authgo.ClaimSessionID)
 	delete(m, authgo.ClaimAuthTime)
+	delete(m, authgo.ClaimProvider)
 	var out []string
 	for _, k := range slices.Sorted(maps.Keys(m)) {
 		out = append(out, fmt.Sprintf("%s:%T", k, m[k]))
@@ -555,8 +557,12 @@ func TestLive(t *testing.T) {
 				if at, _ := m[authgo.ClaimAuthTime].(float64); s.name == "authgo" && at == 0 {
 					t.Errorf("%s: authgo's token has no auth_time", user)
 				}
+				if p, _ := m[authgo.ClaimProvider].(string); s.name == "authgo" && p != "credentials" {
+					t.Errorf("%s: authgo's token names provider %q, want credentials", user, p)
+				}
 				delete(m, authgo.ClaimSessionID) // authgo's additions, for revocation
 				delete(m, authgo.ClaimAuthTime)
+				delete(m, authgo.ClaimProvider) // and for the gateway's allow-list
 				claims[i] = m
 			}
 			if !reflect.DeepEqual(claims[0], claims[1]) {
