@@ -154,7 +154,8 @@ func New(a *authgo.Auth, o Options) (*Gateway, error) {
 	}
 	var err error
 	if len(o.Public) > 0 {
-		if g.public, err = match.Compile(o.Public...); err != nil {
+		// A public pattern whose match runs out of time opens nothing.
+		if g.public, err = (match.Options{Opens: true}).Compile(o.Public...); err != nil {
 			return nil, fmt.Errorf("gateway: Public: %w", err)
 		}
 	}

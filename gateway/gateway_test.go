@@ -106,6 +106,10 @@ func TestProtected(t *testing.T) {
 		{"not a path", []string{"/:path*"}, nil, "https://evil.example/", true, true},
 		{"empty", []string{"/:path*"}, nil, "", true, true},
 		{"Next data form of a protected page", []string{"/:path*"}, []string{"/mypage"}, "/_next/data/build/mypage.json", true, false},
+		// (a|aa)+ backtracks exponentially before the missing b: the
+		// match runs out of time, and a public pattern out of time opens
+		// nothing.
+		{"public pattern out of time", []string{"/:p((?!z)(?:a|aa)+b)"}, nil, "/" + strings.Repeat("a", 40) + "c", true, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			g, err := gateway.New(a, gateway.Options{Public: tc.public, Protect: tc.protect})
