@@ -514,7 +514,7 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 		grace = o.shutdownGrace.d
 	}
 	log.Info("shutting down: finishing the requests in flight", "grace", grace)
-	if err := shutdown(srv, grace); err != nil {
+	if err := op.shutdown(srv, grace); err != nil {
 		log.Warn("shutdown: the grace ran out; closed the connections still open", "grace", grace, "err", err)
 	}
 	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
