@@ -477,6 +477,8 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	stopSweep := startSessionSweep(ctx, db, sessionSweepEvery, time.Now, log)
+	defer stopSweep()
 	served := make(chan error, 2)
 	go func() {
 		if tlsConf != nil {
