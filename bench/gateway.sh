@@ -15,8 +15,9 @@
 # a proxy then pays for its upstream as much as for itself, the same for
 # every proxy, and wrk (-t1 -c$CONNS) has CPU 1 to itself. Every server answers with its defaults except:
 # oauth2-proxy runs with --request-logging=false (its per-request log line
-# costs it about a third), --reverse-proxy and --trusted-proxy-ip
-# 127.0.0.1/32, as authgo serve runs with --trusted-proxy 127.0.0.1/32.
+# costs it about a third), as authgo serve runs with --access-log=false,
+# and --reverse-proxy and --trusted-proxy-ip 127.0.0.1/32, as authgo serve
+# runs with --trusted-proxy 127.0.0.1/32.
 # The table gives req/s, p99 latency (medians over ROUNDS alternating
 # rounds), the largest RSS seen under load and the errors wrk saw (socket errors plus non-2xx answers); the script exits
 # non-zero if any run had errors.
@@ -93,7 +94,7 @@ if [ "$GATEWAY" = 1 ]; then
   AUTH_SECRET=$SECRET AUTH_OIDC_ISSUER="$ISSUER" AUTH_OIDC_ID=authgo AUTH_OIDC_SECRET=bench-client-secret \
     taskset -c "$SERVER_CPU" "$OUT/authgo" serve --data "$DATA" --addr 127.0.0.1:$P_AG \
     --upstream http://127.0.0.1:$P_UP --allow-email-domain example.com --trusted-proxy 127.0.0.1/32 \
-    --pass-identity >"$OUT/gw-authgo.log" 2>&1 &
+    --pass-identity --access-log=false >"$OUT/gw-authgo.log" 2>&1 &
   pids+=($!); AG=$!
   wait_url http://127.0.0.1:$P_AG/auth/csrf
 fi

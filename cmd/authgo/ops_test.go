@@ -33,8 +33,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/authgo/authgo"
+	"github.com/authgo/authgo/adapters/redis"
 	"github.com/authgo/authgo/internal/testidp"
 	"github.com/authgo/authgo/internal/testkit"
+	"github.com/authgo/authgo/store"
 )
 
 var metricsLine = regexp.MustCompile(`msg="serving metrics" url=(http://127\.0\.0\.1:[0-9]+)/metrics`)
@@ -901,4 +904,74 @@ func TestOpsReadinessShared(t *testing.T) {
 	if n := calls.Load(); n != 1 {
 		t.Fatalf("%d checks for 20 concurrent readyz; want 1", n)
 	}
+}
+
+// TestInstrumentKeepsOptionalInterfaces: the metrics' store wrappers keep
+// the optional interfaces the library finds by type assertion (the
+// database's UseOnce and CreateUserWithAccount, Redis's UseOnce), so that
+// turning metrics on changes no behaviour; and they count a failure.
+func TestInstrumentKeepsOptionalInterfaces(t *testing.T) {
+	ctx := t.Context()
+	c := &cli{getenv: env{}.get}
+	data := dataFlags{dir: t.TempDir()}
+	db, err := c.openDatabase(ctx, &data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.close()
+	rd := testkit.StartRedis(t, false)
+	rdb, err := redisClient(rd.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rdb.Close()
+	for _, revs := range []authgo.RevocationStore{db, redis.NewRevocations(rdb, redis.RevocationsOptions{})} {
+		m := newMetrics()
+		cfg := authgo.Config{Users: db}
+		cfg.Session.Revocations = revs
+		cfg.Session.Store = db
+		m.instrumentStores(&cfg, db.counter())
+		if _, ok := cfg.Session.Revocations.(onceStore); !ok {
+			t.Errorf("%T: the wrapped revocations lost UseOnce", revs)
+		}
+		if _, ok := cfg.Users.(store.UserWithAccountCreator); !ok {
+			t.Error("the wrapped users store lost CreateUserWithAccount")
+		}
+		if _, ok := cfg.Users.(countedUsersWithAccount); !ok {
+			t.Errorf("users not wrapped: %T", cfg.Users)
+		}
+	}
+	// A store without the optional methods does not gain them.
+	m := newMetrics()
+	cfg := authgo.Config{Users: struct{ store.UserStore }{db}}
+	cfg.Session.Revocations = struct{ authgo.RevocationStore }{db}
+	m.instrumentStores(&cfg, nil)
+	if _, ok := cfg.Session.Revocations.(onceStore); ok {
+		t.Error("UseOnce made up")
+	}
+	if _, ok := cfg.Users.(store.UserWithAccountCreator); ok {
+		t.Error("CreateUserWithAccount made up")
+	}
+	// Failures are counted by store and kind; a caller that went away is not.
+	rd.Kill()
+	wrapped := authgo.Config{}
+	wrapped.Session.Revocations = redis.NewRevocations(rdb, redis.RevocationsOptions{})
+	m.instrumentStores(&wrapped, nil)
+	if _, _, err := wrapped.Session.Revocations.Check(ctx, "id", "sub"); err == nil {
+		t.Fatal("Check with Redis down: no error")
+	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	wrapped.Session.Revocations.Check(cancelled, "id", "sub")
+	if n := testutilCount(t, m, "authgo_store_errors_total", "store", "redis", "kind", "revocations"); n != 1 {
+		t.Errorf("redis revocation errors = %v; want 1", n)
+	}
+}
+
+// testutilCount reads one sample of m's registry.
+func testutilCount(t *testing.T, m *metrics, name string, labels ...string) float64 {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	m.handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	return sample(rec.Body.String(), name, labels...)
 }
