@@ -92,11 +92,13 @@ type Options struct {
 // only when the provider vouched for them (the session's email_verified
 // claim is true).
 type Allow struct {
-	// Emails are exact addresses, compared without case.
+	// Emails are exact addresses, compared without ASCII case (the
+	// Kelvin sign is not a "k"). An address with more than one '@'
+	// never matches.
 	Emails []string
 	// Domains are email domains ("example.com" lets in
-	// alice@example.com, not alice@sub.example.com), compared without
-	// case.
+	// alice@example.com, not alice@sub.example.com nor
+	// alice@example.com.), compared without ASCII case.
 	Domains []string
 	// Any lets every signed-in user in, verified or not, as
 	// oauth2-proxy's --email-domain=* does.
@@ -157,14 +159,14 @@ func New(a *authgo.Auth, o Options) (*Gateway, error) {
 		return nil, err
 	}
 	for _, e := range o.Allow.Emails {
-		e = strings.ToLower(strings.TrimSpace(e))
-		if i := strings.LastIndexByte(e, '@'); i <= 0 || i == len(e)-1 {
+		e = lowerASCII(strings.TrimSpace(e))
+		if i := strings.IndexByte(e, '@'); i <= 0 || i == len(e)-1 || strings.Count(e, "@") != 1 {
 			return nil, fmt.Errorf("gateway: Allow.Emails entry %q is not an address like alice@example.com", e)
 		}
 		g.emails[e] = true
 	}
 	for _, d := range o.Allow.Domains {
-		d = strings.ToLower(strings.TrimPrefix(strings.TrimSpace(d), "@"))
+		d = lowerASCII(strings.TrimPrefix(strings.TrimSpace(d), "@"))
 		if d == "" || strings.ContainsAny(d, "@/ ") || d == "*" {
 			return nil, fmt.Errorf("gateway: Allow.Domains entry %q is not a domain like example.com (Allow.Any lets everybody in)", d)
 		}
@@ -255,12 +257,36 @@ func (g *Gateway) Allowed(ctx context.Context, tok *authgo.Token) bool {
 	if v, _ := tok.Extra[authgo.ClaimEmailVerified].(bool); !v || tok.Email == "" {
 		return false
 	}
-	e := strings.ToLower(tok.Email)
+	// One '@' only (GHSA-c5c4-8r6x-56w3: "a@evil.com@example.com" is
+	// nobody's mailbox at example.com), and only ASCII letters folded:
+	// strings.ToLower turns the Kelvin sign into "k" and "İ" into "i",
+	// so that a lookalike domain would pass as the listed one.
+	e := lowerASCII(tok.Email)
+	if strings.Count(e, "@") != 1 {
+		return false
+	}
 	if g.emails[e] {
 		return true
 	}
-	i := strings.LastIndexByte(e, '@')
+	i := strings.IndexByte(e, '@')
 	return i > 0 && g.domains[e[i+1:]]
+}
+
+// lowerASCII lowercases the ASCII letters of s and leaves every other
+// byte as it is.
+func lowerASCII(s string) string {
+	for i := 0; i < len(s); i++ {
+		if 'A' <= s[i] && s[i] <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if 'A' <= b[j] && b[j] <= 'Z' {
+					b[j] += 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
 }
 
 // ServeHTTP serves the auth endpoints (the base path, forward-auth
