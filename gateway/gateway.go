@@ -203,13 +203,21 @@ func New(a *authgo.Auth, o Options) (*Gateway, error) {
 
 // Protected reports whether a request for target (a request-target as
 // sent: an escaped path, optionally with a query) needs a session. A
-// target that is malformed or can be read two ways (an encoded slash, a
-// dot-segment, a backslash…) is reported as bad, and needs a session
-// too.
+// target that is malformed (a space or a control byte in the path) or can
+// be read two ways (an encoded slash, a dot-segment, a backslash…) is
+// reported as bad, and needs a session too.
 func (g *Gateway) Protected(target string) (protected, bad bool) {
 	esc, _, _ := strings.Cut(target, "?")
 	if esc == "" || esc[0] != '/' {
 		return true, true
+	}
+	// A request-target has no space or control byte; a forwarded one
+	// that does is a list ("/pub/x, /admin": a proxy that appended its
+	// own value to the client's) or forged.
+	for i := 0; i < len(esc); i++ {
+		if c := esc[i]; c <= ' ' || c == 0x7f {
+			return true, true
+		}
 	}
 	dec, err := url.PathUnescape(esc)
 	if err != nil || !urlx.IsClean(dec) || !urlx.CleanSegments(esc) {
