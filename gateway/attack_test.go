@@ -304,21 +304,29 @@ func TestAttackUpstreamFailures(t *testing.T) {
 	down, _ := net.Listen("tcp", "127.0.0.1:0")
 	downAddr := down.Addr().String()
 	down.Close()
+	own := cookie(t, &jwt.Token{Subject: "u-own", Extra: map[string]any{"provider": "credentials"}})
 	for _, up := range []string{"http://" + bad, "http://" + downAddr} {
-		g, err := gateway.New(a, gateway.Options{Upstream: up, Public: []string{"/:path*"}, Logger: discard()})
+		var logged strings.Builder
+		g, err := gateway.New(a, gateway.Options{Upstream: up, Public: []string{"/pub/:path*"}, PassSessionCookie: true,
+			Logger: slog.New(slog.NewTextHandler(&logged, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 		if err != nil {
 			t.Fatal(err)
 		}
-		w := httptest.NewRecorder()
-		g.ServeHTTP(w, httptest.NewRequest("GET", "/x", nil))
-		body := w.Body.String()
-		if w.Code != http.StatusBadGateway || strings.Contains(body, "127.0.0.1") || strings.Contains(body, "dial") || strings.Contains(body, "malformed") {
-			t.Errorf("%s: %d %q", up, w.Code, body)
+		for _, path := range []string{"/pub/x?token=SECRET-Q", "/private?token=SECRET-Q"} {
+			w := httptest.NewRecorder()
+			r := httptest.NewRequest("GET", path, nil)
+			r.Header.Set("Cookie", own)
+			g.ServeHTTP(w, r)
+			body := w.Body.String()
+			if w.Code != http.StatusBadGateway || strings.Contains(body, "127.0.0.1") || strings.Contains(body, "dial") || strings.Contains(body, "malformed") {
+				t.Errorf("%s %s: %d %q", up, path, w.Code, body)
+			}
+		}
+		if l := logged.String(); l == "" || strings.Contains(l, "SECRET-Q") || strings.Contains(l, "authjs") || strings.Contains(l, own[len(own)-20:]) {
+			t.Errorf("%s: the log says %q", up, l)
 		}
 	}
 }
-
-func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
 // TestAttackAllowList: only a verified address that is exactly on the
 // list, or exactly in a listed domain, passes; lookalikes do not.
