@@ -181,7 +181,8 @@ awk -v dur="$DURATION" -v conns="$CONNS" -v rounds="$ROUNDS" -v before="$LOAD_BE
     return n % 2 ? a[(n+1)/2] : (a[n/2] + a[n/2+1]) / 2
   }
   !($1 in seen) { seen[$1] = 1; order[++k] = $1 }
-  { rpsl[$1] = rpsl[$1] " " $2; p99l[$1] = p99l[$1] " " $3; if ($4 > rss[$1]) rss[$1] = $4; errs[$1] += $5; total += $5 }
+  { r = ++cnt[$1]; each[$1, r] = $2; if (r > nr) nr = r
+    rpsl[$1] = rpsl[$1] " " $2; p99l[$1] = p99l[$1] " " $3; if ($4 > rss[$1]) rss[$1] = $4; errs[$1] += $5; total += $5 }
   END {
     for (i = 1; i <= k; i++) { n = order[i]; rps[n] = median(rpsl[n]); p99[n] = median(p99l[n]) }
     label["authgo-fa"] = "authgo serve: GET /auth/forward-auth"
@@ -201,6 +202,15 @@ awk -v dur="$DURATION" -v conns="$CONNS" -v rounds="$ROUNDS" -v before="$LOAD_BE
       printf "proxied page: authgo / oauth2-proxy = %.2fx (target > 1)\n", rps["authgo-page"] / rps["o2p-page"]
       printf "proxied page: authgo costs %.1f %% over the bare reverse proxy (target <= 20 %%)\n", (rps["rproxy"] / rps["authgo-page"] - 1) * 100
     } else print "authgo has no gateway in this build (serve --upstream): its rows are missing"
+    if (nr > 1 && ("authgo-fa" in rps)) {
+      fa = ""; pg = ""; rp = ""
+      for (r = 1; r <= nr; r++) {
+        fa = fa sprintf(" %.2fx", each["authgo-fa", r] / each["o2p-fa", r])
+        pg = pg sprintf(" %.2fx", each["authgo-page", r] / each["o2p-page", r])
+        rp = rp sprintf(" %.1f%%", (each["rproxy", r] / each["authgo-page", r] - 1) * 100)
+      }
+      printf "round by round: forward-auth%s; page vs oauth2-proxy%s; page over the bare proxy%s\n", fa, pg, rp
+    }
     printf "oauth2-proxy forward-auth / Go hello = %.2f\n", rps["o2p-fa"] / rps["hello"]
     printf "errors in all runs: %d\n", total
   }' "$OUT/gw-results.txt" | tee "$OUT/gw-summary.md"

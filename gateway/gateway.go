@@ -10,6 +10,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/authgo/authgo"
 	"github.com/authgo/authgo/internal/fwd"
@@ -75,6 +76,15 @@ type Options struct {
 	// with a 10 s dial timeout and a 60 s timeout for the response
 	// headers.
 	Transport http.RoundTripper
+
+	// TransferIdleTimeout, when set, lets a proxied request outlive the
+	// server's ReadTimeout and WriteTimeout as long as it moves: each read
+	// of the request body and each write of the response pushes the
+	// connection's deadline this far ahead (nginx's send_timeout), so an
+	// upload or a download of any length works while a stalled client is
+	// still cut off. Event streams and WebSockets are never cut. Zero
+	// leaves the server's deadlines as they are.
+	TransferIdleTimeout time.Duration
 
 	// Forbidden answers a signed-in user whom Allow does not let in
 	// (status 403). Nil means a short page that names the signed-in
@@ -146,7 +156,8 @@ func New(a *authgo.Auth, o Options) (*Gateway, error) {
 	}
 	var err error
 	if len(o.Public) > 0 {
-		if g.public, err = match.Compile(o.Public...); err != nil {
+		// A public pattern whose match runs out of time opens nothing.
+		if g.public, err = (match.Options{Opens: true}).Compile(o.Public...); err != nil {
 			return nil, fmt.Errorf("gateway: Public: %w", err)
 		}
 	}

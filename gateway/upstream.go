@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -19,6 +20,7 @@ type passed struct {
 	token                 string
 	origin                string // scheme://host for X-Forwarded-Proto/-Host
 	w                     http.ResponseWriter
+	idle                  *idleWriter // nil without TransferIdleTimeout
 }
 
 type passedKey struct{}
@@ -50,8 +52,46 @@ func (g *Gateway) proxy(w http.ResponseWriter, r *http.Request, tok *authgo.Toke
 		// must not cut it.
 		rc.SetReadDeadline(time.Time{})
 		rc.SetWriteDeadline(time.Time{})
+	} else if d := g.o.TransferIdleTimeout; d > 0 {
+		p.idle = &idleWriter{ResponseWriter: w, rc: rc, d: d}
+		w = p.idle
+		if r.Body != nil && r.Body != http.NoBody {
+			r.Body = &idleBody{ReadCloser: r.Body, rc: rc, d: d}
+		}
 	}
 	g.rp.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), passedKey{}, p)))
+}
+
+// idleWriter pushes the connection's write deadline ahead at each write
+// (TransferIdleTimeout), until off.
+type idleWriter struct {
+	http.ResponseWriter
+	rc  *http.ResponseController
+	d   time.Duration
+	off bool
+}
+
+func (w *idleWriter) Write(b []byte) (int, error) {
+	if !w.off {
+		w.rc.SetWriteDeadline(time.Now().Add(w.d))
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap gives http.ResponseController (flushes) the writer below.
+func (w *idleWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// idleBody pushes the connection's read deadline ahead at each read of
+// the request body (TransferIdleTimeout).
+type idleBody struct {
+	io.ReadCloser
+	rc *http.ResponseController
+	d  time.Duration
+}
+
+func (b *idleBody) Read(p []byte) (int, error) {
+	b.rc.SetReadDeadline(time.Now().Add(b.d))
+	return b.ReadCloser.Read(p)
 }
 
 // headerSafe returns s, or "" when it cannot be a header value.
@@ -194,6 +234,9 @@ func (g *Gateway) modifyResponse(res *http.Response) error {
 		if p, _ := res.Request.Context().Value(passedKey{}).(*passed); p != nil {
 			// An event stream lasts as long as the page: the server's
 			// write timeout must not cut it.
+			if p.idle != nil {
+				p.idle.off = true
+			}
 			http.NewResponseController(p.w).SetWriteDeadline(time.Time{})
 		}
 	}

@@ -27,6 +27,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/authgo/authgo/internal/testkit"
+	"github.com/authgo/authgo/jwt"
 )
 
 const (
@@ -93,6 +94,9 @@ type fpStack struct {
 	authgo string // serve's listening address, host:port
 	app    string // the echo app's address
 	srv    *server
+	// reissues: a session cookie re-issued by forward-auth reaches the
+	// browser through this proxy (nginx's add_header Set-Cookie).
+	reissues bool
 }
 
 // startFPServe starts the echo app and authgo serve (a user alice /
@@ -220,6 +224,7 @@ http {
 		}
 		return "error.log:\n" + string(b) + "\nauthgo serve:\n" + st.srv.stderr.Tail(3000)
 	})
+	st.reissues = true
 	return st
 }
 
@@ -399,6 +404,23 @@ func checkForwardAuth(t *testing.T, st *fpStack) {
 		}
 	}
 
+	if st.reissues {
+		checkReissue(t, st, b.Cookie("authjs.session-token"))
+	}
+
+	// Signed out through the proxy, the protected path is refused again
+	// (the copy of the cookie the browser kept opens nothing).
+	kept := b.Cookie("authjs.session-token")
+	if res = b.postForm("/auth/signout", url.Values{"csrfToken": {b.csrfToken()}, "callbackUrl": {"/"}}); res.status != http.StatusFound {
+		t.Fatalf("POST /auth/signout through the proxy = %d\n%s", res.status, res.body)
+	}
+	checkSignInRedirect(t, st, "GET /private/page after signing out", fpGet(b, "/private/page?q=1"), "/private/page?q=1")
+	replayed := b.NewRequest(http.MethodGet, st.origin+"/private/page", nil)
+	replayed.Header.Set("Cookie", "authjs.session-token="+kept)
+	if res = b.do(replayed); res.status == http.StatusOK {
+		t.Errorf("the signed-out session's cookie still opens /private/page: %s", res.body)
+	}
+
 	// A client that reaches authgo itself, from an address that is not a
 	// trusted proxy, cannot open a protected path by claiming a public URI:
 	// the forwarded URL is ignored and a session is required.
@@ -415,6 +437,47 @@ func checkForwardAuth(t *testing.T, st *fpStack) {
 			t.Errorf("GET %s from an untrusted address, signed out, claiming a public URI = %d, want it refused", ep, code)
 		}
 	}
+}
+
+// checkReissue: the signed-in session's cookie, as it would be two days
+// after the sign-in (past serve's 24 h update age), opens the protected
+// page through the proxy, and the answer carries a re-issued cookie that
+// is fresh.
+func checkReissue(t *testing.T, st *fpStack, cookie string) {
+	t.Helper()
+	tok, err := jwt.Decode(jwt.DecodeParams{Token: cookie, Secrets: []string{fpSecret}})
+	if err != nil {
+		t.Fatalf("the session cookie: %v", err)
+	}
+	issued := time.Now().Add(-48 * time.Hour)
+	old, err := jwt.Encode(jwt.EncodeParams{Token: tok, Secrets: []string{fpSecret}, Now: func() time.Time { return issued }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, st.origin+"/private/page", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Cookie", "authjs.session-token="+old)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("GET /private/page with a two-day-old session cookie = %d", res.StatusCode)
+	}
+	for _, c := range res.Cookies() {
+		if c.Name != "authjs.session-token" {
+			continue
+		}
+		fresh, err := jwt.Decode(jwt.DecodeParams{Token: c.Value, Secrets: []string{fpSecret}})
+		if err != nil || fresh.Subject != tok.Subject || time.Since(time.Unix(fresh.IssuedAt, 0)) > time.Hour {
+			t.Fatalf("the re-issued cookie: %v, sub %q, issued %v", err, fresh.Subject, time.Unix(fresh.IssuedAt, 0))
+		}
+		return
+	}
+	t.Errorf("no re-issued session cookie reached the browser: Set-Cookie %q", res.Header.Values("Set-Cookie"))
 }
 
 // fpDirect sends GET path to authgo at addr from the local address from,

@@ -138,6 +138,9 @@ func newGateway(a *authgo.Auth, o *serveOptions, protect []string, db database, 
 		Logger:                  log,
 		Forbidden:               http.HandlerFunc(s.forbidden),
 		Transport:               rt,
+		// A download or upload through the gateway lasts as long as it
+		// moves, not only the server's 30 s.
+		TransferIdleTimeout: writeTimeout,
 	}
 	if o.sessionStrategy == "database" {
 		opts.Own = func(ctx context.Context, tok *authgo.Token) bool {
