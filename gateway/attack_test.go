@@ -369,3 +369,49 @@ func TestAttackAllowList(t *testing.T) {
 		}
 	}
 }
+
+// TestAttackCrossOriginWebSocket: a WebSocket handshake from another
+// origin (a page elsewhere, riding on the browser's cookie) never reaches
+// the app with the user's identity or cookie: on a protected path it gets
+// 403, on a public one it goes through as anonymous.
+func TestAttackCrossOriginWebSocket(t *testing.T) {
+	app := newRecorder(t)
+	a := newAuth(t, nil)
+	g, err := gateway.New(a, gateway.Options{Upstream: app.srv.URL, Public: []string{"/pub/:path*"}, PassIdentity: true, PassSessionCookie: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	own := cookie(t, &jwt.Token{Subject: "u-own", Email: "own@example.com", Extra: map[string]any{"provider": "credentials"}})
+	send := rawGateway(t, g)
+	for _, tc := range []struct {
+		path, origin string
+		status       string
+		identity     bool
+	}{
+		{"/ws", "http://app.example", "101", true},
+		{"/ws", "http://APP.example:80", "101", true},
+		{"/ws", "", "101", true}, // not a browser
+		{"/ws", "http://evil.example", "403", false},
+		{"/ws", "null", "403", false},
+		{"/ws", "https://app.example", "403", false},
+		{"/ws", "http://app.example.evil.example", "403", false},
+		{"/ws", "http://app.example:8080", "403", false},
+		{"/pub/ws", "http://app.example", "101", true},
+		{"/pub/ws", "http://evil.example", "101", false},
+	} {
+		req := "GET " + tc.path + " HTTP/1.1\r\nHost: app.example\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nCookie: " + own + "\r\n"
+		if tc.origin != "" {
+			req += "Origin: " + tc.origin + "\r\n"
+		}
+		status := send(req + "\r\n")
+		got := app.take()
+		if !strings.Contains(status, " "+tc.status+" ") {
+			t.Errorf("%s from %q: %s, want %s", tc.path, tc.origin, status, tc.status)
+		}
+		for _, r := range got {
+			if has := r.Header.Get("X-Auth-Request-User") != "" || strings.Contains(r.Header.Get("Cookie"), "authjs"); has != tc.identity {
+				t.Errorf("%s from %q: the app got identity or cookie %v, want %v", tc.path, tc.origin, has, tc.identity)
+			}
+		}
+	}
+}

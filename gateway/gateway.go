@@ -343,20 +343,51 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "Bad Request: ambiguous path", http.StatusBadRequest)
 		return
 	}
+	// A WebSocket handshake from a page of another origin carries the
+	// browser's cookies (same-site pages, and every page with
+	// SameSite=None): it must not open the app in the user's name.
+	_, upgrade := r.Header["Upgrade"]
+	foreign := upgrade && !g.sameOrigin(r)
 	if protected {
+		if foreign {
+			g.log.Info("gateway: refused a WebSocket handshake from another origin", "origin", headerSafe(r.Header.Get("Origin")))
+			w.Header().Set("Cache-Control", "no-store")
+			http.Error(w, "Forbidden: a WebSocket from another origin", http.StatusForbidden)
+			return
+		}
 		g.guarded.ServeHTTP(w, r)
 		return
 	}
 	// A public path: the identity goes along when a permitted user is
-	// signed in; nobody is turned away.
+	// signed in; nobody is turned away. A WebSocket from another origin
+	// goes as anonymous.
 	ctx := r.Context()
 	var tok *authgo.Token
-	if g.identity {
+	if g.identity && !foreign {
 		if t, err := g.a.Token(r); err == nil && g.Allowed(ctx, t) {
 			tok = t
 		}
 	}
-	g.proxy(w, r, tok)
+	g.proxy(w, r, tok, foreign)
+}
+
+// sameOrigin reports whether r has no Origin header (not a browser's
+// request) or one naming the public origin r was sent to.
+func (g *Gateway) sameOrigin(r *http.Request) bool {
+	v := r.Header.Values("Origin")
+	if len(v) == 0 {
+		return true
+	}
+	o, err := g.a.Origin(r)
+	if len(v) != 1 || err != nil {
+		return false
+	}
+	u, err := url.Parse(strings.TrimSpace(v[0]))
+	if err != nil || u.User != nil || u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.Host == "" {
+		return false
+	}
+	scheme := lowerASCII(u.Scheme)
+	return scheme+"://"+urlx.CanonicalHost(scheme, lowerASCII(u.Host)) == o
 }
 
 // endpoint reports whether r is for the auth endpoints: a clean path under
@@ -378,7 +409,7 @@ func (g *Gateway) signedIn(w http.ResponseWriter, r *http.Request) {
 		g.forbidden(w, r, tok)
 		return
 	}
-	g.proxy(w, r, tok)
+	g.proxy(w, r, tok, false)
 }
 
 // forbidden answers a signed-in user whom the allow-list does not let in.
