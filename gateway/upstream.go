@@ -20,14 +20,17 @@ type passed struct {
 	token                 string
 	origin                string // scheme://host for X-Forwarded-Proto/-Host
 	w                     http.ResponseWriter
+	anonymous             bool        // no authgo cookie either, whatever PassSessionCookie says
 	idle                  *idleWriter // nil without TransferIdleTimeout
 }
 
 type passedKey struct{}
 
-// proxy sends r to the upstream with tok's identity (nil: none).
-func (g *Gateway) proxy(w http.ResponseWriter, r *http.Request, tok *authgo.Token) {
-	p := &passed{w: w}
+// proxy sends r to the upstream with tok's identity (nil: none);
+// anonymous, it also keeps authgo's cookies from the upstream even with
+// PassSessionCookie.
+func (g *Gateway) proxy(w http.ResponseWriter, r *http.Request, tok *authgo.Token, anonymous bool) {
+	p := &passed{w: w, anonymous: anonymous}
 	if o, err := g.a.Origin(r); err == nil {
 		p.origin = o
 	}
@@ -142,7 +145,7 @@ func (g *Gateway) rewrite(pr *httputil.ProxyRequest) {
 	for k, v := range h {
 		switch {
 		case k == "Cookie":
-			if !g.o.PassSessionCookie {
+			if !g.o.PassSessionCookie || p.anonymous {
 				if kept := foreignCookies(v); len(kept) > 0 {
 					h[k] = []string{strings.Join(kept, "; ")}
 				} else {
