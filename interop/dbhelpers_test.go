@@ -15,12 +15,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/authgo/authgo"
 	"github.com/authgo/authgo/adapters/postgres"
 	"github.com/authgo/authgo/internal/testidp"
+	"github.com/authgo/authgo/internal/testkit"
 	"github.com/authgo/authgo/provider"
 	"github.com/authgo/authgo/providers/credentials"
 	"github.com/authgo/authgo/providers/oidc"
@@ -94,64 +94,18 @@ func pgAdapterAvailable(t testing.TB) {
 	}
 }
 
-// testPostgres is the PostgreSQL server the tests use:
-// AUTHGO_TEST_POSTGRES_URL, a database URL whose user may create
-// databases, or the local server (as adapters/postgres's tests).
-func testPostgres() string {
-	if u := os.Getenv("AUTHGO_TEST_POSTGRES_URL"); u != "" {
-		return u
-	}
-	return "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-}
-
 // freshDatabase creates a database of this test alone on the test server
-// and drops it at the end. It returns a pool on it and its URL, for
-// node. Without a server the test is skipped, and under CI=true, where
-// nothing may be skipped, it fails.
+// (testkit.FreshPostgres), dropped at the end, after the node servers and
+// the pools of the test are gone. It returns a pool on it and its URL,
+// for node.
 func freshDatabase(t *testing.T) (*pgxpool.Pool, string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	server := testPostgres()
-	admin, err := pgx.Connect(ctx, server)
-	if err != nil {
-		msg := "no PostgreSQL at %s (%v): start one (docker run -e POSTGRES_HOST_AUTH_METHOD=trust -p 5432:5432 postgres) or set AUTHGO_TEST_POSTGRES_URL"
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("CI=true: "+msg, server, err)
-		}
-		t.Skipf(msg, server, err)
-	}
-	defer admin.Close(ctx)
-	name := "authgo_interop_" + strings.ToLower(rand.Text())
-	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		t.Fatalf("create database: %v", err)
-	}
-	u, err := url.Parse(server)
+	dsn := testkit.FreshPostgres(t)
+	pool, err := pgxpool.New(t.Context(), dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
-	u.Path = "/" + name
-	dsn := u.String()
-	pool, err := pgxpool.New(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Registered first, so it runs last: after the node servers and the
-	// pools of the test are gone.
-	t.Cleanup(func() {
-		pool.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		c, err := pgx.Connect(ctx, server)
-		if err != nil {
-			t.Errorf("drop database %s: %v", name, err)
-			return
-		}
-		defer c.Close(ctx)
-		if _, err := c.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
-			t.Errorf("drop database %s: %v", name, err)
-		}
-	})
+	t.Cleanup(pool.Close)
 	return pool, dsn
 }
 
