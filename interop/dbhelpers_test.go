@@ -22,7 +22,6 @@ import (
 	"github.com/authgo/authgo/internal/testidp"
 	"github.com/authgo/authgo/internal/testkit"
 	"github.com/authgo/authgo/provider"
-	"github.com/authgo/authgo/providers/credentials"
 	"github.com/authgo/authgo/providers/oidc"
 )
 
@@ -186,19 +185,7 @@ func startAuthgoDBCache(t *testing.T, pool *pgxpool.Pool, idp *testidp.IDP, cach
 	if err != nil {
 		t.Fatal(err)
 	}
-	cp, err := credentials.New(credentials.Options{
-		Authorize: func(ctx context.Context, c provider.Credentials, r *http.Request) (*authgo.User, error) {
-			u, ok := users[c["username"]]
-			if !ok || u.password != c["password"] {
-				return nil, nil
-			}
-			user := u.user
-			return &user, nil
-		},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	cp := usersProvider(t)
 	srv := httptest.NewUnstartedServer(nil)
 	base := "http://" + srv.Listener.Addr().String()
 	clientID := "authgo-" + strings.ToLower(rand.Text())[:8]
