@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -85,49 +84,27 @@ func judge(p probe, res *http.Response, body string, secret []string) (outcome, 
 
 // tally counts a phase's answers by probe and outcome, and keeps the
 // first problems.
-type tally struct {
-	mu       sync.Mutex
-	counts   map[string]int // "probe outcome" → answers
-	problems []string
-	took     []time.Duration
-	n        atomic.Int64
-}
+type tally struct{ testkit.Tally }
 
 var outcomeNames = [...]string{signedIn: "signed-in", outage: "outage", wrong: "WRONG"}
 
 func (tl *tally) add(p probe, o outcome, problem string, took time.Duration) {
-	tl.n.Add(1)
-	tl.mu.Lock()
-	defer tl.mu.Unlock()
-	tl.counts[p.name+" "+outcomeNames[o]]++
-	tl.took = append(tl.took, took)
-	if problem != "" && len(tl.problems) < 10 {
-		tl.problems = append(tl.problems, p.name+": "+problem)
+	tl.Count(p.name + " " + outcomeNames[o])
+	tl.Took(took)
+	if problem != "" {
+		tl.Problem("%s: %s", p.name, problem)
 	}
 }
 
 // of returns the answers with outcome o, over every probe.
 func (tl *tally) of(o outcome) int {
-	tl.mu.Lock()
-	defer tl.mu.Unlock()
 	n := 0
-	for k, c := range tl.counts {
+	for k, c := range tl.Counts() {
 		if strings.HasSuffix(k, " "+outcomeNames[o]) {
 			n += c
 		}
 	}
 	return n
-}
-
-func (tl *tally) p99() (p99, most time.Duration) {
-	tl.mu.Lock()
-	defer tl.mu.Unlock()
-	if len(tl.took) == 0 {
-		return 0, 0
-	}
-	s := slices.Clone(tl.took)
-	slices.Sort(s)
-	return s[len(s)*99/100], s[len(s)-1]
 }
 
 // TestFaultPostgres: the database strategy on a PostgreSQL of the test's
@@ -177,7 +154,7 @@ func TestFaultPostgres(t *testing.T) {
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 	phase := func(name string, d time.Duration, during func()) *tally {
-		tl := &tally{counts: map[string]int{}}
+		tl := &tally{}
 		stop := make(chan struct{})
 		var wg sync.WaitGroup
 		for w := range 16 {
@@ -213,16 +190,12 @@ func TestFaultPostgres(t *testing.T) {
 		time.Sleep(d)
 		close(stop)
 		wg.Wait()
-		p99, most := tl.p99()
-		t.Logf("%s: %d answers, p99 %v, slowest %v: %v", name, tl.n.Load(), p99.Round(time.Millisecond), most.Round(time.Millisecond), tl.counts)
-		for _, p := range tl.problems {
-			t.Errorf("%s: %s", name, p)
-		}
+		tl.Report(t, name)
 		return tl
 	}
 
 	if up := phase("up", time.Second, nil); up.of(outage) != 0 || up.of(signedIn) == 0 {
-		t.Fatalf("with the server up: %v", up.counts)
+		t.Fatalf("with the server up: %v", up.Counts())
 	}
 
 	terminated, killer := 0, make(chan struct{})
@@ -244,7 +217,7 @@ func TestFaultPostgres(t *testing.T) {
 	phase("stopping", time.Second, pg.Stop)
 	down := phase("stopped", 2*time.Second, nil)
 	if down.of(signedIn) != 0 || down.of(outage) == 0 {
-		t.Errorf("with the server stopped: %v", down.counts)
+		t.Errorf("with the server stopped: %v", down.Counts())
 	}
 	r := bob.PostForm("/auth/signout", url.Values{"csrfToken": {bobCSRF}})
 	if r.StatusCode != http.StatusServiceUnavailable || r.Header.Get("Retry-After") == "" || bob.Cookie("authjs.session-token") != bobTok ||
@@ -271,7 +244,7 @@ func TestFaultPostgres(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	if again := phase("restarted", time.Second, nil); again.of(outage) != 0 || again.of(signedIn) == 0 {
-		t.Errorf("after the restart: %v", again.counts)
+		t.Errorf("after the restart: %v", again.Counts())
 	}
 	if r := bob.Get("/auth/session"); !strings.Contains(r.Text, `"email":"bob@example.com"`) {
 		t.Errorf("bob's session, whose sign-out failed, after the restart: %d %.200q", r.StatusCode, r.Text)

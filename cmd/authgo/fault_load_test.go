@@ -8,10 +8,8 @@ import (
 	"net/http"
 	"net/url"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -27,40 +25,9 @@ type probe struct {
 }
 
 // tally counts the answers of a load and keeps the first problems.
-type tally struct {
-	mu       sync.Mutex
-	status   map[string]int // "probe status" → count
-	problems []string
-	n        atomic.Int64
-	took     []time.Duration
-}
+type tally struct{ testkit.Tally }
 
-// latency returns the 99th percentile and the largest time an answer took.
-func (tl *tally) latency() (p99, most time.Duration) {
-	tl.mu.Lock()
-	defer tl.mu.Unlock()
-	if len(tl.took) == 0 {
-		return 0, 0
-	}
-	s := slices.Clone(tl.took)
-	slices.Sort(s)
-	return s[len(s)*99/100], s[len(s)-1]
-}
-
-func (tl *tally) add(p probe, status int) {
-	tl.n.Add(1)
-	tl.mu.Lock()
-	tl.status[fmt.Sprintf("%s %d", p.name, status)]++
-	tl.mu.Unlock()
-}
-
-func (tl *tally) problem(format string, args ...any) {
-	tl.mu.Lock()
-	defer tl.mu.Unlock()
-	if len(tl.problems) < 10 {
-		tl.problems = append(tl.problems, fmt.Sprintf(format, args...))
-	}
-}
+func (tl *tally) add(p probe, status int) { tl.Count(fmt.Sprintf("%s %d", p.name, status)) }
 
 // The only bodies a 5xx may have: the middleware's 503 and the home
 // page's, both with Retry-After.
@@ -82,18 +49,18 @@ func signedInAnswer(p probe, status int, body string) bool {
 func (tl *tally) check(p probe, res *http.Response, body string) {
 	tl.add(p, res.StatusCode)
 	if res.StatusCode >= 500 && (res.StatusCode != http.StatusServiceUnavailable || !documented503[body] || res.Header.Get("Retry-After") == "") {
-		tl.problem("%s: %d %q (Retry-After %q)", p.name, res.StatusCode, body, res.Header.Get("Retry-After"))
+		tl.Problem("%s: %d %q (Retry-After %q)", p.name, res.StatusCode, body, res.Header.Get("Retry-After"))
 	}
 	for _, leak := range []string{"redis", "dial tcp", "connection refused", "EOF", "127.0.0.1:"} {
 		if strings.Contains(strings.ToLower(body), strings.ToLower(leak)) && !strings.Contains(body, "<html") {
-			tl.problem("%s: %d body names %q: %q", p.name, res.StatusCode, leak, body)
+			tl.Problem("%s: %d body names %q: %q", p.name, res.StatusCode, leak, body)
 		}
 	}
 	if p.want != "" && !strings.Contains(body, p.want) {
-		tl.problem("%s: %d %.200q lacks %q", p.name, res.StatusCode, body, p.want)
+		tl.Problem("%s: %d %.200q lacks %q", p.name, res.StatusCode, body, p.want)
 	}
 	if p.signedOut && signedInAnswer(p, res.StatusCode, body) {
-		tl.problem("%s: signed-in answer for a signed-out session: %d %.200q", p.name, res.StatusCode, body)
+		tl.Problem("%s: signed-in answer for a signed-out session: %d %.200q", p.name, res.StatusCode, body)
 	}
 }
 
@@ -122,11 +89,9 @@ func runLoad(origin string, probes []probe, workers int, tl *tally, stop <-chan 
 				}
 				t0 := time.Now()
 				res, err := c.Do(req)
-				tl.mu.Lock()
-				tl.took = append(tl.took, time.Since(t0))
-				tl.mu.Unlock()
+				tl.Took(time.Since(t0))
 				if err != nil {
-					tl.problem("%s: %v", p.name, err)
+					tl.Problem("%s: %v", p.name, err)
 					continue
 				}
 				b, _ := io.ReadAll(res.Body)
@@ -190,7 +155,7 @@ func TestFaultRedis(t *testing.T) {
 	}
 
 	phase := func(name string, d time.Duration, during func()) *tally {
-		tl := &tally{status: map[string]int{}}
+		tl := &tally{}
 		stop := make(chan struct{})
 		wg := runLoad(srv.origin, probes, 16, tl, stop)
 		if during != nil {
@@ -199,18 +164,14 @@ func TestFaultRedis(t *testing.T) {
 		time.Sleep(d)
 		close(stop)
 		wg.Wait()
-		p99, most := tl.latency()
-		t.Logf("%s: %d requests, p99 %v, slowest %v: %v", name, tl.n.Load(), p99.Round(time.Millisecond), most.Round(time.Millisecond), tl.status)
-		for _, p := range tl.problems {
-			t.Errorf("%s: %s", name, p)
-		}
+		tl.Report(t, name)
 		return tl
 	}
 	up := phase("Redis up", time.Second, nil)
-	if up.status["alice /session 200"] == 0 || up.status["alice /mypage 200"] == 0 {
-		t.Fatalf("alice was not signed in with Redis up: %v", up.status)
+	if up.Counts()["alice /session 200"] == 0 || up.Counts()["alice /mypage 200"] == 0 {
+		t.Fatalf("alice was not signed in with Redis up: %v", up.Counts())
 	}
-	for k, n := range up.status {
+	for k, n := range up.Counts() {
 		if strings.HasSuffix(k, " 503") {
 			t.Errorf("Redis up: %d × %s", n, k)
 		}
@@ -219,8 +180,8 @@ func TestFaultRedis(t *testing.T) {
 	// Longer than the revocation cache (2 s): every read reaches the
 	// dead store.
 	down := phase("Redis killed", 3*time.Second, rd.Kill)
-	if down.status["alice /mypage 503"] == 0 {
-		t.Errorf("no 503 while Redis was down: %v", down.status)
+	if down.Counts()["alice /mypage 503"] == 0 {
+		t.Errorf("no 503 while Redis was down: %v", down.Counts())
 	}
 
 	// Restarted on the same port, with its append-only file: serve
@@ -234,12 +195,12 @@ func TestFaultRedis(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	again := phase("Redis restarted", 2*time.Second, nil)
-	for k, n := range again.status {
+	for k, n := range again.Counts() {
 		if strings.HasSuffix(k, " 503") {
 			t.Errorf("after the restart: %d × %s", n, k)
 		}
 	}
-	if again.status["alice /mypage 200"] == 0 {
-		t.Errorf("alice's guarded page did not recover: %v", again.status)
+	if again.Counts()["alice /mypage 200"] == 0 {
+		t.Errorf("alice's guarded page did not recover: %v", again.Counts())
 	}
 }
