@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/authgo/authgo/internal/clientip"
 	"github.com/authgo/authgo/internal/cookie"
 	"github.com/authgo/authgo/internal/csrf"
 	"github.com/authgo/authgo/internal/urlx"
@@ -332,7 +333,7 @@ func (a *Auth) requestOrigin(r *http.Request) (origin, error) {
 		scheme = "https"
 	}
 	trusted := a.TrustedPeer(r)
-	if p := lastValue(r.Header, "X-Forwarded-Proto"); p != "" && trusted {
+	if p := clientip.LastValue(r.Header, "X-Forwarded-Proto"); p != "" && trusted {
 		p = strings.ToLower(p)
 		if p != "http" && p != "https" {
 			return origin{}, fmt.Errorf("bad X-Forwarded-Proto %q", p)
@@ -340,28 +341,13 @@ func (a *Auth) requestOrigin(r *http.Request) (origin, error) {
 		scheme = p
 	}
 	host := r.Host
-	if h := lastValue(r.Header, "X-Forwarded-Host"); h != "" && trusted {
+	if h := clientip.LastValue(r.Header, "X-Forwarded-Host"); h != "" && trusted {
 		host = h
 	}
 	if !validHost(host) {
 		return origin{}, fmt.Errorf("bad host %q", host)
 	}
 	return newOrigin(scheme, host), nil
-}
-
-// lastValue is the right-most entry of a comma-separated forwarding header,
-// across all its lines: the one the proxy nearest to us wrote, when a proxy
-// appends (a value or a line) rather than overwrites.
-func lastValue(hdr http.Header, name string) string {
-	v := hdr.Values(name)
-	if len(v) == 0 {
-		return ""
-	}
-	h := v[len(v)-1]
-	if i := strings.LastIndexByte(h, ','); i >= 0 {
-		h = h[i+1:]
-	}
-	return strings.TrimSpace(h)
 }
 
 // validHost accepts a DNS name, IPv4 or bracketed IPv6 literal with an

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/authgo/authgo"
+	"github.com/authgo/authgo/internal/clientip"
 	"github.com/authgo/authgo/internal/urlx"
 )
 
@@ -197,7 +198,7 @@ func (g *Gateway) identityHeaders(h http.Header, r *http.Request, tok *authgo.To
 // X-Forwarded-Proto and X-Forwarded-Host (right-most values), "" when it
 // names none or a malformed one.
 func forwardedOrigin(r *http.Request) string {
-	proto, host := strings.ToLower(lastValue(r.Header, "X-Forwarded-Proto")), lastValue(r.Header, "X-Forwarded-Host")
+	proto, host := strings.ToLower(clientip.LastValue(r.Header, "X-Forwarded-Proto")), clientip.LastValue(r.Header, "X-Forwarded-Host")
 	if host == "" {
 		return ""
 	}
@@ -212,19 +213,6 @@ func forwardedOrigin(r *http.Request) string {
 		return ""
 	}
 	return proto + "://" + urlx.CanonicalHost(proto, host)
-}
-
-// lastValue is the right-most entry of a comma-separated header.
-func lastValue(h http.Header, name string) string {
-	v := h.Values(name)
-	if len(v) == 0 {
-		return ""
-	}
-	s := v[len(v)-1]
-	if i := strings.LastIndexByte(s, ','); i >= 0 {
-		s = s[i+1:]
-	}
-	return strings.TrimSpace(s)
 }
 
 func writeJSON(w http.ResponseWriter, status int, body string) {

@@ -8,12 +8,14 @@
 // the entries appended by proxies we trust are worth anything: everything
 // to their left came from the client, who can write what it likes. So the
 // list is read from the right, and the client is the first address that
-// is not a trusted proxy's.
+// is not a trusted proxy's. LastValue reads X-Forwarded-Proto and
+// X-Forwarded-Host from the right the same way.
 package clientip
 
 import (
 	"fmt"
 	"net"
+	"net/http"
 	"net/netip"
 	"strings"
 )
@@ -124,4 +126,20 @@ func Trusted(remoteAddr string, trusted []netip.Prefix) bool {
 	}
 	peer, ok := parse(remoteAddr)
 	return ok && contains(trusted, peer)
+}
+
+// LastValue is the right-most entry of a comma-separated forwarding header
+// (X-Forwarded-Proto, X-Forwarded-Host), across all its lines: the one the
+// proxy nearest to us wrote, when a proxy appends (a value or a line)
+// rather than overwrites. It is "" without the header.
+func LastValue(hdr http.Header, name string) string {
+	v := hdr.Values(name)
+	if len(v) == 0 {
+		return ""
+	}
+	h := v[len(v)-1]
+	if i := strings.LastIndexByte(h, ','); i >= 0 {
+		h = h[i+1:]
+	}
+	return strings.TrimSpace(h)
 }

@@ -1,6 +1,7 @@
 package clientip
 
 import (
+	"net/http"
 	"net/netip"
 	"strings"
 	"testing"
@@ -105,4 +106,16 @@ func FuzzAddr(f *testing.F) {
 		}
 		t.Fatalf("%q gave %v, not an entry the trusted chain vouches for", v, got)
 	})
+}
+
+func TestLastValue(t *testing.T) {
+	h := http.Header{}
+	if got := LastValue(h, "X-Forwarded-Proto"); got != "" {
+		t.Errorf("no header: %q", got)
+	}
+	h.Add("X-Forwarded-Host", "evil.example, a.example")
+	h.Add("X-Forwarded-Host", " b.example ,  c.example ")
+	if got := LastValue(h, "X-Forwarded-Host"); got != "c.example" {
+		t.Errorf("LastValue = %q, want the right-most entry of the last line", got)
+	}
 }
