@@ -4,7 +4,6 @@ package authgo_test
 
 import (
 	"crypto/rand"
-	"database/sql"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/authgo/authgo"
 	"github.com/authgo/authgo/adapters/sqlite"
+	"github.com/authgo/authgo/internal/testkit/sqlitetest"
 	"github.com/authgo/authgo/jwt"
 	"github.com/authgo/authgo/store"
 )
@@ -137,15 +137,7 @@ func TestFloodCaches(t *testing.T) {
 // guarded page: the cache stays at or under its bound.
 func TestFloodDatabaseSessions(t *testing.T) {
 	// Not synced to the disk: the 20,000 sessions are made faster.
-	db, err := sql.Open("sqlite", sqlite.DSN(filepath.Join(t.TempDir(), "authgo.db"))+"&_pragma=synchronous(OFF)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	s, err := sqlite.New(t.Context(), db)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, _ := sqlitetest.OpenDSN(t, sqlite.DSN(filepath.Join(t.TempDir(), "authgo.db"))+"&_pragma=synchronous(OFF)")
 	a := guarded(t, func(c *authgo.Config) {
 		c.Session.Strategy = authgo.StrategyDatabase
 		c.Session.Store, c.Users = s, s

@@ -24,7 +24,14 @@ func New(t testing.TB) (*sqlite.Store, *sql.DB) {
 // closed when the test ends.
 func Open(t testing.TB, path string) (*sqlite.Store, *sql.DB) {
 	t.Helper()
-	db, err := sql.Open("sqlite", sqlite.DSN(path))
+	return OpenDSN(t, sqlite.DSN(path))
+}
+
+// OpenDSN is Open with a DSN of the caller's: sqlite.DSN with settings
+// added, such as "&_pragma=synchronous(OFF)".
+func OpenDSN(t testing.TB, dsn string) (*sqlite.Store, *sql.DB) {
+	t.Helper()
+	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
