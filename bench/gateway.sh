@@ -33,6 +33,7 @@
 # out. Raw output goes to bench/out/gw-*.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 DURATION="${DURATION:-10s}"
 CONNS="${CONNS:-256}"
 ROUNDS="${ROUNDS:-1}"
@@ -131,14 +132,8 @@ load() {
   taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNS" -d"$DURATION" --latency -H "Cookie: $cookie" \
     -H 'X-Original-URI: /page' -H 'X-Forwarded-Uri: /page' -H 'X-Forwarded-Proto: http' -H 'X-Forwarded-Host: 127.0.0.1' \
     "$url" > "$OUT/gw-$name.wrk" &
-  local wrk_pid=$! rss_max=0 kb
-  while kill -0 "$wrk_pid" 2>/dev/null; do
-    kb=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status")
-    [ "$kb" -gt "$rss_max" ] && rss_max=$kb
-    sleep 0.25
-  done
-  wait "$wrk_pid"
-  awk -v name="$name" -v kb="$rss_max" '
+  peak_rss "$pid" $!
+  awk -v name="$name" -v kb="$RSS_MAX" '
     function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v + 0 }
     /^Requests\/sec:/ { rps = $2 }
     $1 == "99%" { p99 = ms($2) }

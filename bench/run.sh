@@ -23,6 +23,7 @@
 # bench/out/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 [ -z "${BASELINE:-}" ] || exec bench/compare.sh
 DURATION="${DURATION:-10s}"
 CONNS="${CONNS:-32}"
@@ -69,19 +70,13 @@ load() {
   fi
   taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNS" -d"$DURATION" --latency -H "Cookie: $cookie" \
     "http://127.0.0.1:$port$path" > "$OUT/$name.wrk" &
-  local wrk_pid=$! rss_max=0 kb
   # RSS under load: the largest VmRSS seen while wrk runs (VmHWM would also
   # count the argon2id hash of the sign-in before the load).
-  while kill -0 "$wrk_pid" 2>/dev/null; do
-    kb=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status")
-    [ "$kb" -gt "$rss_max" ] && rss_max=$kb
-    sleep 0.25
-  done
-  wait "$wrk_pid"
+  peak_rss "$pid" $!
   local rps p99 rss
   rps=$(awk '/^Requests\/sec:/ {print $2}' "$OUT/$name.wrk")
   p99=$(awk '$1 == "99%" {print $2}' "$OUT/$name.wrk")
-  rss=$(awk -v kb="$rss_max" 'BEGIN {printf "%.1f", kb/1024}')
+  rss=$(awk -v kb="$RSS_MAX" 'BEGIN {printf "%.1f", kb/1024}')
   non2xx=$(awk '/Non-2xx/ {print $NF}' "$OUT/$name.wrk")
   [ -z "$non2xx" ] || { echo "bench: $name answered $non2xx non-2xx responses" >&2; exit 1; }
   echo "$name $rps $p99 $rss"
