@@ -125,12 +125,14 @@ refused() {
   [ "$code" = 401 ] || { echo "bench: $1 answered $code without a session, not 401" >&2; exit 1; }
 }
 
-# load NAME PID URL COOKIE → "name req/s p99_ms rss_mib errors"
+# load NAME PID URL COOKIE → "name req/s p99_ms rss_mib errors timeouts"
+# (errors: socket errors and non-2xx answers; timeouts, among them, are
+# answers slower than wrk's 2 s). wrk's output: $OUT/gw-NAME-rROUND.wrk.
 load() {
-  local name=$1 pid=$2 url=$3 cookie=$4
+  local name=$1 pid=$2 url=$3 cookie=$4 wrkout="$OUT/gw-$1-r$round.wrk"
   taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNS" -d"$DURATION" --latency -H "Cookie: $cookie" \
     -H 'X-Original-URI: /page' -H 'X-Forwarded-Uri: /page' -H 'X-Forwarded-Proto: http' -H 'X-Forwarded-Host: 127.0.0.1' \
-    "$url" > "$OUT/gw-$name.wrk" &
+    "$url" > "$wrkout" &
   local wrk_pid=$! rss_max=0 kb
   while kill -0 "$wrk_pid" 2>/dev/null; do
     kb=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status")
@@ -142,9 +144,9 @@ load() {
     function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v + 0 }
     /^Requests\/sec:/ { rps = $2 }
     $1 == "99%" { p99 = ms($2) }
-    /Socket errors:/ { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+,?$/) { v = $i; sub(",", "", v); errs += v } }
+    /Socket errors:/ { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+,?$/) { v = $i; sub(",", "", v); errs += v }; timeouts = $NF }
     /Non-2xx or 3xx responses:/ { errs += $NF }
-    END { printf "%s %s %.2f %.1f %d\n", name, rps, p99, kb / 1024, errs }' "$OUT/gw-$name.wrk"
+    END { printf "%s %s %.2f %.1f %d %d\n", name, rps, p99, kb / 1024, errs, timeouts }' "$wrkout"
 }
 
 check hello http://127.0.0.1:$P_HELLO/page "" Alice
@@ -183,7 +185,7 @@ awk -v dur="$DURATION" -v conns="$CONNS" -v rounds="$ROUNDS" -v before="$LOAD_BE
   }
   !($1 in seen) { seen[$1] = 1; order[++k] = $1 }
   { r = ++cnt[$1]; each[$1, r] = $2; if (r > nr) nr = r
-    rpsl[$1] = rpsl[$1] " " $2; p99l[$1] = p99l[$1] " " $3; if ($4 > rss[$1]) rss[$1] = $4; errs[$1] += $5; total += $5 }
+    rpsl[$1] = rpsl[$1] " " $2; p99l[$1] = p99l[$1] " " $3; if ($4 > rss[$1]) rss[$1] = $4; errs[$1] += $5; tmo[$1] += $6; total += $5 }
   END {
     for (i = 1; i <= k; i++) { n = order[i]; rps[n] = median(rpsl[n]); p99[n] = median(p99l[n]) }
     label["authgo-fa"] = "authgo serve: GET /auth/forward-auth"
@@ -196,7 +198,7 @@ awk -v dur="$DURATION" -v conns="$CONNS" -v rounds="$ROUNDS" -v before="$LOAD_BE
     printf "load average before: %s; after: %s\n\n", before, after
     print "| server and request | req/s | p99 latency | RSS under load (MiB) | errors |"
     print "|---|---:|---:|---:|---:|"
-    for (i = 1; i <= k; i++) { n = order[i]; printf "| %s | %.0f | %.0f ms | %s | %d |\n", label[n], rps[n], p99[n], rss[n], errs[n] }
+    for (i = 1; i <= k; i++) { n = order[i]; printf "| %s | %.0f | %.0f ms | %s | %d%s |\n", label[n], rps[n], p99[n], rss[n], errs[n], tmo[n] ? sprintf(" (%d timeouts)", tmo[n]) : "" }
     print ""
     if ("authgo-fa" in rps) printf "forward-auth: authgo / oauth2-proxy = %.2fx (target >= 2)\n", rps["authgo-fa"] / rps["o2p-fa"]
     if ("authgo-page" in rps) {
