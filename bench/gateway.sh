@@ -13,12 +13,14 @@
 #
 # Each server under load is pinned to CPU 0, and so is the upstream hello:
 # a proxy then pays for its upstream as much as for itself, the same for
-# every proxy, and wrk (-t1 -c$CONNS) has CPU 1 to itself. Every server answers with its defaults except:
-# oauth2-proxy runs with --request-logging=false (its per-request log line
-# costs it about a third), --reverse-proxy and --trusted-proxy-ip
-# 127.0.0.1/32, as authgo serve runs with --trusted-proxy 127.0.0.1/32.
+# every proxy, and wrk (-t1 -c$CONNS) has CPU 1 to itself. Every server
+# answers with its defaults except: neither logs a line per request (oauth2-proxy --request-logging=false,
+# authgo serve --access-log=false); oauth2-proxy runs with --reverse-proxy
+# and --trusted-proxy-ip 127.0.0.1/32, as authgo serve runs with
+# --trusted-proxy 127.0.0.1/32.
 # The table gives req/s, p99 latency (medians over ROUNDS alternating
-# rounds), the largest RSS seen under load and the errors wrk saw (socket errors plus non-2xx answers); the script exits
+# rounds), the largest RSS seen under load and the errors wrk saw (socket
+# errors plus non-2xx answers; timeouts apart); the script exits
 # non-zero if any run had errors.
 #
 #   bench/gateway.sh                  # 10 s per run, 256 connections
@@ -56,7 +58,11 @@ go build -o "$OUT/hello" ./bench/hello
 go build -o "$OUT/gwop" ./bench/gwop
 go build -o "$OUT/rproxy" ./bench/rproxy
 GATEWAY=0
-case "$("$OUT/authgo" serve --help 2>&1 || true)" in *--upstream*) GATEWAY=1 ;; esac
+SERVE_HELP=$("$OUT/authgo" serve --help 2>&1 || true)
+case "$SERVE_HELP" in *--upstream*) GATEWAY=1 ;; esac
+# Neither server logs a line per request (oauth2-proxy: --request-logging=false).
+AG_QUIET=()
+case "$SERVE_HELP" in *--access-log*) AG_QUIET=(--access-log=false) ;; esac
 
 DATA=$(mktemp -d)
 pids=()
@@ -93,7 +99,7 @@ if [ "$GATEWAY" = 1 ]; then
   AUTH_SECRET=$SECRET AUTH_OIDC_ISSUER="$ISSUER" AUTH_OIDC_ID=authgo AUTH_OIDC_SECRET=bench-client-secret \
     taskset -c "$SERVER_CPU" "$OUT/authgo" serve --data "$DATA" --addr 127.0.0.1:$P_AG \
     --upstream http://127.0.0.1:$P_UP --allow-email-domain example.com --trusted-proxy 127.0.0.1/32 \
-    --pass-identity >"$OUT/gw-authgo.log" 2>&1 &
+    --pass-identity "${AG_QUIET[@]}" >"$OUT/gw-authgo.log" 2>&1 &
   pids+=($!); AG=$!
   wait_url http://127.0.0.1:$P_AG/auth/csrf
 fi
