@@ -15,6 +15,7 @@ import (
 	"github.com/authgo/authgo/internal/cookie"
 	"github.com/authgo/authgo/internal/pages"
 	"github.com/authgo/authgo/provider"
+	"github.com/authgo/authgo/store"
 )
 
 var zeroTime time.Time
@@ -364,6 +365,9 @@ func (a *Auth) finishSignIn(rq *request, u *User, account *Account, creds provid
 		if err != nil {
 			return nil, err
 		}
+		if v, ok := emailVerified(u, profile); ok && v && row.Email != "" && strings.EqualFold(row.Email, u.Email) && row.EmailVerified.IsZero() {
+			row = a.markEmailVerified(ctx, row)
+		}
 		u = &User{ID: row.ID, Name: row.Name, Email: row.Email, Image: row.Image, Extra: u.Extra}
 		if created {
 			isNew, trigger = true, TriggerSignUp
@@ -575,4 +579,23 @@ func preferredUsername(u *User, profile map[string]any) string {
 	}
 	s, _ := profile["login"].(string)
 	return s
+}
+
+// markEmailVerified records in the users row that the provider of this
+// sign-in verified its address (emailVerified, which Auth.js sets only at
+// email sign-ins), so that a database session, rebuilt from the row,
+// carries email_verified as a JWT session does. A store error is logged
+// and the row returned as it was: the sign-in does not depend on it.
+func (a *Auth) markEmailVerified(ctx context.Context, row *store.User) *store.User {
+	next := *row
+	next.EmailVerified = a.now().UTC().Truncate(time.Millisecond)
+	written, err := a.cfg.Users.UpdateUser(ctx, next)
+	if err != nil {
+		a.log.Warn("authgo: the users row could not record that the provider verified the address", "user", row.ID, "err", err)
+		return row
+	}
+	if ev := a.cfg.Events.UpdateUser; ev != nil {
+		a.event(ctx, "UpdateUser", func() { ev(ctx, written) })
+	}
+	return &written
 }

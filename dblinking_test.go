@@ -239,3 +239,44 @@ func TestConcurrentFirstSignIns(t *testing.T) {
 		t.Errorf("%d users rows and %d accounts rows after %d first sign-ins at once, want 1 and 1", users, accounts, n)
 	}
 }
+
+// TestEmailVerifiedRecorded: an OAuth sign-in whose provider verified the
+// users row's address marks the row (emailVerified), so that a database
+// session carries email_verified; an unverified address, or a verified
+// one that is not the row's, leaves the row alone.
+func TestEmailVerifiedRecorded(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		profile map[string]any
+		want    bool
+	}{
+		{"verified", map[string]any{"sub": "idp-42", "email": "ida@example.com", "email_verified": true}, true},
+		{"not verified", map[string]any{"sub": "idp-42", "email": "ida@example.com", "email_verified": false}, false},
+		{"unknown", map[string]any{"sub": "idp-42", "email": "ida@example.com"}, false},
+		{"another address verified", map[string]any{"sub": "idp-42", "email": "other@example.com", "email_verified": true}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			idp := &stubIdP{id: "stub", profile: tc.profile}
+			f := newDBAuth(t, func(c *authgo.Config) { c.Providers = append(c.Providers, idp) })
+			if r := oauthSignIn(t, f.c, "stub"); r.StatusCode != 302 {
+				t.Fatalf("sign-in: %d", r.StatusCode)
+			}
+			u, err := f.store.UserByEmail(t.Context(), "ida@example.com")
+			if err != nil || u == nil {
+				t.Fatalf("users row: %v %v", u, err)
+			}
+			if got := !u.EmailVerified.IsZero(); got != tc.want {
+				t.Errorf("emailVerified set = %v, want %v", got, tc.want)
+			}
+			r := httptest.NewRequest(http.MethodGet, O+"/", nil)
+			r.AddCookie(&http.Cookie{Name: "authjs.session-token", Value: f.c.Cookie("authjs.session-token")})
+			tok, err := f.a.Token(r)
+			if err != nil || tok == nil {
+				t.Fatalf("token: %v %v", tok, err)
+			}
+			if v, _ := tok.Extra["email_verified"].(bool); v != tc.want {
+				t.Errorf("database session's email_verified = %v, want %v", tok.Extra["email_verified"], tc.want)
+			}
+		})
+	}
+}

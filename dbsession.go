@@ -39,7 +39,9 @@ const maxSessionToken = 255
 // ID Sessions lists and RevokeSession takes). The revocation store is
 // asked too, so that RevokeUser ends database sessions begun before it.
 // A session that signed in with provider tokens gets them from its
-// accounts row (accountClaims).
+// accounts row (accountClaims). What the stores returned is kept for
+// SessionConfig.StoreCache (sessioncache.go); expiry, MaxLifetime and
+// revocation are checked on every read.
 type dbStrategy struct {
 	a        *Auth
 	sessions store.SessionStore

@@ -6,7 +6,9 @@
 # @auth/pg-adapter 1.11.3 and the database strategy on the same PostgreSQL
 # database, reading the same sessions row (bench/authjs-db.mjs). One run,
 # one after the other: each server pinned to CPU 0 with taskset, wrk
-# (-t1 -c32) to CPU 1; PostgreSQL and Redis are not pinned. Besides req/s
+# (-t1 -c32) to CPU 1; PostgreSQL and Redis are not pinned. The database
+# strategy runs with its session cache (SessionConfig.StoreCache, 2 s), and
+# once more on PostgreSQL without it (postgres-nocache). Besides req/s
 # and latency, each row has the CPU time per answer of the server and of
 # the database's processes (its PostgreSQL backends, redis-server), which
 # does not depend on what else the machine runs.
@@ -90,7 +92,7 @@ HZ=$(getconf CLK_TCK)
 # server: the PostgreSQL backends of the bench database, or redis-server.
 db_pids() {
   case $1 in
-    postgres|authjs) psql -X -A -t "$PGSERVER" -c "SELECT pid FROM pg_stat_activity WHERE datname = '$DB'" ;;
+    postgres|postgres-nocache|authjs) psql -X -A -t "$PGSERVER" -c "SELECT pid FROM pg_stat_activity WHERE datname = '$DB'" ;;
     redis) echo "$REDIS_PID" ;;
   esac
 }
@@ -150,6 +152,10 @@ TOKEN=$(cat /proc/sys/kernel/random/uuid)
 serve postgres 3303 -store postgres -db "$PGURL&pool_max_conns=10" -token "$TOKEN"
 run_case postgres 3303 "$COOKIE"
 
+# The same without the session cache: one round trip per request.
+serve postgres-nocache 3307 -store postgres -db "$PGURL&pool_max_conns=10" -store-cache=-1ns
+run_case postgres-nocache 3307 "$COOKIE"
+
 if [ -n "$REDIS" ]; then
   serve redis 3304 -store redis -db "$(mktemp -d)/users.db" -redis redis://127.0.0.1:3309/0
   run_case redis 3304 "$COOKIE"
@@ -173,6 +179,7 @@ awk -v dur="$DURATION" -v conns="$CONNS" -v redis="$REDIS" -v authjs="$AUTHJS_VE
     label["jwt"] = "authgo, JWT strategy"
     label["sqlite"] = "authgo, database strategy, SQLite"
     label["postgres"] = "authgo, database strategy, PostgreSQL"
+    label["postgres-nocache"] = "authgo, database strategy, PostgreSQL, StoreCache off"
     label["redis"] = "authgo, database strategy, Redis sessions (users in SQLite)"
     label["authjs"] = "Auth.js + @auth/pg-adapter, database strategy, same PostgreSQL"
     print "| server | /session req/s | p99 | CPU µs/req | guarded page req/s | p99 | CPU µs/req |"
@@ -186,6 +193,9 @@ awk -v dur="$DURATION" -v conns="$CONNS" -v redis="$REDIS" -v authjs="$AUTHJS_VE
       rps["postgres", S] / rps["authjs", S], rps["postgres", G] / rps["authjs", G], \
       total("authjs" SUBSEP S) / total("postgres" SUBSEP S), total("authjs" SUBSEP G) / total("postgres" SUBSEP G), \
       srv["authjs", S] / srv["postgres", S], srv["authjs", G] / srv["postgres", G]
+    printf "CPU per answer, server + database, Auth.js + pg-adapter / authgo: "
+    for (i = 1; i <= n; i++) { k = order[i]; if (k != "authjs") printf "%s%s %.1fx (/session), %.1fx (guarded page)", (i > 1 ? "; " : ""), k, total("authjs" SUBSEP S) / total(k SUBSEP S), total("authjs" SUBSEP G) / total(k SUBSEP G) }
+    printf "\n"
     printf "authgo database strategy / JWT strategy, /session req/s: SQLite %.2f, PostgreSQL %.2f", rps["sqlite", S] / rps["jwt", S], rps["postgres", S] / rps["jwt", S]
     if (redis != "") printf ", Redis %.2f", rps["redis", S] / rps["jwt", S]
     printf "\nAuth.js: %s\n", authjs

@@ -14,8 +14,9 @@
 # Each server under load is pinned to CPU 0, and so is the upstream hello:
 # a proxy then pays for its upstream as much as for itself, the same for
 # every proxy, and wrk (-t1 -c$CONNS) has CPU 1 to itself. Every server
-# answers with its defaults except: neither logs a line per request (oauth2-proxy --request-logging=false,
-# authgo serve --access-log=false); oauth2-proxy runs with --reverse-proxy
+# answers with its defaults except: neither logs a line per request
+# (oauth2-proxy --request-logging=false, authgo serve --access-log=false);
+# oauth2-proxy runs with --reverse-proxy
 # and --trusted-proxy-ip 127.0.0.1/32, as authgo serve runs with
 # --trusted-proxy 127.0.0.1/32.
 # The table gives req/s, p99 latency (medians over ROUNDS alternating
@@ -60,9 +61,6 @@ go build -o "$OUT/rproxy" ./bench/rproxy
 GATEWAY=0
 SERVE_HELP=$("$OUT/authgo" serve --help 2>&1 || true)
 case "$SERVE_HELP" in *--upstream*) GATEWAY=1 ;; esac
-# Neither server logs a line per request (oauth2-proxy: --request-logging=false).
-AG_QUIET=()
-case "$SERVE_HELP" in *--access-log*) AG_QUIET=(--access-log=false) ;; esac
 
 DATA=$(mktemp -d)
 pids=()
@@ -99,7 +97,7 @@ if [ "$GATEWAY" = 1 ]; then
   AUTH_SECRET=$SECRET AUTH_OIDC_ISSUER="$ISSUER" AUTH_OIDC_ID=authgo AUTH_OIDC_SECRET=bench-client-secret \
     taskset -c "$SERVER_CPU" "$OUT/authgo" serve --data "$DATA" --addr 127.0.0.1:$P_AG \
     --upstream http://127.0.0.1:$P_UP --allow-email-domain example.com --trusted-proxy 127.0.0.1/32 \
-    --pass-identity "${AG_QUIET[@]}" >"$OUT/gw-authgo.log" 2>&1 &
+    --pass-identity --access-log=false >"$OUT/gw-authgo.log" 2>&1 &
   pids+=($!); AG=$!
   wait_url http://127.0.0.1:$P_AG/auth/csrf
 fi

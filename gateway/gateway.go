@@ -10,6 +10,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/authgo/authgo"
 	"github.com/authgo/authgo/internal/fwd"
@@ -67,7 +68,9 @@ type Options struct {
 	// authgo's other cookies through to the upstream, and the upstream's
 	// Set-Cookie for them back: a Next.js app with the same AUTH_SECRET
 	// can then read the session itself with auth(). Without it the
-	// upstream never sees them.
+	// upstream never sees them, nor with it a WebSocket handshake from
+	// another origin (which goes anonymous on a public path and gets 403
+	// on a protected one).
 	PassSessionCookie bool
 
 	// Transport carries the requests to the upstream. Nil means a
@@ -75,6 +78,15 @@ type Options struct {
 	// with a 10 s dial timeout and a 60 s timeout for the response
 	// headers.
 	Transport http.RoundTripper
+
+	// TransferIdleTimeout, when set, lets a proxied request outlive the
+	// server's ReadTimeout and WriteTimeout as long as it moves: each read
+	// of the request body and each write of the response pushes the
+	// connection's deadline this far ahead (nginx's send_timeout), so an
+	// upload or a download of any length works while a stalled client is
+	// still cut off. Event streams and WebSockets are never cut. Zero
+	// leaves the server's deadlines as they are.
+	TransferIdleTimeout time.Duration
 
 	// Forbidden answers a signed-in user whom Allow does not let in
 	// (status 403). Nil means a short page that names the signed-in
@@ -92,11 +104,13 @@ type Options struct {
 // only when the provider vouched for them (the session's email_verified
 // claim is true).
 type Allow struct {
-	// Emails are exact addresses, compared without case.
+	// Emails are exact addresses, compared without ASCII case (the
+	// Kelvin sign is not a "k"). An address with more than one '@'
+	// never matches.
 	Emails []string
 	// Domains are email domains ("example.com" lets in
-	// alice@example.com, not alice@sub.example.com), compared without
-	// case.
+	// alice@example.com, not alice@sub.example.com nor
+	// alice@example.com.), compared without ASCII case.
 	Domains []string
 	// Any lets every signed-in user in, verified or not, as
 	// oauth2-proxy's --email-domain=* does.
@@ -144,7 +158,8 @@ func New(a *authgo.Auth, o Options) (*Gateway, error) {
 	}
 	var err error
 	if len(o.Public) > 0 {
-		if g.public, err = match.Compile(o.Public...); err != nil {
+		// A public pattern whose match runs out of time opens nothing.
+		if g.public, err = (match.Options{Opens: true}).Compile(o.Public...); err != nil {
 			return nil, fmt.Errorf("gateway: Public: %w", err)
 		}
 	}
@@ -157,14 +172,14 @@ func New(a *authgo.Auth, o Options) (*Gateway, error) {
 		return nil, err
 	}
 	for _, e := range o.Allow.Emails {
-		e = strings.ToLower(strings.TrimSpace(e))
-		if i := strings.LastIndexByte(e, '@'); i <= 0 || i == len(e)-1 {
+		e = lowerASCII(strings.TrimSpace(e))
+		if i := strings.IndexByte(e, '@'); i <= 0 || i == len(e)-1 || strings.Count(e, "@") != 1 {
 			return nil, fmt.Errorf("gateway: Allow.Emails entry %q is not an address like alice@example.com", e)
 		}
 		g.emails[e] = true
 	}
 	for _, d := range o.Allow.Domains {
-		d = strings.ToLower(strings.TrimPrefix(strings.TrimSpace(d), "@"))
+		d = lowerASCII(strings.TrimPrefix(strings.TrimSpace(d), "@"))
 		if d == "" || strings.ContainsAny(d, "@/ ") || d == "*" {
 			return nil, fmt.Errorf("gateway: Allow.Domains entry %q is not a domain like example.com (Allow.Any lets everybody in)", d)
 		}
@@ -201,13 +216,21 @@ func New(a *authgo.Auth, o Options) (*Gateway, error) {
 
 // Protected reports whether a request for target (a request-target as
 // sent: an escaped path, optionally with a query) needs a session. A
-// target that is malformed or can be read two ways (an encoded slash, a
-// dot-segment, a backslash…) is reported as bad, and needs a session
-// too.
+// target that is malformed (a space or a control byte in the path) or can
+// be read two ways (an encoded slash, a dot-segment, a backslash…) is
+// reported as bad, and needs a session too.
 func (g *Gateway) Protected(target string) (protected, bad bool) {
 	esc, _, _ := strings.Cut(target, "?")
 	if esc == "" || esc[0] != '/' {
 		return true, true
+	}
+	// A request-target has no space or control byte; a forwarded one
+	// that does is a list ("/pub/x, /admin": a proxy that appended its
+	// own value to the client's) or forged.
+	for i := 0; i < len(esc); i++ {
+		if c := esc[i]; c <= ' ' || c == 0x7f {
+			return true, true
+		}
 	}
 	dec, err := url.PathUnescape(esc)
 	if err != nil || !urlx.IsClean(dec) || !urlx.CleanSegments(esc) {
@@ -255,12 +278,36 @@ func (g *Gateway) Allowed(ctx context.Context, tok *authgo.Token) bool {
 	if v, _ := tok.Extra[authgo.ClaimEmailVerified].(bool); !v || tok.Email == "" {
 		return false
 	}
-	e := strings.ToLower(tok.Email)
+	// One '@' only (GHSA-c5c4-8r6x-56w3: "a@evil.com@example.com" is
+	// nobody's mailbox at example.com), and only ASCII letters folded:
+	// strings.ToLower turns the Kelvin sign into "k" and "İ" into "i",
+	// so that a lookalike domain would pass as the listed one.
+	e := lowerASCII(tok.Email)
+	if strings.Count(e, "@") != 1 {
+		return false
+	}
 	if g.emails[e] {
 		return true
 	}
-	i := strings.LastIndexByte(e, '@')
+	i := strings.IndexByte(e, '@')
 	return i > 0 && g.domains[e[i+1:]]
+}
+
+// lowerASCII lowercases the ASCII letters of s and leaves every other
+// byte as it is.
+func lowerASCII(s string) string {
+	for i := 0; i < len(s); i++ {
+		if 'A' <= s[i] && s[i] <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if 'A' <= b[j] && b[j] <= 'Z' {
+					b[j] += 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
 }
 
 // ServeHTTP serves the auth endpoints (the base path, forward-auth
@@ -298,20 +345,51 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "Bad Request: ambiguous path", http.StatusBadRequest)
 		return
 	}
+	// A WebSocket handshake from a page of another origin carries the
+	// browser's cookies (same-site pages, and every page with
+	// SameSite=None): it must not open the app in the user's name.
+	_, upgrade := r.Header["Upgrade"]
+	foreign := upgrade && !g.sameOrigin(r)
 	if protected {
+		if foreign {
+			g.log.Info("gateway: refused a WebSocket handshake from another origin", "origin", headerSafe(r.Header.Get("Origin")))
+			w.Header().Set("Cache-Control", "no-store")
+			http.Error(w, "Forbidden: a WebSocket from another origin", http.StatusForbidden)
+			return
+		}
 		g.guarded.ServeHTTP(w, r)
 		return
 	}
 	// A public path: the identity goes along when a permitted user is
-	// signed in; nobody is turned away.
+	// signed in; nobody is turned away. A WebSocket from another origin
+	// goes as anonymous.
 	ctx := r.Context()
 	var tok *authgo.Token
-	if g.identity {
+	if g.identity && !foreign {
 		if t, err := g.a.Token(r); err == nil && g.Allowed(ctx, t) {
 			tok = t
 		}
 	}
-	g.proxy(w, r, tok)
+	g.proxy(w, r, tok, foreign)
+}
+
+// sameOrigin reports whether r has no Origin header (not a browser's
+// request) or one naming the public origin r was sent to.
+func (g *Gateway) sameOrigin(r *http.Request) bool {
+	v := r.Header.Values("Origin")
+	if len(v) == 0 {
+		return true
+	}
+	o, err := g.a.Origin(r)
+	if len(v) != 1 || err != nil {
+		return false
+	}
+	u, err := url.Parse(strings.TrimSpace(v[0]))
+	if err != nil || u.User != nil || u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.Host == "" {
+		return false
+	}
+	scheme := lowerASCII(u.Scheme)
+	return scheme+"://"+urlx.CanonicalHost(scheme, lowerASCII(u.Host)) == o
 }
 
 // endpoint reports whether r is for the auth endpoints: a clean path under
@@ -333,7 +411,7 @@ func (g *Gateway) signedIn(w http.ResponseWriter, r *http.Request) {
 		g.forbidden(w, r, tok)
 		return
 	}
-	g.proxy(w, r, tok)
+	g.proxy(w, r, tok, false)
 }
 
 // forbidden answers a signed-in user whom the allow-list does not let in.

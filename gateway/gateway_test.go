@@ -3,6 +3,8 @@ package gateway_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -104,6 +106,10 @@ func TestProtected(t *testing.T) {
 		{"not a path", []string{"/:path*"}, nil, "https://evil.example/", true, true},
 		{"empty", []string{"/:path*"}, nil, "", true, true},
 		{"Next data form of a protected page", []string{"/:path*"}, []string{"/mypage"}, "/_next/data/build/mypage.json", true, false},
+		// (a|aa)+ backtracks exponentially before the missing b: the
+		// match runs out of time, and a public pattern out of time opens
+		// nothing.
+		{"public pattern out of time", []string{"/:p((?!z)(?:a|aa)+b)"}, nil, "/" + strings.Repeat("a", 40) + "c", true, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			g, err := gateway.New(a, gateway.Options{Public: tc.public, Protect: tc.protect})
@@ -398,4 +404,43 @@ func FuzzProtected(f *testing.F) {
 			t.Fatalf("%q (decoded %q) is public", target, dec)
 		}
 	})
+}
+
+// TestTransferIdleTimeout: behind a server whose WriteTimeout is shorter
+// than a slow download, the download completes with TransferIdleTimeout
+// (each write moves the deadline) and is cut without it.
+func TestTransferIdleTimeout(t *testing.T) {
+	const chunks = 6
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", fmt.Sprint(chunks))
+		for range chunks {
+			w.Write([]byte("x"))
+			w.(http.Flusher).Flush()
+			time.Sleep(100 * time.Millisecond)
+		}
+	}))
+	defer app.Close()
+	a := newAuth(t, nil)
+	for _, tc := range []struct {
+		idle time.Duration
+		full bool
+	}{{0, false}, {time.Second, true}} {
+		g, err := gateway.New(a, gateway.Options{Upstream: app.URL, Public: []string{"/:path*"}, TransferIdleTimeout: tc.idle})
+		if err != nil {
+			t.Fatal(err)
+		}
+		front := httptest.NewUnstartedServer(g)
+		front.Config.WriteTimeout = 250 * time.Millisecond
+		front.Start()
+		res, err := http.Get(front.URL + "/file")
+		var body []byte
+		if err == nil {
+			body, err = io.ReadAll(res.Body)
+			res.Body.Close()
+		}
+		front.Close()
+		if got := err == nil && len(body) == chunks; got != tc.full {
+			t.Errorf("TransferIdleTimeout %v: %d bytes, err %v; want the whole body: %v", tc.idle, len(body), err, tc.full)
+		}
+	}
 }

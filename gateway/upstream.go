@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -19,13 +20,17 @@ type passed struct {
 	token                 string
 	origin                string // scheme://host for X-Forwarded-Proto/-Host
 	w                     http.ResponseWriter
+	anonymous             bool        // no authgo cookie either, whatever PassSessionCookie says
+	idle                  *idleWriter // nil without TransferIdleTimeout
 }
 
 type passedKey struct{}
 
-// proxy sends r to the upstream with tok's identity (nil: none).
-func (g *Gateway) proxy(w http.ResponseWriter, r *http.Request, tok *authgo.Token) {
-	p := &passed{w: w}
+// proxy sends r to the upstream with tok's identity (nil: none);
+// anonymous, it also keeps authgo's cookies from the upstream even with
+// PassSessionCookie.
+func (g *Gateway) proxy(w http.ResponseWriter, r *http.Request, tok *authgo.Token, anonymous bool) {
+	p := &passed{w: w, anonymous: anonymous}
 	if o, err := g.a.Origin(r); err == nil {
 		p.origin = o
 	}
@@ -50,8 +55,46 @@ func (g *Gateway) proxy(w http.ResponseWriter, r *http.Request, tok *authgo.Toke
 		// must not cut it.
 		rc.SetReadDeadline(time.Time{})
 		rc.SetWriteDeadline(time.Time{})
+	} else if d := g.o.TransferIdleTimeout; d > 0 {
+		p.idle = &idleWriter{ResponseWriter: w, rc: rc, d: d}
+		w = p.idle
+		if r.Body != nil && r.Body != http.NoBody {
+			r.Body = &idleBody{ReadCloser: r.Body, rc: rc, d: d}
+		}
 	}
 	g.rp.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), passedKey{}, p)))
+}
+
+// idleWriter pushes the connection's write deadline ahead at each write
+// (TransferIdleTimeout), until off.
+type idleWriter struct {
+	http.ResponseWriter
+	rc  *http.ResponseController
+	d   time.Duration
+	off bool
+}
+
+func (w *idleWriter) Write(b []byte) (int, error) {
+	if !w.off {
+		w.rc.SetWriteDeadline(time.Now().Add(w.d))
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap gives http.ResponseController (flushes) the writer below.
+func (w *idleWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// idleBody pushes the connection's read deadline ahead at each read of
+// the request body (TransferIdleTimeout).
+type idleBody struct {
+	io.ReadCloser
+	rc *http.ResponseController
+	d  time.Duration
+}
+
+func (b *idleBody) Read(p []byte) (int, error) {
+	b.rc.SetReadDeadline(time.Now().Add(b.d))
+	return b.ReadCloser.Read(p)
 }
 
 // headerSafe returns s, or "" when it cannot be a header value.
@@ -102,7 +145,7 @@ func (g *Gateway) rewrite(pr *httputil.ProxyRequest) {
 	for k, v := range h {
 		switch {
 		case k == "Cookie":
-			if !g.o.PassSessionCookie {
+			if !g.o.PassSessionCookie || p.anonymous {
 				if kept := foreignCookies(v); len(kept) > 0 {
 					h[k] = []string{strings.Join(kept, "; ")}
 				} else {
@@ -194,6 +237,9 @@ func (g *Gateway) modifyResponse(res *http.Response) error {
 		if p, _ := res.Request.Context().Value(passedKey{}).(*passed); p != nil {
 			// An event stream lasts as long as the page: the server's
 			// write timeout must not cut it.
+			if p.idle != nil {
+				p.idle.off = true
+			}
 			http.NewResponseController(p.w).SetWriteDeadline(time.Time{})
 		}
 	}

@@ -88,8 +88,13 @@ func observe(base string, r *reply, html bool) observation {
 
 // sessionClaims decodes the session token r sets (its chunks joined) with
 // liveSecret and lists its claims with their JSON types: both servers must
-// write the same claims. authgo's session_id and auth_time are left out
-// (deliberate additions, for revocation; README compatibility table).
+// write the same claims. authgo's additions (authgoClaims) are left out
+// (README compatibility table).
+// authgoClaims are the claims authgo adds to a sign-in's token: for
+// revocation (session_id, auth_time) and the sign-in's identity, which
+// package gateway reads (provider, email_verified, preferred_username).
+var authgoClaims = []string{authgo.ClaimSessionID, authgo.ClaimAuthTime, authgo.ClaimProvider, authgo.ClaimEmailVerified, authgo.ClaimPreferredUsername}
+
 func sessionClaims(r *reply) string {
 	var name string
 	chunks := map[int]string{}
@@ -119,8 +124,11 @@ func sessionClaims(r *reply) string {
 	b, _ := json.Marshal(tok)
 	var m map[string]any
 	json.Unmarshal(b, &m)
-	delete(m, authgo.ClaimSessionID)
-	delete(m, authgo.ClaimAuthTime)
+	// authgo's additions: for revocation, and the sign-in's identity
+	// (package gateway); README compatibility table.
+	for _, c := range authgoClaims {
+		delete(m, c)
+	}
 	var out []string
 	for _, k := range slices.Sorted(maps.Keys(m)) {
 		out = append(out, fmt.Sprintf("%s:%T", k, m[k]))
@@ -555,8 +563,12 @@ func TestLive(t *testing.T) {
 				if at, _ := m[authgo.ClaimAuthTime].(float64); s.name == "authgo" && at == 0 {
 					t.Errorf("%s: authgo's token has no auth_time", user)
 				}
-				delete(m, authgo.ClaimSessionID) // authgo's additions, for revocation
-				delete(m, authgo.ClaimAuthTime)
+				if p, _ := m[authgo.ClaimProvider].(string); s.name == "authgo" && p != "credentials" {
+					t.Errorf("%s: authgo's token names provider %v", user, m[authgo.ClaimProvider])
+				}
+				for _, c := range authgoClaims { // authgo's additions
+					delete(m, c)
+				}
 				claims[i] = m
 			}
 			if !reflect.DeepEqual(claims[0], claims[1]) {

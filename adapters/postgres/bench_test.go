@@ -12,8 +12,9 @@ import (
 // BenchmarkDatabaseSession is a database session read on PostgreSQL
 // through the library, in process: GET /auth/session (the row read, the
 // cookie re-sent, the JSON) and a page behind the middleware. The session
-// is made directly in the store (no provider tokens: one query a
-// request), as bench/db.sh makes it; bench/db.sh loads the same over HTTP.
+// is made directly in the store (no provider tokens), as bench/db.sh makes
+// it; the session cache (SessionConfig.StoreCache, 2 s) is on, so the
+// store is asked once per 2 s. bench/db.sh loads the same over HTTP.
 func BenchmarkDatabaseSession(b *testing.B) {
 	pool := freshDatabase(b)
 	s := newSite(b, pool, "http://localhost:3000")

@@ -44,6 +44,12 @@ type split struct {
 	store.UserStore
 }
 
+// CreateUserWithAccount is the users store's (SQLite's): users and their
+// accounts stay in SQL beside Redis sessions.
+func (s split) CreateUserWithAccount(ctx context.Context, u store.User, a store.Account) (store.User, error) {
+	return s.UserStore.(store.UserWithAccountCreator).CreateUserWithAccount(ctx, u, a)
+}
+
 // sessionsFixture is a Sessions on the shared Redis under a prefix of the
 // test's own, with users in SQLite.
 type sessionsFixture struct {

@@ -6,7 +6,8 @@
 // -tags benchredis). For the database strategies it first makes the user
 // Alice and one session of hers in the store, with the token -token when
 // given (bench/db.sh gives Auth.js the same row), then prints the session
-// cookie as a "Cookie: " line and serves.
+// cookie as a "Cookie: " line and serves. -store-cache sets
+// SessionConfig.StoreCache (negative: no cache).
 package main
 
 import (
@@ -48,6 +49,7 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:3300", "listen address")
 	kind := flag.String("store", "jwt", "jwt, or the database strategy's store: "+strings.Join(storeNames(), ", "))
 	token := flag.String("token", "", "the database session's token (default: 32 random bytes, base64url)")
+	storeCache := flag.Duration("store-cache", 0, "SessionConfig.StoreCache: 0 for the default (2 s), negative to read the stores on every request")
 	flag.Parse()
 	ctx := context.Background()
 
@@ -72,7 +74,7 @@ func main() {
 		if err != nil {
 			log.Fatalf("dbserver: %s: %v", *kind, err)
 		}
-		cfg.Session = authgo.SessionConfig{Strategy: authgo.StrategyDatabase, Store: sessions}
+		cfg.Session = authgo.SessionConfig{Strategy: authgo.StrategyDatabase, Store: sessions, StoreCache: *storeCache}
 		cfg.Users = users
 		if cookie, err = newSession(ctx, sessions, users, *token); err != nil {
 			log.Fatalf("dbserver: %s: %v", *kind, err)

@@ -33,6 +33,9 @@ type database interface {
 	// makes an OAuth callback usable once across instances.
 	UseOnce(ctx context.Context, key string, until time.Time) (first bool, err error)
 	CountUsers(ctx context.Context) (int, error)
+	// DeleteExpiredSessions removes the sessions that expired before
+	// now (serve sweeps them: sweep.go).
+	DeleteExpiredSessions(ctx context.Context, now time.Time) (int64, error)
 
 	counter() authgo.Counter
 	// The password users. Errors: errUserExists (wrapped, saying what

@@ -148,7 +148,7 @@ func runLoad(origin string, probes []probe, workers int, tl *tally, stop <-chan 
 func TestFaultRedis(t *testing.T) {
 	rd := testkit.StartRedis(t, true)
 	dir := filepath.Join(t.TempDir(), "data")
-	e := env{"AUTH_SECRET": strings.Repeat("f", 40), "AUTH_REDIS_URL": rd.URL()}
+	e := env{"AUTH_SECRET": strings.Repeat("f", 40), "AUTH_REDIS_URL": rd.URL(), "AUTH_ACCESS_LOG": "false"}
 	for _, u := range []string{"alice", "bob"} {
 		if code, _, stderr := userCmd(t, e, "add", "--data", dir, u); code != 0 {
 			t.Fatalf("user add %s: %s", u, stderr)

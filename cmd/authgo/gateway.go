@@ -72,9 +72,13 @@ func (f *prefixFlag) Set(v string) error {
 // redirectCallback lets a callbackUrl go to the --redirect-allow hosts as
 // well as to the public origin (Auth.js's default rule).
 func redirectCallback(hosts []string) func(ctx context.Context, u, baseURL string) (string, error) {
+	// Hosts compare with ASCII case folded only: strings.ToLower and
+	// EqualFold read "İ" as "i" and the Kelvin sign as "k", and a browser
+	// does not, so https://LİNK.example.com would pass as link.example.com
+	// and lead elsewhere.
 	allowed := map[string]bool{}
 	for _, h := range hosts {
-		allowed[strings.ToLower(h)] = true
+		allowed[lowerASCII(h)] = true
 	}
 	return func(_ context.Context, u, baseURL string) (string, error) {
 		if strings.HasPrefix(u, "/") && !strings.HasPrefix(u, "//") && !strings.HasPrefix(u, "/\\") {
@@ -85,14 +89,25 @@ func redirectCallback(hosts []string) func(ctx context.Context, u, baseURL strin
 			return baseURL, nil
 		}
 		b, err := url.Parse(baseURL)
-		if err == nil && p.Scheme == b.Scheme && strings.EqualFold(p.Host, b.Host) {
+		if err == nil && p.Scheme == b.Scheme && lowerASCII(p.Host) == lowerASCII(b.Host) {
 			return u, nil
 		}
-		if allowed[strings.ToLower(p.Host)] && (p.Scheme == "https" || b != nil && b.Scheme == "http") {
+		if allowed[lowerASCII(p.Host)] && (p.Scheme == "https" || b != nil && b.Scheme == "http") {
 			return u, nil
 		}
 		return baseURL, nil
 	}
+}
+
+// lowerASCII lowercases the ASCII letters of s, and only those.
+func lowerASCII(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
 }
 
 // checkRedirectAllow refuses a --redirect-allow value that is not a host.
@@ -123,6 +138,9 @@ func newGateway(a *authgo.Auth, o *serveOptions, protect []string, db database, 
 		Logger:                  log,
 		Forbidden:               http.HandlerFunc(s.forbidden),
 		Transport:               rt,
+		// A download or upload through the gateway lasts as long as it
+		// moves, not only the server's 30 s.
+		TransferIdleTimeout: writeTimeout,
 	}
 	if o.sessionStrategy == "database" {
 		opts.Own = func(ctx context.Context, tok *authgo.Token) bool {

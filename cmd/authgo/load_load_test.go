@@ -29,7 +29,7 @@ func TestLoadServe(t *testing.T) {
 	}))
 	defer upstream.Close()
 	dir := filepath.Join(t.TempDir(), "data")
-	e := env{"AUTH_SECRET": secret}
+	e := env{"AUTH_SECRET": secret, "AUTH_ACCESS_LOG": "false"}
 	if code, _, stderr := userCmd(t, e, "add", "--data", dir, "alice"); code != 0 {
 		t.Fatalf("user add: %s", stderr)
 	}

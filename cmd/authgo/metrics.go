@@ -239,6 +239,12 @@ func (m *metrics) storeErr(storeLabel, kind string, err error) error {
 // counted. Call it before anything else wraps them (the outbox), so that
 // failures the wrapper absorbs are counted too. It returns counter
 // wrapped likewise.
+//
+// A wrapper has the methods of the interface it wraps, so an optional
+// interface the library finds by type assertion (onceStore,
+// store.UserWithAccountCreator) is forwarded by a second wrapper type,
+// chosen when the store has it: add one here for each new such interface
+// (TestInstrumentKeepsOptionalInterfaces checks the known ones).
 func (m *metrics) instrumentStores(cfg *authgo.Config, counter authgo.Counter) authgo.Counter {
 	if m == nil {
 		return counter
@@ -255,7 +261,12 @@ func (m *metrics) instrumentStores(cfg *authgo.Config, counter authgo.Counter) a
 		cfg.Session.Store = countedSessions{SessionStore: s, m: m, store: storeName(s)}
 	}
 	if u := cfg.Users; u != nil {
-		cfg.Users = countedUsers{UserStore: u, m: m, store: storeName(u)}
+		cu := countedUsers{UserStore: u, m: m, store: storeName(u)}
+		if c, ok := u.(store.UserWithAccountCreator); ok {
+			cfg.Users = countedUsersWithAccount{cu, c}
+		} else {
+			cfg.Users = cu
+		}
 	}
 	if l := cfg.Tokens.Locker; l != nil {
 		cfg.Tokens.Locker = countedLocker{l: l, m: m, store: storeName(l)}
@@ -385,6 +396,19 @@ func (c countedUsers) UpdateAccount(ctx context.Context, a store.Account) error 
 func (c countedUsers) Account(ctx context.Context, provider, providerAccountID string) (*store.Account, error) {
 	a, err := c.UserStore.Account(ctx, provider, providerAccountID)
 	return a, c.err(err)
+}
+
+type countedUsersWithAccount struct {
+	countedUsers
+	c store.UserWithAccountCreator
+}
+
+func (c countedUsersWithAccount) CreateUserWithAccount(ctx context.Context, u store.User, a store.Account) (store.User, error) {
+	u, err := c.c.CreateUserWithAccount(ctx, u, a)
+	if errors.Is(err, store.ErrAccountLinked) {
+		return u, err // an answer, not a failure
+	}
+	return u, c.err(err)
 }
 
 type countedLocker struct {

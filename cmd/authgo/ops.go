@@ -67,7 +67,7 @@ type readyCheck struct {
 }
 
 // readyTimeout bounds each readiness check.
-var readyTimeout = 2 * time.Second
+const readyTimeout = 2 * time.Second
 
 // ops wraps serve's handler with the health endpoints, the access log and
 // the request metrics.
@@ -88,6 +88,14 @@ type ops struct {
 
 	mu     sync.Mutex
 	checks []*readyCheck
+
+	readyMu sync.Mutex // one round of readiness checks at a time
+	readyAt time.Time  // when down was found
+	down    []string
+
+	// handlers counts the requests being handled, WebSockets included,
+	// which http.Server.Shutdown does not wait for once hijacked.
+	handlers sync.WaitGroup
 }
 
 // addReady adds a readiness check named name (a fixed word: "database",
@@ -107,10 +115,34 @@ func (o *ops) healthz(w http.ResponseWriter, r *http.Request) {
 	io.WriteString(w, "ok\n")
 }
 
-// readyz asks every check at once, each within readyTimeout, and answers
-// 200 "ok" when all answered, or 503 naming the parts that did not. The
-// causes go to the log (once per change), never into the body.
+// readyz answers 200 "ok" when every part answered, or 503 naming the
+// parts that did not (see readiness). The causes go to the log (once per
+// change), never into the body.
 func (o *ops) readyz(w http.ResponseWriter, r *http.Request) {
+	down := o.readiness()
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	if len(down) > 0 {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprintf(w, "not ready: %s\n", strings.Join(down, ", "))
+		return
+	}
+	io.WriteString(w, "ok\n")
+}
+
+// readyCacheFor is how long a readiness answer is reused: readyz is
+// public, and a flood of it must not become a flood of database pings.
+const readyCacheFor = time.Second
+
+// readiness asks every check at once, each within readyTimeout, and
+// returns the names of those that failed. Concurrent callers share one
+// round of checks, and its answer serves for readyCacheFor.
+func (o *ops) readiness() []string {
+	o.readyMu.Lock()
+	defer o.readyMu.Unlock()
+	if !o.readyAt.IsZero() && time.Since(o.readyAt) < readyCacheFor {
+		return o.down
+	}
 	o.mu.Lock()
 	checks := append([]*readyCheck(nil), o.checks...)
 	o.mu.Unlock()
@@ -118,7 +150,8 @@ func (o *ops) readyz(w http.ResponseWriter, r *http.Request) {
 	var wg sync.WaitGroup
 	for i, c := range checks {
 		wg.Go(func() {
-			ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
+			// Not the request's context: the answer is shared.
+			ctx, cancel := context.WithTimeout(context.Background(), readyTimeout)
 			defer cancel()
 			errs[i] = c.check(ctx)
 		})
@@ -132,20 +165,14 @@ func (o *ops) readyz(w http.ResponseWriter, r *http.Request) {
 		}
 		if was := c.ok.Swap(err == nil); was != (err == nil) {
 			if err != nil {
-				o.log.Warn("not ready: a store does not answer", "part", c.name, "err", err)
+				o.log.Warn("not ready: a part does not answer", "part", c.name, "err", err)
 			} else {
 				o.log.Info("ready again", "part", c.name)
 			}
 		}
 	}
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	if len(down) > 0 {
-		w.WriteHeader(http.StatusServiceUnavailable)
-		fmt.Fprintf(w, "not ready: %s\n", strings.Join(down, ", "))
-		return
-	}
-	io.WriteString(w, "ok\n")
+	o.down, o.readyAt = down, time.Now()
+	return down
 }
 
 // health serves healthz and readyz at path (both under the base path on
@@ -216,6 +243,8 @@ func (o *ops) route(path string) string {
 // for every request.
 func (o *ops) wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		o.handlers.Add(1)
+		defer o.handlers.Done()
 		start := time.Now()
 		route := o.route(r.URL.Path)
 		sw := &statusWriter{ResponseWriter: w}
@@ -358,7 +387,7 @@ func loadTLS(certFile, keyFile string) (*tls.Config, error) {
 
 // shutdown stops srv within grace: it stops accepting, lets in-flight
 // requests finish, and after grace closes what is still open (a long
-// stream, a WebSocket). It returns how it went for the log.
+// stream). It returns how it went for the log.
 func shutdown(srv *http.Server, grace time.Duration) error {
 	ctx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
@@ -367,6 +396,31 @@ func shutdown(srv *http.Server, grace time.Duration) error {
 		srv.Close()
 	}
 	return err
+}
+
+// shutdown stops srv (serving o.wrap) within grace, as the function
+// shutdown does, and also waits, within the same grace, for the handlers
+// of hijacked connections (a proxied WebSocket), which Shutdown neither
+// waits for nor closes; those still open when grace runs out end with the
+// process.
+func (o *ops) shutdown(srv *http.Server, grace time.Duration) error {
+	deadline := time.Now().Add(grace)
+	if err := shutdown(srv, grace); err != nil {
+		return err
+	}
+	// No request can start now: the listeners are closed and every
+	// connection that was not hijacked is gone.
+	done := make(chan struct{})
+	go func() {
+		o.handlers.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-time.After(time.Until(deadline)):
+		return errors.New("WebSockets still open")
+	}
 }
 
 // configure gives o what it needs from the configured Auth: the base

@@ -12,7 +12,10 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
+	"errors"
+	"fmt"
 	"io"
+	"log/slog"
 	"math/big"
 	"net"
 	"net/http"
@@ -24,13 +27,17 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/authgo/authgo"
+	"github.com/authgo/authgo/adapters/redis"
 	"github.com/authgo/authgo/internal/testidp"
 	"github.com/authgo/authgo/internal/testkit"
+	"github.com/authgo/authgo/store"
 )
 
 var metricsLine = regexp.MustCompile(`msg="serving metrics" url=(http://127\.0\.0\.1:[0-9]+)/metrics`)
@@ -273,6 +280,22 @@ func TestOpsHealthNeverGuarded(t *testing.T) {
 	}
 }
 
+// readyzUntil fetches readyz at u until it answers code (the answer is
+// reused for up to a second, and a pool reconnects on its next use), and
+// returns the last answer.
+func readyzUntil(t *testing.T, u string, code int) (int, string) {
+	t.Helper()
+	var got int
+	var body string
+	for range 60 {
+		if got, body = fetch(t, nil, u); got == code {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return got, body
+}
+
 // TestOpsReadyzPostgres: readyz is 200 while the private PostgreSQL
 // answers, 503 naming the database (and nothing of its URL or the
 // error) while it is stopped, 200 again once it is back; a session read
@@ -292,7 +315,7 @@ func TestOpsReadyzPostgres(t *testing.T) {
 	}
 	pg.Stop()
 	for _, origin := range []string{s.origin + "/auth", mo} {
-		code, body := fetch(t, nil, origin+"/readyz")
+		code, body := readyzUntil(t, origin+"/readyz", http.StatusServiceUnavailable)
 		if code != http.StatusServiceUnavailable || body != "not ready: database\n" {
 			t.Fatalf("readyz with the database stopped: %d %q", code, body)
 		}
@@ -307,15 +330,7 @@ func TestOpsReadyzPostgres(t *testing.T) {
 		res.Body.Close()
 	}
 	pg.Start()
-	var code int
-	var body string
-	for range 50 { // the pool reconnects on its next use
-		if code, body = fetch(t, nil, s.origin+"/auth/readyz"); code == http.StatusOK {
-			break
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	if code != http.StatusOK || body != "ok\n" {
+	if code, body := readyzUntil(t, s.origin+"/auth/readyz", http.StatusOK); code != http.StatusOK || body != "ok\n" {
 		t.Fatalf("readyz with the database back: %d %q", code, body)
 	}
 	_, metrics := fetch(t, nil, mo+"/metrics")
@@ -324,25 +339,45 @@ func TestOpsReadyzPostgres(t *testing.T) {
 	}
 	log := s.stderr.String()
 	noPassword(t, "the log", log)
-	if !strings.Contains(log, `msg="not ready: a store does not answer" part=database`) || !strings.Contains(log, `msg="ready again" part=database`) {
+	if !strings.Contains(log, `msg="not ready: a part does not answer" part=database`) || !strings.Contains(log, `msg="ready again" part=database`) {
 		t.Errorf("the log does not tell the database's outage and return:\n%s", log)
 	}
 }
 
 // TestOpsReadyzRedis: with AUTH_REDIS_URL, readyz is 503 naming Redis
-// while the private Redis is down and 200 once it is back.
+// while the private Redis is down and 200 once it is back; session reads
+// meanwhile count Redis errors (the sign-out store it could not ask).
 func TestOpsReadyzRedis(t *testing.T) {
 	rd := testkit.StartRedis(t, false)
-	s := startServeEnv(t, env{"AUTH_SECRET": strings.Repeat("k", 40), "AUTH_REDIS_URL": rd.URL()}, false, "--addr", "127.0.0.1:0", "--data", t.TempDir())
+	s := startServeEnv(t, env{"AUTH_REDIS_URL": rd.URL()}, true, "--dev", "--addr", "127.0.0.1:0", "--data", t.TempDir(), "--metrics-addr", "127.0.0.1:0")
+	mo := metricsOrigin(t, s)
+	b := newBrowser(t, s.origin)
+	if r := b.signIn(b.csrfToken(), "demo", s.demoPassword); r.status != http.StatusFound || strings.Contains(r.header.Get("Location"), "error") {
+		t.Fatalf("sign-in: %d %q", r.status, r.header.Get("Location"))
+	}
 	if code, body := fetch(t, nil, s.origin+"/auth/readyz"); code != http.StatusOK || body != "ok\n" {
 		t.Fatalf("readyz with Redis up: %d %q", code, body)
 	}
 	rd.Kill()
-	if code, body := fetch(t, nil, s.origin+"/auth/readyz"); code != http.StatusServiceUnavailable || body != "not ready: redis\n" {
+	if code, body := readyzUntil(t, s.origin+"/auth/readyz", http.StatusServiceUnavailable); code != http.StatusServiceUnavailable || body != "not ready: redis\n" {
 		t.Fatalf("readyz with Redis down: %d %q", code, body)
 	}
+	// Session reads ask Redis whether the session was ended (after the
+	// revocation cache's two seconds); each failure is counted.
+	var n float64
+	for range 50 {
+		b.get("/auth/session")
+		_, metrics := fetch(t, nil, mo+"/metrics")
+		if n = sample(metrics, "authgo_store_errors_total", "store", "redis", "kind", "revocations"); n >= 1 {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if n < 1 {
+		t.Errorf("authgo_store_errors_total{store=redis,kind=revocations} = %v; want ≥ 1", n)
+	}
 	rd.Restart()
-	if code, body := fetch(t, nil, s.origin+"/auth/readyz"); code != http.StatusOK || body != "ok\n" {
+	if code, body := readyzUntil(t, s.origin+"/auth/readyz", http.StatusOK); code != http.StatusOK || body != "ok\n" {
 		t.Fatalf("readyz with Redis back: %d %q", code, body)
 	}
 }
@@ -753,10 +788,190 @@ func TestOpsUpstream(t *testing.T) {
 		}
 	}
 	app.Close()
-	if code, body := fetch(t, nil, s.origin+"/auth/readyz"); code != http.StatusServiceUnavailable || body != "not ready: upstream\n" {
+	if code, body := readyzUntil(t, s.origin+"/auth/readyz", http.StatusServiceUnavailable); code != http.StatusServiceUnavailable || body != "not ready: upstream\n" {
 		t.Fatalf("readyz with the app down: %d %q", code, body)
 	}
 	if strings.Contains(s.stderr.String(), "/pub/7?") {
 		t.Error("a query in the log")
 	}
+}
+
+// TestOpsShutdownWebSocket: a WebSocket proxied to the --upstream app
+// outlives the start of a shutdown (which http.Server.Shutdown does not
+// wait for, once the connection is hijacked): serve stops accepting, the
+// socket still carries its message, and serve exits 0 as soon as it
+// closes, before the grace runs out.
+func TestOpsShutdownWebSocket(t *testing.T) {
+	app := newEchoApp(t)
+	s := startServeEnv(t, env{"AUTH_SECRET": strings.Repeat("k", 40)}, false, "--addr", "127.0.0.1:0", "--data", t.TempDir(),
+		"--upstream", app.URL, "--public", "/:path*", "--shutdown-grace", "10s")
+	u, _ := url.Parse(s.origin)
+	conn, err := net.Dial("tcp", u.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(10 * time.Second))
+	fmt.Fprintf(conn, "GET /ws HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nOrigin: %s\r\n\r\n", u.Host, s.origin)
+	br := bufio.NewReader(conn)
+	res, err := http.ReadResponse(br, nil)
+	if err != nil || res.StatusCode != http.StatusSwitchingProtocols {
+		t.Fatalf("handshake: %v %v", res, err)
+	}
+	s.cancel() // SIGTERM
+	for {
+		c, err := net.DialTimeout("tcp", u.Host, time.Second)
+		if err != nil {
+			break
+		}
+		c.Close()
+		time.Sleep(10 * time.Millisecond)
+	}
+	select {
+	case <-s.done:
+		t.Fatal("serve exited with a WebSocket open")
+	case <-time.After(200 * time.Millisecond):
+	}
+	if err := writeFrame(conn, []byte("still here"), true); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := readFrame(br); err != nil || string(b) != "echo : still here" {
+		t.Fatalf("the WebSocket after SIGTERM: %q %v", b, err)
+	}
+	conn.Close() // the app closed its side after the echo; now ours
+	select {
+	case <-s.done:
+	case <-time.After(5 * time.Second): // well within the 10 s grace
+		t.Fatal("serve did not exit once the WebSocket closed")
+	}
+	if s.code != exitOK {
+		t.Fatalf("exit %d\n%s", s.code, s.stderr)
+	}
+}
+
+// TestOpsAccessLogClient: the access log's client is the TCP peer, or
+// behind a --trusted-proxy the right-most X-Forwarded-For address that is
+// not a trusted proxy's; a client cannot choose it by sending the header.
+func TestOpsAccessLogClient(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{nil, "client=127.0.0.1 "},
+		{[]string{"--trusted-proxy", "127.0.0.1/32"}, "client=203.0.113.9 "},
+	} {
+		s := startServeEnv(t, env{"AUTH_SECRET": strings.Repeat("k", 40)}, false, append([]string{"--addr", "127.0.0.1:0", "--data", t.TempDir()}, c.args...)...)
+		req, _ := http.NewRequest("GET", s.origin+"/auth/providers", nil)
+		req.Header.Set("X-Forwarded-For", "198.51.100.1, 203.0.113.9")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		s.stop(t)
+		var line string
+		for l := range strings.SplitSeq(s.stderr.String(), "\n") {
+			if strings.Contains(l, "path=/auth/providers") {
+				line = l
+			}
+		}
+		if !strings.Contains(line, c.want) || !strings.Contains(line, "route=providers") {
+			t.Errorf("%v: access line %q; want %q", c.args, line, c.want)
+		}
+	}
+}
+
+// TestOpsReadinessShared: concurrent readyz requests share one round of
+// checks, and its answer serves for a second: a flood of readyz is not a
+// flood of pings.
+func TestOpsReadinessShared(t *testing.T) {
+	o := &ops{log: slog.New(slog.DiscardHandler)}
+	var calls atomic.Int32
+	o.addReady("database", func(ctx context.Context) error {
+		calls.Add(1)
+		time.Sleep(50 * time.Millisecond)
+		return errors.New("down")
+	})
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Go(func() {
+			if down := o.readiness(); len(down) != 1 || down[0] != "database" {
+				t.Errorf("readiness = %v", down)
+			}
+		})
+	}
+	wg.Wait()
+	if n := calls.Load(); n != 1 {
+		t.Fatalf("%d checks for 20 concurrent readyz; want 1", n)
+	}
+}
+
+// TestInstrumentKeepsOptionalInterfaces: the metrics' store wrappers keep
+// the optional interfaces the library finds by type assertion (the
+// database's UseOnce and CreateUserWithAccount, Redis's UseOnce), so that
+// turning metrics on changes no behaviour; and they count a failure.
+func TestInstrumentKeepsOptionalInterfaces(t *testing.T) {
+	ctx := t.Context()
+	c := &cli{getenv: env{}.get}
+	data := dataFlags{dir: t.TempDir()}
+	db, err := c.openDatabase(ctx, &data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.close()
+	rd := testkit.StartRedis(t, false)
+	rdb, err := redisClient(rd.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rdb.Close()
+	for _, revs := range []authgo.RevocationStore{db, redis.NewRevocations(rdb, redis.RevocationsOptions{})} {
+		m := newMetrics()
+		cfg := authgo.Config{Users: db}
+		cfg.Session.Revocations = revs
+		cfg.Session.Store = db
+		m.instrumentStores(&cfg, db.counter())
+		if _, ok := cfg.Session.Revocations.(onceStore); !ok {
+			t.Errorf("%T: the wrapped revocations lost UseOnce", revs)
+		}
+		if _, ok := cfg.Users.(store.UserWithAccountCreator); !ok {
+			t.Error("the wrapped users store lost CreateUserWithAccount")
+		}
+		if _, ok := cfg.Users.(countedUsersWithAccount); !ok {
+			t.Errorf("users not wrapped: %T", cfg.Users)
+		}
+	}
+	// A store without the optional methods does not gain them.
+	m := newMetrics()
+	cfg := authgo.Config{Users: struct{ store.UserStore }{db}}
+	cfg.Session.Revocations = struct{ authgo.RevocationStore }{db}
+	m.instrumentStores(&cfg, nil)
+	if _, ok := cfg.Session.Revocations.(onceStore); ok {
+		t.Error("UseOnce made up")
+	}
+	if _, ok := cfg.Users.(store.UserWithAccountCreator); ok {
+		t.Error("CreateUserWithAccount made up")
+	}
+	// Failures are counted by store and kind; a caller that went away is not.
+	rd.Kill()
+	wrapped := authgo.Config{}
+	wrapped.Session.Revocations = redis.NewRevocations(rdb, redis.RevocationsOptions{})
+	m.instrumentStores(&wrapped, nil)
+	if _, _, err := wrapped.Session.Revocations.Check(ctx, "id", "sub"); err == nil {
+		t.Fatal("Check with Redis down: no error")
+	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	wrapped.Session.Revocations.Check(cancelled, "id", "sub")
+	if n := testutilCount(t, m, "authgo_store_errors_total", "store", "redis", "kind", "revocations"); n != 1 {
+		t.Errorf("redis revocation errors = %v; want 1", n)
+	}
+}
+
+// testutilCount reads one sample of m's registry.
+func testutilCount(t *testing.T, m *metrics, name string, labels ...string) float64 {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	m.handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	return sample(rec.Body.String(), name, labels...)
 }

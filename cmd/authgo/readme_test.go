@@ -60,3 +60,25 @@ func TestREADMETokenDecode(t *testing.T) {
 		t.Fatalf("token decode prints %v; the README shows %v", printed, documented)
 	}
 }
+
+// TestREADMEConfigExample: the configuration file the README shows passes
+// config check, with the secrets its comments leave to the environment.
+func TestREADMEConfigExample(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	block := regexp.MustCompile("(?s)### Configuration file\n.*?```toml\n(.*?)```").FindSubmatch(readme)
+	if block == nil {
+		t.Fatal("README.md has no TOML block under Configuration file")
+	}
+	path := writeConfig(t, string(block[1]))
+	e := env{"AUTH_SECRET": testSecret, "AUTH_GITHUB_SECRET": "gh-secret"}
+	code, stdout, stderr := runInEnv(t, e, "config", "check", "--config", path, "--data", t.TempDir())
+	if code != 0 {
+		t.Fatalf("config check of the README's file = %d:\n%s\n%s", code, stdout, stderr)
+	}
+	if !strings.Contains(stdout, "session-strategy") || !strings.Contains(stdout, "database") {
+		t.Errorf("config check output:\n%s", stdout)
+	}
+}

@@ -57,7 +57,7 @@ func TestRotationUnderLoad(t *testing.T) {
 		t.Fatalf("user add: %s", stderr)
 	}
 	start := func(secrets ...string) *server {
-		e := env{"AUTH_SECRET": secrets[0]}
+		e := env{"AUTH_SECRET": secrets[0], "AUTH_ACCESS_LOG": "false"}
 		if len(secrets) > 1 {
 			e["AUTH_SECRET_1"] = secrets[1]
 		}

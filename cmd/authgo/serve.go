@@ -477,6 +477,8 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	stopSweep := startSessionSweep(ctx, db, sessionSweepEvery, time.Now, log)
+	defer stopSweep()
 	served := make(chan error, 2)
 	go func() {
 		if tlsConf != nil {
@@ -512,7 +514,7 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 		grace = o.shutdownGrace.d
 	}
 	log.Info("shutting down: finishing the requests in flight", "grace", grace)
-	if err := shutdown(srv, grace); err != nil {
+	if err := op.shutdown(srv, grace); err != nil {
 		log.Warn("shutdown: the grace ran out; closed the connections still open", "grace", grace, "err", err)
 	}
 	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {

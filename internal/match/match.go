@@ -82,11 +82,16 @@ type Options struct {
 
 	// MatchTimeout bounds one regexp2 match; zero means
 	// DefaultMatchTimeout. A match that runs out of time counts as a match
-	// (fail closed). regexp2 checks deadlines against a clock that ticks
+	// (fail closed), or as no match with Opens. regexp2 checks deadlines against a clock that ticks
 	// every 100 ms, so a match stops between MatchTimeout+100 ms and
 	// MatchTimeout+200 ms. RE2 matches need no bound: they run in linear
 	// time.
 	MatchTimeout time.Duration
+
+	// Opens: the patterns open paths rather than guard them (a gateway's
+	// public paths), so failing closed means the other way: a match that
+	// runs out of time counts as no match.
+	Opens bool
 
 	// forceBacktrack runs every pattern on regexp2 (tests and benchmarks).
 	forceBacktrack bool
@@ -98,6 +103,7 @@ type Matcher struct {
 	variants       []variant
 	allowSlash     bool
 	allowSemicolon bool
+	opens          bool // Options.Opens
 }
 
 // variant is one compiled regex. A pattern has one, or two with Options.I18n.
@@ -109,7 +115,10 @@ type variant struct {
 	lead, lead2 string
 }
 
-func (v *variant) match(s string) bool {
+// match reports whether the variant matches s; a match that runs out of
+// time counts as timedOut says (fail closed: true for patterns that guard,
+// false for patterns that open).
+func (v *variant) match(s string, timedOut bool) bool {
 	if !strings.HasPrefix(s, v.lead) {
 		return false
 	}
@@ -120,7 +129,10 @@ func (v *variant) match(s string) bool {
 		}
 	}
 	ok, err := v.eng.match(s)
-	return ok || err != nil // a timeout counts as a match: fail closed
+	if err != nil {
+		return timedOut
+	}
+	return ok
 }
 
 // Compile compiles Next.js matcher patterns with the default [Options].
@@ -144,6 +156,7 @@ func (o Options) Compile(patterns ...string) (*Matcher, error) {
 	m := &Matcher{
 		allowSlash:     o.AllowEncodedSlash,
 		allowSemicolon: o.AllowSemicolon,
+		opens:          o.Opens,
 	}
 	for _, src := range patterns {
 		if reason := checkSource(src); reason != "" {
@@ -271,7 +284,7 @@ func (m *Matcher) MatchPath(p string) Decision {
 
 func (m *Matcher) matchAny(s string) bool {
 	for i := range m.variants {
-		if m.variants[i].match(s) {
+		if m.variants[i].match(s, !m.opens) {
 			return true
 		}
 	}
