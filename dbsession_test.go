@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/authgo/authgo"
 	"github.com/authgo/authgo/adapters/sqlite"
+	"github.com/authgo/authgo/internal/testkit/sqlitetest"
 	"github.com/authgo/authgo/store"
 )
 
@@ -44,15 +44,7 @@ type dbFixture struct {
 // newDBAuth is an Auth with the database strategy on a fresh SQLite file.
 func newDBAuth(t *testing.T, mod func(*authgo.Config)) *dbFixture {
 	t.Helper()
-	db, err := sql.Open("sqlite", sqlite.DSN(filepath.Join(t.TempDir(), "authgo.db")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	s, err := sqlite.New(t.Context(), db)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, db := sqlitetest.New(t)
 	clk := &clock{t: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)}
 	a := newAuth(t, func(c *authgo.Config) {
 		c.Session.Strategy = authgo.StrategyDatabase
@@ -293,15 +285,7 @@ func TestDatabaseStrategyNeedsStores(t *testing.T) {
 // TestUsersSignUp: the first sign-in creates the user (signUp, IsNewUser);
 // later ones find it. Under the JWT strategy too.
 func TestUsersSignUp(t *testing.T) {
-	db, err := sql.Open("sqlite", sqlite.DSN(filepath.Join(t.TempDir(), "authgo.db")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	s, err := sqlite.New(t.Context(), db)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, db := sqlitetest.New(t)
 	var triggers []string
 	a := newAuth(t, func(c *authgo.Config) {
 		c.Users = s

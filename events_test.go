@@ -6,13 +6,13 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/authgo/authgo"
 	"github.com/authgo/authgo/adapters/sqlite"
 	"github.com/authgo/authgo/internal/testkit"
+	"github.com/authgo/authgo/internal/testkit/sqlitetest"
 	"github.com/authgo/authgo/provider"
 	"github.com/authgo/authgo/store"
 )
@@ -230,14 +230,5 @@ func TestEventPanicDoesNotFailSignIn(t *testing.T) {
 // newSQLiteStore is adapters/sqlite's Store on a fresh file.
 func newSQLiteStore(t *testing.T) (*sqlite.Store, *sql.DB) {
 	t.Helper()
-	db, err := sql.Open("sqlite", sqlite.DSN(filepath.Join(t.TempDir(), "authgo.db")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	s, err := sqlite.New(t.Context(), db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s, db
+	return sqlitetest.New(t)
 }

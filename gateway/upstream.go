@@ -146,7 +146,7 @@ func (g *Gateway) rewrite(pr *httputil.ProxyRequest) {
 		switch {
 		case k == "Cookie":
 			if !g.o.PassSessionCookie || p.anonymous {
-				if kept := foreignCookies(v); len(kept) > 0 {
+				if kept := fwd.ForeignCookies(v); len(kept) > 0 {
 					h[k] = []string{strings.Join(kept, "; ")}
 				} else {
 					delete(h, k)
@@ -188,46 +188,12 @@ func (g *Gateway) rewrite(pr *httputil.ProxyRequest) {
 	}
 }
 
-// foreignCookies returns the name=value pairs of Cookie header lines that
-// are not authgo's.
-func foreignCookies(lines []string) []string {
-	var out []string
-	for _, line := range lines {
-		for part := range strings.SplitSeq(line, ";") {
-			part = strings.TrimSpace(part)
-			if part == "" {
-				continue
-			}
-			name, _, _ := strings.Cut(part, "=")
-			if !authgoCookie(name) {
-				out = append(out, part)
-			}
-		}
-	}
-	return out
-}
-
-// authgoCookie reports whether a cookie name is one of authgo's (Auth.js
-// names, with or without the __Secure-/__Host- prefix, in any case).
-func authgoCookie(name string) bool {
-	name = strings.ToLower(strings.TrimSpace(name))
-	name = strings.TrimPrefix(name, "__secure-")
-	name = strings.TrimPrefix(name, "__host-")
-	return strings.HasPrefix(name, "authjs.")
-}
-
 // modifyResponse keeps the upstream from setting authgo's cookies (unless
 // PassSessionCookie) and lets event streams outlive the write timeout.
 func (g *Gateway) modifyResponse(res *http.Response) error {
 	h := res.Header
 	if sc, ok := h["Set-Cookie"]; ok && !g.o.PassSessionCookie {
-		kept := sc[:0:0]
-		for _, line := range sc {
-			if name, _, _ := strings.Cut(line, "="); strings.TrimSpace(name) != "" && !authgoCookie(name) {
-				kept = append(kept, line)
-			}
-		}
-		if len(kept) == 0 {
+		if kept := fwd.ForeignSetCookies(sc); len(kept) == 0 {
 			delete(h, "Set-Cookie")
 		} else {
 			h["Set-Cookie"] = kept

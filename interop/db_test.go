@@ -18,6 +18,7 @@ import (
 
 	"github.com/authgo/authgo/adapters/postgres"
 	"github.com/authgo/authgo/internal/testidp"
+	"github.com/authgo/authgo/internal/testkit"
 )
 
 // The shared-database tests: authgo (adapters/postgres, the database
@@ -260,7 +261,7 @@ func TestSharedDBAdoptsPgAdapterSchema(t *testing.T) {
 	t.Parallel()
 	pgAdapterAvailable(t)
 	pool, dsn := freshDatabase(t)
-	if _, err := pool.Exec(t.Context(), pgAdapterSchema); err != nil {
+	if _, err := pool.Exec(t.Context(), testkit.PGAdapterSchema); err != nil {
 		t.Fatal(err)
 	}
 	idp := testidp.New(t, testidp.Options{Users: []testidp.User{carol, dave}})

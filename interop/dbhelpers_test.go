@@ -15,68 +15,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/authgo/authgo"
 	"github.com/authgo/authgo/adapters/postgres"
 	"github.com/authgo/authgo/internal/testidp"
+	"github.com/authgo/authgo/internal/testkit"
 	"github.com/authgo/authgo/provider"
-	"github.com/authgo/authgo/providers/credentials"
 	"github.com/authgo/authgo/providers/oidc"
 )
-
-// pgAdapterSchema is @auth/pg-adapter 1.11.3's schema.sql as its
-// documentation gives it, applied as a team on Auth.js would have.
-const pgAdapterSchema = `
-CREATE TABLE verification_token
-(
-  identifier TEXT NOT NULL,
-  expires TIMESTAMPTZ NOT NULL,
-  token TEXT NOT NULL,
-
-  PRIMARY KEY (identifier, token)
-);
-
-CREATE TABLE accounts
-(
-  id SERIAL,
-  "userId" INTEGER NOT NULL,
-  type VARCHAR(255) NOT NULL,
-  provider VARCHAR(255) NOT NULL,
-  "providerAccountId" VARCHAR(255) NOT NULL,
-  refresh_token TEXT,
-  access_token TEXT,
-  expires_at BIGINT,
-  id_token TEXT,
-  scope TEXT,
-  session_state TEXT,
-  token_type TEXT,
-
-  PRIMARY KEY (id)
-);
-
-CREATE TABLE sessions
-(
-  id SERIAL,
-  "userId" INTEGER NOT NULL,
-  expires TIMESTAMPTZ NOT NULL,
-  "sessionToken" VARCHAR(255) NOT NULL,
-
-  PRIMARY KEY (id)
-);
-
-CREATE TABLE users
-(
-  id SERIAL,
-  name VARCHAR(255),
-  email VARCHAR(255),
-  "emailVerified" TIMESTAMPTZ,
-  image TEXT,
-
-  PRIMARY KEY (id)
-);
-`
 
 // pgAdapterAvailable is nodeAvailable for the database tests: node and
 // @auth/pg-adapter with pg installed by `npm ci`.
@@ -94,64 +41,18 @@ func pgAdapterAvailable(t testing.TB) {
 	}
 }
 
-// testPostgres is the PostgreSQL server the tests use:
-// AUTHGO_TEST_POSTGRES_URL, a database URL whose user may create
-// databases, or the local server (as adapters/postgres's tests).
-func testPostgres() string {
-	if u := os.Getenv("AUTHGO_TEST_POSTGRES_URL"); u != "" {
-		return u
-	}
-	return "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-}
-
 // freshDatabase creates a database of this test alone on the test server
-// and drops it at the end. It returns a pool on it and its URL, for
-// node. Without a server the test is skipped, and under CI=true, where
-// nothing may be skipped, it fails.
+// (testkit.FreshPostgres), dropped at the end, after the node servers and
+// the pools of the test are gone. It returns a pool on it and its URL,
+// for node.
 func freshDatabase(t *testing.T) (*pgxpool.Pool, string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	server := testPostgres()
-	admin, err := pgx.Connect(ctx, server)
-	if err != nil {
-		msg := "no PostgreSQL at %s (%v): start one (docker run -e POSTGRES_HOST_AUTH_METHOD=trust -p 5432:5432 postgres) or set AUTHGO_TEST_POSTGRES_URL"
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("CI=true: "+msg, server, err)
-		}
-		t.Skipf(msg, server, err)
-	}
-	defer admin.Close(ctx)
-	name := "authgo_interop_" + strings.ToLower(rand.Text())
-	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		t.Fatalf("create database: %v", err)
-	}
-	u, err := url.Parse(server)
+	dsn := testkit.FreshPostgres(t)
+	pool, err := pgxpool.New(t.Context(), dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
-	u.Path = "/" + name
-	dsn := u.String()
-	pool, err := pgxpool.New(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Registered first, so it runs last: after the node servers and the
-	// pools of the test are gone.
-	t.Cleanup(func() {
-		pool.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		c, err := pgx.Connect(ctx, server)
-		if err != nil {
-			t.Errorf("drop database %s: %v", name, err)
-			return
-		}
-		defer c.Close(ctx)
-		if _, err := c.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
-			t.Errorf("drop database %s: %v", name, err)
-		}
-	})
+	t.Cleanup(pool.Close)
 	return pool, dsn
 }
 
@@ -284,19 +185,7 @@ func startAuthgoDBCache(t *testing.T, pool *pgxpool.Pool, idp *testidp.IDP, cach
 	if err != nil {
 		t.Fatal(err)
 	}
-	cp, err := credentials.New(credentials.Options{
-		Authorize: func(ctx context.Context, c provider.Credentials, r *http.Request) (*authgo.User, error) {
-			u, ok := users[c["username"]]
-			if !ok || u.password != c["password"] {
-				return nil, nil
-			}
-			user := u.user
-			return &user, nil
-		},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	cp := usersProvider(t)
 	srv := httptest.NewUnstartedServer(nil)
 	base := "http://" + srv.Listener.Addr().String()
 	clientID := "authgo-" + strings.ToLower(rand.Text())[:8]

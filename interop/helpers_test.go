@@ -166,9 +166,8 @@ var users = map[string]struct {
 	"big":   {"big", authgo.User{ID: "user-big", Name: strings.Repeat("x", 5000), Email: "big@example.com"}},
 }
 
-// startAuthgo serves authgo on its own httptest server, configured as
-// server.mjs is: basePath /auth, the same users, the given secrets.
-func startAuthgo(t testing.TB, secrets []string, mod func(*authgo.Config)) string {
+// usersProvider is the Credentials provider of users, as server.mjs's.
+func usersProvider(t testing.TB) *credentials.Provider {
 	t.Helper()
 	p, err := credentials.New(credentials.Options{
 		Authorize: func(ctx context.Context, c provider.Credentials, r *http.Request) (*authgo.User, error) {
@@ -183,6 +182,14 @@ func startAuthgo(t testing.TB, secrets []string, mod func(*authgo.Config)) strin
 	if err != nil {
 		t.Fatal(err)
 	}
+	return p
+}
+
+// startAuthgo serves authgo on its own httptest server, configured as
+// server.mjs is: basePath /auth, the same users, the given secrets.
+func startAuthgo(t testing.TB, secrets []string, mod func(*authgo.Config)) string {
+	t.Helper()
+	p := usersProvider(t)
 	srv := httptest.NewUnstartedServer(nil)
 	base := "http://" + srv.Listener.Addr().String()
 	cfg := authgo.Config{Secret: secrets, URL: base, Providers: []provider.Provider{p}}

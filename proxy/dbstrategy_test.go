@@ -1,8 +1,6 @@
 package proxy_test
 
 import (
-	"database/sql"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -10,7 +8,7 @@ import (
 	_ "modernc.org/sqlite"
 
 	"github.com/authgo/authgo"
-	"github.com/authgo/authgo/adapters/sqlite"
+	"github.com/authgo/authgo/internal/testkit/sqlitetest"
 )
 
 // TestDatabaseStrategy: under the database strategy the proxy sends the
@@ -18,15 +16,7 @@ import (
 // sign-in's tokens), and an expired one is refreshed once for concurrent
 // requests, the new tokens written to that row.
 func TestDatabaseStrategy(t *testing.T) {
-	db, err := sql.Open("sqlite", sqlite.DSN(filepath.Join(t.TempDir(), "authgo.db")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	st, err := sqlite.New(t.Context(), db)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, db := sqlitetest.New(t)
 	s := newSite(t, siteOptions{config: func(c *authgo.Config) {
 		c.Session.Strategy, c.Session.Store, c.Users = authgo.StrategyDatabase, st, st
 	}})

@@ -11,16 +11,6 @@ import (
 	"github.com/authgo/authgo/internal/fwd"
 )
 
-// authgoCookie reports whether a cookie name is one of authgo's (Auth.js
-// names, with or without the __Secure-/__Host- prefix, in any case:
-// browsers compare the prefixes without case).
-func authgoCookie(name string) bool {
-	name = strings.ToLower(strings.TrimSpace(name))
-	name = strings.TrimPrefix(name, "__secure-")
-	name = strings.TrimPrefix(name, "__host-")
-	return strings.HasPrefix(name, "authjs.")
-}
-
 // rewrite builds the upstream request (package documentation: "What the
 // upstream sees"). ReverseProxy has already removed the hop-by-hop
 // headers, those named in Connection, and Forwarded / X-Forwarded-*.
@@ -40,7 +30,7 @@ func (p *Proxy) rewrite(pr *httputil.ProxyRequest) {
 	for k, v := range h {
 		if k == "Cookie" {
 			if p.o.PassCookies {
-				cookies = foreignCookies(v)
+				cookies = fwd.ForeignCookies(v)
 			}
 			delete(h, k)
 			continue
@@ -60,39 +50,13 @@ func (p *Proxy) rewrite(pr *httputil.ProxyRequest) {
 	}
 }
 
-// foreignCookies returns the name=value pairs of Cookie header lines that
-// are not authgo's.
-func foreignCookies(lines []string) []string {
-	var out []string
-	for _, line := range lines {
-		for part := range strings.SplitSeq(line, ";") {
-			part = strings.TrimSpace(part)
-			if part == "" {
-				continue
-			}
-			name, _, _ := strings.Cut(part, "=")
-			if !authgoCookie(name) {
-				out = append(out, part)
-			}
-		}
-	}
-	return out
-}
-
 // modifyResponse cleans the upstream's response headers (package
 // documentation: "What the browser sees").
 func (p *Proxy) modifyResponse(res *http.Response) error {
 	h := res.Header
 	if sc, ok := h["Set-Cookie"]; ok {
 		if p.o.PassCookies {
-			kept := sc[:0:0]
-			for _, line := range sc {
-				// A nameless cookie ("=authjs.session-token=x") is stored by
-				// browsers as one named by its value: dropped too.
-				if name, _, _ := strings.Cut(line, "="); strings.TrimSpace(name) != "" && !authgoCookie(strings.TrimSpace(name)) {
-					kept = append(kept, line)
-				}
-			}
+			kept := fwd.ForeignSetCookies(sc)
 			h["Set-Cookie"] = kept
 			if len(kept) == 0 {
 				delete(h, "Set-Cookie")

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/authgo/authgo/adapters/postgres"
+	"github.com/authgo/authgo/internal/testkit"
 	"github.com/authgo/authgo/store"
 )
 
@@ -22,7 +23,7 @@ func TestCheck(t *testing.T) {
 	if !errors.Is(err, postgres.ErrNotMigrated) || !strings.Contains(err.Error(), "missing verification_token, accounts, sessions, users, authgo_sessions") {
 		t.Fatalf("Check of an empty database = %v", err)
 	}
-	if _, err := pool.Exec(ctx, pgAdapterSchema); err != nil {
+	if _, err := pool.Exec(ctx, testkit.PGAdapterSchema); err != nil {
 		t.Fatal(err)
 	}
 	err = postgres.Check(ctx, pool)

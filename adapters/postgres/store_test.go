@@ -14,6 +14,7 @@ import (
 	"github.com/authgo/authgo"
 	"github.com/authgo/authgo/adapters/adaptertest"
 	"github.com/authgo/authgo/adapters/postgres"
+	"github.com/authgo/authgo/internal/testkit"
 	"github.com/authgo/authgo/store"
 )
 
@@ -36,58 +37,6 @@ func TestSessionsConformance(t *testing.T) {
 	s, _ := newStore(t)
 	adaptertest.Sessions(t, func(t *testing.T) adaptertest.Database { return s })
 }
-
-// pgAdapterSchema is @auth/pg-adapter 1.11.3's schema.sql, as a team on
-// Auth.js applied it.
-const pgAdapterSchema = `
-CREATE TABLE verification_token
-(
-  identifier TEXT NOT NULL,
-  expires TIMESTAMPTZ NOT NULL,
-  token TEXT NOT NULL,
-
-  PRIMARY KEY (identifier, token)
-);
-
-CREATE TABLE accounts
-(
-  id SERIAL,
-  "userId" INTEGER NOT NULL,
-  type VARCHAR(255) NOT NULL,
-  provider VARCHAR(255) NOT NULL,
-  "providerAccountId" VARCHAR(255) NOT NULL,
-  refresh_token TEXT,
-  access_token TEXT,
-  expires_at BIGINT,
-  id_token TEXT,
-  scope TEXT,
-  session_state TEXT,
-  token_type TEXT,
-
-  PRIMARY KEY (id)
-);
-
-CREATE TABLE sessions
-(
-  id SERIAL,
-  "userId" INTEGER NOT NULL,
-  expires TIMESTAMPTZ NOT NULL,
-  "sessionToken" VARCHAR(255) NOT NULL,
-
-  PRIMARY KEY (id)
-);
-
-CREATE TABLE users
-(
-  id SERIAL,
-  name VARCHAR(255),
-  email VARCHAR(255),
-  "emailVerified" TIMESTAMPTZ,
-  image TEXT,
-
-  PRIMARY KEY (id)
-);
-`
 
 // columns describes the Auth.js tables as information_schema sees them.
 func columns(t *testing.T, pool *pgxpool.Pool) string {
@@ -121,7 +70,7 @@ func TestSchemaIsPgAdapters(t *testing.T) {
 	t.Parallel()
 	_, migrated := newStore(t)
 	reference := freshDatabase(t)
-	if _, err := reference.Exec(t.Context(), pgAdapterSchema); err != nil {
+	if _, err := reference.Exec(t.Context(), testkit.PGAdapterSchema); err != nil {
 		t.Fatal(err)
 	}
 	got, want := columns(t, migrated), columns(t, reference)
@@ -136,7 +85,7 @@ func TestMigrateAdoptsAuthjsDatabase(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
 	pool := freshDatabase(t)
-	if _, err := pool.Exec(ctx, pgAdapterSchema); err != nil {
+	if _, err := pool.Exec(ctx, testkit.PGAdapterSchema); err != nil {
 		t.Fatal(err)
 	}
 	// What pg-adapter's createUser, linkAccount and createSession write.
@@ -276,7 +225,7 @@ func TestMigrateLeavesDuplicates(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
 	pool := freshDatabase(t)
-	if _, err := pool.Exec(ctx, pgAdapterSchema); err != nil {
+	if _, err := pool.Exec(ctx, testkit.PGAdapterSchema); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := pool.Exec(ctx, `INSERT INTO users (name) VALUES ('a');

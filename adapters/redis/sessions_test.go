@@ -18,6 +18,7 @@ import (
 	"github.com/authgo/authgo/adapters/redis"
 	"github.com/authgo/authgo/adapters/sqlite"
 	"github.com/authgo/authgo/internal/testkit"
+	"github.com/authgo/authgo/internal/testkit/sqlitetest"
 	"github.com/authgo/authgo/store"
 )
 
@@ -25,15 +26,7 @@ import (
 // sessions kept in Redis live.
 func newUsers(t testing.TB) *sqlite.Store {
 	t.Helper()
-	db, err := sql.Open("sqlite", sqlite.DSN(filepath.Join(t.TempDir(), "users.db")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	s, err := sqlite.New(t.Context(), db)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, _ := sqlitetest.New(t)
 	return s
 }
 

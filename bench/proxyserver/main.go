@@ -13,10 +13,10 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
-	"sync"
 	"time"
 
 	"github.com/authgo/authgo"
+	"github.com/authgo/authgo/internal/fwd"
 	"github.com/authgo/authgo/jwt"
 	"github.com/authgo/authgo/proxy"
 )
@@ -66,7 +66,7 @@ func main() {
 	// The same bare proxy with pooled copy buffers, as authgo's proxy has.
 	pooled := httputil.NewSingleHostReverseProxy(u)
 	pooled.Transport = transport
-	pooled.BufferPool = &bufferPool{}
+	pooled.BufferPool = fwd.BufferPool{}
 	mux := http.NewServeMux()
 	mux.Handle("/auth/", a)
 	mux.Handle("/api/", a.RequireSession(px))
@@ -75,16 +75,6 @@ func main() {
 	srv := &http.Server{Addr: *addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	log.Fatal(srv.ListenAndServe())
 }
-
-type bufferPool struct{ p sync.Pool }
-
-func (b *bufferPool) Get() []byte {
-	if v, ok := b.p.Get().(*[]byte); ok {
-		return *v
-	}
-	return make([]byte, 32<<10)
-}
-func (b *bufferPool) Put(v []byte) { b.p.Put(&v) }
 
 // pooledRewrite maps /orders back under /bare/, the path the upstream
 // answers without a bearer.

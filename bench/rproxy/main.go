@@ -10,8 +10,9 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
-	"sync"
 	"time"
+
+	"github.com/authgo/authgo/internal/fwd"
 )
 
 func main() {
@@ -28,20 +29,8 @@ func main() {
 			r.SetXForwarded()
 		},
 		Transport:  &http.Transport{MaxIdleConns: 1024, MaxIdleConnsPerHost: 512, IdleConnTimeout: 90 * time.Second},
-		BufferPool: &bufferPool{},
+		BufferPool: fwd.BufferPool{},
 	}
 	srv := &http.Server{Addr: *addr, Handler: rp, ReadHeaderTimeout: 10 * time.Second}
 	log.Fatal(srv.ListenAndServe())
 }
-
-// bufferPool is the httputil.BufferPool of 32 KiB copy buffers.
-type bufferPool struct{ p sync.Pool }
-
-func (b *bufferPool) Get() []byte {
-	if v, ok := b.p.Get().(*[]byte); ok {
-		return *v
-	}
-	return make([]byte, 32<<10)
-}
-
-func (b *bufferPool) Put(v []byte) { b.p.Put(&v) }

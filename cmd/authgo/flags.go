@@ -51,6 +51,22 @@ func parseArgs(fs *flag.FlagSet, args []string) (pos []string, code int, ok bool
 	}
 }
 
+// parseNoArgs is parseArgs for a command that takes flags only: a
+// positional argument is a usage error ("<name> takes no arguments", the
+// flag set's name, then the usage). On false, code is the exit code.
+func parseNoArgs(c *cli, fs *flag.FlagSet, args []string) (code int, ok bool) {
+	pos, code, ok := parseArgs(fs, args)
+	if !ok {
+		return code, false
+	}
+	if len(pos) > 0 {
+		c.errorf("%s takes no arguments", fs.Name())
+		fs.Usage()
+		return exitUsage, false
+	}
+	return 0, true
+}
+
 // listFlag is a flag that may be repeated; each use appends a value.
 type listFlag []string
 

@@ -495,15 +495,10 @@ func fpDirect(t *testing.T, from, addr, path string, hdr ...string) int {
 	return res.StatusCode
 }
 
-// chromiumSignIn: Chromium opens a protected page through the proxy,
-// lands on authgo's sign-in page, signs in, and is brought back to the
-// page, which the app serves with alice's identity.
-func chromiumSignIn(t *testing.T, st *fpStack) {
-	exe := os.Getenv("AUTHGO_CHROMIUM")
-	if exe == "" {
-		exe = fpNeed(t, "/usr/bin/chromium", "chromium")
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+// chromiumOptions start the headless Chromium exe as root in a
+// container, kept off the network but for the test's own servers.
+func chromiumOptions(exe string) []chromedp.ExecAllocatorOption {
+	return append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(exe),
 		chromedp.NoSandbox,
 		chromedp.DisableGPU,
@@ -514,6 +509,17 @@ func chromiumSignIn(t *testing.T, st *fpStack) {
 		chromedp.Flag("no-first-run", true),
 		chromedp.Flag("no-proxy-server", true),
 	)
+}
+
+// chromiumSignIn: Chromium opens a protected page through the proxy,
+// lands on authgo's sign-in page, signs in, and is brought back to the
+// page, which the app serves with alice's identity.
+func chromiumSignIn(t *testing.T, st *fpStack) {
+	exe := os.Getenv("AUTHGO_CHROMIUM")
+	if exe == "" {
+		exe = fpNeed(t, "/usr/bin/chromium", "chromium")
+	}
+	opts := chromiumOptions(exe)
 	budget, cancelBudget := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancelBudget()
 	alloc, cancelAlloc := chromedp.NewExecAllocator(budget, opts...)

@@ -63,39 +63,42 @@ func newMetrics() *metrics {
 	)
 	m := &metrics{
 		reg: reg,
-		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "authgo_http_requests_total",
-			Help: "HTTP requests served, by route class and status class (2xx, 3xx, 4xx, 5xx).",
-		}, []string{"route", "code"}),
-		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name:    "authgo_http_request_duration_seconds",
-			Help:    "Time to serve an HTTP request, to the end of its body, by route class.",
-			Buckets: prometheus.DefBuckets,
-		}, []string{"route"}),
+		requests: counterVec("authgo_http_requests_total",
+			"HTTP requests served, by route class and status class (2xx, 3xx, 4xx, 5xx).",
+			"route", "code"),
+		duration: histogramVec("authgo_http_request_duration_seconds",
+			"Time to serve an HTTP request, to the end of its body, by route class.",
+			"route"),
 		inflight: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "authgo_http_requests_in_flight",
 			Help: "HTTP requests being served now.",
 		}),
-		signIns: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "authgo_signins_total",
-			Help: "Sign-in attempts by provider and outcome: success, or the Auth.js error code (CredentialsSignin, OAuthCallbackError, AccessDenied, MissingCSRF, Unavailable, Configuration, …).",
-		}, []string{"provider", "outcome"}),
-		refreshes: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "authgo_token_refreshes_total",
-			Help: "Access-token refreshes at the provider by provider and outcome: success, transient (may pass; the session keeps its tokens) or terminal (the refresh token was refused; the session needs a new sign-in).",
-		}, []string{"provider", "outcome"}),
-		upstream: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name:    "authgo_upstream_duration_seconds",
-			Help:    "Time from sending a proxied request to the upstream to its response headers, by proxy (api: the --api backend-for-frontend proxy; upstream: the --upstream app) and status class (error when no response came).",
-			Buckets: prometheus.DefBuckets,
-		}, []string{"proxy", "code"}),
-		storeErrs: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "authgo_store_errors_total",
-			Help: "Failed calls to a store, by store (database: the --db database; redis: AUTH_REDIS_URL) and kind (sessions, users, revocations, counter, locker).",
-		}, []string{"store", "kind"}),
+		signIns: counterVec("authgo_signins_total",
+			"Sign-in attempts by provider and outcome: success, or the Auth.js error code (CredentialsSignin, OAuthCallbackError, AccessDenied, MissingCSRF, Unavailable, Configuration, …).",
+			"provider", "outcome"),
+		refreshes: counterVec("authgo_token_refreshes_total",
+			"Access-token refreshes at the provider by provider and outcome: success, transient (may pass; the session keeps its tokens) or terminal (the refresh token was refused; the session needs a new sign-in).",
+			"provider", "outcome"),
+		upstream: histogramVec("authgo_upstream_duration_seconds",
+			"Time from sending a proxied request to the upstream to its response headers, by proxy (api: the --api backend-for-frontend proxy; upstream: the --upstream app) and status class (error when no response came).",
+			"proxy", "code"),
+		storeErrs: counterVec("authgo_store_errors_total",
+			"Failed calls to a store, by store (database: the --db database; redis: AUTH_REDIS_URL) and kind (sessions, users, revocations, counter, locker).",
+			"store", "kind"),
 	}
 	reg.MustRegister(m.requests, m.duration, m.inflight, m.signIns, m.refreshes, m.upstream, m.storeErrs)
 	return m
+}
+
+// counterVec is a counter vector with the given labels.
+func counterVec(name, help string, labels ...string) *prometheus.CounterVec {
+	return prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help}, labels)
+}
+
+// histogramVec is a histogram vector with the default buckets and the
+// given labels.
+func histogramVec(name, help string, labels ...string) *prometheus.HistogramVec {
+	return prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: name, Help: help, Buckets: prometheus.DefBuckets}, labels)
 }
 
 // handler serves the registry in the Prometheus text format, counting its

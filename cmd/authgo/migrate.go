@@ -21,14 +21,8 @@ by serve when it opens it.
 	AUTH_DATABASE_URL=postgres://authgo:PASSWORD@db.example/authgo authgo migrate`)
 	var data dataFlags
 	data.register(fs)
-	pos, code, ok := parseArgs(fs, args)
-	if !ok {
+	if code, ok := parseNoArgs(c, fs, args); !ok {
 		return code
-	}
-	if len(pos) > 0 {
-		c.errorf("migrate takes no arguments")
-		fs.Usage()
-		return exitUsage
 	}
 	applied, where, err := c.migrateDatabase(ctx, &data)
 	if err != nil {

@@ -2,32 +2,20 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"net/http"
 	"net/url"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/authgo/authgo/internal/testidp"
+	"github.com/authgo/authgo/internal/testkit"
 	"github.com/authgo/authgo/jwt"
 )
-
-// testPostgres is the PostgreSQL server the tests use:
-// AUTHGO_TEST_POSTGRES_URL, a URL whose user may create databases, or the
-// local server (as in adapters/postgres).
-func testPostgres() string {
-	if u := os.Getenv("AUTHGO_TEST_POSTGRES_URL"); u != "" {
-		return u
-	}
-	return "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-}
 
 // pgPassword is put in the URLs the tests give authgo: the test server
 // trusts its clients and never asks for it, so it may appear nowhere in
@@ -39,40 +27,10 @@ const pgPassword = "hunter2-not-in-any-output"
 // Without a server the test is skipped; under CI=true it fails.
 func freshPostgres(t *testing.T) string {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	server := testPostgres()
-	admin, err := pgx.Connect(ctx, server)
-	if err != nil {
-		msg := "no PostgreSQL at %s (%v): start one (docker run -e POSTGRES_HOST_AUTH_METHOD=trust -p 5432:5432 postgres) or set AUTHGO_TEST_POSTGRES_URL"
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("CI=true: "+msg, server, err)
-		}
-		t.Skipf(msg, server, err)
-	}
-	defer admin.Close(ctx)
-	name := "authgo_test_" + strings.ToLower(rand.Text())
-	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		t.Fatalf("create database: %v", err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		c, err := pgx.Connect(ctx, server)
-		if err != nil {
-			t.Errorf("drop database %s: %v", name, err)
-			return
-		}
-		defer c.Close(ctx)
-		if _, err := c.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
-			t.Errorf("drop database %s: %v", name, err)
-		}
-	})
-	u, err := url.Parse(server)
+	u, err := url.Parse(testkit.FreshPostgres(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	u.Path = "/" + name
 	if u.User == nil || u.User.Username() == "" {
 		t.Fatalf("AUTHGO_TEST_POSTGRES_URL %s names no user", u.Redacted())
 	}

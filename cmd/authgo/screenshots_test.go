@@ -105,17 +105,7 @@ func TestScreenshots(t *testing.T) {
 	if exe == "" {
 		exe = "/usr/bin/chromium"
 	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(exe),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.Flag("no-proxy-server", true),
-	)
+	opts := chromiumOptions(exe)
 	budget, cancelBudget := context.WithTimeout(t.Context(), 4*time.Minute)
 	defer cancelBudget()
 	alloc, cancelAlloc := chromedp.NewExecAllocator(budget, opts...)

@@ -27,14 +27,8 @@ alone on its line, like "npx auth secret". Use it as AUTH_SECRET:
 
 The same AUTH_SECRET lets authgo and an Auth.js (Next.js) app read each
 other's session cookies.`)
-	pos, code, ok := parseArgs(fs, args)
-	if !ok {
+	if code, ok := parseNoArgs(c, fs, args); !ok {
 		return code
-	}
-	if len(pos) > 0 {
-		c.errorf("secret takes no arguments")
-		fs.Usage()
-		return exitUsage
 	}
 	if _, err := fmt.Fprintln(c.stdout, newSecret()); err != nil {
 		c.errorf("%v", err)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/authgo/authgo/adapters/sqlite"
 	"github.com/authgo/authgo/internal/testkit"
+	"github.com/authgo/authgo/internal/testkit/sqlitetest"
 	"github.com/authgo/authgo/store"
 )
 
@@ -30,15 +31,7 @@ type sweepFixture struct {
 func newSweepFixture(t *testing.T, dir string) *sweepFixture {
 	t.Helper()
 	path := filepath.Join(dir, "authgo.db")
-	db, err := sql.Open("sqlite", sqlite.DSN(path))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	s, err := sqlite.New(t.Context(), db)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, db := sqlitetest.Open(t, path)
 	u, err := s.CreateUser(t.Context(), store.User{Name: "Sweep", Email: "sweep@example.com"})
 	if err != nil {
 		t.Fatal(err)

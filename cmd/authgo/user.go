@@ -270,14 +270,8 @@ the password was set, and any sign-in lockout (read from Redis too with
 AUTH_REDIS_URL).`)
 	var data dataFlags
 	data.register(fs)
-	pos, code, ok := parseArgs(fs, args)
-	if !ok {
+	if code, ok := parseNoArgs(c, fs, args); !ok {
 		return code
-	}
-	if len(pos) > 0 {
-		c.errorf("user list takes no arguments")
-		fs.Usage()
-		return exitUsage
 	}
 	st, err := c.openUserStores(ctx, &data)
 	if err != nil {

@@ -12,14 +12,8 @@ func runVersion(_ context.Context, c *cli, args []string) int {
 Print the module version of this authgo build, its VCS revision and
 time when the build recorded them ("unknown" when it did not, as with
 -buildvcs=false or go run), and the Go version.`)
-	pos, code, ok := parseArgs(fs, args)
-	if !ok {
+	if code, ok := parseNoArgs(c, fs, args); !ok {
 		return code
-	}
-	if len(pos) > 0 {
-		c.errorf("version takes no arguments")
-		fs.Usage()
-		return exitUsage
 	}
 	fmt.Fprintln(c.stdout, versionText(debug.ReadBuildInfo()))
 	return exitOK

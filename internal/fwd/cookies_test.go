@@ -1,0 +1,24 @@
+package fwd
+
+import (
+	"slices"
+	"testing"
+)
+
+func TestForeignCookies(t *testing.T) {
+	got := ForeignCookies([]string{"a=1; authjs.session-token=x", " ; __Secure-AUTHJS.csrf-token=y;b=2", "__Host-authjs.x=z"})
+	if want := []string{"a=1", "b=2"}; !slices.Equal(got, want) {
+		t.Errorf("ForeignCookies = %q, want %q", got, want)
+	}
+}
+
+func TestForeignSetCookies(t *testing.T) {
+	in := []string{"a=1; Path=/", "authjs.session-token=x; Path=/", "=authjs.session-token=x", "__secure-Authjs.pkce.code_verifier=v", " b =2"}
+	got := ForeignSetCookies(in)
+	if want := []string{"a=1; Path=/", " b =2"}; !slices.Equal(got, want) {
+		t.Errorf("ForeignSetCookies = %q, want %q", got, want)
+	}
+	if in[1] != "authjs.session-token=x; Path=/" {
+		t.Errorf("ForeignSetCookies changed its argument: %q", in)
+	}
+}
