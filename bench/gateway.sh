@@ -13,13 +13,15 @@
 #
 # Each server under load is pinned to CPU 0, and so is the upstream hello:
 # a proxy then pays for its upstream as much as for itself, the same for
-# every proxy, and wrk (-t1 -c$CONNS) has CPU 1 to itself. Every server answers with its defaults except:
-# oauth2-proxy runs with --request-logging=false (its per-request log line
-# costs it about a third), as authgo serve runs with --access-log=false,
-# and --reverse-proxy and --trusted-proxy-ip 127.0.0.1/32, as authgo serve
-# runs with --trusted-proxy 127.0.0.1/32.
+# every proxy, and wrk (-t1 -c$CONNS) has CPU 1 to itself. Every server
+# answers with its defaults except: neither logs a line per request
+# (oauth2-proxy --request-logging=false, authgo serve --access-log=false);
+# oauth2-proxy runs with --reverse-proxy
+# and --trusted-proxy-ip 127.0.0.1/32, as authgo serve runs with
+# --trusted-proxy 127.0.0.1/32.
 # The table gives req/s, p99 latency (medians over ROUNDS alternating
-# rounds), the largest RSS seen under load and the errors wrk saw (socket errors plus non-2xx answers); the script exits
+# rounds), the largest RSS seen under load and the errors wrk saw (socket
+# errors plus non-2xx answers; timeouts apart); the script exits
 # non-zero if any run had errors.
 #
 #   bench/gateway.sh                  # 10 s per run, 256 connections
@@ -58,7 +60,8 @@ go build -o "$OUT/hello" ./bench/hello
 go build -o "$OUT/gwop" ./bench/gwop
 go build -o "$OUT/rproxy" ./bench/rproxy
 GATEWAY=0
-case "$("$OUT/authgo" serve --help 2>&1 || true)" in *--upstream*) GATEWAY=1 ;; esac
+SERVE_HELP=$("$OUT/authgo" serve --help 2>&1 || true)
+case "$SERVE_HELP" in *--upstream*) GATEWAY=1 ;; esac
 
 DATA=$(mktemp -d)
 pids=()
@@ -126,20 +129,22 @@ refused() {
   [ "$code" = 401 ] || { echo "bench: $1 answered $code without a session, not 401" >&2; exit 1; }
 }
 
-# load NAME PID URL COOKIE → "name req/s p99_ms rss_mib errors"
+# load NAME PID URL COOKIE → "name req/s p99_ms rss_mib errors timeouts"
+# (errors: socket errors and non-2xx answers; timeouts, among them, are
+# answers slower than wrk's 2 s). wrk's output: $OUT/gw-NAME-rROUND.wrk.
 load() {
-  local name=$1 pid=$2 url=$3 cookie=$4
+  local name=$1 pid=$2 url=$3 cookie=$4 wrkout="$OUT/gw-$1-r$round.wrk"
   taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNS" -d"$DURATION" --latency -H "Cookie: $cookie" \
     -H 'X-Original-URI: /page' -H 'X-Forwarded-Uri: /page' -H 'X-Forwarded-Proto: http' -H 'X-Forwarded-Host: 127.0.0.1' \
-    "$url" > "$OUT/gw-$name.wrk" &
+    "$url" > "$wrkout" &
   peak_rss "$pid" $!
   awk -v name="$name" -v kb="$RSS_MAX" '
     function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v + 0 }
     /^Requests\/sec:/ { rps = $2 }
     $1 == "99%" { p99 = ms($2) }
-    /Socket errors:/ { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+,?$/) { v = $i; sub(",", "", v); errs += v } }
+    /Socket errors:/ { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+,?$/) { v = $i; sub(",", "", v); errs += v }; timeouts = $NF }
     /Non-2xx or 3xx responses:/ { errs += $NF }
-    END { printf "%s %s %.2f %.1f %d\n", name, rps, p99, kb / 1024, errs }' "$OUT/gw-$name.wrk"
+    END { printf "%s %s %.2f %.1f %d %d\n", name, rps, p99, kb / 1024, errs, timeouts }' "$wrkout"
 }
 
 check hello http://127.0.0.1:$P_HELLO/page "" Alice
@@ -178,9 +183,10 @@ awk -v dur="$DURATION" -v conns="$CONNS" -v rounds="$ROUNDS" -v before="$LOAD_BE
   }
   !($1 in seen) { seen[$1] = 1; order[++k] = $1 }
   { r = ++cnt[$1]; each[$1, r] = $2; if (r > nr) nr = r
-    rpsl[$1] = rpsl[$1] " " $2; p99l[$1] = p99l[$1] " " $3; if ($4 > rss[$1]) rss[$1] = $4; errs[$1] += $5; total += $5 }
+    rpsl[$1] = rpsl[$1] " " $2; p99l[$1] = p99l[$1] " " $3; if ($4 > rss[$1]) rss[$1] = $4; errs[$1] += $5; tmo[$1] += $6; total += $5 }
+  function ratio(a, b) { return b > 0 ? a / b : 0 }
   END {
-    for (i = 1; i <= k; i++) { n = order[i]; rps[n] = median(rpsl[n]); p99[n] = median(p99l[n]) }
+    for (i = 1; i <= k; i++) { n = order[i]; rps[n] = median(rpsl[n]); p99[n] = median(p99l[n]); if (rps[n] == 0) total++ }
     label["authgo-fa"] = "authgo serve: GET /auth/forward-auth"
     label["o2p-fa"] = "oauth2-proxy v7.15.6: GET /oauth2/auth"
     label["authgo-page"] = "authgo serve --upstream: GET /page"
@@ -191,23 +197,23 @@ awk -v dur="$DURATION" -v conns="$CONNS" -v rounds="$ROUNDS" -v before="$LOAD_BE
     printf "load average before: %s; after: %s\n\n", before, after
     print "| server and request | req/s | p99 latency | RSS under load (MiB) | errors |"
     print "|---|---:|---:|---:|---:|"
-    for (i = 1; i <= k; i++) { n = order[i]; printf "| %s | %.0f | %.0f ms | %s | %d |\n", label[n], rps[n], p99[n], rss[n], errs[n] }
+    for (i = 1; i <= k; i++) { n = order[i]; printf "| %s | %.0f | %.0f ms | %s | %d%s |\n", label[n], rps[n], p99[n], rss[n], errs[n], tmo[n] ? sprintf(" (%d timeouts)", tmo[n]) : "" }
     print ""
-    if ("authgo-fa" in rps) printf "forward-auth: authgo / oauth2-proxy = %.2fx (target >= 2)\n", rps["authgo-fa"] / rps["o2p-fa"]
+    if ("authgo-fa" in rps) printf "forward-auth: authgo / oauth2-proxy = %.2fx (target >= 2)\n", ratio(rps["authgo-fa"], rps["o2p-fa"])
     if ("authgo-page" in rps) {
-      printf "proxied page: authgo / oauth2-proxy = %.2fx (target > 1)\n", rps["authgo-page"] / rps["o2p-page"]
-      printf "proxied page: authgo costs %.1f %% over the bare reverse proxy (target <= 20 %%)\n", (rps["rproxy"] / rps["authgo-page"] - 1) * 100
+      printf "proxied page: authgo / oauth2-proxy = %.2fx (target > 1)\n", ratio(rps["authgo-page"], rps["o2p-page"])
+      printf "proxied page: authgo costs %.1f %% over the bare reverse proxy (target <= 20 %%)\n", (ratio(rps["rproxy"], rps["authgo-page"]) - 1) * 100
     } else print "authgo has no gateway in this build (serve --upstream): its rows are missing"
     if (nr > 1 && ("authgo-fa" in rps)) {
       fa = ""; pg = ""; rp = ""
       for (r = 1; r <= nr; r++) {
-        fa = fa sprintf(" %.2fx", each["authgo-fa", r] / each["o2p-fa", r])
-        pg = pg sprintf(" %.2fx", each["authgo-page", r] / each["o2p-page", r])
-        rp = rp sprintf(" %.1f%%", (each["rproxy", r] / each["authgo-page", r] - 1) * 100)
+        fa = fa sprintf(" %.2fx", ratio(each["authgo-fa", r], each["o2p-fa", r]))
+        pg = pg sprintf(" %.2fx", ratio(each["authgo-page", r], each["o2p-page", r]))
+        rp = rp sprintf(" %.1f%%", (ratio(each["rproxy", r], each["authgo-page", r]) - 1) * 100)
       }
       printf "round by round: forward-auth%s; page vs oauth2-proxy%s; page over the bare proxy%s\n", fa, pg, rp
     }
-    printf "oauth2-proxy forward-auth / Go hello = %.2f\n", rps["o2p-fa"] / rps["hello"]
+    printf "oauth2-proxy forward-auth / Go hello = %.2f\n", ratio(rps["o2p-fa"], rps["hello"])
     printf "errors in all runs: %d\n", total
   }' "$OUT/gw-results.txt" | tee "$OUT/gw-summary.md"
 ! grep -q '^errors in all runs: [1-9]' "$OUT/gw-summary.md"

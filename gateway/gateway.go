@@ -68,7 +68,9 @@ type Options struct {
 	// authgo's other cookies through to the upstream, and the upstream's
 	// Set-Cookie for them back: a Next.js app with the same AUTH_SECRET
 	// can then read the session itself with auth(). Without it the
-	// upstream never sees them.
+	// upstream never sees them, nor with it a WebSocket handshake from
+	// another origin (which goes anonymous on a public path and gets 403
+	// on a protected one).
 	PassSessionCookie bool
 
 	// Transport carries the requests to the upstream. Nil means a

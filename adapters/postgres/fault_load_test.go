@@ -17,6 +17,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/authgo/authgo"
 	"github.com/authgo/authgo/internal/testkit"
 )
 
@@ -214,7 +215,10 @@ func TestFaultPostgres(t *testing.T) {
 		t.Error("pg_terminate_backend ended no connection under load")
 	}
 
-	phase("stopping", time.Second, pg.Stop)
+	// Sessions read just before the stop stay in the session cache for
+	// up to its TTL (SessionConfig.StoreCache, documented staleness):
+	// "stopped" begins once they are gone.
+	phase("stopping", authgo.DefaultStoreCache+time.Second, pg.Stop)
 	down := phase("stopped", 2*time.Second, nil)
 	if down.of(signedIn) != 0 || down.of(outage) == 0 {
 		t.Errorf("with the server stopped: %v", down.Counts())

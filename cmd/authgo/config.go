@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -99,8 +100,12 @@ func showValue(k fileKey, v string) string {
 			return shown
 		}
 	}
-	return v
+	// A key=value connection string, which --db refuses, but shown first.
+	return keywordPassword.ReplaceAllString(v, "${1}xxxxx")
 }
+
+// keywordPassword is the password of a key=value connection string.
+var keywordPassword = regexp.MustCompile(`(?i)(password\s*=\s*)('[^']*'|\S+)`)
 
 // fileValue is a key's value as read from the file: the text a flag's
 // Set or a variable takes (one per element for an array).

@@ -183,9 +183,8 @@ func (c *cli) checkDatabase(ctx context.Context, data *dataFlags) (database, err
 		return checkDB{db}, nil
 	}
 	if data.db != "" {
-		dir := filepath.Dir(data.db)
-		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-			return nil, fmt.Errorf("--db %s: directory %s does not exist", data.db, dir)
+		if err := data.checkDBFile(); err != nil {
+			return nil, err
 		}
 	}
 	sqlDB, err := sql.Open("sqlite", "file::memory:")

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 
@@ -23,6 +24,10 @@ import (
 
 // defaultDataDir holds the database and the --dev secret.
 const defaultDataDir = ".authgo"
+
+// keywordDSN matches a libpq key=value connection string ("host=db
+// user=app password=…").
+var keywordDSN = regexp.MustCompile(`^\s*[A-Za-z_]+\s*=\s*('(\\.|[^'\\])*'|\S*)(\s+[A-Za-z_]+\s*=\s*('(\\.|[^'\\])*'|\S*))*\s*$`)
 
 // dataFlags are the --data and --db flags shared by serve, migrate and
 // the user commands.
@@ -89,9 +94,8 @@ func (d *dataFlags) ensureDir() error {
 // the file lives there.
 func (d *dataFlags) dbPath() (string, error) {
 	if d.db != "" {
-		dir := filepath.Dir(d.db)
-		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-			return "", fmt.Errorf("--db %s: directory %s does not exist", d.db, dir)
+		if err := d.checkDBFile(); err != nil {
+			return "", err
 		}
 		return d.db, nil
 	}
@@ -99,6 +103,23 @@ func (d *dataFlags) dbPath() (string, error) {
 		return "", err
 	}
 	return filepath.Join(d.dir, "authgo.db"), nil
+}
+
+// checkDBFile refuses a --db value (not a PostgreSQL URL) that is not a
+// SQLite file in a directory that exists.
+func (d *dataFlags) checkDBFile() error {
+	// Not echoed: either may hold a password.
+	if keywordDSN.MatchString(d.db) {
+		return errors.New("--db: a key=value connection string (host=… password=…) is not read, and would become a SQLite file of that name: write it as a URL, postgres://user:password@host:port/db")
+	}
+	if scheme, _, ok := strings.Cut(d.db, "://"); ok && !strings.ContainsAny(scheme, `/\`) {
+		return fmt.Errorf("--db: a %s:// URL is not a database authgo opens: want a SQLite file or a postgres:// URL", scheme)
+	}
+	dir := filepath.Dir(d.db)
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return fmt.Errorf("--db %s: directory %s does not exist", d.db, dir)
+	}
+	return nil
 }
 
 // openStore opens (creating it, mode 0600, when missing) and migrates the

@@ -1,6 +1,10 @@
 package main
 
 import (
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -46,6 +50,26 @@ func TestRedirectCallbackAttacks(t *testing.T) {
 		got, err := cb(t.Context(), tc.in, base)
 		if err != nil || got != tc.want {
 			t.Errorf("redirect(%q) = %q, %v; want %q", tc.in, got, err, tc.want)
+		}
+	}
+}
+
+// TestServeRedirectAllow: through serve, a sign-in's callbackUrl goes to
+// a --redirect-allow host, and a lookalike of it goes to the origin.
+func TestServeRedirectAllow(t *testing.T) {
+	srv := startServe(t, true, "--dev", "--addr", "127.0.0.1:0", "--data", filepath.Join(t.TempDir(), "data"),
+		"--redirect-allow", "shop.example.com")
+	for _, tc := range []struct{ cb, want string }{
+		{"https://shop.example.com/cart", "https://shop.example.com/cart"},
+		{"https://shop.example.com.evil.example/cart", srv.origin},
+		{"https://SH\u0130P.example.com/cart", srv.origin},
+		{"//evil.example/x", srv.origin},
+	} {
+		b := newBrowser(t, srv.origin)
+		res := b.postForm("/auth/callback/credentials", url.Values{"username": {"demo"}, "password": {srv.demoPassword},
+			"csrfToken": {b.csrfToken()}, "callbackUrl": {tc.cb}})
+		if loc := res.header.Get("Location"); res.status != http.StatusFound || strings.TrimSuffix(loc, "/") != tc.want {
+			t.Errorf("callbackUrl %q: %d Location %q, want %q", tc.cb, res.status, loc, tc.want)
 		}
 	}
 }
