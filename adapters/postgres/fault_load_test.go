@@ -11,7 +11,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -149,42 +148,28 @@ func TestFaultPostgres(t *testing.T) {
 	bobCSRF := bob.CSRFToken("/auth/csrf")
 	secret := []string{aliceTok, bobTok, ":" + strconv.Itoa(pg.Port())}
 
-	client := &http.Client{
-		Timeout:       10 * time.Second,
-		Transport:     &http.Transport{MaxIdleConnsPerHost: 16},
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
+	client := testkit.LoadClient(16)
 	phase := func(name string, d time.Duration, during func()) *tally {
 		tl := &tally{}
 		stop := make(chan struct{})
-		var wg sync.WaitGroup
-		for w := range 16 {
-			wg.Go(func() {
-				for i := w; ; i++ {
-					select {
-					case <-stop:
-						return
-					default:
-					}
-					p := probes[i%len(probes)]
-					req, _ := http.NewRequest(http.MethodGet, origin+p.path, nil)
-					req.Header.Set("Cookie", "authjs.session-token="+aliceTok)
-					if p.api {
-						req.Header.Set("X-CSRF", "1")
-					}
-					t0 := time.Now()
-					res, err := client.Do(req)
-					if err != nil {
-						tl.add(p, wrong, err.Error(), time.Since(t0))
-						continue
-					}
-					b, _ := io.ReadAll(res.Body)
-					res.Body.Close()
-					o, problem := judge(p, res, string(b), secret)
-					tl.add(p, o, problem, time.Since(t0))
-				}
-			})
-		}
+		wg := testkit.Load(16, stop, func(i int) {
+			p := probes[i%len(probes)]
+			req, _ := http.NewRequest(http.MethodGet, origin+p.path, nil)
+			req.Header.Set("Cookie", "authjs.session-token="+aliceTok)
+			if p.api {
+				req.Header.Set("X-CSRF", "1")
+			}
+			t0 := time.Now()
+			res, err := client.Do(req)
+			if err != nil {
+				tl.add(p, wrong, err.Error(), time.Since(t0))
+				return
+			}
+			b, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			o, problem := judge(p, res, string(b), secret)
+			tl.add(p, o, problem, time.Since(t0))
+		})
 		if during != nil {
 			during()
 		}

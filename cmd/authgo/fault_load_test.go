@@ -67,40 +67,25 @@ func (tl *tally) check(p probe, res *http.Response, body string) {
 // runLoad sends the probes round-robin from workers goroutines until stop
 // is closed.
 func runLoad(origin string, probes []probe, workers int, tl *tally, stop <-chan struct{}) *sync.WaitGroup {
-	c := &http.Client{
-		Timeout:       10 * time.Second,
-		Transport:     &http.Transport{MaxIdleConnsPerHost: workers},
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Go(func() {
-			for i := w; ; i++ {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				p := probes[i%len(probes)]
-				req, _ := http.NewRequest(http.MethodGet, origin+p.path, nil)
-				req.Header.Set("Cookie", p.cookie)
-				if p.api {
-					req.Header.Set("X-CSRF", "1")
-				}
-				t0 := time.Now()
-				res, err := c.Do(req)
-				tl.Took(time.Since(t0))
-				if err != nil {
-					tl.Problem("%s: %v", p.name, err)
-					continue
-				}
-				b, _ := io.ReadAll(res.Body)
-				res.Body.Close()
-				tl.check(p, res, string(b))
-			}
-		})
-	}
-	return &wg
+	c := testkit.LoadClient(workers)
+	return testkit.Load(workers, stop, func(i int) {
+		p := probes[i%len(probes)]
+		req, _ := http.NewRequest(http.MethodGet, origin+p.path, nil)
+		req.Header.Set("Cookie", p.cookie)
+		if p.api {
+			req.Header.Set("X-CSRF", "1")
+		}
+		t0 := time.Now()
+		res, err := c.Do(req)
+		tl.Took(time.Since(t0))
+		if err != nil {
+			tl.Problem("%s: %v", p.name, err)
+			return
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		tl.check(p, res, string(b))
+	})
 }
 
 // TestFaultRedis: authgo serve with Redis as its revocation store, locker
