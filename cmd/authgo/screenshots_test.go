@@ -29,6 +29,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/authgo/authgo"
+	"github.com/authgo/authgo/provider"
 	"github.com/authgo/authgo/providers/credentials"
 	"github.com/authgo/authgo/providers/github"
 	"github.com/authgo/authgo/providers/google"
@@ -54,9 +55,9 @@ func screenshotSite(t *testing.T, theme authgo.Theme) string {
 	srv := httptest.NewUnstartedServer(nil)
 	origin := "http://" + srv.Listener.Addr().String()
 	creds, err := credentials.New(credentials.Options{
-		Authorize: func(_ context.Context, c authgo.Credentials, _ *http.Request) (*authgo.User, error) {
+		Authorize: func(_ context.Context, c provider.Credentials, _ *http.Request) (*provider.User, error) {
 			if c["username"] == "alice" && c["password"] == "wonderland" {
-				return &authgo.User{ID: "1", Name: "Alice Liddell", Email: "alice@example.com"}, nil
+				return &provider.User{ID: "1", Name: "Alice Liddell", Email: "alice@example.com"}, nil
 			}
 			return nil, nil
 		},
@@ -64,8 +65,8 @@ func screenshotSite(t *testing.T, theme authgo.Theme) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	providers := []authgo.Provider{creds}
-	add := func(p authgo.Provider, err error) {
+	providers := []provider.Provider{creds}
+	add := func(p provider.Provider, err error) {
 		if err != nil {
 			t.Fatal(err)
 		}
