@@ -56,29 +56,21 @@ func (s dbStrategy) open(ctx context.Context, _ cookie.Names, raw string) (*Toke
 // (to the millisecond, as Auth.js writes it), which tok's exp has only to
 // the second: the session JSON shows it (shownExpiry).
 func (s dbStrategy) openRow(ctx context.Context, raw string) (*Token, time.Time, error) {
-	tok, sess, err := s.openSession(ctx, raw)
-	if err != nil || sess == nil {
-		return tok, time.Time{}, err
-	}
-	return tok, sess.Expires, nil
-}
-
-func (s dbStrategy) openSession(ctx context.Context, raw string) (*Token, *store.Session, error) {
 	if len(raw) > maxSessionToken {
-		return nil, nil, errNoSession
+		return nil, time.Time{}, errNoSession
 	}
 	id := store.SessionID(raw)
 	sess, u, acc, err := s.load(ctx, raw, id)
 	if err != nil {
-		return nil, nil, err
+		return nil, time.Time{}, err
 	}
 	if sess == nil {
-		return nil, nil, errNoSession
+		return nil, time.Time{}, errNoSession
 	}
 	a, now := s.a, s.a.now()
 	if sess.Expires.Before(now) {
 		s.delete(ctx, raw)
-		return nil, nil, errNoSession
+		return nil, time.Time{}, errNoSession
 	}
 	tok := &Token{Subject: u.ID, Name: u.Name, Email: u.Email, Picture: u.Image}
 	// A NULL column is shown as null, as Auth.js with pg shows it.
@@ -96,15 +88,15 @@ func (s dbStrategy) openSession(ctx context.Context, raw string) (*Token, *store
 	tok.Set(ClaimAuthTime, float64(sess.Created.Unix()))
 	if a.outlived(tok) {
 		s.delete(ctx, raw)
-		return nil, nil, errLifetime
+		return nil, time.Time{}, errLifetime
 	}
 	if err := a.checkRevoked(ctx, tok); err != nil {
-		return nil, nil, err
+		return nil, time.Time{}, err
 	}
 	if acc != nil && acc.UserID == u.ID {
 		a.accountClaims(tok, acc)
 	}
-	return tok, sess, nil
+	return tok, sess.Expires, nil
 }
 
 // load returns the session whose cookie value is raw (and whose
@@ -113,7 +105,7 @@ func (s dbStrategy) openSession(ctx context.Context, raw string) (*Token, *store
 // else from the stores, one round trip to each (the sessions store, and
 // the users store for a session that signed in with provider tokens). A
 // session that is gone comes back nil, and is not cached; an expired one
-// comes back as it is, for open to delete. A session Auth.js made, seen
+// comes back as it is, for openRow to delete. A session Auth.js made, seen
 // for the first time, gets its authgo_sessions row here.
 func (s dbStrategy) load(ctx context.Context, raw, id string) (*store.Session, *store.User, *store.Account, error) {
 	c := s.a.sessionCache
