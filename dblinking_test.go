@@ -200,22 +200,26 @@ func TestDangerousEmailAccountLinking(t *testing.T) {
 	}
 }
 
-// TestConcurrentFirstSignIns: a new user's first sign-in from many
+// TestConcurrentFirstSignIns: a new OAuth user's first sign-in from many
 // browsers at once, on SQLite: every one signs in, as one users row with
 // one accounts row (the store's CreateUserWithAccount makes both in one
 // transaction, so a losing sign-in adds nothing and takes the winner's).
+// An OAuth user, because a new users row gets a fresh id: a credentials
+// user's row takes the id Authorize returned, so two racing inserts of it
+// collide and cannot leave an orphan either way.
 func TestConcurrentFirstSignIns(t *testing.T) {
-	f := newDBAuth(t, nil)
+	idp := &stubIdP{id: "stub", profile: map[string]any{"sub": "idp-7", "email": "nia@example.com", "email_verified": true}}
+	f := newDBAuth(t, func(c *authgo.Config) { c.Providers = append(c.Providers, idp) })
 	const n = 8
 	var wg sync.WaitGroup
 	subs := make([]string, n)
 	for i := range n {
 		c := newClient(t, f.a)
-		c.csrf(O)
+		u := startFlow(t, c, "stub", "")
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r := c.signIn(O, "alice", "wonderland")
+			r := c.get(O + "/auth/callback/stub?code=the-code&state=" + url.QueryEscape(u.Query().Get("state")))
 			if r.StatusCode != http.StatusFound || strings.Contains(r.Header.Get("Location"), "error") {
 				t.Errorf("browser %d: sign-in %d %s", i, r.StatusCode, r.Header.Get("Location"))
 				return
