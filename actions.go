@@ -589,13 +589,10 @@ func preferredUsername(u *User, profile map[string]any) string {
 func (a *Auth) markEmailVerified(ctx context.Context, row *store.User) *store.User {
 	next := *row
 	next.EmailVerified = a.now().UTC().Truncate(time.Millisecond)
-	written, err := a.cfg.Users.UpdateUser(ctx, next)
+	written, err := a.updateUserRow(ctx, next)
 	if err != nil {
 		a.log.Warn("authgo: the users row could not record that the provider verified the address", "user", row.ID, "err", err)
 		return row
 	}
-	if ev := a.cfg.Events.UpdateUser; ev != nil {
-		a.event(ctx, "UpdateUser", func() { ev(ctx, written) })
-	}
-	return &written
+	return written
 }

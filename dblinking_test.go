@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/authgo/authgo"
 )
@@ -208,7 +209,7 @@ func TestDangerousEmailAccountLinking(t *testing.T) {
 // user's row takes the id Authorize returned, so two racing inserts of it
 // collide and cannot leave an orphan either way.
 func TestConcurrentFirstSignIns(t *testing.T) {
-	idp := &stubIdP{id: "stub", profile: map[string]any{"sub": "idp-7", "email": "nia@example.com", "email_verified": true}}
+	idp := &stubIdP{id: "stub", profile: map[string]any{"sub": "idp-42", "email": "ida@example.com", "email_verified": true}}
 	f := newDBAuth(t, func(c *authgo.Config) { c.Providers = append(c.Providers, idp) })
 	const n = 8
 	var wg sync.WaitGroup
@@ -282,5 +283,44 @@ func TestEmailVerifiedRecorded(t *testing.T) {
 				t.Errorf("database session's email_verified = %v, want %v", tok.Extra["email_verified"], tc.want)
 			}
 		})
+	}
+}
+
+// TestEmailVerifiedSeenByCachedSessions: when a later sign-in records
+// that the provider verified the users row's address, a session of the
+// same user already in the session cache shows email_verified at once,
+// not after the cache's TTL.
+func TestEmailVerifiedSeenByCachedSessions(t *testing.T) {
+	idp := &stubIdP{id: "stub", profile: map[string]any{"sub": "idp-42", "email": "ida@example.com", "email_verified": false}}
+	// A second provider, linked by the address, that verified it: its
+	// sign-in rewrites only its own accounts row, so nothing but the
+	// users row's update can drop the first browser's cached session.
+	idp2 := &stubIdP{id: "stub2", dangerous: true, profile: map[string]any{"sub": "idp-42", "email": "ida@example.com", "email_verified": true}}
+	f := newDBAuth(t, func(c *authgo.Config) {
+		c.Providers = append(c.Providers, idp, idp2)
+		c.Session.StoreCache = time.Hour // only an invalidation can refresh it
+	})
+	if r := oauthSignIn(t, f.c, "stub"); r.StatusCode != 302 {
+		t.Fatalf("first sign-in: %d", r.StatusCode)
+	}
+	verified := func() bool {
+		t.Helper()
+		r := httptest.NewRequest(http.MethodGet, O+"/", nil)
+		r.AddCookie(&http.Cookie{Name: "authjs.session-token", Value: f.c.Cookie("authjs.session-token")})
+		tok, err := f.a.Token(r)
+		if err != nil || tok == nil {
+			t.Fatalf("token: %v %v", tok, err)
+		}
+		v, _ := tok.Extra[authgo.ClaimEmailVerified].(bool)
+		return v
+	}
+	if verified() { // and now cached
+		t.Fatal("email_verified before the provider said so")
+	}
+	if r := oauthSignIn(t, newClient(t, f.a), "stub2"); r.StatusCode != 302 || strings.Contains(r.Header.Get("Location"), "error") {
+		t.Fatalf("second sign-in: %d", r.StatusCode)
+	}
+	if !verified() {
+		t.Error("the first browser's cached session still shows the address unverified")
 	}
 }

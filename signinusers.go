@@ -217,15 +217,27 @@ func (a *Auth) upsertUser(ctx context.Context, row *store.User, u *User) *store.
 	if next == *row {
 		return row
 	}
-	written, err := a.cfg.Users.UpdateUser(ctx, next)
-	a.sessionCache.invalidateUser(row.ID)
+	written, err := a.updateUserRow(ctx, next)
 	if err != nil {
 		return fail(err)
+	}
+	return written
+}
+
+// updateUserRow writes next, a users row, drops the cached sessions of
+// its user (whose name, email or emailVerified they show) and tells
+// Events.UpdateUser: every change authgo makes to a users row goes
+// through here.
+func (a *Auth) updateUserRow(ctx context.Context, next store.User) (*store.User, error) {
+	written, err := a.cfg.Users.UpdateUser(ctx, next)
+	a.sessionCache.invalidateUser(next.ID)
+	if err != nil {
+		return nil, err
 	}
 	if ev := a.cfg.Events.UpdateUser; ev != nil {
 		a.event(ctx, "UpdateUser", func() { ev(ctx, written) })
 	}
-	return &written
+	return &written, nil
 }
 
 // signedInUser returns the user id of the session rq carries, "" when none
