@@ -47,15 +47,7 @@ type dbStrategy struct {
 	sessions store.SessionStore
 }
 
-func (s dbStrategy) open(ctx context.Context, _ cookie.Names, raw string) (*Token, error) {
-	tok, _, err := s.openRow(ctx, raw)
-	return tok, err
-}
-
-// openRow is open, also returning the row's expiry as the store keeps it
-// (to the millisecond, as Auth.js writes it), which tok's exp has only to
-// the second: the session JSON shows it (shownExpiry).
-func (s dbStrategy) openRow(ctx context.Context, raw string) (*Token, time.Time, error) {
+func (s dbStrategy) open(ctx context.Context, _ cookie.Names, raw string) (*Token, time.Time, error) {
 	if len(raw) > maxSessionToken {
 		return nil, time.Time{}, errNoSession
 	}
@@ -105,7 +97,7 @@ func (s dbStrategy) openRow(ctx context.Context, raw string) (*Token, time.Time,
 // else from the stores, one round trip to each (the sessions store, and
 // the users store for a session that signed in with provider tokens). A
 // session that is gone comes back nil, and is not cached; an expired one
-// comes back as it is, for openRow to delete. A session Auth.js made, seen
+// comes back as it is, for open to delete. A session Auth.js made, seen
 // for the first time, gets its authgo_sessions row here.
 func (s dbStrategy) load(ctx context.Context, raw, id string) (*store.Session, *store.User, *store.Account, error) {
 	c := s.a.sessionCache
@@ -343,7 +335,7 @@ func (a *Auth) signOutDatabase(rq *request, ds dbStrategy) (*response, error) {
 		clearSession(&res.cookies, rq.names, present)
 		return res, nil
 	}
-	tok, oerr := ds.open(ctx, rq.names, raw)
+	tok, _, oerr := ds.open(ctx, rq.names, raw)
 	if len(raw) <= maxSessionToken {
 		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		err := ds.sessions.DeleteSession(dctx, raw)

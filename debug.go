@@ -15,7 +15,7 @@ import (
 )
 
 // sessionState names what a session read found, for the debug log: tok and
-// err are what decodeSession or openRow returned.
+// err are what decodeSession or open returned.
 func sessionState(tok *Token, err error) string {
 	switch {
 	case errors.Is(err, errRevoked):

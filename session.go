@@ -115,11 +115,7 @@ func (a *Auth) readSession(r *http.Request, jar *parsedCookies, mode readMode, j
 	sr.present, sr.raw = present, raw
 	var tok *Token
 	if err == nil && raw != "" {
-		if ds, ok := a.strategy.(dbStrategy); ok {
-			tok, sr.rowExpires, err = ds.openRow(ctx, raw)
-		} else {
-			tok, err = a.strategy.open(ctx, sr.names, raw)
-		}
+		tok, sr.rowExpires, err = a.strategy.open(ctx, sr.names, raw)
 	}
 	if err == nil && tok != nil {
 		a.carryIdentity(tok)
@@ -226,7 +222,10 @@ type sessionStrategy interface {
 	// open returns the session token a cookie value stands for, or nil
 	// and an error for a value that opens nothing; errRevocationUnknown
 	// or errStoreUnknown when a store cannot say whether it is valid.
-	open(ctx context.Context, names cookie.Names, raw string) (*Token, error)
+	// expires is the session's expiry to the millisecond when a store
+	// keeps it so (a database row, as Auth.js writes it; tok's exp has
+	// seconds), else zero: the session JSON shows it (shownExpiry).
+	open(ctx context.Context, names cookie.Names, raw string) (tok *Token, expires time.Time, err error)
 	// seal returns the cookie value for tok. raw is the cookie value the
 	// session was opened from, "" at sign-in (a new session).
 	seal(ctx context.Context, names cookie.Names, tok *Token, raw string) (string, error)
@@ -236,15 +235,15 @@ type sessionStrategy interface {
 // refuses one recorded as ended in the revocation store.
 type jwtStrategy struct{ a *Auth }
 
-func (s jwtStrategy) open(ctx context.Context, names cookie.Names, raw string) (*Token, error) {
+func (s jwtStrategy) open(ctx context.Context, names cookie.Names, raw string) (*Token, time.Time, error) {
 	tok, err := s.a.codec.Decode(names.SessionToken, raw)
 	if err != nil || tok == nil {
-		return tok, err
+		return tok, time.Time{}, err
 	}
 	if err := s.a.checkRevoked(ctx, tok); err != nil {
-		return nil, err
+		return nil, time.Time{}, err
 	}
-	return tok, nil
+	return tok, time.Time{}, nil
 }
 
 // seal refuses a token too long to be read back (more than eight cookie

@@ -247,7 +247,7 @@ func (a *Auth) signedInUser(ctx context.Context, rq *request) string {
 	if err != nil || raw == "" {
 		return ""
 	}
-	tok, err := a.strategy.open(ctx, rq.names, raw)
+	tok, _, err := a.strategy.open(ctx, rq.names, raw)
 	if err != nil || tok == nil {
 		return ""
 	}
