@@ -581,6 +581,12 @@ func TestOpsTLS(t *testing.T) {
 	if code, body := fetch(t, c, origin+"/auth/healthz"); code != http.StatusOK || body != "ok\n" {
 		t.Errorf("healthz over TLS: %d %q", code, body)
 	}
+	// TLS 1.1 and older are refused, as the README says.
+	old := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS10, MaxVersion: tls.VersionTLS11}}}
+	if res, err := old.Get(origin + "/auth/healthz"); err == nil {
+		res.Body.Close()
+		t.Errorf("a TLS 1.1 client was served: %s", res.Proto)
+	}
 	stop()
 	if code := <-done; code != exitOK {
 		t.Fatalf("exit %d\n%s", code, &stderr)
