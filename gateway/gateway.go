@@ -270,12 +270,14 @@ func (g *Gateway) Allowed(ctx context.Context, tok *authgo.Token) bool {
 	if id := tok.StringClaim(authgo.ClaimProvider); id != "" && g.a.ProviderType(id) == provider.TypeCredentials {
 		return true
 	}
-	if g.o.Own != nil && g.o.Own(ctx, tok) {
-		return true
-	}
-	if g.o.Allow.Any {
-		return true
-	}
+	// Own last: it may ask a store (authgo serve's users, under the
+	// database strategy), which the allow-list spares.
+	return g.o.Allow.Any || g.listed(tok) || g.o.Own != nil && g.o.Own(ctx, tok)
+}
+
+// listed reports whether tok's email, verified by the provider, is in
+// Allow.Emails or its domain in Allow.Domains.
+func (g *Gateway) listed(tok *authgo.Token) bool {
 	if v, _ := tok.Extra[authgo.ClaimEmailVerified].(bool); !v || tok.Email == "" {
 		return false
 	}

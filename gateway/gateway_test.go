@@ -178,6 +178,28 @@ func TestAllowed(t *testing.T) {
 	}
 }
 
+// TestAllowedOwnAskedLast: Own, which may ask a store, is not asked for a
+// user the allow-list already lets in.
+func TestAllowedOwnAskedLast(t *testing.T) {
+	a := newAuth(t, nil)
+	asked := 0
+	own := func(context.Context, *authgo.Token) bool { asked++; return false }
+	ann := &jwt.Token{Subject: "u", Email: "ann@example.com", Extra: map[string]any{"provider": "github", "email_verified": true}}
+	for _, allow := range []gateway.Allow{{Any: true}, {Emails: []string{"ann@example.com"}}, {Domains: []string{"example.com"}}} {
+		g, err := gateway.New(a, gateway.Options{Allow: allow, Own: own})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !g.Allowed(t.Context(), ann) || asked != 0 {
+			t.Errorf("Allow %+v: Allowed = false or Own asked %d times", allow, asked)
+		}
+	}
+	g, _ := gateway.New(a, gateway.Options{Allow: gateway.Allow{Domains: []string{"corp.example"}}, Own: own})
+	if g.Allowed(t.Context(), ann) || asked != 1 {
+		t.Errorf("unlisted user: Own asked %d times, want 1", asked)
+	}
+}
+
 func TestNewRefuses(t *testing.T) {
 	a := newAuth(t, nil)
 	for _, o := range []gateway.Options{
