@@ -165,7 +165,8 @@ func (g *Gateway) forwardAuthSignedIn(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// identityHeaders sets the configured identity headers of tok on h.
+// identityHeaders sets the configured identity headers of tok on h: the
+// forward-auth answer's, or the upstream request's (through rewrite).
 func (g *Gateway) identityHeaders(h http.Header, r *http.Request, tok *authgo.Token) error {
 	if g.o.PassIdentity {
 		set := func(name, v string) {

@@ -13,7 +13,10 @@ import (
 	"testing"
 	"time"
 
+	goredis "github.com/redis/go-redis/v9"
+
 	"github.com/authgo/authgo"
+	authredis "github.com/authgo/authgo/adapters/redis"
 	"github.com/authgo/authgo/gateway"
 	"github.com/authgo/authgo/jwt"
 	"github.com/authgo/authgo/provider"
@@ -151,6 +154,8 @@ func TestAllowed(t *testing.T) {
 		{"domain", allow, false, tok("github", "bob@CORP.example", true), true},
 		{"subdomain is not the domain", allow, false, tok("github", "bob@x.corp.example", true), false},
 		{"domain as a suffix", allow, false, tok("github", "bob@evilcorp.example", true), false},
+		{"verified, no email", allow, false, tok("github", "", true), false},
+		{"verified, only a domain part", allow, false, tok("github", "@corp.example", true), false},
 		{"another address", allow, false, tok("github", "eve@example.com", true), false},
 		{"any", gateway.Allow{Any: true}, false, tok("github", "", nil), true},
 		{"own", gateway.Allow{}, true, tok("github", "", nil), true},
@@ -173,6 +178,28 @@ func TestAllowed(t *testing.T) {
 	}
 }
 
+// TestAllowedOwnAskedLast: Own, which may ask a store, is not asked for a
+// user the allow-list already lets in.
+func TestAllowedOwnAskedLast(t *testing.T) {
+	a := newAuth(t, nil)
+	asked := 0
+	own := func(context.Context, *authgo.Token) bool { asked++; return false }
+	ann := &jwt.Token{Subject: "u", Email: "ann@example.com", Extra: map[string]any{"provider": "github", "email_verified": true}}
+	for _, allow := range []gateway.Allow{{Any: true}, {Emails: []string{"ann@example.com"}}, {Domains: []string{"example.com"}}} {
+		g, err := gateway.New(a, gateway.Options{Allow: allow, Own: own})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !g.Allowed(t.Context(), ann) || asked != 0 {
+			t.Errorf("Allow %+v: Allowed = false or Own asked %d times", allow, asked)
+		}
+	}
+	g, _ := gateway.New(a, gateway.Options{Allow: gateway.Allow{Domains: []string{"corp.example"}}, Own: own})
+	if g.Allowed(t.Context(), ann) || asked != 1 {
+		t.Errorf("unlisted user: Own asked %d times, want 1", asked)
+	}
+}
+
 func TestNewRefuses(t *testing.T) {
 	a := newAuth(t, nil)
 	for _, o := range []gateway.Options{
@@ -185,6 +212,12 @@ func TestNewRefuses(t *testing.T) {
 		{Allow: gateway.Allow{Emails: []string{"example.com"}}},
 		{Allow: gateway.Allow{Domains: []string{"a@example.com"}}},
 		{Allow: gateway.Allow{Domains: []string{"*"}}},
+		// An empty entry (--allow-email "") must not let in a user
+		// whose session has no email.
+		{Allow: gateway.Allow{Emails: []string{""}}},
+		{Allow: gateway.Allow{Emails: []string{" "}}},
+		{Allow: gateway.Allow{Domains: []string{""}}},
+		{Allow: gateway.Allow{Domains: []string{"@"}}},
 	} {
 		if _, err := gateway.New(a, o); err == nil || !strings.HasPrefix(err.Error(), "gateway: ") {
 			t.Errorf("New(%+v) = %v, want a gateway: error", o, err)
@@ -442,5 +475,42 @@ func TestTransferIdleTimeout(t *testing.T) {
 		if got := err == nil && len(body) == chunks; got != tc.full {
 			t.Errorf("TransferIdleTimeout %v: %d bytes, err %v; want the whole body: %v", tc.idle, len(body), err, tc.full)
 		}
+	}
+}
+
+// TestForwardAuthStoreDown: with the revocation store down (a real Redis
+// client whose server does not answer), forward-auth for a protected path
+// answers 503 with Retry-After, never 200 (let in without the revocation
+// check) nor 401 (which sends a signed-in user to sign in again); a public
+// path stays open, without identity.
+func TestForwardAuthStoreDown(t *testing.T) {
+	rdb := goredis.NewClient(&goredis.Options{Addr: "127.0.0.1:1", DialTimeout: 200 * time.Millisecond, MaxRetries: -1})
+	t.Cleanup(func() { rdb.Close() })
+	a := newAuth(t, func(c *authgo.Config) {
+		c.Session.Revocations = authredis.NewRevocations(rdb, authredis.RevocationsOptions{})
+	})
+	g, err := gateway.New(a, gateway.Options{Public: []string{"/pub/:path*"}, PassIdentity: true, Allow: gateway.Allow{Any: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ann := cookie(t, &jwt.Token{Subject: "u-ann", Email: "ann@example.com", Extra: map[string]any{"provider": "github", "email_verified": true}})
+	const proxy = "10.0.0.1:4000"
+	for _, path := range []string{"/auth/forward-auth", "/auth/forward-auth/redirect"} {
+		w := forwardAuth(g, path, proxy, "X-Forwarded-Uri", "/admin", "Cookie", ann)
+		if w.Code != http.StatusServiceUnavailable || w.Header().Get("Retry-After") == "" || w.Header().Get("Location") != "" {
+			t.Errorf("%s, protected, store down: %d %v, want 503 with Retry-After", path, w.Code, w.Header())
+		}
+		if w.Header().Get(gateway.HeaderUser) != "" {
+			t.Errorf("%s, protected, store down: identity sent: %v", path, w.Header())
+		}
+		// An empty X-Forwarded-Uri is no path: it needs a session, which
+		// cannot be checked now.
+		if w := forwardAuth(g, path, proxy, "X-Forwarded-Uri", "", "Cookie", ann); w.Code != http.StatusServiceUnavailable {
+			t.Errorf("%s, empty X-Forwarded-Uri, store down: %d, want 503", path, w.Code)
+		}
+	}
+	w := forwardAuth(g, "/auth/forward-auth", proxy, "X-Forwarded-Uri", "/pub/a", "Cookie", ann)
+	if w.Code != http.StatusOK || w.Header().Get(gateway.HeaderUser) != "" {
+		t.Errorf("public, store down: %d %q, want 200 without identity", w.Code, w.Header().Get(gateway.HeaderUser))
 	}
 }

@@ -16,12 +16,11 @@ import (
 
 // passed is what one proxied request sends the upstream about its user.
 type passed struct {
-	user, email, username string
-	token                 string
-	origin                string // scheme://host for X-Forwarded-Proto/-Host
-	w                     http.ResponseWriter
-	anonymous             bool        // no authgo cookie either, whatever PassSessionCookie says
-	idle                  *idleWriter // nil without TransferIdleTimeout
+	id        http.Header // the identity headers (identityHeaders), nil without a user
+	origin    string      // scheme://host for X-Forwarded-Proto/-Host
+	w         http.ResponseWriter
+	anonymous bool        // no authgo cookie either, whatever PassSessionCookie says
+	idle      *idleWriter // nil without TransferIdleTimeout
 }
 
 type passedKey struct{}
@@ -34,19 +33,12 @@ func (g *Gateway) proxy(w http.ResponseWriter, r *http.Request, tok *authgo.Toke
 	if o, err := g.a.Origin(r); err == nil {
 		p.origin = o
 	}
-	if tok != nil {
-		if g.o.PassIdentity {
-			p.user, p.email = headerSafe(tok.Subject), headerSafe(tok.Email)
-			p.username = headerSafe(tok.StringClaim(authgo.ClaimPreferredUsername))
-		}
-		if g.o.PassAccessToken || g.o.PassAuthorizationHeader {
-			at, err := g.a.AccessToken(r)
-			if errors.Is(err, authgo.ErrRefreshUnavailable) {
-				w.Header().Set("Retry-After", "2")
-				http.Error(w, "Service Unavailable: the access token could not be refreshed now", http.StatusServiceUnavailable)
-				return
-			}
-			p.token = headerSafe(at)
+	if tok != nil && g.identity {
+		p.id = http.Header{}
+		if errors.Is(g.identityHeaders(p.id, r, tok), authgo.ErrRefreshUnavailable) {
+			w.Header().Set("Retry-After", "2")
+			http.Error(w, "Service Unavailable: the access token could not be refreshed now", http.StatusServiceUnavailable)
+			return
 		}
 	}
 	rc := http.NewResponseController(w)
@@ -169,22 +161,8 @@ func (g *Gateway) rewrite(pr *httputil.ProxyRequest) {
 		h["X-Forwarded-Proto"] = []string{scheme}
 		h["X-Forwarded-Host"] = []string{host}
 	}
-	if p.user != "" {
-		h[HeaderUser] = []string{p.user}
-	}
-	if p.email != "" {
-		h[HeaderEmail] = []string{p.email}
-	}
-	if p.username != "" {
-		h[HeaderPreferredUsername] = []string{p.username}
-	}
-	if p.token != "" {
-		if g.o.PassAccessToken {
-			h[HeaderAccessToken] = []string{p.token}
-		}
-		if g.o.PassAuthorizationHeader {
-			h["Authorization"] = []string{"Bearer " + p.token}
-		}
+	for k, v := range p.id {
+		h[k] = v
 	}
 }
 

@@ -2,6 +2,7 @@ package fwd
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -20,5 +21,22 @@ func TestForeignSetCookies(t *testing.T) {
 	}
 	if in[1] != "authjs.session-token=x; Path=/" {
 		t.Errorf("ForeignSetCookies changed its argument: %q", in)
+	}
+}
+
+func TestNormalize(t *testing.T) {
+	long := "X_Forwarded_" + strings.Repeat("A", 70)
+	for in, want := range map[string]string{
+		"X_Forwarded_User": "x-forwarded-user",
+		"Authorization":    "authorization",
+		"x-ß_Name":         "x-ß-name",
+		long:               "x-forwarded-" + strings.Repeat("a", 70),
+	} {
+		if got := Normalize(in); got != want {
+			t.Errorf("Normalize(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if !Stripped(long) {
+		t.Errorf("Stripped(%q) = false: a long name loses its prefix", long)
 	}
 }

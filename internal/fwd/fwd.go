@@ -141,19 +141,14 @@ func (BufferPool) Put(b []byte) {
 // Normalize returns a header name lowercased, with "_" read as "-", as
 // Stripped compares names.
 func Normalize(name string) string {
-	var buf [64]byte
-	if len(name) > len(buf) {
-		b := []byte(name)
-		for i, c := range b {
-			switch {
-			case 'A' <= c && c <= 'Z':
-				b[i] = c + 'a' - 'A'
-			case c == '_':
-				b[i] = '-'
-			}
+	b := []byte(name)
+	for i, c := range b {
+		switch {
+		case 'A' <= c && c <= 'Z':
+			b[i] = c + 'a' - 'A'
+		case c == '_':
+			b[i] = '-'
 		}
-		return string(b)
 	}
-	n, _ := normName(name, &buf)
-	return string(n)
+	return string(b)
 }
