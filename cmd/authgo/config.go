@@ -589,12 +589,8 @@ func (c *cli) useConfigFile(d *dataFlags) error {
 			fileEnv[k.env] = v.items[0]
 		}
 	}
-	getenv := c.getenv
-	c.getenv = func(name string) string {
-		if v := getenv(name); v != "" {
-			return v
-		}
-		return fileEnv[name]
-	}
+	// The environment as serve reads it (loaded.getenv): a variable, else
+	// the file's value for it.
+	c.getenv = (&loaded{envFn: c.getenv, fileEnv: fileEnv}).getenv
 	return nil
 }
