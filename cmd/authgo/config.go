@@ -234,6 +234,12 @@ func readConfigFile(path string) (*configFile, error) {
 			errs = append(errs, lineErr{line, fmt.Errorf("%s:%d: %s: %v", path, line, name, err)})
 			continue
 		}
+		if k.kind() != kindList && len(items) == 1 && items[0] == "" {
+			// An empty string is unset, as an empty variable is (applyEnv):
+			// brand = "" keeps the default, secret = "" leaves the
+			// environment's, and neither counts as set by the file.
+			continue
+		}
 		cf.values[name] = fileValue{line: line, items: items}
 		if secretName(k.key) || secretName(k.env) {
 			cf.secrets = true
@@ -583,12 +589,8 @@ func (c *cli) useConfigFile(d *dataFlags) error {
 			fileEnv[k.env] = v.items[0]
 		}
 	}
-	getenv := c.getenv
-	c.getenv = func(name string) string {
-		if v := getenv(name); v != "" {
-			return v
-		}
-		return fileEnv[name]
-	}
+	// The environment as serve reads it (loaded.getenv): a variable, else
+	// the file's value for it.
+	c.getenv = (&loaded{envFn: c.getenv, fileEnv: fileEnv}).getenv
 	return nil
 }

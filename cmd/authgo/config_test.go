@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"flag"
 	"fmt"
 	"net"
 	"net/http"
@@ -505,5 +506,38 @@ func TestConfigCheckChangesNothing(t *testing.T) {
 	}
 	if _, err := os.Stat(data); !os.IsNotExist(err) {
 		t.Errorf("config check made %s (%v)", data, err)
+	}
+}
+
+// TestConfigEmptyValueIsUnset: an empty string in the file counts as
+// unset, as an empty variable does: brand = "" keeps the default, an
+// empty key for a variable does not hide the environment's value, and
+// neither is reported as coming from the file.
+func TestConfigEmptyValueIsUnset(t *testing.T) {
+	path := writeConfig(t, "brand = \"\"\nsecret = \"\"\nurl = \"\"\nsession-max-age = \"\"\n")
+	var o serveOptions
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	registerSettings(fs, &o)
+	if err := fs.Parse([]string{"--config", path}); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"AUTH_SECRET": "", "AUTH_URL": "https://env.example/auth"}
+	l, err := loadSettings(fs, func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatalf("loadSettings: %v", err)
+	}
+	if o.brand != "authgo" {
+		t.Errorf("brand = %q, want the default authgo", o.brand)
+	}
+	if got := l.getenv("AUTH_URL"); got != "https://env.example/auth" {
+		t.Errorf("AUTH_URL = %q, want the environment's", got)
+	}
+	for _, key := range []string{"brand", "secret", "url", "session-max-age"} {
+		if o := l.origins[key]; o.from == "file" {
+			t.Errorf("%s: origin %v, want not the file", key, o)
+		}
+	}
+	if l.file.secrets {
+		t.Error("an empty secret counts as a secret the file sets")
 	}
 }

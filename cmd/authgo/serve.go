@@ -589,20 +589,26 @@ func devSecret(file string) (secret string, created bool, err error) {
 	if !errors.Is(err, fs.ErrNotExist) {
 		return "", false, fmt.Errorf("dev secret: %w", err)
 	}
+	// Written whole to a temporary file, then linked into place: another
+	// authgo starting on the same data directory never reads a file that
+	// is still being written, and a link fails when the name exists.
 	s := newSecret()
-	f, err := os.OpenFile(file, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if errors.Is(err, fs.ErrExist) {
-		// Another authgo made it just now; use theirs.
-		return devSecret(file)
-	}
+	f, err := os.CreateTemp(filepath.Dir(file), ".dev-secret-*")
 	if err != nil {
 		return "", false, fmt.Errorf("dev secret: %w", err)
 	}
+	defer os.Remove(f.Name())
 	if _, err := f.WriteString(s + "\n"); err != nil {
 		f.Close()
 		return "", false, fmt.Errorf("dev secret: %w", err)
 	}
 	if err := f.Close(); err != nil {
+		return "", false, fmt.Errorf("dev secret: %w", err)
+	}
+	if err := os.Link(f.Name(), file); errors.Is(err, fs.ErrExist) {
+		// Another authgo made it just now; use theirs.
+		return devSecret(file)
+	} else if err != nil {
 		return "", false, fmt.Errorf("dev secret: %w", err)
 	}
 	return s, true, nil

@@ -134,3 +134,25 @@ func TestServeSweepsSessions(t *testing.T) {
 		t.Fatal("serve's sweep deleted a live session")
 	}
 }
+
+// TestSessionSweepDatabaseDown: while the database does not answer, each
+// sweep logs a warning and the next one still comes; nothing exits.
+func TestSessionSweepDatabaseDown(t *testing.T) {
+	f := newSweepFixture(t, t.TempDir())
+	if err := f.db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	cs := &countingSweeper{sessionSweeper: f.s}
+	var log testkit.Buffer
+	stop := startSessionSweep(t.Context(), cs, 20*time.Millisecond, time.Now, slog.New(slog.NewTextHandler(&log, nil)))
+	defer stop()
+	for deadline := time.Now().Add(5 * time.Second); cs.n.Load() < 3; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d sweeps in 5 s with the database down; want the sweep to go on", cs.n.Load())
+		}
+	}
+	stop()
+	if n := strings.Count(log.String(), `level=WARN msg="deleting expired sessions failed; trying again later"`); n < 3 {
+		t.Errorf("%d warnings for %d failed sweeps; the log:\n%s", n, cs.n.Load(), log.String())
+	}
+}

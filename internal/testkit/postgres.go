@@ -44,21 +44,14 @@ type Postgres struct {
 // that user, the test is skipped, and fails under CI=true.
 func StartPostgres(t testing.TB) *Postgres {
 	t.Helper()
-	missing := func(format string, args ...any) {
-		t.Helper()
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("CI=true: "+format, args...)
-		}
-		t.Skipf(format, args...)
-	}
 	bin, err := postgresBin()
 	if err != nil {
-		missing("no PostgreSQL server binaries (install postgresql): %v", err)
+		Missing(t, "no PostgreSQL server binaries (install postgresql): %v", err)
 	}
 	dir := t.TempDir()
 	owner, err := postgresOwner(dir)
 	if err != nil {
-		missing("cannot run PostgreSQL for this test: %v", err)
+		Missing(t, "cannot run PostgreSQL for this test: %v", err)
 	}
 	p := &Postgres{t: t, bin: bin, data: filepath.Join(dir, "data"), log: filepath.Join(dir, "postgres.log"), owner: owner}
 	initdb := exec.Command(filepath.Join(bin, "initdb"), "-D", p.data, "-U", "postgres", "-A", "trust",
