@@ -88,6 +88,11 @@ type Config struct {
 	// one refresh per refresh token, the cross-instance lock.
 	Tokens TokensConfig
 
+	// Email configures sign-in by links sent by email: where their
+	// tokens are kept and how many may be sent. Used only with an email
+	// provider (providers/email).
+	Email EmailConfig
+
 	// Providers are the ways to sign in, in the order the sign-in page
 	// lists them. IDs must be unique.
 	Providers []provider.Provider
@@ -426,11 +431,18 @@ func (c *Config) validate() (origin, error) {
 			if _, ok := p.(provider.OAuthProvider); !ok {
 				return o, fmt.Errorf("authgo: provider %q says it is an %s provider but has no AuthCodeURL and Exchange methods", id, p.Type())
 			}
+		case provider.TypeEmail:
+			if _, ok := p.(provider.EmailProvider); !ok {
+				return o, fmt.Errorf("authgo: provider %q says it is an email provider but has no SendVerificationRequest method", id)
+			}
 		default:
 			return o, fmt.Errorf("authgo: provider %q has type %q, which this version does not support", id, p.Type())
 		}
 	}
 
+	if err := c.emailSetup(); err != nil {
+		return o, err
+	}
 	for name, p := range map[string]string{"SignIn": c.Pages.SignIn, "SignOut": c.Pages.SignOut, "Error": c.Pages.Error} {
 		if p == "" {
 			continue

@@ -74,8 +74,8 @@ func jsSpace(r rune) bool {
 //   - quotes, and a second '@' however it is written: the fullwidth and
 //     small commercial at (U+FF20, U+FE6B) become '@' under NFKC before
 //     they are counted (GHSA-5jpx-9hw9-2fx4, GHSA-7rqj-j65f-68wh);
-//   - control characters (CR and LF would start a new mail header), white
-//     space, and the characters that delimit addresses, comments and
+//   - control characters (CR and LF would start a new mail header) and
+//     white space inside the address (around it they are trimmed), and the characters that delimit addresses, comments and
 //     routes in a header: <>()[]\;: and the backtick;
 //   - an address, local part or domain longer than RFC 5321 allows (254,
 //     64 and 255 octets), a domain label longer than 63 octets;
@@ -91,10 +91,11 @@ func Normalize(email string) (string, error) {
 	if !utf8.ValidString(email) {
 		return "", ErrInvalid
 	}
-	for _, r := range email {
-		// Checked on the input too: NFKC and trimming must not make a
-		// line break or a list disappear before the checks below.
-		if r == ',' || r == '\r' || r == '\n' || unicode.IsControl(r) {
+	for _, r := range strings.TrimFunc(email, jsSpace) {
+		// Checked on the input too (white space around it aside, which
+		// both trim): NFKC must not make a line break or a list
+		// disappear before the checks below.
+		if r == ',' || unicode.IsControl(r) {
 			return "", ErrInvalid
 		}
 	}
