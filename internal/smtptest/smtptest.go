@@ -32,9 +32,9 @@ type Mode int
 
 // Modes.
 const (
-	Plain     Mode = iota // no TLS offered
-	StartTLS              // STARTTLS offered (and required before AUTH)
-	Implicit              // TLS from the first byte (smtps)
+	Plain    Mode = iota // no TLS offered
+	StartTLS             // STARTTLS offered (and required before AUTH)
+	Implicit             // TLS from the first byte (smtps)
 )
 
 // Options configure a Server.

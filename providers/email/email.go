@@ -62,7 +62,7 @@ type Config struct {
 	//     loopback address.
 	//
 	// User and password, when given (percent-encoded), authenticate with
-	// the best mechanism the server offers.
+	// the best mechanism the server offers (PLAIN to loopback).
 	Server string
 	// From is the sender: "Example <no-reply@example.com>".
 	From string
@@ -307,7 +307,14 @@ func (s *smtpServer) deliver(ctx context.Context, req provider.VerificationReque
 		opts = append(opts, gomail.WithSSL())
 	}
 	if s.user != "" {
-		opts = append(opts, gomail.WithSMTPAuth(gomail.SMTPAuthAutoDiscover), gomail.WithUsername(s.user), gomail.WithPassword(s.pass))
+		// The best mechanism the server offers; to loopback, where the
+		// connection may be plain (and go-mail then discovers none),
+		// PLAIN.
+		mech := gomail.SMTPAuthAutoDiscover
+		if s.policy != gomail.TLSMandatory && !s.implicit {
+			mech = gomail.SMTPAuthPlain
+		}
+		opts = append(opts, gomail.WithSMTPAuth(mech), gomail.WithUsername(s.user), gomail.WithPassword(s.pass))
 	}
 	// A client per mail: nothing is shared between concurrent sign-ins.
 	c, err := gomail.NewClient(s.host, opts...)
