@@ -230,6 +230,12 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 		c.errorf("%v", err)
 		return exitUsage
 	}
+	// Sign-in by email (AUTH_EMAIL_SERVER, or printed links under --dev).
+	emailProvider, err := newEmailProvider(c.getenv, *dev, c.stdout)
+	if err != nil {
+		c.errorf("%v", err)
+		return exitUsage
+	}
 	// The original setup's back end as the sign-in form's provider.
 	backendProvider, err := backend.FromEnv(c.getenv)
 	if err != nil {
@@ -410,6 +416,27 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 		log.Info("the sign-in form signs in against the back end", "login_url", c.getenv("AUTH_BACKEND_LOGIN_URL"))
 	}
 	cfg.Providers = append([]provider.Provider{form}, oauthProviders...)
+	emailAllow := &emailAllowList{log: log}
+	if emailProvider != nil {
+		cfg.Providers = append(cfg.Providers, emailProvider)
+		if cfg.Email, err = emailLimits(&o.email, counter); err != nil {
+			c.errorf("%v", err)
+			return exitUsage
+		}
+		cfg.Email.Tokens = db // the verification_token table
+		noList := !o.gw.allowAny && len(o.gw.allowEmails) == 0 && len(o.gw.allowDomains) == 0
+		emailAllow.open = noList && *dev
+		cfg.Callbacks.SignIn = emailAllow.signIn
+		switch {
+		case emailProvider.Server() == "":
+			log.Info("email sign-in is on: --dev prints each link to standard output instead of sending it", "provider", emailProvider.ID())
+		default:
+			log.Info("email sign-in is on", "provider", emailProvider.ID(), "smtp", emailProvider.Server())
+		}
+		if noList && !*dev {
+			log.Warn("email sign-in sends no link until you say who may have one: --allow-email ADDR, --allow-email-domain DOMAIN or --allow-any")
+		}
+	}
 	m.installEvents(&cfg)
 	a, err := authgo.New(cfg)
 	if err != nil {
@@ -441,6 +468,7 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 		return exitUsage
 	}
 	site.gateway(g, o.gw.upstream != "")
+	emailAllow.g.Store(g)
 	if o.gw.upstream != "" {
 		log.Info("in front of the app", "upstream", o.gw.upstream, "public", []string(o.gw.public), "protect", []string(protect))
 	}
