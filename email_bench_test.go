@@ -15,8 +15,8 @@ import (
 
 	"github.com/authgo/authgo"
 	"github.com/authgo/authgo/adapters/postgres"
-	"github.com/authgo/authgo/internal/testkit"
 	"github.com/authgo/authgo/internal/smtptest"
+	"github.com/authgo/authgo/internal/testkit"
 	"github.com/authgo/authgo/internal/testkit/sqlitetest"
 	"github.com/authgo/authgo/provider"
 	"github.com/authgo/authgo/providers/email"
