@@ -296,7 +296,11 @@ func (a *Auth) emailCallback(rq *request, ep provider.EmailProvider) (*response,
 		u.ID = newID()
 	}
 	account := &Account{Provider: ep.ID(), Type: string(provider.TypeEmail), ProviderAccountID: v.Identifier}
-	return a.finishSignIn(rq, u, account, nil, nil)
+	res, err := a.finishSignIn(rq, u, account, nil, nil)
+	if res != nil {
+		res.noReferrer = true // the link's URL carried the token
+	}
+	return res, err
 }
 
 // emailUser finds the users row of an email sign-in by its address, or

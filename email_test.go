@@ -339,3 +339,24 @@ func TestEmailSignInPage(t *testing.T) {
 		t.Fatalf("providers: %s", pr.body)
 	}
 }
+
+// TestEmailDatabaseSession: under the database strategy the link makes a
+// database session for the users row of the address.
+func TestEmailDatabaseSession(t *testing.T) {
+	f := newEmailAuth(t, func(c *authgo.Config) {
+		c.Session.Strategy = authgo.StrategyDatabase
+		c.Session.Store = c.Users.(store.SessionStore)
+	})
+	f.ask(t, "hal@example.com")
+	r := f.c.get(f.box.last(t).URL)
+	if r.StatusCode != http.StatusFound || r.Header.Get("Location") != origin+"/after" || r.Header.Get("Referrer-Policy") != "no-referrer" {
+		t.Fatalf("callback: %d %q %q", r.StatusCode, r.Header.Get("Location"), r.Header.Get("Referrer-Policy"))
+	}
+	if n, _ := f.rows(t); n != 1 {
+		t.Fatalf("%d sessions rows", n)
+	}
+	s := f.c.session(origin)
+	if s["user"].(map[string]any)["email"] != "hal@example.com" {
+		t.Fatalf("session %v", s)
+	}
+}
