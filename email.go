@@ -136,9 +136,17 @@ func (a *Auth) emailRefusal(rq *request, status int, code string, retry time.Dur
 		secs = int((retry + time.Second - 1) / time.Second)
 	}
 	if scriptClient(rq.r) || a.cfg.Pages.SignIn != "" {
-		m := map[string]any{"error": code}
+		// url, for next-auth/react's signIn, which reads the error code
+		// from it (and fails on a body without one).
+		page := a.cfg.BasePath + "/signin"
+		if a.cfg.Pages.SignIn != "" {
+			page = a.cfg.Pages.SignIn
+		}
+		loc := rq.base() + page + sep(page) + "error=EmailSignin&code=" + code
+		m := map[string]any{"error": code, "url": loc}
 		if secs > 0 {
 			m["retryAfter"] = secs
+			m["url"] = loc + "&retry_after=" + strconv.Itoa(secs)
 		}
 		body, _ := json.Marshal(m)
 		return &response{status: status, body: body, ctype: "application/json", noStore: true, retryAfterSecs: secs}, nil

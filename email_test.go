@@ -231,7 +231,7 @@ func TestEmailBadAddress(t *testing.T) {
 			t.Errorf("%q: %d", addr, r.StatusCode)
 		}
 		r = f.ask(t, addr, "X-Auth-Return-Redirect", "1")
-		if r.StatusCode != http.StatusBadRequest || r.body != `{"error":"invalid_email"}` {
+		if r.StatusCode != http.StatusBadRequest || r.body != `{"error":"invalid_email","url":"http://localhost:3000/auth/signin?error=EmailSignin\u0026code=invalid_email"}` {
 			t.Errorf("%q (JSON): %d %s", addr, r.StatusCode, r.body)
 		}
 	}
@@ -274,7 +274,7 @@ func TestEmailLimits(t *testing.T) {
 		t.Fatalf("sixth: %d %q", r.StatusCode, r.Header.Get("Retry-After"))
 	}
 	r = f.ask(t, "fay@example.com", "X-Auth-Return-Redirect", "1")
-	if r.StatusCode != http.StatusTooManyRequests || r.body != `{"error":"rate_limited","retryAfter":3600}` {
+	if r.StatusCode != http.StatusTooManyRequests || r.body != `{"error":"rate_limited","retryAfter":3600,"url":"http://localhost:3000/auth/signin?error=EmailSignin\u0026code=rate_limited\u0026retry_after=3600"}` {
 		t.Fatalf("sixth (JSON): %d %s", r.StatusCode, r.body)
 	}
 	if f.box.n() != 5 {
