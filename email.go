@@ -229,7 +229,15 @@ func (a *Auth) emailSignIn(rq *request, ep provider.EmailProvider) (*response, e
 		Identifier: email, URL: link, Expires: expires, Host: rq.origin.host,
 		Brand: a.cfg.Theme.Brand, Color: a.cfg.Theme.Color,
 	})
-	if err != nil {
+	switch {
+	case errors.Is(err, provider.ErrUndeliverable):
+		// Answered as a sent link: the answer must not tell which
+		// mailboxes exist.
+		a.log.Info("authgo: email sign-in: the mail server refused the recipient", "provider", ep.ID(), "err", err)
+		return res, nil
+	case errors.Is(err, provider.ErrUnavailable):
+		return nil, fail(CodeUnavailable, fmt.Errorf("email provider %q: sending the link: %w", ep.ID(), err))
+	case err != nil:
 		return nil, fail(CodeConfiguration, fmt.Errorf("email provider %q: sending the link: %w", ep.ID(), err))
 	}
 	if a.cfg.Debug {

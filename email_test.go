@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -358,5 +359,34 @@ func TestEmailDatabaseSession(t *testing.T) {
 	s := f.c.session(origin)
 	if s["user"].(map[string]any)["email"] != "hal@example.com" {
 		t.Fatalf("session %v", s)
+	}
+}
+
+// TestEmailSendErrors: a recipient the mail server refuses for good gets
+// the same answer as a sent link; a mail server that does not answer is
+// the Unavailable page (503, Retry-After); another failure the
+// Configuration error.
+func TestEmailSendErrors(t *testing.T) {
+	var fail error
+	p, err := email.New(email.Config{SendVerificationRequest: func(context.Context, provider.VerificationRequest) error { return fail }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newDBAuth(t, func(c *authgo.Config) {
+		c.Providers = append(c.Providers, p)
+		c.Session.Strategy, c.Session.Store = authgo.StrategyJWT, nil
+	})
+	ef := &emailFixture{f, nil}
+	fail = fmt.Errorf("rcpt: %w", provider.ErrUndeliverable)
+	if r := ef.ask(t, "gone@example.com"); r.StatusCode != http.StatusFound || r.Header.Get("Location") != origin+"/auth/verify-request?provider=nodemailer&type=email" {
+		t.Fatalf("undeliverable: %d %q", r.StatusCode, r.Header.Get("Location"))
+	}
+	fail = fmt.Errorf("dial: %w", provider.ErrUnavailable)
+	if r := ef.ask(t, "later@example.com"); r.StatusCode != http.StatusServiceUnavailable || r.Header.Get("Retry-After") == "" {
+		t.Fatalf("unavailable: %d %q", r.StatusCode, r.Header.Get("Retry-After"))
+	}
+	fail = errors.New("auth refused")
+	if r := ef.ask(t, "x@example.com"); r.StatusCode != http.StatusFound || !strings.HasSuffix(r.Header.Get("Location"), "error=Configuration") {
+		t.Fatalf("other: %d %q", r.StatusCode, r.Header.Get("Location"))
 	}
 }

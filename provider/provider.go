@@ -277,10 +277,20 @@ type EmailProvider interface {
 	NormalizeIdentifier(email string) (string, error)
 	// MaxAge is how long a link stays valid.
 	MaxAge() time.Duration
-	// SendVerificationRequest delivers the link. An error fails the
-	// request with a configuration error; it is logged, never shown.
+	// SendVerificationRequest delivers the link. An error wrapping
+	// [ErrUndeliverable] (the mail server refused the recipient for good)
+	// is logged and answered as a sent link; one wrapping [ErrUnavailable]
+	// (the mail server did not answer) fails the request with the
+	// Unavailable page, 503 and Retry-After; any other with the
+	// Configuration page. None is shown.
 	SendVerificationRequest(ctx context.Context, req VerificationRequest) error
 }
+
+// ErrUndeliverable, wrapped in the error SendVerificationRequest returns,
+// says that the mail server refused the recipient for good (SMTP 5xx to
+// RCPT TO): the request is answered as if the link were sent, since that
+// answer must not tell which addresses exist.
+var ErrUndeliverable = errors.New("the mail server refused the recipient")
 
 // VerificationRequest is one sign-in link to deliver.
 type VerificationRequest struct {

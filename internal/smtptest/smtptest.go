@@ -45,6 +45,9 @@ type Options struct {
 	User, Pass string
 	// Delay is how long each DATA takes, to simulate a slow server.
 	Delay time.Duration
+	// Refuse, when set, picks the recipients refused at RCPT TO: with
+	// 550 (for good), or 450 (for now) when it returns temp.
+	Refuse func(rcpt string) (refuse, temp bool)
 }
 
 // Mail is one accepted mail.
@@ -227,6 +230,13 @@ func (x *session) Mail(from string, _ *smtp.MailOptions) error {
 }
 
 func (x *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	if f := x.s.opts.Refuse; f != nil {
+		if refuse, temp := f(to); refuse && temp {
+			return &smtp.SMTPError{Code: 450, EnhancedCode: smtp.EnhancedCode{4, 2, 1}, Message: "mailbox busy"}
+		} else if refuse {
+			return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such user"}
+		}
+	}
 	x.to = append(x.to, to)
 	return nil
 }

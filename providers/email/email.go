@@ -324,9 +324,25 @@ func (s *smtpServer) deliver(ctx context.Context, req provider.VerificationReque
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	if err := c.DialAndSendWithContext(ctx, msg); err != nil {
-		return fmt.Errorf("email: sending through %s: %w", s, err)
+		return fmt.Errorf("email: sending through %s: %w", s, classify(err))
 	}
 	return nil
+}
+
+// classify marks a delivery error for authgo: a recipient refused for
+// good is provider.ErrUndeliverable; a server that cannot be reached, a
+// timeout or a temporary refusal is provider.ErrUnavailable; anything
+// else (AUTH refused, TLS not offered) stays a configuration problem.
+func classify(err error) error {
+	var se *gomail.SendError
+	var ne net.Error
+	switch {
+	case errors.As(err, &se) && se.Reason == gomail.ErrSMTPRcptTo && !se.IsTemp():
+		return fmt.Errorf("%w: %w", provider.ErrUndeliverable, err)
+	case errors.As(err, &se) && se.IsTemp(), errors.As(err, &ne), errors.Is(err, context.DeadlineExceeded):
+		return fmt.Errorf("%w: %w", provider.ErrUnavailable, err)
+	}
+	return err
 }
 
 // Message builds the mail of req, without a sender: the recipient, the

@@ -2,6 +2,8 @@ package email_test
 
 import (
 	"crypto/tls"
+	"errors"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -160,5 +162,36 @@ func TestServerConfig(t *testing.T) {
 	p, _ := email.New(email.Config{ID: "email", Server: "smtp://127.0.0.1:25", From: "a@example.com"})
 	if p.ID() != "email" || p.Type() != provider.TypeEmail || p.MaxAge() != 24*time.Hour || p.Name() != "Email" {
 		t.Errorf("provider %q %q %v", p.ID(), p.Type(), p.MaxAge())
+	}
+}
+
+// TestSMTPErrorKinds: a recipient refused for good is
+// provider.ErrUndeliverable, one refused for now and a server that does
+// not answer are provider.ErrUnavailable, a refused AUTH is neither.
+func TestSMTPErrorKinds(t *testing.T) {
+	s := smtptest.Start(t, smtptest.Options{Mode: smtptest.Plain, User: "u", Pass: "p", Refuse: func(rcpt string) (bool, bool) {
+		return strings.HasPrefix(rcpt, "nobody") || strings.HasPrefix(rcpt, "busy"), strings.HasPrefix(rcpt, "busy")
+	}})
+	send := func(server, to string) error {
+		p, err := email.New(email.Config{Server: server, From: "a@example.com", Timeout: 2 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p.SendVerificationRequest(t.Context(), request(to))
+	}
+	if err := send("smtp://u:p@"+s.Addr, "nobody@example.com"); !errors.Is(err, provider.ErrUndeliverable) {
+		t.Errorf("550: %v", err)
+	}
+	if err := send("smtp://u:p@"+s.Addr, "busy@example.com"); !errors.Is(err, provider.ErrUnavailable) || errors.Is(err, provider.ErrUndeliverable) {
+		t.Errorf("450: %v", err)
+	}
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	closed := ln.Addr().String()
+	ln.Close()
+	if err := send("smtp://u:p@"+closed, "a@example.com"); !errors.Is(err, provider.ErrUnavailable) {
+		t.Errorf("nobody listening: %v", err)
+	}
+	if err := send("smtp://u:wrong@"+s.Addr, "a@example.com"); err == nil || errors.Is(err, provider.ErrUnavailable) || errors.Is(err, provider.ErrUndeliverable) {
+		t.Errorf("AUTH refused: %v", err)
 	}
 }
