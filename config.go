@@ -230,6 +230,10 @@ type Pages struct {
 	SignIn  string
 	SignOut string
 	Error   string
+	// VerifyRequest is the "check your email" page of email sign-in:
+	// GET <base>/verify-request redirects there with its query
+	// (provider, type), as Auth.js's pages.verifyRequest.
+	VerifyRequest string
 }
 
 // Theme brands the built-in pages.
@@ -443,7 +447,7 @@ func (c *Config) validate() (origin, error) {
 	if err := c.emailSetup(); err != nil {
 		return o, err
 	}
-	for name, p := range map[string]string{"SignIn": c.Pages.SignIn, "SignOut": c.Pages.SignOut, "Error": c.Pages.Error} {
+	for name, p := range map[string]string{"SignIn": c.Pages.SignIn, "SignOut": c.Pages.SignOut, "Error": c.Pages.Error, "VerifyRequest": c.Pages.VerifyRequest} {
 		if p == "" {
 			continue
 		}

@@ -353,8 +353,16 @@ func (a *Auth) emailUser(rq *request, u *User) (*store.User, bool, error) {
 	}
 }
 
-// verifyRequestPage is GET <base>/verify-request: "check your email".
+// verifyRequestPage is GET <base>/verify-request: "check your email", or
+// a redirect to Pages.VerifyRequest with the query.
 func (a *Auth) verifyRequestPage(rq *request) (*response, error) {
+	if p := a.cfg.Pages.VerifyRequest; p != "" {
+		loc := p
+		if q := rq.r.URL.RawQuery; q != "" {
+			loc += sep(p) + q
+		}
+		return &response{location: loc}, nil // relative, as Auth.js sends it
+	}
 	d := pages.VerifyRequestData{Brand: a.brand(), HomeURL: rq.base()}
 	return a.html(200, func(b *bytes.Buffer) error { return pages.VerifyRequest(b, d) })
 }

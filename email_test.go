@@ -390,3 +390,13 @@ func TestEmailSendErrors(t *testing.T) {
 		t.Fatalf("other: %d %q", r.StatusCode, r.Header.Get("Location"))
 	}
 }
+
+// TestEmailVerifyRequestPage: Pages.VerifyRequest replaces the built-in
+// page, keeping the query.
+func TestEmailVerifyRequestPage(t *testing.T) {
+	f := newEmailAuth(t, func(c *authgo.Config) { c.Pages.VerifyRequest = "/check-mail" })
+	r := f.c.get(origin + "/auth/verify-request?provider=nodemailer&type=email")
+	if r.StatusCode != http.StatusFound || r.Header.Get("Location") != "/check-mail?provider=nodemailer&type=email" {
+		t.Fatalf("%d %q", r.StatusCode, r.Header.Get("Location"))
+	}
+}
