@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -18,8 +19,31 @@ import (
 
 // emailOptions are serve's settings of sign-in by email.
 type emailOptions struct {
-	perAddress string
-	perClient  string
+	perAddress limitFlag
+	perClient  limitFlag
+}
+
+// limitFlag is a number of links per hour: at least 1, or -1 for no
+// limit. Unset, the library's default applies.
+type limitFlag struct {
+	n   int
+	set bool
+}
+
+func (f *limitFlag) String() string {
+	if f == nil || !f.set {
+		return ""
+	}
+	return strconv.Itoa(f.n)
+}
+
+func (f *limitFlag) Set(v string) error {
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil || n == 0 || n < -1 {
+		return fmt.Errorf("want a number of links per hour (at least 1), or -1 for no limit")
+	}
+	f.n, f.set = n, true
+	return nil
 }
 
 // newEmailProvider makes the email provider (id nodemailer, as Auth.js v5
@@ -53,22 +77,15 @@ func newEmailProvider(getenv func(string) string, dev bool, stdout io.Writer) (*
 }
 
 // emailLimits reads --email-limit-address and --email-limit-client.
-func emailLimits(o *emailOptions, counter authgo.Counter) (authgo.EmailConfig, error) {
+func emailLimits(o *emailOptions, counter authgo.Counter) authgo.EmailConfig {
 	c := authgo.EmailConfig{Counter: counter}
-	for _, l := range []struct {
-		flag, v string
-		to      *int
-	}{{"email-limit-address", o.perAddress, &c.PerAddress}, {"email-limit-client", o.perClient, &c.PerClient}} {
-		if l.v == "" {
-			continue
-		}
-		n, err := strconv.Atoi(l.v)
-		if err != nil || n == 0 || n < -1 {
-			return c, fmt.Errorf("--%s %q: want a number of links per hour (at least 1), or -1 for no limit", l.flag, l.v)
-		}
-		*l.to = n
+	if o.perAddress.set {
+		c.PerAddress = o.perAddress.n
 	}
-	return c, nil
+	if o.perClient.set {
+		c.PerClient = o.perClient.n
+	}
+	return c
 }
 
 // emailAllowList is the SignIn callback's rule for links: a link goes only

@@ -227,7 +227,7 @@ func TestEmailConfig(t *testing.T) {
 		{with("AUTH_EMAIL_SERVER", "smtp://mail.example.com"), nil, "without AUTH_EMAIL_FROM"},
 		{with("AUTH_EMAIL_FROM", "a@example.com"), nil, "without AUTH_EMAIL_SERVER"},
 		{with("AUTH_EMAIL_SERVER", "ftp://mail.example.com", "AUTH_EMAIL_FROM", "a@example.com"), nil, "scheme must be smtp"},
-		{with("AUTH_EMAIL_SERVER", "smtp://mail.example.com", "AUTH_EMAIL_FROM", "a@example.com"), []string{"--email-limit-address", "0"}, "--email-limit-address \"0\""},
+		{with("AUTH_EMAIL_SERVER", "smtp://mail.example.com", "AUTH_EMAIL_FROM", "a@example.com"), []string{"--email-limit-address", "0"}, "email-limit-address: want a number of links per hour"},
 	} {
 		code, _, stderr := runInEnv(t, c.env, append([]string{"serve", "--addr", "127.0.0.1:0", "--data", t.TempDir()}, c.args...)...)
 		if code != exitUsage || !strings.Contains(stderr, c.want) || strings.Contains(stderr, "hunter22") {

@@ -419,10 +419,7 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 	emailAllow := &emailAllowList{log: log}
 	if emailProvider != nil {
 		cfg.Providers = append(cfg.Providers, emailProvider)
-		if cfg.Email, err = emailLimits(&o.email, counter); err != nil {
-			c.errorf("%v", err)
-			return exitUsage
-		}
+		cfg.Email = emailLimits(&o.email, counter)
 		cfg.Email.Tokens = db // the verification_token table
 		noList := !o.gw.allowAny && len(o.gw.allowEmails) == 0 && len(o.gw.allowDomains) == 0
 		emailAllow.open = noList && *dev
