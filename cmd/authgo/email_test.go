@@ -115,6 +115,10 @@ func TestEmailBinary(t *testing.T) {
 	if s := b.get("/auth/session"); !strings.Contains(s.body, `"email":"alice@example.com"`) {
 		t.Fatalf("session: %s", s.body)
 	}
+	// The address is verified: the allow-list lets the user through.
+	if fa := b.get("/auth/forward-auth"); fa.status != http.StatusOK {
+		t.Fatalf("forward-auth for the email user: %d %s", fa.status, fa.body)
+	}
 	b.DeleteCookie("authjs.session-token")
 	refused("replayed", link)
 
