@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -247,8 +248,12 @@ func (a *Auth) emailSignIn(rq *request, ep provider.EmailProvider) (*response, e
 }
 
 // emailLimited counts a request for a link against both limits and
-// returns how long to wait when either is exceeded.
+// returns how long to wait when either is exceeded. An IPv6 client is
+// counted by its /64, which one host usually holds whole.
 func (a *Auth) emailLimited(ctx context.Context, email, client string) (time.Duration, error) {
+	if ip, err := netip.ParseAddr(client); err == nil && ip.Is6() && !ip.Is4In6() {
+		client = netip.PrefixFrom(ip, 64).Masked().String()
+	}
 	e := &a.cfg.Email
 	var wait time.Duration
 	for _, c := range []struct {

@@ -400,3 +400,25 @@ func TestEmailVerifyRequestPage(t *testing.T) {
 		t.Fatalf("%d %q", r.StatusCode, r.Header.Get("Location"))
 	}
 }
+
+// TestEmailLimitIPv6: the addresses of one IPv6 /64 share the per-client
+// limit; another /64 has its own.
+func TestEmailLimitIPv6(t *testing.T) {
+	f := newEmailAuth(t, func(c *authgo.Config) { c.Email.PerClient = 2 })
+	tok := f.c.csrf(origin)
+	ask := func(remote, addr string) int {
+		req := f.c.NewRequest("POST", origin+"/auth/signin/nodemailer", strings.NewReader(url.Values{"csrfToken": {tok}, "email": {addr}}.Encode()),
+			"Content-Type", "application/x-www-form-urlencoded")
+		req.RemoteAddr = remote
+		return f.c.do(req).StatusCode
+	}
+	if ask("[2001:db8:1:2::1]:4444", "a1@example.com") != http.StatusFound || ask("[2001:db8:1:2:ffff::9]:4444", "a2@example.com") != http.StatusFound {
+		t.Fatal("first two refused")
+	}
+	if got := ask("[2001:db8:1:2:abcd::5]:4444", "a3@example.com"); got != http.StatusTooManyRequests {
+		t.Fatalf("third from the same /64: %d", got)
+	}
+	if got := ask("[2001:db8:1:3::1]:4444", "a4@example.com"); got != http.StatusFound {
+		t.Fatalf("another /64: %d", got)
+	}
+}
