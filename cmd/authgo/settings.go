@@ -93,7 +93,7 @@ var serveSettings = []setting{
 		usage: "the database of users and their accounts, password users, sign-outs, sign-in lockouts and database sessions: a SQLite file (created and migrated when needed) or a PostgreSQL URL, postgres://user:password@host/db, whose schema authgo migrate makes first (the tables of @auth/pg-adapter, shared with a Next.js app, and authgo_ tables); the sign-out outbox stays in the data directory",
 		value: func(o *serveOptions) any { return &o.data.db }},
 	{flag: "dev", group: groupServer,
-		usage: "development mode: without AUTH_SECRET, make a secret and keep it in <data>/dev-secret; with no users yet, add the user demo with a random password printed once (lost it? authgo user passwd demo)",
+		usage: "development mode: without AUTH_SECRET, make a secret and keep it in <data>/dev-secret; with no users yet, add the user demo with a random password printed once (lost it? authgo user passwd demo); email sign-in is on, and without AUTH_EMAIL_SERVER each link is printed to standard output instead of sent",
 		value: func(o *serveOptions) any { return &o.dev }},
 	{flag: "protect", arg: "PATTERN", group: groupServer, repeat: true,
 		usage: "path that needs a session, in Next.js matcher syntax: /admin, /admin/:path* (the path and everything below it), /home/:id/review/:path*, /user/:id(\\d+), /((?!api).*)",
