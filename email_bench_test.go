@@ -35,6 +35,11 @@ func BenchmarkEmailSignInToMail(b *testing.B) {
 		s, _ := sqlitetest.New(b)
 		benchEmail(b, s)
 	})
+	b.Run("sqlite-one-conn", func(b *testing.B) {
+		s, db := sqlitetest.New(b)
+		db.SetMaxOpenConns(1)
+		benchEmail(b, s)
+	})
 	b.Run("postgres", func(b *testing.B) {
 		pool, err := pgxpool.New(b.Context(), testkit.FreshPostgres(b))
 		if err != nil {
