@@ -422,3 +422,33 @@ func TestEmailLimitIPv6(t *testing.T) {
 		t.Fatalf("another /64: %d", got)
 	}
 }
+
+// usersOnly is a UserStore that keeps no verification tokens.
+type usersOnly struct{ store.UserStore }
+
+func TestEmailConfigErrors(t *testing.T) {
+	p, err := email.New(email.Config{SendVerificationRequest: (&mailbox{}).send})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newDBAuth(t, nil).store
+	for _, c := range []struct {
+		mod  func(*authgo.Config)
+		want string
+	}{
+		{func(c *authgo.Config) {}, "needs Users"},
+		{func(c *authgo.Config) { c.Users = usersOnly{s} }, "Users implementing store.VerificationTokenStore"},
+		{func(c *authgo.Config) { c.Users = s; c.Email.Window = -time.Second }, "Email.Window"},
+		{func(c *authgo.Config) { c.Users = s; c.Pages.VerifyRequest = "https://evil.test/x" }, "Pages.VerifyRequest"},
+	} {
+		cfg := authgo.Config{Secret: []string{testSecret}, URL: origin, Providers: []provider.Provider{p}}
+		c.mod(&cfg)
+		if _, err := authgo.New(cfg); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v, want %q", err, c.want)
+		}
+	}
+	cfg := authgo.Config{Secret: []string{testSecret}, URL: origin, Providers: []provider.Provider{p}, Users: usersOnly{s}, Email: authgo.EmailConfig{Tokens: s}}
+	if _, err := authgo.New(cfg); err != nil {
+		t.Errorf("Email.Tokens beside a users store without tokens: %v", err)
+	}
+}
