@@ -12,6 +12,7 @@ import (
 
 	"github.com/authgo/authgo/internal/cookie"
 	"github.com/authgo/authgo/internal/csrf"
+	"github.com/authgo/authgo/internal/peek"
 )
 
 // Session returns the session of r, the way Auth.js's auth() does on the
@@ -410,16 +411,31 @@ func (a *Auth) WithSession(ctx context.Context, s *Session) context.Context {
 // ErrSessionUnavailable when the revocation store cannot answer. Behind
 // the middleware it returns the token the request was let in with.
 func (a *Auth) Token(r *http.Request) (*Token, error) {
+	tok, shared, err := a.peekToken(r)
+	if shared {
+		return tok.Clone(), err
+	}
+	return tok, err
+}
+
+// peekToken is Token without the copy: shared says the caller must not
+// change tok (the request's token behind the middleware, which its
+// handlers' callers of Token see too, or the decode cache's own).
+func (a *Auth) peekToken(r *http.Request) (tok *Token, shared bool, err error) {
 	if st, _ := r.Context().Value(tokenKey{a}).(*reqTokens); st != nil {
 		st.mu.Lock()
 		defer st.mu.Unlock()
-		return st.tok.Clone(), nil
+		return st.tok, true, nil
 	}
 	sr, err := a.readSession(r, nil, readDecode, nil)
-	if sr.shared {
-		return sr.tok.Clone(), err
+	return sr.tok, sr.shared, err
+}
+
+func init() {
+	peek.Token = func(a any, r *http.Request) (*Token, error) {
+		tok, _, err := a.(*Auth).peekToken(r)
+		return tok, err
 	}
-	return sr.tok, err
 }
 
 // newID returns a random version 4 UUID, the id Auth.js gives a user whose

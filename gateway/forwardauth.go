@@ -92,7 +92,7 @@ func (g *Gateway) forwardAuth(w http.ResponseWriter, r *http.Request, redirect b
 	}
 	if !protected {
 		if g.identity {
-			if tok, err := g.a.Token(r); err == nil && g.Allowed(ctx, tok) {
+			if tok, err := g.token(r); err == nil && g.Allowed(ctx, tok) {
 				g.identityHeaders(h, r, tok)
 			}
 		}
@@ -148,7 +148,7 @@ func (g *Gateway) forwardAuthSignedIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	fw.reached = true
-	tok, err := g.a.Token(r)
+	tok, err := g.token(r)
 	if err != nil || tok == nil {
 		fw.reached = false
 		fw.status = http.StatusServiceUnavailable

@@ -333,6 +333,41 @@ func TestForwardAuth(t *testing.T) {
 	})
 }
 
+// TestOwnGetsACopy: the gateway reads each request's token without a copy
+// (the decode cache's own, shared by every request with that cookie), so
+// Options.Own, the application's code, gets a copy: what it changes never
+// reaches the next request.
+func TestOwnGetsACopy(t *testing.T) {
+	var seen []string
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen = append(seen, r.Header.Get(gateway.HeaderEmail))
+	}))
+	defer app.Close()
+	a := newAuth(t, nil)
+	g, err := gateway.New(a, gateway.Options{Upstream: app.URL, PassIdentity: true, Own: func(_ context.Context, tok *authgo.Token) bool {
+		ok := tok.Email == "bob@corp.example"
+		tok.Email = "mallory@corp.example"
+		tok.Set(authgo.ClaimProvider, "credentials")
+		return ok
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ck := cookie(t, &jwt.Token{Subject: "u-bob", Email: "bob@corp.example", Extra: map[string]any{"provider": "github"}})
+	for range 3 {
+		r := httptest.NewRequest("GET", origin+"/page", nil)
+		r.Header.Set("Cookie", ck)
+		w := httptest.NewRecorder()
+		g.ServeHTTP(w, r)
+		if w.Code != 200 {
+			t.Fatalf("%d %s", w.Code, w.Body)
+		}
+	}
+	if fmt.Sprint(seen) != "[bob@corp.example bob@corp.example bob@corp.example]" {
+		t.Fatalf("the upstream saw %v", seen)
+	}
+}
+
 func TestUpstreamHeaders(t *testing.T) {
 	var got http.Header
 	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
