@@ -367,7 +367,7 @@ func (o *ops) accessLine(r *http.Request, route string, status int, n int64, end
 		path = path[:maxLoggedPath] + "…"
 	}
 	client := r.RemoteAddr
-	if a, ok := clientip.Addr(r.RemoteAddr, r.Header.Values("X-Forwarded-For"), o.trusted); ok {
+	if a, ok := clientip.Addr(r.RemoteAddr, r.Header["X-Forwarded-For"], o.trusted); ok {
 		client = a.String()
 	}
 	rec := slog.NewRecord(end, level, "request", 0)
