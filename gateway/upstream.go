@@ -18,7 +18,7 @@ import (
 type passed struct {
 	tok       *authgo.Token // the user the identity headers name; nil: none
 	at        string        // their access token (accessToken)
-	origin    string      // scheme://host for X-Forwarded-Proto/-Host
+	origin    string        // scheme://host for X-Forwarded-Proto/-Host
 	w         http.ResponseWriter
 	anonymous bool        // no authgo cookie either, whatever PassSessionCookie says
 	idle      *idleWriter // nil without TransferIdleTimeout
