@@ -32,7 +32,11 @@
 # wrk counted), which other load disturbs much less; for the page runs
 # the upstream's CPU per answer is given apart (the same hello for all).
 # The table gives req/s, p99 latency (medians over ROUNDS alternating
-# rounds), CPU per answer (medians), the largest RSS seen under load and
+# rounds), CPU per answer (medians), for the page runs how many
+# connections the proxy opened to the upstream (the most in one run; the
+# upstream hello counts them: a proxy that keeps too few idle
+# connections for 256 concurrent requests opens one per request and
+# fills the port range with TIME_WAIT), the largest RSS seen under load and
 # the errors wrk saw: socket errors (connect, read, write, timeouts) plus
 # non-2xx answers. wrk counts an answer slower than its --timeout
 # (TIMEOUT, 10s here; wrk's own default is 2 s) as a timeout error; the
@@ -94,7 +98,7 @@ wait_url() { for _ in $(seq 150); do curl -s -o /dev/null "$1" && return 0; slee
 
 # The upstream app (on the servers' CPU), the OpenID Provider, the reverse proxy floor, the hello
 # ceiling.
-taskset -c "$SERVER_CPU" "$OUT/hello" -addr 127.0.0.1:$P_UP >"$OUT/gw-upstream.log" 2>&1 &
+taskset -c "$SERVER_CPU" "$OUT/hello" -addr 127.0.0.1:$P_UP -count-conns >"$OUT/gw-upstream.log" 2>&1 &
 pids+=($!); UP=$!
 "$OUT/gwop" -ctl 127.0.0.1:$P_CTL -authgo http://127.0.0.1:$P_AG -oauth2-proxy http://127.0.0.1:$P_O2P >"$OUT/gw-op.out" 2>"$OUT/gw-op.log" &
 pids+=($!)
@@ -156,20 +160,26 @@ refused() {
 cpu_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
 TICK_HZ=$(getconf CLK_TCK)
 
+# upstream_conns → how many connections the upstream has accepted so far
+# (this question's own included).
+upstream_conns() { curl -s "http://127.0.0.1:$P_UP/_conns"; }
+
 # load NAME PID URL COOKIE → "name req/s p99_ms rss_mib errors timeouts
-# cpu_us_per_answer upstream_cpu_us_per_answer" (errors: socket errors
-# and non-2xx answers; timeouts, among them, are answers slower than
-# TIMEOUT). wrk's output: $OUT/gw-NAME-rROUND.wrk.
+# cpu_us_per_answer upstream_cpu_us_per_answer upstream_conns_opened"
+# (errors: socket errors and non-2xx answers; timeouts, among them, are
+# answers slower than TIMEOUT). wrk's output: $OUT/gw-NAME-rROUND.wrk.
 load() {
-  local name=$1 pid=$2 url=$3 cookie=$4 wrkout="$OUT/gw-$1-r$round.wrk" c0 u0 c1 u1
+  local name=$1 pid=$2 url=$3 cookie=$4 wrkout="$OUT/gw-$1-r$round.wrk" c0 u0 c1 u1 n0 n1
   if [ -n "$ONLY" ] && [[ " $ONLY " != *" $name "* ]]; then return 0; fi
+  n0=$(upstream_conns)
   c0=$(cpu_ticks "$pid"); u0=$(cpu_ticks "$UP")
   taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNS" -d"$DURATION" --timeout "$TIMEOUT" --latency -H "Cookie: $cookie" \
     -H 'X-Original-URI: /page' -H 'X-Forwarded-Uri: /page' -H 'X-Forwarded-Proto: http' -H 'X-Forwarded-Host: 127.0.0.1' \
     "$url" > "$wrkout" &
   peak_rss "$pid" $!
   c1=$(cpu_ticks "$pid"); u1=$(cpu_ticks "$UP")
-  awk -v name="$name" -v kb="$RSS_MAX" -v cpu=$((c1 - c0)) -v up=$((u1 - u0)) -v hz="$TICK_HZ" -v self="$([ "$pid" = "$UP" ] && echo 1 || echo 0)" '
+  n1=$(upstream_conns)
+  awk -v name="$name" -v kb="$RSS_MAX" -v cpu=$((c1 - c0)) -v up=$((u1 - u0)) -v hz="$TICK_HZ" -v opened=$((n1 - n0 - 1)) -v self="$([ "$pid" = "$UP" ] && echo 1 || echo 0)" '
     function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v + 0 }
     /^Requests\/sec:/ { rps = $2 }
     / requests in / { n = $1 }
@@ -177,7 +187,7 @@ load() {
     /Socket errors:/ { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+,?$/) { v = $i; sub(",", "", v); errs += v }; timeouts = $NF }
     /Non-2xx or 3xx responses:/ { errs += $NF }
     END { per = n > 0 ? 1e6 / hz / n : 0
-      printf "%s %s %.2f %.1f %d %d %.1f %.1f\n", name, rps, p99, kb / 1024, errs, timeouts, cpu * per, self ? 0 : up * per }' "$wrkout"
+      printf "%s %s %.2f %.1f %d %d %.1f %.1f %d\n", name, rps, p99, kb / 1024, errs, timeouts, cpu * per, self ? 0 : up * per, opened }' "$wrkout"
 }
 
 check hello http://127.0.0.1:$P_HELLO/page "" Alice
@@ -221,7 +231,7 @@ awk -v dur="$DURATION" -v conns="$CONNS" -v rounds="$ROUNDS" -v before="$LOAD_BE
   !($1 in seen) { seen[$1] = 1; order[++k] = $1 }
   { r = ++cnt[$1]; each[$1, r] = $2; eachcpu[$1, r] = $7; if (r > nr) nr = r
     rpsl[$1] = rpsl[$1] " " $2; p99l[$1] = p99l[$1] " " $3; cpul[$1] = cpul[$1] " " $7; upl[$1] = upl[$1] " " $8
-    if ($4 > rss[$1]) rss[$1] = $4; errs[$1] += $5; tmo[$1] += $6; total += $5 }
+    if ($4 > rss[$1]) rss[$1] = $4; errs[$1] += $5; tmo[$1] += $6; total += $5; if ($9 > opened[$1]) opened[$1] = $9 }
   function ratio(a, b) { return b > 0 ? a / b : 0 }
   END {
     for (i = 1; i <= k; i++) { n = order[i]; rps[n] = median(rpsl[n]); p99[n] = median(p99l[n]); cpu[n] = median(cpul[n]); up[n] = median(upl[n]); if (rps[n] == 0) total++ }
@@ -233,9 +243,10 @@ awk -v dur="$DURATION" -v conns="$CONNS" -v rounds="$ROUNDS" -v before="$LOAD_BE
     label["hello"] = "Go net/http hello (the upstream itself)"
     printf "Valid session cookie, wrk -t1 -c%s -d%s --timeout %s, %s alternating round(s) (medians); server and upstream on CPU 0, wrk on CPU 1; access logs %s\n", conns, dur, tmo_s, rounds, logs
     printf "load average before: %s; after: %s\n\n", before, after
-    print "| server and request | req/s | p99 latency | CPU per answer | upstream CPU per answer | RSS under load (MiB) | errors |"
-    print "|---|---:|---:|---:|---:|---:|---:|"
-    for (i = 1; i <= k; i++) { n = order[i]; printf "| %s | %.0f | %.0f ms | %.1f µs | %s | %s | %d%s |\n", label[n], rps[n], p99[n], cpu[n], (n ~ /page|rproxy/) ? sprintf("%.1f µs", up[n]) : "", rss[n], errs[n], tmo[n] ? sprintf(" (%d timeouts)", tmo[n]) : "" }
+    print "| server and request | req/s | p99 latency | CPU per answer | upstream CPU per answer | upstream connections opened | RSS under load (MiB) | errors |"
+    print "|---|---:|---:|---:|---:|---:|---:|---:|"
+    for (i = 1; i <= k; i++) { n = order[i]; pg = (n ~ /page|rproxy/)
+      printf "| %s | %.0f | %.0f ms | %.1f µs | %s | %s | %s | %d%s |\n", label[n], rps[n], p99[n], cpu[n], pg ? sprintf("%.1f µs", up[n]) : "", pg ? opened[n] + 0 : "", rss[n], errs[n], tmo[n] ? sprintf(" (%d timeouts)", tmo[n]) : "" }
     print ""
     if ("authgo-fa" in rps) printf "forward-auth: authgo / oauth2-proxy = %.2fx req/s, %.2fx less CPU per answer (target >= 2)\n", ratio(rps["authgo-fa"], rps["o2p-fa"]), ratio(cpu["o2p-fa"], cpu["authgo-fa"])
     if ("authgo-page" in rps) {
