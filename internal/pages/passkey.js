@@ -70,7 +70,10 @@
     }
     return body;
   }
+  let posted = false; // one credential is posted, whichever came first
   function post(action, credential) {
+    if (posted) return;
+    posted = true;
     form.elements.namedItem("action").value = action;
     form.elements.namedItem("data").value = JSON.stringify(credentialJSON(credential));
     HTMLFormElement.prototype.submit.call(form);
@@ -94,6 +97,7 @@
   // The button: register (adding a passkey, or a new address) or sign in.
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
+    if (posted) return;
     if (conditional) conditional.abort();
     await pending.catch(() => {});
     const params = {};
@@ -121,7 +125,9 @@
       const cred = await ceremony("authenticate", opts, signal, "conditional");
       if (cred && !signal.aborted) post("authenticate", cred);
     } catch (e) {
-      if (!signal.aborted && e && e.name !== "AbortError") showError(form, "The passkey request failed.");
+      // Nothing to show: the user may not have a passkey here, and the
+      // button still works.
+      if (!signal.aborted && window.console) console.debug("passkey autofill:", e && e.name);
     }
   })();
 })();
