@@ -69,7 +69,11 @@ func (u *waUser) WebAuthnCredentials() []webauthn.Credential { return u.creds }
 // relyingParty is the WebAuthn relying party of rq's origin: its id is the
 // host name, its origin the origin, as Auth.js's defaults.
 func (a *Auth) relyingParty(rq *request, wp provider.WebAuthnProvider) (*webauthn.WebAuthn, error) {
-	host := rq.origin.host
+	return relyingParty(rq.origin, wp)
+}
+
+func relyingParty(o origin, wp provider.WebAuthnProvider) (*webauthn.WebAuthn, error) {
+	host := o.host
 	name := host
 	if h, _, err := net.SplitHostPort(host); err == nil {
 		name = h
@@ -78,20 +82,20 @@ func (a *Auth) relyingParty(rq *request, wp provider.WebAuthnProvider) (*webauth
 	if net.ParseIP(name) != nil {
 		return nil, fmt.Errorf("passkeys need a host name: %s is an IP address, which cannot be a WebAuthn relying party id", name)
 	}
-	o := wp.WebAuthn()
+	req := wp.WebAuthn()
 	sel := protocol.AuthenticatorSelection{ResidentKey: protocol.ResidentKeyRequirementPreferred, UserVerification: protocol.VerificationPreferred}
-	if o.ResidentKey {
-		req := true
-		sel.ResidentKey, sel.RequireResidentKey = protocol.ResidentKeyRequirementRequired, &req
+	if req.ResidentKey {
+		yes := true
+		sel.ResidentKey, sel.RequireResidentKey = protocol.ResidentKeyRequirementRequired, &yes
 	}
-	if o.UserVerification {
+	if req.UserVerification {
 		sel.UserVerification = protocol.VerificationRequired
 	}
 	t := webauthn.TimeoutConfig{Timeout: webauthnTimeout, TimeoutUVD: webauthnTimeout}
 	return webauthn.New(&webauthn.Config{
 		RPID:                   name,
 		RPDisplayName:          host,
-		RPOrigins:              []string{rq.base()},
+		RPOrigins:              []string{o.String()},
 		AttestationPreference:  protocol.PreferNoAttestation,
 		AuthenticatorSelection: sel,
 		Timeouts:               webauthn.TimeoutsConfig{Login: t, Registration: t},
@@ -350,7 +354,7 @@ func (a *Auth) webauthnCallback(rq *request, wp provider.WebAuthnProvider) (*res
 	return res, nil
 }
 
-func (a *Auth) uvRequirement(wp provider.WebAuthnProvider) protocol.UserVerificationRequirement {
+func uvRequirement(wp provider.WebAuthnProvider) protocol.UserVerificationRequirement {
 	if wp.WebAuthn().UserVerification {
 		return protocol.VerificationRequired
 	}
@@ -374,7 +378,7 @@ func (a *Auth) webauthnRegister(rq *request, wp provider.WebAuthnProvider, wa *w
 	user := &waUser{id: []byte(rd.Handle)}
 	sess := webauthn.SessionData{
 		Challenge: st.Challenge, RelyingPartyID: wa.Config.RPID, UserID: user.id,
-		UserVerification: a.uvRequirement(wp), CredParams: webauthn.CredentialParametersDefault(),
+		UserVerification: uvRequirement(wp), CredParams: webauthn.CredentialParametersDefault(),
 	}
 	cred, err := wa.CreateCredential(user, sess, parsed)
 	if err != nil {
@@ -454,7 +458,7 @@ func (a *Auth) webauthnAuthenticate(rq *request, wp provider.WebAuthnProvider, w
 	if stored == nil {
 		return nil, refuse("unknown credential")
 	}
-	cred, err := a.verifyAssertion(wa, wp, st.Challenge, stored, parsed)
+	cred, err := verifyAssertion(wa, wp, st.Challenge, stored, parsed)
 	if err != nil {
 		return nil, refuse("%w", err)
 	}
@@ -487,7 +491,7 @@ func (a *Auth) webauthnAuthenticate(rq *request, wp provider.WebAuthnProvider, w
 // challenge, origin, RP id, flags (user verification when required) and
 // signature, and that the counter went up. It returns the credential with
 // the new counter.
-func (a *Auth) verifyAssertion(wa *webauthn.WebAuthn, wp provider.WebAuthnProvider, challenge string, stored *store.Authenticator, parsed *protocol.ParsedCredentialAssertionData) (*webauthn.Credential, error) {
+func verifyAssertion(wa *webauthn.WebAuthn, wp provider.WebAuthnProvider, challenge string, stored *store.Authenticator, parsed *protocol.ParsedCredentialAssertionData) (*webauthn.Credential, error) {
 	pub, err := base64.StdEncoding.DecodeString(stored.CredentialPublicKey)
 	if err != nil {
 		return nil, fmt.Errorf("stored public key: %w", err)
@@ -502,7 +506,7 @@ func (a *Auth) verifyAssertion(wa *webauthn.WebAuthn, wp provider.WebAuthnProvid
 	// stands for the user here.
 	handle := parsed.Response.UserHandle
 	user := &waUser{id: handle, creds: []webauthn.Credential{cred}}
-	sess := webauthn.SessionData{Challenge: challenge, RelyingPartyID: wa.Config.RPID, UserID: handle, UserVerification: a.uvRequirement(wp)}
+	sess := webauthn.SessionData{Challenge: challenge, RelyingPartyID: wa.Config.RPID, UserID: handle, UserVerification: uvRequirement(wp)}
 	got, err := wa.ValidateLogin(user, sess, parsed)
 	if err != nil {
 		return nil, err
