@@ -51,6 +51,8 @@ func (a *Auth) dispatch(rq *request) (*response, error) {
 		}
 	case "callback":
 		return a.callbackAction(rq)
+	case "webauthn-options":
+		return a.webauthnOptions(rq)
 	case "signout":
 		if get {
 			return a.signOutPage(rq)
@@ -193,7 +195,11 @@ func (a *Auth) signInPage(rq *request) (*response, error) {
 			d.Providers = append(d.Providers, pages.ProviderButton{ID: p.ID(), Name: p.Name(), Type: string(p.Type()), ActionURL: a.endpoint(rq, "signin/"+p.ID())})
 		}
 	}
+	d.Passkey = a.passkeyForm(rq)
 	res, err := a.html(200, func(b *bytes.Buffer) error { return pages.SignIn(b, d) })
+	if res != nil && d.Passkey != nil {
+		res.csp = pages.ContentSecurityPolicyScript(a.brand(), d.Passkey.ScriptURL)
+	}
 	if res != nil && drop != nil {
 		res.cookies.Set(drop)
 	}
@@ -231,6 +237,9 @@ func (a *Auth) callbackAction(rq *request) (*response, error) {
 	}
 	if ep, ok := p.(provider.EmailProvider); ok {
 		return a.emailCallback(rq, ep)
+	}
+	if wp, ok := p.(provider.WebAuthnProvider); ok {
+		return a.webauthnCallback(rq, wp)
 	}
 	cp, ok := p.(provider.CredentialsProvider)
 	if !ok {

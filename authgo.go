@@ -30,11 +30,14 @@ type Auth struct {
 	now        func() time.Time
 	clientPath string
 	clientJS   http.Handler
-	matcher    *match.Matcher // nil without Config.Matcher
-	signInPath string         // decoded path of Pages.SignIn; "" without one
-	apiPaths   []string       // Config.APIPaths without trailing slashes; "" for "/"
-	refresher  *refresh.Manager
-	strategy   sessionStrategy
+	// passkeyPath is <base>/passkey.js, the built-in page's passkey
+	// script; "" without a WebAuthn provider.
+	passkeyPath string
+	matcher     *match.Matcher // nil without Config.Matcher
+	signInPath  string         // decoded path of Pages.SignIn; "" without one
+	apiPaths    []string       // Config.APIPaths without trailing slashes; "" for "/"
+	refresher   *refresh.Manager
+	strategy    sessionStrategy
 
 	revocations    RevocationStore
 	sessionCache   *sessionCache     // nil unless StrategyDatabase with a StoreCache
@@ -109,6 +112,11 @@ func New(cfg Config) (*Auth, error) {
 		a.providers[p.ID()] = p
 	}
 	a.clientPath, a.clientJS = cfg.BasePath+"/client.js", client.Handler()
+	for _, p := range cfg.Providers {
+		if _, ok := p.(provider.WebAuthnProvider); ok {
+			a.passkeyPath = cfg.BasePath + "/passkey.js"
+		}
+	}
 	for _, p := range cfg.APIPaths {
 		a.apiPaths = append(a.apiPaths, strings.TrimRight(p, "/"))
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/netip"
 	"net/url"
 	"regexp"
@@ -439,6 +440,10 @@ func (c *Config) validate() (origin, error) {
 			if _, ok := p.(provider.EmailProvider); !ok {
 				return o, fmt.Errorf("authgo: provider %q says it is an email provider but has no SendVerificationRequest method", id)
 			}
+		case provider.TypeWebAuthn:
+			if err := c.validateWebAuthn(p, o); err != nil {
+				return o, err
+			}
 		default:
 			return o, fmt.Errorf("authgo: provider %q has type %q, which this version does not support", id, p.Type())
 		}
@@ -492,4 +497,27 @@ func parsePort(p string) (int, error) {
 		}
 	}
 	return n, nil
+}
+
+// validateWebAuthn checks what a passkey provider needs: the methods, a
+// users store that keeps credentials, and a host name (not an IP address)
+// in URL to be the relying party id.
+func (c *Config) validateWebAuthn(p provider.Provider, o origin) error {
+	id := p.ID()
+	if _, ok := p.(provider.WebAuthnProvider); !ok {
+		return fmt.Errorf("authgo: provider %q says it is a webauthn provider but has no WebAuthn method", id)
+	}
+	if _, ok := c.Users.(store.AuthenticatorStore); !ok {
+		return fmt.Errorf("authgo: provider %q (passkeys) needs Users to keep credentials: a store.AuthenticatorStore such as adapters/sqlite's or adapters/postgres's Store", id)
+	}
+	if o.host != "" {
+		name := o.host
+		if h, _, err := net.SplitHostPort(name); err == nil {
+			name = h
+		}
+		if net.ParseIP(strings.Trim(name, "[]")) != nil {
+			return fmt.Errorf("authgo: provider %q (passkeys) needs URL (AUTH_URL) to name the host: %s is an IP address, which cannot be a WebAuthn relying party id", id, name)
+		}
+	}
+	return nil
 }

@@ -102,6 +102,10 @@ func (a *Auth) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		a.clientJS.ServeHTTP(w, r) // authgo's own addition: the browser client
 		return
 	}
+	if a.passkeyPath != "" && r.URL.Path == a.passkeyPath {
+		servePasskeyScript(w, r) // the sign-in page's passkey script
+		return
+	}
 	rq, res, err := a.parse(w, r)
 	if err == nil && res == nil {
 		res, err = a.dispatch(rq)

@@ -17,6 +17,7 @@ import (
 	"github.com/authgo/authgo/internal/fwd"
 	"github.com/authgo/authgo/internal/logs"
 	"github.com/authgo/authgo/internal/match"
+	"github.com/authgo/authgo/internal/peek"
 	"github.com/authgo/authgo/internal/urlx"
 	"github.com/authgo/authgo/provider"
 )
@@ -272,7 +273,13 @@ func (g *Gateway) Allowed(ctx context.Context, tok *authgo.Token) bool {
 	}
 	// Own last: it may ask a store (authgo serve's users, under the
 	// database strategy), which the allow-list spares.
-	return g.o.Allow.Any || g.listed(tok) || g.o.Own != nil && g.o.Own(ctx, tok)
+	return g.o.Allow.Any || g.listed(tok) || g.o.Own != nil && g.o.Own(ctx, tok.Clone())
+}
+
+// token is the session token of r, read without a copy (internal/peek):
+// the gateway never changes it, and hands Options.Own a copy.
+func (g *Gateway) token(r *http.Request) (*authgo.Token, error) {
+	return peek.Token(g.a, r)
 }
 
 // AllowsEmail reports whether the allow-list lets in addr once it is
@@ -389,7 +396,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	var tok *authgo.Token
 	if g.identity && !foreign {
-		if t, err := g.a.Token(r); err == nil && g.Allowed(ctx, t) {
+		if t, err := g.token(r); err == nil && g.Allowed(ctx, t) {
 			tok = t
 		}
 	}
@@ -424,7 +431,7 @@ func (g *Gateway) endpoint(r *http.Request) bool {
 
 // signedIn runs behind the session guard for a protected path.
 func (g *Gateway) signedIn(w http.ResponseWriter, r *http.Request) {
-	tok, err := g.a.Token(r)
+	tok, err := g.token(r)
 	if err != nil || tok == nil {
 		w.Header().Set("Cache-Control", "no-store")
 		http.Error(w, "Service Unavailable", http.StatusServiceUnavailable)

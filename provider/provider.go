@@ -38,7 +38,32 @@ const (
 	TypeOAuth       Type = "oauth"
 	TypeOIDC        Type = "oidc"
 	TypeEmail       Type = "email"
+	TypeWebAuthn    Type = "webauthn"
 )
+
+// WebAuthnProvider signs users in with WebAuthn credentials: passkeys and
+// security keys. authgo runs the ceremonies (Auth.js's
+// <base>/webauthn-options/<id> and <base>/callback/<id>) and keeps the
+// credentials in Config.Users, which must be a store.AuthenticatorStore;
+// the provider only says what the ceremonies require. providers/passkey
+// builds the two Auth.js has, passkey and webauthn.
+type WebAuthnProvider interface {
+	Provider
+	// WebAuthn returns what registrations and sign-ins require.
+	WebAuthn() WebAuthnOptions
+}
+
+// WebAuthnOptions are the requirements of a [WebAuthnProvider].
+type WebAuthnOptions struct {
+	// ResidentKey: a new credential must be discoverable (a passkey,
+	// found by the browser without a user name); otherwise it is
+	// preferred.
+	ResidentKey bool
+	// UserVerification: the authenticator must verify the user (a PIN,
+	// a fingerprint), at registration and at every sign-in; otherwise it
+	// is preferred and not checked.
+	UserVerification bool
+}
 
 // Provider is a way to sign in. What it can do beyond naming itself is
 // discovered by type assertion: a [CredentialsProvider] checks a form.

@@ -199,7 +199,10 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 		c.errorf("%v", err)
 		return exitUsage
 	}
-	log, _ := newLogger(c.stderr, o.logFormat, level)
+	out := &logOut{w: c.stderr}
+	defer out.Flush()
+	log, _ := newLogger(out, o.logFormat, level)
+	alog, _ := newLogger(out.Later(), o.logFormat, level)
 	scheme := "http"
 	if tlsConf != nil {
 		scheme = "https"
@@ -298,7 +301,7 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 		return exitFail
 	}
 	defer db.close()
-	op := &ops{log: log, access: o.accessLog, metrics: m}
+	op := &ops{log: log, alog: alog, access: o.accessLog, metrics: m}
 	op.addReady("database", db.ping)
 	// Sign-outs the store cannot take now (Redis down, the database
 	// locked) are kept in a journal in the data directory (beside a SQLite

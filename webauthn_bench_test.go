@@ -1,0 +1,71 @@
+package authgo_test
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"net/url"
+	"testing"
+
+	"github.com/authgo/authgo"
+	"github.com/authgo/authgo/provider"
+	"github.com/authgo/authgo/providers/passkey"
+	"github.com/authgo/authgo/store"
+)
+
+// BenchmarkPasskeyVerify is the check of a passkey sign-in: the browser's
+// credential JSON parsed, and the assertion verified (ES256 signature,
+// challenge, origin, RP id, user verification, counter) against the stored
+// credential, as the callback does before it writes the counter. The
+// assertion is signed by a software authenticator.
+func BenchmarkPasskeyVerify(b *testing.B) {
+	dev := newSoftAuthenticator(b, pkOrigin, "localhost")
+	stored := &store.Authenticator{
+		CredentialID: base64.StdEncoding.EncodeToString(dev.id), CredentialPublicKey: base64.StdEncoding.EncodeToString(dev.coseKey()),
+		CredentialDeviceType: "singleDevice",
+	}
+	var c [32]byte
+	rand.Read(c[:])
+	challenge := b64u.EncodeToString(c[:])
+	dev.counter = 1
+	data := []byte(dev.assertion(b, dev.clientData("webauthn.get", challenge)))
+	p := passkey.New()
+	if err := authgo.VerifyPasskeyAssertion(pkOrigin, p, challenge, stored, data); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := authgo.VerifyPasskeyAssertion(pkOrigin, p, challenge, stored, data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkPasskeySignIn is a whole passkey sign-in through the handler,
+// with adapters/sqlite on a file: GET webauthn-options (a challenge
+// cookie), the software authenticator's assertion, POST callback (verify,
+// counter raised in the store, the session cookie). The CSRF token is
+// fetched once; the session cookie is dropped before each sign-in.
+func BenchmarkPasskeySignIn(b *testing.B) {
+	s, _ := newSQLiteStore(b)
+	a := newAuth(b, func(c *authgo.Config) {
+		c.Users = s
+		c.Providers = []provider.Provider{passkey.New()}
+	})
+	c := newClient(b, a)
+	dev := newSoftAuthenticator(b, pkOrigin, "localhost")
+	o := c.webauthnOptions("passkey", "email=bench@example.com")
+	if r := c.webauthnCallback("passkey", "register", dev.register(b, o.Options)); r.StatusCode != 302 || r.setCook["authjs.session-token"] == nil {
+		b.Fatalf("register: %d %s", r.StatusCode, r.Header.Get("Location"))
+	}
+	c = newClient(b, a)
+	csrf := c.csrf(pkOrigin)
+	b.ReportAllocs()
+	for b.Loop() {
+		c.DeleteCookie("authjs.session-token") // signed out again
+		o := c.webauthnOptions("passkey", "")
+		form := url.Values{"action": {"authenticate"}, "data": {dev.assert(b, o.Options)}, "csrfToken": {csrf}}
+		if r := c.postForm(pkOrigin+"/auth/callback/passkey", form); r.StatusCode != 302 || r.setCook["authjs.session-token"] == nil {
+			b.Fatalf("sign-in: %d %s", r.StatusCode, r.Header.Get("Location"))
+		}
+	}
+}
