@@ -398,7 +398,9 @@ func (a *Auth) webauthnRegister(rq *request, wp provider.WebAuthnProvider, wa *w
 		return nil, refuse("the credential is registered already")
 	}
 	account := &Account{Provider: wp.ID(), Type: accountTypeWebAuthn, ProviderAccountID: credID}
-	res, err := a.finishSignIn(rq, &User{Email: rd.Email, Name: rd.Name}, account, nil, nil)
+	// User.ID is the signed-in user adding a passkey, "" for a sign-up:
+	// the SignIn callback tells them apart by it.
+	res, err := a.finishSignIn(rq, &User{ID: rd.User, Email: rd.Email, Name: rd.Name}, account, nil, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -484,6 +486,11 @@ func (a *Auth) webauthnAuthenticate(rq *request, wp provider.WebAuthnProvider, w
 		return nil, refuse("the credential's user is gone")
 	}
 	u := &User{ID: row.ID, Name: row.Name, Email: row.Email, Image: row.Image}
+	if !row.EmailVerified.IsZero() {
+		// Verified before (an email link, a provider): the session says
+		// so, as that sign-in's did. A passkey sign-up's address is not.
+		u.Extra = map[string]any{ClaimEmailVerified: true}
+	}
 	return a.finishSignIn(rq, u, &Account{Provider: wp.ID(), Type: accountTypeWebAuthn, ProviderAccountID: credID}, nil, nil)
 }
 

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/authgo/authgo"
+	"github.com/authgo/authgo/internal/testkit"
 	"github.com/authgo/authgo/provider"
 	"github.com/authgo/authgo/providers/passkey"
 	"github.com/authgo/authgo/store"
@@ -18,16 +19,16 @@ import (
 // credential, as the callback does before it writes the counter. The
 // assertion is signed by a software authenticator.
 func BenchmarkPasskeyVerify(b *testing.B) {
-	dev := newSoftAuthenticator(b, pkOrigin, "localhost")
+	dev := testkit.NewSoftAuthenticator(b, pkOrigin, "localhost")
 	stored := &store.Authenticator{
-		CredentialID: base64.StdEncoding.EncodeToString(dev.id), CredentialPublicKey: base64.StdEncoding.EncodeToString(dev.coseKey()),
+		CredentialID: base64.StdEncoding.EncodeToString(dev.ID), CredentialPublicKey: base64.StdEncoding.EncodeToString(dev.COSEKey()),
 		CredentialDeviceType: "singleDevice",
 	}
 	var c [32]byte
 	rand.Read(c[:])
-	challenge := b64u.EncodeToString(c[:])
-	dev.counter = 1
-	data := []byte(dev.assertion(b, dev.clientData("webauthn.get", challenge)))
+	challenge := testkit.B64URL.EncodeToString(c[:])
+	dev.Counter = 1
+	data := []byte(dev.Assertion(b, dev.ClientData("webauthn.get", challenge)))
 	p := passkey.New()
 	if err := authgo.VerifyPasskeyAssertion(pkOrigin, p, challenge, stored, data); err != nil {
 		b.Fatal(err)
@@ -52,9 +53,9 @@ func BenchmarkPasskeySignIn(b *testing.B) {
 		c.Providers = []provider.Provider{passkey.New()}
 	})
 	c := newClient(b, a)
-	dev := newSoftAuthenticator(b, pkOrigin, "localhost")
+	dev := testkit.NewSoftAuthenticator(b, pkOrigin, "localhost")
 	o := c.webauthnOptions("passkey", "email=bench@example.com")
-	if r := c.webauthnCallback("passkey", "register", dev.register(b, o.Options)); r.StatusCode != 302 || r.setCook["authjs.session-token"] == nil {
+	if r := c.webauthnCallback("passkey", "register", dev.Register(b, o.Options)); r.StatusCode != 302 || r.setCook["authjs.session-token"] == nil {
 		b.Fatalf("register: %d %s", r.StatusCode, r.Header.Get("Location"))
 	}
 	c = newClient(b, a)
@@ -63,7 +64,7 @@ func BenchmarkPasskeySignIn(b *testing.B) {
 	for b.Loop() {
 		c.DeleteCookie("authjs.session-token") // signed out again
 		o := c.webauthnOptions("passkey", "")
-		form := url.Values{"action": {"authenticate"}, "data": {dev.assert(b, o.Options)}, "csrfToken": {csrf}}
+		form := url.Values{"action": {"authenticate"}, "data": {dev.Assert(b, o.Options)}, "csrfToken": {csrf}}
 		if r := c.postForm(pkOrigin+"/auth/callback/passkey", form); r.StatusCode != 302 || r.setCook["authjs.session-token"] == nil {
 			b.Fatalf("sign-in: %d %s", r.StatusCode, r.Header.Get("Location"))
 		}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/authgo/authgo"
 	"github.com/authgo/authgo/adapters/sqlite"
+	"github.com/authgo/authgo/internal/testkit"
 	"github.com/authgo/authgo/provider"
 	"github.com/authgo/authgo/providers/passkey"
 )
@@ -90,7 +91,7 @@ func wantRefused(t *testing.T, r *result, code string) {
 func TestPasskeySignUpSignIn(t *testing.T) {
 	a, s := newPasskeyAuth(t, nil)
 	c := newClient(t, a)
-	dev := newSoftAuthenticator(t, pkOrigin, "localhost")
+	dev := testkit.NewSoftAuthenticator(t, pkOrigin, "localhost")
 
 	o := c.webauthnOptions("passkey", "email=Ada@Example.com")
 	if o.status != 200 || o.Action != "register" {
@@ -116,12 +117,12 @@ func TestPasskeySignUpSignIn(t *testing.T) {
 		reg.Sel.ResidentKey != "required" || reg.Sel.UserVerification != "required" {
 		t.Fatalf("registration options = %s", o.Options)
 	}
-	if h, _ := b64u.DecodeString(reg.User.ID); len(h) != 64 {
+	if h, _ := testkit.B64URL.DecodeString(reg.User.ID); len(h) != 64 {
 		t.Fatalf("user.id = %q; want 64 hex characters, as Auth.js", h)
 	}
-	wantSignedIn(t, c, c.webauthnCallback("passkey", "register", dev.register(t, o.Options)), "ada@example.com")
+	wantSignedIn(t, c, c.webauthnCallback("passkey", "register", dev.Register(t, o.Options)), "ada@example.com")
 
-	credID := b64std(dev.id) // standard base64, padded, as Auth.js writes it
+	credID := b64std(dev.ID) // standard base64, padded, as Auth.js writes it
 	if !strings.HasPrefix(credID, "+/") || !strings.HasSuffix(credID, "=") {
 		t.Fatalf("fixture credential id %q should need '+', '/' and padding", credID)
 	}
@@ -151,7 +152,7 @@ func TestPasskeySignUpSignIn(t *testing.T) {
 		if want := strings.Contains(q, "email"); (len(ro.Allow) == 1) != want || ro.RPID != "localhost" || ro.UV != "required" {
 			t.Fatalf("authentication options ?%s = %s", q, o.Options)
 		}
-		wantSignedIn(t, c2, c2.webauthnCallback("passkey", "authenticate", dev.assert(t, o.Options)), "ada@example.com")
+		wantSignedIn(t, c2, c2.webauthnCallback("passkey", "authenticate", dev.Assert(t, o.Options)), "ada@example.com")
 	}
 	if row, _ := s.Authenticator(t.Context(), credID); row.Counter != 3 {
 		t.Fatalf("counter = %d; want 3", row.Counter)
@@ -159,7 +160,7 @@ func TestPasskeySignUpSignIn(t *testing.T) {
 }
 
 func b64std(b []byte) string {
-	return strings.NewReplacer("-", "+", "_", "/").Replace(b64u.EncodeToString(b)) + strings.Repeat("=", (3-len(b)%3)%3)
+	return strings.NewReplacer("-", "+", "_", "/").Replace(testkit.B64URL.EncodeToString(b)) + strings.Repeat("=", (3-len(b)%3)%3)
 }
 
 // TestPasskeyClonedCounter: an assertion whose counter does not go up (a
@@ -168,28 +169,28 @@ func b64std(b []byte) string {
 func TestPasskeyClonedCounter(t *testing.T) {
 	a, s := newPasskeyAuth(t, nil)
 	c := newClient(t, a)
-	dev := newSoftAuthenticator(t, pkOrigin, "localhost")
+	dev := testkit.NewSoftAuthenticator(t, pkOrigin, "localhost")
 	o := c.webauthnOptions("passkey", "email=grace@example.com")
-	wantSignedIn(t, c, c.webauthnCallback("passkey", "register", dev.register(t, o.Options)), "grace@example.com")
+	wantSignedIn(t, c, c.webauthnCallback("passkey", "register", dev.Register(t, o.Options)), "grace@example.com")
 	clone := *dev
 	for range 3 {
 		c2 := newClient(t, a)
 		o := c2.webauthnOptions("passkey", "")
-		wantSignedIn(t, c2, c2.webauthnCallback("passkey", "authenticate", dev.assert(t, o.Options)), "grace@example.com")
+		wantSignedIn(t, c2, c2.webauthnCallback("passkey", "authenticate", dev.Assert(t, o.Options)), "grace@example.com")
 	}
 	for _, n := range []uint32{0, 2} { // assert adds one: 1 and 3, not above 3
-		clone.counter = n
+		clone.Counter = n
 		c3 := newClient(t, a)
 		o := c3.webauthnOptions("passkey", "")
-		wantRefused(t, c3.webauthnCallback("passkey", "authenticate", clone.assert(t, o.Options)), authgo.CodeWebAuthnVerification)
+		wantRefused(t, c3.webauthnCallback("passkey", "authenticate", clone.Assert(t, o.Options)), authgo.CodeWebAuthnVerification)
 	}
-	if row, _ := s.Authenticator(t.Context(), b64std(dev.id)); row == nil || row.Counter != 3 {
+	if row, _ := s.Authenticator(t.Context(), b64std(dev.ID)); row == nil || row.Counter != 3 {
 		t.Fatalf("stored counter = %+v; want 3", row)
 	}
 	// The original goes on.
 	c4 := newClient(t, a)
 	o = c4.webauthnOptions("passkey", "")
-	wantSignedIn(t, c4, c4.webauthnCallback("passkey", "authenticate", dev.assert(t, o.Options)), "grace@example.com")
+	wantSignedIn(t, c4, c4.webauthnCallback("passkey", "authenticate", dev.Assert(t, o.Options)), "grace@example.com")
 }
 
 // TestPasskeyAddToAccount: a signed-in user adds a second passkey, which
@@ -198,12 +199,15 @@ func TestPasskeyClonedCounter(t *testing.T) {
 func TestPasskeyAddToAccount(t *testing.T) {
 	a, s := newPasskeyAuth(t, nil)
 	c := newClient(t, a)
-	first := newSoftAuthenticator(t, pkOrigin, "localhost")
+	first := testkit.NewSoftAuthenticator(t, pkOrigin, "localhost")
 	o := c.webauthnOptions("passkey", "email=lin@example.com")
-	wantSignedIn(t, c, c.webauthnCallback("passkey", "register", first.register(t, o.Options)), "lin@example.com")
+	wantSignedIn(t, c, c.webauthnCallback("passkey", "register", first.Register(t, o.Options)), "lin@example.com")
 
 	if o := c.webauthnOptions("passkey", ""); o.status != 400 || o.Error != "Invalid request" {
 		t.Fatalf("no action while signed in = %+v; want 400 Invalid request", o)
+	}
+	if page := c.get(pkOrigin + "/auth/signin"); !strings.Contains(page.body, `data-mode="add"`) || !strings.Contains(page.body, "Add a passkey") || strings.Contains(page.body, "passkey-email") {
+		t.Fatalf("the sign-in page of a signed-in user offers no \"Add a passkey\":\n%s", page.body)
 	}
 	o = c.webauthnOptions("passkey", "action=register")
 	if o.status != 200 || o.Action != "register" {
@@ -215,13 +219,13 @@ func TestPasskeyAddToAccount(t *testing.T) {
 		} `json:"excludeCredentials"`
 	}
 	json.Unmarshal(o.Options, &reg)
-	if len(reg.Exclude) != 1 || reg.Exclude[0].ID != b64u.EncodeToString(first.id) {
+	if len(reg.Exclude) != 1 || reg.Exclude[0].ID != testkit.B64URL.EncodeToString(first.ID) {
 		t.Fatalf("excludeCredentials = %s; want the first passkey", o.Options)
 	}
-	second := newSoftAuthenticator(t, pkOrigin, "localhost")
-	wantSignedIn(t, c, c.webauthnCallback("passkey", "register", second.register(t, o.Options)), "lin@example.com")
-	r1, _ := s.Authenticator(t.Context(), b64std(first.id))
-	r2, _ := s.Authenticator(t.Context(), b64std(second.id))
+	second := testkit.NewSoftAuthenticator(t, pkOrigin, "localhost")
+	wantSignedIn(t, c, c.webauthnCallback("passkey", "register", second.Register(t, o.Options)), "lin@example.com")
+	r1, _ := s.Authenticator(t.Context(), b64std(first.ID))
+	r2, _ := s.Authenticator(t.Context(), b64std(second.ID))
 	if r1 == nil || r2 == nil || r1.UserID != r2.UserID {
 		t.Fatalf("the passkeys belong to %+v and %+v; want one user", r1, r2)
 	}
@@ -230,7 +234,7 @@ func TestPasskeyAddToAccount(t *testing.T) {
 		t.Fatalf("register a known address signed out = %+v; want 400 Invalid request", o)
 	}
 	o = c2.webauthnOptions("passkey", "email=LIN@example.com")
-	wantSignedIn(t, c2, c2.webauthnCallback("passkey", "authenticate", second.assert(t, o.Options)), "lin@example.com")
+	wantSignedIn(t, c2, c2.webauthnCallback("passkey", "authenticate", second.Assert(t, o.Options)), "lin@example.com")
 }
 
 // TestPasskeyDecisionRules: Auth.js's answers of webauthn-options.
@@ -274,63 +278,63 @@ func TestPasskeyDecisionRules(t *testing.T) {
 // a 5xx, and signs nobody in.
 func TestPasskeyBadInput(t *testing.T) {
 	a, _ := newPasskeyAuth(t, nil)
-	dev := newSoftAuthenticator(t, pkOrigin, "localhost")
+	dev := testkit.NewSoftAuthenticator(t, pkOrigin, "localhost")
 	{
 		c := newClient(t, a)
 		o := c.webauthnOptions("passkey", "email=eve@example.com")
-		wantSignedIn(t, c, c.webauthnCallback("passkey", "register", dev.register(t, o.Options)), "eve@example.com")
+		wantSignedIn(t, c, c.webauthnCallback("passkey", "register", dev.Register(t, o.Options)), "eve@example.com")
 	}
 	fresh := func() (*client, pkOptions) {
 		c := newClient(t, a)
 		return c, c.webauthnOptions("passkey", "")
 	}
 	t.Run("malformed data", func(t *testing.T) {
-		for _, data := range []string{"", "{", "null", `{"id":"x"}`, `{"id":"` + b64u.EncodeToString(dev.id) + `","type":"public-key","response":{}}`, strings.Repeat("[", 5000)} {
+		for _, data := range []string{"", "{", "null", `{"id":"x"}`, `{"id":"` + testkit.B64URL.EncodeToString(dev.ID) + `","type":"public-key","response":{}}`, strings.Repeat("[", 5000)} {
 			c, _ := fresh()
 			wantRefused(t, c.webauthnCallback("passkey", "authenticate", data), authgo.CodeWebAuthnVerification)
 		}
 	})
 	t.Run("bad action", func(t *testing.T) {
 		c, o := fresh()
-		wantRefused(t, c.webauthnCallback("passkey", "login", dev.assert(t, o.Options)), authgo.CodeWebAuthnVerification)
+		wantRefused(t, c.webauthnCallback("passkey", "login", dev.Assert(t, o.Options)), authgo.CodeWebAuthnVerification)
 		c, o = fresh()
 		// Registration data against a sign-in challenge.
-		wantRefused(t, c.webauthnCallback("passkey", "register", newSoftAuthenticator(t, pkOrigin, "localhost").register(t, o.Options)), authgo.CodeWebAuthnVerification)
+		wantRefused(t, c.webauthnCallback("passkey", "register", testkit.NewSoftAuthenticator(t, pkOrigin, "localhost").Register(t, o.Options)), authgo.CodeWebAuthnVerification)
 	})
 	t.Run("wrong challenge", func(t *testing.T) {
 		c, _ := fresh()
 		_, other := fresh()
-		wantRefused(t, c.webauthnCallback("passkey", "authenticate", dev.assert(t, other.Options)), authgo.CodeWebAuthnVerification)
+		wantRefused(t, c.webauthnCallback("passkey", "authenticate", dev.Assert(t, other.Options)), authgo.CodeWebAuthnVerification)
 	})
 	t.Run("no challenge cookie", func(t *testing.T) {
 		c, o := fresh()
 		c.DeleteCookie("authjs.challenge")
-		wantRefused(t, c.webauthnCallback("passkey", "authenticate", dev.assert(t, o.Options)), authgo.CodeWebAuthnVerification)
+		wantRefused(t, c.webauthnCallback("passkey", "authenticate", dev.Assert(t, o.Options)), authgo.CodeWebAuthnVerification)
 	})
 	t.Run("wrong origin in client data", func(t *testing.T) {
 		c, o := fresh()
 		evil := *dev
-		evil.origin = "http://localhost:4000"
-		wantRefused(t, c.webauthnCallback("passkey", "authenticate", evil.assert(t, o.Options)), authgo.CodeWebAuthnVerification)
-		dev.counter = evil.counter
+		evil.Origin = "http://localhost:4000"
+		wantRefused(t, c.webauthnCallback("passkey", "authenticate", evil.Assert(t, o.Options)), authgo.CodeWebAuthnVerification)
+		dev.Counter = evil.Counter
 	})
 	t.Run("wrong RP id", func(t *testing.T) {
 		c, o := fresh()
 		evil := *dev
-		evil.rpID = "example.com"
-		wantRefused(t, c.webauthnCallback("passkey", "authenticate", evil.assert(t, o.Options)), authgo.CodeWebAuthnVerification)
-		dev.counter = evil.counter
+		evil.RPID = "example.com"
+		wantRefused(t, c.webauthnCallback("passkey", "authenticate", evil.Assert(t, o.Options)), authgo.CodeWebAuthnVerification)
+		dev.Counter = evil.Counter
 	})
 	t.Run("no user verification", func(t *testing.T) {
 		c, o := fresh()
 		lazy := *dev
-		lazy.flags = 0
-		wantRefused(t, c.webauthnCallback("passkey", "authenticate", lazy.assert(t, o.Options)), authgo.CodeWebAuthnVerification)
-		dev.counter = lazy.counter
+		lazy.Flags = 0
+		wantRefused(t, c.webauthnCallback("passkey", "authenticate", lazy.Assert(t, o.Options)), authgo.CodeWebAuthnVerification)
+		dev.Counter = lazy.Counter
 	})
 	t.Run("cross-origin post", func(t *testing.T) {
 		c, o := fresh()
-		r := c.webauthnCallback("passkey", "authenticate", dev.assert(t, o.Options), "Origin", "http://evil.example")
+		r := c.webauthnCallback("passkey", "authenticate", dev.Assert(t, o.Options), "Origin", "http://evil.example")
 		if r.StatusCode != http.StatusForbidden {
 			t.Fatalf("cross-origin callback = %d; want 403", r.StatusCode)
 		}
@@ -338,14 +342,14 @@ func TestPasskeyBadInput(t *testing.T) {
 	t.Run("wrong provider in cookie", func(t *testing.T) {
 		c := newClient(t, a)
 		o := c.webauthnOptions("webauthn", "") // the cookie is bound to webauthn
-		wantRefused(t, c.webauthnCallback("passkey", "authenticate", dev.assert(t, o.Options)), authgo.CodeWebAuthnVerification)
+		wantRefused(t, c.webauthnCallback("passkey", "authenticate", dev.Assert(t, o.Options)), authgo.CodeWebAuthnVerification)
 	})
 	t.Run("missing CSRF", func(t *testing.T) {
 		c, o := fresh()
-		form := url.Values{"action": {"authenticate"}, "data": {dev.assert(t, o.Options)}}
+		form := url.Values{"action": {"authenticate"}, "data": {dev.Assert(t, o.Options)}}
 		wantRefused(t, c.postForm(pkOrigin+"/auth/callback/passkey", form), authgo.CodeMissingCSRF)
 		c, o = fresh()
-		form = url.Values{"action": {"authenticate"}, "data": {dev.assert(t, o.Options)}, "csrfToken": {"forged"}}
+		form = url.Values{"action": {"authenticate"}, "data": {dev.Assert(t, o.Options)}, "csrfToken": {"forged"}}
 		wantRefused(t, c.postForm(pkOrigin+"/auth/callback/passkey", form), authgo.CodeMissingCSRF)
 	})
 	t.Run("GET callback", func(t *testing.T) {
@@ -362,7 +366,7 @@ func TestPasskeyBadInput(t *testing.T) {
 	// After all that, the passkey still signs in: nothing above moved
 	// its counter past what the authenticator has.
 	c, o := fresh()
-	wantSignedIn(t, c, c.webauthnCallback("passkey", "authenticate", dev.assert(t, o.Options)), "eve@example.com")
+	wantSignedIn(t, c, c.webauthnCallback("passkey", "authenticate", dev.Assert(t, o.Options)), "eve@example.com")
 }
 
 // TestPasskeySignInCallbackRefuses: the SignIn callback governs sign-up:
@@ -377,16 +381,16 @@ func TestPasskeySignInCallbackRefuses(t *testing.T) {
 		}
 	})
 	c := newClient(t, a)
-	dev := newSoftAuthenticator(t, pkOrigin, "localhost")
+	dev := testkit.NewSoftAuthenticator(t, pkOrigin, "localhost")
 	o := c.webauthnOptions("passkey", "email=mallory@evil.example")
 	if o.Action != "register" {
 		t.Fatalf("options = %+v", o)
 	}
-	wantRefused(t, c.webauthnCallback("passkey", "register", dev.register(t, o.Options)), authgo.CodeAccessDenied)
+	wantRefused(t, c.webauthnCallback("passkey", "register", dev.Register(t, o.Options)), authgo.CodeAccessDenied)
 	if u, _ := s.UserByEmail(t.Context(), "mallory@evil.example"); u != nil {
 		t.Fatalf("a refused sign-up left a user: %+v", u)
 	}
-	if row, _ := s.Authenticator(t.Context(), b64std(dev.id)); row != nil {
+	if row, _ := s.Authenticator(t.Context(), b64std(dev.ID)); row != nil {
 		t.Fatalf("a refused sign-up left a credential: %+v", row)
 	}
 }

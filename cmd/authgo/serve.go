@@ -33,6 +33,7 @@ import (
 	"github.com/authgo/authgo/providers/backend"
 	"github.com/authgo/authgo/providers/credentials"
 	providerenv "github.com/authgo/authgo/providers/env"
+	"github.com/authgo/authgo/providers/passkey"
 	"github.com/authgo/authgo/proxy"
 	"github.com/authgo/authgo/store"
 )
@@ -258,6 +259,12 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 		c.errorf("--addr %q: %v", *addr, err)
 		return exitUsage
 	}
+	if o.passkeys {
+		if err := passkeysURL(authURL, trustHost, host); err != nil {
+			c.errorf("%v", err)
+			return exitUsage
+		}
+	}
 	if authURL == "" && !trustHost && allInterfaces(host) {
 		c.errorf("--addr %s listens on all interfaces, so the public URL is unknown: set AUTH_URL (e.g. AUTH_URL=https://auth.example.com/auth), or AUTH_TRUST_HOST=true with --trusted-proxy behind a proxy that sets X-Forwarded-Host and X-Forwarded-Proto", *addr)
 		return exitUsage
@@ -350,6 +357,12 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 	}
 	if authURL == "" && !trustHost {
 		cfg.URL = scheme + "://" + ln.Addr().String()
+		if o.passkeys {
+			// A passkey's relying party id is a host name, never an IP
+			// address: the loopback address by its name.
+			_, port, _ := net.SplitHostPort(ln.Addr().String())
+			cfg.URL = scheme + "://localhost:" + port
+		}
 	}
 	if o.gw.upstream != "" {
 		// In front of an app the gateway guards the paths (--public,
@@ -410,6 +423,10 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 		log.Info("the sign-in form signs in against the back end", "login_url", c.getenv("AUTH_BACKEND_LOGIN_URL"))
 	}
 	cfg.Providers = append([]provider.Provider{form}, oauthProviders...)
+	if o.passkeys {
+		cfg.Providers = append(cfg.Providers, passkey.New())
+		cfg.Callbacks.SignIn = passkeySignUps(cfg.Callbacks.SignIn, o.gw)
+	}
 	m.installEvents(&cfg)
 	a, err := authgo.New(cfg)
 	if err != nil {
@@ -445,6 +462,9 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 		log.Info("in front of the app", "upstream", o.gw.upstream, "public", []string(o.gw.public), "protect", []string(protect))
 	}
 	warnAllowList(&o.gw, oauthProviders, log)
+	if o.passkeys && !o.gw.allowAny && len(o.gw.allowEmails) == 0 && len(o.gw.allowDomains) == 0 {
+		log.Warn("--passkeys: nobody may sign up with a passkey until you say who may: set --allow-email ADDR, --allow-email-domain DOMAIN or --allow-any; signed-in users may add one")
+	}
 	for _, spec := range apis {
 		prefix, upstream, _ := strings.Cut(spec, "=")
 		origin := ""
@@ -496,7 +516,11 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 		}
 	}
 
-	home := homeURL(scheme, authURL, ln.Addr())
+	homeFrom := authURL
+	if o.passkeys && authURL == "" {
+		homeFrom = cfg.URL // localhost, not the loopback address
+	}
+	home := homeURL(scheme, homeFrom, ln.Addr())
 	log.Info("listening", "addr", ln.Addr().String(), "url", home, "auth", a.BasePath(), "db", db.where(), "protect", []string(protect))
 	fmt.Fprintf(c.stdout, "authgo is running: open %s\n", home)
 	if demoPassword != "" {
