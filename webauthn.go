@@ -221,7 +221,10 @@ func (a *Auth) webauthnOptions(rq *request) (*response, error) {
 	}
 	wa, err := a.relyingParty(rq, wp)
 	if err != nil {
-		return nil, fail(CodeConfiguration, err)
+		// Only a request's own Host (TrustHost) gets here: New refuses
+		// an IP address in Config.URL.
+		a.log.Info("authgo: webauthn options refused", "provider", wp.ID(), "err", err)
+		return webauthnInvalid("Invalid request"), nil
 	}
 	var creds []store.Authenticator
 	if exists {
@@ -330,7 +333,7 @@ func (a *Auth) webauthnCallback(rq *request, wp provider.WebAuthnProvider) (*res
 	}
 	wa, err := a.relyingParty(rq, wp)
 	if err != nil {
-		return nil, failWith(CodeConfiguration, err)
+		return nil, refuse("%w", err) // a request's own Host (TrustHost) that is an IP address
 	}
 	var res *response
 	if action == "register" {

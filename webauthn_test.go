@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"testing"
@@ -411,5 +412,22 @@ func TestPasskeyConfig(t *testing.T) {
 		if _, err := authgo.New(tc.cfg); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("New(%s) = %v; want an error saying %q", tc.cfg.URL, err, tc.want)
 		}
+	}
+}
+
+// TestPasskeyTrustHostIP: with TrustHost, a request whose host is an IP
+// address (which cannot be a relying party id) gets 400, not a server
+// error.
+func TestPasskeyTrustHostIP(t *testing.T) {
+	a, _ := newPasskeyAuth(t, func(c *authgo.Config) {
+		c.URL, c.TrustHost, c.TrustedProxies = "", true, []netip.Prefix{netip.MustParsePrefix("0.0.0.0/0")}
+	})
+	c := newClient(t, a)
+	r := c.get("http://127.0.0.1:3000/auth/webauthn-options/passkey?email=a@example.com")
+	if r.StatusCode != 400 || !strings.Contains(r.body, "Invalid request") {
+		t.Fatalf("options on an IP host = %d %s", r.StatusCode, r.body)
+	}
+	if o := c.webauthnOptions("passkey", "email=a@example.com"); o.status != 200 {
+		t.Fatalf("options on localhost = %+v", o)
 	}
 }
