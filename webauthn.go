@@ -335,6 +335,18 @@ func (a *Auth) webauthnCallback(rq *request, wp provider.WebAuthnProvider) (*res
 	if err != nil {
 		return nil, refuse("%w", err) // a request's own Host (TrustHost) that is an IP address
 	}
+	// The challenge is used once, as an OAuth state is: a callback
+	// replayed with the cookie from before it is refused even for an
+	// authenticator whose counter stays 0 (Auth.js accepts such a replay
+	// for the cookie's 15 minutes).
+	first, err := a.usedStates.UseOnce(ctx, usedChallengeKey(st.Challenge), a.now().Add(checkMaxAge+usedStateMargin))
+	if err != nil {
+		a.warnSometimes(&a.usedStatesWarn, "authgo: the store of used OAuth states did not answer; passkey callbacks are refused until it does", "err", err)
+		return nil, fail(CodeUnavailable, fmt.Errorf("%s: record the challenge: %w", wp.ID(), err))
+	}
+	if !first {
+		return nil, refuse("the challenge was used already (a replayed callback)")
+	}
 	var res *response
 	if action == "register" {
 		res, err = a.webauthnRegister(rq, wp, wa, st, data, refuse)
@@ -564,4 +576,11 @@ func (a *Auth) passkeyForm(rq *request) *pages.PasskeyForm {
 		}
 	}
 	return nil
+}
+
+// usedChallengeKey is the UseOnce key of a WebAuthn challenge: its
+// SHA-256, so no store holds a challenge.
+func usedChallengeKey(challenge string) string {
+	sum := sha256.Sum256([]byte(challenge))
+	return "webauthn-challenge:" + base64.RawURLEncoding.EncodeToString(sum[:])
 }

@@ -431,3 +431,33 @@ func TestPasskeyTrustHostIP(t *testing.T) {
 		t.Fatalf("options on localhost = %+v", o)
 	}
 }
+
+// TestPasskeyReplay: a callback replayed with the challenge cookie from
+// before it is refused, even for an authenticator that keeps no counter
+// (whose 0 never goes up); the challenge cookie is cleared on a refusal
+// too.
+func TestPasskeyReplay(t *testing.T) {
+	a, _ := newPasskeyAuth(t, nil)
+	c := newClient(t, a)
+	dev := testkit.NewSoftAuthenticator(t, pkOrigin, "localhost")
+	o := c.webauthnOptions("passkey", "email=zed@example.com")
+	wantSignedIn(t, c, c.webauthnCallback("passkey", "register", dev.Register(t, o.Options)), "zed@example.com")
+
+	c2 := newClient(t, a)
+	o = c2.webauthnOptions("passkey", "")
+	challengeCookie := c2.Cookie("authjs.challenge")
+	var ro struct {
+		Challenge string `json:"challenge"`
+	}
+	json.Unmarshal(o.Options, &ro)
+	data := dev.Assertion(t, dev.ClientData("webauthn.get", ro.Challenge)) // counter 0, as registered
+	wantSignedIn(t, c2, c2.webauthnCallback("passkey", "authenticate", data), "zed@example.com")
+
+	c3 := newClient(t, a)
+	c3.SetCookie("authjs.challenge", challengeCookie)
+	r := c3.webauthnCallback("passkey", "authenticate", data)
+	wantRefused(t, r, authgo.CodeWebAuthnVerification)
+	if ck := r.setCook["authjs.challenge"]; ck == nil || ck.MaxAge >= 0 {
+		t.Fatalf("a refused callback kept the challenge cookie: %+v", ck)
+	}
+}
