@@ -89,6 +89,11 @@ type Config struct {
 	// one refresh per refresh token, the cross-instance lock.
 	Tokens TokensConfig
 
+	// Email configures sign-in by links sent by email: where their
+	// tokens are kept and how many may be sent. Used only with an email
+	// provider (providers/email).
+	Email EmailConfig
+
 	// Providers are the ways to sign in, in the order the sign-in page
 	// lists them. IDs must be unique.
 	Providers []provider.Provider
@@ -226,6 +231,10 @@ type Pages struct {
 	SignIn  string
 	SignOut string
 	Error   string
+	// VerifyRequest is the "check your email" page of email sign-in:
+	// GET <base>/verify-request redirects there with its query
+	// (provider, type), as Auth.js's pages.verifyRequest.
+	VerifyRequest string
 }
 
 // Theme brands the built-in pages.
@@ -427,6 +436,10 @@ func (c *Config) validate() (origin, error) {
 			if _, ok := p.(provider.OAuthProvider); !ok {
 				return o, fmt.Errorf("authgo: provider %q says it is an %s provider but has no AuthCodeURL and Exchange methods", id, p.Type())
 			}
+		case provider.TypeEmail:
+			if _, ok := p.(provider.EmailProvider); !ok {
+				return o, fmt.Errorf("authgo: provider %q says it is an email provider but has no SendVerificationRequest method", id)
+			}
 		case provider.TypeWebAuthn:
 			if err := c.validateWebAuthn(p, o); err != nil {
 				return o, err
@@ -436,7 +449,10 @@ func (c *Config) validate() (origin, error) {
 		}
 	}
 
-	for name, p := range map[string]string{"SignIn": c.Pages.SignIn, "SignOut": c.Pages.SignOut, "Error": c.Pages.Error} {
+	if err := c.emailSetup(); err != nil {
+		return o, err
+	}
+	for name, p := range map[string]string{"SignIn": c.Pages.SignIn, "SignOut": c.Pages.SignOut, "Error": c.Pages.Error, "VerifyRequest": c.Pages.VerifyRequest} {
 		if p == "" {
 			continue
 		}

@@ -47,6 +47,12 @@ type dbStrategy struct {
 	sessions store.SessionStore
 }
 
+// openShared is open: a database session's token is made for each read.
+func (s dbStrategy) openShared(ctx context.Context, names cookie.Names, raw string) (*Token, time.Time, bool, error) {
+	tok, expires, err := s.open(ctx, names, raw)
+	return tok, expires, false, err
+}
+
 func (s dbStrategy) open(ctx context.Context, _ cookie.Names, raw string) (*Token, time.Time, error) {
 	if len(raw) > maxSessionToken {
 		return nil, time.Time{}, errNoSession

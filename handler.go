@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/authgo/authgo/internal/clientip"
@@ -88,6 +89,8 @@ type response struct {
 	noReferrer bool
 	// retryAfter: a 503 that may pass; Retry-After is sent.
 	retryAfter bool
+	// retryAfterSecs, when positive, is the Retry-After sent (a 429).
+	retryAfterSecs int
 }
 
 // ServeHTTP serves the endpoints under the base path. Mount it there, e.g.
@@ -484,6 +487,9 @@ func (a *Auth) write(w http.ResponseWriter, rq *request, res *response) {
 	}
 	if res.retryAfter {
 		h.Set("Retry-After", "2")
+	}
+	if res.retryAfterSecs > 0 {
+		h.Set("Retry-After", strconv.Itoa(res.retryAfterSecs))
 	}
 	if a.cfg.Debug {
 		a.log.DebugContext(rq.r.Context(), "authgo: endpoint answered", reqAttr(rq.r), "action", rq.action, "provider", rq.providerID,

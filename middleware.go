@@ -180,16 +180,53 @@ func (a *Auth) guard(w http.ResponseWriter, r *http.Request, next http.Handler) 
 		next.ServeHTTP(w, r)
 		return
 	}
-	sw := &sessionWriter{ResponseWriter: w, a: a, ctx: ctx, names: sr.names, present: sr.present, raw: sr.raw}
+	g := &guarded{
+		w:      sessionWriter{ResponseWriter: w, a: a, ctx: ctx, names: sr.names, present: sr.present, raw: sr.raw},
+		tokens: reqTokens{tok: sr.tok, refreshed: sr.refreshed},
+	}
+	sw := &g.w
+	g.tokens.w = sw
+	g.ctx = guardCtx{Context: ctx, a: a, s: s, t: &g.tokens}
 	if sr.reissue {
 		sw.set(sr.tok) // written with the response's headers
 	}
-	ctx = context.WithValue(ctx, sessionKey{a}, s)
-	ctx = context.WithValue(ctx, tokenKey{a}, &reqTokens{tok: sr.tok, w: sw, refreshed: sr.refreshed})
-	next.ServeHTTP(sw, r.WithContext(ctx))
+	next.ServeHTTP(sw, r.WithContext(&g.ctx))
 	if !sw.wrote {
 		sw.flushCookies() // a handler that wrote nothing: headers not out yet
 	}
+}
+
+// guarded is one guarded request's state, in one allocation: the context
+// that carries its session and tokens, the tokens, and the writer that
+// sets its cookie.
+type guarded struct {
+	ctx    guardCtx
+	tokens reqTokens
+	w      sessionWriter
+}
+
+// guardCtx is a guarded request's context: its parent with a's session
+// (sessionKey) and tokens (tokenKey), as two context.WithValue would
+// carry them.
+type guardCtx struct {
+	context.Context
+	a *Auth
+	s *Session
+	t *reqTokens
+}
+
+func (c *guardCtx) Value(key any) any {
+	switch k := key.(type) {
+	case sessionKey:
+		if k.a == c.a {
+			return c.s
+		}
+	case tokenKey:
+		if k.a == c.a {
+			return c.t
+		}
+	}
+	return c.Context.Value(key)
 }
 
 // unavailable answers a request whose session could not be read now: the

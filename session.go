@@ -12,6 +12,7 @@ import (
 
 	"github.com/authgo/authgo/internal/cookie"
 	"github.com/authgo/authgo/internal/csrf"
+	"github.com/authgo/authgo/internal/peek"
 )
 
 // Session returns the session of r, the way Auth.js's auth() does on the
@@ -85,6 +86,11 @@ type sessionRead struct {
 	refreshed bool
 	// reissue: write tok back to the cookie.
 	reissue bool
+	// shared: tok is the decode cache's own copy (jwt.Codec.DecodeShared),
+	// which must not be changed; its Clone is a private copy. Only
+	// readGuard, readToken and readDecode hand out shared tokens, and only
+	// when no callback is going to see them.
+	shared bool
 }
 
 // readSession is the one place a request's session is read: the cookie
@@ -114,11 +120,22 @@ func (a *Auth) readSession(r *http.Request, jar *parsedCookies, mode readMode, j
 	raw, present, err := cookie.ReadChunked(cookies, sr.names.SessionToken)
 	sr.present, sr.raw = present, raw
 	var tok *Token
+	shared := false
+	// own makes tok a private copy before anything may change it or a
+	// callback sees it.
+	own := func() {
+		if shared {
+			tok, shared = tok.Clone(), false
+		}
+	}
 	if err == nil && raw != "" {
-		tok, sr.rowExpires, err = a.strategy.open(ctx, sr.names, raw)
+		tok, sr.rowExpires, shared, err = a.strategy.openShared(ctx, sr.names, raw)
 	}
 	if err == nil && tok != nil {
-		a.carryIdentity(tok)
+		if lacksIdentity(tok) {
+			own()
+			a.carryIdentity(tok)
+		}
 		if a.outlived(tok) {
 			err = errLifetime
 		}
@@ -142,7 +159,7 @@ func (a *Auth) readSession(r *http.Request, jar *parsedCookies, mode readMode, j
 	}
 
 	if mode == readDecode {
-		sr.tok = tok
+		sr.tok, sr.shared = tok, shared
 		return sr, nil
 	}
 	before := tok
@@ -160,13 +177,28 @@ func (a *Auth) readSession(r *http.Request, jar *parsedCookies, mode readMode, j
 			tok, before = fresh, nil // re-issue
 		}
 	}
+	if tok != before {
+		shared = false // a refresh's new token is this request's own
+	}
 	if mode == readToken {
-		sr.tok = tok
+		sr.tok, sr.shared = tok, shared
 		return sr, nil
 	}
 
-	if mode == readGuard && before != nil && a.cfg.Callbacks.JWT != nil {
-		before = tok.Clone() // the callback may change tok in place
+	// The callbacks and the Session event get a private copy: the JWT
+	// callback may change tok in place (before, when shared, stays as it
+	// was), and /session's event hands it to the application.
+	if a.cfg.Callbacks.JWT != nil || a.cfg.Callbacks.Session != nil || mode == readEndpoint {
+		same := before == tok
+		switch {
+		case shared:
+			own()
+			if a.cfg.Callbacks.JWT == nil && same {
+				before = tok // nothing to compare: no JWT callback
+			}
+		case mode == readGuard && same && a.cfg.Callbacks.JWT != nil:
+			before = tok.Clone()
+		}
 	}
 	p := JWTParams{Token: tok}
 	if jp != nil {
@@ -185,7 +217,7 @@ func (a *Auth) readSession(r *http.Request, jar *parsedCookies, mode readMode, j
 	if err != nil {
 		return sr, fmt.Errorf("session callback: %w", err)
 	}
-	sr.tok, sr.session = tok, s
+	sr.tok, sr.session, sr.shared = tok, s, shared
 	switch mode {
 	case readEndpoint:
 		sr.reissue = true
@@ -226,6 +258,10 @@ type sessionStrategy interface {
 	// keeps it so (a database row, as Auth.js writes it; tok's exp has
 	// seconds), else zero: the session JSON shows it (shownExpiry).
 	open(ctx context.Context, names cookie.Names, raw string) (tok *Token, expires time.Time, err error)
+	// openShared is open for a reader that does not change the token:
+	// with shared true, tok may be the decode cache's own copy
+	// (jwt.Codec.DecodeShared), which must not be changed.
+	openShared(ctx context.Context, names cookie.Names, raw string) (tok *Token, expires time.Time, shared bool, err error)
 	// seal returns the cookie value for tok. raw is the cookie value the
 	// session was opened from, "" at sign-in (a new session).
 	seal(ctx context.Context, names cookie.Names, tok *Token, raw string) (string, error)
@@ -244,6 +280,17 @@ func (s jwtStrategy) open(ctx context.Context, names cookie.Names, raw string) (
 		return nil, time.Time{}, err
 	}
 	return tok, time.Time{}, nil
+}
+
+func (s jwtStrategy) openShared(ctx context.Context, names cookie.Names, raw string) (*Token, time.Time, bool, error) {
+	tok, shared, err := s.a.codec.DecodeShared(names.SessionToken, raw)
+	if err != nil || tok == nil {
+		return tok, time.Time{}, false, err
+	}
+	if err := s.a.checkRevoked(ctx, tok); err != nil {
+		return nil, time.Time{}, false, err
+	}
+	return tok, time.Time{}, shared, nil
 }
 
 // seal refuses a token too long to be read back (more than eight cookie
@@ -364,13 +411,31 @@ func (a *Auth) WithSession(ctx context.Context, s *Session) context.Context {
 // ErrSessionUnavailable when the revocation store cannot answer. Behind
 // the middleware it returns the token the request was let in with.
 func (a *Auth) Token(r *http.Request) (*Token, error) {
+	tok, shared, err := a.peekToken(r)
+	if shared {
+		return tok.Clone(), err
+	}
+	return tok, err
+}
+
+// peekToken is Token without the copy: shared says the caller must not
+// change tok (the request's token behind the middleware, which its
+// handlers' callers of Token see too, or the decode cache's own).
+func (a *Auth) peekToken(r *http.Request) (tok *Token, shared bool, err error) {
 	if st, _ := r.Context().Value(tokenKey{a}).(*reqTokens); st != nil {
 		st.mu.Lock()
 		defer st.mu.Unlock()
-		return st.tok.Clone(), nil
+		return st.tok, true, nil
 	}
 	sr, err := a.readSession(r, nil, readDecode, nil)
-	return sr.tok, err
+	return sr.tok, sr.shared, err
+}
+
+func init() {
+	peek.Token = func(a any, r *http.Request) (*Token, error) {
+		tok, _, err := a.(*Auth).peekToken(r)
+		return tok, err
+	}
 }
 
 // newID returns a random version 4 UUID, the id Auth.js gives a user whose
@@ -415,12 +480,21 @@ var errLifetime = errors.New("the session outlived Session.MaxLifetime: sign in 
 // with any copy then ends them all, and MaxLifetime counts from the
 // original start.
 func (a *Auth) carryIdentity(tok *Token) {
+	if !lacksIdentity(tok) {
+		return
+	}
 	if _, ok := tok.Int(ClaimAuthTime); !ok && tok.IssuedAt > 0 {
 		tok.Set(ClaimAuthTime, float64(tok.IssuedAt))
 	}
 	if tok.StringClaim(ClaimSessionID) == "" && tok.ID != "" {
 		tok.Set(ClaimSessionID, "jti:"+tok.ID)
 	}
+}
+
+// lacksIdentity reports whether carryIdentity would change tok.
+func lacksIdentity(tok *Token) bool {
+	_, ok := tok.Int(ClaimAuthTime)
+	return !ok && tok.IssuedAt > 0 || tok.StringClaim(ClaimSessionID) == "" && tok.ID != ""
 }
 
 // lifetimeEnd is when tok's session must end whatever its use

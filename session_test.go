@@ -309,3 +309,85 @@ func TestAuthorizeUnavailable(t *testing.T) {
 		}
 	}
 }
+
+// TestSharedTokenUnchanged: the session read hands the decode cache's own
+// token to readers that only read (jwt.Codec.DecodeShared), so nothing an
+// application does to a token it is given may reach the next request
+// with the same cookie: a JWT or Session callback changing its token in
+// place, a handler changing what Token returns behind RequireSession or
+// without it, the Session event's token.
+func TestSharedTokenUnchanged(t *testing.T) {
+	var mutate bool
+	spoil := func(tok *authgo.Token) {
+		if mutate && tok != nil {
+			tok.Name = "Mallory"
+			tok.Set(authgo.ClaimProvider, "spoiled")
+		}
+	}
+	a := newAuth(t, func(c *authgo.Config) {
+		c.Callbacks.Session = func(ctx context.Context, p authgo.SessionParams) (*authgo.Session, error) {
+			spoil(p.Token)
+			return p.Session, nil
+		}
+		c.Events.Session = func(ctx context.Context, e authgo.SessionEvent) { spoil(e.Token) }
+	})
+	c := newClient(t, a)
+	c.signIn(O, "alice", "wonderland")
+	req := httptest.NewRequest("GET", O+"/x", nil)
+	req.Header.Set("Cookie", c.CookieHeader())
+	check := func(when string) {
+		t.Helper()
+		mutate = false
+		tok, err := a.Token(req)
+		if err != nil || tok == nil || tok.Name != "Alice" || tok.StringClaim(authgo.ClaimProvider) != "credentials" {
+			t.Fatalf("%s: the next read saw %+v, %v", when, tok, err)
+		}
+		mutate = true
+	}
+	check("first read")
+	guarded := a.RequireSession(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tok, _ := a.Token(r)
+		spoil(tok)
+	}))
+	for range 2 {
+		guarded.ServeHTTP(httptest.NewRecorder(), req)
+	}
+	check("a Session callback and a handler behind RequireSession")
+	for range 2 {
+		tok, _ := a.Token(req)
+		spoil(tok)
+	}
+	check("a caller of Token")
+	sreq := httptest.NewRequest("GET", O+"/auth/session", nil)
+	sreq.Header = req.Header.Clone()
+	a.ServeHTTP(httptest.NewRecorder(), sreq)
+	check("the Session event")
+
+	b := newAuth(t, func(c *authgo.Config) {
+		c.Callbacks.JWT = func(ctx context.Context, p authgo.JWTParams) (*authgo.Token, error) {
+			spoil(p.Token)
+			return p.Token, nil
+		}
+	})
+	bc := newClient(t, b)
+	mutate = false
+	bc.signIn(O, "alice", "wonderland")
+	breq := httptest.NewRequest("GET", O+"/x", nil)
+	breq.Header.Set("Cookie", bc.CookieHeader())
+	mutate = true
+	var seen []string
+	bg := b.RequireSession(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s, _ := b.Session(r)
+		seen = append(seen, s.User.Name)
+	}))
+	for range 2 {
+		bg.ServeHTTP(httptest.NewRecorder(), breq)
+	}
+	mutate = false
+	if tok, _ := b.Token(breq); tok == nil || tok.Name != "Alice" || tok.StringClaim(authgo.ClaimProvider) != "credentials" {
+		t.Fatalf("a JWT callback's change reached the next read: %+v", tok)
+	}
+	if fmt.Sprint(seen) != "[Mallory Mallory]" {
+		t.Fatalf("the JWT callback's change should show in its own request's session: %v", seen)
+	}
+}

@@ -92,7 +92,7 @@ func (g *Gateway) forwardAuth(w http.ResponseWriter, r *http.Request, redirect b
 	}
 	if !protected {
 		if g.identity {
-			if tok, err := g.a.Token(r); err == nil && g.Allowed(ctx, tok) {
+			if tok, err := g.token(r); err == nil && g.Allowed(ctx, tok) {
 				g.identityHeaders(h, r, tok)
 			}
 		}
@@ -148,7 +148,7 @@ func (g *Gateway) forwardAuthSignedIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	fw.reached = true
-	tok, err := g.a.Token(r)
+	tok, err := g.token(r)
 	if err != nil || tok == nil {
 		fw.reached = false
 		fw.status = http.StatusServiceUnavailable
@@ -166,33 +166,53 @@ func (g *Gateway) forwardAuthSignedIn(w http.ResponseWriter, r *http.Request) {
 }
 
 // identityHeaders sets the configured identity headers of tok on h: the
-// forward-auth answer's, or the upstream request's (through rewrite).
+// forward-auth answer's. The error is ErrRefreshUnavailable (accessToken).
 func (g *Gateway) identityHeaders(h http.Header, r *http.Request, tok *authgo.Token) error {
+	at, err := g.accessToken(r)
+	if err != nil {
+		return err
+	}
+	g.setIdentity(h, tok, at, make(values, 0, 5))
+	return nil
+}
+
+// accessToken is the access token the identity headers carry, refreshed
+// when due: "" when neither PassAccessToken nor PassAuthorizationHeader
+// is set or the session holds none; ErrRefreshUnavailable when it expired
+// and could not be refreshed now.
+func (g *Gateway) accessToken(r *http.Request) (string, error) {
+	if !g.o.PassAccessToken && !g.o.PassAuthorizationHeader {
+		return "", nil
+	}
+	at, err := g.a.AccessToken(r)
+	if errors.Is(err, authgo.ErrRefreshUnavailable) {
+		return "", err
+	}
+	return headerSafe(at), nil
+}
+
+// setIdentity sets the configured identity headers of tok, with the
+// access token at (accessToken), on h: the forward-auth answer's or the
+// upstream request's (rewrite). The values come from vals.
+func (g *Gateway) setIdentity(h http.Header, tok *authgo.Token, at string, vals values) {
 	if g.o.PassIdentity {
 		set := func(name, v string) {
 			if v = headerSafe(v); v != "" {
-				h[name] = []string{v}
+				h[name] = vals.one(v)
 			}
 		}
 		set(HeaderUser, tok.Subject)
 		set(HeaderEmail, tok.Email)
 		set(HeaderPreferredUsername, tok.StringClaim(authgo.ClaimPreferredUsername))
 	}
-	if g.o.PassAccessToken || g.o.PassAuthorizationHeader {
-		at, err := g.a.AccessToken(r)
-		if errors.Is(err, authgo.ErrRefreshUnavailable) {
-			return err
+	if at != "" {
+		if g.o.PassAccessToken {
+			h[HeaderAccessToken] = vals.one(at)
 		}
-		if at = headerSafe(at); at != "" {
-			if g.o.PassAccessToken {
-				h[HeaderAccessToken] = []string{at}
-			}
-			if g.o.PassAuthorizationHeader {
-				h["Authorization"] = []string{"Bearer " + at}
-			}
+		if g.o.PassAuthorizationHeader {
+			h["Authorization"] = vals.one("Bearer " + at)
 		}
 	}
-	return nil
 }
 
 // forwardedOrigin is the origin a trusted proxy names in
@@ -214,6 +234,16 @@ func forwardedOrigin(r *http.Request) string {
 		return ""
 	}
 	return proto + "://" + urlx.CanonicalHost(proto, host)
+}
+
+// values hands out one-element header values ([]string{v}) from one
+// allocation: a request's few headers cost one instead of one each.
+type values []string
+
+func (v *values) one(s string) []string {
+	*v = append(*v, s)
+	n := len(*v)
+	return (*v)[n-1 : n : n] // full: an append to it copies
 }
 
 func writeJSON(w http.ResponseWriter, status int, body string) {

@@ -17,6 +17,7 @@ import (
 	"github.com/authgo/authgo/internal/fwd"
 	"github.com/authgo/authgo/internal/logs"
 	"github.com/authgo/authgo/internal/match"
+	"github.com/authgo/authgo/internal/peek"
 	"github.com/authgo/authgo/internal/urlx"
 	"github.com/authgo/authgo/provider"
 )
@@ -272,7 +273,33 @@ func (g *Gateway) Allowed(ctx context.Context, tok *authgo.Token) bool {
 	}
 	// Own last: it may ask a store (authgo serve's users, under the
 	// database strategy), which the allow-list spares.
-	return g.o.Allow.Any || g.listed(tok) || g.o.Own != nil && g.o.Own(ctx, tok)
+	return g.o.Allow.Any || g.listed(tok) || g.o.Own != nil && g.o.Own(ctx, tok.Clone())
+}
+
+// token is the session token of r, read without a copy (internal/peek):
+// the gateway never changes it, and hands Options.Own a copy.
+func (g *Gateway) token(r *http.Request) (*authgo.Token, error) {
+	return peek.Token(g.a, r)
+}
+
+// AllowsEmail reports whether the allow-list lets in addr once it is
+// verified: Allow.Any, or addr in Allow.Emails or its domain in
+// Allow.Domains, compared as Allowed compares them. authgo serve asks it
+// before sending a sign-in link, so that a link goes only to an address
+// that may pass.
+func (g *Gateway) AllowsEmail(addr string) bool {
+	if g.o.Allow.Any {
+		return true
+	}
+	e := lowerASCII(addr)
+	if strings.Count(e, "@") != 1 {
+		return false
+	}
+	if g.emails[e] {
+		return true
+	}
+	i := strings.IndexByte(e, '@')
+	return i > 0 && g.domains[e[i+1:]]
 }
 
 // listed reports whether tok's email, verified by the provider, is in
@@ -369,7 +396,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	var tok *authgo.Token
 	if g.identity && !foreign {
-		if t, err := g.a.Token(r); err == nil && g.Allowed(ctx, t) {
+		if t, err := g.token(r); err == nil && g.Allowed(ctx, t) {
 			tok = t
 		}
 	}
@@ -404,7 +431,7 @@ func (g *Gateway) endpoint(r *http.Request) bool {
 
 // signedIn runs behind the session guard for a protected path.
 func (g *Gateway) signedIn(w http.ResponseWriter, r *http.Request) {
-	tok, err := g.a.Token(r)
+	tok, err := g.token(r)
 	if err != nil || tok == nil {
 		w.Header().Set("Cache-Control", "no-store")
 		http.Error(w, "Service Unavailable", http.StatusServiceUnavailable)

@@ -5,11 +5,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
 	"net/url"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -333,6 +336,41 @@ func TestForwardAuth(t *testing.T) {
 	})
 }
 
+// TestOwnGetsACopy: the gateway reads each request's token without a copy
+// (the decode cache's own, shared by every request with that cookie), so
+// Options.Own, the application's code, gets a copy: what it changes never
+// reaches the next request.
+func TestOwnGetsACopy(t *testing.T) {
+	var seen []string
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen = append(seen, r.Header.Get(gateway.HeaderEmail))
+	}))
+	defer app.Close()
+	a := newAuth(t, nil)
+	g, err := gateway.New(a, gateway.Options{Upstream: app.URL, PassIdentity: true, Own: func(_ context.Context, tok *authgo.Token) bool {
+		ok := tok.Email == "bob@corp.example"
+		tok.Email = "mallory@corp.example"
+		tok.Set(authgo.ClaimProvider, "credentials")
+		return ok
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ck := cookie(t, &jwt.Token{Subject: "u-bob", Email: "bob@corp.example", Extra: map[string]any{"provider": "github"}})
+	for range 3 {
+		r := httptest.NewRequest("GET", origin+"/page", nil)
+		r.Header.Set("Cookie", ck)
+		w := httptest.NewRecorder()
+		g.ServeHTTP(w, r)
+		if w.Code != 200 {
+			t.Fatalf("%d %s", w.Code, w.Body)
+		}
+	}
+	if fmt.Sprint(seen) != "[bob@corp.example bob@corp.example bob@corp.example]" {
+		t.Fatalf("the upstream saw %v", seen)
+	}
+}
+
 func TestUpstreamHeaders(t *testing.T) {
 	var got http.Header
 	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -513,4 +551,56 @@ func TestForwardAuthStoreDown(t *testing.T) {
 	if w.Code != http.StatusOK || w.Header().Get(gateway.HeaderUser) != "" {
 		t.Errorf("public, store down: %d %q, want 200 without identity", w.Code, w.Header().Get(gateway.HeaderUser))
 	}
+}
+
+// TestUpstreamKeepsConnections: under as many concurrent requests as the
+// load benchmark's 256 connections, the default transport keeps its
+// upstream connections for the next requests instead of closing all but
+// a few (net/http's default keeps 2 per host) and dialing anew, which
+// churns through ports (TIME_WAIT) at that load.
+func TestUpstreamKeepsConnections(t *testing.T) {
+	const conc, rounds = 256, 4
+	var dialed atomic.Int32
+	app := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }))
+	app.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			dialed.Add(1)
+		}
+	}
+	app.Start()
+	defer app.Close()
+	a := newAuth(t, nil)
+	g, err := gateway.New(a, gateway.Options{Upstream: app.URL, Public: []string{"/:path*"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	front := httptest.NewServer(g)
+	defer front.Close()
+	c := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: conc}}
+	defer c.CloseIdleConnections()
+	for range rounds {
+		var wg sync.WaitGroup
+		for range conc {
+			wg.Go(func() {
+				res, err := c.Get(front.URL + "/page")
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				io.Copy(io.Discard, res.Body)
+				res.Body.Close()
+				if res.StatusCode != 200 {
+					t.Errorf("status %d", res.StatusCode)
+				}
+			})
+		}
+		wg.Wait()
+	}
+	// At most one connection per concurrent request, plus the few that
+	// a dial racing a freed connection adds; a pool of 2 dials about
+	// conc*rounds.
+	if n := dialed.Load(); n > conc*3/2 {
+		t.Fatalf("%d upstream connections for %d rounds of %d concurrent requests", n, rounds, conc)
+	}
+	t.Logf("%d upstream connections for %d requests", dialed.Load(), conc*rounds)
 }

@@ -16,8 +16,9 @@ import (
 
 // passed is what one proxied request sends the upstream about its user.
 type passed struct {
-	id        http.Header // the identity headers (identityHeaders), nil without a user
-	origin    string      // scheme://host for X-Forwarded-Proto/-Host
+	tok       *authgo.Token // the user the identity headers name; nil: none
+	at        string        // their access token (accessToken)
+	origin    string        // scheme://host for X-Forwarded-Proto/-Host
 	w         http.ResponseWriter
 	anonymous bool        // no authgo cookie either, whatever PassSessionCookie says
 	idle      *idleWriter // nil without TransferIdleTimeout
@@ -34,12 +35,15 @@ func (g *Gateway) proxy(w http.ResponseWriter, r *http.Request, tok *authgo.Toke
 		p.origin = o
 	}
 	if tok != nil && g.identity {
-		p.id = http.Header{}
-		if errors.Is(g.identityHeaders(p.id, r, tok), authgo.ErrRefreshUnavailable) {
+		// The access token first: a refresh that fails is a 503 before
+		// anything is proxied. rewrite sets the headers.
+		at, err := g.accessToken(r)
+		if err != nil {
 			w.Header().Set("Retry-After", "2")
 			http.Error(w, "Service Unavailable: the access token could not be refreshed now", http.StatusServiceUnavailable)
 			return
 		}
+		p.tok, p.at = tok, at
 	}
 	rc := http.NewResponseController(w)
 	if _, up := r.Header["Upgrade"]; up {
@@ -148,21 +152,22 @@ func (g *Gateway) rewrite(pr *httputil.ProxyRequest) {
 			delete(h, k)
 		}
 	}
+	vals := make(values, 0, 8)
 	// X-Forwarded-For: the client's chain only when a trusted proxy sent
 	// it, then the peer.
 	if host, _, err := net.SplitHostPort(in.RemoteAddr); err == nil {
 		if prior := in.Header.Values("X-Forwarded-For"); len(prior) > 0 && g.a.TrustedPeer(in) {
-			h["X-Forwarded-For"] = []string{strings.Join(prior, ", ") + ", " + host}
+			h["X-Forwarded-For"] = vals.one(strings.Join(prior, ", ") + ", " + host)
 		} else {
-			h["X-Forwarded-For"] = []string{host}
+			h["X-Forwarded-For"] = vals.one(host)
 		}
 	}
 	if scheme, host, ok := strings.Cut(p.origin, "://"); ok {
-		h["X-Forwarded-Proto"] = []string{scheme}
-		h["X-Forwarded-Host"] = []string{host}
+		h["X-Forwarded-Proto"] = vals.one(scheme)
+		h["X-Forwarded-Host"] = vals.one(host)
 	}
-	for k, v := range p.id {
-		h[k] = v
+	if p.tok != nil {
+		g.setIdentity(h, p.tok, p.at, vals)
 	}
 }
 

@@ -8,37 +8,53 @@ import "sync"
 // after the first are a map lookup instead of an HMAC, a decryption and a
 // JSON parse. Only tokens that opened and validated are kept, and the time
 // claims are checked again on every hit, so a cached token still expires.
-// Callers get a copy they may change.
+// Decode's callers get a copy they may change; DecodeShared's get the
+// cache's own copy when it is flat (see entry), which they only read.
 type decodeCache struct {
 	mu  sync.Mutex
 	max int
-	m   map[cacheKey]*Token
+	m   map[cacheKey]entry
+}
+
+// entry is a cached token, never changed once stored. flat: its Extra
+// holds no map or slice, so a shallow Clone of it shares nothing that
+// can be changed, and the cache may hand it out as it is to a caller
+// that only reads.
+type entry struct {
+	t    *Token
+	flat bool
 }
 
 type cacheKey struct{ salt, token string }
 
-func (c *decodeCache) get(salt, token string) *Token {
+// get returns the cached token for salt and token, nil when there is
+// none: a deep copy, or with share the cached token itself when it is
+// flat (shared is then true).
+func (c *decodeCache) get(salt, token string, share bool) (t *Token, shared bool) {
 	if c == nil {
-		return nil
+		return nil, false
 	}
 	c.mu.Lock()
-	t := c.m[cacheKey{salt, token}]
+	e := c.m[cacheKey{salt, token}]
 	c.mu.Unlock()
-	if t == nil {
-		return nil
+	switch {
+	case e.t == nil:
+		return nil, false
+	case share && e.flat:
+		return e.t, true
 	}
-	return deepClone(t)
+	return deepClone(e.t), false
 }
 
 func (c *decodeCache) put(salt, token string, t *Token) {
 	if c == nil {
 		return
 	}
-	t = deepClone(t)
+	e := entry{t: deepClone(t), flat: flat(t)}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.m == nil {
-		c.m = make(map[cacheKey]*Token)
+		c.m = make(map[cacheKey]entry)
 	}
 	if len(c.m) >= c.max {
 		// Forget half, in Go's random map order: cheap, and a flood of
@@ -53,7 +69,18 @@ func (c *decodeCache) put(salt, token string, t *Token) {
 			n--
 		}
 	}
-	c.m[cacheKey{salt, token}] = t
+	c.m[cacheKey{salt, token}] = e
+}
+
+// flat reports whether t's Extra holds no map or slice.
+func flat(t *Token) bool {
+	for _, v := range t.Extra {
+		switch v.(type) {
+		case map[string]any, []any:
+			return false
+		}
+	}
+	return true
 }
 
 // deepClone copies t and every map and slice inside its Extra, so neither

@@ -188,25 +188,42 @@ var plaintexts = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &
 // claims. An empty token is (nil, nil): no session, not an error. Every
 // failure wraps ErrInvalid.
 func (c *Codec) Decode(salt, token string) (*Token, error) {
+	t, _, err := c.decode(salt, token, false)
+	return t, err
+}
+
+// DecodeShared is Decode for a caller that only reads the token, on a hot
+// path: a token decoded before whose Extra holds no map or slice (only
+// strings, numbers, booleans and nulls) comes back as the decode cache's
+// own copy, shared with every other caller, and shared is true. A shared
+// token must not be changed, nor its Extra map; its Clone is a copy that
+// shares nothing changeable with it. Otherwise it is Decode, with shared
+// false. The token is validated (its time claims checked) on every call
+// either way.
+func (c *Codec) DecodeShared(salt, token string) (t *Token, shared bool, err error) {
+	return c.decode(salt, token, true)
+}
+
+func (c *Codec) decode(salt, token string, share bool) (*Token, bool, error) {
 	if token == "" {
-		return nil, nil
+		return nil, false, nil
 	}
 	now := c.now()
-	if t := c.cache.get(salt, token); t != nil {
+	if t, shared := c.cache.get(salt, token, share); t != nil {
 		if err := t.validate(now); err != nil {
-			return nil, err
+			return nil, false, err
 		}
-		return t, nil
+		return t, shared, nil
 	}
 	kr, err := c.keyring(salt)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	t, err := decodeWith(kr, token, now)
 	if err == nil {
 		c.cache.put(salt, token, t)
 	}
-	return t, err
+	return t, false, err
 }
 
 func decodeWith(o jwe.Opener, token string, now time.Time) (*Token, error) {

@@ -41,6 +41,67 @@ func newLogger(w io.Writer, format string, level slog.Level) (*slog.Logger, erro
 	return nil, fmt.Errorf("--log-format %q: want text or json", format)
 }
 
+// logOut is serve's log output. The access log's lines (Later) are
+// gathered and written together, at most accessFlushDelay after the first
+// of them or as soon as accessBufferSize bytes have gathered, instead of
+// one write per request; every other line (Write) goes out at once, after
+// those gathered, so the order of the lines holds. Flush writes what is
+// gathered; serve calls it before it exits.
+type logOut struct {
+	mu      sync.Mutex
+	w       io.Writer
+	buf     []byte
+	pending bool // a Flush is scheduled
+}
+
+// The access log's batching: at most this late, at most this much.
+const (
+	accessFlushDelay = 100 * time.Millisecond
+	accessBufferSize = 32 << 10
+)
+
+func (o *logOut) Write(p []byte) (int, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.flushLocked()
+	return o.w.Write(p)
+}
+
+// Later is the writer of the access log's lines.
+func (o *logOut) Later() io.Writer { return laterWriter{o} }
+
+type laterWriter struct{ o *logOut }
+
+func (l laterWriter) Write(p []byte) (int, error) {
+	o := l.o
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.buf = append(o.buf, p...)
+	switch {
+	case len(o.buf) >= accessBufferSize:
+		o.flushLocked()
+	case !o.pending:
+		o.pending = true
+		time.AfterFunc(accessFlushDelay, o.Flush)
+	}
+	return len(p), nil
+}
+
+// Flush writes the gathered lines now.
+func (o *logOut) Flush() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.pending = false
+	o.flushLocked()
+}
+
+func (o *logOut) flushLocked() {
+	if len(o.buf) > 0 {
+		o.w.Write(o.buf)
+		o.buf = o.buf[:0]
+	}
+}
+
 // checkOps checks the Operations settings of o, with the messages serve
 // gives (serve and config check both call it), and returns the TLS
 // configuration of --tls-cert and --tls-key (nil without them).
@@ -74,8 +135,9 @@ const readyTimeout = 2 * time.Second
 type ops struct {
 	base    string // the endpoints' base path
 	log     *slog.Logger
-	access  bool     // write the access log
-	metrics *metrics // nil without --metrics-addr
+	access  bool         // write the access log
+	alog    *slog.Logger // the access log's lines; nil: log
+	metrics *metrics     // nil without --metrics-addr
 	trusted []netip.Prefix
 	apis    []string // the --api prefixes, without a trailing "/"
 	// upstream is set when everything that is not the base path or an
@@ -256,7 +318,8 @@ func (o *ops) wrap(next http.Handler) http.Handler {
 			// A handler that panics (http.ErrAbortHandler from a proxy
 			// whose client went away) is still logged and counted, then
 			// the panic goes on to net/http.
-			d := time.Since(start)
+			end := time.Now()
+			d := end.Sub(start)
 			status := sw.status
 			if status == 0 {
 				status = http.StatusOK
@@ -267,7 +330,7 @@ func (o *ops) wrap(next http.Handler) http.Handler {
 			}
 			o.metrics.request(route, status, d)
 			if o.access {
-				o.accessLine(r, route, status, sw.bytes, d)
+				o.accessLine(r, route, status, sw.bytes, end, d)
 			}
 		}()
 		if route == routeHealth && o.health(sw, r, strings.TrimPrefix(r.URL.Path, o.base)) {
@@ -284,20 +347,31 @@ const maxLoggedPath = 1024
 // callback's holds the code), cookies, headers or body. Health probes,
 // which come every few seconds from an orchestrator, are logged at debug
 // level only.
-func (o *ops) accessLine(r *http.Request, route string, status int, n int64, d time.Duration) {
+func (o *ops) accessLine(r *http.Request, route string, status int, n int64, end time.Time, d time.Duration) {
 	level := slog.LevelInfo
 	if route == routeHealth {
 		level = slog.LevelDebug
+	}
+	l := o.alog
+	if l == nil {
+		l = o.log
+	}
+	// Straight to the handler: the record needs no caller's PC (no
+	// source is shown), which Logger.LogAttrs would look up per line.
+	h, ctx := l.Handler(), r.Context()
+	if !h.Enabled(ctx, level) {
+		return
 	}
 	path := r.URL.Path
 	if len(path) > maxLoggedPath {
 		path = path[:maxLoggedPath] + "…"
 	}
 	client := r.RemoteAddr
-	if a, ok := clientip.Addr(r.RemoteAddr, r.Header.Values("X-Forwarded-For"), o.trusted); ok {
+	if a, ok := clientip.Addr(r.RemoteAddr, r.Header["X-Forwarded-For"], o.trusted); ok {
 		client = a.String()
 	}
-	o.log.LogAttrs(r.Context(), level, "request",
+	rec := slog.NewRecord(end, level, "request", 0)
+	rec.AddAttrs(
 		slog.String("method", r.Method),
 		slog.String("route", route),
 		slog.String("path", path),
@@ -307,6 +381,7 @@ func (o *ops) accessLine(r *http.Request, route string, status int, n int64, d t
 		slog.String("client", client),
 		slog.String("proto", r.Proto),
 	)
+	h.Handle(ctx, rec)
 }
 
 // statusWriter records the status and body size of a response. It keeps

@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"testing"
 )
 
@@ -20,6 +22,17 @@ func BenchmarkOpsWrap(b *testing.B) {
 	})
 	text := slog.New(slog.NewTextHandler(io.Discard, nil))
 	json := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	// To a file, as serve's stderr often is: one write per line, or the
+	// lines gathered by logOut as serve writes them.
+	f, err := os.Create(filepath.Join(b.TempDir(), "access.log"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	out := &logOut{w: f}
+	defer out.Flush()
+	fileEach := slog.New(slog.NewTextHandler(f, nil))
+	fileBatched := slog.New(slog.NewTextHandler(out.Later(), nil))
 	for _, c := range []struct {
 		name string
 		h    http.Handler
@@ -30,6 +43,8 @@ func BenchmarkOpsWrap(b *testing.B) {
 		{"access-text", (&ops{base: "/auth", log: text, access: true}).wrap(h)},
 		{"access-json", (&ops{base: "/auth", log: json, access: true}).wrap(h)},
 		{"metrics+access-text", (&ops{base: "/auth", log: text, access: true, metrics: newMetrics()}).wrap(h)},
+		{"access-text-file-each", (&ops{base: "/auth", log: fileEach, access: true}).wrap(h)},
+		{"access-text-file-batched", (&ops{base: "/auth", log: text, alog: fileBatched, access: true}).wrap(h)},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			req := httptest.NewRequest("GET", "http://127.0.0.1:3000/auth/session?x=1", nil)

@@ -987,3 +987,55 @@ func testutilCount(t *testing.T, m *metrics, name string, labels ...string) floa
 	m.handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
 	return sample(rec.Body.String(), name, labels...)
 }
+
+// TestLogOutBatches: access-log lines wait (one write for many), any other
+// line goes out at once after them, in order; the wait is bounded in time
+// and in size, and Flush empties it.
+func TestLogOutBatches(t *testing.T) {
+	var mu sync.Mutex
+	var writes []string
+	w := writerFunc(func(p []byte) (int, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		writes = append(writes, string(p))
+		return len(p), nil
+	})
+	got := func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]string(nil), writes...)
+	}
+	o := &logOut{w: w}
+	later := o.Later()
+	later.Write([]byte("a1\n"))
+	later.Write([]byte("a2\n"))
+	if n := len(got()); n != 0 {
+		t.Fatalf("access lines written at once: %q", got())
+	}
+	o.Write([]byte("error\n"))
+	if g := got(); len(g) != 2 || g[0] != "a1\na2\n" || g[1] != "error\n" {
+		t.Fatalf("writes %q, want the gathered lines then the error line", g)
+	}
+	later.Write([]byte("a3\n"))
+	deadline := time.Now().Add(5 * time.Second)
+	for len(got()) < 3 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if g := got(); len(g) != 3 || g[2] != "a3\n" {
+		t.Fatalf("a gathered line was not written after the delay: %q", g)
+	}
+	big := strings.Repeat("x", accessBufferSize)
+	later.Write([]byte(big))
+	if g := got(); len(g) != 4 || g[3] != big {
+		t.Fatalf("a full buffer was not written at once: %d writes", len(g))
+	}
+	later.Write([]byte("a4\n"))
+	o.Flush()
+	if g := got(); len(g) != 5 || g[4] != "a4\n" {
+		t.Fatalf("Flush: %q", g[len(g)-1])
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"net/url"
-	"strings"
 
 	"github.com/authgo/authgo"
 )
@@ -37,24 +36,16 @@ func passkeysURL(authURL string, trustHost bool, addrHost string) error {
 // passkeySignUps is the SignIn callback of serve with --passkeys: a new
 // user signing up with a passkey (SignInParams.User has no ID) must have
 // an address the gateway's allow-list lets in (--allow-email,
-// --allow-email-domain, --allow-any); otherwise no user, account or
-// credential is kept and the sign-up ends with AccessDenied, whatever the
-// address. Passkey sign-ins of existing users, and a signed-in user adding
-// a passkey, go to next.
-func passkeySignUps(next func(context.Context, authgo.SignInParams) error, gw gatewayOptions) func(context.Context, authgo.SignInParams) error {
-	emails := map[string]bool{}
-	for _, e := range gw.allowEmails {
-		emails[lowerASCII(e)] = true
-	}
-	domains := map[string]bool{}
-	for _, d := range gw.allowDomains {
-		domains[lowerASCII(d)] = true
-	}
+// --allow-email-domain, --allow-any; with no list, any address under
+// --dev), as an email link must; otherwise no user, account or credential
+// is kept and the sign-up ends with AccessDenied. Passkey sign-ins of
+// existing users, a signed-in user adding a passkey, and everything else
+// go to next.
+func passkeySignUps(next func(context.Context, authgo.SignInParams) error, allow *emailAllowList) func(context.Context, authgo.SignInParams) error {
 	return func(ctx context.Context, p authgo.SignInParams) error {
-		if p.Account != nil && p.Account.Type == "webauthn" && p.User != nil && p.User.ID == "" && !gw.allowAny {
-			e := lowerASCII(p.User.Email)
-			local, domain, ok := strings.Cut(e, "@")
-			if !ok || local == "" || strings.Contains(domain, "@") || !emails[e] && !domains[domain] {
+		if p.Account != nil && p.Account.Type == "webauthn" && p.User != nil && p.User.ID == "" && !allow.open {
+			if g := allow.g.Load(); g == nil || !g.AllowsEmail(p.User.Email) {
+				allow.log.Info("passkey sign-up refused: the address is not on the allow-list (--allow-email, --allow-email-domain, --allow-any)")
 				return authgo.ErrAccessDenied
 			}
 		}

@@ -200,7 +200,10 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 		c.errorf("%v", err)
 		return exitUsage
 	}
-	log, _ := newLogger(c.stderr, o.logFormat, level)
+	out := &logOut{w: c.stderr}
+	defer out.Flush()
+	log, _ := newLogger(out, o.logFormat, level)
+	alog, _ := newLogger(out.Later(), o.logFormat, level)
 	scheme := "http"
 	if tlsConf != nil {
 		scheme = "https"
@@ -227,6 +230,12 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 	// OAuth/OIDC providers from the Auth.js variable names
 	// (AUTH_GITHUB_ID/SECRET, …, AUTH_OIDC_ISSUER/ID/SECRET).
 	oauthProviders, err := providerenv.FromEnv(c.getenv, providerenv.Options{})
+	if err != nil {
+		c.errorf("%v", err)
+		return exitUsage
+	}
+	// Sign-in by email (AUTH_EMAIL_SERVER, or printed links under --dev).
+	emailProvider, err := newEmailProvider(c.getenv, *dev, c.stdout)
 	if err != nil {
 		c.errorf("%v", err)
 		return exitUsage
@@ -299,7 +308,7 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 		return exitFail
 	}
 	defer db.close()
-	op := &ops{log: log, access: o.accessLog, metrics: m}
+	op := &ops{log: log, alog: alog, access: o.accessLog, metrics: m}
 	op.addReady("database", db.ping)
 	// Sign-outs the store cannot take now (Redis down, the database
 	// locked) are kept in a journal in the data directory (beside a SQLite
@@ -423,9 +432,30 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 		log.Info("the sign-in form signs in against the back end", "login_url", c.getenv("AUTH_BACKEND_LOGIN_URL"))
 	}
 	cfg.Providers = append([]provider.Provider{form}, oauthProviders...)
+	emailAllow := &emailAllowList{log: log}
+	noList := !o.gw.allowAny && len(o.gw.allowEmails) == 0 && len(o.gw.allowDomains) == 0
+	emailAllow.open = noList && *dev
+	if emailProvider != nil {
+		cfg.Providers = append(cfg.Providers, emailProvider)
+		cfg.Email = emailLimits(&o.email, counter)
+		cfg.Email.Tokens = db // the verification_token table
+		cfg.Callbacks.SignIn = emailAllow.signIn
+		switch {
+		case emailProvider.Server() == "":
+			log.Info("email sign-in is on: --dev prints each link to standard output instead of sending it", "provider", emailProvider.ID())
+		default:
+			log.Info("email sign-in is on", "provider", emailProvider.ID(), "smtp", emailProvider.Server())
+		}
+		if noList && !*dev {
+			log.Warn("email sign-in sends no link until you say who may have one: --allow-email ADDR, --allow-email-domain DOMAIN or --allow-any")
+		}
+	}
 	if o.passkeys {
 		cfg.Providers = append(cfg.Providers, passkey.New())
-		cfg.Callbacks.SignIn = passkeySignUps(cfg.Callbacks.SignIn, o.gw)
+		cfg.Callbacks.SignIn = passkeySignUps(cfg.Callbacks.SignIn, emailAllow)
+		if noList && !*dev {
+			log.Warn("--passkeys: nobody may sign up with a passkey until you say who may: set --allow-email ADDR, --allow-email-domain DOMAIN or --allow-any; signed-in users may add one")
+		}
 	}
 	m.installEvents(&cfg)
 	a, err := authgo.New(cfg)
@@ -458,13 +488,11 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 		return exitUsage
 	}
 	site.gateway(g, o.gw.upstream != "")
+	emailAllow.g.Store(g)
 	if o.gw.upstream != "" {
 		log.Info("in front of the app", "upstream", o.gw.upstream, "public", []string(o.gw.public), "protect", []string(protect))
 	}
 	warnAllowList(&o.gw, oauthProviders, log)
-	if o.passkeys && !o.gw.allowAny && len(o.gw.allowEmails) == 0 && len(o.gw.allowDomains) == 0 {
-		log.Warn("--passkeys: nobody may sign up with a passkey until you say who may: set --allow-email ADDR, --allow-email-domain DOMAIN or --allow-any; signed-in users may add one")
-	}
 	for _, spec := range apis {
 		prefix, upstream, _ := strings.Cut(spec, "=")
 		origin := ""

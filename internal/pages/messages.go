@@ -32,7 +32,10 @@ func signInMessage(code, detail string, retry time.Duration) string {
 	if code == "" {
 		return ""
 	}
-	if code == "CredentialsSignin" && detail == "rate_limited" {
+	if code == "EmailSignin" && detail == "invalid_email" {
+		return "That is not an email address we can send a link to. Check it and try again."
+	}
+	if (code == "CredentialsSignin" || code == "EmailSignin") && detail == "rate_limited" {
 		switch m := int64((retry + time.Minute - 1) / time.Minute); {
 		case retry <= 0 || m > 24*60:
 			return "Too many attempts; try again later."
