@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"net/netip"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/authgo/authgo"
 	"github.com/authgo/authgo/adapters/sqlite"
@@ -459,5 +461,41 @@ func TestPasskeyReplay(t *testing.T) {
 	wantRefused(t, r, authgo.CodeWebAuthnVerification)
 	if ck := r.setCook["authjs.challenge"]; ck == nil || ck.MaxAge >= 0 {
 		t.Fatalf("a refused callback kept the challenge cookie: %+v", ck)
+	}
+}
+
+// TestPasskeyEmailVerified: a passkey sign-in of a user whose address was
+// verified (an email link, a provider) carries email_verified; a passkey
+// sign-up's typed address does not.
+func TestPasskeyEmailVerified(t *testing.T) {
+	a, s := newPasskeyAuth(t, nil)
+	c := newClient(t, a)
+	dev := testkit.NewSoftAuthenticator(t, pkOrigin, "localhost")
+	o := c.webauthnOptions("passkey", "email=ver@example.com")
+	wantSignedIn(t, c, c.webauthnCallback("passkey", "register", dev.Register(t, o.Options)), "ver@example.com")
+	verified := func(c *client) (bool, bool) {
+		t.Helper()
+		req := httptest.NewRequest("GET", pkOrigin+"/", nil)
+		req.Header.Set("Cookie", c.CookieHeader())
+		tok, err := a.Token(req)
+		if err != nil || tok == nil {
+			t.Fatalf("Token = %v, %v", tok, err)
+		}
+		v, ok := tok.Extra[authgo.ClaimEmailVerified].(bool)
+		return v, ok
+	}
+	if v, ok := verified(c); ok && v {
+		t.Fatal("a passkey sign-up's typed address is email_verified")
+	}
+	u, _ := s.UserByEmail(t.Context(), "ver@example.com")
+	u.EmailVerified = time.Now()
+	if _, err := s.UpdateUser(t.Context(), *u); err != nil {
+		t.Fatal(err)
+	}
+	c2 := newClient(t, a)
+	o = c2.webauthnOptions("passkey", "")
+	wantSignedIn(t, c2, c2.webauthnCallback("passkey", "authenticate", dev.Assert(t, o.Options)), "ver@example.com")
+	if v, ok := verified(c2); !ok || !v {
+		t.Fatal("a passkey sign-in of a verified address is not email_verified")
 	}
 }
