@@ -69,6 +69,9 @@ func (u *waUser) WebAuthnCredentials() []webauthn.Credential { return u.creds }
 // relyingParty is the WebAuthn relying party of rq's origin: its id is the
 // host name, its origin the origin, as Auth.js's defaults.
 func (a *Auth) relyingParty(rq *request, wp provider.WebAuthnProvider) (*webauthn.WebAuthn, error) {
+	if rp := a.relyingParties[wp.ID()]; rp != nil {
+		return rp, nil // safe to share: go-webauthn reads its Config only
+	}
 	return relyingParty(rq.origin, wp)
 }
 

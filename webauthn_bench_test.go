@@ -33,14 +33,17 @@ func BenchmarkPasskeyVerify(b *testing.B) {
 	challenge := testkit.B64URL.EncodeToString(c[:])
 	dev.Counter = 1
 	data := []byte(dev.Assertion(b, dev.ClientData("webauthn.get", challenge)))
-	p := passkey.New()
-	if err := authgo.VerifyPasskeyAssertion(pkOrigin, p, challenge, stored, data); err != nil {
+	verify, err := authgo.PasskeyVerifier(pkOrigin, passkey.New())
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := verify(challenge, stored, data); err != nil {
 		b.Fatal(err)
 	}
 	b.Run("verify", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			if err := authgo.VerifyPasskeyAssertion(pkOrigin, p, challenge, stored, data); err != nil {
+			if err := verify(challenge, stored, data); err != nil {
 				b.Fatal(err)
 			}
 		}
