@@ -499,3 +499,40 @@ func TestPasskeyEmailVerified(t *testing.T) {
 		t.Fatal("a passkey sign-in of a verified address is not email_verified")
 	}
 }
+
+// TestPasskeyNextAuthClient: the requests of next-auth/webauthn's
+// signIn("passkey") (5.0.0-beta.32): options with the sign-in
+// parameters in the query, then a form post with X-Auth-Return-Redirect
+// carrying data, action, csrfToken and callbackUrl, answered {"url"}; a
+// refusal is {"url": …/error?error=WebAuthnVerificationError}.
+func TestPasskeyNextAuthClient(t *testing.T) {
+	a, _ := newPasskeyAuth(t, nil)
+	c := newClient(t, a)
+	if r := c.get(pkOrigin + "/auth/providers"); !strings.Contains(r.body, `"passkey":{"id":"passkey","name":"Passkey","type":"webauthn"`) {
+		t.Fatalf("providers = %s", r.body) // signIn checks providers[id].type === "webauthn"
+	}
+	dev := testkit.NewSoftAuthenticator(t, pkOrigin, "localhost")
+	o := c.webauthnOptions("passkey", "email=nx%40example.com")
+	post := func(action, data string) map[string]string {
+		t.Helper()
+		form := url.Values{"email": {"nx@example.com"}, "data": {data}, "action": {action}, "csrfToken": {c.csrf(pkOrigin)}, "callbackUrl": {pkOrigin + "/dashboard"}}
+		r := c.postForm(pkOrigin+"/auth/callback/passkey?", form, "X-Auth-Return-Redirect", "1")
+		var m map[string]string
+		if r.StatusCode != 200 || json.Unmarshal([]byte(r.body), &m) != nil {
+			t.Fatalf("callback = %d %s", r.StatusCode, r.body)
+		}
+		return m
+	}
+	if m := post("register", dev.Register(t, o.Options)); m["url"] != pkOrigin+"/dashboard" {
+		t.Fatalf("register answered %v", m)
+	}
+	c.DeleteCookie("authjs.session-token")
+	o = c.webauthnOptions("passkey", "")
+	if m := post("authenticate", "{}"); !strings.Contains(m["url"], "/auth/error?error=WebAuthnVerificationError") {
+		t.Fatalf("a bad credential answered %v", m)
+	}
+	o = c.webauthnOptions("passkey", "")
+	if m := post("authenticate", dev.Assert(t, o.Options)); m["url"] != pkOrigin+"/dashboard" {
+		t.Fatalf("authenticate answered %v", m)
+	}
+}
