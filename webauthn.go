@@ -154,7 +154,9 @@ func webauthnEmail(s string) (string, bool) {
 func (a *Auth) webauthnOptions(rq *request) (*response, error) {
 	wp, ok := a.providers[rq.providerID].(provider.WebAuthnProvider)
 	if !ok {
-		return webauthnInvalid("Invalid provider"), nil
+		// As Auth.js: the Configuration error page (it has no WebAuthn
+		// provider there to ask).
+		return nil, fail(CodeConfiguration, fmt.Errorf("webauthn-options: %q is not a WebAuthn provider", rq.providerID))
 	}
 	get := func(k string) string {
 		if rq.r.Method == http.MethodPost {

@@ -261,12 +261,16 @@ func TestPasskeyDecisionRules(t *testing.T) {
 		{"passkey", "email=x%0d%0aBcc:y@example.com", 400, "", "Invalid request"},
 		{"passkey", "email=" + strings.Repeat("a", 250) + "@example.com", 400, "", "Invalid request"},
 		{"webauthn", "email=new@example.com", 200, "register", ""},
-		{"credentials", "", 400, "", "Invalid provider"},
-		{"nope", "", 400, "", "Invalid provider"},
 	} {
 		o := c.webauthnOptions(tc.id, tc.query)
 		if o.status != tc.status || o.Action != tc.action || o.Error != tc.err {
 			t.Errorf("webauthn-options/%s?%s = %d %q %q; want %d %q %q", tc.id, tc.query, o.status, o.Action, o.Error, tc.status, tc.action, tc.err)
+		}
+	}
+	// Another provider: the Configuration error page, as Auth.js.
+	for _, id := range []string{"credentials", "nope"} {
+		if r := c.get(pkOrigin + "/auth/webauthn-options/" + id); r.StatusCode != 302 || r.Header.Get("Location") != pkOrigin+"/auth/error?error=Configuration" {
+			t.Errorf("webauthn-options/%s = %d %s", id, r.StatusCode, r.Header.Get("Location"))
 		}
 	}
 	// The webauthn provider prefers, the passkey provider requires.
