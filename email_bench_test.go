@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/authgo/authgo"
 	"github.com/authgo/authgo/adapters/postgres"
+	"github.com/authgo/authgo/adapters/sqlite"
 	"github.com/authgo/authgo/internal/smtptest"
 	"github.com/authgo/authgo/internal/testkit"
 	"github.com/authgo/authgo/internal/testkit/sqlitetest"
@@ -38,6 +40,10 @@ func BenchmarkEmailSignInToMail(b *testing.B) {
 	b.Run("sqlite-one-conn", func(b *testing.B) {
 		s, db := sqlitetest.New(b)
 		db.SetMaxOpenConns(1)
+		benchEmail(b, s)
+	})
+	b.Run("sqlite-sync-normal", func(b *testing.B) {
+		s, _ := sqlitetest.OpenDSN(b, sqlite.DSN(filepath.Join(b.TempDir(), "authgo.db"))+"&_pragma=synchronous(NORMAL)")
 		benchEmail(b, s)
 	})
 	b.Run("postgres", func(b *testing.B) {
