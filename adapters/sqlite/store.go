@@ -76,6 +76,9 @@ func DSN(path string) string {
 // sets PRAGMA foreign_keys=ON, but that reaches only one connection of the
 // pool: open db with the pragma in its DSN (see [DSN]).
 //
+// Writes through the Store are queued in this process (see the package
+// documentation, Concurrency): make one Store for db and share it.
+//
 // The caller keeps ownership of db and closes it after the last use of the
 // Store.
 func New(ctx context.Context, db *sql.DB) (*Store, error) {
