@@ -176,18 +176,20 @@ func TestConcurrentWriters(t *testing.T) {
 // many goroutines at once, as a busy authgo serve does: of every four
 // operations, one is an UpdateSession (a write transaction) and three are
 // SessionAndUser reads, over 200 sessions. It reports the p50 and p99 of
-// each kind. "pool" is the file as sqlite.DSN opens it; "one-conn" the
-// same pool limited to one connection; "sync-normal" the pool with
-// PRAGMA synchronous=NORMAL (no fsync at commit; see the package
-// documentation).
+// each kind. "pool" is the file as sqlite.DSN opens it, with database/sql's
+// default of two idle connections; "pool-idle8" keeps eight idle, as authgo
+// serve does; "one-conn" is the pool limited to one connection;
+// "sync-normal" the default pool with PRAGMA synchronous=NORMAL (no fsync
+// at commit; see the package documentation).
 func BenchmarkSessionsConcurrent(b *testing.B) {
 	for _, bc := range []struct {
-		name, extra string
-		maxConns    int
+		name, extra    string
+		maxConns, idle int
 	}{
-		{"pool", "", 0},
-		{"one-conn", "", 1},
-		{"sync-normal", "&_pragma=synchronous(NORMAL)", 0},
+		{"pool", "", 0, 0},
+		{"pool-idle8", "", 0, 8},
+		{"one-conn", "", 1, 0},
+		{"sync-normal", "&_pragma=synchronous(NORMAL)", 0, 0},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			ctx := b.Context()
@@ -197,6 +199,9 @@ func BenchmarkSessionsConcurrent(b *testing.B) {
 			}
 			defer db.Close()
 			db.SetMaxOpenConns(bc.maxConns)
+			if bc.idle > 0 {
+				db.SetMaxIdleConns(bc.idle)
+			}
 			s, err := sqlite.New(ctx, db)
 			if err != nil {
 				b.Fatal(err)

@@ -84,7 +84,10 @@
 //
 // The lock works with any pool size, one connection included; a single
 // connection (db.SetMaxOpenConns(1)) makes reads wait behind writes, so
-// leave the pool larger for a file.
+// leave the pool larger for a file, and keep a few connections idle
+// (db.SetMaxIdleConns(8), as authgo serve does): database/sql keeps two,
+// and a new connection runs the DSN's PRAGMAs and reads the schema before
+// its first query.
 //
 // # Durability
 //
