@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/authgo/authgo"
 	"github.com/authgo/authgo/adapters/postgres"
+	"github.com/authgo/authgo/adapters/sqlite"
 	"github.com/authgo/authgo/internal/smtptest"
 	"github.com/authgo/authgo/internal/testkit"
 	"github.com/authgo/authgo/internal/testkit/sqlitetest"
@@ -29,15 +31,27 @@ import (
 // authgo serve keeps them by default, or in PostgreSQL), for 50
 // concurrent requests for distinct addresses, the limits off. One
 // iteration is one wave of 50; p50 and p99 are over every request of the
-// run.
+// run. "sqlite" is sqlite.DSN's pool with database/sql's defaults,
+// "sqlite-idle8" the pool as serve opens it (eight idle connections),
+// "sqlite-one-conn" one connection, "sqlite-sync-normal" the default pool
+// with PRAGMA synchronous=NORMAL.
 func BenchmarkEmailSignInToMail(b *testing.B) {
 	b.Run("sqlite", func(b *testing.B) {
 		s, _ := sqlitetest.New(b)
 		benchEmail(b, s)
 	})
+	b.Run("sqlite-idle8", func(b *testing.B) {
+		s, db := sqlitetest.New(b)
+		db.SetMaxIdleConns(8) // as authgo serve opens it
+		benchEmail(b, s)
+	})
 	b.Run("sqlite-one-conn", func(b *testing.B) {
 		s, db := sqlitetest.New(b)
 		db.SetMaxOpenConns(1)
+		benchEmail(b, s)
+	})
+	b.Run("sqlite-sync-normal", func(b *testing.B) {
+		s, _ := sqlitetest.OpenDSN(b, sqlite.DSN(filepath.Join(b.TempDir(), "authgo.db"))+"&_pragma=synchronous(NORMAL)")
 		benchEmail(b, s)
 	})
 	b.Run("postgres", func(b *testing.B) {

@@ -46,7 +46,7 @@ func (s *Store) CreateAuthenticator(ctx context.Context, a store.Authenticator) 
 	if a.CredentialID == "" || a.UserID == "" || a.CredentialPublicKey == "" {
 		return errors.New("sqlite: create authenticator: empty credential id, user id or key")
 	}
-	res, err := s.db.ExecContext(ctx, `INSERT INTO authgo_authenticators (`+authenticatorColumns+`)
+	res, err := s.w.exec(ctx, s.db, `INSERT INTO authgo_authenticators (`+authenticatorColumns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 		a.CredentialID, a.UserID, a.ProviderAccountID, a.CredentialPublicKey, a.Counter,
 		a.CredentialDeviceType, a.CredentialBackedUp, nullString(a.Transports))
@@ -88,7 +88,7 @@ func (s *Store) UserAuthenticators(ctx context.Context, userID string) ([]store.
 // up (or both are 0), in one UPDATE whose WHERE compares it with the
 // stored one, and reports whether it did (store.AuthenticatorStore).
 func (s *Store) UpdateAuthenticatorCounter(ctx context.Context, credentialID string, counter int64) (bool, error) {
-	res, err := s.db.ExecContext(ctx, `UPDATE authgo_authenticators SET counter = ?1
+	res, err := s.w.exec(ctx, s.db, `UPDATE authgo_authenticators SET counter = ?1
 		WHERE "credentialID" = ?2 AND (counter < ?1 OR (counter = 0 AND ?1 = 0))`, counter, credentialID)
 	if err != nil {
 		return false, fmt.Errorf("sqlite: update authenticator counter: %w", err)
