@@ -18,6 +18,7 @@ import (
 	"github.com/go-webauthn/webauthn/webauthn"
 
 	"github.com/authgo/authgo/internal/cookie"
+	"github.com/authgo/authgo/internal/emailaddr"
 	"github.com/authgo/authgo/internal/pages"
 	"github.com/authgo/authgo/provider"
 	"github.com/authgo/authgo/store"
@@ -123,19 +124,11 @@ func webauthnInvalid(msg string) *response {
 }
 
 // webauthnEmail tidies an address typed on the sign-in page, or reports
-// it unusable.
+// it unusable: the email provider's normaliser, so the address a passkey
+// signs up with is the identifier an email link for it would use.
 func webauthnEmail(s string) (string, bool) {
-	e := strings.ToLower(strings.TrimSpace(s))
-	if len(e) > 254 || strings.Count(e, "@") != 1 || strings.ContainsAny(e, "\"\\<>,; ") {
-		return "", false
-	}
-	for _, c := range e {
-		if c < 0x20 || c == 0x7f {
-			return "", false
-		}
-	}
-	local, domain, _ := strings.Cut(e, "@")
-	return e, local != "" && domain != ""
+	e, err := emailaddr.Normalize(s)
+	return e, err == nil
 }
 
 // webauthnOptions is GET <base>/webauthn-options/<id>: it decides, by

@@ -259,6 +259,13 @@ func TestPasskeyDecisionRules(t *testing.T) {
 		{"passkey", "action=authenticate&email=new@example.com", 200, "authenticate", ""},
 		{"passkey", "email=a@b@example.com", 400, "", "Invalid request"},
 		{"passkey", "email=x%0d%0aBcc:y@example.com", 400, "", "Invalid request"},
+		// The email provider's normaliser: the advisory addresses are refused
+		// here too (a list, a quoted local part, the fullwidth and small '@').
+		{"passkey", "email=a@x.com,b@y.com", 400, "", "Invalid request"},
+		{"passkey", "email=%22e@attacker.com%22@victim.com", 400, "", "Invalid request"},
+		{"passkey", "email=e%EF%BC%A0attacker.com@victim.com", 400, "", "Invalid request"},
+		{"passkey", "email=e%EF%B9%ABattacker.com@victim.com", 400, "", "Invalid request"},
+		{"passkey", "email=%EF%BC%A1da@Example.com", 200, "register", ""},
 		{"passkey", "email=" + strings.Repeat("a", 250) + "@example.com", 400, "", "Invalid request"},
 		{"webauthn", "email=new@example.com", 200, "register", ""},
 	} {
