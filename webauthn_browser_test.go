@@ -8,8 +8,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -22,25 +20,6 @@ import (
 	"github.com/authgo/authgo"
 	"github.com/authgo/authgo/internal/testkit"
 )
-
-// chromium finds Debian's chromium (or $AUTHGO_CHROMIUM); without one the
-// test is skipped, and under CI=true fails.
-func chromium(t *testing.T) string {
-	t.Helper()
-	if p := os.Getenv("AUTHGO_CHROMIUM"); p != "" {
-		return p
-	}
-	if _, err := os.Stat("/usr/bin/chromium"); err == nil {
-		return "/usr/bin/chromium"
-	}
-	for _, name := range []string{"chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	testkit.Missing(t, "no Chromium: install Debian's chromium (apt-get install -y chromium) or set AUTHGO_CHROMIUM")
-	return ""
-}
 
 // passkeySite serves the Auth at http://localhost:PORT/auth/ (the RP id is
 // localhost) and at / a page that says who is signed in.
@@ -83,7 +62,7 @@ func (l tlog) Write(p []byte) (int, error) {
 
 func startChromium(t *testing.T) context.Context {
 	t.Helper()
-	exe := chromium(t)
+	exe := testkit.Chromium(t)
 	out := &testkit.Buffer{}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(exe),

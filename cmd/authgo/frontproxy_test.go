@@ -512,10 +512,7 @@ func chromiumOptions(exe string) []chromedp.ExecAllocatorOption {
 // lands on authgo's sign-in page, signs in, and is brought back to the
 // page, which the app serves with alice's identity.
 func chromiumSignIn(t *testing.T, st *fpStack) {
-	exe := os.Getenv("AUTHGO_CHROMIUM")
-	if exe == "" {
-		exe = fpNeed(t, "/usr/bin/chromium", "chromium")
-	}
+	exe := testkit.Chromium(t)
 	opts := chromiumOptions(exe)
 	budget, cancelBudget := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancelBudget()

@@ -47,24 +47,6 @@ func skipOrFail(t testing.TB, format string, args ...any) {
 	t.Skipf(format, args...)
 }
 
-// chromiumPath finds Debian's chromium (/usr/bin/chromium, or chromium on PATH).
-func chromiumPath(t *testing.T) string {
-	t.Helper()
-	if p := os.Getenv("AUTHGO_CHROMIUM"); p != "" {
-		return p
-	}
-	if _, err := os.Stat("/usr/bin/chromium"); err == nil {
-		return "/usr/bin/chromium"
-	}
-	for _, name := range []string{"chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	skipOrFail(t, "no Chromium: install Debian's chromium (apt-get install -y chromium) or set AUTHGO_CHROMIUM")
-	return ""
-}
-
 // reactDist returns the directory of the React example built for /react/,
 // building it when node can (not in CI: .ci/run builds it first). It returns
 // "" when there is none; the React subtests then skip (or fail in CI).

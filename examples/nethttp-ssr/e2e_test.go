@@ -24,6 +24,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/authgo/authgo/internal/testkit"
 )
 
 const (
@@ -45,7 +47,7 @@ func TestBrowser(t *testing.T) {
 		t.Skip("browser tests do not run with -short")
 	}
 	start := time.Now()
-	exe := chromiumPath(t)
+	exe := testkit.Chromium(t)
 	dist, why := reactDist(t)
 
 	srv := httptest.NewUnstartedServer(nil)
