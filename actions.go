@@ -38,8 +38,7 @@ func (a *Auth) dispatch(rq *request) (*response, error) {
 		}
 	case "verify-request":
 		if get {
-			d := pages.VerifyRequestData{Brand: a.brand(), HomeURL: rq.base()}
-			return a.html(200, func(b *bytes.Buffer) error { return pages.VerifyRequest(b, d) })
+			return a.verifyRequestPage(rq)
 		}
 	case "session":
 		return a.sessionAction(rq)
@@ -52,6 +51,8 @@ func (a *Auth) dispatch(rq *request) (*response, error) {
 		}
 	case "callback":
 		return a.callbackAction(rq)
+	case "webauthn-options":
+		return a.webauthnOptions(rq)
 	case "signout":
 		if get {
 			return a.signOutPage(rq)
@@ -188,11 +189,17 @@ func (a *Auth) signInPage(rq *request) (*response, error) {
 			}
 			d.Credentials = append(d.Credentials, form)
 		}
-		if _, ok := p.(provider.OAuthProvider); ok {
+		_, oauth := p.(provider.OAuthProvider)
+		_, email := p.(provider.EmailProvider)
+		if oauth || email {
 			d.Providers = append(d.Providers, pages.ProviderButton{ID: p.ID(), Name: p.Name(), Type: string(p.Type()), ActionURL: a.endpoint(rq, "signin/"+p.ID())})
 		}
 	}
+	d.Passkey = a.passkeyForm(rq)
 	res, err := a.html(200, func(b *bytes.Buffer) error { return pages.SignIn(b, d) })
+	if res != nil && d.Passkey != nil {
+		res.csp = pages.ContentSecurityPolicyScript(a.brand(), d.Passkey.ScriptURL)
+	}
 	if res != nil && drop != nil {
 		res.cookies.Set(drop)
 	}
@@ -213,6 +220,9 @@ func (a *Auth) signInAction(rq *request) (*response, error) {
 		if op, ok := p.(provider.OAuthProvider); ok {
 			return a.oauthSignIn(rq, op)
 		}
+		if ep, ok := p.(provider.EmailProvider); ok {
+			return a.emailSignIn(rq, ep)
+		}
 	}
 	return &response{location: a.endpoint(rq, "signin")}, nil
 }
@@ -224,6 +234,12 @@ func (a *Auth) callbackAction(rq *request) (*response, error) {
 	}
 	if op, ok := p.(provider.OAuthProvider); ok {
 		return a.oauthCallback(rq, op)
+	}
+	if ep, ok := p.(provider.EmailProvider); ok {
+		return a.emailCallback(rq, ep)
+	}
+	if wp, ok := p.(provider.WebAuthnProvider); ok {
+		return a.webauthnCallback(rq, wp)
 	}
 	cp, ok := p.(provider.CredentialsProvider)
 	if !ok {
@@ -361,7 +377,11 @@ func (a *Auth) finishSignIn(rq *request, u *User, account *Account, creds provid
 	}
 	isNew, trigger := false, TriggerSignIn
 	if a.cfg.Users != nil {
-		row, created, err := a.signInUser(rq, u, account)
+		signIn := a.signInUser
+		if account.Type == string(provider.TypeEmail) {
+			signIn = func(rq *request, u *User, _ *Account) (*store.User, bool, error) { return a.emailUser(rq, u) }
+		}
+		row, created, err := signIn(rq, u, account)
 		if err != nil {
 			return nil, err
 		}

@@ -67,6 +67,11 @@ type SignInParams struct {
 	Profile     map[string]any       // the provider's profile; OAuth sign-in only
 	Credentials provider.Credentials // the posted fields; credentials sign-in only
 	Request     *http.Request        // the sign-in request
+	// VerificationRequest is true when an email sign-in asks for a link
+	// (Auth.js's email.verificationRequest): the callback decides whether
+	// it is sent. Refusing sends nothing, and the answer is the same as
+	// when a link was sent. It is false when the link is opened.
+	VerificationRequest bool
 }
 
 // JWTParams are the arguments of the JWT callback.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/netip"
 	"net/url"
 	"regexp"
@@ -87,6 +88,11 @@ type Config struct {
 	// Tokens configures access-token management: refresh before expiry,
 	// one refresh per refresh token, the cross-instance lock.
 	Tokens TokensConfig
+
+	// Email configures sign-in by links sent by email: where their
+	// tokens are kept and how many may be sent. Used only with an email
+	// provider (providers/email).
+	Email EmailConfig
 
 	// Providers are the ways to sign in, in the order the sign-in page
 	// lists them. IDs must be unique.
@@ -225,6 +231,10 @@ type Pages struct {
 	SignIn  string
 	SignOut string
 	Error   string
+	// VerifyRequest is the "check your email" page of email sign-in:
+	// GET <base>/verify-request redirects there with its query
+	// (provider, type), as Auth.js's pages.verifyRequest.
+	VerifyRequest string
 }
 
 // Theme brands the built-in pages.
@@ -426,12 +436,23 @@ func (c *Config) validate() (origin, error) {
 			if _, ok := p.(provider.OAuthProvider); !ok {
 				return o, fmt.Errorf("authgo: provider %q says it is an %s provider but has no AuthCodeURL and Exchange methods", id, p.Type())
 			}
+		case provider.TypeEmail:
+			if _, ok := p.(provider.EmailProvider); !ok {
+				return o, fmt.Errorf("authgo: provider %q says it is an email provider but has no SendVerificationRequest method", id)
+			}
+		case provider.TypeWebAuthn:
+			if err := c.validateWebAuthn(p, o); err != nil {
+				return o, err
+			}
 		default:
 			return o, fmt.Errorf("authgo: provider %q has type %q, which this version does not support", id, p.Type())
 		}
 	}
 
-	for name, p := range map[string]string{"SignIn": c.Pages.SignIn, "SignOut": c.Pages.SignOut, "Error": c.Pages.Error} {
+	if err := c.emailSetup(); err != nil {
+		return o, err
+	}
+	for name, p := range map[string]string{"SignIn": c.Pages.SignIn, "SignOut": c.Pages.SignOut, "Error": c.Pages.Error, "VerifyRequest": c.Pages.VerifyRequest} {
 		if p == "" {
 			continue
 		}
@@ -476,4 +497,27 @@ func parsePort(p string) (int, error) {
 		}
 	}
 	return n, nil
+}
+
+// validateWebAuthn checks what a passkey provider needs: the methods, a
+// users store that keeps credentials, and a host name (not an IP address)
+// in URL to be the relying party id.
+func (c *Config) validateWebAuthn(p provider.Provider, o origin) error {
+	id := p.ID()
+	if _, ok := p.(provider.WebAuthnProvider); !ok {
+		return fmt.Errorf("authgo: provider %q says it is a webauthn provider but has no WebAuthn method", id)
+	}
+	if _, ok := c.Users.(store.AuthenticatorStore); !ok {
+		return fmt.Errorf("authgo: provider %q (passkeys) needs Users to keep credentials: a store.AuthenticatorStore such as adapters/sqlite's or adapters/postgres's Store", id)
+	}
+	if o.host != "" {
+		name := o.host
+		if h, _, err := net.SplitHostPort(name); err == nil {
+			name = h
+		}
+		if net.ParseIP(strings.Trim(name, "[]")) != nil {
+			return fmt.Errorf("authgo: provider %q (passkeys) needs URL (AUTH_URL) to name the host: %s is an IP address, which cannot be a WebAuthn relying party id", id, name)
+		}
+	}
+	return nil
 }

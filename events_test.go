@@ -228,7 +228,7 @@ func TestEventPanicDoesNotFailSignIn(t *testing.T) {
 }
 
 // newSQLiteStore is adapters/sqlite's Store on a fresh file.
-func newSQLiteStore(t *testing.T) (*sqlite.Store, *sql.DB) {
+func newSQLiteStore(t testing.TB) (*sqlite.Store, *sql.DB) {
 	t.Helper()
 	return sqlitetest.New(t)
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/authgo/authgo/internal/clientip"
@@ -88,6 +89,8 @@ type response struct {
 	noReferrer bool
 	// retryAfter: a 503 that may pass; Retry-After is sent.
 	retryAfter bool
+	// retryAfterSecs, when positive, is the Retry-After sent (a 429).
+	retryAfterSecs int
 }
 
 // ServeHTTP serves the endpoints under the base path. Mount it there, e.g.
@@ -97,6 +100,10 @@ type response struct {
 func (a *Auth) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path == a.clientPath {
 		a.clientJS.ServeHTTP(w, r) // authgo's own addition: the browser client
+		return
+	}
+	if a.passkeyPath != "" && r.URL.Path == a.passkeyPath {
+		servePasskeyScript(w, r) // the sign-in page's passkey script
 		return
 	}
 	rq, res, err := a.parse(w, r)
@@ -480,6 +487,9 @@ func (a *Auth) write(w http.ResponseWriter, rq *request, res *response) {
 	}
 	if res.retryAfter {
 		h.Set("Retry-After", "2")
+	}
+	if res.retryAfterSecs > 0 {
+		h.Set("Retry-After", strconv.Itoa(res.retryAfterSecs))
 	}
 	if a.cfg.Debug {
 		a.log.DebugContext(rq.r.Context(), "authgo: endpoint answered", reqAttr(rq.r), "action", rq.action, "provider", rq.providerID,

@@ -283,6 +283,26 @@ func (g *Gateway) token(r *http.Request) (*authgo.Token, error) {
 	return peek.Token(g.a, r)
 }
 
+// AllowsEmail reports whether the allow-list lets in addr once it is
+// verified: Allow.Any, or addr in Allow.Emails or its domain in
+// Allow.Domains, compared as Allowed compares them. authgo serve asks it
+// before sending a sign-in link, so that a link goes only to an address
+// that may pass.
+func (g *Gateway) AllowsEmail(addr string) bool {
+	if g.o.Allow.Any {
+		return true
+	}
+	e := lowerASCII(addr)
+	if strings.Count(e, "@") != 1 {
+		return false
+	}
+	if g.emails[e] {
+		return true
+	}
+	i := strings.IndexByte(e, '@')
+	return i > 0 && g.domains[e[i+1:]]
+}
+
 // listed reports whether tok's email, verified by the provider, is in
 // Allow.Emails or its domain in Allow.Domains.
 func (g *Gateway) listed(tok *authgo.Token) bool {

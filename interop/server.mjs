@@ -19,6 +19,10 @@
 //   AUTHJS_OIDC_ISSUER         the issuer (discovery at <issuer>/.well-known/openid-configuration)
 //   AUTHJS_OIDC_CLIENT_ID, AUTHJS_OIDC_CLIENT_SECRET   the client at that issuer
 //   AUTHJS_OIDC_ID             the provider id, default "oidc" (as authgo's providers/oidc)
+//   AUTHJS_EMAIL               "1": an email provider (id "nodemailer", as @auth/core's
+//                              Nodemailer, maxAge 24 h) whose sendVerificationRequest keeps
+//                              each link instead of mailing it; GET /__test/mail returns
+//                              them as JSON [{identifier, url, expires}] (a test endpoint)
 //
 // Prints exactly one line "listening http://127.0.0.1:<port>" to stdout once ready.
 // Request.url is always http://<Host header><path>; X-Forwarded-* are ignored.
@@ -106,6 +110,8 @@ if (updateAge !== undefined) config.session.updateAge = updateAge;
 
 // pool is the database mode's pg Pool, ended on exit.
 let pool;
+// mails are the links the email provider would have sent.
+const mails = [];
 if (databaseURL) {
   if (!/^postgres(ql)?:\/\//.test(databaseURL)) fail("AUTHJS_DATABASE_URL must be a postgres:// URL");
   // Loaded only in this mode, so that the JWT mode runs without them.
@@ -135,6 +141,21 @@ if (databaseURL) {
       clientSecret: process.env.AUTHJS_OIDC_CLIENT_SECRET ?? "",
     });
   }
+  if (process.env.AUTHJS_EMAIL === "1") {
+    // @auth/core's Nodemailer provider without its transport (which would
+    // need the nodemailer package): the same id, type and maxAge, and the
+    // link kept rather than sent.
+    config.providers.push({
+      id: "nodemailer",
+      type: "email",
+      name: "Email",
+      maxAge: 24 * 60 * 60,
+      async sendVerificationRequest({ identifier, url, expires }) {
+        mails.push({ identifier, url, expires: expires.toISOString() });
+      },
+      options: {},
+    });
+  }
 }
 
 function readBody(req) {
@@ -157,6 +178,11 @@ function toHeaders(nodeHeaders) {
 }
 
 async function handle(req, res) {
+  if (req.url === "/__test/mail") {
+    req.resume();
+    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(mails));
+    return;
+  }
   const host = req.headers.host || `127.0.0.1:${server.address().port}`;
   let url;
   try {

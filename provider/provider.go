@@ -38,7 +38,32 @@ const (
 	TypeOAuth       Type = "oauth"
 	TypeOIDC        Type = "oidc"
 	TypeEmail       Type = "email"
+	TypeWebAuthn    Type = "webauthn"
 )
+
+// WebAuthnProvider signs users in with WebAuthn credentials: passkeys and
+// security keys. authgo runs the ceremonies (Auth.js's
+// <base>/webauthn-options/<id> and <base>/callback/<id>) and keeps the
+// credentials in Config.Users, which must be a store.AuthenticatorStore;
+// the provider only says what the ceremonies require. providers/passkey
+// builds the two Auth.js has, passkey and webauthn.
+type WebAuthnProvider interface {
+	Provider
+	// WebAuthn returns what registrations and sign-ins require.
+	WebAuthn() WebAuthnOptions
+}
+
+// WebAuthnOptions are the requirements of a [WebAuthnProvider].
+type WebAuthnOptions struct {
+	// ResidentKey: a new credential must be discoverable (a passkey,
+	// found by the browser without a user name); otherwise it is
+	// preferred.
+	ResidentKey bool
+	// UserVerification: the authenticator must verify the user (a PIN,
+	// a fingerprint), at registration and at every sign-in; otherwise it
+	// is preferred and not checked.
+	UserVerification bool
+}
 
 // Provider is a way to sign in. What it can do beyond naming itself is
 // discovered by type assertion: a [CredentialsProvider] checks a form.
@@ -261,3 +286,50 @@ func (e *CredentialsError) Error() string {
 }
 
 func (e *CredentialsError) Unwrap() error { return e.Err }
+
+// EmailProvider signs users in with a link sent by email, as Auth.js's
+// nodemailer and email providers do: POST <base>/signin/<id> with an
+// address sends a link to <base>/callback/<id>, which signs in whoever
+// opens it. authgo makes the token, keeps its hash in the verification
+// token store and checks it; the provider only normalises addresses and
+// delivers the mail. Package providers/email builds one (SMTP, or a
+// function of the application's).
+type EmailProvider interface {
+	Provider
+	// NormalizeIdentifier turns the posted address into the identifier
+	// the link is sent to and the user is found by. An error refuses the
+	// request (400) before anything is counted, stored or sent.
+	NormalizeIdentifier(email string) (string, error)
+	// MaxAge is how long a link stays valid.
+	MaxAge() time.Duration
+	// SendVerificationRequest delivers the link. An error wrapping
+	// [ErrUndeliverable] (the mail server refused the recipient for good)
+	// is logged and answered as a sent link; one wrapping [ErrUnavailable]
+	// (the mail server did not answer) fails the request with the
+	// Unavailable page, 503 and Retry-After; any other with the
+	// Configuration page. None is shown.
+	SendVerificationRequest(ctx context.Context, req VerificationRequest) error
+}
+
+// ErrUndeliverable, wrapped in the error SendVerificationRequest returns,
+// says that the mail server refused the recipient for good (SMTP 5xx to
+// RCPT TO): the request is answered as if the link were sent, since that
+// answer must not tell which addresses exist.
+var ErrUndeliverable = errors.New("the mail server refused the recipient")
+
+// VerificationRequest is one sign-in link to deliver.
+type VerificationRequest struct {
+	// Identifier is the normalised address to send it to.
+	Identifier string
+	// URL is the link: <origin><base>/callback/<id>?callbackUrl=…&token=…&email=….
+	// It signs in whoever opens it: never log it.
+	URL string
+	// Expires is when the link stops working.
+	Expires time.Time
+	// Host is the public host name (and port) of the site, for the
+	// subject line: "Sign in to <Host>".
+	Host string
+	// Brand and Color are the theme of the built-in pages (authgo's
+	// Config.Theme), for a mail that looks like them.
+	Brand, Color string
+}

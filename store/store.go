@@ -3,7 +3,7 @@
 // contract, split into small interfaces so that a store implements only
 // what it holds (STYLE §2). A store for sessions alone (Redis, say)
 // implements [SessionStore]; a SQL database implements [SessionStore] and
-// [UserStore].
+// [UserStore], and [AuthenticatorStore] for passkeys.
 //
 // Configure them with authgo.Config.Users and authgo.SessionConfig.Store.
 // adapters/sqlite implements both; adapters/adaptertest checks any store
@@ -196,4 +196,61 @@ type UserWithAccountCreator interface {
 	// CreateUser does. When (a.Provider, a.ProviderAccountID) is already
 	// linked it adds neither and returns [ErrAccountLinked].
 	CreateUserWithAccount(ctx context.Context, u User, a Account) (User, error)
+}
+
+// ErrAuthenticatorExists is returned, possibly wrapped, by
+// [AuthenticatorStore.CreateAuthenticator] when a credential with the same
+// id is already stored (for any user).
+var ErrAuthenticatorExists = errors.New("store: authenticator already registered")
+
+// Authenticator is a WebAuthn credential (a passkey) as Auth.js's
+// Authenticator table keeps it. The ids and the key are standard base64
+// with padding, as Auth.js writes them (Buffer.toString("base64")), not
+// base64url: a row Auth.js wrote is found by authgo and the reverse.
+type Authenticator struct {
+	// CredentialID is the credential id the authenticator chose,
+	// standard base64.
+	CredentialID string
+	UserID       string
+	// ProviderAccountID is the providerAccountId of the accounts row the
+	// credential signs in as (type "webauthn"): CredentialID again.
+	ProviderAccountID string
+	// CredentialPublicKey is the COSE public key, standard base64.
+	CredentialPublicKey string
+	// Counter is the signature counter the authenticator last reported.
+	Counter int64
+	// CredentialDeviceType is "singleDevice" or "multiDevice" (backup
+	// eligible: a synced passkey).
+	CredentialDeviceType string
+	CredentialBackedUp   bool
+	// Transports are the transports the browser reported, joined with
+	// ",": "internal,hybrid". Empty when none.
+	Transports string
+}
+
+// AuthenticatorStore keeps WebAuthn credentials (Auth.js's getAuthenticator,
+// createAuthenticator, listAuthenticatorsByUserId and
+// updateAuthenticatorCounter; getAccount is [UserStore.Account]). A store
+// behind the passkey and webauthn providers implements it next to
+// [UserStore]. adapters/sqlite and adapters/postgres keep them in
+// authgo_authenticators, in the columns of Auth.js's documented
+// Authenticator table (@auth/pg-adapter has none).
+type AuthenticatorStore interface {
+	// Authenticator returns the credential whose id is credentialID
+	// (standard base64), or nil.
+	Authenticator(ctx context.Context, credentialID string) (*Authenticator, error)
+	// CreateAuthenticator adds a. It returns [ErrAuthenticatorExists]
+	// when a credential with a.CredentialID is already stored.
+	CreateAuthenticator(ctx context.Context, a Authenticator) error
+	// UserAuthenticators returns the credentials of userID; none is not
+	// an error.
+	UserAuthenticators(ctx context.Context, userID string) ([]Authenticator, error)
+	// UpdateAuthenticatorCounter sets the counter of the credential
+	// credentialID to counter when it is greater than the stored one, or
+	// when both are 0 (an authenticator that keeps no counter), in one
+	// statement, and reports whether it did. A counter that does not go
+	// up is refused (false, nil): the signature came from a clone of the
+	// credential, or raced another sign-in with the same counter. A
+	// credential that is gone is (false, nil) too.
+	UpdateAuthenticatorCounter(ctx context.Context, credentialID string, counter int64) (bool, error)
 }

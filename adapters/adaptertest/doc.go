@@ -53,6 +53,14 @@
 //		})
 //	}
 //
+//	// For a store of WebAuthn credentials (passkeys), next to its users.
+//	func TestAuthenticators(t *testing.T) {
+//		db := openTestDatabase(t)
+//		adaptertest.Authenticators(t, func(t *testing.T) adaptertest.AuthenticatorDatabase {
+//			return mystore.New(db)
+//		})
+//	}
+//
 // Each check runs as subtests of t and calls its constructor once per
 // subtest. The checks do not need an empty database: the ids, subjects and
 // keys they use are unique to the run. Some subtests call the store from

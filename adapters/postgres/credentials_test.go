@@ -251,3 +251,15 @@ func TestVerificationTokensAuthjsRows(t *testing.T) {
 		t.Fatalf("pg-adapter's useVerificationToken of authgo's token: %v, %v", got, err)
 	}
 }
+
+func TestAuthenticatorsConformance(t *testing.T) {
+	t.Parallel()
+	_, pool := newStore(t)
+	adaptertest.Authenticators(t, func(t *testing.T) adaptertest.AuthenticatorDatabase {
+		s, err := postgres.New(otherPool(t, pool))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	})
+}

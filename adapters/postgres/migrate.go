@@ -115,6 +115,21 @@ var authgoTables = []struct{ name, ddl string }{
   key TEXT NOT NULL PRIMARY KEY,
   expires_at TIMESTAMPTZ NOT NULL
 )`},
+	// WebAuthn credentials (passkeys), in the columns of Auth.js's
+	// documented Authenticator table, which @auth/pg-adapter does not
+	// have: ids and key standard base64, transports comma-joined. counter
+	// is BIGINT: the authenticator's is an unsigned 32-bit number.
+	{"authgo_authenticators", `CREATE TABLE authgo_authenticators (
+  "credentialID" TEXT NOT NULL UNIQUE,
+  "userId" INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  "providerAccountId" TEXT NOT NULL,
+  "credentialPublicKey" TEXT NOT NULL,
+  counter BIGINT NOT NULL,
+  "credentialDeviceType" TEXT NOT NULL,
+  "credentialBackedUp" BOOLEAN NOT NULL,
+  transports TEXT,
+  PRIMARY KEY ("userId", "credentialID")
+)`},
 }
 
 // authgoIndexes are indexes authgo adds to Auth.js's tables and its own;

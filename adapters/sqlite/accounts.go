@@ -34,7 +34,7 @@ func (s *Store) CreateUser(ctx context.Context, u store.User) (store.User, error
 	if u.ID == "" {
 		u.ID = newID()
 	}
-	res, err := s.db.ExecContext(ctx, `INSERT INTO users (id, name, email, "emailVerified", image)
+	res, err := s.w.exec(ctx, s.db, `INSERT INTO users (id, name, email, "emailVerified", image)
 		SELECT ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM users WHERE id = ? OR email = ?)`,
 		u.ID, nullString(u.Name), nullString(u.Email), formatTime(u.EmailVerified), nullString(u.Image),
 		u.ID, nullString(u.Email))
@@ -85,7 +85,7 @@ func (s *Store) UserByAccount(ctx context.Context, provider, providerAccountID s
 // returns [ErrNotFound] when there is no such user, and an error wrapping
 // [ErrUserExists] when the email belongs to another user.
 func (s *Store) UpdateUser(ctx context.Context, u store.User) (store.User, error) {
-	res, err := s.db.ExecContext(ctx, `UPDATE users SET name = ?, email = ?, "emailVerified" = ?, image = ?
+	res, err := s.w.exec(ctx, s.db, `UPDATE users SET name = ?, email = ?, "emailVerified" = ?, image = ?
 		WHERE id = ? AND NOT EXISTS (SELECT 1 FROM users WHERE email = ? AND id <> ?)`,
 		nullString(u.Name), nullString(u.Email), formatTime(u.EmailVerified), nullString(u.Image),
 		u.ID, nullString(u.Email), u.ID)
@@ -110,7 +110,7 @@ func (s *Store) UpdateUser(ctx context.Context, u store.User) (store.User, error
 // LinkAccount adds the accounts row a; [store.ErrAccountLinked] when the
 // provider account is already linked.
 func (s *Store) LinkAccount(ctx context.Context, a store.Account) error {
-	res, err := s.db.ExecContext(ctx, `INSERT INTO accounts ("userId", type, provider, "providerAccountId",
+	res, err := s.w.exec(ctx, s.db, `INSERT INTO accounts ("userId", type, provider, "providerAccountId",
 			refresh_token, access_token, expires_at, id_token, scope, session_state, token_type)
 		SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
 		WHERE NOT EXISTS (SELECT 1 FROM accounts WHERE provider = ? AND "providerAccountId" = ?)`,
@@ -143,7 +143,7 @@ func (s *Store) CreateUserWithAccount(ctx context.Context, u store.User, a store
 	if u.ID == "" {
 		u.ID = newID()
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.w.begin(ctx, s.db)
 	if err != nil {
 		return store.User{}, fmt.Errorf("sqlite: create user with account: %w", err)
 	}
@@ -189,7 +189,7 @@ func (s *Store) CreateUserWithAccount(ctx context.Context, u store.User, a store
 
 // UpdateAccount replaces the token fields of the accounts row.
 func (s *Store) UpdateAccount(ctx context.Context, a store.Account) error {
-	if _, err := s.db.ExecContext(ctx, `UPDATE accounts SET refresh_token = ?, access_token = ?, expires_at = ?,
+	if _, err := s.w.exec(ctx, s.db, `UPDATE accounts SET refresh_token = ?, access_token = ?, expires_at = ?,
 			id_token = ?, scope = ?, session_state = ?, token_type = ?
 		WHERE provider = ? AND "providerAccountId" = ?`,
 		nullString(a.RefreshToken), nullString(a.AccessToken), nullInt(a.ExpiresAt), nullString(a.IDToken),
@@ -225,7 +225,7 @@ func (s *Store) Account(ctx context.Context, provider, providerAccountID string)
 
 // UnlinkAccount deletes the accounts row.
 func (s *Store) UnlinkAccount(ctx context.Context, provider, providerAccountID string) error {
-	if _, err := s.db.ExecContext(ctx, `DELETE FROM accounts WHERE provider = ? AND "providerAccountId" = ?`, provider, providerAccountID); err != nil {
+	if _, err := s.w.exec(ctx, s.db, `DELETE FROM accounts WHERE provider = ? AND "providerAccountId" = ?`, provider, providerAccountID); err != nil {
 		return fmt.Errorf("sqlite: unlink account: %w", err)
 	}
 	return nil

@@ -15,12 +15,13 @@ import (
 // restarts, and authgo user unlock can reset one from another process.
 type Counters struct {
 	db *sql.DB
+	w  writeLock // the Store's
 }
 
 var _ authgo.Counter = (*Counters)(nil)
 
 // Counters returns the store's [authgo.Counter].
-func (s *Store) Counters() *Counters { return &Counters{db: s.db} }
+func (s *Store) Counters() *Counters { return &Counters{db: s.db, w: s.w} }
 
 // errCounterKey refuses keys no caller should make.
 var errCounterKey = fmt.Errorf("sqlite: counter key must be 1 to %d bytes", authgo.MaxCounterKey)
@@ -37,7 +38,7 @@ func (s *Counters) Add(ctx context.Context, key string, window time.Duration) (i
 	}
 	now := time.Now().UnixMilli()
 	// One transaction, so one sync of the file for both statements.
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.w.begin(ctx, s.db)
 	if err != nil {
 		return 0, time.Time{}, fmt.Errorf("sqlite: count: %w", err)
 	}
@@ -83,7 +84,7 @@ func (s *Counters) Reset(ctx context.Context, key string) error {
 	if key == "" || len(key) > authgo.MaxCounterKey {
 		return errCounterKey
 	}
-	if _, err := s.db.ExecContext(ctx, `DELETE FROM authgo_counters WHERE key = ?`, key); err != nil {
+	if _, err := s.w.exec(ctx, s.db, `DELETE FROM authgo_counters WHERE key = ?`, key); err != nil {
 		return fmt.Errorf("sqlite: reset counter: %w", err)
 	}
 	return nil

@@ -58,4 +58,48 @@
 //
 // A [*Store] is safe for concurrent use by multiple goroutines, and several
 // processes may share one database file.
+//
+// SQLite lets one connection at a time write to a file. When several
+// connections of the pool want to write at once, all but one wait in
+// SQLite's busy handler, which sleeps 1, 2, 5, … and up to 100 ms between
+// tries and is not woken when the file is free: a burst of concurrent
+// writes then takes many times longer than the same writes one after
+// another, with a tail of seconds. So a Store queues its own writes in Go:
+// every statement or transaction that writes (the Store's and its
+// [Counters]') first takes the Store's write lock, served first come first
+// served, and holds it until it commits or rolls back. Each write then
+// finds the file free, and starts the moment the previous one ends. Reads
+// take no lock: they run on the other connections of the pool, beside the
+// writer, as WAL allows. A write waiting for the lock gives up when its
+// context ends.
+//
+// The lock is the Store's: it orders the writes of one process. Another
+// process on the same file (a second authgo serve, authgo migrate or the
+// user commands), or a second Store or *sql.DB on it in this process, still
+// waits through busy_timeout, as before; keep the timeout in the DSN.
+// Transactions that read then write (creating a user with their account,
+// the counters, sessions) hold the lock from their first statement, and,
+// with _txlock=immediate, SQLite's write lock too, so they stay atomic
+// against other processes as well.
+//
+// The lock works with any pool size, one connection included; a single
+// connection (db.SetMaxOpenConns(1)) makes reads wait behind writes, so
+// leave the pool larger for a file, and keep a few connections idle
+// (db.SetMaxIdleConns(8), as authgo serve does): database/sql keeps two,
+// and a new connection runs the DSN's PRAGMAs and reads the schema before
+// its first query.
+//
+// # Durability
+//
+// The DSN keeps SQLite's default synchronous=FULL: each commit reaches
+// the disk before it returns, so a sign-out, a used sign-in link or a
+// counted failure survives a power cut. Under WAL, synchronous=NORMAL
+// (append "&_pragma=synchronous(NORMAL)" to the DSN) skips that sync and
+// syncs at checkpoints instead: the file is never corrupted, and an
+// application crash loses nothing, but a power cut or operating-system
+// crash may undo the last transactions, and with them a revocation, a
+// used sign-in link (usable again) or a one-time OAuth state. authgo keeps
+// FULL; measured in BenchmarkSessionsConcurrent and
+// BenchmarkEmailSignInToMail, NORMAL is faster, not by an order of
+// magnitude on this machine's disk.
 package sqlite

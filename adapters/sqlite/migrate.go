@@ -120,6 +120,22 @@ var migrations = [][]string{
 		`ALTER TABLE authgo_sessions ADD COLUMN provider TEXT`,
 		`ALTER TABLE authgo_sessions ADD COLUMN provider_account_id TEXT`,
 	},
+	// 7: WebAuthn credentials (passkeys), in the columns of Auth.js's
+	// documented Authenticator table: ids and key standard base64,
+	// transports comma-joined.
+	{
+		`CREATE TABLE authgo_authenticators (
+			"credentialID" TEXT NOT NULL UNIQUE,
+			"userId" TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+			"providerAccountId" TEXT NOT NULL,
+			"credentialPublicKey" TEXT NOT NULL,
+			counter INTEGER NOT NULL,
+			"credentialDeviceType" TEXT NOT NULL,
+			"credentialBackedUp" INTEGER NOT NULL,
+			transports TEXT,
+			PRIMARY KEY ("userId", "credentialID")
+		)`,
+	},
 }
 
 // Migrate brings db's schema up to date, in one transaction, and returns

@@ -25,15 +25,24 @@ func (s *Store) revoke(ctx context.Context, kind, key string, at, until time.Tim
 	if key == "" || until.Unix() <= now {
 		return nil
 	}
-	if _, err := s.db.ExecContext(ctx, `INSERT INTO authgo_revocations (kind, key, revoked_at, expires_at) VALUES (?, ?, ?, ?)
+	// One transaction, so one sync of the file for both statements.
+	tx, err := s.w.begin(ctx, s.db)
+	if err != nil {
+		return fmt.Errorf("sqlite: revoke: %w", err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `INSERT INTO authgo_revocations (kind, key, revoked_at, expires_at) VALUES (?, ?, ?, ?)
 		ON CONFLICT (kind, key) DO UPDATE SET
 			revoked_at = max(revoked_at, excluded.revoked_at),
 			expires_at = max(expires_at, excluded.expires_at)`,
 		kind, key, at.Unix(), until.Unix()); err != nil {
 		return fmt.Errorf("sqlite: revoke: %w", err)
 	}
-	if _, err := s.db.ExecContext(ctx, `DELETE FROM authgo_revocations WHERE expires_at <= ?`, now); err != nil {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM authgo_revocations WHERE expires_at <= ?`, now); err != nil {
 		return fmt.Errorf("sqlite: drop expired revocations: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: revoke: %w", err)
 	}
 	return nil
 }

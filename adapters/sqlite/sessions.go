@@ -37,7 +37,7 @@ func (s *Store) CreateSession(ctx context.Context, sess store.Session) error {
 		return errors.New("sqlite: create session: empty token or user id")
 	}
 	h := tokenHash(sess.Token)
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.w.begin(ctx, s.db)
 	if err != nil {
 		return fmt.Errorf("sqlite: create session: %w", err)
 	}
@@ -96,7 +96,7 @@ func (s *Store) SessionAndUser(ctx context.Context, token string) (*store.Sessio
 // transaction.
 func (s *Store) UpdateSession(ctx context.Context, token string, expires, lastSeen time.Time) error {
 	h := tokenHash(token)
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.w.begin(ctx, s.db)
 	if err != nil {
 		return fmt.Errorf("sqlite: update session: %w", err)
 	}
@@ -124,7 +124,7 @@ func (s *Store) UpdateSession(ctx context.Context, token string, expires, lastSe
 // DeleteSession removes the session and its authgo_sessions row.
 func (s *Store) DeleteSession(ctx context.Context, token string) error {
 	h := tokenHash(token)
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.w.begin(ctx, s.db)
 	if err != nil {
 		return fmt.Errorf("sqlite: delete session: %w", err)
 	}
@@ -183,7 +183,7 @@ func (s *Store) UserSessions(ctx context.Context, userID string) ([]store.Sessio
 // and its authgo_sessions row, in one transaction, and reports whether
 // there was one.
 func (s *Store) DeleteUserSession(ctx context.Context, userID, id string) (bool, error) {
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.w.begin(ctx, s.db)
 	if err != nil {
 		return false, fmt.Errorf("sqlite: delete user session: %w", err)
 	}
@@ -212,7 +212,7 @@ func (s *Store) DeleteUserSession(ctx context.Context, userID, id string) (bool,
 // authgo_sessions rows, in one transaction, and returns how many there
 // were.
 func (s *Store) DeleteUserSessions(ctx context.Context, userID string) (int, error) {
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.w.begin(ctx, s.db)
 	if err != nil {
 		return 0, fmt.Errorf("sqlite: delete user sessions: %w", err)
 	}
@@ -238,7 +238,7 @@ func (s *Store) DeleteUserSessions(ctx context.Context, userID string) (int, err
 // returns how many. Reads delete an expired session they find; this is for
 // the ones nobody reads again. Schedule it, as the binary does.
 func (s *Store) DeleteExpiredSessions(ctx context.Context, now time.Time) (int64, error) {
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.w.begin(ctx, s.db)
 	if err != nil {
 		return 0, fmt.Errorf("sqlite: delete expired sessions: %w", err)
 	}

@@ -146,7 +146,7 @@ func TestMigrateFromV4(t *testing.T) {
 		t.Fatalf("session of the migrated user: %+v, %v", gu, err)
 	}
 	var v int
-	if err := db.QueryRowContext(ctx, `SELECT MAX(version) FROM authgo_migrations`).Scan(&v); err != nil || v != 6 {
-		t.Fatalf("schema version %d, %v; want 6", v, err)
+	if err := db.QueryRowContext(ctx, `SELECT MAX(version) FROM authgo_migrations`).Scan(&v); err != nil || v != 7 {
+		t.Fatalf("schema version %d, %v; want 7", v, err)
 	}
 }

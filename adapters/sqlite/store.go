@@ -42,6 +42,7 @@ type User struct {
 // use by multiple goroutines. The caller owns the *sql.DB and closes it.
 type Store struct {
 	db *sql.DB
+	w  writeLock // taken by every write; see writeLock
 }
 
 // DSN returns the recommended modernc.org/sqlite data source name for the
@@ -75,6 +76,9 @@ func DSN(path string) string {
 // sets PRAGMA foreign_keys=ON, but that reaches only one connection of the
 // pool: open db with the pragma in its DSN (see [DSN]).
 //
+// Writes through the Store are queued in this process (see the package
+// documentation, Concurrency): make one Store for db and share it.
+//
 // The caller keeps ownership of db and closes it after the last use of the
 // Store.
 func New(ctx context.Context, db *sql.DB) (*Store, error) {
@@ -87,7 +91,7 @@ func New(ctx context.Context, db *sql.DB) (*Store, error) {
 	if _, err := migrate(ctx, db); err != nil {
 		return nil, err
 	}
-	return &Store{db: db}, nil
+	return &Store{db: db, w: newWriteLock()}, nil
 }
 
 // ValidateUsername reports whether username is acceptable for
@@ -146,7 +150,7 @@ func (s *Store) CreatePasswordUser(ctx context.Context, username, passwordHash s
 }
 
 func (s *Store) createPasswordUser(ctx context.Context, username, passwordHash string, u User) error {
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.w.begin(ctx, s.db)
 	if err != nil {
 		return err
 	}
@@ -170,7 +174,7 @@ func (s *Store) createPasswordUser(ctx context.Context, username, passwordHash s
 		return err
 	}
 	if n == 0 {
-		return existsReason(ctx, tx, username, u)
+		return existsReason(ctx, tx.Tx, username, u)
 	}
 	if _, err := tx.ExecContext(ctx,
 		`INSERT INTO authgo_credentials (user_id, username, password_hash) VALUES (?, ?, ?)`,
@@ -247,7 +251,7 @@ func (s *Store) SetPassword(ctx context.Context, username, passwordHash string) 
 	if passwordHash == "" {
 		return errors.New("sqlite: set password: empty password hash")
 	}
-	res, err := s.db.ExecContext(ctx, `UPDATE authgo_credentials
+	res, err := s.w.exec(ctx, s.db, `UPDATE authgo_credentials
 		SET password_hash = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
 		WHERE username = ?`, passwordHash, username)
 	if err != nil {
@@ -331,7 +335,7 @@ func (s *Store) DeletePasswordUser(ctx context.Context, username string) (User, 
 	}
 	// Both rows explicitly, so that a connection without foreign_keys
 	// leaves no password behind.
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.w.begin(ctx, s.db)
 	if err != nil {
 		return User{}, fmt.Errorf("sqlite: delete user: %w", err)
 	}

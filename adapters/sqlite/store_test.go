@@ -111,7 +111,7 @@ func TestSchema(t *testing.T) {
 			}
 			got = append(got, n)
 		}
-		if want := []string{"accounts", "authgo_counters", "authgo_credentials", "authgo_migrations", "authgo_revocations", "authgo_sessions", "authgo_used", "sessions", "users", "verification_token"}; !slices.Equal(got, want) {
+		if want := []string{"accounts", "authgo_authenticators", "authgo_counters", "authgo_credentials", "authgo_migrations", "authgo_revocations", "authgo_sessions", "authgo_used", "sessions", "users", "verification_token"}; !slices.Equal(got, want) {
 			t.Errorf("tables = %q, want %q", got, want)
 		}
 	})

@@ -18,10 +18,16 @@ import (
 // ended.
 func (s *Store) UseOnce(ctx context.Context, key string, until time.Time) (first bool, err error) {
 	now := time.Now().UnixMilli()
-	if _, err := s.db.ExecContext(ctx, `DELETE FROM authgo_used WHERE expires_at <= ?`, now); err != nil {
+	// One transaction, so one sync of the file for both statements.
+	tx, err := s.w.begin(ctx, s.db)
+	if err != nil {
+		return false, fmt.Errorf("sqlite: use once: %w", err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `DELETE FROM authgo_used WHERE expires_at <= ?`, now); err != nil {
 		return false, fmt.Errorf("sqlite: drop ended keys: %w", err)
 	}
-	res, err := s.db.ExecContext(ctx, `INSERT INTO authgo_used (key, expires_at) VALUES (?, ?)
+	res, err := tx.ExecContext(ctx, `INSERT INTO authgo_used (key, expires_at) VALUES (?, ?)
 		ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at WHERE authgo_used.expires_at <= ?`,
 		key, until.UnixMilli(), now)
 	if err != nil {
@@ -29,6 +35,9 @@ func (s *Store) UseOnce(ctx context.Context, key string, until time.Time) (first
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
+		return false, fmt.Errorf("sqlite: use once: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
 		return false, fmt.Errorf("sqlite: use once: %w", err)
 	}
 	return n == 1, nil

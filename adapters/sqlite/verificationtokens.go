@@ -18,7 +18,7 @@ func (s *Store) CreateVerificationToken(ctx context.Context, v store.Verificatio
 	if v.Identifier == "" || v.Token == "" {
 		return errors.New("sqlite: create verification token: empty identifier or token")
 	}
-	if _, err := s.db.ExecContext(ctx, `INSERT INTO verification_token (identifier, expires, token) VALUES (?, ?, ?)`,
+	if _, err := s.w.exec(ctx, s.db, `INSERT INTO verification_token (identifier, expires, token) VALUES (?, ?, ?)`,
 		v.Identifier, millis(v.Expires), v.Token); err != nil {
 		return fmt.Errorf("sqlite: create verification token: %w", err)
 	}
@@ -35,8 +35,9 @@ func (s *Store) UseVerificationToken(ctx context.Context, identifier, token stri
 		v       store.VerificationToken
 		expires int64
 	)
-	err := s.db.QueryRowContext(ctx, `DELETE FROM verification_token WHERE identifier = ? AND token = ?
-		RETURNING identifier, expires, token`, identifier, token).Scan(&v.Identifier, &expires, &v.Token)
+	err := s.w.queryRow(ctx, s.db, []any{&v.Identifier, &expires, &v.Token},
+		`DELETE FROM verification_token WHERE identifier = ? AND token = ?
+		RETURNING identifier, expires, token`, identifier, token)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}

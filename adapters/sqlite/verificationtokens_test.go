@@ -22,3 +22,17 @@ func TestVerificationTokens(t *testing.T) {
 		return s
 	})
 }
+
+// TestAuthenticators: the WebAuthn credentials contract, each store a new
+// handle on one file.
+func TestAuthenticators(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "authgo.db")
+	adaptertest.Authenticators(t, func(t *testing.T) adaptertest.AuthenticatorDatabase {
+		s, err := sqlite.New(t.Context(), openDB(t, sqlite.DSN(path)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	})
+}

@@ -122,6 +122,10 @@ func (d *dataFlags) checkDBFile() error {
 	return nil
 }
 
+// sqliteIdleConns is how many idle connections the SQLite pool keeps,
+// against database/sql's default of two.
+const sqliteIdleConns = 8
+
 // openStore opens (creating it, mode 0600, when missing) and migrates the
 // SQLite user store at path. The caller closes the returned *sql.DB.
 func openStore(ctx context.Context, path string) (*sql.DB, *sqlite.Store, error) {
@@ -155,6 +159,10 @@ func openSQLiteFile(path string) (*sql.DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("database %s: %w", path, err)
 	}
+	// Keep connections for concurrent reads open between bursts: a new
+	// one parses the schema and runs the DSN's PRAGMAs first
+	// (BenchmarkSessionsConcurrent in adapters/sqlite).
+	db.SetMaxIdleConns(sqliteIdleConns)
 	return db, nil
 }
 

@@ -29,6 +29,8 @@ type database interface {
 	authgo.RevocationStore
 	store.SessionStore
 	store.UserStore
+	// The links of email sign-in.
+	store.VerificationTokenStore
 	// UseOnce is the optional method of authgo.RevocationStore that
 	// makes an OAuth callback usable once across instances.
 	UseOnce(ctx context.Context, key string, until time.Time) (first bool, err error)

@@ -45,11 +45,11 @@ func TestMigrateSQLiteFromV4(t *testing.T) {
 	dir := v4Copy(t)
 	code, stdout, stderr := runIn(t, "", "migrate", "--data", dir)
 	lines := strings.Split(strings.TrimSpace(stdout), "\n")
-	if code != 0 || len(lines) < 8 || lines[0] != "version 5: created table accounts" || lines[len(lines)-1] != "version 6: added column authgo_sessions.provider_account_id" {
+	if code != 0 || len(lines) < 8 || lines[0] != "version 5: created table accounts" || lines[len(lines)-1] != "version 7: created table authgo_authenticators" {
 		t.Fatalf("migrate = %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
 	for _, l := range lines {
-		if !regexp.MustCompile(`^version [56]: (created (unique )?(table|index) \w+|added column \w+\.\w+)`).MatchString(l) {
+		if !regexp.MustCompile(`^version [5-7]: (created (unique )?(table|index) \w+|added column \w+\.\w+)`).MatchString(l) {
 			t.Errorf("migrate line %q", l)
 		}
 	}

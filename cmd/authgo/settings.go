@@ -52,7 +52,10 @@ type serveOptions struct {
 	sessionStrategy    string
 	sessionStore       string
 
-	gw gatewayOptions
+	gw    gatewayOptions
+	email emailOptions
+
+	passkeys bool
 
 	metricsAddr   string
 	logFormat     string
@@ -70,12 +73,13 @@ const (
 	groupPages     = "Pages"
 	groupBackend   = "The back end (the original setup's login API)"
 	groupProviders = "OAuth and OpenID Connect providers"
+	groupEmail     = "Sign-in by email"
 	groupShared    = "Several instances"
 	groupGateway   = "In front of an app"
 	groupOps       = "Operations"
 )
 
-var settingGroups = []string{groupServer, groupSecrets, groupSessions, groupPages, groupBackend, groupProviders, groupShared, groupGateway, groupOps}
+var settingGroups = []string{groupServer, groupSecrets, groupSessions, groupPages, groupBackend, groupProviders, groupEmail, groupShared, groupGateway, groupOps}
 
 var serveSettings = []setting{
 	{flag: configSetting, env: []string{"AUTH_CONFIG"}, arg: "FILE", group: groupServer,
@@ -91,7 +95,7 @@ var serveSettings = []setting{
 		usage: "the database of users and their accounts, password users, sign-outs, sign-in lockouts and database sessions: a SQLite file (created and migrated when needed) or a PostgreSQL URL, postgres://user:password@host/db, whose schema authgo migrate makes first (the tables of @auth/pg-adapter, shared with a Next.js app, and authgo_ tables); the sign-out outbox stays in the data directory",
 		value: func(o *serveOptions) any { return &o.data.db }},
 	{flag: "dev", group: groupServer,
-		usage: "development mode: without AUTH_SECRET, make a secret and keep it in <data>/dev-secret; with no users yet, add the user demo with a random password printed once (lost it? authgo user passwd demo)",
+		usage: "development mode: without AUTH_SECRET, make a secret and keep it in <data>/dev-secret; with no users yet, add the user demo with a random password printed once (lost it? authgo user passwd demo); email sign-in is on, and without AUTH_EMAIL_SERVER each link is printed to standard output instead of sent",
 		value: func(o *serveOptions) any { return &o.dev }},
 	{flag: "protect", arg: "PATTERN", group: groupServer, repeat: true,
 		usage: "path that needs a session, in Next.js matcher syntax: /admin, /admin/:path* (the path and everything below it), /home/:id/review/:path*, /user/:id(\\d+), /((?!api).*)",
@@ -150,6 +154,9 @@ var serveSettings = []setting{
 	{env: []string{"AUTH_BACKEND_ACCESS_TOKEN_FIELD", "AUTH_BACKEND_REFRESH_TOKEN_FIELD", "AUTH_BACKEND_EXPIRES_IN_FIELD"}, def: "accessToken, refreshToken, expiresIn", group: groupBackend,
 		usage: "the back end's JSON field names"},
 
+	{flag: "passkeys", env: []string{"AUTH_PASSKEYS"}, def: "false", group: groupProviders,
+		usage: "sign-in with passkeys (Auth.js's passkey provider): a passkey button and passkey autofill on the sign-in page, sign-up with a passkey, and signed-in users add one; the credentials are kept in the database. The relying party id is AUTH_URL's host name, which must be a name, not an IP address; without AUTH_URL, on a loopback --addr, serve uses http://localhost:PORT",
+		value: func(o *serveOptions) any { return &o.passkeys }},
 	{env: []string{"AUTH_GITHUB_ID", "AUTH_GITHUB_SECRET"}, group: groupProviders,
 		usage: "GitHub sign-in"},
 	{env: []string{"AUTH_GOOGLE_ID", "AUTH_GOOGLE_SECRET", "AUTH_GOOGLE_ISSUER"}, group: groupProviders,
@@ -160,6 +167,17 @@ var serveSettings = []setting{
 		usage: "Naver sign-in"},
 	{env: []string{"AUTH_OIDC_ISSUER", "AUTH_OIDC_ID", "AUTH_OIDC_SECRET", "AUTH_OIDC_NAME"}, group: groupProviders,
 		usage: "any OpenID Connect provider (id oidc; name default \"OpenID Connect\"); serve logs the redirect URI to register"},
+
+	{env: []string{"AUTH_EMAIL_SERVER"}, group: groupEmail,
+		usage: "turns on sign-in by a link sent by email (provider nodemailer, as in Auth.js v5) through this SMTP server: smtp://user:pass@host:587 (STARTTLS required), smtps://user:pass@host:465 (TLS), smtp://127.0.0.1:25 (plain SMTP only to loopback); links go only to addresses the --allow-email, --allow-email-domain or --allow-any list lets in, and the answer is the same for the others. Under --dev it is on without a server: each link is printed to standard output instead of sent"},
+	{env: []string{"AUTH_EMAIL_FROM"}, group: groupEmail,
+		usage: "the sender of the links, \"Example <no-reply@example.com>\" (needed with AUTH_EMAIL_SERVER)"},
+	{flag: "email-limit-address", env: []string{"AUTH_EMAIL_LIMIT_ADDRESS"}, arg: "N", def: "5", group: groupEmail,
+		usage: "links one address may be sent per hour; beyond, 429 with Retry-After (-1: no limit). Counted in the database, or Redis with AUTH_REDIS_URL, as sign-in lockouts are",
+		value: func(o *serveOptions) any { return &o.email.perAddress }},
+	{flag: "email-limit-client", env: []string{"AUTH_EMAIL_LIMIT_CLIENT"}, arg: "N", def: "20", group: groupEmail,
+		usage: "links one client address may ask for per hour, to any addresses (-1: no limit)",
+		value: func(o *serveOptions) any { return &o.email.perClient }},
 
 	{env: []string{"AUTH_REDIS_URL"}, group: groupShared,
 		usage: "redis://host:6379/0: instances share refreshes, sign-outs and sign-in lockouts through Redis (and sessions, with --session-store redis); run it with persistence (appendonly yes), or a restart forgets the sign-outs (and signs everybody out)"},

@@ -32,6 +32,8 @@ const (
 	PKCECodeVerifier = "authjs.pkce.code_verifier"
 	State            = "authjs.state"
 	Nonce            = "authjs.nonce"
+	// Challenge holds a WebAuthn (passkey) ceremony's challenge.
+	Challenge = "authjs.challenge"
 	// SignInForm is authgo's own, not Auth.js's: the built-in sign-in
 	// page's non-secret fields after a failed credentials sign-in.
 	SignInForm = "authgo.signin-form"
@@ -47,6 +49,7 @@ type Names struct {
 	State            string
 	Nonce            string
 	SignInForm       string
+	Challenge        string
 	// Domain, when set, is every cookie's Domain attribute, so that the
 	// cookies reach sibling subdomains; the CSRF cookie is then named
 	// __Secure- over https, since __Host- forbids a domain.
@@ -70,10 +73,10 @@ func (n Names) WithDomain(domain string) Names {
 // gets __Secure- except the CSRF cookie, which gets __Host-.
 func NamesFor(secure bool) Names {
 	if !secure {
-		return Names{false, SessionToken, CallbackURL, CSRFToken, PKCECodeVerifier, State, Nonce, SignInForm, ""}
+		return Names{false, SessionToken, CallbackURL, CSRFToken, PKCECodeVerifier, State, Nonce, SignInForm, Challenge, ""}
 	}
 	s := "__Secure-"
-	return Names{true, s + SessionToken, s + CallbackURL, "__Host-" + CSRFToken, s + PKCECodeVerifier, s + State, s + Nonce, s + SignInForm, ""}
+	return Names{true, s + SessionToken, s + CallbackURL, "__Host-" + CSRFToken, s + PKCECodeVerifier, s + State, s + Nonce, s + SignInForm, s + Challenge, ""}
 }
 
 // Jar is the request's cookies in header order.

@@ -32,7 +32,10 @@ func signInMessage(code, detail string, retry time.Duration) string {
 	if code == "" {
 		return ""
 	}
-	if code == "CredentialsSignin" && detail == "rate_limited" {
+	if code == "EmailSignin" && detail == "invalid_email" {
+		return "That is not an email address we can send a link to. Check it and try again."
+	}
+	if (code == "CredentialsSignin" || code == "EmailSignin") && detail == "rate_limited" {
 		switch m := int64((retry + time.Minute - 1) / time.Minute); {
 		case retry <= 0 || m > 24*60:
 			return "Too many attempts; try again later."
@@ -54,10 +57,11 @@ type errorPage struct {
 }
 
 var errorPages = map[string]errorPage{
-	"Configuration": {"Server error", "There is a problem with the server configuration. Check the server logs for details.", false},
-	"AccessDenied":  {"Access denied", "You do not have permission to sign in.", true},
-	"Verification":  {"Unable to sign in", "The sign in link is no longer valid. It may have been used already, or it may have expired.", true},
-	"Unavailable":   {"Try again shortly", "Signing in is not possible at the moment. Please try again in a few seconds.", false},
+	"Configuration":             {"Server error", "There is a problem with the server configuration. Check the server logs for details.", false},
+	"AccessDenied":              {"Access denied", "You do not have permission to sign in.", true},
+	"Verification":              {"Unable to sign in", "The sign in link is no longer valid. It may have been used already, or it may have expired.", true},
+	"Unavailable":               {"Try again shortly", "Signing in is not possible at the moment. Please try again in a few seconds.", false},
+	"WebAuthnVerificationError": {"Unable to sign in", "The passkey could not be verified. Try again, or choose another way to sign in.", true},
 }
 
 var errorDefault = errorPage{"Something went wrong", "An unexpected error stopped this request. Please try again later.", false}
@@ -71,7 +75,8 @@ func errorMessage(code string) errorPage {
 
 // ErrorStatus returns the HTTP status of the error page for an Auth.js error
 // code, as Auth.js answers it: 500 for Configuration, 403 for AccessDenied
-// and Verification, and 200 for anything else, including "". authgo's own
+// and Verification, 400 for WebAuthnVerificationError (a passkey that did
+// not verify), and 200 for anything else, including "". authgo's own
 // Unavailable (a store did not answer) is 503.
 func ErrorStatus(code string) int {
 	switch code {
@@ -81,6 +86,8 @@ func ErrorStatus(code string) int {
 		return http.StatusServiceUnavailable
 	case "AccessDenied", "Verification":
 		return http.StatusForbidden
+	case "WebAuthnVerificationError":
+		return http.StatusBadRequest
 	default:
 		return http.StatusOK
 	}

@@ -206,6 +206,27 @@ func ContentSecurityPolicy(b Brand) string {
 		"'; img-src * data:; base-uri 'none'; frame-ancestors 'none'"
 }
 
+// passkeyView is the passkey section with its button's icon.
+type passkeyView struct {
+	*PasskeyForm
+	Icon template.HTML
+}
+
+func newPasskeyView(p *PasskeyForm) *passkeyView {
+	if p == nil {
+		return nil
+	}
+	return &passkeyView{p, keyIcon}
+}
+
+// ContentSecurityPolicyScript is [ContentSecurityPolicy] for a page that
+// runs the one script at scriptURL (an absolute URL on the page's origin:
+// the passkey script) and lets it fetch from the page's origin. No inline
+// script and no other script runs.
+func ContentSecurityPolicyScript(b Brand, scriptURL string) string {
+	return ContentSecurityPolicy(b) + "; script-src " + scriptURL + "; connect-src 'self'"
+}
+
 // layout is the data of the shared page frame.
 type layout struct {
 	Title     string
@@ -294,6 +315,22 @@ type SignInData struct {
 	RetryAfter  time.Duration
 	Credentials []CredentialsForm
 	Providers   []ProviderButton
+	// Passkey, when set, adds the passkey section, last: a button, and
+	// the browser's passkey autofill in its email field, run by the
+	// script at Passkey.ScriptURL. Serve the page with
+	// [ContentSecurityPolicyScript].
+	Passkey *PasskeyForm
+}
+
+// PasskeyForm is the passkey section of the sign-in page.
+type PasskeyForm struct {
+	ProviderName string
+	ActionURL    string // <origin><base>/callback/<id>
+	OptionsURL   string // <origin><base>/webauthn-options/<id>
+	ScriptURL    string // <origin><base>/passkey.js
+	// Add: the user is signed in, and the button adds a passkey to their
+	// account (no email field, no autofill).
+	Add bool
 }
 
 // fieldView is one input. Every input is required: a credentials form
@@ -323,6 +360,7 @@ type signInView struct {
 	Error                  string
 	CSRFToken, CallbackURL string
 	Sections               []section
+	Passkey                *passkeyView
 	// Choice: there is more than one way to sign in, so the page says to
 	// choose one.
 	Choice bool
@@ -410,7 +448,8 @@ func SignIn(w io.Writer, d SignInData) error {
 		CSRFToken:   d.CSRFToken,
 		CallbackURL: d.CallbackURL,
 		Sections:    signInSections(d),
-		Choice:      len(d.Credentials)+len(d.Providers) > 1,
+		Passkey:     newPasskeyView(d.Passkey),
+		Choice:      len(d.Credentials)+len(d.Providers) > 1 || d.Passkey != nil && len(d.Credentials)+len(d.Providers) > 0,
 	})
 }
 
@@ -551,3 +590,10 @@ type ForbiddenData struct {
 func Forbidden(w io.Writer, d ForbiddenData) error {
 	return render(w, forbiddenTmpl, d.Brand, "Not allowed", false, d)
 }
+
+//go:embed passkey.js
+var passkeyJS []byte
+
+// PasskeyScript returns the passkey script of the sign-in page, served at
+// <base>/passkey.js. The slice is shared: do not modify it.
+func PasskeyScript() []byte { return passkeyJS }
