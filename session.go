@@ -87,9 +87,8 @@ type sessionRead struct {
 	// reissue: write tok back to the cookie.
 	reissue bool
 	// shared: tok is the decode cache's own copy (jwt.Codec.DecodeShared),
-	// which must not be changed; its Clone is a private copy. Only
-	// readGuard, readToken and readDecode hand out shared tokens, and only
-	// when no callback is going to see them.
+	// which must not be changed; its Clone is a private copy. readEndpoint
+	// never hands one out, the other modes only when no callback sees it.
 	shared bool
 }
 

@@ -51,7 +51,8 @@ type Options struct {
 	// Own, when set, names more users as the operator's own, who always
 	// pass: for instance users of a store of the application's that a
 	// session token does not show. Users who signed in through a
-	// credentials provider are the operator's own without it.
+	// credentials provider are the operator's own without it. It gets a
+	// copy of the request's token, which it may change.
 	Own func(ctx context.Context, tok *authgo.Token) bool
 
 	// PassIdentity sends the signed-in user to the upstream (and in the
