@@ -152,6 +152,28 @@ func (a *Auth) AccessToken(r *http.Request) (string, error) {
 		}
 		st = &reqTokens{tok: sr.tok, refreshed: true}
 	}
+	return a.accessToken(ctx, st)
+}
+
+// peekAccessToken is AccessToken for the gateway, which has read r's
+// token already (peekToken): behind the middleware the request's tokens,
+// else tok itself, refreshed when due, without reading the cookie again.
+func (a *Auth) peekAccessToken(r *http.Request, tok *Token) (string, error) {
+	ctx := r.Context()
+	st, _ := ctx.Value(tokenKey{a}).(*reqTokens)
+	if st == nil {
+		if tok == nil {
+			return "", ErrNoAccessToken
+		}
+		st = &reqTokens{tok: tok}
+	}
+	return a.accessToken(ctx, st)
+}
+
+// accessToken is AccessToken's answer from st: refreshed once per
+// request when due, a new token written back through st.w when it can
+// still be.
+func (a *Auth) accessToken(ctx context.Context, st *reqTokens) (string, error) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if !st.refreshed {

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-webauthn/webauthn/webauthn"
+
 	"github.com/authgo/authgo/client"
 	"github.com/authgo/authgo/internal/csrf"
 	"github.com/authgo/authgo/internal/logs"
@@ -33,11 +35,15 @@ type Auth struct {
 	// passkeyPath is <base>/passkey.js, the built-in page's passkey
 	// script; "" without a WebAuthn provider.
 	passkeyPath string
-	matcher     *match.Matcher // nil without Config.Matcher
-	signInPath  string         // decoded path of Pages.SignIn; "" without one
-	apiPaths    []string       // Config.APIPaths without trailing slashes; "" for "/"
-	refresher   *refresh.Manager
-	strategy    sessionStrategy
+	// relyingParties are the WebAuthn relying parties of the providers,
+	// made once at New for a fixed origin (Config.URL); nil under
+	// TrustHost, where each request's origin makes its own.
+	relyingParties map[string]*webauthn.WebAuthn
+	matcher        *match.Matcher // nil without Config.Matcher
+	signInPath     string         // decoded path of Pages.SignIn; "" without one
+	apiPaths       []string       // Config.APIPaths without trailing slashes; "" for "/"
+	refresher      *refresh.Manager
+	strategy       sessionStrategy
 
 	revocations    RevocationStore
 	sessionCache   *sessionCache     // nil unless StrategyDatabase with a StoreCache
@@ -113,8 +119,18 @@ func New(cfg Config) (*Auth, error) {
 	}
 	a.clientPath, a.clientJS = cfg.BasePath+"/client.js", client.Handler()
 	for _, p := range cfg.Providers {
-		if _, ok := p.(provider.WebAuthnProvider); ok {
+		if wp, ok := p.(provider.WebAuthnProvider); ok {
 			a.passkeyPath = cfg.BasePath + "/passkey.js"
+			if o.host != "" {
+				rp, err := relyingParty(o, wp)
+				if err != nil {
+					return nil, fmt.Errorf("authgo: provider %q: %w", wp.ID(), err)
+				}
+				if a.relyingParties == nil {
+					a.relyingParties = map[string]*webauthn.WebAuthn{}
+				}
+				a.relyingParties[wp.ID()] = rp
+			}
 		}
 	}
 	for _, p := range cfg.APIPaths {

@@ -436,6 +436,9 @@ func init() {
 		tok, _, err := a.(*Auth).peekToken(r)
 		return tok, err
 	}
+	peek.AccessToken = func(a any, r *http.Request, tok *Token) (string, error) {
+		return a.(*Auth).peekAccessToken(r, tok)
+	}
 }
 
 // newID returns a random version 4 UUID, the id Auth.js gives a user whose

@@ -69,6 +69,9 @@ func (u *waUser) WebAuthnCredentials() []webauthn.Credential { return u.creds }
 // relyingParty is the WebAuthn relying party of rq's origin: its id is the
 // host name, its origin the origin, as Auth.js's defaults.
 func (a *Auth) relyingParty(rq *request, wp provider.WebAuthnProvider) (*webauthn.WebAuthn, error) {
+	if rp := a.relyingParties[wp.ID()]; rp != nil {
+		return rp, nil // safe to share: go-webauthn reads its Config only
+	}
 	return relyingParty(rq.origin, wp)
 }
 
@@ -151,7 +154,9 @@ func webauthnEmail(s string) (string, bool) {
 func (a *Auth) webauthnOptions(rq *request) (*response, error) {
 	wp, ok := a.providers[rq.providerID].(provider.WebAuthnProvider)
 	if !ok {
-		return webauthnInvalid("Invalid provider"), nil
+		// As Auth.js: the Configuration error page (it has no WebAuthn
+		// provider there to ask).
+		return nil, fail(CodeConfiguration, fmt.Errorf("webauthn-options: %q is not a WebAuthn provider", rq.providerID))
 	}
 	get := func(k string) string {
 		if rq.r.Method == http.MethodPost {
@@ -221,7 +226,10 @@ func (a *Auth) webauthnOptions(rq *request) (*response, error) {
 	}
 	wa, err := a.relyingParty(rq, wp)
 	if err != nil {
-		return nil, fail(CodeConfiguration, err)
+		// Only a request's own Host (TrustHost) gets here: New refuses
+		// an IP address in Config.URL.
+		a.log.Info("authgo: webauthn options refused", "provider", wp.ID(), "err", err)
+		return webauthnInvalid("Invalid request"), nil
 	}
 	var creds []store.Authenticator
 	if exists {
@@ -330,7 +338,19 @@ func (a *Auth) webauthnCallback(rq *request, wp provider.WebAuthnProvider) (*res
 	}
 	wa, err := a.relyingParty(rq, wp)
 	if err != nil {
-		return nil, failWith(CodeConfiguration, err)
+		return nil, refuse("%w", err) // a request's own Host (TrustHost) that is an IP address
+	}
+	// The challenge is used once, as an OAuth state is: a callback
+	// replayed with the cookie from before it is refused even for an
+	// authenticator whose counter stays 0 (Auth.js accepts such a replay
+	// for the cookie's 15 minutes).
+	first, err := a.usedStates.UseOnce(ctx, usedChallengeKey(st.Challenge), a.now().Add(checkMaxAge+usedStateMargin))
+	if err != nil {
+		a.warnSometimes(&a.usedStatesWarn, "authgo: the store of used OAuth states did not answer; passkey callbacks are refused until it does", "err", err)
+		return nil, fail(CodeUnavailable, fmt.Errorf("%s: record the challenge: %w", wp.ID(), err))
+	}
+	if !first {
+		return nil, refuse("the challenge was used already (a replayed callback)")
 	}
 	var res *response
 	if action == "register" {
@@ -398,7 +418,9 @@ func (a *Auth) webauthnRegister(rq *request, wp provider.WebAuthnProvider, wa *w
 		return nil, refuse("the credential is registered already")
 	}
 	account := &Account{Provider: wp.ID(), Type: accountTypeWebAuthn, ProviderAccountID: credID}
-	res, err := a.finishSignIn(rq, &User{Email: rd.Email, Name: rd.Name}, account, nil, nil)
+	// User.ID is the signed-in user adding a passkey, "" for a sign-up:
+	// the SignIn callback tells them apart by it.
+	res, err := a.finishSignIn(rq, &User{ID: rd.User, Email: rd.Email, Name: rd.Name}, account, nil, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -484,6 +506,11 @@ func (a *Auth) webauthnAuthenticate(rq *request, wp provider.WebAuthnProvider, w
 		return nil, refuse("the credential's user is gone")
 	}
 	u := &User{ID: row.ID, Name: row.Name, Email: row.Email, Image: row.Image}
+	if !row.EmailVerified.IsZero() {
+		// Verified before (an email link, a provider): the session says
+		// so, as that sign-in's did. A passkey sign-up's address is not.
+		u.Extra = map[string]any{ClaimEmailVerified: true}
+	}
 	return a.finishSignIn(rq, u, &Account{Provider: wp.ID(), Type: accountTypeWebAuthn, ProviderAccountID: credID}, nil, nil)
 }
 
@@ -554,4 +581,11 @@ func (a *Auth) passkeyForm(rq *request) *pages.PasskeyForm {
 		}
 	}
 	return nil
+}
+
+// usedChallengeKey is the UseOnce key of a WebAuthn challenge: its
+// SHA-256, so no store holds a challenge.
+func usedChallengeKey(challenge string) string {
+	sum := sha256.Sum256([]byte(challenge))
+	return "webauthn-challenge:" + base64.RawURLEncoding.EncodeToString(sum[:])
 }

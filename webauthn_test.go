@@ -4,12 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/authgo/authgo"
 	"github.com/authgo/authgo/adapters/sqlite"
+	"github.com/authgo/authgo/internal/testkit"
 	"github.com/authgo/authgo/provider"
 	"github.com/authgo/authgo/providers/passkey"
 )
@@ -90,7 +94,7 @@ func wantRefused(t *testing.T, r *result, code string) {
 func TestPasskeySignUpSignIn(t *testing.T) {
 	a, s := newPasskeyAuth(t, nil)
 	c := newClient(t, a)
-	dev := newSoftAuthenticator(t, pkOrigin, "localhost")
+	dev := testkit.NewSoftAuthenticator(t, pkOrigin, "localhost")
 
 	o := c.webauthnOptions("passkey", "email=Ada@Example.com")
 	if o.status != 200 || o.Action != "register" {
@@ -116,12 +120,12 @@ func TestPasskeySignUpSignIn(t *testing.T) {
 		reg.Sel.ResidentKey != "required" || reg.Sel.UserVerification != "required" {
 		t.Fatalf("registration options = %s", o.Options)
 	}
-	if h, _ := b64u.DecodeString(reg.User.ID); len(h) != 64 {
+	if h, _ := testkit.B64URL.DecodeString(reg.User.ID); len(h) != 64 {
 		t.Fatalf("user.id = %q; want 64 hex characters, as Auth.js", h)
 	}
-	wantSignedIn(t, c, c.webauthnCallback("passkey", "register", dev.register(t, o.Options)), "ada@example.com")
+	wantSignedIn(t, c, c.webauthnCallback("passkey", "register", dev.Register(t, o.Options)), "ada@example.com")
 
-	credID := b64std(dev.id) // standard base64, padded, as Auth.js writes it
+	credID := b64std(dev.ID) // standard base64, padded, as Auth.js writes it
 	if !strings.HasPrefix(credID, "+/") || !strings.HasSuffix(credID, "=") {
 		t.Fatalf("fixture credential id %q should need '+', '/' and padding", credID)
 	}
@@ -151,7 +155,7 @@ func TestPasskeySignUpSignIn(t *testing.T) {
 		if want := strings.Contains(q, "email"); (len(ro.Allow) == 1) != want || ro.RPID != "localhost" || ro.UV != "required" {
 			t.Fatalf("authentication options ?%s = %s", q, o.Options)
 		}
-		wantSignedIn(t, c2, c2.webauthnCallback("passkey", "authenticate", dev.assert(t, o.Options)), "ada@example.com")
+		wantSignedIn(t, c2, c2.webauthnCallback("passkey", "authenticate", dev.Assert(t, o.Options)), "ada@example.com")
 	}
 	if row, _ := s.Authenticator(t.Context(), credID); row.Counter != 3 {
 		t.Fatalf("counter = %d; want 3", row.Counter)
@@ -159,7 +163,7 @@ func TestPasskeySignUpSignIn(t *testing.T) {
 }
 
 func b64std(b []byte) string {
-	return strings.NewReplacer("-", "+", "_", "/").Replace(b64u.EncodeToString(b)) + strings.Repeat("=", (3-len(b)%3)%3)
+	return strings.NewReplacer("-", "+", "_", "/").Replace(testkit.B64URL.EncodeToString(b)) + strings.Repeat("=", (3-len(b)%3)%3)
 }
 
 // TestPasskeyClonedCounter: an assertion whose counter does not go up (a
@@ -168,28 +172,28 @@ func b64std(b []byte) string {
 func TestPasskeyClonedCounter(t *testing.T) {
 	a, s := newPasskeyAuth(t, nil)
 	c := newClient(t, a)
-	dev := newSoftAuthenticator(t, pkOrigin, "localhost")
+	dev := testkit.NewSoftAuthenticator(t, pkOrigin, "localhost")
 	o := c.webauthnOptions("passkey", "email=grace@example.com")
-	wantSignedIn(t, c, c.webauthnCallback("passkey", "register", dev.register(t, o.Options)), "grace@example.com")
+	wantSignedIn(t, c, c.webauthnCallback("passkey", "register", dev.Register(t, o.Options)), "grace@example.com")
 	clone := *dev
 	for range 3 {
 		c2 := newClient(t, a)
 		o := c2.webauthnOptions("passkey", "")
-		wantSignedIn(t, c2, c2.webauthnCallback("passkey", "authenticate", dev.assert(t, o.Options)), "grace@example.com")
+		wantSignedIn(t, c2, c2.webauthnCallback("passkey", "authenticate", dev.Assert(t, o.Options)), "grace@example.com")
 	}
 	for _, n := range []uint32{0, 2} { // assert adds one: 1 and 3, not above 3
-		clone.counter = n
+		clone.Counter = n
 		c3 := newClient(t, a)
 		o := c3.webauthnOptions("passkey", "")
-		wantRefused(t, c3.webauthnCallback("passkey", "authenticate", clone.assert(t, o.Options)), authgo.CodeWebAuthnVerification)
+		wantRefused(t, c3.webauthnCallback("passkey", "authenticate", clone.Assert(t, o.Options)), authgo.CodeWebAuthnVerification)
 	}
-	if row, _ := s.Authenticator(t.Context(), b64std(dev.id)); row == nil || row.Counter != 3 {
+	if row, _ := s.Authenticator(t.Context(), b64std(dev.ID)); row == nil || row.Counter != 3 {
 		t.Fatalf("stored counter = %+v; want 3", row)
 	}
 	// The original goes on.
 	c4 := newClient(t, a)
 	o = c4.webauthnOptions("passkey", "")
-	wantSignedIn(t, c4, c4.webauthnCallback("passkey", "authenticate", dev.assert(t, o.Options)), "grace@example.com")
+	wantSignedIn(t, c4, c4.webauthnCallback("passkey", "authenticate", dev.Assert(t, o.Options)), "grace@example.com")
 }
 
 // TestPasskeyAddToAccount: a signed-in user adds a second passkey, which
@@ -198,12 +202,15 @@ func TestPasskeyClonedCounter(t *testing.T) {
 func TestPasskeyAddToAccount(t *testing.T) {
 	a, s := newPasskeyAuth(t, nil)
 	c := newClient(t, a)
-	first := newSoftAuthenticator(t, pkOrigin, "localhost")
+	first := testkit.NewSoftAuthenticator(t, pkOrigin, "localhost")
 	o := c.webauthnOptions("passkey", "email=lin@example.com")
-	wantSignedIn(t, c, c.webauthnCallback("passkey", "register", first.register(t, o.Options)), "lin@example.com")
+	wantSignedIn(t, c, c.webauthnCallback("passkey", "register", first.Register(t, o.Options)), "lin@example.com")
 
 	if o := c.webauthnOptions("passkey", ""); o.status != 400 || o.Error != "Invalid request" {
 		t.Fatalf("no action while signed in = %+v; want 400 Invalid request", o)
+	}
+	if page := c.get(pkOrigin + "/auth/signin"); !strings.Contains(page.body, `data-mode="add"`) || !strings.Contains(page.body, "Add a passkey") || strings.Contains(page.body, "passkey-email") {
+		t.Fatalf("the sign-in page of a signed-in user offers no \"Add a passkey\":\n%s", page.body)
 	}
 	o = c.webauthnOptions("passkey", "action=register")
 	if o.status != 200 || o.Action != "register" {
@@ -215,13 +222,13 @@ func TestPasskeyAddToAccount(t *testing.T) {
 		} `json:"excludeCredentials"`
 	}
 	json.Unmarshal(o.Options, &reg)
-	if len(reg.Exclude) != 1 || reg.Exclude[0].ID != b64u.EncodeToString(first.id) {
+	if len(reg.Exclude) != 1 || reg.Exclude[0].ID != testkit.B64URL.EncodeToString(first.ID) {
 		t.Fatalf("excludeCredentials = %s; want the first passkey", o.Options)
 	}
-	second := newSoftAuthenticator(t, pkOrigin, "localhost")
-	wantSignedIn(t, c, c.webauthnCallback("passkey", "register", second.register(t, o.Options)), "lin@example.com")
-	r1, _ := s.Authenticator(t.Context(), b64std(first.id))
-	r2, _ := s.Authenticator(t.Context(), b64std(second.id))
+	second := testkit.NewSoftAuthenticator(t, pkOrigin, "localhost")
+	wantSignedIn(t, c, c.webauthnCallback("passkey", "register", second.Register(t, o.Options)), "lin@example.com")
+	r1, _ := s.Authenticator(t.Context(), b64std(first.ID))
+	r2, _ := s.Authenticator(t.Context(), b64std(second.ID))
 	if r1 == nil || r2 == nil || r1.UserID != r2.UserID {
 		t.Fatalf("the passkeys belong to %+v and %+v; want one user", r1, r2)
 	}
@@ -230,7 +237,7 @@ func TestPasskeyAddToAccount(t *testing.T) {
 		t.Fatalf("register a known address signed out = %+v; want 400 Invalid request", o)
 	}
 	o = c2.webauthnOptions("passkey", "email=LIN@example.com")
-	wantSignedIn(t, c2, c2.webauthnCallback("passkey", "authenticate", second.assert(t, o.Options)), "lin@example.com")
+	wantSignedIn(t, c2, c2.webauthnCallback("passkey", "authenticate", second.Assert(t, o.Options)), "lin@example.com")
 }
 
 // TestPasskeyDecisionRules: Auth.js's answers of webauthn-options.
@@ -254,12 +261,16 @@ func TestPasskeyDecisionRules(t *testing.T) {
 		{"passkey", "email=x%0d%0aBcc:y@example.com", 400, "", "Invalid request"},
 		{"passkey", "email=" + strings.Repeat("a", 250) + "@example.com", 400, "", "Invalid request"},
 		{"webauthn", "email=new@example.com", 200, "register", ""},
-		{"credentials", "", 400, "", "Invalid provider"},
-		{"nope", "", 400, "", "Invalid provider"},
 	} {
 		o := c.webauthnOptions(tc.id, tc.query)
 		if o.status != tc.status || o.Action != tc.action || o.Error != tc.err {
 			t.Errorf("webauthn-options/%s?%s = %d %q %q; want %d %q %q", tc.id, tc.query, o.status, o.Action, o.Error, tc.status, tc.action, tc.err)
+		}
+	}
+	// Another provider: the Configuration error page, as Auth.js.
+	for _, id := range []string{"credentials", "nope"} {
+		if r := c.get(pkOrigin + "/auth/webauthn-options/" + id); r.StatusCode != 302 || r.Header.Get("Location") != pkOrigin+"/auth/error?error=Configuration" {
+			t.Errorf("webauthn-options/%s = %d %s", id, r.StatusCode, r.Header.Get("Location"))
 		}
 	}
 	// The webauthn provider prefers, the passkey provider requires.
@@ -274,63 +285,63 @@ func TestPasskeyDecisionRules(t *testing.T) {
 // a 5xx, and signs nobody in.
 func TestPasskeyBadInput(t *testing.T) {
 	a, _ := newPasskeyAuth(t, nil)
-	dev := newSoftAuthenticator(t, pkOrigin, "localhost")
+	dev := testkit.NewSoftAuthenticator(t, pkOrigin, "localhost")
 	{
 		c := newClient(t, a)
 		o := c.webauthnOptions("passkey", "email=eve@example.com")
-		wantSignedIn(t, c, c.webauthnCallback("passkey", "register", dev.register(t, o.Options)), "eve@example.com")
+		wantSignedIn(t, c, c.webauthnCallback("passkey", "register", dev.Register(t, o.Options)), "eve@example.com")
 	}
 	fresh := func() (*client, pkOptions) {
 		c := newClient(t, a)
 		return c, c.webauthnOptions("passkey", "")
 	}
 	t.Run("malformed data", func(t *testing.T) {
-		for _, data := range []string{"", "{", "null", `{"id":"x"}`, `{"id":"` + b64u.EncodeToString(dev.id) + `","type":"public-key","response":{}}`, strings.Repeat("[", 5000)} {
+		for _, data := range []string{"", "{", "null", `{"id":"x"}`, `{"id":"` + testkit.B64URL.EncodeToString(dev.ID) + `","type":"public-key","response":{}}`, strings.Repeat("[", 5000)} {
 			c, _ := fresh()
 			wantRefused(t, c.webauthnCallback("passkey", "authenticate", data), authgo.CodeWebAuthnVerification)
 		}
 	})
 	t.Run("bad action", func(t *testing.T) {
 		c, o := fresh()
-		wantRefused(t, c.webauthnCallback("passkey", "login", dev.assert(t, o.Options)), authgo.CodeWebAuthnVerification)
+		wantRefused(t, c.webauthnCallback("passkey", "login", dev.Assert(t, o.Options)), authgo.CodeWebAuthnVerification)
 		c, o = fresh()
 		// Registration data against a sign-in challenge.
-		wantRefused(t, c.webauthnCallback("passkey", "register", newSoftAuthenticator(t, pkOrigin, "localhost").register(t, o.Options)), authgo.CodeWebAuthnVerification)
+		wantRefused(t, c.webauthnCallback("passkey", "register", testkit.NewSoftAuthenticator(t, pkOrigin, "localhost").Register(t, o.Options)), authgo.CodeWebAuthnVerification)
 	})
 	t.Run("wrong challenge", func(t *testing.T) {
 		c, _ := fresh()
 		_, other := fresh()
-		wantRefused(t, c.webauthnCallback("passkey", "authenticate", dev.assert(t, other.Options)), authgo.CodeWebAuthnVerification)
+		wantRefused(t, c.webauthnCallback("passkey", "authenticate", dev.Assert(t, other.Options)), authgo.CodeWebAuthnVerification)
 	})
 	t.Run("no challenge cookie", func(t *testing.T) {
 		c, o := fresh()
 		c.DeleteCookie("authjs.challenge")
-		wantRefused(t, c.webauthnCallback("passkey", "authenticate", dev.assert(t, o.Options)), authgo.CodeWebAuthnVerification)
+		wantRefused(t, c.webauthnCallback("passkey", "authenticate", dev.Assert(t, o.Options)), authgo.CodeWebAuthnVerification)
 	})
 	t.Run("wrong origin in client data", func(t *testing.T) {
 		c, o := fresh()
 		evil := *dev
-		evil.origin = "http://localhost:4000"
-		wantRefused(t, c.webauthnCallback("passkey", "authenticate", evil.assert(t, o.Options)), authgo.CodeWebAuthnVerification)
-		dev.counter = evil.counter
+		evil.Origin = "http://localhost:4000"
+		wantRefused(t, c.webauthnCallback("passkey", "authenticate", evil.Assert(t, o.Options)), authgo.CodeWebAuthnVerification)
+		dev.Counter = evil.Counter
 	})
 	t.Run("wrong RP id", func(t *testing.T) {
 		c, o := fresh()
 		evil := *dev
-		evil.rpID = "example.com"
-		wantRefused(t, c.webauthnCallback("passkey", "authenticate", evil.assert(t, o.Options)), authgo.CodeWebAuthnVerification)
-		dev.counter = evil.counter
+		evil.RPID = "example.com"
+		wantRefused(t, c.webauthnCallback("passkey", "authenticate", evil.Assert(t, o.Options)), authgo.CodeWebAuthnVerification)
+		dev.Counter = evil.Counter
 	})
 	t.Run("no user verification", func(t *testing.T) {
 		c, o := fresh()
 		lazy := *dev
-		lazy.flags = 0
-		wantRefused(t, c.webauthnCallback("passkey", "authenticate", lazy.assert(t, o.Options)), authgo.CodeWebAuthnVerification)
-		dev.counter = lazy.counter
+		lazy.Flags = 0
+		wantRefused(t, c.webauthnCallback("passkey", "authenticate", lazy.Assert(t, o.Options)), authgo.CodeWebAuthnVerification)
+		dev.Counter = lazy.Counter
 	})
 	t.Run("cross-origin post", func(t *testing.T) {
 		c, o := fresh()
-		r := c.webauthnCallback("passkey", "authenticate", dev.assert(t, o.Options), "Origin", "http://evil.example")
+		r := c.webauthnCallback("passkey", "authenticate", dev.Assert(t, o.Options), "Origin", "http://evil.example")
 		if r.StatusCode != http.StatusForbidden {
 			t.Fatalf("cross-origin callback = %d; want 403", r.StatusCode)
 		}
@@ -338,14 +349,14 @@ func TestPasskeyBadInput(t *testing.T) {
 	t.Run("wrong provider in cookie", func(t *testing.T) {
 		c := newClient(t, a)
 		o := c.webauthnOptions("webauthn", "") // the cookie is bound to webauthn
-		wantRefused(t, c.webauthnCallback("passkey", "authenticate", dev.assert(t, o.Options)), authgo.CodeWebAuthnVerification)
+		wantRefused(t, c.webauthnCallback("passkey", "authenticate", dev.Assert(t, o.Options)), authgo.CodeWebAuthnVerification)
 	})
 	t.Run("missing CSRF", func(t *testing.T) {
 		c, o := fresh()
-		form := url.Values{"action": {"authenticate"}, "data": {dev.assert(t, o.Options)}}
+		form := url.Values{"action": {"authenticate"}, "data": {dev.Assert(t, o.Options)}}
 		wantRefused(t, c.postForm(pkOrigin+"/auth/callback/passkey", form), authgo.CodeMissingCSRF)
 		c, o = fresh()
-		form = url.Values{"action": {"authenticate"}, "data": {dev.assert(t, o.Options)}, "csrfToken": {"forged"}}
+		form = url.Values{"action": {"authenticate"}, "data": {dev.Assert(t, o.Options)}, "csrfToken": {"forged"}}
 		wantRefused(t, c.postForm(pkOrigin+"/auth/callback/passkey", form), authgo.CodeMissingCSRF)
 	})
 	t.Run("GET callback", func(t *testing.T) {
@@ -362,7 +373,7 @@ func TestPasskeyBadInput(t *testing.T) {
 	// After all that, the passkey still signs in: nothing above moved
 	// its counter past what the authenticator has.
 	c, o := fresh()
-	wantSignedIn(t, c, c.webauthnCallback("passkey", "authenticate", dev.assert(t, o.Options)), "eve@example.com")
+	wantSignedIn(t, c, c.webauthnCallback("passkey", "authenticate", dev.Assert(t, o.Options)), "eve@example.com")
 }
 
 // TestPasskeySignInCallbackRefuses: the SignIn callback governs sign-up:
@@ -377,16 +388,16 @@ func TestPasskeySignInCallbackRefuses(t *testing.T) {
 		}
 	})
 	c := newClient(t, a)
-	dev := newSoftAuthenticator(t, pkOrigin, "localhost")
+	dev := testkit.NewSoftAuthenticator(t, pkOrigin, "localhost")
 	o := c.webauthnOptions("passkey", "email=mallory@evil.example")
 	if o.Action != "register" {
 		t.Fatalf("options = %+v", o)
 	}
-	wantRefused(t, c.webauthnCallback("passkey", "register", dev.register(t, o.Options)), authgo.CodeAccessDenied)
+	wantRefused(t, c.webauthnCallback("passkey", "register", dev.Register(t, o.Options)), authgo.CodeAccessDenied)
 	if u, _ := s.UserByEmail(t.Context(), "mallory@evil.example"); u != nil {
 		t.Fatalf("a refused sign-up left a user: %+v", u)
 	}
-	if row, _ := s.Authenticator(t.Context(), b64std(dev.id)); row != nil {
+	if row, _ := s.Authenticator(t.Context(), b64std(dev.ID)); row != nil {
 		t.Fatalf("a refused sign-up left a credential: %+v", row)
 	}
 }
@@ -407,5 +418,125 @@ func TestPasskeyConfig(t *testing.T) {
 		if _, err := authgo.New(tc.cfg); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("New(%s) = %v; want an error saying %q", tc.cfg.URL, err, tc.want)
 		}
+	}
+}
+
+// TestPasskeyTrustHostIP: with TrustHost, a request whose host is an IP
+// address (which cannot be a relying party id) gets 400, not a server
+// error.
+func TestPasskeyTrustHostIP(t *testing.T) {
+	a, _ := newPasskeyAuth(t, func(c *authgo.Config) {
+		c.URL, c.TrustHost, c.TrustedProxies = "", true, []netip.Prefix{netip.MustParsePrefix("0.0.0.0/0")}
+	})
+	c := newClient(t, a)
+	r := c.get("http://127.0.0.1:3000/auth/webauthn-options/passkey?email=a@example.com")
+	if r.StatusCode != 400 || !strings.Contains(r.body, "Invalid request") {
+		t.Fatalf("options on an IP host = %d %s", r.StatusCode, r.body)
+	}
+	if o := c.webauthnOptions("passkey", "email=a@example.com"); o.status != 200 {
+		t.Fatalf("options on localhost = %+v", o)
+	}
+}
+
+// TestPasskeyReplay: a callback replayed with the challenge cookie from
+// before it is refused, even for an authenticator that keeps no counter
+// (whose 0 never goes up); the challenge cookie is cleared on a refusal
+// too.
+func TestPasskeyReplay(t *testing.T) {
+	a, _ := newPasskeyAuth(t, nil)
+	c := newClient(t, a)
+	dev := testkit.NewSoftAuthenticator(t, pkOrigin, "localhost")
+	o := c.webauthnOptions("passkey", "email=zed@example.com")
+	wantSignedIn(t, c, c.webauthnCallback("passkey", "register", dev.Register(t, o.Options)), "zed@example.com")
+
+	c2 := newClient(t, a)
+	o = c2.webauthnOptions("passkey", "")
+	challengeCookie := c2.Cookie("authjs.challenge")
+	var ro struct {
+		Challenge string `json:"challenge"`
+	}
+	json.Unmarshal(o.Options, &ro)
+	data := dev.Assertion(t, dev.ClientData("webauthn.get", ro.Challenge)) // counter 0, as registered
+	wantSignedIn(t, c2, c2.webauthnCallback("passkey", "authenticate", data), "zed@example.com")
+
+	c3 := newClient(t, a)
+	c3.SetCookie("authjs.challenge", challengeCookie)
+	r := c3.webauthnCallback("passkey", "authenticate", data)
+	wantRefused(t, r, authgo.CodeWebAuthnVerification)
+	if ck := r.setCook["authjs.challenge"]; ck == nil || ck.MaxAge >= 0 {
+		t.Fatalf("a refused callback kept the challenge cookie: %+v", ck)
+	}
+}
+
+// TestPasskeyEmailVerified: a passkey sign-in of a user whose address was
+// verified (an email link, a provider) carries email_verified; a passkey
+// sign-up's typed address does not.
+func TestPasskeyEmailVerified(t *testing.T) {
+	a, s := newPasskeyAuth(t, nil)
+	c := newClient(t, a)
+	dev := testkit.NewSoftAuthenticator(t, pkOrigin, "localhost")
+	o := c.webauthnOptions("passkey", "email=ver@example.com")
+	wantSignedIn(t, c, c.webauthnCallback("passkey", "register", dev.Register(t, o.Options)), "ver@example.com")
+	verified := func(c *client) (bool, bool) {
+		t.Helper()
+		req := httptest.NewRequest("GET", pkOrigin+"/", nil)
+		req.Header.Set("Cookie", c.CookieHeader())
+		tok, err := a.Token(req)
+		if err != nil || tok == nil {
+			t.Fatalf("Token = %v, %v", tok, err)
+		}
+		v, ok := tok.Extra[authgo.ClaimEmailVerified].(bool)
+		return v, ok
+	}
+	if v, ok := verified(c); ok && v {
+		t.Fatal("a passkey sign-up's typed address is email_verified")
+	}
+	u, _ := s.UserByEmail(t.Context(), "ver@example.com")
+	u.EmailVerified = time.Now()
+	if _, err := s.UpdateUser(t.Context(), *u); err != nil {
+		t.Fatal(err)
+	}
+	c2 := newClient(t, a)
+	o = c2.webauthnOptions("passkey", "")
+	wantSignedIn(t, c2, c2.webauthnCallback("passkey", "authenticate", dev.Assert(t, o.Options)), "ver@example.com")
+	if v, ok := verified(c2); !ok || !v {
+		t.Fatal("a passkey sign-in of a verified address is not email_verified")
+	}
+}
+
+// TestPasskeyNextAuthClient: the requests of next-auth/webauthn's
+// signIn("passkey") (5.0.0-beta.32): options with the sign-in
+// parameters in the query, then a form post with X-Auth-Return-Redirect
+// carrying data, action, csrfToken and callbackUrl, answered {"url"}; a
+// refusal is {"url": …/error?error=WebAuthnVerificationError}.
+func TestPasskeyNextAuthClient(t *testing.T) {
+	a, _ := newPasskeyAuth(t, nil)
+	c := newClient(t, a)
+	if r := c.get(pkOrigin + "/auth/providers"); !strings.Contains(r.body, `"passkey":{"id":"passkey","name":"Passkey","type":"webauthn"`) {
+		t.Fatalf("providers = %s", r.body) // signIn checks providers[id].type === "webauthn"
+	}
+	dev := testkit.NewSoftAuthenticator(t, pkOrigin, "localhost")
+	o := c.webauthnOptions("passkey", "email=nx%40example.com")
+	post := func(action, data string) map[string]string {
+		t.Helper()
+		form := url.Values{"email": {"nx@example.com"}, "data": {data}, "action": {action}, "csrfToken": {c.csrf(pkOrigin)}, "callbackUrl": {pkOrigin + "/dashboard"}}
+		r := c.postForm(pkOrigin+"/auth/callback/passkey?", form, "X-Auth-Return-Redirect", "1")
+		var m map[string]string
+		if r.StatusCode != 200 || json.Unmarshal([]byte(r.body), &m) != nil {
+			t.Fatalf("callback = %d %s", r.StatusCode, r.body)
+		}
+		return m
+	}
+	if m := post("register", dev.Register(t, o.Options)); m["url"] != pkOrigin+"/dashboard" {
+		t.Fatalf("register answered %v", m)
+	}
+	c.DeleteCookie("authjs.session-token")
+	o = c.webauthnOptions("passkey", "")
+	if m := post("authenticate", "{}"); !strings.Contains(m["url"], "/auth/error?error=WebAuthnVerificationError") {
+		t.Fatalf("a bad credential answered %v", m)
+	}
+	o = c.webauthnOptions("passkey", "")
+	if m := post("authenticate", dev.Assert(t, o.Options)); m["url"] != pkOrigin+"/dashboard" {
+		t.Fatalf("authenticate answered %v", m)
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/authgo/authgo"
 	"github.com/authgo/authgo/internal/clientip"
+	"github.com/authgo/authgo/internal/peek"
 	"github.com/authgo/authgo/internal/urlx"
 )
 
@@ -168,7 +169,7 @@ func (g *Gateway) forwardAuthSignedIn(w http.ResponseWriter, r *http.Request) {
 // identityHeaders sets the configured identity headers of tok on h: the
 // forward-auth answer's. The error is ErrRefreshUnavailable (accessToken).
 func (g *Gateway) identityHeaders(h http.Header, r *http.Request, tok *authgo.Token) error {
-	at, err := g.accessToken(r)
+	at, err := g.accessToken(r, tok)
 	if err != nil {
 		return err
 	}
@@ -180,11 +181,15 @@ func (g *Gateway) identityHeaders(h http.Header, r *http.Request, tok *authgo.To
 // when due: "" when neither PassAccessToken nor PassAuthorizationHeader
 // is set or the session holds none; ErrRefreshUnavailable when it expired
 // and could not be refreshed now.
-func (g *Gateway) accessToken(r *http.Request) (string, error) {
+//
+// tok is r's token as the gateway read it (token): on a public path, not
+// behind the session guard, its access token is refreshed from it
+// without reading the cookie a second time.
+func (g *Gateway) accessToken(r *http.Request, tok *authgo.Token) (string, error) {
 	if !g.o.PassAccessToken && !g.o.PassAuthorizationHeader {
 		return "", nil
 	}
-	at, err := g.a.AccessToken(r)
+	at, err := peek.AccessToken(g.a, r, tok)
 	if errors.Is(err, authgo.ErrRefreshUnavailable) {
 		return "", err
 	}

@@ -604,3 +604,47 @@ func TestUpstreamKeepsConnections(t *testing.T) {
 	}
 	t.Logf("%d upstream connections for %d requests", dialed.Load(), conc*rounds)
 }
+
+// countingRevocations is a revocation store that counts its Check calls:
+// one per session read.
+type countingRevocations struct{ checks atomic.Int32 }
+
+func (*countingRevocations) RevokeSession(context.Context, string, time.Time) error { return nil }
+func (*countingRevocations) RevokeUser(context.Context, string, time.Time, time.Time) error {
+	return nil
+}
+func (c *countingRevocations) Check(context.Context, string, string) (bool, time.Time, error) {
+	c.checks.Add(1)
+	return false, time.Time{}, nil
+}
+
+// TestPublicAccessTokenOneRead: on a public path with PassAccessToken the
+// gateway reads the session cookie once (one revocation check), for the
+// identity and the access token both; a protected path too.
+func TestPublicAccessTokenOneRead(t *testing.T) {
+	var got http.Header
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got = r.Header.Clone() }))
+	defer app.Close()
+	rs := &countingRevocations{}
+	a := newAuth(t, func(c *authgo.Config) { c.Session.Revocations, c.Session.RevocationCache = rs, -1 })
+	g, err := gateway.New(a, gateway.Options{Upstream: app.URL, Public: []string{"/pub/:path*"}, PassAccessToken: true, PassIdentity: true,
+		Allow: gateway.Allow{Any: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ck := cookie(t, &jwt.Token{Subject: "u-1", Email: "ann@example.com", Extra: map[string]any{"provider": "github",
+		"access_token": "at-1", "expires_at": float64(time.Now().Add(time.Hour).Unix())}})
+	for _, path := range []string{"/pub/x", "/private"} {
+		rs.checks.Store(0)
+		r := httptest.NewRequest("GET", origin+path, nil)
+		r.Header.Set("Cookie", ck)
+		w := httptest.NewRecorder()
+		g.ServeHTTP(w, r)
+		if w.Code != 200 || got.Get(gateway.HeaderAccessToken) != "at-1" || got.Get(gateway.HeaderUser) != "u-1" {
+			t.Fatalf("%s: %d, upstream headers %v", path, w.Code, got)
+		}
+		if n := rs.checks.Load(); n != 1 {
+			t.Errorf("%s: the session was read %d times", path, n)
+		}
+	}
+}

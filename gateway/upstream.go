@@ -37,7 +37,7 @@ func (g *Gateway) proxy(w http.ResponseWriter, r *http.Request, tok *authgo.Toke
 	if tok != nil && g.identity {
 		// The access token first: a refresh that fails is a 503 before
 		// anything is proxied. rewrite sets the headers.
-		at, err := g.accessToken(r)
+		at, err := g.accessToken(r, tok)
 		if err != nil {
 			w.Header().Set("Retry-After", "2")
 			http.Error(w, "Service Unavailable: the access token could not be refreshed now", http.StatusServiceUnavailable)

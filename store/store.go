@@ -3,7 +3,7 @@
 // contract, split into small interfaces so that a store implements only
 // what it holds (STYLE §2). A store for sessions alone (Redis, say)
 // implements [SessionStore]; a SQL database implements [SessionStore] and
-// [UserStore].
+// [UserStore], and [AuthenticatorStore] for passkeys.
 //
 // Configure them with authgo.Config.Users and authgo.SessionConfig.Store.
 // adapters/sqlite implements both; adapters/adaptertest checks any store

@@ -270,6 +270,9 @@ func (m *metrics) instrumentStores(cfg *authgo.Config, counter authgo.Counter) a
 		cu := countedUsers{UserStore: u, m: m, store: storeName(u)}
 		if c, ok := u.(store.UserWithAccountCreator); ok {
 			cfg.Users = countedUsersWithAccount{cu, c}
+			if as, ok := u.(store.AuthenticatorStore); ok {
+				cfg.Users = countedPasskeyUsers{countedUsersWithAccount{cu, c}, as}
+			}
 		} else {
 			cfg.Users = cu
 		}
@@ -402,6 +405,36 @@ func (c countedUsers) UpdateAccount(ctx context.Context, a store.Account) error 
 func (c countedUsers) Account(ctx context.Context, provider, providerAccountID string) (*store.Account, error) {
 	a, err := c.UserStore.Account(ctx, provider, providerAccountID)
 	return a, c.err(err)
+}
+
+// countedPasskeyUsers is a users store that keeps WebAuthn credentials
+// too (the passkey provider's), counted as the users store.
+type countedPasskeyUsers struct {
+	countedUsersWithAccount
+	a store.AuthenticatorStore
+}
+
+func (c countedPasskeyUsers) Authenticator(ctx context.Context, credentialID string) (*store.Authenticator, error) {
+	a, err := c.a.Authenticator(ctx, credentialID)
+	return a, c.err(err)
+}
+
+func (c countedPasskeyUsers) CreateAuthenticator(ctx context.Context, a store.Authenticator) error {
+	err := c.a.CreateAuthenticator(ctx, a)
+	if errors.Is(err, store.ErrAuthenticatorExists) {
+		return err // an answer, not a failure
+	}
+	return c.err(err)
+}
+
+func (c countedPasskeyUsers) UserAuthenticators(ctx context.Context, userID string) ([]store.Authenticator, error) {
+	as, err := c.a.UserAuthenticators(ctx, userID)
+	return as, c.err(err)
+}
+
+func (c countedPasskeyUsers) UpdateAuthenticatorCounter(ctx context.Context, credentialID string, counter int64) (bool, error) {
+	ok, err := c.a.UpdateAuthenticatorCounter(ctx, credentialID, counter)
+	return ok, c.err(err)
 }
 
 type countedUsersWithAccount struct {

@@ -943,8 +943,11 @@ func TestInstrumentKeepsOptionalInterfaces(t *testing.T) {
 		if _, ok := cfg.Users.(store.UserWithAccountCreator); !ok {
 			t.Error("the wrapped users store lost CreateUserWithAccount")
 		}
-		if _, ok := cfg.Users.(countedUsersWithAccount); !ok {
+		if _, ok := cfg.Users.(countedPasskeyUsers); !ok {
 			t.Errorf("users not wrapped: %T", cfg.Users)
+		}
+		if _, ok := cfg.Users.(store.AuthenticatorStore); !ok {
+			t.Error("the wrapped users store lost the authenticator methods (passkeys)")
 		}
 	}
 	// A store without the optional methods does not gain them.
@@ -957,6 +960,9 @@ func TestInstrumentKeepsOptionalInterfaces(t *testing.T) {
 	}
 	if _, ok := cfg.Users.(store.UserWithAccountCreator); ok {
 		t.Error("CreateUserWithAccount made up")
+	}
+	if _, ok := cfg.Users.(store.AuthenticatorStore); ok {
+		t.Error("authenticator methods made up")
 	}
 	// Failures are counted by store and kind; a caller that went away is not.
 	rd.Kill()

@@ -33,6 +33,7 @@ import (
 	"github.com/authgo/authgo/providers/backend"
 	"github.com/authgo/authgo/providers/credentials"
 	providerenv "github.com/authgo/authgo/providers/env"
+	"github.com/authgo/authgo/providers/passkey"
 	"github.com/authgo/authgo/proxy"
 	"github.com/authgo/authgo/store"
 )
@@ -267,6 +268,12 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 		c.errorf("--addr %q: %v", *addr, err)
 		return exitUsage
 	}
+	if o.passkeys {
+		if err := passkeysURL(authURL, trustHost, host); err != nil {
+			c.errorf("%v", err)
+			return exitUsage
+		}
+	}
 	if authURL == "" && !trustHost && allInterfaces(host) {
 		c.errorf("--addr %s listens on all interfaces, so the public URL is unknown: set AUTH_URL (e.g. AUTH_URL=https://auth.example.com/auth), or AUTH_TRUST_HOST=true with --trusted-proxy behind a proxy that sets X-Forwarded-Host and X-Forwarded-Proto", *addr)
 		return exitUsage
@@ -359,6 +366,12 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 	}
 	if authURL == "" && !trustHost {
 		cfg.URL = scheme + "://" + ln.Addr().String()
+		if o.passkeys {
+			// A passkey's relying party id is a host name, never an IP
+			// address: the loopback address by its name.
+			_, port, _ := net.SplitHostPort(ln.Addr().String())
+			cfg.URL = scheme + "://localhost:" + port
+		}
 	}
 	if o.gw.upstream != "" {
 		// In front of an app the gateway guards the paths (--public,
@@ -420,12 +433,12 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 	}
 	cfg.Providers = append([]provider.Provider{form}, oauthProviders...)
 	emailAllow := &emailAllowList{log: log}
+	noList := !o.gw.allowAny && len(o.gw.allowEmails) == 0 && len(o.gw.allowDomains) == 0
+	emailAllow.open = noList && *dev
 	if emailProvider != nil {
 		cfg.Providers = append(cfg.Providers, emailProvider)
 		cfg.Email = emailLimits(&o.email, counter)
 		cfg.Email.Tokens = db // the verification_token table
-		noList := !o.gw.allowAny && len(o.gw.allowEmails) == 0 && len(o.gw.allowDomains) == 0
-		emailAllow.open = noList && *dev
 		cfg.Callbacks.SignIn = emailAllow.signIn
 		switch {
 		case emailProvider.Server() == "":
@@ -435,6 +448,13 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 		}
 		if noList && !*dev {
 			log.Warn("email sign-in sends no link until you say who may have one: --allow-email ADDR, --allow-email-domain DOMAIN or --allow-any")
+		}
+	}
+	if o.passkeys {
+		cfg.Providers = append(cfg.Providers, passkey.New())
+		cfg.Callbacks.SignIn = passkeySignUps(cfg.Callbacks.SignIn, emailAllow)
+		if noList && !*dev {
+			log.Warn("--passkeys: nobody may sign up with a passkey until you say who may: set --allow-email ADDR, --allow-email-domain DOMAIN or --allow-any; signed-in users may add one")
 		}
 	}
 	m.installEvents(&cfg)
@@ -524,7 +544,11 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 		}
 	}
 
-	home := homeURL(scheme, authURL, ln.Addr())
+	homeFrom := authURL
+	if o.passkeys && authURL == "" {
+		homeFrom = cfg.URL // localhost, not the loopback address
+	}
+	home := homeURL(scheme, homeFrom, ln.Addr())
 	log.Info("listening", "addr", ln.Addr().String(), "url", home, "auth", a.BasePath(), "db", db.where(), "protect", []string(protect))
 	fmt.Fprintf(c.stdout, "authgo is running: open %s\n", home)
 	if demoPassword != "" {

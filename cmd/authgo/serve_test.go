@@ -34,7 +34,7 @@ type server struct {
 }
 
 var (
-	runningLine = regexp.MustCompile(`^authgo is running: open (http://127\.0\.0\.1:[0-9]+)/$`)
+	runningLine = regexp.MustCompile(`^authgo is running: open (http://(?:127\.0\.0\.1|localhost):[0-9]+)/$`)
 	demoLine    = regexp.MustCompile(`^sign in as demo / ([A-Z2-7]{26})$`)
 )
 

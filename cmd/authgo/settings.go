@@ -55,6 +55,8 @@ type serveOptions struct {
 	gw    gatewayOptions
 	email emailOptions
 
+	passkeys bool
+
 	metricsAddr   string
 	logFormat     string
 	accessLog     bool
@@ -152,6 +154,9 @@ var serveSettings = []setting{
 	{env: []string{"AUTH_BACKEND_ACCESS_TOKEN_FIELD", "AUTH_BACKEND_REFRESH_TOKEN_FIELD", "AUTH_BACKEND_EXPIRES_IN_FIELD"}, def: "accessToken, refreshToken, expiresIn", group: groupBackend,
 		usage: "the back end's JSON field names"},
 
+	{flag: "passkeys", env: []string{"AUTH_PASSKEYS"}, def: "false", group: groupProviders,
+		usage: "sign-in with passkeys (Auth.js's passkey provider): a passkey button and passkey autofill on the sign-in page, sign-up with a passkey, and signed-in users add one; the credentials are kept in the database. The relying party id is AUTH_URL's host name, which must be a name, not an IP address; without AUTH_URL, on a loopback --addr, serve uses http://localhost:PORT",
+		value: func(o *serveOptions) any { return &o.passkeys }},
 	{env: []string{"AUTH_GITHUB_ID", "AUTH_GITHUB_SECRET"}, group: groupProviders,
 		usage: "GitHub sign-in"},
 	{env: []string{"AUTH_GOOGLE_ID", "AUTH_GOOGLE_SECRET", "AUTH_GOOGLE_ISSUER"}, group: groupProviders,

@@ -15,3 +15,9 @@ import (
 // with the same cookie share (the decode cache's): the caller must not
 // change it, nor its Extra map.
 var Token func(a any, r *http.Request) (*jwt.Token, error)
+
+// AccessToken returns the access token of r's session for a as
+// authgo.Auth.AccessToken does, refreshed when due, but from tok (what
+// Token returned for r) instead of reading the cookie again; behind the
+// middleware it uses the request's tokens, as AccessToken does.
+var AccessToken func(a any, r *http.Request, tok *jwt.Token) (string, error)
