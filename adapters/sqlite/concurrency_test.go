@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -169,6 +170,95 @@ func TestConcurrentWriters(t *testing.T) {
 					users, accounts, sessions, half, writers+2, writers+1, writers)
 			}
 		})
+	}
+}
+
+// TestWritesNeverWaitInSQLite: within one process, a Store's writes
+// queue in Go and never meet in SQLite. The file is opened with
+// busy_timeout(0), so a write that found the file locked by another
+// connection of the pool would fail at once with SQLITE_BUSY instead of
+// sleeping in the busy handler; 32 goroutines call every kind of write
+// (single statements, read-then-write transactions, DELETE … RETURNING)
+// while reading, on a pool that opens and closes connections as the load
+// comes and goes, and none fails. Without the Store's write lock almost
+// every one of them did.
+func TestWritesNeverWaitInSQLite(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	dsn := sqlite.DSN(filepath.Join(t.TempDir(), "authgo.db"))
+	if !strings.Contains(dsn, "busy_timeout(5000)") {
+		t.Fatalf("DSN %s: no busy_timeout(5000) to replace", dsn)
+	}
+	db := openDB(t, strings.Replace(dsn, "busy_timeout(5000)", "busy_timeout(0)", 1))
+	s, err := sqlite.New(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const workers = 32
+	var wg sync.WaitGroup
+	for i := range workers {
+		wg.Go(func() {
+			fail := func(what string, err error) { t.Errorf("worker %d: %s: %v", i, what, err) }
+			u, err := s.CreatePasswordUser(ctx, fmt.Sprint("user", i), testHash, sqlite.User{Email: fmt.Sprintf("p%d@example.com", i)})
+			if err != nil {
+				fail("create password user", err)
+				return
+			}
+			if _, err := s.CreateUserWithAccount(ctx, store.User{Email: fmt.Sprintf("o%d@example.com", i)},
+				store.Account{Type: "oidc", Provider: "p", ProviderAccountID: fmt.Sprint(i)}); err != nil {
+				fail("create user with account", err)
+			}
+			if err := s.SetPassword(ctx, fmt.Sprint("user", i), testHash); err != nil {
+				fail("set password", err)
+			}
+			if err := s.CreateAuthenticator(ctx, store.Authenticator{CredentialID: fmt.Sprint("cred", i), UserID: u.ID,
+				ProviderAccountID: "x", CredentialPublicKey: "key", CredentialDeviceType: "singleDevice"}); err != nil {
+				fail("create authenticator", err)
+			}
+			tok := fmt.Sprint("session-", i)
+			if err := s.CreateSession(ctx, store.Session{Token: tok, UserID: u.ID, Expires: time.Now().Add(time.Hour)}); err != nil {
+				fail("create session", err)
+			}
+			for r := range 5 {
+				if err := s.UpdateSession(ctx, tok, time.Now().Add(time.Hour), time.Now()); err != nil {
+					fail("update session", err)
+				}
+				if _, _, err := s.SessionAndUser(ctx, fmt.Sprint("session-", (i+r)%workers)); err != nil {
+					fail("read session", err)
+				}
+				if _, _, err := s.Counters().Add(ctx, fmt.Sprint("k", r), time.Hour); err != nil {
+					fail("count", err)
+				}
+				if _, err := s.UpdateAuthenticatorCounter(ctx, fmt.Sprint("cred", i), int64(r+1)); err != nil {
+					fail("authenticator counter", err)
+				}
+				if err := s.CreateVerificationToken(ctx, store.VerificationToken{Identifier: u.Email,
+					Token: fmt.Sprint(r), Expires: time.Now().Add(time.Hour)}); err != nil {
+					fail("create token", err)
+				} else if v, err := s.UseVerificationToken(ctx, u.Email, fmt.Sprint(r)); err != nil || v == nil {
+					fail("use token", err)
+				}
+				if _, err := s.UseOnce(ctx, fmt.Sprint("state", i, r), time.Now().Add(time.Hour)); err != nil {
+					fail("use once", err)
+				}
+				if err := s.RevokeSession(ctx, fmt.Sprint("gone", i, r), time.Now().Add(time.Hour)); err != nil {
+					fail("revoke", err)
+				}
+			}
+			if _, err := s.DeleteUserSessions(ctx, u.ID); err != nil {
+				fail("delete sessions", err)
+			}
+			if _, err := s.DeletePasswordUser(ctx, fmt.Sprint("user", i)); err != nil {
+				fail("delete user", err)
+			}
+		})
+	}
+	wg.Wait()
+	if n, _, err := s.Counters().Count(ctx, "k0"); err != nil || n != workers {
+		t.Errorf("counter k0 = %d, %v; want %d", n, err, workers)
+	}
+	if n, err := s.CountUsers(ctx); err != nil || n != workers {
+		t.Errorf("%d users, %v; want the %d with accounts", n, err, workers)
 	}
 }
 

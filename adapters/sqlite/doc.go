@@ -99,7 +99,8 @@
 // application crash loses nothing, but a power cut or operating-system
 // crash may undo the last transactions, and with them a revocation, a
 // used sign-in link (usable again) or a one-time OAuth state. authgo keeps
-// FULL; measured in BenchmarkSessionsConcurrent and
-// BenchmarkEmailSignInToMail, NORMAL is faster, not by an order of
-// magnitude on this machine's disk.
+// FULL. On the machine the README's numbers come from, NORMAL made
+// concurrent session refreshes (BenchmarkSessionsConcurrent) 2–4× faster
+// and email sign-ins (BenchmarkEmailSignInToMail) up to 1.5×: worth it only
+// where those losses are acceptable.
 package sqlite

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"sync"
 )
 
@@ -22,8 +23,15 @@ type writeLock chan struct{}
 
 func newWriteLock() writeLock { return make(writeLock, 1) }
 
+// errNotNew is the error of a write through a Store or Counters that New
+// did not make (a zero value), which has no lock to wait for.
+var errNotNew = errors.New("sqlite: Store not made by New")
+
 // lock waits for the lock or for ctx to end.
 func (w writeLock) lock(ctx context.Context) error {
+	if w == nil {
+		return errNotNew
+	}
 	select {
 	case w <- struct{}{}:
 		return nil

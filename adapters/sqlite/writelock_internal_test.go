@@ -68,3 +68,16 @@ func TestWriteLockWaitEndsWithContext(t *testing.T) {
 		t.Fatalf("%d users, %v; want 1", n, err)
 	}
 }
+
+// TestZeroStoreWriteFails: a write through a Store that New did not make
+// fails at once instead of waiting for a lock that is not there.
+func TestZeroStoreWriteFails(t *testing.T) {
+	t.Parallel()
+	var s Store
+	if _, err := s.CreateUser(t.Context(), store.User{}); !errors.Is(err, errNotNew) {
+		t.Fatalf("CreateUser on a zero Store = %v", err)
+	}
+	if _, _, err := s.Counters().Add(t.Context(), "k", time.Hour); !errors.Is(err, errNotNew) {
+		t.Fatalf("Counters.Add on a zero Store = %v", err)
+	}
+}
