@@ -553,7 +553,14 @@ func TestBrokenIDTokens(t *testing.T) {
 	// A published foreign key makes foreign tokens verify (sanity check of
 	// PublishKey and ForeignKey).
 	idp.PublishKey(foreignKID, "RS256", idp.ForeignPublicKey())
-	if err := verify(idp.SignIDToken(good(), SignOptions{ForeignKey: true})); err != nil {
+	// A new verifier, whose key set is fetched after PublishKey: go-oidc's
+	// RemoteKeySet reports a finished fetch before it forgets it, so a
+	// verify right after the ones above may be handed that fetch's old keys.
+	fresh, err := oidc.NewProvider(t.Context(), idp.Issuer())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fresh.Verifier(&oidc.Config{ClientID: clientID}).Verify(t.Context(), idp.SignIDToken(good(), SignOptions{ForeignKey: true})); err != nil {
 		t.Errorf("foreign key after PublishKey: %v", err)
 	}
 	// The HS256 default key is the PEM public key.
