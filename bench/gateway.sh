@@ -20,7 +20,7 @@
 # a proxy then pays for its upstream as much as for itself, the same for
 # every proxy, and wrk (-t1 -c$CONNS) has CPU 1 to itself. Every server
 # answers with its defaults, access log included (ACCESS_LOG=on: serve
-# writes one slog line per request, oauth2-proxy its request log, each to
+# writes one access line per request, oauth2-proxy its request log, each to
 # a file in bench/out), except: oauth2-proxy runs with --reverse-proxy and
 # --trusted-proxy-ip 127.0.0.1/32, as authgo serve runs with
 # --trusted-proxy 127.0.0.1/32. ACCESS_LOG=off turns both logs off

@@ -39,8 +39,8 @@
 // # Operations
 //
 // serve answers <base>/healthz and <base>/readyz (the stores answer),
-// writes an access log with log/slog (--access-log, --log-format
-// text|json), serves Prometheus metrics on a listener of its own with
+// writes an access log in log/slog's text or JSON format (--access-log,
+// --log-format text|json; accesslog.go), serves Prometheus metrics on a listener of its own with
 // --metrics-addr, serves HTTPS with HTTP/2 with --tls-cert and --tls-key,
 // and on SIGTERM or SIGINT finishes the requests in flight within
 // --shutdown-grace before it exits 0 (ops.go, metrics.go).

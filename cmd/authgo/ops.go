@@ -135,9 +135,9 @@ const readyTimeout = 2 * time.Second
 type ops struct {
 	base    string // the endpoints' base path
 	log     *slog.Logger
-	access  bool         // write the access log
-	alog    *slog.Logger // the access log's lines; nil: log
-	metrics *metrics     // nil without --metrics-addr
+	access  bool       // write the access log
+	alog    *accessLog // the access log's lines; nil: through log
+	metrics *metrics   // nil without --metrics-addr
 	trusted []netip.Prefix
 	apis    []string // the --api prefixes, without a trailing "/"
 	// upstream is set when everything that is not the base path or an
@@ -352,14 +352,15 @@ func (o *ops) accessLine(r *http.Request, route string, status int, n int64, end
 	if route == routeHealth {
 		level = slog.LevelDebug
 	}
-	l := o.alog
-	if l == nil {
-		l = o.log
-	}
 	// Straight to the handler: the record needs no caller's PC (no
 	// source is shown), which Logger.LogAttrs would look up per line.
-	h, ctx := l.Handler(), r.Context()
-	if !h.Enabled(ctx, level) {
+	var h slog.Handler
+	if o.alog == nil {
+		h = o.log.Handler()
+		if !h.Enabled(r.Context(), level) {
+			return
+		}
+	} else if level < o.alog.level {
 		return
 	}
 	path := r.URL.Path
@@ -370,18 +371,13 @@ func (o *ops) accessLine(r *http.Request, route string, status int, n int64, end
 	if a, ok := clientip.Addr(r.RemoteAddr, r.Header["X-Forwarded-For"], o.trusted); ok {
 		client = a.String()
 	}
-	rec := slog.NewRecord(end, level, "request", 0)
-	rec.AddAttrs(
-		slog.String("method", r.Method),
-		slog.String("route", route),
-		slog.String("path", path),
-		slog.Int("status", status),
-		slog.Int64("bytes", n),
-		slog.Duration("duration", d),
-		slog.String("client", client),
-		slog.String("proto", r.Proto),
-	)
-	h.Handle(ctx, rec)
+	f := accessFields{method: r.Method, route: route, path: path, status: status,
+		bytes: n, duration: d, client: client, proto: r.Proto}
+	if o.alog != nil {
+		o.alog.write(end, level, &f)
+	} else {
+		slogAccessLine(r.Context(), h, end, level, &f)
+	}
 }
 
 // statusWriter records the status and body size of a response. It keeps

@@ -203,7 +203,7 @@ func runServe(ctx context.Context, c *cli, args []string) int {
 	out := &logOut{w: c.stderr}
 	defer out.Flush()
 	log, _ := newLogger(out, o.logFormat, level)
-	alog, _ := newLogger(out.Later(), o.logFormat, level)
+	alog := newAccessLog(out.Later(), o.logFormat, level)
 	scheme := "http"
 	if tlsConf != nil {
 		scheme = "https"
