@@ -204,6 +204,14 @@ func startAuthgoDBCache(t *testing.T, pool *pgxpool.Pool, idp *testidp.IDP, cach
 	if err != nil {
 		t.Fatal(err)
 	}
+	serveAuthgo(t, srv, a, func(tok *authgo.Token) string { return tok.Subject })
+	return base
+}
+
+// serveAuthgo starts srv with a's endpoints under /auth/ and /whoami,
+// which answers who(the request's session token), or 401 without one.
+func serveAuthgo(t *testing.T, srv *httptest.Server, a *authgo.Auth, who func(*authgo.Token) string) {
+	t.Helper()
 	mux := http.NewServeMux()
 	mux.Handle("/auth/", a)
 	mux.HandleFunc("/whoami", func(w http.ResponseWriter, r *http.Request) {
@@ -212,12 +220,11 @@ func startAuthgoDBCache(t *testing.T, pool *pgxpool.Pool, idp *testidp.IDP, cach
 			http.Error(w, "no session", http.StatusUnauthorized)
 			return
 		}
-		io.WriteString(w, tok.Subject)
+		io.WriteString(w, who(tok))
 	})
 	srv.Config.Handler = mux
 	srv.Start()
 	t.Cleanup(srv.Close)
-	return base
 }
 
 // oidcSignIn signs b in as u at its server's "oidc" provider: POST

@@ -3,7 +3,6 @@ package interop_test
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -76,19 +75,7 @@ func newEmailPair(t *testing.T, jsSecret string, agSecrets []string) *emailPair 
 	if err != nil {
 		t.Fatal(err)
 	}
-	mux := http.NewServeMux()
-	mux.Handle("/auth/", a)
-	mux.HandleFunc("/whoami", func(w http.ResponseWriter, r *http.Request) {
-		tok, err := a.Token(r)
-		if err != nil || tok == nil {
-			http.Error(w, "no session", http.StatusUnauthorized)
-			return
-		}
-		io.WriteString(w, tok.Email)
-	})
-	srv.Config.Handler = mux
-	srv.Start()
-	t.Cleanup(srv.Close)
+	serveAuthgo(t, srv, a, func(tok *authgo.Token) string { return tok.Email })
 	return p
 }
 
