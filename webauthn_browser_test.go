@@ -64,18 +64,7 @@ func startChromium(t *testing.T) context.Context {
 	t.Helper()
 	exe := testkit.Chromium(t)
 	out := &testkit.Buffer{}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(exe),
-		chromedp.NoSandbox, // as root, in a container
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.Flag("no-proxy-server", true),
-		chromedp.CombinedOutput(out),
-	)
+	opts := testkit.ChromiumOptions(exe, chromedp.CombinedOutput(out))
 	budget, cancelBudget := context.WithTimeout(context.Background(), 90*time.Second)
 	alloc, cancelAlloc := chromedp.NewExecAllocator(budget, opts...)
 	browser, cancelBrowser := chromedp.NewContext(alloc)

@@ -492,28 +492,12 @@ func fpDirect(t *testing.T, from, addr, path string, hdr ...string) int {
 	return res.StatusCode
 }
 
-// chromiumOptions start the headless Chromium exe as root in a
-// container, kept off the network but for the test's own servers.
-func chromiumOptions(exe string) []chromedp.ExecAllocatorOption {
-	return append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(exe),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.Flag("no-proxy-server", true),
-	)
-}
-
 // chromiumSignIn: Chromium opens a protected page through the proxy,
 // lands on authgo's sign-in page, signs in, and is brought back to the
 // page, which the app serves with alice's identity.
 func chromiumSignIn(t *testing.T, st *fpStack) {
 	exe := testkit.Chromium(t)
-	opts := chromiumOptions(exe)
+	opts := testkit.ChromiumOptions(exe)
 	budget, cancelBudget := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancelBudget()
 	alloc, cancelAlloc := chromedp.NewExecAllocator(budget, opts...)

@@ -29,6 +29,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/authgo/authgo"
+	"github.com/authgo/authgo/internal/testkit"
 	"github.com/authgo/authgo/provider"
 	"github.com/authgo/authgo/providers/credentials"
 	"github.com/authgo/authgo/providers/github"
@@ -102,11 +103,8 @@ func TestScreenshots(t *testing.T) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	exe := os.Getenv("AUTHGO_CHROMIUM")
-	if exe == "" {
-		exe = "/usr/bin/chromium"
-	}
-	opts := chromiumOptions(exe)
+	exe := testkit.Chromium(t)
+	opts := testkit.ChromiumOptions(exe)
 	budget, cancelBudget := context.WithTimeout(t.Context(), 4*time.Minute)
 	defer cancelBudget()
 	alloc, cancelAlloc := chromedp.NewExecAllocator(budget, opts...)

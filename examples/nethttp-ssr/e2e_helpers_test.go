@@ -124,18 +124,8 @@ func outputDir(t *testing.T) string {
 func startBrowser(t *testing.T, exe string) context.Context {
 	t.Helper()
 	out := &testkit.Buffer{}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(exe),
-		chromedp.NoSandbox, // as root, in a container
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-dev-shm-usage", true),
-		// Keep Chromium off the (closed) network: it only talks to the test server.
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("no-first-run", true),
+	opts := testkit.ChromiumOptions(exe,
 		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("no-proxy-server", true),
 		chromedp.WindowSize(1280, 800),
 		chromedp.CombinedOutput(out),
 	)
