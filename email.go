@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -95,29 +94,6 @@ func (c *Config) emailSetup() error {
 		return errors.New("authgo: Email.Window must not be negative")
 	}
 	return nil
-}
-
-// emailTokenHash is what the store keeps of a link's token: the hex
-// SHA-256 of the token followed by secret, as Auth.js computes it.
-func emailTokenHash(token, secret string) string {
-	h := sha256.Sum256([]byte(token + secret))
-	return hex.EncodeToString(h[:])
-}
-
-// emailHashes are the hashes a link's token may be stored under: made with
-// each secret, newest first, then (with several) with all of them joined
-// by commas, Auth.js's String(secrets). authgo stores with the newest
-// alone, so a rotation keeps pending links working.
-func (a *Auth) emailHashes(token string) []string {
-	s := a.cfg.Secret
-	out := make([]string, 0, len(s)+1)
-	for _, sec := range s {
-		out = append(out, emailTokenHash(token, sec))
-	}
-	if len(s) > 1 {
-		out = append(out, emailTokenHash(token, strings.Join(s, ",")))
-	}
-	return out
 }
 
 // scriptClient reports a client that reads JSON answers: next-auth/react's
@@ -220,7 +196,7 @@ func (a *Auth) emailSignIn(rq *request, ep provider.EmailProvider) (*response, e
 	token := hex.EncodeToString(b[:])
 	expires := a.now().Add(ep.MaxAge())
 	if err := a.cfg.Email.Tokens.CreateVerificationToken(ctx, store.VerificationToken{
-		Identifier: email, Token: emailTokenHash(token, a.cfg.Secret[0]), Expires: expires.UTC().Truncate(time.Millisecond),
+		Identifier: email, Token: a.csrfSecret.Hash(token), Expires: expires.UTC().Truncate(time.Millisecond),
 	}); err != nil {
 		return nil, fail(CodeUnavailable, fmt.Errorf("verification token store: %w", err))
 	}
@@ -288,7 +264,10 @@ func (a *Auth) emailCallback(rq *request, ep provider.EmailProvider) (*response,
 		return nil, fail(CodeVerification, errors.New("email link without a token or an address"))
 	}
 	var v *store.VerificationToken
-	for _, h := range a.emailHashes(token) {
+	// Stored by authgo with the newest secret, by Auth.js with one secret
+	// or the list joined: the CSRF cookie's rule, so a rotation keeps
+	// pending links working.
+	for _, h := range a.csrfSecret.Hashes(token) {
 		got, err := a.cfg.Email.Tokens.UseVerificationToken(ctx, email, h)
 		if err != nil {
 			return nil, fail(CodeUnavailable, fmt.Errorf("verification token store: %w", err))
