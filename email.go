@@ -168,15 +168,9 @@ func (a *Auth) emailSignIn(rq *request, ep provider.EmailProvider) (*response, e
 
 	// Auth.js's user for the SignIn callback: the users row with the
 	// address, or a new one.
-	u := &User{Email: email}
-	existing, err := a.cfg.Users.UserByEmail(ctx, email)
+	u, err := a.emailCandidate(ctx, email)
 	if err != nil {
-		return nil, fail(CodeUnavailable, fmt.Errorf("users store: %w", err))
-	}
-	if existing != nil {
-		u.ID, u.Name, u.Image = existing.ID, existing.Name, existing.Image
-	} else {
-		u.ID = newID()
+		return nil, err
 	}
 	account := &Account{Provider: ep.ID(), Type: string(provider.TypeEmail), ProviderAccountID: email}
 	res := &response{location: a.endpoint(rq, "verify-request") + "?provider=" + url.QueryEscape(ep.ID()) + "&type=email"}
@@ -285,8 +279,24 @@ func (a *Auth) emailCallback(rq *request, ep provider.EmailProvider) (*response,
 	case v.Identifier != email:
 		return nil, fail(CodeVerification, errors.New("email link: for another address"))
 	}
-	u := &User{Email: v.Identifier, Extra: map[string]any{ClaimEmailVerified: true}}
-	existing, err := a.cfg.Users.UserByEmail(ctx, v.Identifier)
+	u, err := a.emailCandidate(ctx, v.Identifier)
+	if err != nil {
+		return nil, err
+	}
+	u.Extra = map[string]any{ClaimEmailVerified: true}
+	account := &Account{Provider: ep.ID(), Type: string(provider.TypeEmail), ProviderAccountID: v.Identifier}
+	res, err := a.finishSignIn(rq, u, account, nil, nil)
+	if res != nil {
+		res.noReferrer = true // the link's URL carried the token
+	}
+	return res, err
+}
+
+// emailCandidate is the user an email sign-in shows the SignIn callback,
+// as Auth.js does: the users row with the address, or a new one.
+func (a *Auth) emailCandidate(ctx context.Context, email string) (*User, error) {
+	u := &User{Email: email}
+	existing, err := a.cfg.Users.UserByEmail(ctx, email)
 	if err != nil {
 		return nil, fail(CodeUnavailable, fmt.Errorf("users store: %w", err))
 	}
@@ -295,12 +305,7 @@ func (a *Auth) emailCallback(rq *request, ep provider.EmailProvider) (*response,
 	} else {
 		u.ID = newID()
 	}
-	account := &Account{Provider: ep.ID(), Type: string(provider.TypeEmail), ProviderAccountID: v.Identifier}
-	res, err := a.finishSignIn(rq, u, account, nil, nil)
-	if res != nil {
-		res.noReferrer = true // the link's URL carried the token
-	}
-	return res, err
+	return u, nil
 }
 
 // emailUser finds the users row of an email sign-in by its address, or
