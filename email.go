@@ -115,10 +115,7 @@ func (a *Auth) emailRefusal(rq *request, status int, code string, retry time.Dur
 	if scriptClient(rq.r) || a.cfg.Pages.SignIn != "" {
 		// url, for next-auth/react's signIn, which reads the error code
 		// from it (and fails on a body without one).
-		page := a.cfg.BasePath + "/signin"
-		if a.cfg.Pages.SignIn != "" {
-			page = a.cfg.Pages.SignIn
-		}
+		page := a.signInTarget()
 		loc := rq.base() + page + sep(page) + "error=EmailSignin&code=" + code
 		m := map[string]any{"error": code, "url": loc}
 		if secs > 0 {
