@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -97,29 +96,6 @@ func (c *Config) emailSetup() error {
 	return nil
 }
 
-// emailTokenHash is what the store keeps of a link's token: the hex
-// SHA-256 of the token followed by secret, as Auth.js computes it.
-func emailTokenHash(token, secret string) string {
-	h := sha256.Sum256([]byte(token + secret))
-	return hex.EncodeToString(h[:])
-}
-
-// emailHashes are the hashes a link's token may be stored under: made with
-// each secret, newest first, then (with several) with all of them joined
-// by commas, Auth.js's String(secrets). authgo stores with the newest
-// alone, so a rotation keeps pending links working.
-func (a *Auth) emailHashes(token string) []string {
-	s := a.cfg.Secret
-	out := make([]string, 0, len(s)+1)
-	for _, sec := range s {
-		out = append(out, emailTokenHash(token, sec))
-	}
-	if len(s) > 1 {
-		out = append(out, emailTokenHash(token, strings.Join(s, ",")))
-	}
-	return out
-}
-
 // scriptClient reports a client that reads JSON answers: next-auth/react's
 // signIn (X-Auth-Return-Redirect), a JSON body or an Accept header that
 // asks for JSON.
@@ -139,10 +115,7 @@ func (a *Auth) emailRefusal(rq *request, status int, code string, retry time.Dur
 	if scriptClient(rq.r) || a.cfg.Pages.SignIn != "" {
 		// url, for next-auth/react's signIn, which reads the error code
 		// from it (and fails on a body without one).
-		page := a.cfg.BasePath + "/signin"
-		if a.cfg.Pages.SignIn != "" {
-			page = a.cfg.Pages.SignIn
-		}
+		page := a.signInTarget()
 		loc := rq.base() + page + sep(page) + "error=EmailSignin&code=" + code
 		m := map[string]any{"error": code, "url": loc}
 		if secs > 0 {
@@ -192,15 +165,9 @@ func (a *Auth) emailSignIn(rq *request, ep provider.EmailProvider) (*response, e
 
 	// Auth.js's user for the SignIn callback: the users row with the
 	// address, or a new one.
-	u := &User{Email: email}
-	existing, err := a.cfg.Users.UserByEmail(ctx, email)
+	u, err := a.emailCandidate(ctx, email)
 	if err != nil {
-		return nil, fail(CodeUnavailable, fmt.Errorf("users store: %w", err))
-	}
-	if existing != nil {
-		u.ID, u.Name, u.Image = existing.ID, existing.Name, existing.Image
-	} else {
-		u.ID = newID()
+		return nil, err
 	}
 	account := &Account{Provider: ep.ID(), Type: string(provider.TypeEmail), ProviderAccountID: email}
 	res := &response{location: a.endpoint(rq, "verify-request") + "?provider=" + url.QueryEscape(ep.ID()) + "&type=email"}
@@ -220,7 +187,7 @@ func (a *Auth) emailSignIn(rq *request, ep provider.EmailProvider) (*response, e
 	token := hex.EncodeToString(b[:])
 	expires := a.now().Add(ep.MaxAge())
 	if err := a.cfg.Email.Tokens.CreateVerificationToken(ctx, store.VerificationToken{
-		Identifier: email, Token: emailTokenHash(token, a.cfg.Secret[0]), Expires: expires.UTC().Truncate(time.Millisecond),
+		Identifier: email, Token: a.csrfSecret.Hash(token), Expires: expires.UTC().Truncate(time.Millisecond),
 	}); err != nil {
 		return nil, fail(CodeUnavailable, fmt.Errorf("verification token store: %w", err))
 	}
@@ -288,7 +255,10 @@ func (a *Auth) emailCallback(rq *request, ep provider.EmailProvider) (*response,
 		return nil, fail(CodeVerification, errors.New("email link without a token or an address"))
 	}
 	var v *store.VerificationToken
-	for _, h := range a.emailHashes(token) {
+	// Stored by authgo with the newest secret, by Auth.js with one secret
+	// or the list joined: the CSRF cookie's rule, so a rotation keeps
+	// pending links working.
+	for _, h := range a.csrfSecret.Hashes(token) {
 		got, err := a.cfg.Email.Tokens.UseVerificationToken(ctx, email, h)
 		if err != nil {
 			return nil, fail(CodeUnavailable, fmt.Errorf("verification token store: %w", err))
@@ -306,8 +276,24 @@ func (a *Auth) emailCallback(rq *request, ep provider.EmailProvider) (*response,
 	case v.Identifier != email:
 		return nil, fail(CodeVerification, errors.New("email link: for another address"))
 	}
-	u := &User{Email: v.Identifier, Extra: map[string]any{ClaimEmailVerified: true}}
-	existing, err := a.cfg.Users.UserByEmail(ctx, v.Identifier)
+	u, err := a.emailCandidate(ctx, v.Identifier)
+	if err != nil {
+		return nil, err
+	}
+	u.Extra = map[string]any{ClaimEmailVerified: true}
+	account := &Account{Provider: ep.ID(), Type: string(provider.TypeEmail), ProviderAccountID: v.Identifier}
+	res, err := a.finishSignIn(rq, u, account, nil, nil)
+	if res != nil {
+		res.noReferrer = true // the link's URL carried the token
+	}
+	return res, err
+}
+
+// emailCandidate is the user an email sign-in shows the SignIn callback,
+// as Auth.js does: the users row with the address, or a new one.
+func (a *Auth) emailCandidate(ctx context.Context, email string) (*User, error) {
+	u := &User{Email: email}
+	existing, err := a.cfg.Users.UserByEmail(ctx, email)
 	if err != nil {
 		return nil, fail(CodeUnavailable, fmt.Errorf("users store: %w", err))
 	}
@@ -316,12 +302,7 @@ func (a *Auth) emailCallback(rq *request, ep provider.EmailProvider) (*response,
 	} else {
 		u.ID = newID()
 	}
-	account := &Account{Provider: ep.ID(), Type: string(provider.TypeEmail), ProviderAccountID: v.Identifier}
-	res, err := a.finishSignIn(rq, u, account, nil, nil)
-	if res != nil {
-		res.noReferrer = true // the link's URL carried the token
-	}
-	return res, err
+	return u, nil
 }
 
 // emailUser finds the users row of an email sign-in by its address, or

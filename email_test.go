@@ -452,3 +452,52 @@ func TestEmailConfigErrors(t *testing.T) {
 		t.Errorf("Email.Tokens beside a users store without tokens: %v", err)
 	}
 }
+
+// downTokens is a verification token store that does not answer.
+type downTokens struct{}
+
+func (downTokens) CreateVerificationToken(context.Context, store.VerificationToken) error {
+	return errors.New("connection refused")
+}
+
+func (downTokens) UseVerificationToken(context.Context, string, string) (*store.VerificationToken, error) {
+	return nil, errors.New("connection refused")
+}
+
+// downCounter is a limits counter that does not answer.
+type downCounter struct{}
+
+func (downCounter) Add(context.Context, string, time.Duration) (int64, time.Time, error) {
+	return 0, time.Time{}, errors.New("connection refused")
+}
+
+func (downCounter) Count(context.Context, string) (int64, time.Time, error) {
+	return 0, time.Time{}, errors.New("connection refused")
+}
+
+func (downCounter) Reset(context.Context, string) error { return errors.New("connection refused") }
+
+// TestEmailStoreDown: a token store or a limits counter that does not
+// answer is the Unavailable page (503, Retry-After), and no link is sent;
+// a link followed while the token store is down is a 503 too.
+func TestEmailStoreDown(t *testing.T) {
+	for name, mod := range map[string]func(*authgo.Config){
+		"tokens":  func(c *authgo.Config) { c.Email.Tokens = downTokens{} },
+		"counter": func(c *authgo.Config) { c.Email.Counter = downCounter{} },
+	} {
+		t.Run(name, func(t *testing.T) {
+			f := newEmailAuth(t, mod)
+			if r := f.ask(t, "ada@example.com"); r.StatusCode != http.StatusServiceUnavailable || r.Header.Get("Retry-After") == "" {
+				t.Fatalf("asked: %d %q", r.StatusCode, r.Header.Get("Retry-After"))
+			}
+			if n := f.box.n(); n != 0 {
+				t.Fatalf("%d links sent while the store was down", n)
+			}
+		})
+	}
+	f := newEmailAuth(t, func(c *authgo.Config) { c.Email.Tokens = downTokens{} })
+	link := origin + "/auth/callback/nodemailer?callbackUrl=%2Fafter&token=" + strings.Repeat("ab", 32) + "&email=ada%40example.com"
+	if r := f.c.get(link); r.StatusCode != http.StatusServiceUnavailable || r.Header.Get("Retry-After") == "" {
+		t.Fatalf("link: %d %q", r.StatusCode, r.Header.Get("Retry-After"))
+	}
+}

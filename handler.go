@@ -571,10 +571,7 @@ func (a *Auth) writeError(w http.ResponseWriter, rq *request, err error) {
 		page = a.cfg.Pages.Error
 	}
 	if ae.code.onSignInPage() {
-		page = a.cfg.BasePath + "/signin"
-		if a.cfg.Pages.SignIn != "" {
-			page = a.cfg.Pages.SignIn
-		}
+		page = a.signInTarget()
 	}
 	loc := rq.base() + page + sep(page) + "error=" + url.QueryEscape(string(ae.code)) + ae.query
 	if len(ae.cookies) > 0 {

@@ -356,13 +356,19 @@ func wantsJSON(r *http.Request) bool {
 	return strings.Contains(acc, "application/json") && !strings.Contains(acc, "text/html")
 }
 
+// signInTarget is the sign-in page: Pages.SignIn, or the
+// built-in one.
+func (a *Auth) signInTarget() string {
+	if a.cfg.Pages.SignIn != "" {
+		return a.cfg.Pages.SignIn
+	}
+	return a.cfg.BasePath + "/signin"
+}
+
 // signInURL is the sign-in page (Pages.SignIn, or the built-in one) on
 // prefix (an origin, or "" for a relative URL), with callback as its
 // callbackUrl.
 func (a *Auth) signInURL(prefix, callback string) string {
-	page := a.cfg.Pages.SignIn
-	if page == "" {
-		page = a.cfg.BasePath + "/signin"
-	}
+	page := a.signInTarget()
 	return prefix + page + sep(page) + "callbackUrl=" + url.QueryEscape(callback)
 }

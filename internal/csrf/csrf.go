@@ -48,11 +48,7 @@ func New(k Key) (token, cookieValue string) {
 	var b [32]byte
 	rand.Read(b[:])
 	token = hex.EncodeToString(b[:])
-	var secret string
-	if len(k.accept) > 0 {
-		secret = k.accept[0]
-	}
-	return token, token + "|" + hash(token, secret)
+	return token, token + "|" + k.Hash(token)
 }
 
 func hash(token, secret string) string {
@@ -68,6 +64,28 @@ func hashHex(token, secret string) [2 * sha256.Size]byte {
 	sum := sha256.Sum256(in)
 	var out [2 * sha256.Size]byte
 	hex.Encode(out[:], sum[:])
+	return out
+}
+
+// Hash returns the hex SHA-256 of token followed by k's newest secret:
+// what New puts in the cookie, and what Auth.js stores of an email link's
+// token.
+func (k Key) Hash(token string) string {
+	var secret string
+	if len(k.accept) > 0 {
+		secret = k.accept[0]
+	}
+	return hash(token, secret)
+}
+
+// Hashes returns every hash Verify accepts for token under k: made with
+// each secret, newest first, then with all of them joined. A store lookup
+// by hash (an email link's token) tries them in turn.
+func (k Key) Hashes(token string) []string {
+	out := make([]string, len(k.accept))
+	for i, secret := range k.accept {
+		out[i] = hash(token, secret)
+	}
 	return out
 }
 

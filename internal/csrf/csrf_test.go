@@ -143,3 +143,21 @@ func TestZeroKey(t *testing.T) {
 		t.Fatal("the zero Key verified a cookie")
 	}
 }
+
+// TestHashes: Hashes lists exactly what Verify accepts, newest secret
+// first, and Hash is the newest one's.
+func TestHashes(t *testing.T) {
+	k := Secret([]string{"new", "old"})
+	hs := k.Hashes("tok")
+	if len(hs) != 3 || hs[0] != k.Hash("tok") || hs[2] != hash("tok", "new,old") {
+		t.Fatalf("hashes %q, hash %q", hs, k.Hash("tok"))
+	}
+	for _, h := range hs {
+		if _, ok := Verify("tok|"+h, k); !ok {
+			t.Errorf("%s does not verify", h)
+		}
+	}
+	if _, ok := Verify("tok|"+hash("tok", "other"), k); ok {
+		t.Error("a hash with another secret verifies")
+	}
+}
