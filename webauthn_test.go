@@ -547,3 +547,35 @@ func TestPasskeyNextAuthClient(t *testing.T) {
 		t.Fatalf("authenticate answered %v", m)
 	}
 }
+
+// TestPasskeyStoreDown: with the users store down, the options of an
+// address and a callback answer 503 with Retry-After, never 500, and the
+// body names no database.
+func TestPasskeyStoreDown(t *testing.T) {
+	s, db := newSQLiteStore(t)
+	a := newAuth(t, func(c *authgo.Config) {
+		c.Users = s
+		c.Providers = []provider.Provider{passkey.New()}
+	})
+	c := newClient(t, a)
+	dev := testkit.NewSoftAuthenticator(t, pkOrigin, "localhost")
+	o := c.webauthnOptions("passkey", "email=down@example.com")
+	wantSignedIn(t, c, c.webauthnCallback("passkey", "register", dev.Register(t, o.Options)), "down@example.com")
+
+	c2 := newClient(t, a)
+	o = c2.webauthnOptions("passkey", "") // a discoverable sign-in asks no store
+	data := dev.Assert(t, o.Options)
+	db.Close()
+	opts := c2.get(pkOrigin + "/auth/webauthn-options/passkey?email=down@example.com")
+	cb := c2.webauthnCallback("passkey", "authenticate", data)
+	for name, r := range map[string]*result{"options": opts, "callback": cb} {
+		if r.StatusCode != http.StatusServiceUnavailable || r.Header.Get("Retry-After") == "" {
+			t.Errorf("%s with the store down = %d, Retry-After %q; want 503 with Retry-After", name, r.StatusCode, r.Header.Get("Retry-After"))
+		}
+		for _, bad := range []string{"sql", "database", "closed"} {
+			if strings.Contains(strings.ToLower(r.body), bad) {
+				t.Errorf("%s body leaks %q: %s", name, bad, r.body)
+			}
+		}
+	}
+}
