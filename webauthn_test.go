@@ -579,3 +579,19 @@ func TestPasskeyStoreDown(t *testing.T) {
 		}
 	}
 }
+
+// TestPasskeyNoAccount: a stored credential whose accounts row was
+// unlinked signs nobody in.
+func TestPasskeyNoAccount(t *testing.T) {
+	a, s := newPasskeyAuth(t, nil)
+	c := newClient(t, a)
+	dev := testkit.NewSoftAuthenticator(t, pkOrigin, "localhost")
+	o := c.webauthnOptions("passkey", "email=gone@example.com")
+	wantSignedIn(t, c, c.webauthnCallback("passkey", "register", dev.Register(t, o.Options)), "gone@example.com")
+	if err := s.UnlinkAccount(t.Context(), "passkey", b64std(dev.ID)); err != nil {
+		t.Fatal(err)
+	}
+	c2 := newClient(t, a)
+	o = c2.webauthnOptions("passkey", "")
+	wantRefused(t, c2.webauthnCallback("passkey", "authenticate", dev.Assert(t, o.Options)), authgo.CodeWebAuthnVerification)
+}
