@@ -591,3 +591,23 @@ func TestPasskeyNoAccount(t *testing.T) {
 	o := c2.webauthnOptions("passkey", "")
 	wantRefused(t, c2.webauthnCallback("passkey", "authenticate", dev.Assert(t, o.Options)), authgo.CodeWebAuthnVerification)
 }
+
+// TestPasskeyOtherInstance: the challenge cookie is sealed with the
+// secret, not held in memory, so a callback reaching another instance (or
+// the same one after a restart) over the same store signs in.
+func TestPasskeyOtherInstance(t *testing.T) {
+	s, _ := newSQLiteStore(t)
+	instance := func() *authgo.Auth {
+		return newAuth(t, func(c *authgo.Config) {
+			c.Users = s
+			c.Providers = []provider.Provider{passkey.New()}
+		})
+	}
+	first, second := instance(), instance()
+	_, dev := passkeySignUp(t, first, "two@example.com")
+	o := newClient(t, first)
+	opts := o.webauthnOptions("passkey", "")
+	c := newClient(t, second)
+	c.SetCookie("authjs.challenge", o.Cookie("authjs.challenge"))
+	wantSignedIn(t, c, c.webauthnCallback("passkey", "authenticate", dev.Assert(t, opts.Options)), "two@example.com")
+}
