@@ -44,7 +44,8 @@ const revocationMargin = time.Hour
 // reached a callback (key "oauth-state:" and the state's SHA-256, never the
 // state; until 16 minutes later), so that a callback replayed with the
 // cookies from before it is refused on any instance before the provider is
-// asked to redeem its code. A store without the method makes the check hold
+// asked to redeem its code; every passkey challenge that reached a callback
+// likewise (key "webauthn-challenge:" and its SHA-256). A store without the method makes the check hold
 // in this process only (its memory keeps at most 65,536 states; past that
 // the oldest are forgotten early). When UseOnce returns an error, the
 // callback fails closed with CodeUnavailable. adapters/sqlite and

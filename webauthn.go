@@ -484,19 +484,12 @@ func (a *Auth) webauthnAuthenticate(rq *request, wp provider.WebAuthnProvider, w
 	if !ok {
 		return nil, refuse("the signature counter did not go up (a cloned credential, or a replay racing the original)")
 	}
-	acc, err := us.Account(ctx, wp.ID(), credID)
-	if err != nil {
-		return nil, fail(CodeUnavailable, fmt.Errorf("users store: %w", err))
-	}
-	if acc == nil {
-		return nil, refuse("no account for the credential")
-	}
-	row, err := us.User(ctx, acc.UserID)
+	row, err := us.UserByAccount(ctx, wp.ID(), credID)
 	if err != nil {
 		return nil, fail(CodeUnavailable, fmt.Errorf("users store: %w", err))
 	}
 	if row == nil {
-		return nil, refuse("the credential's user is gone")
+		return nil, refuse("no user for the credential (no account row, or its user is gone)")
 	}
 	u := &User{ID: row.ID, Name: row.Name, Email: row.Email, Image: row.Image}
 	if !row.EmailVerified.IsZero() {

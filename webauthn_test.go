@@ -77,6 +77,17 @@ func wantSignedIn(t *testing.T, c *client, r *result, email string) {
 	}
 }
 
+// passkeySignUp signs email up with a new passkey on a fresh client and
+// returns the client, signed in, and the authenticator.
+func passkeySignUp(t *testing.T, a *authgo.Auth, email string) (*client, *testkit.SoftAuthenticator) {
+	t.Helper()
+	c := newClient(t, a)
+	dev := testkit.NewSoftAuthenticator(t, pkOrigin, "localhost")
+	o := c.webauthnOptions("passkey", "email="+email)
+	wantSignedIn(t, c, c.webauthnCallback("passkey", "register", dev.Register(t, o.Options)), email)
+	return c, dev
+}
+
 func wantRefused(t *testing.T, r *result, code string) {
 	t.Helper()
 	loc := r.Header.Get("Location")
@@ -171,10 +182,7 @@ func b64std(b []byte) string {
 // replay of one already accepted.
 func TestPasskeyClonedCounter(t *testing.T) {
 	a, s := newPasskeyAuth(t, nil)
-	c := newClient(t, a)
-	dev := testkit.NewSoftAuthenticator(t, pkOrigin, "localhost")
-	o := c.webauthnOptions("passkey", "email=grace@example.com")
-	wantSignedIn(t, c, c.webauthnCallback("passkey", "register", dev.Register(t, o.Options)), "grace@example.com")
+	_, dev := passkeySignUp(t, a, "grace@example.com")
 	clone := *dev
 	for range 3 {
 		c2 := newClient(t, a)
@@ -192,7 +200,7 @@ func TestPasskeyClonedCounter(t *testing.T) {
 	}
 	// The original goes on.
 	c4 := newClient(t, a)
-	o = c4.webauthnOptions("passkey", "")
+	o := c4.webauthnOptions("passkey", "")
 	wantSignedIn(t, c4, c4.webauthnCallback("passkey", "authenticate", dev.Assert(t, o.Options)), "grace@example.com")
 }
 
@@ -451,13 +459,10 @@ func TestPasskeyTrustHostIP(t *testing.T) {
 // too.
 func TestPasskeyReplay(t *testing.T) {
 	a, _ := newPasskeyAuth(t, nil)
-	c := newClient(t, a)
-	dev := testkit.NewSoftAuthenticator(t, pkOrigin, "localhost")
-	o := c.webauthnOptions("passkey", "email=zed@example.com")
-	wantSignedIn(t, c, c.webauthnCallback("passkey", "register", dev.Register(t, o.Options)), "zed@example.com")
+	_, dev := passkeySignUp(t, a, "zed@example.com")
 
 	c2 := newClient(t, a)
-	o = c2.webauthnOptions("passkey", "")
+	o := c2.webauthnOptions("passkey", "")
 	challengeCookie := c2.Cookie("authjs.challenge")
 	var ro struct {
 		Challenge string `json:"challenge"`
@@ -480,10 +485,7 @@ func TestPasskeyReplay(t *testing.T) {
 // sign-up's typed address does not.
 func TestPasskeyEmailVerified(t *testing.T) {
 	a, s := newPasskeyAuth(t, nil)
-	c := newClient(t, a)
-	dev := testkit.NewSoftAuthenticator(t, pkOrigin, "localhost")
-	o := c.webauthnOptions("passkey", "email=ver@example.com")
-	wantSignedIn(t, c, c.webauthnCallback("passkey", "register", dev.Register(t, o.Options)), "ver@example.com")
+	c, dev := passkeySignUp(t, a, "ver@example.com")
 	verified := func(c *client) (bool, bool) {
 		t.Helper()
 		req := httptest.NewRequest("GET", pkOrigin+"/", nil)
@@ -504,7 +506,7 @@ func TestPasskeyEmailVerified(t *testing.T) {
 		t.Fatal(err)
 	}
 	c2 := newClient(t, a)
-	o = c2.webauthnOptions("passkey", "")
+	o := c2.webauthnOptions("passkey", "")
 	wantSignedIn(t, c2, c2.webauthnCallback("passkey", "authenticate", dev.Assert(t, o.Options)), "ver@example.com")
 	if v, ok := verified(c2); !ok || !v {
 		t.Fatal("a passkey sign-in of a verified address is not email_verified")
@@ -546,4 +548,66 @@ func TestPasskeyNextAuthClient(t *testing.T) {
 	if m := post("authenticate", dev.Assert(t, o.Options)); m["url"] != pkOrigin+"/dashboard" {
 		t.Fatalf("authenticate answered %v", m)
 	}
+}
+
+// TestPasskeyStoreDown: with the users store down, the options of an
+// address and a callback answer 503 with Retry-After, never 500, and the
+// body names no database.
+func TestPasskeyStoreDown(t *testing.T) {
+	s, db := newSQLiteStore(t)
+	a := newAuth(t, func(c *authgo.Config) {
+		c.Users = s
+		c.Providers = []provider.Provider{passkey.New()}
+	})
+	_, dev := passkeySignUp(t, a, "down@example.com")
+
+	c2 := newClient(t, a)
+	o := c2.webauthnOptions("passkey", "") // a discoverable sign-in asks no store
+	data := dev.Assert(t, o.Options)
+	db.Close()
+	opts := c2.get(pkOrigin + "/auth/webauthn-options/passkey?email=down@example.com")
+	cb := c2.webauthnCallback("passkey", "authenticate", data)
+	for name, r := range map[string]*result{"options": opts, "callback": cb} {
+		if r.StatusCode != http.StatusServiceUnavailable || r.Header.Get("Retry-After") == "" {
+			t.Errorf("%s with the store down = %d, Retry-After %q; want 503 with Retry-After", name, r.StatusCode, r.Header.Get("Retry-After"))
+		}
+		for _, bad := range []string{"sql", "database", "closed"} {
+			if strings.Contains(strings.ToLower(r.body), bad) {
+				t.Errorf("%s body leaks %q: %s", name, bad, r.body)
+			}
+		}
+	}
+}
+
+// TestPasskeyNoAccount: a stored credential whose accounts row was
+// unlinked signs nobody in.
+func TestPasskeyNoAccount(t *testing.T) {
+	a, s := newPasskeyAuth(t, nil)
+	_, dev := passkeySignUp(t, a, "gone@example.com")
+	if err := s.UnlinkAccount(t.Context(), "passkey", b64std(dev.ID)); err != nil {
+		t.Fatal(err)
+	}
+	c2 := newClient(t, a)
+	o := c2.webauthnOptions("passkey", "")
+	wantRefused(t, c2.webauthnCallback("passkey", "authenticate", dev.Assert(t, o.Options)), authgo.CodeWebAuthnVerification)
+}
+
+// TestPasskeyOtherInstance: the challenge cookie is sealed with the
+// secret, not held in memory, so a callback reaching another instance (or
+// the same one after a restart) over the same store signs in.
+func TestPasskeyOtherInstance(t *testing.T) {
+	s, _ := newSQLiteStore(t)
+	instance := func() *authgo.Auth {
+		return newAuth(t, func(c *authgo.Config) {
+			c.Users = s
+			c.Providers = []provider.Provider{passkey.New()}
+		})
+	}
+	first, second := instance(), instance()
+	_, dev := passkeySignUp(t, first, "two@example.com")
+	o := newClient(t, first)
+	opts := o.webauthnOptions("passkey", "")
+	c := newClient(t, second)
+	c.SetCookie("authjs.challenge", o.Cookie("authjs.challenge"))
+	wantSignedIn(t, c, c.webauthnCallback("passkey", "authenticate", dev.Assert(t, opts.Options)), "two@example.com")
 }

@@ -94,6 +94,26 @@ func Authenticators(t *testing.T, newStore func(t *testing.T) AuthenticatorDatab
 		}
 	})
 
+	t.Run("empty ids", func(t *testing.T) {
+		s := newStore(t)
+		uid := newUser(t, s)
+		for _, bad := range []store.Authenticator{
+			{CredentialID: "", UserID: uid, ProviderAccountID: "", CredentialPublicKey: "k"},
+			{CredentialID: credID(), UserID: "", CredentialPublicKey: "k"},
+			{CredentialID: credID(), UserID: uid, CredentialPublicKey: ""},
+		} {
+			if err := s.CreateAuthenticator(ctx, bad); err == nil || errors.Is(err, store.ErrAuthenticatorExists) {
+				t.Fatalf("CreateAuthenticator(%+v) = %v; want a refusal that is not ErrAuthenticatorExists", bad, err)
+			}
+		}
+		if got, err := s.Authenticator(ctx, ""); err != nil || got != nil {
+			t.Fatalf("Authenticator(\"\") = %+v, %v; want nil, nil", got, err)
+		}
+		if got, err := s.UserAuthenticators(ctx, ""); err != nil || len(got) != 0 {
+			t.Fatalf("UserAuthenticators(\"\") = %+v, %v; want none", got, err)
+		}
+	})
+
 	t.Run("stored once", func(t *testing.T) {
 		s := newStore(t)
 		uid, other := newUser(t, s), newUser(t, s)
