@@ -111,7 +111,7 @@ func New(cfg Config) (*Auth, error) {
 		a.usedStates = s
 	} else {
 		a.usedStates = newMemoryOnce(a.now, maxUsedStates, func() {
-			a.warnSometimes(&a.usedStatesWarn, "authgo: the memory of used OAuth states is full; the oldest are forgotten early, and a replay of one is left to the provider's one-time code")
+			a.warnSometimes(&a.usedStatesWarn, "authgo: the memory of used OAuth states and passkey challenges is full; the oldest are forgotten early, and a replay of one is left to the provider's one-time code or the passkey's counter")
 		})
 	}
 	for _, p := range cfg.Providers {

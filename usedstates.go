@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// maxUsedStates bounds the memory of used OAuth states in one process: 65,536
+// maxUsedStates bounds the memory of used OAuth states and passkey challenges in one process: 65,536
 // entries (about 5 MB), room for 70 callbacks a second, every second of the
 // 15 minutes each is kept.
 const maxUsedStates = 1 << 16
