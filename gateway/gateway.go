@@ -175,14 +175,14 @@ func New(a *authgo.Auth, o Options) (*Gateway, error) {
 		return nil, err
 	}
 	for _, e := range o.Allow.Emails {
-		e = lowerASCII(strings.TrimSpace(e))
+		e = urlx.LowerASCII(strings.TrimSpace(e))
 		if i := strings.IndexByte(e, '@'); i <= 0 || i == len(e)-1 || strings.Count(e, "@") != 1 {
 			return nil, fmt.Errorf("gateway: Allow.Emails entry %q is not an address like alice@example.com", e)
 		}
 		g.emails[e] = true
 	}
 	for _, d := range o.Allow.Domains {
-		d = lowerASCII(strings.TrimPrefix(strings.TrimSpace(d), "@"))
+		d = urlx.LowerASCII(strings.TrimPrefix(strings.TrimSpace(d), "@"))
 		if d == "" || strings.ContainsAny(d, "@/ ") || d == "*" {
 			return nil, fmt.Errorf("gateway: Allow.Domains entry %q is not a domain like example.com (Allow.Any lets everybody in)", d)
 		}
@@ -292,7 +292,7 @@ func (g *Gateway) AllowsEmail(addr string) bool {
 	if g.o.Allow.Any {
 		return true
 	}
-	e := lowerASCII(addr)
+	e := urlx.LowerASCII(addr)
 	if strings.Count(e, "@") != 1 {
 		return false
 	}
@@ -313,7 +313,7 @@ func (g *Gateway) listed(tok *authgo.Token) bool {
 	// nobody's mailbox at example.com), and only ASCII letters folded:
 	// strings.ToLower turns the Kelvin sign into "k" and "İ" into "i",
 	// so that a lookalike domain would pass as the listed one.
-	e := lowerASCII(tok.Email)
+	e := urlx.LowerASCII(tok.Email)
 	if strings.Count(e, "@") != 1 {
 		return false
 	}
@@ -322,23 +322,6 @@ func (g *Gateway) listed(tok *authgo.Token) bool {
 	}
 	i := strings.IndexByte(e, '@')
 	return i > 0 && g.domains[e[i+1:]]
-}
-
-// lowerASCII lowercases the ASCII letters of s and leaves every other
-// byte as it is.
-func lowerASCII(s string) string {
-	for i := 0; i < len(s); i++ {
-		if 'A' <= s[i] && s[i] <= 'Z' {
-			b := []byte(s)
-			for j := i; j < len(b); j++ {
-				if 'A' <= b[j] && b[j] <= 'Z' {
-					b[j] += 'a' - 'A'
-				}
-			}
-			return string(b)
-		}
-	}
-	return s
 }
 
 // ServeHTTP serves the auth endpoints (the base path, forward-auth
@@ -419,8 +402,8 @@ func (g *Gateway) sameOrigin(r *http.Request) bool {
 	if err != nil || u.User != nil || u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.Host == "" {
 		return false
 	}
-	scheme := lowerASCII(u.Scheme)
-	return scheme+"://"+urlx.CanonicalHost(scheme, lowerASCII(u.Host)) == o
+	scheme := urlx.LowerASCII(u.Scheme)
+	return scheme+"://"+urlx.CanonicalHost(scheme, urlx.LowerASCII(u.Host)) == o
 }
 
 // endpoint reports whether r is for the auth endpoints: a clean path under
