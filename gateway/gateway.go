@@ -289,31 +289,24 @@ func (g *Gateway) token(r *http.Request) (*authgo.Token, error) {
 // before sending a sign-in link, so that a link goes only to an address
 // that may pass.
 func (g *Gateway) AllowsEmail(addr string) bool {
-	if g.o.Allow.Any {
-		return true
-	}
-	e := urlx.LowerASCII(addr)
-	if strings.Count(e, "@") != 1 {
-		return false
-	}
-	if g.emails[e] {
-		return true
-	}
-	i := strings.IndexByte(e, '@')
-	return i > 0 && g.domains[e[i+1:]]
+	return g.o.Allow.Any || g.inList(addr)
 }
 
 // listed reports whether tok's email, verified by the provider, is in
 // Allow.Emails or its domain in Allow.Domains.
 func (g *Gateway) listed(tok *authgo.Token) bool {
-	if v, _ := tok.Extra[authgo.ClaimEmailVerified].(bool); !v || tok.Email == "" {
-		return false
-	}
+	v, _ := tok.Extra[authgo.ClaimEmailVerified].(bool)
+	return v && tok.Email != "" && g.inList(tok.Email)
+}
+
+// inList reports whether addr is in Allow.Emails or its domain in
+// Allow.Domains.
+func (g *Gateway) inList(addr string) bool {
 	// One '@' only (GHSA-c5c4-8r6x-56w3: "a@evil.com@example.com" is
 	// nobody's mailbox at example.com), and only ASCII letters folded:
 	// strings.ToLower turns the Kelvin sign into "k" and "İ" into "i",
 	// so that a lookalike domain would pass as the listed one.
-	e := urlx.LowerASCII(tok.Email)
+	e := urlx.LowerASCII(addr)
 	if strings.Count(e, "@") != 1 {
 		return false
 	}
