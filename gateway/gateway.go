@@ -17,6 +17,7 @@ import (
 	"github.com/authgo/authgo/internal/fwd"
 	"github.com/authgo/authgo/internal/logs"
 	"github.com/authgo/authgo/internal/match"
+	"github.com/authgo/authgo/internal/pages"
 	"github.com/authgo/authgo/internal/peek"
 	"github.com/authgo/authgo/internal/urlx"
 	"github.com/authgo/authgo/provider"
@@ -431,7 +432,7 @@ func (g *Gateway) forbidden(w http.ResponseWriter, r *http.Request, tok *authgo.
 	h := w.Header()
 	h.Set("Cache-Control", "private, no-cache, no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
-	if wantsJSON(r) {
+	if pages.WantsJSON(r) {
 		h.Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusForbidden)
 		fmt.Fprint(w, `{"error":"forbidden","message":"this account may not use this site"}`)
@@ -448,13 +449,6 @@ func (g *Gateway) forbidden(w http.ResponseWriter, r *http.Request, tok *authgo.
 <h1>Not allowed</h1><p>You are signed in as <b>%s</b>, but this account may not use this site.</p>
 <p><a href="%s/signout">Sign out</a> and sign in with another account.</p>
 `, html.EscapeString(who), html.EscapeString(g.base))
-}
-
-// wantsJSON reports whether the Accept header names application/json and
-// not text/html.
-func wantsJSON(r *http.Request) bool {
-	acc := strings.ToLower(strings.Join(r.Header.Values("Accept"), ","))
-	return strings.Contains(acc, "application/json") && !strings.Contains(acc, "text/html")
 }
 
 // logWriter sends httputil.ReverseProxy's own log lines to the Logger.
