@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/authgo/authgo/internal/clientip"
 	"github.com/authgo/authgo/internal/cookie"
 	"github.com/authgo/authgo/provider"
 	"github.com/authgo/authgo/store"
@@ -286,7 +285,7 @@ func (s dbStrategy) create(ctx context.Context, tok *Token, account *Account, r 
 // Config.TrustedProxies; for a peer that is not an IP address, r.RemoteAddr
 // as it is.
 func (a *Auth) clientAddr(r *http.Request) string {
-	if addr, ok := clientip.Addr(r.RemoteAddr, r.Header.Values("X-Forwarded-For"), a.cfg.TrustedProxies); ok {
+	if addr, ok := a.ClientAddr(r); ok {
 		return addr.String()
 	}
 	return r.RemoteAddr

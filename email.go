@@ -100,7 +100,7 @@ func (c *Config) emailSetup() error {
 // signIn (X-Auth-Return-Redirect), a JSON body or an Accept header that
 // asks for JSON.
 func scriptClient(r *http.Request) bool {
-	return r.Header.Get("X-Auth-Return-Redirect") != "" || strings.Contains(r.Header.Get("Content-Type"), "application/json") || wantsJSON(r)
+	return r.Header.Get("X-Auth-Return-Redirect") != "" || strings.Contains(r.Header.Get("Content-Type"), "application/json") || pages.WantsJSON(r)
 }
 
 // emailRefusal answers a request for a link that is refused before

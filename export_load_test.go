@@ -33,3 +33,10 @@ func (c *cachedRevocations) len() int {
 	defer c.mu.Unlock()
 	return len(c.answers)
 }
+
+// len counts the cached sessions.
+func (c *sessionCache) len() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.entries)
+}

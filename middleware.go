@@ -12,6 +12,7 @@ import (
 
 	"github.com/authgo/authgo/internal/cookie"
 	"github.com/authgo/authgo/internal/match"
+	"github.com/authgo/authgo/internal/pages"
 	"github.com/authgo/authgo/internal/urlx"
 )
 
@@ -280,7 +281,7 @@ func authzReason(signedIn, callback, allowed bool) string {
 // Authorized callback refused); why is for the debug log.
 func (a *Auth) deny(w http.ResponseWriter, r *http.Request, why string) {
 	w.Header().Set("Cache-Control", "private, no-cache, no-store")
-	if asJSON, api := wantsJSON(r), a.underAPI(r.URL.Path); asJSON || api {
+	if asJSON, api := pages.WantsJSON(r), a.underAPI(r.URL.Path); asJSON || api {
 		if a.cfg.Debug {
 			how := "the Accept header asks for JSON"
 			if api {
@@ -347,13 +348,6 @@ func (a *Auth) underAPI(path string) bool {
 		}
 	}
 	return false
-}
-
-// wantsJSON reports whether the Accept header names application/json and
-// not text/html.
-func wantsJSON(r *http.Request) bool {
-	acc := strings.ToLower(strings.Join(r.Header.Values("Accept"), ","))
-	return strings.Contains(acc, "application/json") && !strings.Contains(acc, "text/html")
 }
 
 // signInTarget is the sign-in page: Pages.SignIn, or the

@@ -481,10 +481,9 @@ var errLifetime = errors.New("the session outlived Session.MaxLifetime: sign in 
 // derived from its jti, the id its revocation already goes by. A sign-out
 // with any copy then ends them all, and MaxLifetime counts from the
 // original start.
+// Its one caller asks lacksIdentity first (a shared token is copied
+// before it changes).
 func (a *Auth) carryIdentity(tok *Token) {
-	if !lacksIdentity(tok) {
-		return
-	}
 	if _, ok := tok.Int(ClaimAuthTime); !ok && tok.IssuedAt > 0 {
 		tok.Set(ClaimAuthTime, float64(tok.IssuedAt))
 	}

@@ -150,10 +150,3 @@ func (c *sessionCache) drop(match func(*cachedSession) bool) {
 		}
 	}
 }
-
-// len counts the entries.
-func (c *sessionCache) len() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.entries)
-}

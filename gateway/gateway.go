@@ -17,6 +17,7 @@ import (
 	"github.com/authgo/authgo/internal/fwd"
 	"github.com/authgo/authgo/internal/logs"
 	"github.com/authgo/authgo/internal/match"
+	"github.com/authgo/authgo/internal/pages"
 	"github.com/authgo/authgo/internal/peek"
 	"github.com/authgo/authgo/internal/urlx"
 	"github.com/authgo/authgo/provider"
@@ -175,14 +176,14 @@ func New(a *authgo.Auth, o Options) (*Gateway, error) {
 		return nil, err
 	}
 	for _, e := range o.Allow.Emails {
-		e = lowerASCII(strings.TrimSpace(e))
+		e = urlx.LowerASCII(strings.TrimSpace(e))
 		if i := strings.IndexByte(e, '@'); i <= 0 || i == len(e)-1 || strings.Count(e, "@") != 1 {
 			return nil, fmt.Errorf("gateway: Allow.Emails entry %q is not an address like alice@example.com", e)
 		}
 		g.emails[e] = true
 	}
 	for _, d := range o.Allow.Domains {
-		d = lowerASCII(strings.TrimPrefix(strings.TrimSpace(d), "@"))
+		d = urlx.LowerASCII(strings.TrimPrefix(strings.TrimSpace(d), "@"))
 		if d == "" || strings.ContainsAny(d, "@/ ") || d == "*" {
 			return nil, fmt.Errorf("gateway: Allow.Domains entry %q is not a domain like example.com (Allow.Any lets everybody in)", d)
 		}
@@ -289,31 +290,24 @@ func (g *Gateway) token(r *http.Request) (*authgo.Token, error) {
 // before sending a sign-in link, so that a link goes only to an address
 // that may pass.
 func (g *Gateway) AllowsEmail(addr string) bool {
-	if g.o.Allow.Any {
-		return true
-	}
-	e := lowerASCII(addr)
-	if strings.Count(e, "@") != 1 {
-		return false
-	}
-	if g.emails[e] {
-		return true
-	}
-	i := strings.IndexByte(e, '@')
-	return i > 0 && g.domains[e[i+1:]]
+	return g.o.Allow.Any || g.inList(addr)
 }
 
 // listed reports whether tok's email, verified by the provider, is in
 // Allow.Emails or its domain in Allow.Domains.
 func (g *Gateway) listed(tok *authgo.Token) bool {
-	if v, _ := tok.Extra[authgo.ClaimEmailVerified].(bool); !v || tok.Email == "" {
-		return false
-	}
+	v, _ := tok.Extra[authgo.ClaimEmailVerified].(bool)
+	return v && tok.Email != "" && g.inList(tok.Email)
+}
+
+// inList reports whether addr is in Allow.Emails or its domain in
+// Allow.Domains.
+func (g *Gateway) inList(addr string) bool {
 	// One '@' only (GHSA-c5c4-8r6x-56w3: "a@evil.com@example.com" is
 	// nobody's mailbox at example.com), and only ASCII letters folded:
 	// strings.ToLower turns the Kelvin sign into "k" and "İ" into "i",
 	// so that a lookalike domain would pass as the listed one.
-	e := lowerASCII(tok.Email)
+	e := urlx.LowerASCII(addr)
 	if strings.Count(e, "@") != 1 {
 		return false
 	}
@@ -322,23 +316,6 @@ func (g *Gateway) listed(tok *authgo.Token) bool {
 	}
 	i := strings.IndexByte(e, '@')
 	return i > 0 && g.domains[e[i+1:]]
-}
-
-// lowerASCII lowercases the ASCII letters of s and leaves every other
-// byte as it is.
-func lowerASCII(s string) string {
-	for i := 0; i < len(s); i++ {
-		if 'A' <= s[i] && s[i] <= 'Z' {
-			b := []byte(s)
-			for j := i; j < len(b); j++ {
-				if 'A' <= b[j] && b[j] <= 'Z' {
-					b[j] += 'a' - 'A'
-				}
-			}
-			return string(b)
-		}
-	}
-	return s
 }
 
 // ServeHTTP serves the auth endpoints (the base path, forward-auth
@@ -419,8 +396,8 @@ func (g *Gateway) sameOrigin(r *http.Request) bool {
 	if err != nil || u.User != nil || u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.Host == "" {
 		return false
 	}
-	scheme := lowerASCII(u.Scheme)
-	return scheme+"://"+urlx.CanonicalHost(scheme, lowerASCII(u.Host)) == o
+	scheme := urlx.LowerASCII(u.Scheme)
+	return scheme+"://"+urlx.CanonicalHost(scheme, urlx.LowerASCII(u.Host)) == o
 }
 
 // endpoint reports whether r is for the auth endpoints: a clean path under
@@ -455,7 +432,7 @@ func (g *Gateway) forbidden(w http.ResponseWriter, r *http.Request, tok *authgo.
 	h := w.Header()
 	h.Set("Cache-Control", "private, no-cache, no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
-	if wantsJSON(r) {
+	if pages.WantsJSON(r) {
 		h.Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusForbidden)
 		fmt.Fprint(w, `{"error":"forbidden","message":"this account may not use this site"}`)
@@ -472,13 +449,6 @@ func (g *Gateway) forbidden(w http.ResponseWriter, r *http.Request, tok *authgo.
 <h1>Not allowed</h1><p>You are signed in as <b>%s</b>, but this account may not use this site.</p>
 <p><a href="%s/signout">Sign out</a> and sign in with another account.</p>
 `, html.EscapeString(who), html.EscapeString(g.base))
-}
-
-// wantsJSON reports whether the Accept header names application/json and
-// not text/html.
-func wantsJSON(r *http.Request) bool {
-	acc := strings.ToLower(strings.Join(r.Header.Values("Accept"), ","))
-	return strings.Contains(acc, "application/json") && !strings.Contains(acc, "text/html")
 }
 
 // logWriter sends httputil.ReverseProxy's own log lines to the Logger.

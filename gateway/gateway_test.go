@@ -648,3 +648,39 @@ func TestPublicAccessTokenOneRead(t *testing.T) {
 		}
 	}
 }
+
+// AllowsEmail (before a sign-in link is sent) and Allowed (for a verified
+// session) compare addresses alike.
+func TestAllowsEmail(t *testing.T) {
+	a := newAuth(t, nil)
+	g, err := gateway.New(a, gateway.Options{Allow: gateway.Allow{Emails: []string{"Alice@Example.org"}, Domains: []string{"corp.example"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for addr, want := range map[string]bool{
+		"alice@example.org":           true,
+		"ALICE@EXAMPLE.ORG":           true,
+		"bob@example.org":             false,
+		"bob@corp.example":            true,
+		"bob@sub.corp.example":        false,
+		"bob@corp.example.":           false,
+		"a@evil.example@corp.example": false, // one '@' only
+		"bob@corp.exa\u212Ample":      false, // the Kelvin sign is not a "k"
+		"":                            false,
+	} {
+		if got := g.AllowsEmail(addr); got != want {
+			t.Errorf("AllowsEmail(%q) = %v, want %v", addr, got, want)
+		}
+		tok := &authgo.Token{Email: addr, Extra: map[string]any{authgo.ClaimEmailVerified: true}}
+		if got := g.Allowed(t.Context(), tok); got != want {
+			t.Errorf("Allowed(verified %q) = %v, want %v", addr, got, want)
+		}
+	}
+	all, err := gateway.New(a, gateway.Options{Allow: gateway.Allow{Any: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !all.AllowsEmail("someone@anywhere.example") {
+		t.Error("Allow.Any: AllowsEmail = false")
+	}
+}

@@ -17,6 +17,7 @@ import (
 	"github.com/authgo/authgo"
 	"github.com/authgo/authgo/gateway"
 	"github.com/authgo/authgo/internal/pages"
+	"github.com/authgo/authgo/internal/urlx"
 	"github.com/authgo/authgo/provider"
 )
 
@@ -78,7 +79,7 @@ func redirectCallback(hosts []string) func(ctx context.Context, u, baseURL strin
 	// and lead elsewhere.
 	allowed := map[string]bool{}
 	for _, h := range hosts {
-		allowed[lowerASCII(h)] = true
+		allowed[urlx.LowerASCII(h)] = true
 	}
 	return func(_ context.Context, u, baseURL string) (string, error) {
 		if strings.HasPrefix(u, "/") && !strings.HasPrefix(u, "//") && !strings.HasPrefix(u, "/\\") {
@@ -89,25 +90,14 @@ func redirectCallback(hosts []string) func(ctx context.Context, u, baseURL strin
 			return baseURL, nil
 		}
 		b, err := url.Parse(baseURL)
-		if err == nil && p.Scheme == b.Scheme && lowerASCII(p.Host) == lowerASCII(b.Host) {
+		if err == nil && p.Scheme == b.Scheme && urlx.LowerASCII(p.Host) == urlx.LowerASCII(b.Host) {
 			return u, nil
 		}
-		if allowed[lowerASCII(p.Host)] && (p.Scheme == "https" || b != nil && b.Scheme == "http") {
+		if allowed[urlx.LowerASCII(p.Host)] && (p.Scheme == "https" || b != nil && b.Scheme == "http") {
 			return u, nil
 		}
 		return baseURL, nil
 	}
-}
-
-// lowerASCII lowercases the ASCII letters of s, and only those.
-func lowerASCII(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if 'A' <= c && c <= 'Z' {
-			b[i] = c + 'a' - 'A'
-		}
-	}
-	return string(b)
 }
 
 // checkRedirectAllow refuses a --redirect-allow value that is not a host.

@@ -1,7 +1,7 @@
 // Package urlx holds the URL rules that the root package, internal/match
 // and proxy must apply alike: the canonical form of an origin's host, what
 // counts as a dot-segment in any spelling, what a clean path is, and
-// percent-escape decoding.
+// percent-escape decoding, and the one ASCII lowercaser (LowerASCII).
 //
 // The checks built on these rules differ on purpose (the matcher resolves
 // a plain ".." and matches the result, the proxy refuses it); the rules
@@ -164,4 +164,22 @@ func ValidDecodedUTF8(p string, refuse func(rune) bool) bool {
 		}
 	}
 	return n == 0
+}
+
+// LowerASCII lowercases the ASCII letters of s and leaves every other
+// byte as it is (hosts, schemes, email addresses); s itself when it has
+// no upper-case letter, without a copy.
+func LowerASCII(s string) string {
+	for i := 0; i < len(s); i++ {
+		if 'A' <= s[i] && s[i] <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if 'A' <= b[j] && b[j] <= 'Z' {
+					b[j] += 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
 }

@@ -90,3 +90,19 @@ func FuzzValidDecodedUTF8(f *testing.F) {
 		}
 	})
 }
+
+func TestLowerASCII(t *testing.T) {
+	for in, want := range map[string]string{
+		"":                "",
+		"example.com":     "example.com",
+		"Example.COM:443": "example.com:443",
+		"ÄBC@X.Org":       "Äbc@x.org", // only ASCII letters change
+	} {
+		if got := LowerASCII(in); got != want {
+			t.Errorf("LowerASCII(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if n := testing.AllocsPerRun(100, func() { _ = LowerASCII("already.lower") }); n != 0 {
+		t.Errorf("LowerASCII of a lower-case string allocates %v times, want 0", n)
+	}
+}
