@@ -36,7 +36,7 @@ func newRecorder(t *testing.T) *recorder {
 				return
 			}
 			defer c.Close()
-			brw.WriteString("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")
+			brw.WriteString("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSet-Cookie: authjs.session-token=from-app; Path=/\r\n\r\n")
 			brw.Flush()
 			return
 		}
@@ -107,6 +107,16 @@ func TestAttackUpstreamPaths(t *testing.T) {
 // rawGateway serves g on a real listener and returns a function that
 // sends a raw HTTP/1.1 request and returns the status line.
 func rawGateway(t *testing.T, g http.Handler) func(req string) string {
+	head := rawGatewayHead(t, g)
+	return func(req string) string {
+		line, _, _ := strings.Cut(head(req), "\r\n")
+		return line
+	}
+}
+
+// rawGatewayHead is rawGateway answering the response's status line and
+// headers, up to the blank line.
+func rawGatewayHead(t *testing.T, g http.Handler) func(req string) string {
 	srv := httptest.NewServer(g)
 	t.Cleanup(srv.Close)
 	return func(req string) string {
@@ -117,8 +127,16 @@ func rawGateway(t *testing.T, g http.Handler) func(req string) string {
 		defer c.Close()
 		c.SetDeadline(time.Now().Add(5 * time.Second))
 		io.WriteString(c, req)
-		line, _ := bufio.NewReader(c).ReadString('\n')
-		return strings.TrimSpace(line)
+		br := bufio.NewReader(c)
+		var head strings.Builder
+		for {
+			line, err := br.ReadString('\n')
+			if strings.TrimSpace(line) == "" || err != nil {
+				break
+			}
+			head.WriteString(strings.TrimRight(line, "\r\n") + "\r\n")
+		}
+		return strings.TrimSuffix(head.String(), "\r\n")
 	}
 }
 
@@ -382,7 +400,7 @@ func TestAttackCrossOriginWebSocket(t *testing.T) {
 		t.Fatal(err)
 	}
 	own := cookie(t, &jwt.Token{Subject: "u-own", Email: "own@example.com", Extra: map[string]any{"provider": "credentials"}})
-	send := rawGateway(t, g)
+	send := rawGatewayHead(t, g)
 	for _, tc := range []struct {
 		path, origin string
 		status       string
@@ -411,6 +429,14 @@ func TestAttackCrossOriginWebSocket(t *testing.T) {
 		for _, r := range got {
 			if has := r.Header.Get("X-Auth-Request-User") != "" || strings.Contains(r.Header.Get("Cookie"), "authjs"); has != tc.identity {
 				t.Errorf("%s from %q: the app got identity or cookie %v, want %v", tc.path, tc.origin, has, tc.identity)
+			}
+		}
+		// The app's Set-Cookie for authgo's cookie (PassSessionCookie)
+		// comes back only to the user's own origin: an anonymous handshake
+		// must not let the app set the browser's session.
+		if strings.Contains(status, " 101 ") {
+			if set := strings.Contains(status, "authjs.session-token"); set != tc.identity {
+				t.Errorf("%s from %q: the app's authjs Set-Cookie came back %v, want %v", tc.path, tc.origin, set, tc.identity)
 			}
 		}
 	}

@@ -175,22 +175,26 @@ func (g *Gateway) rewrite(pr *httputil.ProxyRequest) {
 // PassSessionCookie) and lets event streams outlive the write timeout.
 func (g *Gateway) modifyResponse(res *http.Response) error {
 	h := res.Header
-	if sc, ok := h["Set-Cookie"]; ok && !g.o.PassSessionCookie {
+	var p *passed
+	if res.Request != nil {
+		p, _ = res.Request.Context().Value(passedKey{}).(*passed)
+	}
+	// An anonymous request (a cross-origin WebSocket on a public path)
+	// keeps authgo's cookies out both ways, whatever PassSessionCookie says.
+	if sc, ok := h["Set-Cookie"]; ok && (!g.o.PassSessionCookie || p != nil && p.anonymous) {
 		if kept := fwd.ForeignSetCookies(sc); len(kept) == 0 {
 			delete(h, "Set-Cookie")
 		} else {
 			h["Set-Cookie"] = kept
 		}
 	}
-	if ct, _, _ := strings.Cut(h.Get("Content-Type"), ";"); strings.EqualFold(strings.TrimSpace(ct), "text/event-stream") && res.Request != nil {
-		if p, _ := res.Request.Context().Value(passedKey{}).(*passed); p != nil {
-			// An event stream lasts as long as the page: the server's
-			// write timeout must not cut it.
-			if p.idle != nil {
-				p.idle.off = true
-			}
-			http.NewResponseController(p.w).SetWriteDeadline(time.Time{})
+	if ct, _, _ := strings.Cut(h.Get("Content-Type"), ";"); strings.EqualFold(strings.TrimSpace(ct), "text/event-stream") && p != nil {
+		// An event stream lasts as long as the page: the server's write
+		// timeout must not cut it.
+		if p.idle != nil {
+			p.idle.off = true
 		}
+		http.NewResponseController(p.w).SetWriteDeadline(time.Time{})
 	}
 	return nil
 }
