@@ -35,7 +35,21 @@ func TestReadmeGoBlocks(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	mod := fmt.Sprintf("module readme.example\n\ngo 1.26.0\n\nrequire github.com/authgo/authgo v0.0.0\n\nreplace github.com/authgo/authgo => %s\n", root)
+	// The blocks' module requires what authgo's own go.mod requires, so
+	// that Go loads the same pruned module graph and needs no go.mod file
+	// beyond those a build of authgo has fetched (with only authgo
+	// required, an older dependency's go.mod pulls in modules the cache of
+	// a fresh machine does not hold, and GOPROXY is off).
+	gomod, err := os.ReadFile("go.mod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, rest, ok := strings.Cut(string(gomod), "\n")
+	if !ok || !strings.HasPrefix(first, "module ") {
+		t.Fatalf("go.mod does not start with a module line: %q", first)
+	}
+	mod := "module readme.example\n" + rest +
+		fmt.Sprintf("\nrequire github.com/authgo/authgo v0.0.0\n\nreplace github.com/authgo/authgo => %s\n", root)
 	write := func(name string, data []byte) {
 		t.Helper()
 		if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
