@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -60,6 +61,60 @@ func (a *accessLog) write(t time.Time, level slog.Level, f *accessFields) {
 	}
 }
 
+// stamp is the formatted second of an access line's time: formatting a
+// time is the largest part of a line's cost, and lines come many to a
+// second, so the newest second is kept (lastStamp) and only its fraction
+// is written per line.
+type stamp struct {
+	sec  int64
+	loc  *time.Location
+	date []byte // 2006-01-02T15:04:05
+	zone []byte // Z07:00
+}
+
+var lastStamp atomic.Pointer[stamp]
+
+// stampOf returns the stamp of t's second in t's location (a year of
+// four digits).
+func stampOf(t time.Time) *stamp {
+	sec, loc := t.Unix(), t.Location()
+	if s := lastStamp.Load(); s != nil && s.sec == sec && s.loc == loc {
+		return s
+	}
+	s := &stamp{sec: sec, loc: loc, date: t.AppendFormat(nil, "2006-01-02T15:04:05"), zone: t.AppendFormat(nil, "Z07:00")}
+	lastStamp.Store(s)
+	return s
+}
+
+// appendMilli appends t as the layout 2006-01-02T15:04:05.000Z07:00 does:
+// milliseconds, always three digits, cut and never rounded.
+func (s *stamp) appendMilli(b []byte, t time.Time) []byte {
+	ms := t.Nanosecond() / 1e6
+	b = append(b, s.date...)
+	b = append(b, '.', byte('0'+ms/100), byte('0'+ms/10%10), byte('0'+ms%10))
+	return append(b, s.zone...)
+}
+
+// appendNano appends t as time.RFC3339Nano does: the fraction without
+// its trailing zeros, and without a dot when it is zero.
+func (s *stamp) appendNano(b []byte, t time.Time) []byte {
+	b = append(b, s.date...)
+	if ns := t.Nanosecond(); ns != 0 {
+		var d [10]byte
+		d[0] = '.'
+		for i := 9; i >= 1; i-- {
+			d[i] = byte('0' + ns%10)
+			ns /= 10
+		}
+		n := 10
+		for d[n-1] == '0' {
+			n--
+		}
+		b = append(b, d[:n]...)
+	}
+	return append(b, s.zone...)
+}
+
 // slogAccessLine writes the line of f with slog handler h, as serve did
 // before accessLog (and still does for an ops without one).
 func slogAccessLine(ctx context.Context, h slog.Handler, t time.Time, level slog.Level, f *accessFields) {
@@ -88,7 +143,11 @@ func appendAccessLine(b []byte, json bool, t time.Time, level slog.Level, f *acc
 			b = append(b, `"!ERROR:time.Time year outside of range [0,9999]"`...)
 		}
 		b = append(b, '"')
-		b = t.AppendFormat(b, time.RFC3339Nano)
+		if y := t.Year(); y < 0 || y > 9999 {
+			b = t.AppendFormat(b, time.RFC3339Nano)
+		} else {
+			b = stampOf(t).appendNano(b, t)
+		}
 		b = append(b, `","level":`...)
 		b = appendJSONString(b, level.String())
 		b = append(b, `,"msg":"request","method":`...)
@@ -118,8 +177,7 @@ func appendAccessLine(b []byte, json bool, t time.Time, level slog.Level, f *acc
 		b = t.Truncate(time.Millisecond).Add(time.Millisecond/10).AppendFormat(b, time.RFC3339Nano)
 		b = append(b[:n+cut], b[n+cut+1:]...)
 	} else {
-		// Milliseconds, always three digits (the layout cuts, never rounds).
-		b = t.AppendFormat(b, "2006-01-02T15:04:05.000Z07:00")
+		b = stampOf(t).appendMilli(b, t)
 	}
 	b = append(b, " level="...)
 	b = appendTextString(b, level.String())
