@@ -21,6 +21,7 @@ import (
 	"github.com/authgo/authgo"
 	authredis "github.com/authgo/authgo/adapters/redis"
 	"github.com/authgo/authgo/gateway"
+	"github.com/authgo/authgo/internal/fwd"
 	"github.com/authgo/authgo/jwt"
 	"github.com/authgo/authgo/provider"
 	"github.com/authgo/authgo/providers/credentials"
@@ -475,6 +476,50 @@ func FuzzProtected(f *testing.F) {
 			t.Fatalf("%q (decoded %q) is public", target, dec)
 		}
 	})
+}
+
+// TestSilentUpstream504: an app that takes the request and sends nothing
+// gets the client a 504 after the transport's silence (the watchdog of
+// the default transport, shortened here), and the next request on a
+// fresh connection works.
+func TestSilentUpstream504(t *testing.T) {
+	var calls atomic.Int32
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if calls.Add(1) == 1 {
+			<-r.Context().Done() // silent until the gateway gives up
+			return
+		}
+		io.WriteString(w, "ok")
+	}))
+	defer app.Close()
+	a := newAuth(t, nil)
+	g, err := gateway.New(a, gateway.Options{Upstream: app.URL, Public: []string{"/:path*"}, Transport: fwd.SilenceTransport(300 * time.Millisecond)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	front := httptest.NewServer(g)
+	defer front.Close()
+	start := time.Now()
+	res, err := http.Get(front.URL + "/slow")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusGatewayTimeout {
+		t.Fatalf("silent app: status %d, want 504", res.StatusCode)
+	}
+	if took := time.Since(start); took < 300*time.Millisecond || took > 3*time.Second {
+		t.Errorf("504 after %v, want a little over 300ms", took)
+	}
+	res, err = http.Get(front.URL + "/next")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || string(b) != "ok" {
+		t.Fatalf("after the timeout: %d %q", res.StatusCode, b)
+	}
 }
 
 // TestTransferIdleTimeout: behind a server whose WriteTimeout is shorter

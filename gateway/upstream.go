@@ -14,17 +14,44 @@ import (
 	"github.com/authgo/authgo/internal/fwd"
 )
 
-// passed is what one proxied request sends the upstream about its user.
+// passed is what one proxied request sends the upstream about its user,
+// with the request's context and writers, in one allocation.
 type passed struct {
 	tok       *authgo.Token // the user the identity headers name; nil: none
 	at        string        // their access token (accessToken)
 	origin    string        // scheme://host for X-Forwarded-Proto/-Host
 	w         http.ResponseWriter
 	anonymous bool        // no authgo cookie either, whatever PassSessionCookie says
-	idle      *idleWriter // nil without TransferIdleTimeout
+	idle      *idleWriter // nil without TransferIdleTimeout; else &iw
+	iw        idleWriter
+	rc        http.ResponseController
+	ctx       passedCtx
 }
 
 type passedKey struct{}
+
+// passedCtx is a proxied request's context: its parent, with the passed
+// it belongs to (passedKey), as context.WithValue would carry it.
+type passedCtx struct {
+	context.Context
+	p *passed
+}
+
+func (c *passedCtx) Value(key any) any {
+	if _, ok := key.(passedKey); ok {
+		return c.p
+	}
+	return c.Context.Value(key)
+}
+
+// passedFrom returns the passed of a proxied request's context, or nil.
+func passedFrom(ctx context.Context) *passed {
+	if c, ok := ctx.(*passedCtx); ok {
+		return c.p
+	}
+	p, _ := ctx.Value(passedKey{}).(*passed)
+	return p
+}
 
 // proxy sends r to the upstream with tok's identity (nil: none);
 // anonymous, it also keeps authgo's cookies from the upstream even with
@@ -45,20 +72,22 @@ func (g *Gateway) proxy(w http.ResponseWriter, r *http.Request, tok *authgo.Toke
 		}
 		p.tok, p.at = tok, at
 	}
-	rc := http.NewResponseController(w)
+	p.rc = *http.NewResponseController(w)
 	if _, up := r.Header["Upgrade"]; up {
 		// A WebSocket lasts as long as the page: the server's timeouts
 		// must not cut it.
-		rc.SetReadDeadline(time.Time{})
-		rc.SetWriteDeadline(time.Time{})
+		p.rc.SetReadDeadline(time.Time{})
+		p.rc.SetWriteDeadline(time.Time{})
 	} else if d := g.o.TransferIdleTimeout; d > 0 {
-		p.idle = &idleWriter{ResponseWriter: w, rc: rc, d: d}
+		p.iw = idleWriter{ResponseWriter: w, rc: &p.rc, d: d}
+		p.idle = &p.iw
 		w = p.idle
 		if r.Body != nil && r.Body != http.NoBody {
-			r.Body = &idleBody{ReadCloser: r.Body, rc: rc, d: d}
+			r.Body = &idleBody{ReadCloser: r.Body, rc: &p.rc, d: d}
 		}
 	}
-	g.rp.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), passedKey{}, p)))
+	p.ctx = passedCtx{Context: r.Context(), p: p}
+	g.rp.ServeHTTP(w, r.WithContext(&p.ctx))
 }
 
 // idleWriter pushes the connection's write deadline ahead at each write
@@ -130,7 +159,7 @@ func (g *Gateway) stripped(name string) bool {
 
 // rewrite builds the upstream request.
 func (g *Gateway) rewrite(pr *httputil.ProxyRequest) {
-	p, _ := pr.In.Context().Value(passedKey{}).(*passed)
+	p := passedFrom(pr.In.Context())
 	if p == nil {
 		p = &passed{}
 	}
@@ -177,7 +206,7 @@ func (g *Gateway) modifyResponse(res *http.Response) error {
 	h := res.Header
 	var p *passed
 	if res.Request != nil {
-		p, _ = res.Request.Context().Value(passedKey{}).(*passed)
+		p = passedFrom(res.Request.Context())
 	}
 	// An anonymous request (a cross-origin WebSocket on a public path)
 	// keeps authgo's cookies out both ways, whatever PassSessionCookie says.

@@ -68,10 +68,10 @@ type Options struct {
 	PassCookies bool
 
 	// Transport carries the requests to the upstream. Nil means a
-	// dedicated http.Transport that ignores proxy environment variables,
-	// with a 10 s dial and TLS-handshake timeout, a 60 s timeout for the
-	// upstream's response headers (504 after it), and up to 256 idle
-	// connections to the upstream.
+	// dedicated http.Transport that ignores proxy environment variables
+	// and speaks HTTP/1.1, with a 10 s dial and TLS-handshake timeout, a
+	// timeout (504) when the upstream sends nothing for 60 s after a
+	// request, and up to 256 idle connections to the upstream.
 	Transport http.RoundTripper
 
 	// FlushInterval is how often a response body is flushed to the client

@@ -5,7 +5,6 @@
 package fwd
 
 import (
-	"net"
 	"net/http"
 	"sync"
 	"time"
@@ -108,20 +107,34 @@ func Stripped(name string) bool {
 	return false
 }
 
+// UpstreamSilence is how long DefaultTransport waits for the first byte
+// of an answer after the last byte of a request (nginx's
+// proxy_read_timeout, http.Transport's ResponseHeaderTimeout): past it the
+// request fails with a timeout error.
+const UpstreamSilence = 60 * time.Second
+
 // DefaultTransport is the transport to an upstream when none is
 // configured: no proxy from the environment, a 10 s dial and TLS-handshake
-// timeout, 60 s for the response headers, up to 256 idle connections per
-// host.
-func DefaultTransport() *http.Transport {
+// timeout, HTTP/1.1 (as nginx speaks to upstreams), up to 256 idle
+// connections per host, and a timeout error when the upstream sends
+// nothing for UpstreamSilence after a request (a watchdog, which costs no
+// timer per request; a WebSocket's upstream may stay silent).
+func DefaultTransport() *http.Transport { return SilenceTransport(UpstreamSilence) }
+
+// SilenceTransport is DefaultTransport with silence allowed instead of
+// UpstreamSilence.
+func SilenceTransport(silence time.Duration) *http.Transport {
+	return newTransport(newWatchdog(silence))
+}
+
+func newTransport(w *watchdog) *http.Transport {
 	return &http.Transport{
-		Proxy:                 nil, // an internal upstream is never reached through HTTP_PROXY
-		DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-		ForceAttemptHTTP2:     true,
-		MaxIdleConns:          1024,
-		MaxIdleConnsPerHost:   256,
-		IdleConnTimeout:       90 * time.Second,
-		TLSHandshakeTimeout:   10 * time.Second,
-		ResponseHeaderTimeout: 60 * time.Second,
+		Proxy:               nil, // an internal upstream is never reached through HTTP_PROXY
+		DialContext:         w.dial,
+		DialTLSContext:      w.dialTLS,
+		MaxIdleConns:        1024,
+		MaxIdleConnsPerHost: 256,
+		IdleConnTimeout:     90 * time.Second,
 	}
 }
 
