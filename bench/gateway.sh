@@ -125,7 +125,7 @@ if [ "$GATEWAY" = 1 ]; then
   AUTH_SECRET=$SECRET AUTH_OIDC_ISSUER="$ISSUER" AUTH_OIDC_ID=authgo AUTH_OIDC_SECRET=bench-client-secret \
     taskset -c "$SERVER_CPU" "$OUT/authgo" serve --data "$DATA" --addr 127.0.0.1:$P_AG \
     --upstream http://127.0.0.1:$P_UP --allow-email-domain example.com --trusted-proxy 127.0.0.1/32 \
-    --pass-identity --access-log=$AG_LOG >"$OUT/gw-authgo.log" 2>&1 &
+    --pass-identity --access-log=$AG_LOG ${AUTHGO_FLAGS:-} >"$OUT/gw-authgo.log" 2>&1 &
   pids+=($!); AG=$!
   wait_url http://127.0.0.1:$P_AG/auth/csrf
 fi
@@ -198,7 +198,7 @@ refused o2p-fa http://127.0.0.1:$P_O2P/oauth2/auth
 if [ "$GATEWAY" = 1 ]; then
   check authgo-page http://127.0.0.1:$P_AG/page "$AG_COOKIE" Alice
   check authgo-fa http://127.0.0.1:$P_AG/auth/forward-auth "$AG_COOKIE" 'X-Auth-Request-Email: alice@example.com'
-  refused authgo-fa http://127.0.0.1:$P_AG/auth/forward-auth
+  [ -n "${AUTHGO_FLAGS:-}" ] || refused authgo-fa http://127.0.0.1:$P_AG/auth/forward-auth # AUTHGO_FLAGS: an experiment, which may open /page
 fi
 
 # The bare proxy and the hello get the same Cookie header as authgo (the
@@ -207,15 +207,57 @@ SAME_COOKIE=${AG_COOKIE:-$O2P_COOKIE}
 
 LOAD_BEFORE=$(uptime | sed 's/.*load average: //')
 : > "$OUT/gw-results.txt"
+# run_one NAME → its load line.
+run_one() {
+  case $1 in
+    authgo-fa) [ "$GATEWAY" = 1 ] && load authgo-fa "$AG" http://127.0.0.1:$P_AG/auth/forward-auth "$AG_COOKIE" ;;
+    o2p-fa) load o2p-fa "$O2P" http://127.0.0.1:$P_O2P/oauth2/auth "$O2P_COOKIE" ;;
+    authgo-page) [ "$GATEWAY" = 1 ] && load authgo-page "$AG" http://127.0.0.1:$P_AG/page "$AG_COOKIE" ;;
+    o2p-page) load o2p-page "$O2P" http://127.0.0.1:$P_O2P/page "$O2P_COOKIE" ;;
+    rproxy) load rproxy "$RP" http://127.0.0.1:$P_RP/page "$SAME_COOKIE" ;;
+    hello) load hello "$HE" http://127.0.0.1:$P_HELLO/page "$SAME_COOKIE" ;;
+  esac
+  return 0
+}
+# side_by_side → "sbs-authgo req/s p99_ms cpu_us_per_answer" and the same
+# for sbs-rproxy: serve and the bare proxy loaded at the same time, each by
+# its own wrk (both on CPU 1; the two servers share CPU 0 with the
+# upstream), so that both are measured in the same seconds of this shared
+# machine, whose speed drifts by a fifth from one minute to the next.
+side_by_side() {
+  if [ "$GATEWAY" != 1 ] || { [ -n "$ONLY" ] && [[ " $ONLY " != *" side-by-side "* ]]; }; then return 0; fi
+  local a0 r0 a1 r1 wa="$OUT/gw-sbs-authgo-r$round.wrk" wr="$OUT/gw-sbs-rproxy-r$round.wrk" pa pr
+  a0=$(cpu_ticks "$AG"); r0=$(cpu_ticks "$RP")
+  taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNS" -d"$DURATION" --timeout "$TIMEOUT" --latency -H "Cookie: $AG_COOKIE" \
+    -H 'X-Original-URI: /page' -H 'X-Forwarded-Uri: /page' -H 'X-Forwarded-Proto: http' -H 'X-Forwarded-Host: 127.0.0.1' \
+    "http://127.0.0.1:$P_AG/page" > "$wa" &
+  pa=$!
+  taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNS" -d"$DURATION" --timeout "$TIMEOUT" --latency -H "Cookie: $SAME_COOKIE" \
+    -H 'X-Original-URI: /page' -H 'X-Forwarded-Uri: /page' -H 'X-Forwarded-Proto: http' -H 'X-Forwarded-Host: 127.0.0.1' \
+    "http://127.0.0.1:$P_RP/page" > "$wr" &
+  pr=$!
+  wait "$pa" "$pr"
+  a1=$(cpu_ticks "$AG"); r1=$(cpu_ticks "$RP")
+  for side in "sbs-authgo $wa $((a1 - a0))" "sbs-rproxy $wr $((r1 - r0))"; do
+    set -- $side
+    awk -v name="$1" -v cpu="$3" -v hz="$TICK_HZ" '
+      function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v + 0 }
+      /^Requests\/sec:/ { rps = $2 }
+      / requests in / { n = $1 }
+      $1 == "99%" { p99 = ms($2) }
+      /Socket errors:/ { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+,?$/) { v = $i; sub(",", "", v); errs += v }; timeouts = $NF }
+      /Non-2xx or 3xx responses:/ { errs += $NF }
+      END { printf "%s %s %.2f 0 %d %d %.1f 0 0\n", name, rps, p99, errs, timeouts, (n > 0 ? cpu * 1e6 / hz / n : 0) }' "$2"
+  done
+}
+# Odd rounds run the six in this order, even rounds in the reverse one, so
+# that a drift of the machine's speed over a round weighs on both sides
+# of each comparison alike.
+RUNS="authgo-fa o2p-fa authgo-page o2p-page rproxy hello"
 for round in $(seq "$ROUNDS"); do
-  {
-    [ "$GATEWAY" = 1 ] && load authgo-fa "$AG" http://127.0.0.1:$P_AG/auth/forward-auth "$AG_COOKIE"
-    load o2p-fa "$O2P" http://127.0.0.1:$P_O2P/oauth2/auth "$O2P_COOKIE"
-    [ "$GATEWAY" = 1 ] && load authgo-page "$AG" http://127.0.0.1:$P_AG/page "$AG_COOKIE"
-    load o2p-page "$O2P" http://127.0.0.1:$P_O2P/page "$O2P_COOKIE"
-    load rproxy "$RP" http://127.0.0.1:$P_RP/page "$SAME_COOKIE"
-    load hello "$HE" http://127.0.0.1:$P_HELLO/page "$SAME_COOKIE"
-  } >> "$OUT/gw-results.txt"
+  order=$RUNS
+  [ $((round % 2)) = 0 ] && order=$(tr ' ' '\n' <<<"$RUNS" | tac | tr '\n' ' ')
+  { for name in $order; do run_one "$name"; done; side_by_side; } >> "$OUT/gw-results.txt"
   echo "round $round of $ROUNDS done" >&2
 done
 LOAD_AFTER=$(uptime | sed 's/.*load average: //')
@@ -241,27 +283,44 @@ awk -v dur="$DURATION" -v conns="$CONNS" -v rounds="$ROUNDS" -v before="$LOAD_BE
     label["o2p-page"] = "oauth2-proxy --upstream: GET /page"
     label["rproxy"] = "bare httputil.ReverseProxy, pooled buffers: GET /page"
     label["hello"] = "Go net/http hello (the upstream itself)"
+    label["sbs-authgo"] = "side by side: authgo serve --upstream: GET /page"
+    label["sbs-rproxy"] = "side by side: bare httputil.ReverseProxy: GET /page"
     printf "Valid session cookie, wrk -t1 -c%s -d%s --timeout %s, %s alternating round(s) (medians); server and upstream on CPU 0, wrk on CPU 1; access logs %s\n", conns, dur, tmo_s, rounds, logs
     printf "load average before: %s; after: %s\n\n", before, after
     print "| server and request | req/s | p99 latency | CPU per answer | upstream CPU per answer | upstream connections opened | RSS under load (MiB) | errors |"
     print "|---|---:|---:|---:|---:|---:|---:|---:|"
-    for (i = 1; i <= k; i++) { n = order[i]; pg = (n ~ /page|rproxy/)
-      printf "| %s | %.0f | %.0f ms | %.1f µs | %s | %s | %s | %d%s |\n", label[n], rps[n], p99[n], cpu[n], pg ? sprintf("%.1f µs", up[n]) : "", pg ? opened[n] + 0 : "", rss[n], errs[n], tmo[n] ? sprintf(" (%d timeouts)", tmo[n]) : "" }
+    for (i = 1; i <= k; i++) { n = order[i]; sbs = (n ~ /^sbs-/); pg = (n ~ /page|rproxy/) && !sbs
+      printf "| %s | %.0f | %.0f ms | %.1f µs | %s | %s | %s | %d%s |\n", label[n], rps[n], p99[n], cpu[n], pg ? sprintf("%.1f µs", up[n]) : "", pg ? opened[n] + 0 : "", sbs ? "" : rss[n], errs[n], tmo[n] ? sprintf(" (%d timeouts)", tmo[n]) : "" }
     print ""
     if ("authgo-fa" in rps) printf "forward-auth: authgo / oauth2-proxy = %.2fx req/s, %.2fx less CPU per answer (target >= 2)\n", ratio(rps["authgo-fa"], rps["o2p-fa"]), ratio(cpu["o2p-fa"], cpu["authgo-fa"])
     if ("authgo-page" in rps) {
       printf "proxied page: authgo / oauth2-proxy = %.2fx req/s, %.2fx less CPU per answer (target > 1)\n", ratio(rps["authgo-page"], rps["o2p-page"]), ratio(cpu["o2p-page"], cpu["authgo-page"])
       printf "proxied page: authgo costs %.1f %% over the bare reverse proxy in req/s, %.1f %% in CPU per answer (target <= 20 %%)\n", (ratio(rps["rproxy"], rps["authgo-page"]) - 1) * 100, (ratio(cpu["authgo-page"], cpu["rproxy"]) - 1) * 100
     } else print "authgo has no gateway in this build (serve --upstream): its rows are missing"
-    if (nr > 1 && ("authgo-fa" in rps)) {
-      fa = ""; pg = ""; rp = ""; rc = ""
+    if (nr > 1 && ("authgo-fa" in rps) && ("o2p-fa" in rps)) {
+      fa = ""; pg = ""
       for (r = 1; r <= nr; r++) {
         fa = fa sprintf(" %.2fx", ratio(each["authgo-fa", r], each["o2p-fa", r]))
         pg = pg sprintf(" %.2fx", ratio(each["authgo-page", r], each["o2p-page", r]))
-        rp = rp sprintf(" %.1f%%", (ratio(each["rproxy", r], each["authgo-page", r]) - 1) * 100)
-        rc = rc sprintf(" %.1f%%", (ratio(eachcpu["authgo-page", r], eachcpu["rproxy", r]) - 1) * 100)
       }
-      printf "round by round: forward-auth%s; page vs oauth2-proxy%s; page over the bare proxy%s in req/s,%s in CPU per answer\n", fa, pg, rp, rc
+      printf "round by round: forward-auth vs oauth2-proxy%s; page vs oauth2-proxy%s\n", fa, pg
+    }
+    if (nr > 1 && ("authgo-page" in rps) && ("rproxy" in rps)) {
+      # The two runs of a round follow each other: the ratio within a round
+      # is the least disturbed by the drift of the machine, and its median
+      # over the rounds the steadiest figure.
+      rp = ""; rc = ""; rpl = ""; rcl = ""
+      for (r = 1; r <= nr; r++) {
+        x = (ratio(each["rproxy", r], each["authgo-page", r]) - 1) * 100; rp = rp sprintf(" %.1f%%", x); rpl = rpl " " x
+        y = (ratio(eachcpu["authgo-page", r], eachcpu["rproxy", r]) - 1) * 100; rc = rc sprintf(" %.1f%%", y); rcl = rcl " " y
+      }
+      printf "page over the bare proxy, round by round:%s in req/s,%s in CPU per answer\n", rp, rc
+      printf "page over the bare proxy, median of the rounds: %.1f %% in req/s, %.1f %% in CPU per answer (target <= 20 %%)\n", median(rpl), median(rcl)
+    }
+    if ("sbs-authgo" in rps) {
+      sc = ""; scl = ""
+      for (r = 1; r <= nr; r++) { y = (ratio(eachcpu["sbs-authgo", r], eachcpu["sbs-rproxy", r]) - 1) * 100; sc = sc sprintf(" %.1f%%", y); scl = scl " " y }
+      printf "page over the bare proxy, side by side (both loaded in the same seconds): CPU per answer%s round by round, median %.1f %% (target <= 20 %%)\n", sc, median(scl)
     }
     printf "oauth2-proxy forward-auth / Go hello = %.2f\n", ratio(rps["o2p-fa"], rps["hello"])
     printf "errors in all runs: %d\n", total
