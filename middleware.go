@@ -146,6 +146,31 @@ func (a *Auth) RequireSession(h http.Handler) http.Handler {
 // next with the session in the context and the cookie re-issued when it
 // changed.
 func (a *Auth) guard(w http.ResponseWriter, r *http.Request, next http.Handler) {
+	g, ok := a.admit(w, r)
+	switch {
+	case !ok:
+		return
+	case g == nil:
+		next.ServeHTTP(w, r) // let in without a session (Authorized)
+		return
+	}
+	sw := &g.w
+	next.ServeHTTP(sw, r.WithContext(&g.ctx))
+	if !sw.wrote {
+		sw.flushCookies() // a handler that wrote nothing: headers not out yet
+	}
+}
+
+// admit reads the session of a guarded request and decides: ok false when
+// it has answered (refused, or the session could not be read now), else
+// the request's state (nil: allowed without a session). Apart from guard,
+// and never inlined, so that its large frame is gone while next runs: a
+// proxied request's stack then stays within a goroutine's first 8 KiB,
+// which the runtime would otherwise grow again after each collection
+// shrank it.
+//
+//go:noinline
+func (a *Auth) admit(w http.ResponseWriter, r *http.Request) (g *guarded, ok bool) {
 	ctx := r.Context()
 	sr, err := a.readSession(r, nil, readGuard, nil)
 	if sr.clear {
@@ -156,7 +181,7 @@ func (a *Auth) guard(w http.ResponseWriter, r *http.Request, next http.Handler) 
 	switch {
 	case errors.Is(err, ErrSessionUnavailable), errors.Is(err, ErrRefreshUnavailable):
 		a.unavailable(w, err)
-		return
+		return nil, false
 	case err != nil:
 		a.log.Error("authgo: session callback failed", "err", err)
 	}
@@ -172,29 +197,23 @@ func (a *Auth) guard(w http.ResponseWriter, r *http.Request, next http.Handler) 
 	}
 	if !allowed {
 		a.deny(w, r, why)
-		return
+		return nil, false
 	}
 	if a.cfg.Debug {
 		a.log.DebugContext(ctx, "authgo: middleware: allowed", reqAttr(r), "why", why, "cookie_reissued", sr.reissue)
 	}
 	if s == nil {
-		next.ServeHTTP(w, r)
-		return
+		return nil, true
 	}
-	g := &guarded{
-		w:      sessionWriter{ResponseWriter: w, a: a, ctx: ctx, names: sr.names, present: sr.present, raw: sr.raw},
-		tokens: reqTokens{tok: sr.tok, refreshed: sr.refreshed},
-	}
+	g = new(guarded)
 	sw := &g.w
-	g.tokens.w = sw
+	sw.ResponseWriter, sw.a, sw.ctx, sw.names, sw.present, sw.raw = w, a, ctx, sr.names, sr.present, sr.raw
+	g.tokens.tok, g.tokens.refreshed, g.tokens.w = sr.tok, sr.refreshed, sw
 	g.ctx = guardCtx{Context: ctx, a: a, s: s, t: &g.tokens}
 	if sr.reissue {
 		sw.set(sr.tok) // written with the response's headers
 	}
-	next.ServeHTTP(sw, r.WithContext(&g.ctx))
-	if !sw.wrote {
-		sw.flushCookies() // a handler that wrote nothing: headers not out yet
-	}
+	return g, true
 }
 
 // guarded is one guarded request's state, in one allocation: the context

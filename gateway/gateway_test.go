@@ -538,15 +538,20 @@ func TestTransferIdleTimeout(t *testing.T) {
 	defer app.Close()
 	a := newAuth(t, nil)
 	for _, tc := range []struct {
-		idle time.Duration
-		full bool
-	}{{0, false}, {time.Second, true}} {
+		idle, write time.Duration // TransferIdleTimeout, the server's WriteTimeout
+		full        bool
+	}{
+		{0, 250 * time.Millisecond, false},
+		{time.Second, 250 * time.Millisecond, true},
+		// The server's deadline stands for the first push.
+		{300 * time.Millisecond, 300 * time.Millisecond, true},
+	} {
 		g, err := gateway.New(a, gateway.Options{Upstream: app.URL, Public: []string{"/:path*"}, TransferIdleTimeout: tc.idle})
 		if err != nil {
 			t.Fatal(err)
 		}
 		front := httptest.NewUnstartedServer(g)
-		front.Config.WriteTimeout = 250 * time.Millisecond
+		front.Config.WriteTimeout = tc.write
 		front.Start()
 		res, err := http.Get(front.URL + "/file")
 		var body []byte

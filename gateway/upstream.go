@@ -80,6 +80,11 @@ func (g *Gateway) proxy(w http.ResponseWriter, r *http.Request, tok *authgo.Toke
 		p.rc.SetWriteDeadline(time.Time{})
 	} else if d := g.o.TransferIdleTimeout; d > 0 {
 		p.iw = idleWriter{ResponseWriter: w, rc: &p.rc, d: d}
+		if srv, ok := r.Context().Value(http.ServerContextKey).(*http.Server); ok && srv.WriteTimeout >= d {
+			// The server's own write deadline, set as it read the
+			// request, is at least d away: it counts as a push.
+			p.iw.pushed = time.Now()
+		}
 		p.idle = &p.iw
 		w = p.idle
 		if r.Body != nil && r.Body != http.NoBody {
@@ -90,18 +95,24 @@ func (g *Gateway) proxy(w http.ResponseWriter, r *http.Request, tok *authgo.Toke
 	g.rp.ServeHTTP(w, r.WithContext(&p.ctx))
 }
 
-// idleWriter pushes the connection's write deadline ahead at each write
-// (TransferIdleTimeout), until off.
+// idleWriter keeps the connection's write deadline d ahead of each write
+// (TransferIdleTimeout), until off. A write less than d/8 after the last
+// push leaves the deadline where it is (at least 7d/8 ahead): setting a
+// deadline costs more than the write of a small answer.
 type idleWriter struct {
 	http.ResponseWriter
-	rc  *http.ResponseController
-	d   time.Duration
-	off bool
+	rc     *http.ResponseController
+	d      time.Duration
+	pushed time.Time // when the deadline was last set d ahead; zero: never
+	off    bool
 }
 
 func (w *idleWriter) Write(b []byte) (int, error) {
 	if !w.off {
-		w.rc.SetWriteDeadline(time.Now().Add(w.d))
+		if now := time.Now(); w.pushed.IsZero() || now.Sub(w.pushed) >= w.d/8 {
+			w.rc.SetWriteDeadline(now.Add(w.d))
+			w.pushed = now
+		}
 	}
 	return w.ResponseWriter.Write(b)
 }
