@@ -33,7 +33,7 @@ type sessionWriter struct {
 	http.ResponseWriter
 	a       *Auth
 	ctx     context.Context
-	names   cookie.Names
+	names   *cookie.Names // shared (namesRef)
 	present []string
 	raw     string // the session cookie's value
 	pending *Token
@@ -49,13 +49,13 @@ func (w *sessionWriter) flushCookies() {
 	}
 	tok := w.pending
 	w.pending = nil
-	enc, err := w.a.strategy.seal(context.WithoutCancel(w.ctx), w.names, tok, w.raw)
+	enc, err := w.a.strategy.seal(context.WithoutCancel(w.ctx), *w.names, tok, w.raw)
 	if err != nil {
 		w.a.log.Error("authgo: session cannot be written", "err", err)
 		return
 	}
 	var q cookie.Queue
-	setSession(&q, w.names, w.present, enc, w.a.expiry(tok, w.a.now()))
+	setSession(&q, *w.names, w.present, enc, w.a.expiry(tok, w.a.now()))
 	// Replace, never add to, session cookies set earlier on this response.
 	h := w.Header()
 	kept := h["Set-Cookie"][:0:0]

@@ -11,6 +11,7 @@ import (
 	"github.com/go-webauthn/webauthn/webauthn"
 
 	"github.com/authgo/authgo/client"
+	"github.com/authgo/authgo/internal/cookie"
 	"github.com/authgo/authgo/internal/csrf"
 	"github.com/authgo/authgo/internal/logs"
 	"github.com/authgo/authgo/internal/match"
@@ -51,6 +52,8 @@ type Auth struct {
 
 	usedStates     onceStore         // OAuth states that reached a callback
 	usedStatesWarn refresh.Sometimes // their memory is full, or their store down
+
+	names [2]cookie.Names // cookieNames(false) and cookieNames(true)
 }
 
 // New checks cfg and returns an Auth. Every bad setting is an error naming
@@ -74,6 +77,7 @@ func New(cfg Config) (*Auth, error) {
 		log:        cfg.Logger,
 		now:        cfg.Now,
 	}
+	a.names = [2]cookie.Names{cookie.NamesFor(false).WithDomain(cfg.CookieDomain), cookie.NamesFor(true).WithDomain(cfg.CookieDomain)}
 	if a.log == nil {
 		if cfg.Debug {
 			a.log = logs.Fallback(slog.LevelDebug, true)

@@ -55,6 +55,12 @@ func (a *Auth) ProviderType(id string) provider.Type {
 
 // cookieNames are the cookie names and scope for a request over https
 // (secure) or http, with Config.CookieDomain.
-func (a *Auth) cookieNames(secure bool) cookie.Names {
-	return cookie.NamesFor(secure).WithDomain(a.cfg.CookieDomain)
+func (a *Auth) cookieNames(secure bool) cookie.Names { return *a.namesRef(secure) }
+
+// namesRef is cookieNames, shared: never to be changed.
+func (a *Auth) namesRef(secure bool) *cookie.Names {
+	if secure {
+		return &a.names[1]
+	}
+	return &a.names[0]
 }

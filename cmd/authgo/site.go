@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"path"
 	"strings"
 
 	"github.com/authgo/authgo"
@@ -25,6 +26,7 @@ type site struct {
 	mux      *http.ServeMux
 	handler  http.Handler
 	upstream http.Handler // the app behind --upstream; nil without one
+	mounted  []string     // the prefixes of mount, without a trailing slash
 }
 
 // newSite serves a's endpoints and serve's pages, which wear theme (the
@@ -40,6 +42,7 @@ func newSite(a *authgo.Auth, t authgo.Theme, patterns []string, log *slog.Logger
 // mount serves h at prefix and everything under it (an --api proxy, which
 // checks its own session and anti-forgery header).
 func (s *site) mount(prefix string, h http.Handler) {
+	s.mounted = append(s.mounted, prefix)
 	s.mux.Handle(prefix, h)
 	s.mux.Handle(prefix+"/", h)
 }
@@ -66,7 +69,43 @@ func (s *site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "Bad request: encoded slash, dot or backslash in the path", http.StatusBadRequest)
 		return
 	}
+	if s.upstream != nil && s.toUpstream(r.URL.Path) {
+		// Where the mux would send it too, without the routing: in front
+		// of an app the middleware guards nothing (the gateway does).
+		s.upstream.ServeHTTP(w, r)
+		return
+	}
 	s.handler.ServeHTTP(w, r)
+}
+
+// toUpstream reports whether the mux would hand path, as it is, to the
+// app: a clean path (else the mux redirects to the clean one) outside the
+// base path and the mounted prefixes.
+func (s *site) toUpstream(p string) bool {
+	if p == "" || p[0] != '/' || cleanPath(p) != p {
+		return false
+	}
+	for _, pre := range s.mounted {
+		if under(p, pre) {
+			return false
+		}
+	}
+	return !under(p, s.auth.BasePath())
+}
+
+// under reports whether p is prefix or below it.
+func under(p, prefix string) bool {
+	return prefix == "" || p == prefix || strings.HasPrefix(p, prefix) && p[len(prefix)] == '/'
+}
+
+// cleanPath is p as http.ServeMux cleans it before routing (a trailing
+// slash kept): the mux redirects a request whose path it changes.
+func cleanPath(p string) string {
+	np := path.Clean(p)
+	if p[len(p)-1] == '/' && np != "/" {
+		np += "/"
+	}
+	return np
 }
 
 // ambiguousPath reports whether the request path, as sent, encodes a "/",

@@ -171,3 +171,24 @@ func TestSiteHome(t *testing.T) {
 		checkCSP(t, res)
 	})
 }
+
+// TestToUpstream: in front of an app, serve hands the app straight every
+// clean path the mux would have given it, and leaves the base path, the
+// mounted prefixes and unclean paths (which the mux redirects) to the mux.
+func TestToUpstream(t *testing.T) {
+	a, err := authgo.New(authgo.Config{Secret: []string{"site-test-secret-0123456789abcdef0123456789"}, URL: "http://127.0.0.1:3000"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &site{auth: a, mounted: []string{"/api"}}
+	base := s.auth.BasePath()
+	for p, want := range map[string]bool{
+		"/": true, "/page": true, "/a/b/": true, "/apix": true, base + "x": true,
+		base: false, base + "/": false, base + "/session": false, "/api": false, "/api/": false, "/api/x": false,
+		"//x": false, "/a/../b": false, "/a/./b": false, "/a//b": false, "/.": false, "/a/..": false, "": false, "x": false,
+	} {
+		if got := s.toUpstream(p); got != want {
+			t.Errorf("toUpstream(%q) = %v, want %v", p, got, want)
+		}
+	}
+}
