@@ -31,6 +31,12 @@
 # (utime+stime from /proc/PID/stat over the run, divided by the answers
 # wrk counted), which other load disturbs much less; for the page runs
 # the upstream's CPU per answer is given apart (the same hello for all).
+# Each round ends with a side-by-side run: serve and the bare proxy loaded
+# at the same time, each by its own wrk, so that both are measured in the
+# same seconds. This machine's speed drifts by a fifth from one minute to
+# the next (the upstream's own CPU per answer moves with it), which moves
+# the sequential comparison by as much; side by side, the two share every
+# drift, and their ratio varies by a point or two from round to round.
 # The table gives req/s, p99 latency (medians over ROUNDS alternating
 # rounds), CPU per answer (medians), for the page runs how many
 # connections the proxy opened to the upstream (the most in one run; the
@@ -46,7 +52,10 @@
 #   bench/gateway.sh                  # 10 s per run, 256 connections
 #   DURATION=60s ROUNDS=2 bench/gateway.sh   # the figures in README.md
 #   CONNS=64 bench/gateway.sh
-#   ROUNDS=3 bench/gateway.sh         # alternate the six runs 3 times, medians
+#   ROUNDS=3 bench/gateway.sh         # the runs 3 times (even rounds in reverse order), medians
+#   ONLY=side-by-side ROUNDS=4 DURATION=8s bench/gateway.sh   # the side-by-side rounds only
+#   AUTHGO_FLAGS="--public /:path*" ONLY=side-by-side bench/gateway.sh
+#                                     # an experiment: serve with more flags (no 401 check then)
 #   ACCESS_LOG=off bench/gateway.sh   # neither server logs each request
 #   ONLY="authgo-page rproxy" bench/gateway.sh   # only these runs
 #   AUTHGO_TAGS=benchprof AUTHGO_CPUPROFILE=/tmp/page.prof ONLY=authgo-page bench/gateway.sh
@@ -264,7 +273,7 @@ LOAD_AFTER=$(uptime | sed 's/.*load average: //')
 
 # One row per server: the median req/s, p99 and CPU per answer over the
 # rounds, the largest RSS, the errors of all rounds.
-awk -v dur="$DURATION" -v conns="$CONNS" -v rounds="$ROUNDS" -v before="$LOAD_BEFORE" -v after="$LOAD_AFTER" -v logs="$ACCESS_LOG" -v tmo_s="$TIMEOUT" '
+awk -v dur="$DURATION" -v conns="$CONNS" -v rounds="$ROUNDS" -v before="$LOAD_BEFORE" -v after="$LOAD_AFTER" -v logs="$ACCESS_LOG" -v tmo_s="$TIMEOUT" -v gateway="$GATEWAY" '
   function median(list,   a, n, i, j, t) {
     n = split(list, a, " ")
     for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j-1] + 0 > a[j] + 0; j--) { t = a[j]; a[j] = a[j-1]; a[j-1] = t }
@@ -296,7 +305,7 @@ awk -v dur="$DURATION" -v conns="$CONNS" -v rounds="$ROUNDS" -v before="$LOAD_BE
     if ("authgo-page" in rps) {
       printf "proxied page: authgo / oauth2-proxy = %.2fx req/s, %.2fx less CPU per answer (target > 1)\n", ratio(rps["authgo-page"], rps["o2p-page"]), ratio(cpu["o2p-page"], cpu["authgo-page"])
       printf "proxied page: authgo costs %.1f %% over the bare reverse proxy in req/s, %.1f %% in CPU per answer (target <= 20 %%)\n", (ratio(rps["rproxy"], rps["authgo-page"]) - 1) * 100, (ratio(cpu["authgo-page"], cpu["rproxy"]) - 1) * 100
-    } else print "authgo has no gateway in this build (serve --upstream): its rows are missing"
+    } else if (gateway != 1) print "authgo has no gateway in this build (serve --upstream): its rows are missing"
     if (nr > 1 && ("authgo-fa" in rps) && ("o2p-fa" in rps)) {
       fa = ""; pg = ""
       for (r = 1; r <= nr; r++) {

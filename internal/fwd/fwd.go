@@ -115,7 +115,8 @@ const UpstreamSilence = 60 * time.Second
 
 // DefaultTransport is the transport to an upstream when none is
 // configured: no proxy from the environment, a 10 s dial and TLS-handshake
-// timeout, HTTP/1.1 (as nginx speaks to upstreams), up to 256 idle
+// timeout, HTTP/1.1 (as nginx speaks to upstreams; TLSClientConfig, when
+// a caller sets one, is used as it is, but for NextProtos), up to 256 idle
 // connections per host, and a timeout error when the upstream sends
 // nothing for UpstreamSilence after a request (a watchdog, which costs no
 // timer per request; a WebSocket's upstream may stay silent).
@@ -128,7 +129,7 @@ func SilenceTransport(silence time.Duration) *http.Transport {
 }
 
 func newTransport(w *watchdog) *http.Transport {
-	return &http.Transport{
+	w.tr = &http.Transport{
 		Proxy:               nil, // an internal upstream is never reached through HTTP_PROXY
 		DialContext:         w.dial,
 		DialTLSContext:      w.dialTLS,
@@ -136,6 +137,7 @@ func newTransport(w *watchdog) *http.Transport {
 		MaxIdleConnsPerHost: 256,
 		IdleConnTimeout:     90 * time.Second,
 	}
+	return w.tr
 }
 
 // BufferPool recycles the 32 KiB buffers response bodies are copied

@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"net"
+	"net/http"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -30,7 +30,7 @@ type watchdog struct {
 	limit  time.Duration // the silence allowed
 	tick   time.Duration // how often the connections are looked at
 	dialer net.Dialer
-	roots  *x509.CertPool // dialTLS's roots; nil: the system's
+	tr     *http.Transport // whose TLSClientConfig dialTLS uses (nil: defaults)
 
 	mu      sync.Mutex
 	conns   map[*watchedConn]struct{}
@@ -64,8 +64,9 @@ func (w *watchdog) dial(ctx context.Context, network, addr string) (net.Conn, er
 // tlsHandshakeTimeout bounds dialTLS's handshake.
 const tlsHandshakeTimeout = 10 * time.Second
 
-// dialTLS is an http.Transport's DialTLSContext: TLS to addr's host name
-// (the system's roots), HTTP/1.1.
+// dialTLS is an http.Transport's DialTLSContext: TLS as the transport's
+// TLSClientConfig says (by default to addr's host name, with the system's
+// roots), HTTP/1.1.
 func (w *watchdog) dialTLS(ctx context.Context, network, addr string) (net.Conn, error) {
 	raw, err := w.dialer.DialContext(ctx, network, addr)
 	if err != nil {
@@ -76,7 +77,17 @@ func (w *watchdog) dialTLS(ctx context.Context, network, addr string) (net.Conn,
 		raw.Close()
 		return nil, err
 	}
-	tc := tls.Client(raw, &tls.Config{ServerName: host, RootCAs: w.roots, NextProtos: []string{"http/1.1"}, MinVersion: tls.VersionTLS12})
+	var cfg *tls.Config
+	if w.tr != nil && w.tr.TLSClientConfig != nil {
+		cfg = w.tr.TLSClientConfig.Clone()
+	} else {
+		cfg = &tls.Config{MinVersion: tls.VersionTLS12}
+	}
+	if cfg.ServerName == "" {
+		cfg.ServerName = host
+	}
+	cfg.NextProtos = []string{"http/1.1"}
+	tc := tls.Client(raw, cfg)
 	hctx, cancel := context.WithTimeout(ctx, tlsHandshakeTimeout)
 	defer cancel()
 	if err := tc.HandshakeContext(hctx); err != nil {

@@ -155,14 +155,13 @@ func TestSwitchedConnNeverTimesOut(t *testing.T) {
 	})
 	for _, tlsOn := range []bool{false, true} {
 		var up *httptest.Server
-		w := newWatchdog(testSilence)
+		tr := newTransport(newWatchdog(testSilence))
 		if tlsOn {
 			up = httptest.NewTLSServer(h)
-			w.roots = up.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs
+			tr.TLSClientConfig = up.Client().Transport.(*http.Transport).TLSClientConfig
 		} else {
 			up = httptest.NewServer(h)
 		}
-		tr := newTransport(w)
 		req, _ := http.NewRequest("GET", up.URL+"/ws", nil)
 		req.Header.Set("Connection", "Upgrade")
 		req.Header.Set("Upgrade", "echo")
@@ -187,7 +186,8 @@ func TestSwitchedConnNeverTimesOut(t *testing.T) {
 }
 
 // TestTLSUpstream: over TLS the watchdog times a silent upstream out too,
-// and a normal answer comes through.
+// a normal answer comes through with the caller's TLSClientConfig (its
+// roots), and without it the test CA is not trusted.
 func TestTLSUpstream(t *testing.T) {
 	up := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/slow" {
@@ -199,9 +199,9 @@ func TestTLSUpstream(t *testing.T) {
 		io.WriteString(w, "ok")
 	}))
 	defer up.Close()
-	w := newWatchdog(testSilence)
-	w.roots = up.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs
-	c := &http.Client{Transport: newTransport(w)}
+	tr := newTransport(newWatchdog(testSilence))
+	tr.TLSClientConfig = up.Client().Transport.(*http.Transport).TLSClientConfig // its CA, as a caller may set
+	c := &http.Client{Transport: tr}
 	res, err := c.Get(up.URL + "/fast")
 	if err != nil {
 		t.Fatal(err)
