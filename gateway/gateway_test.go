@@ -543,7 +543,6 @@ func TestTransferIdleTimeout(t *testing.T) {
 	}{
 		{0, 250 * time.Millisecond, false},
 		{time.Second, 250 * time.Millisecond, true},
-		// The server's deadline stands for the first push.
 		{300 * time.Millisecond, 300 * time.Millisecond, true},
 	} {
 		g, err := gateway.New(a, gateway.Options{Upstream: app.URL, Public: []string{"/:path*"}, TransferIdleTimeout: tc.idle})

@@ -80,11 +80,6 @@ func (g *Gateway) proxy(w http.ResponseWriter, r *http.Request, tok *authgo.Toke
 		p.rc.SetWriteDeadline(time.Time{})
 	} else if d := g.o.TransferIdleTimeout; d > 0 {
 		p.iw = idleWriter{ResponseWriter: w, rc: &p.rc, d: d}
-		if srv, ok := r.Context().Value(http.ServerContextKey).(*http.Server); ok && srv.WriteTimeout >= d {
-			// The server's own write deadline, set as it read the
-			// request, is at least d away: it counts as a push.
-			p.iw.pushed = time.Now()
-		}
 		p.idle = &p.iw
 		w = p.idle
 		if r.Body != nil && r.Body != http.NoBody {
@@ -247,7 +242,7 @@ func (g *Gateway) upstreamError(w http.ResponseWriter, r *http.Request, err erro
 	case r.Context().Err() != nil:
 		g.log.Debug("gateway: the client went away", "err", err)
 		w.WriteHeader(http.StatusBadGateway)
-	case errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout():
+	case errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout() || fwd.IsSilence(err):
 		g.log.Error("gateway: the upstream timed out", "err", err)
 		http.Error(w, "Gateway Timeout: the app did not answer in time", http.StatusGatewayTimeout)
 	default:

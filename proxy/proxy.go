@@ -190,6 +190,12 @@ func New(a *authgo.Auth, o Options) (*Proxy, error) {
 // NewTransport returns a new Transport of the kind a Proxy uses when
 // Options.Transport is nil, for a caller that wraps it (to time the
 // upstream's answers, say) and passes the wrapper as Options.Transport.
+// Its DialContext and DialTLSContext keep the 60 s upstream timeout (a
+// watchdog on the connections they open; the transport's
+// ResponseHeaderTimeout is not set): a caller who replaces them, or sends
+// through a Proxy, should set ResponseHeaderTimeout. It dials TLS itself,
+// with its TLSClientConfig when one is set (not a Clone's), so a
+// response's TLS field stays nil.
 func NewTransport() *http.Transport { return fwd.DefaultTransport() }
 
 // Error codes the proxy answers with, in the body and the Authgo-Error
@@ -412,7 +418,7 @@ func (p *Proxy) upstreamError(w http.ResponseWriter, r *http.Request, err error)
 	case r.Context().Err() != nil:
 		p.log.Debug("proxy: the client went away", "err", err)
 		w.WriteHeader(http.StatusBadGateway)
-	case errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout():
+	case errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout() || fwd.IsSilence(err):
 		p.log.Error("proxy: the upstream timed out", "err", err)
 		writeError(w, http.StatusGatewayTimeout, codeUpstreamTimeout)
 	default:

@@ -48,8 +48,8 @@ func TestSilentUpstreamTimesOut(t *testing.T) {
 		t.Fatalf("a silent upstream answered %d", res.StatusCode)
 	}
 	var ne net.Error
-	if !errors.As(err, &ne) || !ne.Timeout() {
-		t.Fatalf("error %v (%T) is not a timeout", err, err)
+	if !errors.As(err, &ne) || !ne.Timeout() || !IsSilence(err) {
+		t.Fatalf("error %v (%T) is not the watchdog's timeout", err, err)
 	}
 	if took < testSilence || took > testSilence+time.Second {
 		t.Errorf("timed out after %v; want a little over %v", took, testSilence)
@@ -257,5 +257,135 @@ func TestReusedConnRearms(t *testing.T) {
 	if err == nil {
 		res.Body.Close()
 		t.Fatal("the slow answer on a reused connection was not timed out")
+	}
+}
+
+// rawUpstream answers each request it reads (http.ReadRequest) with
+// answer, given the connection.
+func rawUpstream(t *testing.T, answer func(c net.Conn)) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				br := bufio.NewReader(c)
+				for {
+					req, err := http.ReadRequest(br)
+					if err != nil {
+						return
+					}
+					io.Copy(io.Discard, req.Body)
+					answer(c)
+				}
+			}()
+		}
+	}()
+	return "http://" + ln.Addr().String()
+}
+
+// TestUnfinishedAnswersTimeOut: the clock runs until the end of the
+// answer's header block, not its first bytes, and an interim answer (103
+// Early Hints) leaves it running.
+func TestUnfinishedAnswersTimeOut(t *testing.T) {
+	for name, start := range map[string]string{
+		"status line only":  "HTTP/1.1 200 OK\r\n",
+		"early hints":       "HTTP/1.1 103 Early Hints\r\nLink: </app.css>; rel=preload\r\n\r\n",
+		"half a header":     "HTTP/1.1 200 OK\r\nContent-Le",
+		"twelve bytes only": "HTTP/1.1 200",
+	} {
+		up := rawUpstream(t, func(c net.Conn) {
+			io.WriteString(c, start)
+			time.Sleep(10 * testSilence)
+		})
+		c := &http.Client{Transport: newTransport(newWatchdog(testSilence))}
+		begin := time.Now()
+		res, err := c.Get(up + "/x")
+		if err == nil {
+			res.Body.Close()
+			t.Errorf("%s: answered %d", name, res.StatusCode)
+		} else if !IsSilence(err) && name != "half a header" || time.Since(begin) > testSilence+2*time.Second {
+			// (Cut in the middle of a header line, net/http reports a
+			// malformed header, not the read error: a 502, not a 504.)
+			t.Errorf("%s: %v after %v; want the watchdog's timeout soon after %v", name, err, time.Since(begin), testSilence)
+		}
+	}
+}
+
+// TestSlowHeaderBlockEnds: a header block that comes a byte at a time,
+// its end split across reads, after an interim answer, stops the clock
+// where it ends; the body may then take longer than the silence allowed.
+func TestSlowHeaderBlockEnds(t *testing.T) {
+	up := rawUpstream(t, func(c net.Conn) {
+		for _, b := range []byte("HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\n") {
+			c.Write([]byte{b})
+			time.Sleep(time.Millisecond)
+		}
+		time.Sleep(3 * testSilence)
+		io.WriteString(c, "done")
+	})
+	c := &http.Client{Transport: newTransport(newWatchdog(testSilence))}
+	res, err := c.Get(up + "/x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(res.Body)
+	res.Body.Close()
+	if err != nil || string(b) != "done" {
+		t.Fatalf("body %q, err %v", b, err)
+	}
+}
+
+// TestFullDuplexQuietAnswerNotCut: an upstream that answers while the
+// request body still comes (full duplex) and then pauses longer than the
+// silence allowed is not cut: the body's last writes come after the
+// answer began and do not start the clock again.
+func TestFullDuplexQuietAnswerNotCut(t *testing.T) {
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.NewResponseController(w).EnableFullDuplex()
+		io.WriteString(w, "first\n")
+		w.(http.Flusher).Flush()
+		io.Copy(io.Discard, r.Body)
+		time.Sleep(3 * testSilence)
+		io.WriteString(w, "last\n")
+	}))
+	defer up.Close()
+	c := &http.Client{Transport: newTransport(newWatchdog(testSilence))}
+	pr, pw := io.Pipe()
+	go func() {
+		pw.Write([]byte("part one"))
+		time.Sleep(testSilence / 2)
+		pw.Write([]byte("part two"))
+		pw.Close()
+	}()
+	res, err := c.Post(up.URL, "text/plain", pr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(res.Body)
+	res.Body.Close()
+	if err != nil || string(b) != "first\nlast\n" {
+		t.Fatalf("answer %q, err %v", b, err)
+	}
+}
+
+func TestStartsRequest(t *testing.T) {
+	for s, want := range map[string]bool{
+		"GET / HTTP/1.1\r\n": true, "POST /api HTTP/1.1": true, "OPTIONS * HTTP/1.1": true,
+		"CONNECT example.com:443 HTTP/1.1": true, "GET http://x/ HTTP/1.1": true,
+		"": false, "GET": false, "GET ": false, " / HTTP/1.1": false, "get / HTTP/1.1": false,
+		"{\"json\": 1}": false, "\x00\x01": false, "ABCDEFGHIJKLMNOPQRSTUVWXYZ /": false,
+	} {
+		if got := startsRequest([]byte(s)); got != want {
+			t.Errorf("startsRequest(%q) = %v, want %v", s, got, want)
+		}
 	}
 }
