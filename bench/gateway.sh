@@ -173,6 +173,27 @@ TICK_HZ=$(getconf CLK_TCK)
 # (this question's own included).
 upstream_conns() { curl -s "http://127.0.0.1:$P_UP/_conns"; }
 
+# wrk_run URL COOKIE OUTFILE: the load, in the background ($! its PID).
+wrk_run() {
+  taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNS" -d"$DURATION" --timeout "$TIMEOUT" --latency -H "Cookie: $2" \
+    -H 'X-Original-URI: /page' -H 'X-Forwarded-Uri: /page' -H 'X-Forwarded-Proto: http' -H 'X-Forwarded-Host: 127.0.0.1' \
+    "$1" > "$3" &
+}
+
+# summarize NAME WRKFILE CPU_TICKS UP_TICKS RSS_KIB OPENED SELF → the load
+# line below from wrk's output (SELF=1: the server is the upstream).
+summarize() {
+  awk -v name="$1" -v cpu="$3" -v up="$4" -v kb="$5" -v opened="$6" -v self="$7" -v hz="$TICK_HZ" '
+    function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v + 0 }
+    /^Requests\/sec:/ { rps = $2 }
+    / requests in / { n = $1 }
+    $1 == "99%" { p99 = ms($2) }
+    /Socket errors:/ { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+,?$/) { v = $i; sub(",", "", v); errs += v }; timeouts = $NF }
+    /Non-2xx or 3xx responses:/ { errs += $NF }
+    END { per = n > 0 ? 1e6 / hz / n : 0
+      printf "%s %s %.2f %.1f %d %d %.1f %.1f %d\n", name, rps, p99, kb / 1024, errs, timeouts, cpu * per, self ? 0 : up * per, opened }' "$2"
+}
+
 # load NAME PID URL COOKIE → "name req/s p99_ms rss_mib errors timeouts
 # cpu_us_per_answer upstream_cpu_us_per_answer upstream_conns_opened"
 # (errors: socket errors and non-2xx answers; timeouts, among them, are
@@ -182,21 +203,11 @@ load() {
   if [ -n "$ONLY" ] && [[ " $ONLY " != *" $name "* ]]; then return 0; fi
   n0=$(upstream_conns)
   c0=$(cpu_ticks "$pid"); u0=$(cpu_ticks "$UP")
-  taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNS" -d"$DURATION" --timeout "$TIMEOUT" --latency -H "Cookie: $cookie" \
-    -H 'X-Original-URI: /page' -H 'X-Forwarded-Uri: /page' -H 'X-Forwarded-Proto: http' -H 'X-Forwarded-Host: 127.0.0.1' \
-    "$url" > "$wrkout" &
+  wrk_run "$url" "$cookie" "$wrkout"
   peak_rss "$pid" $!
   c1=$(cpu_ticks "$pid"); u1=$(cpu_ticks "$UP")
   n1=$(upstream_conns)
-  awk -v name="$name" -v kb="$RSS_MAX" -v cpu=$((c1 - c0)) -v up=$((u1 - u0)) -v hz="$TICK_HZ" -v opened=$((n1 - n0 - 1)) -v self="$([ "$pid" = "$UP" ] && echo 1 || echo 0)" '
-    function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v + 0 }
-    /^Requests\/sec:/ { rps = $2 }
-    / requests in / { n = $1 }
-    $1 == "99%" { p99 = ms($2) }
-    /Socket errors:/ { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+,?$/) { v = $i; sub(",", "", v); errs += v }; timeouts = $NF }
-    /Non-2xx or 3xx responses:/ { errs += $NF }
-    END { per = n > 0 ? 1e6 / hz / n : 0
-      printf "%s %s %.2f %.1f %d %d %.1f %.1f %d\n", name, rps, p99, kb / 1024, errs, timeouts, cpu * per, self ? 0 : up * per, opened }' "$wrkout"
+  summarize "$name" "$wrkout" $((c1 - c0)) $((u1 - u0)) "$RSS_MAX" $((n1 - n0 - 1)) "$([ "$pid" = "$UP" ] && echo 1 || echo 0)"
 }
 
 check hello http://127.0.0.1:$P_HELLO/page "" Alice
@@ -237,27 +248,14 @@ side_by_side() {
   if [ "$GATEWAY" != 1 ] || { [ -n "$ONLY" ] && [[ " $ONLY " != *" side-by-side "* ]]; }; then return 0; fi
   local a0 r0 a1 r1 wa="$OUT/gw-sbs-authgo-r$round.wrk" wr="$OUT/gw-sbs-rproxy-r$round.wrk" pa pr
   a0=$(cpu_ticks "$AG"); r0=$(cpu_ticks "$RP")
-  taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNS" -d"$DURATION" --timeout "$TIMEOUT" --latency -H "Cookie: $AG_COOKIE" \
-    -H 'X-Original-URI: /page' -H 'X-Forwarded-Uri: /page' -H 'X-Forwarded-Proto: http' -H 'X-Forwarded-Host: 127.0.0.1' \
-    "http://127.0.0.1:$P_AG/page" > "$wa" &
+  wrk_run "http://127.0.0.1:$P_AG/page" "$AG_COOKIE" "$wa"
   pa=$!
-  taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNS" -d"$DURATION" --timeout "$TIMEOUT" --latency -H "Cookie: $SAME_COOKIE" \
-    -H 'X-Original-URI: /page' -H 'X-Forwarded-Uri: /page' -H 'X-Forwarded-Proto: http' -H 'X-Forwarded-Host: 127.0.0.1' \
-    "http://127.0.0.1:$P_RP/page" > "$wr" &
+  wrk_run "http://127.0.0.1:$P_RP/page" "$SAME_COOKIE" "$wr"
   pr=$!
   wait "$pa" "$pr"
   a1=$(cpu_ticks "$AG"); r1=$(cpu_ticks "$RP")
-  for side in "sbs-authgo $wa $((a1 - a0))" "sbs-rproxy $wr $((r1 - r0))"; do
-    set -- $side
-    awk -v name="$1" -v cpu="$3" -v hz="$TICK_HZ" '
-      function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v + 0 }
-      /^Requests\/sec:/ { rps = $2 }
-      / requests in / { n = $1 }
-      $1 == "99%" { p99 = ms($2) }
-      /Socket errors:/ { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+,?$/) { v = $i; sub(",", "", v); errs += v }; timeouts = $NF }
-      /Non-2xx or 3xx responses:/ { errs += $NF }
-      END { printf "%s %s %.2f 0 %d %d %.1f 0 0\n", name, rps, p99, errs, timeouts, (n > 0 ? cpu * 1e6 / hz / n : 0) }' "$2"
-  done
+  summarize sbs-authgo "$wa" $((a1 - a0)) 0 0 0 1
+  summarize sbs-rproxy "$wr" $((r1 - r0)) 0 0 0 1
 }
 # Odd rounds run the six in this order, even rounds in the reverse one, so
 # that a drift of the machine's speed over a round weighs on both sides
