@@ -14,24 +14,9 @@ import (
 
 const testSilence = 300 * time.Millisecond
 
-// silentUpstream accepts connections, reads what comes and never answers.
+// silentUpstream reads requests and never answers.
 func silentUpstream(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() { io.Copy(io.Discard, c); c.Close() }()
-		}
-	}()
-	return "http://" + ln.Addr().String()
+	return rawUpstream(t, func(c net.Conn) { io.Copy(io.Discard, c) })
 }
 
 // TestSilentUpstreamTimesOut: an upstream that reads the request and
@@ -56,6 +41,17 @@ func TestSilentUpstreamTimesOut(t *testing.T) {
 	}
 	c.CloseIdleConnections()
 	waitStopped(t, w)
+}
+
+// answer returns the body of a request's answer, or the request's
+// error.
+func answer(res *http.Response, err error) (string, error) {
+	if err != nil {
+		return "", err
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	return string(b), err
 }
 
 // waitStopped waits for w's goroutine to end once it has no connection.
@@ -94,14 +90,8 @@ func TestMovingUploadNotCut(t *testing.T) {
 		}
 		pw.Close()
 	}()
-	res, err := c.Post(up.URL, "text/plain", pr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	if string(b) != "ABCDE" {
-		t.Fatalf("answer %q, want ABCDE", b)
+	if b, err := answer(c.Post(up.URL, "text/plain", pr)); err != nil || b != "ABCDE" {
+		t.Fatalf("answer %q, err %v; want ABCDE", b, err)
 	}
 }
 
@@ -117,13 +107,7 @@ func TestQuietStreamNotCut(t *testing.T) {
 	}))
 	defer up.Close()
 	c := &http.Client{Transport: newTransport(newWatchdog(testSilence))}
-	res, err := c.Get(up.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	if err != nil || string(b) != "data: one\n\ndata: two\n\n" {
+	if b, err := answer(c.Get(up.URL)); err != nil || b != "data: one\n\ndata: two\n\n" {
 		t.Fatalf("stream %q, err %v", b, err)
 	}
 }
@@ -202,16 +186,10 @@ func TestTLSUpstream(t *testing.T) {
 	tr := newTransport(newWatchdog(testSilence))
 	tr.TLSClientConfig = up.Client().Transport.(*http.Transport).TLSClientConfig // its CA, as a caller may set
 	c := &http.Client{Transport: tr}
-	res, err := c.Get(up.URL + "/fast")
-	if err != nil {
-		t.Fatal(err)
+	if b, err := answer(c.Get(up.URL + "/fast")); err != nil || b != "ok" {
+		t.Fatalf("answer %q, err %v", b, err)
 	}
-	b, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	if string(b) != "ok" {
-		t.Fatalf("answer %q", b)
-	}
-	res, err = c.Get(up.URL + "/slow")
+	res, err := c.Get(up.URL + "/slow")
 	var ne net.Error
 	if err == nil {
 		res.Body.Close()
@@ -240,12 +218,9 @@ func TestReusedConnRearms(t *testing.T) {
 	w := newWatchdog(testSilence)
 	c := &http.Client{Transport: newTransport(w)}
 	for range 3 {
-		res, err := c.Get(up.URL + "/fast")
-		if err != nil {
-			t.Fatal(err)
+		if b, err := answer(c.Get(up.URL + "/fast")); err != nil || b != "ok" {
+			t.Fatalf("answer %q, err %v", b, err)
 		}
-		io.Copy(io.Discard, res.Body)
-		res.Body.Close()
 	}
 	w.mu.Lock()
 	n := len(w.conns)
@@ -261,8 +236,8 @@ func TestReusedConnRearms(t *testing.T) {
 }
 
 // rawUpstream answers each request it reads (http.ReadRequest) with
-// answer, given the connection.
-func rawUpstream(t *testing.T, answer func(c net.Conn)) string {
+// respond, given the connection.
+func rawUpstream(t *testing.T, respond func(c net.Conn)) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -284,7 +259,7 @@ func rawUpstream(t *testing.T, answer func(c net.Conn)) string {
 						return
 					}
 					io.Copy(io.Discard, req.Body)
-					answer(c)
+					respond(c)
 				}
 			}()
 		}
@@ -333,13 +308,7 @@ func TestSlowHeaderBlockEnds(t *testing.T) {
 		io.WriteString(c, "done")
 	})
 	c := &http.Client{Transport: newTransport(newWatchdog(testSilence))}
-	res, err := c.Get(up + "/x")
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := io.ReadAll(res.Body)
-	res.Body.Close()
-	if err != nil || string(b) != "done" {
+	if b, err := answer(c.Get(up + "/x")); err != nil || b != "done" {
 		t.Fatalf("body %q, err %v", b, err)
 	}
 }
@@ -366,13 +335,7 @@ func TestFullDuplexQuietAnswerNotCut(t *testing.T) {
 		pw.Write([]byte("part two"))
 		pw.Close()
 	}()
-	res, err := c.Post(up.URL, "text/plain", pr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := io.ReadAll(res.Body)
-	res.Body.Close()
-	if err != nil || string(b) != "first\nlast\n" {
+	if b, err := answer(c.Post(up.URL, "text/plain", pr)); err != nil || b != "first\nlast\n" {
 		t.Fatalf("answer %q, err %v", b, err)
 	}
 }
