@@ -175,7 +175,7 @@ func (a *Auth) admit(w http.ResponseWriter, r *http.Request) (g *guarded, ok boo
 	sr, err := a.readSession(r, nil, readGuard, nil)
 	if sr.clear {
 		var q cookie.Queue
-		clearSession(&q, sr.names, sr.present)
+		clearSession(&q, *sr.names, sr.present)
 		q.Write(w.Header())
 	}
 	switch {
@@ -207,10 +207,7 @@ func (a *Auth) admit(w http.ResponseWriter, r *http.Request) (g *guarded, ok boo
 	}
 	g = new(guarded)
 	sw := &g.w
-	sw.ResponseWriter, sw.a, sw.ctx, sw.present, sw.raw = w, a, ctx, sr.present, sr.raw
-	if sw.names = a.namesRef(sr.names.Secure); *sw.names != sr.names {
-		sw.names = &sr.names // not one of a's (never, as readSession reads them)
-	}
+	sw.ResponseWriter, sw.a, sw.ctx, sw.names, sw.present, sw.raw = w, a, ctx, sr.names, sr.present, sr.raw
 	g.tokens.tok, g.tokens.refreshed, g.tokens.w = sr.tok, sr.refreshed, sw
 	g.ctx = guardCtx{Context: ctx, a: a, s: s, t: &g.tokens}
 	if sr.reissue {

@@ -65,9 +65,9 @@ var readModeNames = [...]string{readOnly: "authgo: Session", readEndpoint: "auth
 
 // sessionRead is what readSession found.
 type sessionRead struct {
-	names   cookie.Names
-	present []string // the session cookie names the request carried
-	raw     string   // the session cookie's value, chunks joined
+	names   *cookie.Names // a's (namesRef) or the caller's jar's: never changed
+	present []string      // the session cookie names the request carried
+	raw     string        // the session cookie's value, chunks joined
 	// tok is the session's token after the refresh and the JWT callback,
 	// and session what the Session callback made of it; both nil when
 	// the request is signed out.
@@ -111,10 +111,10 @@ func (a *Auth) readSession(r *http.Request, jar *parsedCookies, mode readMode, j
 		if err != nil {
 			return sr, nil // no origin, no cookie names: signed out
 		}
-		sr.names = a.cookieNames(o.scheme == "https")
+		sr.names = a.namesRef(o.scheme == "https")
 		cookies = cookie.ParsePrefix(r.Header, sr.names.SessionToken)
 	} else {
-		sr.names, cookies = jar.names, jar.jar
+		sr.names, cookies = &jar.names, jar.jar
 	}
 	raw, present, err := cookie.ReadChunked(cookies, sr.names.SessionToken)
 	sr.present, sr.raw = present, raw
@@ -128,7 +128,7 @@ func (a *Auth) readSession(r *http.Request, jar *parsedCookies, mode readMode, j
 		}
 	}
 	if err == nil && raw != "" {
-		tok, sr.rowExpires, shared, err = a.strategy.openShared(ctx, sr.names, raw)
+		tok, sr.rowExpires, shared, err = a.strategy.openShared(ctx, *sr.names, raw)
 	}
 	if err == nil && tok != nil {
 		if lacksIdentity(tok) {
