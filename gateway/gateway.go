@@ -80,8 +80,8 @@ type Options struct {
 	// Transport carries the requests to the upstream. Nil means a
 	// dedicated http.Transport that ignores proxy environment variables
 	// and speaks HTTP/1.1, with a 10 s dial and TLS-handshake timeout, and
-	// a timeout (504) when the upstream sends nothing for 60 s after a
-	// request; a WebSocket's upstream may stay silent.
+	// a timeout (504) when the upstream's answer headers have not come
+	// 60 s after a request; a WebSocket's upstream may stay silent.
 	Transport http.RoundTripper
 
 	// TransferIdleTimeout, when set, lets a proxied request outlive the

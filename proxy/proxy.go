@@ -70,8 +70,8 @@ type Options struct {
 	// Transport carries the requests to the upstream. Nil means a
 	// dedicated http.Transport that ignores proxy environment variables
 	// and speaks HTTP/1.1, with a 10 s dial and TLS-handshake timeout, a
-	// timeout (504) when the upstream sends nothing for 60 s after a
-	// request, and up to 256 idle connections to the upstream.
+	// timeout (504) when the upstream's answer headers have not come 60 s
+	// after a request, and up to 256 idle connections to the upstream.
 	Transport http.RoundTripper
 
 	// FlushInterval is how often a response body is flushed to the client

@@ -107,19 +107,20 @@ func Stripped(name string) bool {
 	return false
 }
 
-// UpstreamSilence is how long DefaultTransport waits for the first byte
-// of an answer after the last byte of a request (nginx's
-// proxy_read_timeout, http.Transport's ResponseHeaderTimeout): past it the
-// request fails with a timeout error.
+// UpstreamSilence is how long DefaultTransport waits for an answer's
+// header block after a request (its last byte, while no answer has
+// begun), as http.Transport's ResponseHeaderTimeout and nginx's
+// proxy_read_timeout do: past it the request fails with a timeout error.
 const UpstreamSilence = 60 * time.Second
 
 // DefaultTransport is the transport to an upstream when none is
 // configured: no proxy from the environment, a 10 s dial and TLS-handshake
 // timeout, HTTP/1.1 (as nginx speaks to upstreams; TLSClientConfig, when
 // a caller sets one, is used as it is, but for NextProtos), up to 256 idle
-// connections per host, and a timeout error when the upstream sends
-// nothing for UpstreamSilence after a request (a watchdog, which costs no
-// timer per request; a WebSocket's upstream may stay silent).
+// connections per host, and a timeout error when the upstream's answer
+// headers have not come UpstreamSilence after a request (a watchdog,
+// which costs no timer per request; a WebSocket's upstream may stay
+// silent).
 func DefaultTransport() *http.Transport { return SilenceTransport(UpstreamSilence) }
 
 // SilenceTransport is DefaultTransport with silence allowed instead of

@@ -14,15 +14,15 @@ import (
 	"time"
 )
 
-// A watchdog gives up on an upstream that stays silent: when it has sent
-// nothing for a set time since the last byte of a request went out on a
-// connection, that connection's read times out, and the request fails with
-// a timeout error (a 504 for the proxies). This is http.Transport's
-// ResponseHeaderTimeout (nginx's proxy_read_timeout before the first
-// byte) without its cost: the transport arms a timer per request and
-// selects on it, which took about a fifth of a proxied page's own CPU;
-// here a write stores the time and one goroutine per watchdog looks at
-// the connections a few times a second.
+// A watchdog gives up on an upstream that does not answer: when an
+// answer's header block has not come a set time after a request went out
+// on a connection (watchedConn says when the clock runs), that
+// connection's read times out, and the request fails with a timeout error
+// (a 504 for the proxies). This is http.Transport's ResponseHeaderTimeout
+// without its cost: the transport arms a timer per request and selects on
+// it, which took about a fifth of a proxied page's own overhead; here a
+// write stores the time and one goroutine per watchdog looks at the
+// connections a few times a second.
 //
 // It sees the bytes above TLS (dialTLS does the handshake), so it can tell
 // a switch to another protocol (101: a WebSocket, whose upstream may be

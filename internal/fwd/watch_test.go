@@ -41,6 +41,16 @@ func TestSilentUpstreamTimesOut(t *testing.T) {
 	}
 	c.CloseIdleConnections()
 	waitStopped(t, w)
+	// With no connection left its goroutine has ended; the next dial
+	// starts it again, and a silent upstream is timed out as before.
+	if res, err := c.Get(silentUpstream(t) + "/again"); err == nil {
+		res.Body.Close()
+		t.Fatal("a silent upstream answered after the watchdog restarted")
+	} else if !IsSilence(err) {
+		t.Fatalf("after the restart: %v, want the watchdog's timeout", err)
+	}
+	c.CloseIdleConnections()
+	waitStopped(t, w)
 }
 
 // answer returns the body of a request's answer, or the request's
