@@ -611,3 +611,32 @@ func TestPasskeyOtherInstance(t *testing.T) {
 	c.SetCookie("authjs.challenge", o.Cookie("authjs.challenge"))
 	wantSignedIn(t, c, c.webauthnCallback("passkey", "authenticate", dev.Assert(t, opts.Options)), "two@example.com")
 }
+
+// TestPasskeyChallengeStoreDown: while the store of used challenges does
+// not answer, a passkey callback is 503 with Retry-After, signs nobody in
+// and keeps the challenge cookie; once the store is back, the same
+// callback signs in, and its replay is refused.
+func TestPasskeyChallengeStoreDown(t *testing.T) {
+	once := &downStore{RevocationStore: authgo.NewMemoryRevocations()}
+	a, _ := newPasskeyAuth(t, func(c *authgo.Config) { c.Session.Revocations = once })
+	_, dev := passkeySignUp(t, a, "once@example.com")
+
+	c := newClient(t, a)
+	o := c.webauthnOptions("passkey", "")
+	data := dev.Assert(t, o.Options)
+	challenge := c.Cookie("authjs.challenge")
+	once.down.Store(true)
+	r := c.webauthnCallback("passkey", "authenticate", data)
+	if r.StatusCode != http.StatusServiceUnavailable || r.Header.Get("Retry-After") == "" {
+		t.Fatalf("callback with the store down = %d, Retry-After %q; want 503 with Retry-After", r.StatusCode, r.Header.Get("Retry-After"))
+	}
+	if r.setCook["authjs.challenge"] != nil || c.Cookie("authjs.challenge") != challenge {
+		t.Fatalf("the challenge cookie changed on Unavailable: %v", r.Header["Set-Cookie"])
+	}
+	once.down.Store(false)
+	wantSignedIn(t, c, c.webauthnCallback("passkey", "authenticate", data), "once@example.com")
+
+	c2 := newClient(t, a)
+	c2.SetCookie("authjs.challenge", challenge)
+	wantRefused(t, c2.webauthnCallback("passkey", "authenticate", data), authgo.CodeWebAuthnVerification)
+}

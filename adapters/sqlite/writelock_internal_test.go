@@ -81,3 +81,36 @@ func TestZeroStoreWriteFails(t *testing.T) {
 		t.Fatalf("Counters.Add on a zero Store = %v", err)
 	}
 }
+
+// TestWriteLockReleasedWhenDown: writes on a database that is gone (its
+// *sql.DB closed) fail, and each failure lets go of the write lock: a
+// statement, a DELETE … RETURNING and a transaction whose BEGIN fails.
+func TestWriteLockReleasedWhenDown(t *testing.T) {
+	t.Parallel()
+	db, err := sql.Open("sqlite", DSN(filepath.Join(t.TempDir(), "authgo.db")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(t.Context(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	ctx := t.Context()
+	for name, write := range map[string]func() error{
+		"exec":     func() error { _, err := s.CreateUser(ctx, store.User{Email: "a@example.com"}); return err },
+		"queryRow": func() error { _, err := s.UseVerificationToken(ctx, "a@example.com", "t"); return err },
+		"begin":    func() error { _, _, err := s.Counters().Add(ctx, "k", time.Hour); return err },
+	} {
+		if err := write(); err == nil {
+			t.Fatalf("%s on a closed database succeeded", name)
+		}
+		lctx, cancel := context.WithTimeout(ctx, time.Second)
+		err := s.w.lock(lctx)
+		cancel()
+		if err != nil {
+			t.Fatalf("after a failed %s the write lock is still held: %v", name, err)
+		}
+		s.w.unlock()
+	}
+}

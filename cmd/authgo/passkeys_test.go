@@ -20,18 +20,39 @@ func TestServePasskeysNeedsName(t *testing.T) {
 		args []string
 		want string
 	}{
-		{env{"AUTH_URL": "http://127.0.0.1:3000/auth"}, nil, "127.0.0.1 is an IP address"},
-		{env{"AUTH_URL": "http://[::1]:3000/auth"}, nil, "::1 is an IP address"},
+		{env{"AUTH_URL": "http://127.0.0.1:3000/auth"}, []string{"--addr", "127.0.0.1:0"}, "127.0.0.1 is an IP address"},
+		{env{"AUTH_URL": "http://[::1]:3000/auth"}, []string{"--addr", "127.0.0.1:0"}, "::1 is an IP address"},
 		{env{}, []string{"--addr", "0.0.0.0:0"}, "--addr 0.0.0.0 is not a loopback address"},
-		{env{"AUTH_TRUST_HOST": "true"}, []string{"--trusted-proxy", "127.0.0.1/32"}, "AUTH_TRUST_HOST takes the host from each request"},
+		{env{}, []string{"--addr", ":0"}, "is not a loopback address"}, // no host: every interface
+		{env{}, []string{"--addr", "[::]:0"}, "--addr :: is not a loopback address"},
+		{env{"AUTH_TRUST_HOST": "true"}, []string{"--addr", "127.0.0.1:0", "--trusted-proxy", "127.0.0.1/32"}, "AUTH_TRUST_HOST takes the host from each request"},
 	} {
 		var stderr bytes.Buffer
 		args := append([]string{"serve", "--dev", "--passkeys", "--data", t.TempDir()}, tc.args...)
-		if !strings.Contains(strings.Join(args, " "), "--addr") {
-			args = append(args, "--addr", "127.0.0.1:0")
-		}
 		if code := run(t.Context(), args, strings.NewReader(""), io.Discard, &stderr, tc.e.get); code != 2 || !strings.Contains(stderr.String(), tc.want) || !strings.Contains(stderr.String(), "--passkeys needs") {
 			t.Errorf("serve %v %v = %d\n%s\nwant exit 2 saying %q", tc.e, tc.args, code, stderr.String(), tc.want)
+		}
+	}
+}
+
+// TestPasskeysURLAccepts: a loopback --addr in any spelling, or an
+// AUTH_URL with a host name whatever --addr is, gives passkeys a relying
+// party id.
+func TestPasskeysURLAccepts(t *testing.T) {
+	for _, tc := range []struct {
+		authURL   string
+		trustHost bool
+		host      string
+	}{
+		{"", false, "localhost"},
+		{"", false, "127.0.0.1"},
+		{"", false, "127.0.0.2"},
+		{"", false, "::1"},
+		{"https://auth.example.com/auth", false, ""},
+		{"https://auth.example.com/auth", true, "0.0.0.0"},
+	} {
+		if err := passkeysURL(tc.authURL, tc.trustHost, tc.host); err != nil {
+			t.Errorf("passkeysURL(%q, %v, %q) = %v; want nil", tc.authURL, tc.trustHost, tc.host, err)
 		}
 	}
 }

@@ -160,4 +160,13 @@ func TestHashes(t *testing.T) {
 	if _, ok := Verify("tok|"+hash("tok", "other"), k); ok {
 		t.Error("a hash with another secret verifies")
 	}
+	// One secret: no joined list, which would repeat it.
+	if hs := Secret([]string{"only"}).Hashes("tok"); len(hs) != 1 || hs[0] != hash("tok", "only") {
+		t.Errorf("one secret: hashes %q", hs)
+	}
+	// The zero Key accepts nothing, so a lookup by its hashes finds
+	// nothing (not the hash made with the empty secret).
+	if hs := (Key{}).Hashes("tok"); len(hs) != 0 {
+		t.Errorf("the zero Key: hashes %q", hs)
+	}
 }
