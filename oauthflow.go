@@ -26,11 +26,18 @@ var errInvalidCheck = errors.New("InvalidCheck")
 // remembered: room for clocks that differ between instances.
 const usedStateMargin = time.Minute
 
-// usedStateKey is the UseOnce key of an OAuth state: its SHA-256, so no
-// store holds a state.
-func usedStateKey(state string) string {
-	sum := sha256.Sum256([]byte(state))
-	return "oauth-state:" + base64.RawURLEncoding.EncodeToString(sum[:])
+// Kinds of usedKey.
+const (
+	usedOAuthState        = "oauth-state"
+	usedWebAuthnChallenge = "webauthn-challenge"
+)
+
+// usedKey is the UseOnce key of a value of kind that may be used once (an
+// OAuth state, a WebAuthn challenge): kind and the value's SHA-256, so no
+// store holds the value itself.
+func usedKey(kind, value string) string {
+	sum := sha256.Sum256([]byte(value))
+	return kind + ":" + base64.RawURLEncoding.EncodeToString(sum[:])
 }
 
 // randomValue returns 32 random bytes, base64url: a state, a nonce, a PKCE
@@ -207,7 +214,7 @@ func (a *Auth) oauthCallback(rq *request, op provider.OAuthProvider) (*response,
 	// log, a shared machine, a browser's history and a stolen cookie jar)
 	// is refused here, on any instance that shares the store, rather than
 	// left to the provider's one-time code.
-	first, err := a.usedStates.UseOnce(ctx, usedStateKey(state), a.now().Add(checkMaxAge+usedStateMargin))
+	first, err := a.usedStates.UseOnce(ctx, usedKey(usedOAuthState, state), a.now().Add(checkMaxAge+usedStateMargin))
 	if err != nil {
 		// Fail closed. The flow cookies are kept: the state is unused, so
 		// the same callback may be tried again once the store answers.

@@ -337,7 +337,7 @@ func (a *Auth) webauthnCallback(rq *request, wp provider.WebAuthnProvider) (*res
 	// replayed with the cookie from before it is refused even for an
 	// authenticator whose counter stays 0 (Auth.js accepts such a replay
 	// for the cookie's 15 minutes).
-	first, err := a.usedStates.UseOnce(ctx, usedChallengeKey(st.Challenge), a.now().Add(checkMaxAge+usedStateMargin))
+	first, err := a.usedStates.UseOnce(ctx, usedKey(usedWebAuthnChallenge, st.Challenge), a.now().Add(checkMaxAge+usedStateMargin))
 	if err != nil {
 		a.warnSometimes(&a.usedStatesWarn, "authgo: the store of used OAuth states did not answer; passkey callbacks are refused until it does", "err", err)
 		return nil, fail(CodeUnavailable, fmt.Errorf("%s: record the challenge: %w", wp.ID(), err))
@@ -567,11 +567,4 @@ func (a *Auth) passkeyForm(rq *request) *pages.PasskeyForm {
 		}
 	}
 	return nil
-}
-
-// usedChallengeKey is the UseOnce key of a WebAuthn challenge: its
-// SHA-256, so no store holds a challenge.
-func usedChallengeKey(challenge string) string {
-	sum := sha256.Sum256([]byte(challenge))
-	return "webauthn-challenge:" + base64.RawURLEncoding.EncodeToString(sum[:])
 }
