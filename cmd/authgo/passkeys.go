@@ -28,7 +28,11 @@ func passkeysURL(authURL string, trustHost bool, addrHost string) error {
 		return errors.New("--passkeys needs AUTH_URL naming the host (the passkeys' relying party id): AUTH_TRUST_HOST takes the host from each request")
 	}
 	if ip := net.ParseIP(addrHost); addrHost != "localhost" && (ip == nil || !ip.IsLoopback()) {
-		return fmt.Errorf("--passkeys needs AUTH_URL naming the host (the passkeys' relying party id): --addr %s is not a loopback address, and serve uses http://localhost:PORT only for one", addrHost)
+		what := addrHost + " is not a loopback address"
+		if addrHost == "" {
+			what = "without a host listens on all interfaces"
+		}
+		return fmt.Errorf("--passkeys needs AUTH_URL naming the host (the passkeys' relying party id): --addr %s, and serve uses http://localhost:PORT only for a loopback one", what)
 	}
 	return nil
 }
@@ -43,11 +47,9 @@ func passkeysURL(authURL string, trustHost bool, addrHost string) error {
 // go to next.
 func passkeySignUps(next func(context.Context, authgo.SignInParams) error, allow *emailAllowList) func(context.Context, authgo.SignInParams) error {
 	return func(ctx context.Context, p authgo.SignInParams) error {
-		if p.Account != nil && p.Account.Type == "webauthn" && p.User != nil && p.User.ID == "" && !allow.open {
-			if g := allow.g.Load(); g == nil || !g.AllowsEmail(p.User.Email) {
-				allow.log.Info("passkey sign-up refused: the address is not on the allow-list (--allow-email, --allow-email-domain, --allow-any)")
-				return authgo.ErrAccessDenied
-			}
+		if p.Account != nil && p.Account.Type == "webauthn" && p.User != nil && p.User.ID == "" && !allow.allows(p.User.Email) {
+			allow.log.Info("passkey sign-up refused: the address is not on the allow-list (--allow-email, --allow-email-domain, --allow-any)")
+			return authgo.ErrAccessDenied
 		}
 		if next != nil {
 			return next(ctx, p)

@@ -23,7 +23,7 @@ func TestServePasskeysNeedsName(t *testing.T) {
 		{env{"AUTH_URL": "http://127.0.0.1:3000/auth"}, []string{"--addr", "127.0.0.1:0"}, "127.0.0.1 is an IP address"},
 		{env{"AUTH_URL": "http://[::1]:3000/auth"}, []string{"--addr", "127.0.0.1:0"}, "::1 is an IP address"},
 		{env{}, []string{"--addr", "0.0.0.0:0"}, "--addr 0.0.0.0 is not a loopback address"},
-		{env{}, []string{"--addr", ":0"}, "is not a loopback address"}, // no host: every interface
+		{env{}, []string{"--addr", ":0"}, "--addr without a host listens on all interfaces"},
 		{env{}, []string{"--addr", "[::]:0"}, "--addr :: is not a loopback address"},
 		{env{"AUTH_TRUST_HOST": "true"}, []string{"--addr", "127.0.0.1:0", "--trusted-proxy", "127.0.0.1/32"}, "AUTH_TRUST_HOST takes the host from each request"},
 	} {
