@@ -2,13 +2,18 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"io"
+	"log/slog"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/authgo/authgo"
+	"github.com/authgo/authgo/gateway"
 	"github.com/authgo/authgo/internal/testkit"
 )
 
@@ -126,4 +131,55 @@ func passkeyOptions(t *testing.T, b *browser, query string) passkeyOpts {
 		t.Fatalf("webauthn-options?%s = %d %s", query, r.status, r.body)
 	}
 	return o
+}
+
+// TestPasskeySignUpsRule: the allow-list decides new users only. A new
+// user (no ID yet) signing up with a passkey needs a listed address; a
+// signed-in user adding a passkey, a returning passkey user and any other
+// provider's sign-in pass whatever the list says; an empty address is
+// never listed; with no list under --dev (open) everybody may sign up;
+// and the rule holds before the gateway is set (no list yet: refused).
+func TestPasskeySignUpsRule(t *testing.T) {
+	a, err := authgo.New(authgo.Config{Secret: []string{"passkey-rule-secret-0123456789abcdef0123"}, URL: "http://localhost:3000"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := gateway.New(a, gateway.Options{Allow: gateway.Allow{Domains: []string{"example.com"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var nextCalls int
+	next := func(context.Context, authgo.SignInParams) error { nextCalls++; return nil }
+	passkey := &authgo.Account{Type: "webauthn", Provider: "passkey"}
+	oauth := &authgo.Account{Type: "oauth", Provider: "github"}
+	for _, tc := range []struct {
+		name    string
+		open    bool
+		noList  bool
+		acc     *authgo.Account
+		user    authgo.User
+		refused bool
+	}{
+		{"new user, listed", false, false, passkey, authgo.User{Email: "ann@example.com"}, false},
+		{"new user, not listed", false, false, passkey, authgo.User{Email: "eve@evil.example"}, true},
+		{"new user, empty address", false, false, passkey, authgo.User{}, true},
+		{"signed-in user adds a passkey, not listed", false, false, passkey, authgo.User{ID: "u-1", Email: "eve@evil.example"}, false},
+		{"another provider, not listed", false, false, oauth, authgo.User{Email: "eve@evil.example"}, false},
+		{"new user, open (--dev, no list)", true, false, passkey, authgo.User{Email: "eve@evil.example"}, false},
+		{"new user, gateway not set yet", false, true, passkey, authgo.User{Email: "ann@example.com"}, true},
+	} {
+		allow := &emailAllowList{open: tc.open, log: slog.New(slog.DiscardHandler)}
+		if !tc.noList {
+			allow.g.Store(g)
+		}
+		before := nextCalls
+		u := tc.user
+		err := passkeySignUps(next, allow)(context.Background(), authgo.SignInParams{User: &u, Account: tc.acc})
+		if refused := errors.Is(err, authgo.ErrAccessDenied); refused != tc.refused || err != nil && !refused {
+			t.Errorf("%s: err %v, want refused %v", tc.name, err, tc.refused)
+		}
+		if called := nextCalls > before; called == tc.refused {
+			t.Errorf("%s: the next callback called %v, want %v", tc.name, called, !tc.refused)
+		}
+	}
 }
